@@ -1,0 +1,29 @@
+'use strict'
+// The smoke file every runtime runs (scripts/runtimes.js): plain asserts,
+// no test runner, so Bun and Deno run it as is. Prints "smoke ok".
+const assert = require('node:assert')
+const { Thread, notify } = require('../lib/index.js')
+
+async function main() {
+  const t = new Thread(() => { const k = 3; return async (x) => { await new Promise((r) => setTimeout(r, 1)); return x * k } }, { timeout: 2000 })
+  assert.strictEqual(await t.run(14), 42)
+  const back = await new Thread(() => (v) => v).run({ d: new Date(1), m: new Map([[1, [2n]]]), u: new Uint8Array([1, 2]) })
+  assert.ok(back.d instanceof Date && back.m.get(1)[0] === 2n && back.u[1] === 2)
+  const err = await t.run.call(new Thread(() => () => { throw new RangeError('r') })).catch((e) => e)
+  assert.ok(err instanceof RangeError)
+  const loop = new Thread(() => () => { for (;;); }, { timeout: 50 })
+  assert.strictEqual((await loop.run().catch((e) => e)).code, 'ERR_TIMEOUT')
+  const sab = new SharedArrayBuffer(8)
+  const w = new Thread(() => (s) => { new Int32Array(s)[1] = 9; return Atomics.wait(new Int32Array(s), 0, 0, 3000) })
+  const waiting = w.run(sab)
+  let woken = 0
+  for (let i = 0; i < 200 && woken === 0; i++) { await new Promise((r) => setTimeout(r, 5)); woken = notify(new Int32Array(sab), 0) }
+  assert.strictEqual(await waiting, 'ok')
+  assert.strictEqual(new Int32Array(sab)[1], 9)
+  const hog = new Thread(() => () => { const a = []; for (;;) a.push({}) }, { memoryLimit: 16 })
+  assert.strictEqual((await hog.run().catch((e) => e)).code, 'ERR_MEMORY_LIMIT')
+  await Promise.all([t.close(), loop.close(), w.close(), hog.close()])
+  console.log('smoke ok')
+}
+
+main().catch((e) => { console.error(e); process.exit(1) })

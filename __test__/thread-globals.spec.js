@@ -1,0 +1,103 @@
+'use strict'
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { Thread } = require('..')
+const { runChild, describe } = require('./helpers')
+
+test('no Node inside: require, process, Buffer are absent', async () => {
+  const t = new Thread(() => () => [typeof require, typeof process, typeof Buffer, typeof module, typeof global])
+  assert.deepEqual(await t.run(), ['undefined', 'undefined', 'undefined', 'undefined', 'undefined'])
+  await t.close()
+})
+
+test('web globals exist: structuredClone, performance, TextEncoder/Decoder, queueMicrotask, timers', async () => {
+  const t = new Thread(() => async () => {
+    const o = { a: [1, { b: 2 }], d: new Date(5) }
+    const c = structuredClone(o)
+    const enc = new TextEncoder().encode('héllo ✓')
+    const dec = new TextDecoder().decode(enc)
+    const t0 = performance.now()
+    await new Promise((r) => setTimeout(r, 5))
+    const order = []
+    queueMicrotask(() => order.push('micro'))
+    order.push('sync')
+    await null
+    let ticks = 0
+    await new Promise((r) => { const id = setInterval(() => { if (++ticks === 3) { clearInterval(id); r() } }, 1) })
+    const cleared = await new Promise((r) => { const id = setTimeout(() => r('fired'), 5); clearTimeout(id); setTimeout(() => r('cleared'), 10) })
+    return {
+      cloneEqual: JSON.stringify(c) === JSON.stringify(o) && c !== o && c.d instanceof Date,
+      enc: Array.from(enc), dec, elapsed: performance.now() - t0, order, ticks, cleared,
+      fatal: (() => { try { new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array([0xff])); return 'no' } catch (e) { return e.name } })(),
+    }
+  })
+  const r = await t.run()
+  assert.equal(r.cloneEqual, true)
+  assert.deepEqual(r.enc, Array.from(new TextEncoder().encode('héllo ✓')))
+  assert.equal(r.dec, 'héllo ✓')
+  assert.ok(r.elapsed >= 4, `performance.now advanced ${r.elapsed}`)
+  assert.deepEqual(r.order, ['sync', 'micro'])
+  assert.equal(r.ticks, 3)
+  assert.equal(r.cleared, 'cleared')
+  assert.equal(r.fatal, 'TypeError')
+  await t.close()
+})
+
+test('Intl and toLocale* give the same output as Node', async () => {
+  const probe = () => () => [
+    new Intl.NumberFormat('de-DE', { style: 'currency', currency: 'EUR' }).format(1234567.891),
+    new Date(Date.UTC(2024, 0, 15, 12)).toLocaleDateString('fr-FR', { timeZone: 'UTC', dateStyle: 'full' }),
+    (1234.5).toLocaleString('en-IN'),
+    new Intl.PluralRules('ar').select(3),
+    ['z', 'ä', 'a'].sort(new Intl.Collator('de').compare).join(''),
+  ]
+  const t = new Thread(probe)
+  assert.deepEqual(await t.run(), probe()())
+  await t.close()
+})
+
+test('WebAssembly.instantiate and Atomics.waitAsync settle inside a thread', async () => {
+  const t = new Thread(() => async () => {
+    // (module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))
+    const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 7, 1, 96, 2, 127, 127, 1, 127, 3, 2, 1, 0, 7, 7, 1, 3, 97, 100, 100, 0, 0, 10, 9, 1, 7, 0, 32, 0, 32, 1, 106, 11])
+    const { instance } = await WebAssembly.instantiate(bytes)
+    const sum = instance.exports.add(2, 3)
+    const ia = new Int32Array(new SharedArrayBuffer(4))
+    const w = Atomics.waitAsync(ia, 0, 0, 1000)
+    setTimeout(() => Atomics.notify(ia, 0), 5)
+    const waited = await w.value
+    return [sum, waited]
+  })
+  assert.deepEqual(await t.run(), [5, 'ok'])
+  await t.close()
+})
+
+test('console inside a thread is forwarded to the host console', () => {
+  const r = runChild(`
+    const t = new lib.Thread(() => () => { console.log('from thread', { a: 1 }, [2]); console.error('to stderr', 42); console.log('fn', () => 1); return 1 })
+    t.run().then(() => t.close())
+  `)
+  assert.equal(r.status, 0, describe(r))
+  assert.match(r.stdout, /from thread \{ a: 1 \} \[ 2 \]/)
+  assert.match(r.stdout, /fn \(\) => 1/)
+  assert.match(r.stderr, /to stderr 42/)
+})
+
+test('an uncaught error after the call settled is printed naming the thread, and the thread serves on', () => {
+  const r = runChild(`
+    const t = new lib.Thread(() => (x) => { setTimeout(() => { throw new Error('late boom') }, 5); return x }, { name: 'noisy' })
+    t.run(1).then(async (v) => { await new Promise((r) => setTimeout(r, 50)); console.log('next', await t.run(2)); await t.close() })
+  `)
+  assert.equal(r.status, 0, describe(r))
+  assert.match(r.stderr, /thread "noisy"/)
+  assert.match(r.stderr, /late boom/)
+  assert.match(r.stdout, /next 2/)
+})
+
+test('an uncaught error while the call is in flight rejects that call', async () => {
+  const t = new Thread(() => () => new Promise(() => { setTimeout(() => { throw new Error('timer threw') }, 1) }))
+  await assert.rejects(t.run(), { message: 'timer threw' })
+  const u = new Thread(() => () => { Promise.reject(new Error('nobody handles me')); return new Promise((r) => setTimeout(r, 50)) })
+  await assert.rejects(u.run(), { message: 'nobody handles me' })
+  await Promise.all([t.close(), u.close()])
+})

@@ -1,0 +1,34 @@
+// Type-level checks of index.d.ts (run by `tsc --noEmit` in npm test).
+// Lines marked @ts-expect-error must fail to type-check.
+import { Thread, notify, type IsothreadError } from '../..'
+
+async function main(): Promise<void> {
+  const t = new Thread(() => (a: number, b: string) => `${b}${a * 2}`)
+  const s: string = await t.run(1, 'x')
+  // @ts-expect-error wrong argument types
+  await t.run('1', 2)
+  // @ts-expect-error missing argument
+  await t.run(1)
+  // @ts-expect-error the result is a string, not a number
+  const n: number = await t.run(1, 'x')
+
+  const asyncThread = new Thread(async () => async (x: number) => ({ doubled: x * 2 }))
+  const r: { doubled: number } = await asyncThread.run(2)
+  const viaRunWith: { doubled: number } = await asyncThread.runWith({ args: [3], timeout: 10, signal: AbortSignal.timeout(100) })
+  // @ts-expect-error args must match the parameters
+  await asyncThread.runWith({ args: ['3'] })
+
+  const opts = new Thread(() => () => 1, { memoryLimit: 64, timeout: 100, name: 'n', reffed: false })
+  // @ts-expect-error memoryLimit is a number
+  new Thread(() => () => 1, { memoryLimit: '64' })
+  const st = opts.stats()
+  const heap: number = st.heapUsed + st.cpuTimeMs
+  await opts.close()
+  await opts.dispose()
+  opts.unref().ref()
+
+  const woke: number = notify(new Int32Array(new SharedArrayBuffer(8)), 0)
+  try { await t.run(1, 'y') } catch (e) { const code: string = (e as IsothreadError).code; void code }
+  void [s, n, r, viaRunWith, heap, woke]
+}
+void main

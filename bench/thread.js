@@ -1,0 +1,156 @@
+'use strict'
+// Thread benchmarks (issue: the engine and Thread), each against a peer
+// measured in the same run: start-up, warm round trip, SAB return, RSS per
+// idle thread, idle CPU, CPU-bound speed.
+
+const { Worker } = require('node:worker_threads')
+const { Thread } = require('..')
+const { QUICK, pct, mean, nowUs, fmt, report } = require('./lib')
+
+const WORKER_ECHO = `require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m))`
+
+async function startup() {
+  const n = QUICK ? 5 : 30
+  const ours = []
+  for (let i = 0; i < n; i++) {
+    const t0 = nowUs()
+    const t = new Thread(() => (x) => x)
+    await t.run(1)
+    ours.push(nowUs() - t0)
+    await t.close()
+  }
+  const peer = []
+  for (let i = 0; i < Math.min(n, 10); i++) {
+    const t0 = nowUs()
+    const w = new Worker(WORKER_ECHO, { eval: true })
+    await new Promise((resolve) => { w.once('message', resolve); w.postMessage(1) })
+    peer.push(nowUs() - t0)
+    await w.terminate()
+  }
+  const o = pct(ours, 50) / 1000
+  const p = pct(peer, 50) / 1000
+  report('thread start → first result (p50)', fmt(o, 'ms'), `Worker ${fmt(p, 'ms')}`, `1/${(p / o).toFixed(0)}`, '≤ 1/20 of a Worker')
+}
+
+async function roundTrip() {
+  const n = QUICK ? 2000 : 20000
+  const t = new Thread(() => (x) => x)
+  for (let i = 0; i < 1000; i++) await t.run(i)
+  const ours = []
+  for (let i = 0; i < n; i++) {
+    const t0 = nowUs()
+    await t.run(i)
+    ours.push(nowUs() - t0)
+  }
+  await t.close()
+  const w = new Worker(WORKER_ECHO, { eval: true })
+  const ping = (v) => new Promise((resolve) => { w.once('message', resolve); w.postMessage(v) })
+  for (let i = 0; i < 1000; i++) await ping(i)
+  const peer = []
+  for (let i = 0; i < n; i++) {
+    const t0 = nowUs()
+    await ping(i)
+    peer.push(nowUs() - t0)
+  }
+  await w.terminate()
+  const o50 = pct(ours, 50)
+  const p50 = pct(peer, 50)
+  report('warm run() round trip p50 (p99)', `${fmt(o50, 'µs')} (${fmt(pct(ours, 99), 'µs')})`, `Worker postMessage ${fmt(p50, 'µs')} (${fmt(pct(peer, 99), 'µs')})`, `1/${(p50 / o50).toFixed(1)}`, '≤ 1/10 of a Worker')
+}
+
+async function sabReturn() {
+  const sizes = QUICK ? [1, 64] : [1, 64, 256, 1024]
+  const t = new Thread(() => {
+    const cache = new Map()
+    return (mb, shared) => {
+      const key = `${mb}:${shared}`
+      if (!cache.has(key)) cache.set(key, shared ? new SharedArrayBuffer(mb << 20) : new ArrayBuffer(mb << 20))
+      return cache.get(key)
+    }
+  }, { memoryLimit: 64 })
+  const perSize = []
+  for (const mb of sizes) {
+    await t.run(mb, true)
+    const xs = []
+    for (let i = 0; i < (QUICK ? 20 : 200); i++) {
+      const t0 = nowUs()
+      await t.run(mb, true)
+      xs.push(nowUs() - t0)
+    }
+    perSize.push([mb, pct(xs, 50)])
+  }
+  const copy = []
+  for (let i = 0; i < (QUICK ? 3 : 10); i++) {
+    const t0 = nowUs()
+    await t.run(64, false)
+    copy.push(nowUs() - t0)
+  }
+  await t.close()
+  const sab64 = perSize.find(([mb]) => mb === 64)[1]
+  const spread = perSize.map(([mb, us]) => `${mb} MB ${fmt(us, 'µs')}`).join(', ')
+  report('SharedArrayBuffer return (p50 by size)', spread, `64 MB ArrayBuffer copy ${fmt(pct(copy, 50) / 1000, 'ms')}`, `1/${(pct(copy, 50) / sab64).toFixed(0)}`, '≤ 10 µs, flat in size')
+}
+
+async function rssPerThread() {
+  const n = QUICK ? 20 : 100
+  const settle = () => new Promise((r) => setTimeout(r, 200))
+  await settle()
+  const before = process.memoryUsage().rss
+  const threads = []
+  for (let i = 0; i < n; i++) threads.push(new Thread(() => (x) => x, { memoryLimit: 16 }))
+  await Promise.all(threads.map((t) => t.run(1)))
+  await settle()
+  const ours = (process.memoryUsage().rss - before) / n / 1048576
+  await Promise.all(threads.map((t) => t.close()))
+  await settle()
+  const m = QUICK ? 4 : 10
+  const before2 = process.memoryUsage().rss
+  const workers = []
+  for (let i = 0; i < m; i++) {
+    const w = new Worker(WORKER_ECHO, { eval: true })
+    await new Promise((resolve) => { w.once('message', resolve); w.postMessage(1) })
+    workers.push(w)
+  }
+  await settle()
+  const peer = (process.memoryUsage().rss - before2) / m / 1048576
+  await Promise.all(workers.map((w) => w.terminate()))
+  report('RSS per idle thread', fmt(ours, 'MB'), `Worker ${fmt(peer, 'MB')}`, `1/${(peer / ours).toFixed(1)}`, '≤ 1.5 MB')
+}
+
+async function idleCpu() {
+  const threads = [new Thread(() => (x) => x), new Thread(() => (x) => x)]
+  await Promise.all(threads.map((t) => t.run(1)))
+  await new Promise((r) => setTimeout(r, 50))
+  const c0 = process.cpuUsage()
+  const t0 = Date.now()
+  await new Promise((r) => setTimeout(r, QUICK ? 300 : 1000))
+  const c = process.cpuUsage(c0)
+  const share = ((c.user + c.system) / 1000) / (Date.now() - t0) * 100
+  await Promise.all(threads.map((t) => t.close()))
+  report('CPU of 2 open idle threads', `${share.toFixed(2)} % of a core`, 'Workers: 0', '-', '< 1 % of a core')
+}
+
+async function cpuBound() {
+  const fibSrc = 'function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2) }'
+  const n = QUICK ? 25 : 32
+  // eslint-disable-next-line no-new-func
+  const fib = new Function(`${fibSrc}; return fib`)()
+  fib(20)
+  const m0 = performance.now()
+  fib(n)
+  const main = performance.now() - m0
+  const t = new Thread(() => { function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2) } return (n) => { const t0 = performance.now(); fib(n); return performance.now() - t0 } })
+  await t.run(20)
+  const inside = await t.run(n)
+  await t.close()
+  report(`CPU-bound fib(${n})`, fmt(inside, 'ms'), `Node main thread ${fmt(main, 'ms')}`, `${(inside / main).toFixed(2)}x`, 'within 10 %')
+}
+
+module.exports = async function threadBench() {
+  await startup()
+  await roundTrip()
+  await sabReturn()
+  await rssPerThread()
+  await idleCpu()
+  await cpuBound()
+}

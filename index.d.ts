@@ -1,0 +1,106 @@
+// Public typings of isothread (API.md). The native binding's own generated
+// typings are in native/binding.d.ts; this file types the public surface.
+
+/** Every error the library raises has one of these codes (API.md §6). */
+export type ErrorCode =
+  | 'ERR_CLONE'
+  | 'ERR_TIMEOUT'
+  | 'ERR_MEMORY_LIMIT'
+  | 'ERR_ABORTED'
+  | 'ERR_CLOSED'
+  | 'ERR_UNKNOWN_TASK'
+  | 'ERR_NOT_RUNNING'
+  | 'ERR_ALREADY_RUNNING'
+  | 'ERR_NOT_LOCKED'
+  | 'ERR_STOPPED'
+  | 'ERR_QUEUE_FULL'
+  | 'ERR_INVALID_ARG'
+
+/** An error raised by isothread: `code` is stable. */
+export interface IsothreadError extends Error {
+  code: ErrorCode
+  cause?: unknown
+}
+
+/** Any function: what a context returns. */
+export type AnyFunction = (...args: any[]) => any
+
+/** A context: holds constants and helpers and returns the function to run (or a promise of it). */
+export type Context<F extends AnyFunction = AnyFunction> = () => F | Promise<F>
+
+/** The function a context returns. */
+export type RunFunction<C> = C extends () => infer R ? Awaited<R> extends AnyFunction ? Awaited<R> : never : never
+
+/** Options of `new Thread()`. */
+export interface ThreadOptions {
+  /** MB of V8 heap, 8 to 4096 (default 128). */
+  memoryLimit?: number
+  /** ms per call, counted from the moment it starts running (default none). */
+  timeout?: number
+  /** Shown in errors, stats and the thread's stack traces. */
+  name?: string
+  /** Calls in flight keep the process alive (default true). */
+  reffed?: boolean
+}
+
+/** Per-call options of `runWith()`. */
+export interface RunOptions<A extends any[] = any[]> {
+  args?: A
+  /** ArrayBuffers to move instead of copy (the sender's copy is detached). */
+  transfer?: ArrayBuffer[]
+  /** ms for this call (overrides the thread's `timeout`). */
+  timeout?: number
+  /** Aborting rejects with ERR_ABORTED: a queued call is dropped, a running one terminated. */
+  signal?: AbortSignal
+}
+
+/** `thread.stats()` (API.md §7). Heap figures as of the end of the last call, in bytes. */
+export interface ThreadStats {
+  name: string | undefined
+  threadId: number
+  runs: number
+  failures: number
+  active: number
+  queue: number
+  heapUsed: number
+  heapLimit: number
+  cpuTimeMs: number
+}
+
+/** A V8 isolate on its own OS thread, running the function its context returns. */
+export declare class Thread<C extends Context = Context> {
+  /**
+   * @param context a function evaluated once inside the thread; it returns the function to run.
+   * It cannot close over host variables: pass values as arguments.
+   */
+  constructor(context: C, options?: ThreadOptions)
+  /** The thread's id (also the `threadId` global inside it). */
+  readonly threadId: number
+  /** True from the moment close()/dispose() is called or the thread died. */
+  readonly closed: boolean
+  /** Run the function; resolves with its awaited result. */
+  run(...args: Parameters<RunFunction<C>>): Promise<Awaited<ReturnType<RunFunction<C>>>>
+  /** Run with a transfer list, a per-call timeout or an AbortSignal. */
+  runWith(options: RunOptions<Parameters<RunFunction<C>>>): Promise<Awaited<ReturnType<RunFunction<C>>>>
+  /** Stop taking calls, let every call made finish, then dispose the isolate. */
+  close(): Promise<void>
+  /** Stop now: running and queued calls reject with ERR_CLOSED. */
+  dispose(): Promise<void>
+  /** Keep the process alive while calls are in flight (default). */
+  ref(): this
+  /** Let the process exit even with calls in flight. */
+  unref(): this
+  stats(): ThreadStats
+}
+
+/**
+ * `Atomics.notify` for threads: wakes the threads blocked in `Atomics.wait`
+ * on this shared memory (and the host's own waiters); returns how many woke.
+ */
+export declare function notify(typedArray: Int32Array | BigInt64Array, index: number, count?: number): number
+
+/** True when this runtime receives real SharedArrayBuffers from threads (Node 22+, Bun); else ArrayBuffers over the same memory. */
+export declare const realSharedArrayBuffers: boolean
+
+/** Every error code the library raises. */
+export declare const codes: ErrorCode[]

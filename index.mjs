@@ -1,0 +1,8 @@
+// ESM entry: named exports of the CommonJS build.
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const lib = require('./lib/index.js')
+
+export const { Thread, notify, realSharedArrayBuffers, codes } = lib
+export default lib

@@ -1,0 +1,147 @@
+'use strict'
+// The host side of this JS environment: one native Host, the event
+// dispatch from isolate threads, liveness (ref/unref) and shared memory.
+
+const native = require('../native/binding.js')
+const codec = require('./codec')
+const { makeError } = require('./errors')
+
+const KIND_DONE = 0
+const KIND_CONSOLE = 1
+const KIND_NOTIFY = 2
+const KIND_EXIT = 3
+const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug']
+
+/** Owners (Thread objects) with work in flight, by native thread id. */
+const owners = new Map()
+/** Reffed units of work in flight (calls, pending close/dispose). */
+let refs = 0
+
+/** SharedArrayBuffers the host handed to threads or got from them, by address. */
+const sharedByAddr = new Map()
+const addrOfShared = new WeakMap()
+const sharedGone = new FinalizationRegistry((addr) => {
+  const ref = sharedByAddr.get(addr)
+  if (ref && ref.deref() === undefined) sharedByAddr.delete(addr)
+  host.unregisterShared(addr)
+})
+
+function onEvent(kind, thread, a, b, c, d, e, f) {
+  switch (kind) {
+    case KIND_DONE: {
+      const owner = owners.get(thread)
+      if (owner !== undefined) owner._settle(a, b, c, d, e, f)
+      return
+    }
+    case KIND_CONSOLE: return printConsole(a, c, d, e)
+    case KIND_NOTIFY: return notifyHost(a, b, c)
+    case KIND_EXIT: {
+      const owner = owners.get(thread)
+      if (owner !== undefined) owner._exited(a === 1)
+      return
+    }
+  }
+}
+
+function printConsole(level, bytes, shared, transferred) {
+  let args
+  try {
+    args = codec.decode(bytes, shared, transferred)
+  } catch (err) {
+    args = ['[isothread: console arguments could not be decoded]', err]
+  }
+  const method = CONSOLE_METHODS[level] || 'log'
+  console[method](...args)
+}
+
+function notifyHost(addr, byteIndex, count) {
+  const ref = sharedByAddr.get(addr)
+  const sab = ref && ref.deref()
+  if (sab instanceof SharedArrayBuffer) Atomics.notify(new Int32Array(sab), byteIndex >> 2, count)
+}
+
+const host = new native.Host(onEvent)
+
+/** Register a SharedArrayBuffer the host shares with threads (for Atomics bridging). */
+function trackShared(sab) {
+  if (addrOfShared.has(sab)) return
+  const addr = host.registerShared(new Uint8Array(sab))
+  addrOfShared.set(sab, addr)
+  sharedByAddr.set(addr, new WeakRef(sab))
+  sharedGone.register(sab, addr)
+}
+
+/**
+ * Encode a value for a thread; returns the native arguments.
+ * @returns {{ bytes: Uint8Array, shared: Uint8Array[] | undefined, transferred: ArrayBuffer[] | undefined }}
+ */
+function encodeFor(value, root, transfer) {
+  const { bytes, shared, transferred } = codec.encode(value, root, transfer)
+  let views
+  if (shared.length > 0) {
+    views = shared.map((sab) => {
+      if (sab instanceof SharedArrayBuffer) trackShared(sab)
+      return new Uint8Array(sab)
+    })
+  }
+  return { bytes, shared: views, transferred: transferred.length > 0 ? transferred : undefined }
+}
+
+/** Decode a payload from a thread. */
+function decodeFrom(bytes, shared, transferred) {
+  if (shared !== undefined) {
+    for (const sab of shared) if (sab instanceof SharedArrayBuffer) trackShared(sab)
+  }
+  return codec.decode(bytes, shared || [], transferred || [])
+}
+
+/** Error from a `code\0message` pair and an optional encoded cause. */
+function failure(codeAndMessage, bytes, shared, transferred) {
+  const cut = codeAndMessage.indexOf('\u0000')
+  const code = codeAndMessage.slice(0, cut)
+  const message = codeAndMessage.slice(cut + 1)
+  let extra
+  if (bytes !== undefined) {
+    try { extra = { cause: decodeFrom(bytes, shared, transferred) } } catch { extra = undefined }
+  }
+  return makeError(code, message, extra)
+}
+
+/** `owner` has one more unit of work in flight. */
+function hold(id, owner, reffed) {
+  owners.set(id, owner)
+  if (reffed && refs++ === 0) host.setRef(true)
+}
+
+/** One unit of work of `owner` is over; `idle` drops the owner from the table. */
+function release(id, reffed, idle) {
+  if (idle) owners.delete(id)
+  if (reffed && --refs === 0) host.setRef(false)
+}
+
+/** Wake threads blocked in `Atomics.wait` (API.md §0 `notify`). */
+function notify(typedArray, index, count = Infinity) {
+  if (!ArrayBuffer.isView(typedArray) || !(typedArray instanceof Int32Array || typedArray instanceof BigInt64Array)) {
+    throw makeError('ERR_INVALID_ARG', 'notify() takes an Int32Array or BigInt64Array over shared memory')
+  }
+  const buf = typedArray.buffer
+  const i = Number(index)
+  if (!Number.isInteger(i) || i < 0 || i >= typedArray.length) {
+    throw makeError('ERR_INVALID_ARG', `notify(): index ${index} is out of range`)
+  }
+  const hostWoken = Atomics.notify(typedArray, i, count)
+  const c = count === undefined ? Infinity : Math.max(0, Number(count))
+  const byteIndex = typedArray.byteOffset + i * typedArray.BYTES_PER_ELEMENT
+  return hostWoken + host.notify(new Uint8Array(buf), byteIndex, c)
+}
+
+module.exports = {
+  host,
+  hold,
+  release,
+  encodeFor,
+  decodeFrom,
+  failure,
+  notify,
+  realSharedArrayBuffers: host.realSharedArrayBuffers,
+}

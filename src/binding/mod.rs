@@ -1,0 +1,9 @@
+//! The only `#[napi]` code: thin wrappers over the runtime.
+
+pub mod errors;
+mod host;
+mod napi_raw;
+mod thread;
+
+pub use host::Host;
+pub use thread::NativeThread;

@@ -1,0 +1,381 @@
+//! The one file that makes raw Node-API calls: the threadsafe function that
+//! carries thread events to JS, and memory shared with the host without a
+//! copy (SharedArrayBuffers and moved ArrayBuffers, both directions).
+
+use std::ffi::{c_void, CStr};
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+use napi::sys;
+
+use crate::engine::{Keepalive, Payload, SharedMemory};
+use crate::runtime::{Event, EventSink, ExitReason, Outcome};
+
+/// A napi reference held on behalf of an isolate; deleted on the host thread.
+struct HostRef(usize);
+
+/// Delivers events from isolate threads to one JS callback of one env.
+pub struct HostSink {
+    tsfn: RwLock<Option<usize>>,
+    queue: Mutex<Vec<Event>>,
+    releases: Mutex<Vec<HostRef>>,
+    scheduled: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl HostSink {
+    fn schedule(&self) {
+        if self.scheduled.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let guard = self.tsfn.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(tsfn) = *guard {
+            // SAFETY: the read lock keeps the tsfn alive: its finalizer takes
+            // the write lock and clears it before Node frees it.
+            unsafe {
+                sys::napi_call_threadsafe_function(tsfn as sys::napi_threadsafe_function, ptr::null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking);
+            }
+        }
+    }
+
+    fn release_later(&self, r: HostRef) {
+        lock(&self.releases).push(r);
+        self.schedule();
+    }
+}
+
+impl EventSink for HostSink {
+    fn send(&self, event: Event) {
+        lock(&self.queue).push(event);
+        self.schedule();
+    }
+}
+
+unsafe extern "C" fn tsfn_finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: `data` is the Arc<HostSink> leaked in `create_sink`; Node calls
+    // the finalizer once.
+    let sink = unsafe { Arc::from_raw(data as *const HostSink) };
+    *sink.tsfn.write().unwrap_or_else(|p| p.into_inner()) = None;
+}
+
+unsafe extern "C" fn call_js(env: sys::napi_env, js_cb: sys::napi_value, context: *mut c_void, _data: *mut c_void) {
+    if env.is_null() || context.is_null() {
+        return; // the env is being torn down
+    }
+    // SAFETY: `context` is the HostSink kept alive by the tsfn (see create_sink).
+    let sink = unsafe { &*(context as *const HostSink) };
+    sink.scheduled.store(false, Ordering::Release);
+    for r in std::mem::take(&mut *lock(&sink.releases)) {
+        // SAFETY: r.0 is a napi_ref created on this env's thread, deleted once.
+        unsafe { sys::napi_delete_reference(env, r.0 as sys::napi_ref) };
+    }
+    let events = std::mem::take(&mut *lock(&sink.queue));
+    for event in events {
+        // SAFETY: called on the env's JS thread with a live env and callback.
+        unsafe { deliver(env, js_cb, sink, event) };
+    }
+}
+
+/// Create the event sink of `env`, calling `func` for every event.
+///
+/// # Safety
+/// `env` and `func` must be live values of the calling JS thread.
+pub unsafe fn create_sink(env: sys::napi_env, func: sys::napi_value) -> napi::Result<Arc<HostSink>> {
+    let sink = Arc::new(HostSink { tsfn: RwLock::new(None), queue: Mutex::new(Vec::new()), releases: Mutex::new(Vec::new()), scheduled: AtomicBool::new(false) });
+    let context = Arc::into_raw(sink.clone()) as *mut c_void;
+    let mut name = ptr::null_mut();
+    let mut tsfn = ptr::null_mut();
+    // SAFETY: plain Node-API calls with live arguments; on success the tsfn
+    // owns one Arc<HostSink> (released by tsfn_finalize).
+    let status = unsafe {
+        sys::napi_create_string_utf8(env, c"isothread".as_ptr(), 9, &mut name);
+        sys::napi_create_threadsafe_function(env, func, ptr::null_mut(), name, 0, 1, context, Some(tsfn_finalize), context, Some(call_js), &mut tsfn)
+    };
+    if status != sys::Status::napi_ok {
+        // SAFETY: creation failed, so the Arc leaked above is still ours.
+        drop(unsafe { Arc::from_raw(context as *const HostSink) });
+        return Err(napi::Error::from_reason("could not create the event channel"));
+    }
+    *sink.tsfn.write().unwrap_or_else(|p| p.into_inner()) = Some(tsfn as usize);
+    // SAFETY: the tsfn was just created on this env. Idle hosts never keep
+    // the process alive; `set_ref` turns it on while calls are in flight.
+    unsafe { sys::napi_unref_threadsafe_function(env, tsfn) };
+    Ok(sink)
+}
+
+/// Keep (or stop keeping) the event loop alive for this host.
+///
+/// # Safety
+/// `env` must be the env the sink was created on, on its JS thread.
+pub unsafe fn set_ref(env: sys::napi_env, sink: &HostSink, on: bool) {
+    if let Some(tsfn) = *sink.tsfn.read().unwrap_or_else(|p| p.into_inner()) {
+        let tsfn = tsfn as sys::napi_threadsafe_function;
+        // SAFETY: a live tsfn of this env, called on its JS thread.
+        unsafe {
+            if on {
+                sys::napi_ref_threadsafe_function(env, tsfn);
+            } else {
+                sys::napi_unref_threadsafe_function(env, tsfn);
+            }
+        }
+    }
+}
+
+/// The bytes of a typed array: start pointer and length.
+///
+/// # Safety
+/// `value` must be a live value of `env`, on its JS thread.
+pub unsafe fn typed_array_bytes(env: sys::napi_env, value: sys::napi_value) -> napi::Result<(*mut u8, usize)> {
+    let (mut ty, mut len, mut data, mut ab, mut offset) = (0, 0usize, ptr::null_mut(), ptr::null_mut(), 0usize);
+    // SAFETY: out-pointers are valid locals.
+    let status = unsafe { sys::napi_get_typedarray_info(env, value, &mut ty, &mut len, &mut data, &mut ab, &mut offset) };
+    if status != sys::Status::napi_ok || ty != sys::TypedarrayType::uint8_array {
+        return Err(napi::Error::from_reason("expected a Uint8Array"));
+    }
+    Ok((data as *mut u8, len))
+}
+
+/// Copy the bytes of a Uint8Array.
+///
+/// # Safety
+/// As `typed_array_bytes`.
+pub unsafe fn copy_bytes(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Vec<u8>> {
+    // SAFETY: forwarded contract.
+    let (data, len) = unsafe { typed_array_bytes(env, value)? };
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    // SAFETY: Node-API reported `len` readable bytes at `data`.
+    Ok(unsafe { std::slice::from_raw_parts(data, len) }.to_vec())
+}
+
+fn keepalive(env: sys::napi_env, value: sys::napi_value, sink: &Arc<HostSink>) -> napi::Result<Keepalive> {
+    struct Held {
+        r: usize,
+        sink: Arc<HostSink>,
+    }
+    impl Drop for Held {
+        fn drop(&mut self) {
+            self.sink.release_later(HostRef(self.r));
+        }
+    }
+    let mut r = ptr::null_mut();
+    // SAFETY: a live value of this env, on its JS thread.
+    let status = unsafe { sys::napi_create_reference(env, value, 1, &mut r) };
+    if status != sys::Status::napi_ok {
+        return Err(napi::Error::from_reason("could not keep a buffer alive"));
+    }
+    Ok(Box::new(Held { r: r as usize, sink: sink.clone() }))
+}
+
+/// Host SharedArrayBuffer (given as a Uint8Array over all of it) → memory a
+/// thread can map. The host object stays alive while any isolate uses it.
+///
+/// # Safety
+/// `view` must be a live Uint8Array of `env`, on its JS thread.
+pub unsafe fn host_shared(env: sys::napi_env, view: sys::napi_value, sink: &Arc<HostSink>) -> napi::Result<SharedMemory> {
+    // SAFETY: forwarded contract.
+    let (data, len) = unsafe { typed_array_bytes(env, view)? };
+    let keep = keepalive(env, view, sink)?;
+    // SAFETY: the reference in `keep` keeps the SharedArrayBuffer, and so its
+    // memory, alive until the isolate's backing store releases it.
+    Ok(unsafe { SharedMemory::from_host(data, len, true, keep) })
+}
+
+/// Host ArrayBuffer already detached from the user's hands (moved) →
+/// memory a thread takes over.
+///
+/// # Safety
+/// `ab` must be a live ArrayBuffer of `env`, on its JS thread.
+pub unsafe fn host_moved(env: sys::napi_env, ab: sys::napi_value, sink: &Arc<HostSink>) -> napi::Result<SharedMemory> {
+    let (mut data, mut len) = (ptr::null_mut(), 0usize);
+    // SAFETY: out-pointers are valid locals.
+    let status = unsafe { sys::napi_get_arraybuffer_info(env, ab, &mut data, &mut len) };
+    if status != sys::Status::napi_ok {
+        return Err(napi::Error::from_reason("expected an ArrayBuffer"));
+    }
+    let keep = keepalive(env, ab, sink)?;
+    // SAFETY: as in host_shared, for a non-shared buffer nobody else holds.
+    Ok(unsafe { SharedMemory::from_host(data as *mut u8, len, false, keep) })
+}
+
+type CreateExternalSab = unsafe extern "C" fn(sys::napi_env, *mut c_void, usize, Option<unsafe extern "C" fn(*mut c_void, *mut c_void)>, *mut c_void, *mut sys::napi_value) -> sys::napi_status;
+
+/// `node_api_create_external_sharedarraybuffer`, where the runtime has it
+/// (Node 22+, Bun); looked up at run time, never linked.
+fn external_sab_fn() -> Option<CreateExternalSab> {
+    static F: OnceLock<usize> = OnceLock::new();
+    let addr = *F.get_or_init(|| {
+        let name: &CStr = c"node_api_create_external_sharedarraybuffer";
+        // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name.
+        unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) as usize }
+    });
+    // SAFETY: a non-null symbol of that name has the documented signature.
+    (addr != 0).then(|| unsafe { std::mem::transmute::<usize, CreateExternalSab>(addr) })
+}
+
+/// True when the host receives real SharedArrayBuffers from threads.
+pub fn has_external_sab() -> bool {
+    external_sab_fn().is_some()
+}
+
+unsafe extern "C" fn drop_memory_noenv(data: *mut c_void, hint: *mut c_void) {
+    let _ = data;
+    // SAFETY: `hint` is the Box<SharedMemory> leaked in `memory_to_js`.
+    drop(unsafe { Box::from_raw(hint as *mut SharedMemory) });
+}
+
+unsafe extern "C" fn drop_memory(_env: sys::napi_env, data: *mut c_void, hint: *mut c_void) {
+    // SAFETY: same contract as drop_memory_noenv.
+    unsafe { drop_memory_noenv(data, hint) };
+}
+
+/// Thread memory → a host buffer over the same bytes (no copy): a real
+/// SharedArrayBuffer where the runtime can make one, else an ArrayBuffer.
+unsafe fn memory_to_js(env: sys::napi_env, mem: SharedMemory, shared: bool) -> sys::napi_value {
+    let (data, len) = (mem.as_ptr(), mem.len());
+    let mut out = ptr::null_mut();
+    if len == 0 || data.is_null() {
+        // SAFETY: plain creation of an empty buffer.
+        unsafe { sys::napi_create_arraybuffer(env, 0, &mut ptr::null_mut(), &mut out) };
+        return out;
+    }
+    let hint = Box::into_raw(Box::new(mem)) as *mut c_void;
+    // SAFETY: `data` stays valid while the boxed SharedMemory lives; the
+    // finalizer drops it once the host buffer is collected.
+    let status = unsafe {
+        match external_sab_fn().filter(|_| shared) {
+            Some(create) => create(env, data as *mut c_void, len, Some(drop_memory_noenv), hint, &mut out),
+            None => sys::napi_create_external_arraybuffer(env, data as *mut c_void, len, Some(drop_memory), hint, &mut out),
+        }
+    };
+    if status != sys::Status::napi_ok {
+        // SAFETY: not handed to Node; still ours to drop.
+        drop(unsafe { Box::from_raw(hint as *mut SharedMemory) });
+        // SAFETY: plain creation of an empty buffer.
+        unsafe { sys::napi_get_undefined(env, &mut out) };
+    }
+    out
+}
+
+unsafe fn js_array(env: sys::napi_env, items: Vec<SharedMemory>, shared: bool) -> sys::napi_value {
+    let mut arr = ptr::null_mut();
+    // SAFETY: live env on its thread; indices are in range.
+    unsafe {
+        if items.is_empty() {
+            sys::napi_get_undefined(env, &mut arr);
+            return arr;
+        }
+        sys::napi_create_array_with_length(env, items.len(), &mut arr);
+        for (i, mem) in items.into_iter().enumerate() {
+            let v = memory_to_js(env, mem, shared);
+            sys::napi_set_element(env, arr, i as u32, v);
+        }
+    }
+    arr
+}
+
+unsafe fn number(env: sys::napi_env, n: f64) -> sys::napi_value {
+    let mut v = ptr::null_mut();
+    // SAFETY: live env on its thread.
+    unsafe { sys::napi_create_double(env, n, &mut v) };
+    v
+}
+
+unsafe fn string(env: sys::napi_env, s: &str) -> sys::napi_value {
+    let mut v = ptr::null_mut();
+    // SAFETY: pointer and length of a valid UTF-8 str.
+    unsafe { sys::napi_create_string_utf8(env, s.as_ptr() as *const _, s.len() as isize, &mut v) };
+    v
+}
+
+unsafe fn payload_args(env: sys::napi_env, p: Payload) -> [sys::napi_value; 3] {
+    let mut buf = ptr::null_mut();
+    let mut out = ptr::null_mut();
+    // SAFETY: copies `p.bytes` into a new Buffer of this env.
+    unsafe {
+        sys::napi_create_buffer_copy(env, p.bytes.len(), p.bytes.as_ptr() as *const c_void, &mut out, &mut buf);
+        [buf, js_array(env, p.shared, true), js_array(env, p.transferred, false)]
+    }
+}
+
+/// Event kinds as the JS callback sees them: `(kind, a, b, c, d, e, f, g)`.
+const DONE: f64 = 0.0;
+const CONSOLE: f64 = 1.0;
+const NOTIFY: f64 = 2.0;
+const EXIT: f64 = 3.0;
+
+unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, _sink: &HostSink, event: Event) {
+    // SAFETY: everything below runs on the env's JS thread inside a handle
+    // scope that is closed before returning.
+    unsafe {
+        let mut scope = ptr::null_mut();
+        sys::napi_open_handle_scope(env, &mut scope);
+        let mut undef = ptr::null_mut();
+        sys::napi_get_undefined(env, &mut undef);
+        let mut argv = [undef; 8];
+        match event {
+            Event::Done { thread, call_id, outcome } => {
+                argv[0] = number(env, DONE);
+                argv[1] = number(env, thread as f64);
+                argv[2] = number(env, call_id as f64);
+                match outcome {
+                    Outcome::Value(p) => {
+                        argv[3] = number(env, 0.0);
+                        argv[4..7].copy_from_slice(&payload_args(env, p));
+                    }
+                    Outcome::Thrown(p) => {
+                        argv[3] = number(env, 1.0);
+                        argv[4..7].copy_from_slice(&payload_args(env, p));
+                    }
+                    Outcome::Failed { code, message, cause } => {
+                        argv[3] = number(env, 2.0);
+                        if let Some(c) = cause {
+                            argv[4..7].copy_from_slice(&payload_args(env, c));
+                        }
+                        argv[7] = string(env, &format!("{code}\u{0}{message}"));
+                    }
+                }
+            }
+            Event::Console { thread, level, args } => {
+                argv[0] = number(env, CONSOLE);
+                argv[1] = number(env, thread as f64);
+                argv[2] = number(env, level as u8 as f64);
+                argv[4..7].copy_from_slice(&payload_args(env, args));
+            }
+            Event::Notify { addr, byte_index, count } => {
+                argv[0] = number(env, NOTIFY);
+                argv[1] = number(env, 0.0);
+                argv[2] = number(env, addr as f64);
+                argv[3] = number(env, byte_index as f64);
+                argv[4] = number(env, if count == u32::MAX { f64::INFINITY } else { count as f64 });
+            }
+            Event::Exit { thread, reason } => {
+                argv[0] = number(env, EXIT);
+                argv[1] = number(env, thread as f64);
+                argv[2] = number(env, if reason == ExitReason::MemoryLimit { 1.0 } else { 0.0 });
+            }
+        }
+        let mut result = ptr::null_mut();
+        let status = sys::napi_call_function(env, undef, js_cb, argv.len(), argv.as_ptr(), &mut result);
+        if status == sys::Status::napi_pending_exception {
+            let mut exc = ptr::null_mut();
+            sys::napi_get_and_clear_last_exception(env, &mut exc);
+            sys::napi_fatal_exception(env, exc);
+        }
+        sys::napi_close_handle_scope(env, scope);
+    }
+}
+
+/// Start address of a Uint8Array's memory (for the shared-memory registry).
+///
+/// # Safety
+/// As `typed_array_bytes`.
+pub unsafe fn address_of(env: sys::napi_env, view: sys::napi_value) -> napi::Result<usize> {
+    // SAFETY: forwarded contract.
+    unsafe { typed_array_bytes(env, view) }.map(|(p, _)| p as usize)
+}

@@ -1,0 +1,607 @@
+//! JS value -> wire bytes (docs/wire-format.md).
+//!
+//! The graph is walked with an explicit stack of open containers
+//! ([`Frame`]); each holds its object and its key (or entry) list as
+//! Globals; the walk opens a fresh HandleScope every few steps.
+
+use std::fmt::Write as _;
+
+use super::native::{self, Leaf, ProbeError, Str};
+use super::tags::*;
+use super::write::*;
+use super::EncodeError;
+use super::STEPS_PER_SCOPE;
+use crate::engine::memory::{Payload, SharedMemory};
+
+type Result<T> = std::result::Result<T, EncodeError>;
+
+/// Segments kept at each end of a very deep path in a clone error.
+const PATH_KEEP: usize = 16;
+
+/// Encode `value` into a payload. `root` names the value in clone errors
+/// (`args`, `result`, `message`, `value`). ArrayBuffers in `transfer` move:
+/// they are written as TRANSFERRED_BUFFER (index = position among the
+/// distinct buffers of the list) and detached once the whole encode has
+/// succeeded; every listed buffer moves, met in the value or not.
+///
+/// `scope` is usually a `v8::TryCatch<v8::HandleScope>` (deref'd): on
+/// [`EncodeError::Exception`] the exception is pending there.
+pub fn encode(
+    scope: &mut v8::HandleScope,
+    value: v8::Local<v8::Value>,
+    root: &str,
+    transfer: &[v8::Local<v8::ArrayBuffer>],
+) -> Result<Payload> {
+    let scope = &mut v8::HandleScope::new(scope);
+    let mut enc = Encoder::new(scope, root, transfer)?;
+    enc.write_value(scope, value, "")?;
+    while !enc.frames.is_empty() {
+        // A few steps per HandleScope: handles stay bounded, scopes cheap.
+        let s = &mut v8::HandleScope::new(scope);
+        for _ in 0..STEPS_PER_SCOPE {
+            match enc.step(s)? {
+                Step::Child(child) => enc.write_value(s, child, "")?,
+                Step::Skip => {}
+                Step::Done => {
+                    enc.frames.pop();
+                    if enc.frames.is_empty() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    enc.finish(scope)
+}
+
+struct Encoder {
+    out: Vec<u8>,
+    /// Object -> id (as a V8 Map, so identity is V8's).
+    ids: v8::Global<v8::Map>,
+    next_id: u32,
+    shared: Vec<SharedMemory>,
+    /// Distinct buffers of the transfer list.
+    transfer: Vec<v8::Global<v8::ArrayBuffer>>,
+    frames: Vec<Frame>,
+    root: String,
+}
+
+/// An open container: the object, its key list (Map/Set: entries), the
+/// position in it, and where its current child sits (for error paths).
+struct Frame {
+    kind: Kind,
+    object: v8::Global<v8::Object>,
+    list: v8::Global<v8::Array>,
+    len: u32,
+    pos: u32,
+    seg: Seg,
+}
+
+enum Kind {
+    Object,
+    /// `count`: leading numeric (index) keys of the list.
+    Dense {
+        length: u32,
+        next: u32,
+        count: u32,
+    },
+    Sparse,
+    Map,
+    Set,
+    /// 0: cause next, 1: code next, 2: the key list.
+    Error {
+        phase: u8,
+    },
+}
+
+enum Seg {
+    None,
+    Index(u64),
+    /// The key at this position of the frame's list.
+    KeyAt(u32),
+    Name(&'static str),
+}
+
+enum Step<'s> {
+    Child(v8::Local<'s, v8::Value>),
+    Skip,
+    Done,
+}
+
+fn names_args(numbers: bool) -> v8::GetPropertyNamesArgs {
+    v8::GetPropertyNamesArgsBuilder::new()
+        .mode(v8::KeyCollectionMode::OwnOnly)
+        .property_filter(v8::PropertyFilter::ONLY_ENUMERABLE | v8::PropertyFilter::SKIP_SYMBOLS)
+        .index_filter(v8::IndexFilter::IncludeIndices)
+        .key_conversion(if numbers {
+            v8::KeyConversionMode::KeepNumbers
+        } else {
+            v8::KeyConversionMode::ConvertToString
+        })
+        .build()
+}
+
+fn v8_str<'s>(s: &mut v8::HandleScope<'s>, text: &str) -> Result<v8::Local<'s, v8::String>> {
+    v8::String::new(s, text).ok_or(EncodeError::Exception)
+}
+
+impl Encoder {
+    fn new(s: &mut v8::HandleScope, root: &str, transfer: &[v8::Local<v8::ArrayBuffer>]) -> Result<Self> {
+        let mut distinct: Vec<v8::Local<v8::ArrayBuffer>> = Vec::new();
+        for (i, &ab) in transfer.iter().enumerate() {
+            if distinct.contains(&ab) {
+                continue;
+            }
+            let problem = if ab.was_detached() {
+                "is a detached ArrayBuffer"
+            } else if !ab.is_detachable() {
+                "is not detachable"
+            } else {
+                distinct.push(ab);
+                continue;
+            };
+            return Err(EncodeError::Clone(format!(
+                "transfer list item {i} {problem} and cannot be transferred"
+            )));
+        }
+        let ids = v8::Map::new(s);
+        Ok(Encoder {
+            out: vec![VERSION],
+            ids: v8::Global::new(s, ids),
+            next_id: 0,
+            shared: Vec::new(),
+            transfer: distinct.iter().map(|&ab| v8::Global::new(s, ab)).collect(),
+            frames: Vec::new(),
+            root: root.to_owned(),
+        })
+    }
+
+    /// Move the transferred buffers out (detaching them) and hand over.
+    fn finish(self, s: &mut v8::HandleScope) -> Result<Payload> {
+        let mut buffers = Vec::with_capacity(self.transfer.len());
+        for (i, global) in self.transfer.iter().enumerate() {
+            let ab = v8::Local::new(s, global);
+            if ab.was_detached() {
+                return Err(EncodeError::Clone(format!(
+                    "transfer list item {i} was detached while encoding and cannot be transferred"
+                )));
+            }
+            buffers.push(ab);
+        }
+        let mut transferred = Vec::with_capacity(buffers.len());
+        for &ab in &buffers {
+            let store = ab.get_backing_store();
+            let store = if store.is_resizable_by_user_javascript() {
+                // Sent as a plain buffer of its current length.
+                let mut bytes = Vec::new();
+                copy_buffer(s, ab, ab.byte_length(), &mut bytes)?;
+                if bytes.is_empty() {
+                    v8::ArrayBuffer::new(s, 0).get_backing_store()
+                } else {
+                    v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared()
+                }
+            } else {
+                store
+            };
+            transferred.push(SharedMemory::from_backing_store(store));
+        }
+        for ab in buffers {
+            ab.detach(None).ok_or(EncodeError::Exception)?;
+        }
+        Ok(Payload {
+            bytes: self.out,
+            shared: self.shared,
+            transferred,
+        })
+    }
+
+    /// The path of the value being written (the current child of the top
+    /// frame), plus `extra`. Very deep paths keep their first and last
+    /// `PATH_KEEP` segments around a `…`.
+    fn path(&self, s: &mut v8::HandleScope, extra: &str) -> String {
+        let mut p = self.root.clone();
+        let n = self.frames.len();
+        for (i, f) in self.frames.iter().enumerate() {
+            if n > 2 * PATH_KEEP && (PATH_KEEP..n - PATH_KEEP).contains(&i) {
+                if i == PATH_KEEP {
+                    p.push('…');
+                }
+                continue;
+            }
+            match f.seg {
+                Seg::None => {}
+                Seg::Index(index) => {
+                    let _ = write!(p, "[{index}]");
+                }
+                Seg::Name(name) => push_key(&mut p, name),
+                Seg::KeyAt(pos) => {
+                    let list = v8::Local::new(s, &f.list);
+                    match list.get_index(s, pos) {
+                        Some(key) => push_key(&mut p, &key.to_rust_string_lossy(s)),
+                        None => p.push_str("[?]"),
+                    }
+                }
+            }
+        }
+        p.push_str(extra);
+        p
+    }
+
+    fn fail(&self, s: &mut v8::HandleScope, extra: &str, what: &str) -> EncodeError {
+        EncodeError::Clone(format!("{} is {what} and cannot be cloned", self.path(s, extra)))
+    }
+
+    /// Give `value` the next id (call right before writing its tag).
+    fn new_id(&mut self, s: &mut v8::HandleScope, value: v8::Local<v8::Value>) -> Result<()> {
+        let ids = v8::Local::new(s, &self.ids);
+        let id = v8::Integer::new_from_unsigned(s, self.next_id);
+        ids.set(s, value, id.into()).ok_or(EncodeError::Exception)?;
+        self.next_id += 1;
+        Ok(())
+    }
+
+    /// Open a container frame: checks the depth, gives the id, writes the tag.
+    fn open(
+        &mut self,
+        s: &mut v8::HandleScope,
+        object: v8::Local<v8::Object>,
+        tag: u8,
+        kind: Kind,
+        list: v8::Local<v8::Array>,
+    ) -> Result<()> {
+        if self.frames.len() >= MAX_DEPTH {
+            return Err(EncodeError::Clone(format!(
+                "{} is nested deeper than {MAX_DEPTH} levels",
+                self.path(s, "")
+            )));
+        }
+        self.new_id(s, object.into())?;
+        self.out.push(tag);
+        self.frames.push(Frame {
+            kind,
+            object: v8::Global::new(s, object),
+            list: v8::Global::new(s, list),
+            len: list.length(),
+            pos: 0,
+            seg: Seg::None,
+        });
+        Ok(())
+    }
+
+    fn write_value(&mut self, s: &mut v8::HandleScope, v: v8::Local<v8::Value>, extra: &str) -> Result<()> {
+        if v.is_undefined() {
+            self.out.push(UNDEFINED);
+        } else if v.is_null() {
+            self.out.push(NULL);
+        } else if v.is_boolean() {
+            self.out.push(if v.is_true() { TRUE } else { FALSE });
+        } else if let Ok(n) = v8::Local::<v8::Number>::try_from(v) {
+            write_number(&mut self.out, n.value());
+        } else if let Ok(st) = v8::Local::<v8::String>::try_from(v) {
+            write_string(&mut self.out, s, st);
+        } else if let Ok(b) = v8::Local::<v8::BigInt>::try_from(v) {
+            write_bigint(&mut self.out, b);
+        } else if v.is_symbol() {
+            return Err(self.fail(s, extra, "a symbol"));
+        } else if let Ok(o) = v8::Local::<v8::Object>::try_from(v) {
+            return self.write_object(s, o, extra);
+        } else {
+            return Err(self.fail(s, extra, "an unsupported value"));
+        }
+        Ok(())
+    }
+
+    fn write_object(&mut self, s: &mut v8::HandleScope, o: v8::Local<v8::Object>, extra: &str) -> Result<()> {
+        let v: v8::Local<v8::Value> = o.into();
+        // Before anything that could run a trap.
+        if v.is_proxy() {
+            return Err(self.fail(s, extra, "a Proxy"));
+        }
+        let ids = v8::Local::new(s, &self.ids);
+        let seen = ids.get(s, v).ok_or(EncodeError::Exception)?;
+        if let Ok(id) = v8::Local::<v8::Uint32>::try_from(seen) {
+            self.out.push(BACKREF);
+            put_u32(&mut self.out, id.value());
+            return Ok(());
+        }
+        if v.is_function() {
+            return Err(self.fail(s, extra, "a function"));
+        }
+        if let Ok(array) = v8::Local::<v8::Array>::try_from(v) {
+            return self.write_array(s, array);
+        }
+        if v.is_native_error() {
+            return self.write_error(s, o);
+        }
+        if let Ok(date) = v8::Local::<v8::Date>::try_from(v) {
+            self.new_id(s, v)?;
+            self.out.push(DATE);
+            self.out.extend(date.value_of().to_le_bytes());
+            return Ok(());
+        }
+        if v.is_reg_exp()
+            || v.is_number_object()
+            || v.is_string_object()
+            || v.is_boolean_object()
+            || v.is_big_int_object()
+        {
+            return self.write_leaf(s, o, extra);
+        }
+        if let Ok(map) = v8::Local::<v8::Map>::try_from(v) {
+            let entries = map.as_array(s);
+            return self.open(s, o, MAP, Kind::Map, entries);
+        }
+        if let Ok(set) = v8::Local::<v8::Set>::try_from(v) {
+            let entries = set.as_array(s);
+            return self.open(s, o, SET, Kind::Set, entries);
+        }
+        if let Ok(ab) = v8::Local::<v8::ArrayBuffer>::try_from(v) {
+            return self.write_array_buffer(s, ab, extra);
+        }
+        if let Ok(sab) = v8::Local::<v8::SharedArrayBuffer>::try_from(v) {
+            self.new_id(s, v)?;
+            self.out.push(SHARED_BUFFER);
+            put_u32(&mut self.out, self.shared.len() as u32);
+            self.shared
+                .push(SharedMemory::from_backing_store(sab.get_backing_store()));
+            return Ok(());
+        }
+        if let Ok(view) = v8::Local::<v8::ArrayBufferView>::try_from(v) {
+            return self.write_view(s, view, extra);
+        }
+        if let Some(refused) = refusal(v, o) {
+            return Err(self.fail(s, extra, refused));
+        }
+        let keys = o
+            .get_own_property_names(s, names_args(false))
+            .ok_or(EncodeError::Exception)?;
+        if keys.length() == 0 {
+            // The API cannot tell a WeakRef from a plain object; its class
+            // name (taken from its map, not from user-visible properties
+            // for direct instances) can.
+            let class = o.get_constructor_name().to_rust_string_lossy(s);
+            if class == "WeakRef" || class == "FinalizationRegistry" {
+                return Err(self.fail(s, extra, &format!("a {class}")));
+            }
+        }
+        self.open(s, o, OBJECT, Kind::Object, keys)
+    }
+
+    fn write_array(&mut self, s: &mut v8::HandleScope, array: v8::Local<v8::Array>) -> Result<()> {
+        let length = array.length();
+        let keys = array
+            .get_own_property_names(s, names_args(true))
+            .ok_or(EncodeError::Exception)?;
+        // Index keys come first (ascending), as numbers: find where they end.
+        let (mut lo, mut hi) = (0, keys.length());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if keys.get_index(s, mid).ok_or(EncodeError::Exception)?.is_number() {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let count = lo;
+        let dense = 2 * u64::from(count) >= u64::from(length);
+        let (tag, kind) = if dense {
+            (ARRAY, Kind::Dense { length, next: 0, count })
+        } else {
+            (SPARSE_ARRAY, Kind::Sparse)
+        };
+        self.open(s, array.into(), tag, kind, keys)?;
+        put_u32(&mut self.out, length);
+        Ok(())
+    }
+
+    fn write_error(&mut self, s: &mut v8::HandleScope, o: v8::Local<v8::Object>) -> Result<()> {
+        let key = v8_str(s, "name")?;
+        let name = o.get(s, key.into()).ok_or(EncodeError::Exception)?;
+        let name = if name.is_undefined() {
+            v8_str(s, "Error")?
+        } else {
+            name.to_string(s).ok_or(EncodeError::Exception)?
+        };
+        let key = v8_str(s, "message")?;
+        let message = o.get(s, key.into()).ok_or(EncodeError::Exception)?;
+        let message = if message.is_undefined() {
+            v8::String::empty(s)
+        } else {
+            message.to_string(s).ok_or(EncodeError::Exception)?
+        };
+        let key = v8_str(s, "stack")?;
+        let stack = o.get(s, key.into()).ok_or(EncodeError::Exception)?;
+        let keys = o
+            .get_own_property_names(s, names_args(false))
+            .ok_or(EncodeError::Exception)?;
+        self.open(s, o, ERROR, Kind::Error { phase: 0 }, keys)?;
+        write_string(&mut self.out, s, name);
+        write_string(&mut self.out, s, message);
+        match v8::Local::<v8::String>::try_from(stack) {
+            Ok(stack) => write_string(&mut self.out, s, stack),
+            Err(_) => self.out.push(UNDEFINED),
+        }
+        Ok(())
+    }
+
+    /// RegExp and primitive wrappers, read by V8's serializer.
+    fn write_leaf(&mut self, s: &mut v8::HandleScope, o: v8::Local<v8::Object>, extra: &str) -> Result<()> {
+        let leaf = match native::probe(s, o) {
+            Ok(leaf) => leaf,
+            Err(ProbeError::Exception) => return Err(EncodeError::Exception),
+            Err(ProbeError::Format) => return Err(self.fail(s, extra, "an unsupported object")),
+        };
+        self.new_id(s, o.into())?;
+        let out = &mut self.out;
+        match leaf {
+            Leaf::RegExp(source, bits) => {
+                out.push(REGEXP);
+                write_str(out, &source);
+                let flags: Vec<u8> = REGEXP_FLAGS
+                    .iter()
+                    .filter(|(_, bit)| bits & bit != 0)
+                    .map(|&(c, _)| c)
+                    .collect();
+                write_str(out, &Str::Latin1(flags.into()));
+            }
+            Leaf::Number(n) => {
+                out.push(NUMBER_OBJECT);
+                out.extend(n.to_le_bytes());
+            }
+            Leaf::Bool(b) => {
+                out.push(BOOLEAN_OBJECT);
+                out.push(b as u8);
+            }
+            Leaf::String(text) => {
+                out.push(STRING_OBJECT);
+                write_str(out, &text);
+            }
+            Leaf::BigInt(negative, words) => {
+                out.push(BIGINT_OBJECT);
+                write_bigint_words(out, negative, &words);
+            }
+        }
+        Ok(())
+    }
+
+    fn write_array_buffer(
+        &mut self,
+        s: &mut v8::HandleScope,
+        ab: v8::Local<v8::ArrayBuffer>,
+        extra: &str,
+    ) -> Result<()> {
+        if let Some(index) = self.transfer.iter().position(|g| *g == ab) {
+            self.new_id(s, ab.into())?;
+            self.out.push(TRANSFERRED_BUFFER);
+            put_u32(&mut self.out, index as u32);
+            return Ok(());
+        }
+        if ab.was_detached() {
+            return Err(self.fail(s, extra, "a detached ArrayBuffer"));
+        }
+        // A resizable buffer goes as a plain one of its current length.
+        let len = ab.byte_length();
+        self.new_id(s, ab.into())?;
+        self.out.push(ARRAY_BUFFER);
+        put_u64(&mut self.out, len as u64);
+        copy_buffer(s, ab, len, &mut self.out)
+    }
+
+    fn write_view(&mut self, s: &mut v8::HandleScope, view: v8::Local<v8::ArrayBufferView>, extra: &str) -> Result<()> {
+        let v: v8::Local<v8::Value> = view.into();
+        let (tag, kind, length) = match v8::Local::<v8::TypedArray>::try_from(v) {
+            Ok(typed) => match typed_array_kind(v) {
+                Some(kind) => (TYPED_ARRAY, Some(kind), typed.length()),
+                None => return Err(self.fail(s, extra, "an unsupported typed array")),
+            },
+            Err(_) if v.is_data_view() => (DATA_VIEW, None, view.byte_length()),
+            Err(_) => return Err(self.fail(s, extra, "an unsupported view")),
+        };
+        let buffer = view.buffer(s).ok_or(EncodeError::Exception)?;
+        let offset = view.byte_offset();
+        self.new_id(s, v)?;
+        self.out.push(tag);
+        self.out.extend(kind);
+        let extra = format!("{extra}.buffer");
+        self.write_value(s, buffer.into(), &extra)?;
+        put_u64(&mut self.out, offset as u64);
+        put_u64(&mut self.out, length as u64);
+        Ok(())
+    }
+
+    /// Advance the top frame by one child.
+    fn step<'s>(&mut self, s: &mut v8::HandleScope<'s>) -> Result<Step<'s>> {
+        let Some(f) = self.frames.last_mut() else {
+            return Ok(Step::Done);
+        };
+        let out = &mut self.out;
+        let object = v8::Local::new(s, &f.object);
+        let list = v8::Local::new(s, &f.list);
+        let entry = |s: &mut v8::HandleScope<'s>, pos: u32| list.get_index(s, pos).ok_or(EncodeError::Exception);
+        match &mut f.kind {
+            Kind::Map | Kind::Set => {
+                if f.pos >= f.len {
+                    out.push(END);
+                    return Ok(Step::Done);
+                }
+                let value = entry(s, f.pos)?;
+                let index = if matches!(f.kind, Kind::Map) { f.pos / 2 } else { f.pos };
+                f.seg = Seg::Index(u64::from(index));
+                f.pos += 1;
+                return Ok(Step::Child(value));
+            }
+            Kind::Dense { length, next, count } if *next < *length => {
+                if f.pos >= *count {
+                    out.resize(out.len() + (*length - *next) as usize, HOLE);
+                    *next = *length;
+                    return Ok(Step::Skip);
+                }
+                let key = entry(s, f.pos)?;
+                f.pos += 1;
+                let index = key.number_value(s).ok_or(EncodeError::Exception)?;
+                if !(index >= f64::from(*next) && index < f64::from(*length)) {
+                    return Ok(Step::Skip);
+                }
+                let index = index as u32;
+                out.resize(out.len() + (index - *next) as usize, HOLE);
+                *next = index + 1;
+                let value = object.get_index(s, index).ok_or(EncodeError::Exception)?;
+                f.seg = Seg::Index(u64::from(index));
+                return Ok(Step::Child(value));
+            }
+            Kind::Error { phase } if *phase < 2 => {
+                let name = if *phase == 0 { "cause" } else { "code" };
+                *phase += 1;
+                let key = v8_str(s, name)?;
+                if !object.has_own_property(s, key.into()).ok_or(EncodeError::Exception)? {
+                    return Ok(Step::Skip);
+                }
+                let value = object.get(s, key.into()).ok_or(EncodeError::Exception)?;
+                write_latin1(out, name.as_bytes());
+                f.seg = Seg::Name(name);
+                return Ok(Step::Child(value));
+            }
+            _ => {}
+        }
+        // Key/value pairs from the key list, then END.
+        if f.pos >= f.len {
+            out.push(END);
+            return Ok(Step::Done);
+        }
+        let pos = f.pos;
+        f.pos += 1;
+        let key = entry(s, pos)?;
+        if key.is_number() {
+            // An index key of a sparse array (never expected elsewhere).
+            if !matches!(f.kind, Kind::Sparse) {
+                return Ok(Step::Skip);
+            }
+            let index = key.number_value(s).ok_or(EncodeError::Exception)?;
+            if !(0.0..4294967295.0).contains(&index) {
+                return Ok(Step::Skip);
+            }
+            let index = index as u32;
+            let value = object.get_index(s, index).ok_or(EncodeError::Exception)?;
+            write_latin1(out, index.to_string().as_bytes());
+            f.seg = Seg::Index(u64::from(index));
+            return Ok(Step::Child(value));
+        }
+        let Ok(name) = v8::Local::<v8::String>::try_from(key) else {
+            return Ok(Step::Skip);
+        };
+        if matches!(f.kind, Kind::Error { .. }) && name.length() <= 7 {
+            let text = name.to_rust_string_lossy(s);
+            if matches!(text.as_str(), "name" | "message" | "stack" | "cause" | "code") {
+                return Ok(Step::Skip);
+            }
+        }
+        // A getter may have deleted a later key: skip it, as structured clone does.
+        if !object.has_own_property(s, name.into()).ok_or(EncodeError::Exception)? {
+            return Ok(Step::Skip);
+        }
+        let value = object.get(s, key).ok_or(EncodeError::Exception)?;
+        write_string(out, s, name);
+        f.seg = Seg::KeyAt(pos);
+        Ok(Step::Child(value))
+    }
+}

@@ -1,0 +1,85 @@
+//! The value codec: JS values of our isolates <-> bytes in the isothread wire
+//! format (docs/wire-format.md, version 1), the contract shared with the
+//! host half in `lib/codec.js`.
+//!
+//! - [`encode`] walks a value graph and writes a [`Payload`]:
+//!   SharedArrayBuffers go into `payload.shared` by reference, ArrayBuffers
+//!   of the transfer list into `payload.transferred` (moved: the sender's
+//!   buffers are detached once the whole encode has succeeded).
+//! - [`decode`] builds the value in the scope's current context.
+//!
+//! Both walk the graph with an explicit stack (no recursion, so nesting is
+//! bounded only by [`MAX_DEPTH`] and never by the thread's stack) and open a
+//! fresh `HandleScope` every few properties, so objects with millions of keys do
+//! not pile up handles.
+//!
+//! Scopes: both functions take `&mut v8::HandleScope`. Callers normally hold
+//! a `v8::TryCatch<v8::HandleScope>`; pass `&mut try_catch` and it derefs.
+//! Exceptions thrown by user code while encoding (getters) are left pending
+//! in that TryCatch ([`EncodeError::Exception`]).
+//!
+//! A few objects have no constructor or accessor in the `v8` crate (RegExp,
+//! primitive wrappers, DataView, typed arrays over a SharedArrayBuffer,
+//! EvalError/URIError). For those we let V8's own ValueSerializer /
+//! ValueDeserializer read or build them from a few bytes (`native.rs`), so
+//! no user-visible global (`DataView`, `RegExp.prototype.flags`, ...) is
+//! consulted and no user code runs.
+
+mod decode;
+mod encode;
+mod native;
+mod reader;
+mod tags;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_wire;
+mod write;
+
+pub use decode::decode;
+pub use encode::encode;
+pub use tags::MAX_DEPTH;
+
+/// Properties read or written per HandleScope (each step makes a handful
+/// of handles; a scope is closed after this many steps).
+const STEPS_PER_SCOPE: usize = 64;
+
+/// A value that could not be encoded.
+pub enum EncodeError {
+    /// Cannot be cloned: the message names the path, e.g.
+    /// "result.handler is a function and cannot be cloned".
+    Clone(String),
+    /// A JS exception was thrown while reading the value (a getter, a
+    /// throwing `message` getter), or execution is being terminated; it is
+    /// left pending in the caller's TryCatch scope.
+    Exception,
+}
+
+impl std::fmt::Debug for EncodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EncodeError::Clone(m) => write!(f, "Clone({m:?})"),
+            EncodeError::Exception => f.write_str("Exception"),
+        }
+    }
+}
+
+impl std::fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EncodeError::Clone(m) => f.write_str(m),
+            EncodeError::Exception => f.write_str("an exception was thrown while encoding"),
+        }
+    }
+}
+
+/// Malformed input (or, rarely, an exception or termination while building
+/// the value, which is then left pending in the caller's TryCatch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError(pub String);
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot decode value: {}", self.0)
+    }
+}

@@ -1,0 +1,421 @@
+//! Round trips, identity, clone errors and exceptions. Each test makes its
+//! own isolate (isolates are not Send) and decodes into a fresh context.
+
+use super::{decode, encode, EncodeError};
+use crate::engine::memory::Payload;
+
+pub(super) fn with_isolate(f: impl FnOnce(&mut v8::HandleScope)) {
+    crate::engine::platform::init();
+    let isolate = &mut v8::Isolate::new(Default::default());
+    let scope = &mut v8::HandleScope::new(isolate);
+    let context = v8::Context::new(scope);
+    let scope = &mut v8::ContextScope::new(scope, context);
+    f(scope);
+}
+
+pub(super) fn eval<'s>(s: &mut v8::HandleScope<'s>, code: &str) -> v8::Local<'s, v8::Value> {
+    let source = v8::String::new(s, code).unwrap();
+    let script = v8::Script::compile(s, source, None).unwrap_or_else(|| panic!("compile: {code}"));
+    script.run(s).unwrap_or_else(|| panic!("run: {code}"))
+}
+
+fn call<'s>(s: &mut v8::HandleScope<'s>, function: &str, arg: v8::Local<v8::Value>) -> v8::Local<'s, v8::Value> {
+    let f = v8::Local::<v8::Function>::try_from(eval(s, &format!("({function})"))).unwrap();
+    let this = v8::undefined(s).into();
+    f.call(s, this, &[arg]).unwrap_or_else(|| panic!("call: {function}"))
+}
+
+pub(super) fn encode_js(s: &mut v8::HandleScope, code: &str, root: &str) -> Result<Payload, EncodeError> {
+    let value = eval(s, code);
+    let tc = &mut v8::TryCatch::new(s);
+    encode(tc, value, root, &[])
+}
+
+/// Encode `expr`, decode it in a fresh context, check it there with the JS
+/// function `check`, and re-encode it to the same bytes.
+fn round_trip(s: &mut v8::HandleScope, expr: &str, check: &str) {
+    let payload = encode_js(s, &format!("({expr})"), "value").unwrap_or_else(|e| panic!("{expr}: {e}"));
+    let bytes = payload.bytes.clone();
+    let context = v8::Context::new(s);
+    let s = &mut v8::ContextScope::new(s, context);
+    let tc = &mut v8::TryCatch::new(s);
+    let decoded = decode(tc, payload).unwrap_or_else(|e| panic!("{expr}: {e}"));
+    assert!(call(tc, check, decoded).is_true(), "{expr}: check {check} failed");
+    let again = encode(tc, decoded, "value", &[]).unwrap_or_else(|e| panic!("{expr} again: {e}"));
+    assert_eq!(again.bytes, bytes, "{expr}: re-encoded differently");
+    assert!(!tc.has_caught());
+}
+
+#[test]
+fn primitives_round_trip() {
+    with_isolate(|s| {
+        for (expr, check) in [
+            ("undefined", "v => v === undefined"),
+            ("null", "v => v === null"),
+            ("true", "v => v === true"),
+            ("false", "v => v === false"),
+            ("21", "v => v === 21"),
+            ("-2147483648", "v => v === -2147483648"),
+            ("2147483648", "v => v === 2147483648"),
+            ("-0", "v => Object.is(v, -0)"),
+            ("1.5", "v => v === 1.5"),
+            ("NaN", "v => Number.isNaN(v)"),
+            ("-Infinity", "v => v === -Infinity"),
+            ("0n", "v => v === 0n"),
+            ("-(2n ** 200n) + 7n", "v => v === -(2n ** 200n) + 7n"),
+            ("2n ** 64n", "v => v === 2n ** 64n"),
+            ("''", "v => v === ''"),
+            ("'héllo\\u00ff'", "v => v === 'héllo\\u00ff'"),
+            ("'日本 ✓'", "v => v === '日本 ✓'"),
+            ("'a\\ud800b'", "v => v.length === 3 && v.charCodeAt(1) === 0xd800"),
+        ] {
+            round_trip(s, expr, check);
+        }
+    });
+}
+
+#[test]
+fn objects_and_arrays_round_trip() {
+    with_isolate(|s| {
+        for (expr, check) in [
+            ("{a: 1, b: 'x', c: {d: [1, 2]}, 7: 'seven'}", "v => JSON.stringify(v) === '{\"7\":\"seven\",\"a\":1,\"b\":\"x\",\"c\":{\"d\":[1,2]}}'"),
+            ("Object.create(null)", "v => Object.getPrototypeOf(v) === Object.prototype"),
+            ("{['__proto__']: 1}", "v => Object.getOwnPropertyNames(v)[0] === '__proto__' && Object.getPrototypeOf(v) === Object.prototype"),
+            ("new (class A { constructor() { this.x = 1 } get y() { return 2 } })()", "v => v.constructor === Object && v.x === 1 && !('y' in v)"),
+            ("{[Symbol('s')]: 1, k: 2}", "v => Object.getOwnPropertySymbols(v).length === 0 && v.k === 2"),
+            ("Object.defineProperty({a: 1}, 'hidden', {value: 2})", "v => v.a === 1 && !('hidden' in v)"),
+            ("[]", "v => Array.isArray(v) && v.length === 0"),
+            ("[1, , 3]", "v => v.length === 3 && !(1 in v) && v[2] === 3"),
+            ("[, , ,]", "v => v.length === 3 && Object.keys(v).length === 0"),
+            ("Object.assign([1, 2], {foo: 'bar'})", "v => v.length === 2 && v[1] === 2 && v.foo === 'bar'"),
+            ("(() => { const a = []; a[4294967294] = 1; a.x = 2; return a })()",
+             "v => Array.isArray(v) && v.length === 4294967295 && v[4294967294] === 1 && v.x === 2 && Object.keys(v).length === 2"),
+            ("(() => { const a = [1]; a.length = 10; return a })()", "v => v.length === 10 && v[0] === 1 && Object.keys(v).length === 1"),
+            ("new Date(123)", "v => v instanceof Date && v.getTime() === 123"),
+            ("new Date(NaN)", "v => v instanceof Date && Number.isNaN(v.getTime())"),
+            ("/a\\/b[c]/gimsy", "v => v instanceof RegExp && v.source === 'a\\\\/b[c]' && v.flags === 'gimsy'"),
+            ("new RegExp('a/b', 'dgv')", "v => v.source === 'a\\\\/b' && v.flags === 'dgv' && v.test('a/b')"),
+            ("/é日/u", "v => v.source === 'é日' && v.unicode"),
+            ("new Map([[1, 'a'], [{k: 1}, [2]]])", "v => v instanceof Map && v.size === 2 && v.get(1) === 'a' && [...v.keys()][1].k === 1"),
+            ("new Set([1, 'a', {}])", "v => v instanceof Set && v.size === 3 && v.has('a')"),
+            ("new Number(3.5)", "v => v instanceof Number && v.valueOf() === 3.5"),
+            ("new String('sé日')", "v => v instanceof String && v.valueOf() === 'sé日'"),
+            ("new Boolean(false)", "v => v instanceof Boolean && v.valueOf() === false"),
+            ("Object(-(2n ** 70n))", "v => typeof v === 'object' && v.valueOf() === -(2n ** 70n)"),
+        ] {
+            round_trip(s, expr, check);
+        }
+    });
+}
+
+#[test]
+fn errors_round_trip() {
+    with_isolate(|s| {
+        for (expr, check) in [
+            ("new Error('m')", "v => v instanceof Error && v.constructor === Error && v.message === 'm' && v.stack.startsWith('Error: m')"),
+            ("new RangeError('bad', {cause: {n: 42}})",
+             "v => v instanceof RangeError && v.cause.n === 42 && !Object.getOwnPropertyDescriptor(v, 'cause').enumerable"),
+            ("Object.assign(new TypeError('t'), {code: 'E_X', extra: [1]})",
+             "v => v instanceof TypeError && v.code === 'E_X' && v.extra[0] === 1 && Object.keys(v).join() === 'code,extra'"),
+            ("new EvalError('e')", "v => v instanceof EvalError && v.message === 'e'"),
+            ("new URIError('u')", "v => v instanceof URIError && v.name === 'URIError'"),
+            ("new ReferenceError('r')", "v => v instanceof ReferenceError"),
+            ("new SyntaxError('s')", "v => v instanceof SyntaxError"),
+            ("new AggregateError([1], 'agg')", "v => v instanceof AggregateError && v.message === 'agg'"),
+            ("(() => { class MyErr extends Error { constructor(m) { super(m); this.name = 'MyErr' } } return new MyErr('m') })()",
+             "v => v.constructor === Error && v.name === 'MyErr' && v.message === 'm' && Object.keys(v).length === 0"),
+            ("(() => { const e = new Error('x'); Object.defineProperty(e, 'code', {value: 7}); return e })()", "v => v.code === 7"),
+            ("(() => { const e = new Error('x'); e.stack = 'custom'; return e })()", "v => v.stack === 'custom'"),
+            ("(() => { const e = new Error('x'); e.cause = e; return e })()", "v => v.cause === v"),
+        ] {
+            round_trip(s, expr, check);
+        }
+    });
+}
+
+#[test]
+fn buffers_and_views_round_trip() {
+    with_isolate(|s| {
+        for (expr, check) in [
+            ("new Uint8Array([1, 2, 3]).buffer", "v => v instanceof ArrayBuffer && new Uint8Array(v).join() === '1,2,3'"),
+            ("new ArrayBuffer(0)", "v => v instanceof ArrayBuffer && v.byteLength === 0"),
+            ("(() => { const b = new ArrayBuffer(4, {maxByteLength: 16}); new Uint8Array(b)[3] = 9; return b })()",
+             "v => v.byteLength === 4 && !v.resizable && new Uint8Array(v)[3] === 9"),
+            ("new Int16Array(new ArrayBuffer(16), 4, 3)", "v => v instanceof Int16Array && v.byteOffset === 4 && v.length === 3 && v.buffer.byteLength === 16"),
+            ("new DataView(new ArrayBuffer(8), 2, 4)", "v => v instanceof DataView && v.byteOffset === 2 && v.byteLength === 4"),
+            ("(() => { const b = new ArrayBuffer(16); return [new Uint8Array(b), new DataView(b), b] })()",
+             "v => v[0].buffer === v[1].buffer && v[2] === v[0].buffer"),
+            ("new BigInt64Array([-1n, 2n])", "v => v instanceof BigInt64Array && v[0] === -1n"),
+            ("new BigUint64Array([2n ** 64n - 1n])", "v => v[0] === 2n ** 64n - 1n"),
+            ("[Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array].map(C => new C([1, 2]))",
+             "v => v.map(a => a.constructor.name + a.join()).join() === 'Int8Array1,2,Uint8Array1,2,Uint8ClampedArray1,2,Int16Array1,2,Uint16Array1,2,Int32Array1,2,Uint32Array1,2,Float32Array1,2,Float64Array1,2'"),
+        ] {
+            round_trip(s, expr, check);
+        }
+    });
+}
+
+#[test]
+fn cycles_and_shared_identity() {
+    with_isolate(|s| {
+        for (expr, check) in [
+            ("(() => { const o = {}; o.self = o; return o })()", "v => v.self === v"),
+            (
+                "(() => { const x = {}; return [x, x, {x}] })()",
+                "v => v[0] === v[1] && v[2].x === v[0]",
+            ),
+            (
+                "(() => { const m = new Map(); m.set(m, m); return m })()",
+                "v => v.get(v) === v",
+            ),
+            ("(() => { const s = new Set(); s.add(s); return s })()", "v => v.has(v)"),
+            ("(() => { const a = [1]; a.push(a); return a })()", "v => v[1] === v"),
+            (
+                "(() => { const a = []; a[100] = a; return a })()",
+                "v => v[100] === v && v.length === 101",
+            ),
+            (
+                "(() => { const d = new Date(5); return {a: d, b: d} })()",
+                "v => v.a === v.b",
+            ),
+        ] {
+            round_trip(s, expr, check);
+        }
+    });
+}
+
+#[test]
+fn shared_array_buffers_share_memory() {
+    with_isolate(|s| {
+        let code = "(() => { const b = new SharedArrayBuffer(16); globalThis.sab = b; return [b, new Int32Array(b, 4, 2), new DataView(b, 8), b] })()";
+        let payload = encode_js(s, code, "value").unwrap();
+        assert_eq!(payload.shared.len(), 1);
+        assert!(payload.transferred.is_empty());
+        let context = v8::Context::new(s);
+        {
+            let s = &mut v8::ContextScope::new(s, context);
+            let v = decode(s, payload).unwrap();
+            let check = "v => v[0] instanceof SharedArrayBuffer && v[1].buffer === v[0] && v[2].buffer === v[0] && v[3] === v[0] && v[1].byteOffset === 4 && v[2].byteOffset === 8";
+            assert!(call(s, check, v).is_true());
+            call(s, "v => { v[1][0] = 77; v[2].setUint8(0, 5) }", v);
+        }
+        assert!(eval(s, "new Int32Array(sab)[1] === 77 && new Uint8Array(sab)[8] === 5").is_true());
+    });
+}
+
+#[test]
+fn transfer_moves_memory_and_detaches() {
+    with_isolate(|s| {
+        let value = eval(
+            s,
+            "globalThis.ab = new Uint8Array([1, 2, 3]).buffer; ({ a: ab, view: new Uint8Array(ab, 1) })",
+        );
+        let ab = v8::Local::<v8::ArrayBuffer>::try_from(eval(s, "ab")).unwrap();
+        let data = ab.data();
+        let payload = encode(s, value, "value", &[ab, ab]).unwrap();
+        assert_eq!(payload.transferred.len(), 1);
+        assert_eq!(
+            payload.transferred[0].as_ptr() as *mut std::ffi::c_void,
+            data.unwrap().as_ptr()
+        );
+        assert!(eval(s, "ab.detached && ab.byteLength === 0").is_true());
+        let context = v8::Context::new(s);
+        let s = &mut v8::ContextScope::new(s, context);
+        let v = decode(s, payload).unwrap();
+        assert!(call(
+            s,
+            "v => v.a.byteLength === 3 && v.view.buffer === v.a && v.view.join() === '2,3'",
+            v
+        )
+        .is_true());
+    });
+}
+
+#[test]
+fn failed_encode_does_not_detach() {
+    with_isolate(|s| {
+        let value = eval(s, "globalThis.ab = new ArrayBuffer(8); ({ ab, f() {} })");
+        let ab = v8::Local::<v8::ArrayBuffer>::try_from(eval(s, "ab")).unwrap();
+        let err = encode(s, value, "args", &[ab]).err().unwrap();
+        assert_eq!(err.to_string(), "args.f is a function and cannot be cloned");
+        assert!(eval(s, "!ab.detached && ab.byteLength === 8").is_true());
+        let detached =
+            v8::Local::<v8::ArrayBuffer>::try_from(eval(s, "const d = new ArrayBuffer(1); d.transfer(); d")).unwrap();
+        let none = v8::undefined(s).into();
+        let err = encode(s, none, "args", &[detached]).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            "transfer list item 0 is a detached ArrayBuffer and cannot be transferred"
+        );
+    });
+}
+
+#[test]
+fn clone_errors_name_the_path() {
+    with_isolate(|s| {
+        for (root, code, message) in [
+            (
+                "args",
+                "[1, {handler: () => 1}]",
+                "args[1].handler is a function and cannot be cloned",
+            ),
+            (
+                "result",
+                "({map: new Map([[1, Symbol('x')]])})",
+                "result.map[0] is a symbol and cannot be cloned",
+            ),
+            (
+                "result",
+                "({handler() {}})",
+                "result.handler is a function and cannot be cloned",
+            ),
+            (
+                "value",
+                "({'a-b': new WeakMap()})",
+                "value[\"a-b\"] is a WeakMap and cannot be cloned",
+            ),
+            (
+                "value",
+                "({s: new Set([1, new WeakSet()])})",
+                "value.s[1] is a WeakSet and cannot be cloned",
+            ),
+            (
+                "value",
+                "({w: new WeakRef({})})",
+                "value.w is a WeakRef and cannot be cloned",
+            ),
+            (
+                "value",
+                "[Promise.resolve()]",
+                "value[0] is a Promise and cannot be cloned",
+            ),
+            ("value", "Symbol('root')", "value is a symbol and cannot be cloned"),
+            (
+                "value",
+                "({e: Object.assign(new Error('x'), {cause: () => 1})})",
+                "value.e.cause is a function and cannot be cloned",
+            ),
+            (
+                "value",
+                "(() => { const a = []; a[5000000] = {q: Symbol()}; return a })()",
+                "value[5000000].q is a symbol and cannot be cloned",
+            ),
+            (
+                "message",
+                "({'0': Object(Symbol())})",
+                "message[\"0\"] is a Symbol object and cannot be cloned",
+            ),
+            (
+                "value",
+                "(() => { const b = new ArrayBuffer(8); const t = new Uint8Array(b); b.transfer(); return {t} })()",
+                "value.t.buffer is a detached ArrayBuffer and cannot be cloned",
+            ),
+            (
+                "value",
+                "(function* () {})()",
+                "value is a generator and cannot be cloned",
+            ),
+        ] {
+            match encode_js(s, code, root) {
+                Err(EncodeError::Clone(m)) => assert_eq!(m, message, "{code}"),
+                Err(e) => panic!("{code}: {e:?}"),
+                Ok(_) => panic!("{code}: encoded"),
+            }
+        }
+    });
+}
+
+#[test]
+fn proxies_are_refused_before_any_trap() {
+    with_isolate(|s| {
+        let code = "globalThis.traps = 0; const h = new Proxy({}, { ownKeys() { traps++; return [] }, get() { traps++ }, getPrototypeOf() { traps++; return null } }); ({p: h})";
+        match encode_js(s, code, "value") {
+            Err(EncodeError::Clone(m)) => assert_eq!(m, "value.p is a Proxy and cannot be cloned"),
+            _ => panic!("proxy encoded"),
+        }
+        assert!(eval(s, "traps === 0").is_true());
+    });
+}
+
+#[test]
+fn getters_run_once_and_exceptions_stay_pending() {
+    with_isolate(|s| {
+        let value = eval(
+            s,
+            "globalThis.n = 0; const g = { get x() { return ++n } }; ({a: g, b: g})",
+        );
+        encode(s, value, "value", &[]).unwrap();
+        assert!(eval(s, "n === 1").is_true());
+
+        for code in [
+            "({ get x() { throw new Error('boom') } })",
+            "(() => { const e = new Error('x'); Object.defineProperty(e, 'message', { get() { throw new Error('boom') } }); return e })()",
+        ] {
+            let value = eval(s, code);
+            let tc = &mut v8::TryCatch::new(s);
+            assert!(matches!(encode(tc, value, "value", &[]), Err(EncodeError::Exception)), "{code}");
+            assert!(tc.has_caught());
+            let message = tc.exception().unwrap().to_rust_string_lossy(tc);
+            assert_eq!(message, "Error: boom");
+        }
+    });
+}
+
+#[test]
+fn deleted_keys_are_skipped() {
+    with_isolate(|s| {
+        round_trip(
+            s,
+            "({ get a() { delete this.b; return 1 }, b: 2, c: 3 })",
+            "v => Object.keys(v).join() === 'a,c'",
+        );
+    });
+}
+
+#[test]
+fn decoding_ignores_tampered_globals_and_prototypes() {
+    with_isolate(|s| {
+        let code = "[{a: 1, __proto__x: 2}, [1, 2], new DataView(new SharedArrayBuffer(4)), /r/g, new URIError('u'), new Number(1)]";
+        let payload = encode_js(s, code, "value").unwrap();
+        let context = v8::Context::new(s);
+        let s = &mut v8::ContextScope::new(s, context);
+        eval(
+            s,
+            "for (const k of ['0', '1', 'a']) { Object.defineProperty(Object.prototype, k, { set() { throw new Error('setter ran') } }) }
+             Object.defineProperty(Array.prototype, '0', { set() { throw new Error('setter ran') } });
+             globalThis.DataView = globalThis.RegExp = globalThis.URIError = globalThis.Number = null;",
+        );
+        let tc = &mut v8::TryCatch::new(s);
+        let v = decode(tc, payload).unwrap();
+        let check = "v => v[0].a === 1 && v[1][0] === 1 && Object.prototype.toString.call(v[2]) === '[object DataView]' && v[3].flags === 'g' && v[4].name === 'URIError' && typeof v[5] === 'object'";
+        assert!(call(tc, check, v).is_true());
+        assert!(!tc.has_caught());
+    });
+}
+
+#[test]
+fn resizable_buffers_go_as_plain_ones() {
+    with_isolate(|s| {
+        round_trip(
+            s,
+            "(() => { const b = new ArrayBuffer(4, {maxByteLength: 8}); const t = new Uint8Array(b); t[1] = 5; return t })()",
+            "v => v.length === 4 && v[1] === 5 && !v.buffer.resizable",
+        );
+        let value = eval(
+            s,
+            "globalThis.rb = new ArrayBuffer(3, {maxByteLength: 8}); new Uint8Array(rb)[2] = 9; [rb]",
+        );
+        let ab = v8::Local::<v8::ArrayBuffer>::try_from(eval(s, "rb")).unwrap();
+        let payload = encode(s, value, "value", &[ab]).unwrap();
+        assert!(eval(s, "rb.detached").is_true());
+        let context = v8::Context::new(s);
+        let s = &mut v8::ContextScope::new(s, context);
+        let v = decode(s, payload).unwrap();
+        assert!(call(
+            s,
+            "v => v[0].byteLength === 3 && !v[0].resizable && new Uint8Array(v[0])[2] === 9",
+            v
+        )
+        .is_true());
+    });
+}

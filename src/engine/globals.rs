@@ -1,0 +1,195 @@
+//! The native half of a thread's globals: the functions `prelude.js` builds
+//! `console`, timers, `structuredClone`, `performance` and the text codecs on.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::codec;
+use super::timers::Timers;
+use crate::runtime::{shared_registry, ConsoleLevel, Event, EventSink};
+
+/// Per-isolate state reachable from native callbacks (an isolate slot).
+pub(crate) struct ThreadState {
+    pub timers: Timers,
+    pub sink: Arc<dyn EventSink>,
+    pub thread_id: u32,
+    pub origin: Instant,
+    pub origin_unix_ms: f64,
+    /// Promises rejected with no handler since the last check.
+    pub rejections: Vec<(v8::Global<v8::Promise>, v8::Global<v8::Value>)>,
+}
+
+fn state<'a>(scope: &'a mut v8::HandleScope) -> &'a mut ThreadState {
+    scope.get_slot_mut::<ThreadState>().expect("thread state is installed before any JS runs")
+}
+
+/// Throw `new TypeError(message)` with an optional `code`.
+pub(crate) fn throw_type_error(scope: &mut v8::HandleScope, message: &str, code: Option<&str>) {
+    let Some(msg) = v8::String::new(scope, message) else { return };
+    let exc = v8::Exception::type_error(scope, msg);
+    if let (Some(code), Ok(obj)) = (code, v8::Local::<v8::Object>::try_from(exc)) {
+        let key = v8::String::new(scope, "code").unwrap();
+        let val = v8::String::new(scope, code).unwrap();
+        obj.set(scope, key.into(), val.into());
+    }
+    scope.throw_exception(exc);
+}
+
+fn print(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
+    let level = match args.get(0).int32_value(scope).unwrap_or(0) {
+        1 => ConsoleLevel::Info,
+        2 => ConsoleLevel::Warn,
+        3 => ConsoleLevel::Error,
+        4 => ConsoleLevel::Debug,
+        _ => ConsoleLevel::Log,
+    };
+    let values = args.get(1);
+    let tc = &mut v8::TryCatch::new(scope);
+    let payload = match codec::encode(tc, values, "args", &[]) {
+        Ok(p) => p,
+        Err(_) => {
+            // Something cannot be cloned (a function, a symbol): print what
+            // String() gives for each argument instead.
+            tc.reset();
+            let Ok(arr) = v8::Local::<v8::Array>::try_from(values) else { return };
+            let strings = v8::Array::new(tc, arr.length() as i32);
+            for i in 0..arr.length() {
+                let Some(v) = arr.get_index(tc, i) else { return };
+                let s = v.to_string(tc).unwrap_or_else(|| v8::String::new(tc, "[value]").unwrap());
+                strings.set_index(tc, i, s.into());
+            }
+            tc.reset();
+            match codec::encode(tc, strings.into(), "args", &[]) {
+                Ok(p) => p,
+                Err(_) => return,
+            }
+        }
+    };
+    let st = state(tc);
+    let thread = st.thread_id;
+    st.sink.send(Event::Console { thread, level, args: payload });
+}
+
+fn timer_start(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
+    let id = args.get(0).uint32_value(scope).unwrap_or(0);
+    let ms = args.get(1).number_value(scope).unwrap_or(0.0).max(0.0);
+    let st = state(scope);
+    st.timers.start(id, Instant::now(), Duration::from_secs_f64(ms / 1000.0));
+}
+
+fn timer_clear(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
+    let id = args.get(0).uint32_value(scope).unwrap_or(0);
+    state(scope).timers.clear(id);
+}
+
+fn now(scope: &mut v8::HandleScope, _args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
+    let origin = state(scope).origin;
+    rv.set_double(origin.elapsed().as_secs_f64() * 1000.0);
+}
+
+fn time_origin(scope: &mut v8::HandleScope, _args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
+    rv.set_double(state(scope).origin_unix_ms);
+}
+
+fn clone(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
+    let mut transfer = Vec::new();
+    if let Ok(list) = v8::Local::<v8::Array>::try_from(args.get(1)) {
+        for i in 0..list.length() {
+            let Some(item) = list.get_index(scope, i) else { return };
+            if let Ok(ab) = v8::Local::<v8::ArrayBuffer>::try_from(item) {
+                transfer.push(ab);
+            }
+        }
+    }
+    let payload = match codec::encode(scope, args.get(0), "value", &transfer) {
+        Ok(p) => p,
+        Err(codec::EncodeError::Clone(msg)) => return throw_type_error(scope, &msg, Some("ERR_CLONE")),
+        Err(codec::EncodeError::Exception) => return,
+    };
+    match codec::decode(scope, payload) {
+        Ok(v) => rv.set(v),
+        Err(codec::DecodeError(msg)) => throw_type_error(scope, &msg, Some("ERR_CLONE")),
+    }
+}
+
+fn view_bytes(scope: &mut v8::HandleScope, value: v8::Local<v8::Value>) -> Option<Vec<u8>> {
+    let _ = scope;
+    let view = v8::Local::<v8::ArrayBufferView>::try_from(value).ok()?;
+    let mut buf = vec![0u8; view.byte_length()];
+    view.copy_contents(&mut buf);
+    Some(buf)
+}
+
+fn utf8_encode(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
+    let Some(s) = args.get(0).to_string(scope) else { return };
+    // Lone surrogates become U+FFFD, as TextEncoder specifies.
+    let bytes = s.to_rust_string_lossy(scope).into_bytes();
+    let len = bytes.len();
+    let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared();
+    let ab = v8::ArrayBuffer::with_backing_store(scope, &store);
+    if let Some(u8a) = v8::Uint8Array::new(scope, ab, 0, len) {
+        rv.set(u8a.into());
+    }
+}
+
+fn utf8_decode(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
+    let Some(bytes) = view_bytes(scope, args.get(0)) else {
+        return throw_type_error(scope, "expected an ArrayBufferView", None);
+    };
+    let fatal = args.get(1).boolean_value(scope);
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) if fatal => return rv.set_null(),
+        Err(_) => String::from_utf8_lossy(&bytes),
+    };
+    if let Some(s) = v8::String::new(scope, &text) {
+        rv.set(s.into());
+    }
+}
+
+fn host_notify(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
+    let Ok(ta) = v8::Local::<v8::TypedArray>::try_from(args.get(0)) else { return };
+    let Some(buffer) = ta.buffer(scope) else { return };
+    let store = buffer.get_backing_store();
+    if !store.is_shared() {
+        return;
+    }
+    let Some(data) = store.data() else { return };
+    let addr = data.as_ptr() as usize;
+    if !shared_registry::is_host_visible(addr) {
+        return;
+    }
+    let elem = if ta.is_big_int64_array() { 8 } else { 4 };
+    let index = args.get(1).integer_value(scope).unwrap_or(0).max(0) as usize;
+    let count_arg = args.get(2);
+    let count = if count_arg.is_undefined() {
+        u32::MAX
+    } else {
+        let n = count_arg.number_value(scope).unwrap_or(f64::INFINITY);
+        if n.is_nan() { 0 } else { n.clamp(0.0, u32::MAX as f64) as u32 }
+    };
+    let byte_index = ta.byte_offset() + index * elem;
+    state(scope).sink.send(Event::Notify { addr, byte_index, count });
+}
+
+/// Build the object of native functions handed to `prelude.js`.
+pub(crate) fn native_object<'s>(scope: &mut v8::HandleScope<'s>) -> v8::Local<'s, v8::Object> {
+    let obj = v8::Object::new(scope);
+    let entries: [(&str, v8::Local<v8::Function>); 10] = [
+        ("print", v8::Function::new(scope, print).unwrap()),
+        ("timerStart", v8::Function::new(scope, timer_start).unwrap()),
+        ("timerClear", v8::Function::new(scope, timer_clear).unwrap()),
+        ("now", v8::Function::new(scope, now).unwrap()),
+        ("timeOrigin", v8::Function::new(scope, time_origin).unwrap()),
+        ("clone", v8::Function::new(scope, clone).unwrap()),
+        ("utf8Encode", v8::Function::new(scope, utf8_encode).unwrap()),
+        ("utf8Decode", v8::Function::new(scope, utf8_decode).unwrap()),
+        ("hostNotify", v8::Function::new(scope, host_notify).unwrap()),
+        ("noop", v8::Function::new(scope, |_: &mut v8::HandleScope, _: v8::FunctionCallbackArguments, _: v8::ReturnValue| {}).unwrap()),
+    ];
+    for (name, f) in entries {
+        let key = v8::String::new(scope, name).unwrap();
+        obj.set(scope, key.into(), f.into());
+    }
+    obj
+}

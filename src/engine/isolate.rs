@@ -1,0 +1,137 @@
+//! One isolate on the current OS thread: creation with heap limits, the
+//! near-heap-limit guard, the context with its globals, then the event loop.
+
+use std::ffi::c_void;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use crossbeam_channel::Receiver;
+
+use super::event_loop::Loop;
+use super::globals::{self, ThreadState};
+use super::platform;
+use super::timers::Timers;
+use crate::runtime::{Control, EventSink, ExitReason, Job};
+
+/// A thread-safe handle that stops whatever JS the isolate runs.
+pub struct Terminator(v8::IsolateHandle);
+
+impl Terminator {
+    /// Terminate the running JS (or the next JS to run).
+    pub fn terminate(&self) {
+        self.0.terminate_execution();
+    }
+}
+
+/// What an isolate thread is built from.
+pub struct IsolateConfig {
+    /// Script name in stack traces.
+    pub script_name: String,
+    /// Source of the context function (`Function.prototype.toString()`).
+    pub source: String,
+    /// V8 heap limit in bytes.
+    pub heap_limit: usize,
+}
+
+/// Extra heap granted when the limit is hit, so termination can unwind
+/// without V8 declaring a fatal out-of-memory.
+const OOM_GRACE: usize = 64 << 20;
+/// How far past its limit a terminating thread may grow (some builtins,
+/// e.g. JSON.parse or String.prototype.repeat, allocate without an
+/// interrupt check, so termination lands only when they return).
+const OOM_HEADROOM: usize = 1 << 30;
+
+extern "C" fn near_heap_limit(data: *mut c_void, current: usize, initial: usize) -> usize {
+    // SAFETY: `data` is `Arc::as_ptr` of the thread's Control, and
+    // `run_isolate` holds that Arc until after the isolate is dropped.
+    let control = unsafe { &*(data as *const Control) };
+    control.out_of_memory();
+    // Double (the heap may already be well past `current` after a large
+    // non-interruptible allocation), within a bounded headroom.
+    (current * 2 + OOM_GRACE).min(initial + OOM_HEADROOM).max(current)
+}
+
+extern "C" fn on_promise_reject(msg: v8::PromiseRejectMessage) {
+    // SAFETY: V8 calls this on the isolate's own thread with a live message.
+    let scope = &mut unsafe { v8::CallbackScope::new(&msg) };
+    let promise = msg.get_promise();
+    match msg.get_event() {
+        v8::PromiseRejectEvent::PromiseRejectWithNoHandler => {
+            let value = msg.get_value().unwrap_or_else(|| v8::undefined(scope).into());
+            let p = v8::Global::new(scope, promise);
+            let v = v8::Global::new(scope, value);
+            if let Some(st) = scope.get_slot_mut::<ThreadState>() {
+                st.rejections.push((p, v));
+            }
+        }
+        v8::PromiseRejectEvent::PromiseHandlerAddedAfterReject => {
+            let found = scope.get_slot::<ThreadState>().and_then(|st| {
+                st.rejections.iter().position(|(p, _)| *p == promise)
+            });
+            if let (Some(i), Some(st)) = (found, scope.get_slot_mut::<ThreadState>()) {
+                st.rejections.remove(i);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Create an isolate on this thread, serve `jobs` until closed, disposed or
+/// out of memory, and drop the isolate. Returns why it ended.
+pub fn run_isolate(cfg: IsolateConfig, jobs: Receiver<Job>, control: Arc<Control>, sink: Arc<dyn EventSink>) -> ExitReason {
+    platform::init();
+    let params = v8::CreateParams::default().heap_limits(0, cfg.heap_limit);
+    let mut isolate = v8::Isolate::new(params);
+    isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
+    isolate.set_promise_reject_callback(on_promise_reject);
+    isolate.add_near_heap_limit_callback(near_heap_limit, Arc::as_ptr(&control) as *mut c_void);
+    isolate.set_capture_stack_trace_for_uncaught_exceptions(false, 10);
+    control.set_terminator(Terminator(isolate.thread_safe_handle()));
+    let origin_unix_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
+    isolate.set_slot(ThreadState {
+        timers: Timers::default(),
+        sink: sink.clone(),
+        thread_id: control.id,
+        origin: Instant::now(),
+        origin_unix_ms,
+        rejections: Vec::new(),
+    });
+    let reason = {
+        let scope = &mut v8::HandleScope::new(&mut isolate);
+        let context = v8::Context::new(scope);
+        let scope = &mut v8::ContextScope::new(scope, context);
+        match install_prelude(scope, control.id) {
+            Some(hooks) => Loop::new(control.clone(), jobs, sink.clone(), hooks, &cfg.script_name).run(scope, &cfg.source),
+            None => ExitReason::Closed,
+        }
+    };
+    drop(isolate);
+    reason
+}
+
+/// The JS functions the loop calls: `fire(id)` and `clearAll()`.
+pub(crate) struct Hooks {
+    pub fire: v8::Global<v8::Function>,
+    pub clear_all: v8::Global<v8::Function>,
+}
+
+const PRELUDE: &str = include_str!("prelude.js");
+
+fn install_prelude(scope: &mut v8::HandleScope, thread_id: u32) -> Option<Hooks> {
+    let source = v8::String::new(scope, PRELUDE)?;
+    let name = v8::String::new(scope, "isothread:prelude")?;
+    let undefined = v8::undefined(scope).into();
+    let origin = v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, 0, undefined, false, false, false);
+    let script = v8::Script::compile(scope, source, Some(&origin))?;
+    let factory = v8::Local::<v8::Function>::try_from(script.run(scope)?).ok()?;
+    let native = globals::native_object(scope);
+    let id = v8::Integer::new_from_unsigned(scope, thread_id).into();
+    let recv = v8::undefined(scope).into();
+    let hooks = v8::Local::<v8::Object>::try_from(factory.call(scope, recv, &[native.into(), id])?).ok()?;
+    let get = |scope: &mut v8::HandleScope, key: &str| -> Option<v8::Global<v8::Function>> {
+        let k = v8::String::new(scope, key)?;
+        let f = v8::Local::<v8::Function>::try_from(hooks.get(scope, k.into())?).ok()?;
+        Some(v8::Global::new(scope, f))
+    };
+    Some(Hooks { fire: get(scope, "fire")?, clear_all: get(scope, "clearAll")? })
+}

@@ -1,0 +1,15 @@
+//! The only code that names `v8::`: platform start-up, isolates with heap
+//! limits, the per-thread event loop, the value codec and termination.
+
+pub mod codec;
+mod event_loop;
+mod globals;
+mod isolate;
+pub mod notifier;
+pub mod memory;
+mod outcome;
+pub mod platform;
+mod timers;
+
+pub use isolate::{run_isolate, IsolateConfig, Terminator};
+pub use memory::{Keepalive, Payload, SharedMemory};

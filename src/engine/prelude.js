@@ -1,0 +1,118 @@
+// The globals of a thread (API.md §0), built on a few native functions.
+// Evaluated once per isolate as `(function (native, threadId) { ... })`;
+// returns the hooks the Rust event loop calls.
+(function (native, threadId) {
+  'use strict'
+  const g = globalThis
+  const define = (obj, name, value) =>
+    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
+
+  // console: forwarded to the host console with the arguments cloned.
+  const levels = { log: 0, info: 1, warn: 2, error: 3, debug: 4, trace: 4 }
+  const consoleObj = {}
+  for (const name of Object.keys(levels)) {
+    const level = levels[name]
+    define(consoleObj, name, function (...args) { native.print(level, args) })
+  }
+  define(consoleObj, 'assert', function (cond, ...args) {
+    if (!cond) native.print(3, ['Assertion failed' + (args.length ? ':' : ''), ...args])
+  })
+  define(g, 'console', consoleObj)
+
+  // Timers: callbacks live here, deadlines in the Rust timer queue.
+  const timers = new Map()
+  let nextId = 1
+  const toDelay = (ms) => {
+    ms = Number(ms)
+    return ms >= 1 && ms <= 2147483647 ? ms : (ms > 2147483647 ? 1 : 0)
+  }
+  const addTimer = (fn, ms, args, repeat) => {
+    if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function')
+    const id = nextId++
+    const delay = toDelay(ms)
+    timers.set(id, { fn, args, repeat, delay })
+    native.timerStart(id, delay)
+    return id
+  }
+  const clear = (id) => {
+    if (typeof id === 'number' && timers.delete(id)) native.timerClear(id)
+  }
+  define(g, 'setTimeout', (fn, ms, ...args) => addTimer(fn, ms, args, false))
+  define(g, 'setInterval', (fn, ms, ...args) => addTimer(fn, ms, args, true))
+  define(g, 'clearTimeout', clear)
+  define(g, 'clearInterval', clear)
+  define(g, 'queueMicrotask', (fn) => {
+    if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function')
+    Promise.resolve().then(() => fn())
+  })
+
+  define(g, 'structuredClone', (value, options) => native.clone(value, options && options.transfer))
+
+  const timeOrigin = native.timeOrigin()
+  define(g, 'performance', Object.freeze({ now: () => native.now(), timeOrigin }))
+
+  class TextEncoder {
+    get encoding() { return 'utf-8' }
+    encode(input = '') { return native.utf8Encode(String(input)) }
+    encodeInto(input, dest) {
+      const bytes = native.utf8Encode(String(input))
+      // Never split a character: back off to a code point boundary.
+      let n = Math.min(bytes.length, dest.length)
+      while (n > 0 && n < bytes.length && (bytes[n] & 0xc0) === 0x80) n--
+      dest.set(bytes.subarray(0, n))
+      const read = native.utf8Decode(bytes.subarray(0, n), false).length
+      return { read, written: n }
+    }
+  }
+  class TextDecoder {
+    #fatal; #ignoreBOM
+    constructor(label = 'utf-8', options = {}) {
+      const l = String(label).trim().toLowerCase()
+      if (l !== 'utf-8' && l !== 'utf8' && l !== 'unicode-1-1-utf-8') {
+        throw new RangeError(`The "${label}" encoding is not supported`)
+      }
+      this.#fatal = !!options.fatal
+      this.#ignoreBOM = !!options.ignoreBOM
+    }
+    get encoding() { return 'utf-8' }
+    get fatal() { return this.#fatal }
+    get ignoreBOM() { return this.#ignoreBOM }
+    decode(input) {
+      if (input === undefined) return ''
+      let view
+      if (ArrayBuffer.isView(input)) view = new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
+      else if (input instanceof ArrayBuffer || input instanceof SharedArrayBuffer) view = new Uint8Array(input)
+      else throw new TypeError('The "input" argument must be an ArrayBuffer or ArrayBufferView')
+      if (!this.#ignoreBOM && view.length >= 3 && view[0] === 0xef && view[1] === 0xbb && view[2] === 0xbf) {
+        view = view.subarray(3)
+      }
+      const out = native.utf8Decode(view, this.#fatal)
+      if (out === null) throw new TypeError('The encoded data was not valid for encoding utf-8')
+      return out
+    }
+  }
+  define(g, 'TextEncoder', TextEncoder)
+  define(g, 'TextDecoder', TextDecoder)
+  define(g, 'threadId', threadId)
+  define(g, 'self', g)
+
+  // Atomics.notify also wakes the host's Atomics.waitAsync waiters on memory
+  // shared with the host (each engine keeps its own waiter list).
+  const atomicsNotify = Atomics.notify
+  define(Atomics, 'notify', function notify(ta, index, count) {
+    const woken = atomicsNotify(ta, index, count)
+    native.hostNotify(ta, index, count)
+    return woken
+  })
+
+  return {
+    fire(id) {
+      const t = timers.get(id)
+      if (t === undefined) return
+      if (t.repeat) native.timerStart(id, t.delay)
+      else timers.delete(id)
+      t.fn.apply(undefined, t.args)
+    },
+    clearAll() { timers.clear() },
+  }
+})

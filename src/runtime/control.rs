@@ -1,0 +1,230 @@
+//! The part of a thread that other threads may touch: which call runs, the
+//! pending interrupt, counters. The isolate itself never leaves its thread.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Sender;
+
+use super::messages::Job;
+use crate::engine::Terminator;
+
+/// Why the running code was (or is to be) terminated.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Interrupt {
+    /// The call's timeout passed (ms).
+    Timeout(f64),
+    /// The caller's AbortSignal fired.
+    Aborted,
+    /// The heap crossed `memoryLimit` (or the process-wide ceiling).
+    MemoryLimit,
+    /// `dispose()`: stop now.
+    Disposed,
+}
+
+#[derive(Default)]
+struct State {
+    current: Option<u64>,
+    interrupt: Option<Interrupt>,
+    cancelled: HashSet<u64>,
+    disposed: bool,
+}
+
+/// Counters behind `thread.stats()`, written by the isolate thread before the
+/// caller's promise settles.
+#[derive(Default)]
+pub struct Counters {
+    /// Finished calls, failed ones included.
+    pub runs: AtomicU64,
+    /// Failed calls.
+    pub failures: AtomicU64,
+    /// V8 heap in use at the end of the last call (bytes).
+    pub heap_used: AtomicU64,
+    /// V8 heap limit (bytes).
+    pub heap_limit: AtomicU64,
+    /// CPU time the thread used, in microseconds.
+    pub cpu_time_us: AtomicU64,
+}
+
+/// Shared state of one isolate thread.
+pub struct Control {
+    /// Process-unique thread id (the `threadId` global inside).
+    pub id: u32,
+    /// Name shown in errors: the user's `name`, else `thread <id>`.
+    pub label: String,
+    /// Counters for `stats()`.
+    pub counters: Counters,
+    state: Mutex<State>,
+    terminator: OnceLock<Terminator>,
+    wake: Sender<Job>,
+    finished: Mutex<bool>,
+    ended: Condvar,
+}
+
+impl Control {
+    /// A control for thread `id`, waking it through `wake`.
+    pub fn new(id: u32, label: String, wake: Sender<Job>) -> Self {
+        Self {
+            id,
+            label,
+            counters: Counters::default(),
+            state: Mutex::new(State::default()),
+            terminator: OnceLock::new(),
+            wake,
+            finished: Mutex::new(false),
+            ended: Condvar::new(),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Called once by the isolate thread when its isolate exists.
+    pub fn set_terminator(&self, terminator: Terminator) {
+        let _ = self.terminator.set(terminator);
+        // A dispose that came before the isolate existed still applies.
+        if self.state().disposed {
+            self.terminate();
+        }
+    }
+
+    fn terminate(&self) {
+        if let Some(t) = self.terminator.get() {
+            t.terminate();
+        }
+    }
+
+    /// Isolate thread: mark `call_id` as running. False when it was
+    /// cancelled while queued (skip it).
+    pub fn begin_call(&self, call_id: u64) -> bool {
+        let mut st = self.state();
+        if st.cancelled.remove(&call_id) {
+            return false;
+        }
+        st.current = Some(call_id);
+        true
+    }
+
+    /// Isolate thread: the current call is over. Returns an interrupt that
+    /// arrived meanwhile; the caller then cancels the termination.
+    pub fn end_call(&self) -> Option<Interrupt> {
+        let mut st = self.state();
+        st.current = None;
+        match st.interrupt {
+            Some(Interrupt::Disposed) | Some(Interrupt::MemoryLimit) => st.interrupt,
+            _ => st.interrupt.take(),
+        }
+    }
+
+    /// Isolate thread: the interrupt to act on now, if any. `Disposed` and
+    /// `MemoryLimit` stay set (the thread is ending).
+    pub fn pending_interrupt(&self) -> Option<Interrupt> {
+        let mut st = self.state();
+        match st.interrupt {
+            Some(Interrupt::Disposed) | Some(Interrupt::MemoryLimit) => st.interrupt,
+            _ => st.interrupt.take(),
+        }
+    }
+
+    /// True when an interrupt waits to be handled (nothing is taken).
+    pub fn has_interrupt(&self) -> bool {
+        self.state().interrupt.is_some()
+    }
+
+    /// The call that is running, if any.
+    pub fn current(&self) -> Option<u64> {
+        self.state().current
+    }
+
+    /// Stop call `call_id` for `why`: terminate it if it runs, drop it if it
+    /// is still queued. A call that already finished is left alone.
+    pub fn interrupt_call(&self, call_id: u64, why: Interrupt) {
+        let mut st = self.state();
+        if st.current == Some(call_id) {
+            if st.interrupt.is_none() {
+                st.interrupt = Some(why);
+                self.terminate();
+            }
+            drop(st);
+            let _ = self.wake.send(Job::Wake);
+        } else {
+            st.cancelled.insert(call_id);
+        }
+    }
+
+    /// Isolate thread (heap-limit callback): the heap is full; terminate.
+    pub fn out_of_memory(&self) {
+        let mut st = self.state();
+        st.interrupt = Some(Interrupt::MemoryLimit);
+        self.terminate();
+    }
+
+    /// Stop the thread now, whatever it runs.
+    pub fn dispose(&self) {
+        let mut st = self.state();
+        st.disposed = true;
+        if st.interrupt != Some(Interrupt::MemoryLimit) {
+            st.interrupt = Some(Interrupt::Disposed);
+        }
+        self.terminate();
+        drop(st);
+        let _ = self.wake.send(Job::Wake);
+    }
+
+    /// Isolate thread, last thing: the isolate is gone.
+    pub fn mark_finished(&self) {
+        *self.finished.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.ended.notify_all();
+    }
+
+    /// True once the isolate is gone.
+    pub fn is_finished(&self) -> bool {
+        *self.finished.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Wait until the thread's isolate is gone, `timeout` at most.
+    pub fn wait_finished(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut done = self.finished.lock().unwrap_or_else(|p| p.into_inner());
+        while !*done {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            done = self.ended.wait_timeout(done, left).unwrap_or_else(|p| p.into_inner()).0;
+        }
+        true
+    }
+
+    /// True once `dispose()` was called.
+    pub fn is_disposed(&self) -> bool {
+        self.state().disposed
+    }
+
+    /// Isolate thread, at the end of each call: bump the run counters and
+    /// record heap figures and the thread's CPU time.
+    pub fn record_run(&self, failed: bool, heap_used: usize, heap_limit: usize) {
+        let c = &self.counters;
+        c.heap_used.store(heap_used as u64, Ordering::Relaxed);
+        c.heap_limit.store(heap_limit as u64, Ordering::Relaxed);
+        c.cpu_time_us.store(thread_cpu_time_us(), Ordering::Relaxed);
+        if failed {
+            c.failures.fetch_add(1, Ordering::Relaxed);
+        }
+        c.runs.fetch_add(1, Ordering::Release);
+    }
+}
+
+/// CPU time used by the calling OS thread, in microseconds.
+fn thread_cpu_time_us() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes one timespec through a valid pointer.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return 0;
+    }
+    ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1_000
+}

@@ -1,0 +1,107 @@
+//! Message shapes between the host side and an isolate thread.
+
+use crate::engine::Payload;
+
+/// Work sent to an isolate thread, in order.
+pub enum Job {
+    /// Run the thread's function with these arguments (an encoded array).
+    Run {
+        /// Host-chosen id, echoed in the `Done` event.
+        call_id: u64,
+        /// The encoded arguments array.
+        args: Payload,
+        /// Per-call limit in ms, counted from the moment the call starts running.
+        timeout_ms: Option<f64>,
+    },
+    /// Finish every job queued before this one, then dispose the isolate.
+    Close,
+    /// Nothing to do: look at the thread's `Control` (an interrupt may wait).
+    Wake,
+}
+
+/// How a call ended.
+pub enum Outcome {
+    /// The function returned (or its promise resolved) this value.
+    Value(Payload),
+    /// The function threw (or its promise rejected) this value.
+    Thrown(Payload),
+    /// The library failed the call: stable code, message, optional cause.
+    Failed {
+        /// `ERR_*` code of API.md §6.
+        code: &'static str,
+        /// Human-readable message.
+        message: String,
+        /// The thread-side error behind it, when there is one.
+        cause: Option<Payload>,
+    },
+}
+
+/// Why an isolate went away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitReason {
+    /// `close()` or `dispose()` asked for it.
+    Closed,
+    /// The heap outgrew `memoryLimit`.
+    MemoryLimit,
+}
+
+/// Console levels forwarded to the host console.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ConsoleLevel {
+    /// console.log
+    Log = 0,
+    /// console.info
+    Info = 1,
+    /// console.warn
+    Warn = 2,
+    /// console.error
+    Error = 3,
+    /// console.debug
+    Debug = 4,
+}
+
+/// What an isolate thread tells the host.
+pub enum Event {
+    /// A call settled.
+    Done {
+        /// The thread's id.
+        thread: u32,
+        /// The call's id.
+        call_id: u64,
+        /// How it ended.
+        outcome: Outcome,
+    },
+    /// `console.*` inside the thread: the arguments, encoded.
+    Console {
+        /// The thread's id.
+        thread: u32,
+        /// Which console method.
+        level: ConsoleLevel,
+        /// The arguments array.
+        args: Payload,
+    },
+    /// `Atomics.notify` in a thread on memory the host may wait on.
+    Notify {
+        /// Start of the SharedArrayBuffer's memory.
+        addr: usize,
+        /// Byte index of the notified element.
+        byte_index: usize,
+        /// How many waiters to wake (u32::MAX: all).
+        count: u32,
+    },
+    /// The isolate is disposed and its thread is ending.
+    Exit {
+        /// The thread's id.
+        thread: u32,
+        /// Why.
+        reason: ExitReason,
+    },
+}
+
+/// Where isolate threads deliver events: the binding implements it with a
+/// threadsafe function; tests with a channel.
+pub trait EventSink: Send + Sync {
+    /// Deliver one event; must not block for long.
+    fn send(&self, event: Event);
+}

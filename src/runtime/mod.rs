@@ -1,0 +1,12 @@
+//! Threads, channels, queues and timeouts. No `v8::` and no Node-API here.
+
+mod control;
+pub mod inbox;
+mod messages;
+pub mod shared_registry;
+mod thread;
+pub mod watchdog;
+
+pub use control::{Control, Counters, Interrupt};
+pub use messages::{ConsoleLevel, Event, EventSink, ExitReason, Job, Outcome};
+pub use thread::{shutdown_all, ThreadConfig, ThreadHandle};
