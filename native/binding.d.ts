@@ -40,9 +40,11 @@ export declare class NativeThread {
   /**
    * Queue call `callId` with its encoded arguments, the SharedArrayBuffers
    * they reference (as Uint8Arrays over each), the ArrayBuffers they move,
-   * and an optional timeout in ms. False when the thread has ended.
+   * an optional timeout in ms, and how long (µs) to wait here for a fast
+   * answer before returning (its events are then delivered before this
+   * returns). False when the thread has ended.
    */
-  run(callId: number, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null): boolean
+  run(callId: number, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null, spinUs?: number | undefined | null): boolean
   /** True once the isolate is gone (no Exit event is still to come). */
   get finished(): boolean
   /** Stop call `callId` (abort, or timeout when `timedOutMs` is given). */

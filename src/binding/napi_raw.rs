@@ -18,6 +18,12 @@ struct HostRef(usize);
 /// Delivers events from isolate threads to one JS callback of one env.
 pub struct HostSink {
     tsfn: RwLock<Option<usize>>,
+    /// napi_ref of the JS callback (used on the JS thread only).
+    callback: OnceLock<usize>,
+    /// Host buffers already made over thread memory: address → (length,
+    /// weak napi_ref). Returning the same SharedArrayBuffer again gives the
+    /// same host object, at no cost (JS thread only).
+    shared_views: Mutex<std::collections::HashMap<usize, (usize, usize)>>,
     queue: Mutex<Vec<Event>>,
     releases: Mutex<Vec<HostRef>>,
     scheduled: AtomicBool,
@@ -29,7 +35,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl HostSink {
     fn schedule(&self) {
-        if self.scheduled.swap(true, Ordering::AcqRel) {
+        if self.scheduled.swap(true, Ordering::SeqCst) {
             return;
         }
         let guard = self.tsfn.read().unwrap_or_else(|p| p.into_inner());
@@ -40,6 +46,36 @@ impl HostSink {
                 sys::napi_call_threadsafe_function(tsfn as sys::napi_threadsafe_function, ptr::null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking);
             }
         }
+    }
+
+    /// Host thread: wait up to `max` for an event, without letting isolate
+    /// threads wake the event loop meanwhile (the host is awake anyway).
+    /// True when events are ready; then call `drain_now` at once.
+    pub fn spin_for_events(&self, max: std::time::Duration) -> bool {
+        let was_scheduled = self.scheduled.swap(true, Ordering::AcqRel);
+        let until = std::time::Instant::now() + max;
+        let ready = loop {
+            if !lock(&self.queue).is_empty() {
+                break true;
+            }
+            if std::time::Instant::now() >= until {
+                break false;
+            }
+            for _ in 0..32 {
+                std::hint::spin_loop();
+            }
+        };
+        if ready {
+            // drain_now() runs next and clears the flag the same way.
+            return true;
+        }
+        if !was_scheduled {
+            self.scheduled.store(false, Ordering::SeqCst);
+            if !lock(&self.queue).is_empty() {
+                self.schedule();
+            }
+        }
+        false
     }
 
     fn release_later(&self, r: HostRef) {
@@ -68,7 +104,36 @@ unsafe extern "C" fn call_js(env: sys::napi_env, js_cb: sys::napi_value, context
     }
     // SAFETY: `context` is the HostSink kept alive by the tsfn (see create_sink).
     let sink = unsafe { &*(context as *const HostSink) };
-    sink.scheduled.store(false, Ordering::Release);
+    // SAFETY: forwarded: a live env and callback on the JS thread.
+    unsafe { drain_now(env, js_cb, sink) };
+}
+
+/// Host thread, right after a call was queued: wait up to `max` for events
+/// and deliver them at once, so a fast call settles without a wake-up of
+/// the event loop. True when something was delivered.
+///
+/// # Safety
+/// `env` must be the sink's env, on its JS thread.
+pub unsafe fn deliver_soon(env: sys::napi_env, sink: &HostSink, max: std::time::Duration) -> bool {
+    if !sink.spin_for_events(max) {
+        return false;
+    }
+    let Some(&cb_ref) = sink.callback.get() else { return false };
+    let mut cb = ptr::null_mut();
+    // SAFETY: cb_ref is a live reference of this env (see create_sink).
+    unsafe {
+        sys::napi_get_reference_value(env, cb_ref as sys::napi_ref, &mut cb);
+        drain_now(env, cb, sink);
+    }
+    true
+}
+
+/// Deliver every queued event to `js_cb` now (JS thread only).
+///
+/// # Safety
+/// `env` and `js_cb` must be live values of the sink's JS thread.
+pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostSink) {
+    sink.scheduled.store(false, Ordering::SeqCst);
     for r in std::mem::take(&mut *lock(&sink.releases)) {
         // SAFETY: r.0 is a napi_ref created on this env's thread, deleted once.
         unsafe { sys::napi_delete_reference(env, r.0 as sys::napi_ref) };
@@ -85,7 +150,7 @@ unsafe extern "C" fn call_js(env: sys::napi_env, js_cb: sys::napi_value, context
 /// # Safety
 /// `env` and `func` must be live values of the calling JS thread.
 pub unsafe fn create_sink(env: sys::napi_env, func: sys::napi_value) -> napi::Result<Arc<HostSink>> {
-    let sink = Arc::new(HostSink { tsfn: RwLock::new(None), queue: Mutex::new(Vec::new()), releases: Mutex::new(Vec::new()), scheduled: AtomicBool::new(false) });
+    let sink = Arc::new(HostSink { tsfn: RwLock::new(None), callback: OnceLock::new(), shared_views: Mutex::default(), queue: Mutex::new(Vec::new()), releases: Mutex::new(Vec::new()), scheduled: AtomicBool::new(false) });
     let context = Arc::into_raw(sink.clone()) as *mut c_void;
     let mut name = ptr::null_mut();
     let mut tsfn = ptr::null_mut();
@@ -101,6 +166,11 @@ pub unsafe fn create_sink(env: sys::napi_env, func: sys::napi_value) -> napi::Re
         return Err(napi::Error::from_reason("could not create the event channel"));
     }
     *sink.tsfn.write().unwrap_or_else(|p| p.into_inner()) = Some(tsfn as usize);
+    let mut cb_ref = ptr::null_mut();
+    // SAFETY: `func` is a live function of this env; the reference lives as
+    // long as the env (the sink is per env).
+    unsafe { sys::napi_create_reference(env, func, 1, &mut cb_ref) };
+    let _ = sink.callback.set(cb_ref as usize);
     // SAFETY: the tsfn was just created on this env. Idle hosts never keep
     // the process alive; `set_ref` turns it on while calls are in flight.
     unsafe { sys::napi_unref_threadsafe_function(env, tsfn) };
@@ -236,7 +306,51 @@ unsafe extern "C" fn drop_memory(_env: sys::napi_env, data: *mut c_void, hint: *
 
 /// Thread memory → a host buffer over the same bytes (no copy): a real
 /// SharedArrayBuffer where the runtime can make one, else an ArrayBuffer.
-unsafe fn memory_to_js(env: sys::napi_env, mem: SharedMemory, shared: bool) -> sys::napi_value {
+unsafe fn memory_to_js(env: sys::napi_env, sink: &HostSink, mem: SharedMemory, shared: bool) -> sys::napi_value {
+    if !shared {
+        // SAFETY: forwarded contract.
+        return unsafe { new_external(env, mem, false) };
+    }
+    let key = mem.as_ptr() as usize;
+    let mut views = lock(&sink.shared_views);
+    if let Some(&(len, r)) = views.get(&key) {
+        let mut existing = ptr::null_mut();
+        // SAFETY: r is a live (weak) reference of this env.
+        unsafe { sys::napi_get_reference_value(env, r as sys::napi_ref, &mut existing) };
+        if !existing.is_null() && len == mem.len() {
+            // The host object holds its own share of this memory.
+            return existing;
+        }
+        // SAFETY: a reference of this env, deleted once (replaced below).
+        unsafe { sys::napi_delete_reference(env, r as sys::napi_ref) };
+        views.remove(&key);
+    }
+    let len = mem.len();
+    // SAFETY: forwarded contract.
+    let value = unsafe { new_external(env, mem, true) };
+    let mut r = ptr::null_mut();
+    // SAFETY: a live value of this env; refcount 0 makes the reference weak.
+    if unsafe { sys::napi_create_reference(env, value, 0, &mut r) } == sys::Status::napi_ok {
+        if views.len() >= 64 && views.len().is_power_of_two() {
+            // Drop entries whose host objects were collected.
+            views.retain(|_, (_, old)| {
+                let mut v = ptr::null_mut();
+                // SAFETY: live references of this env; dead ones deleted once.
+                unsafe {
+                    sys::napi_get_reference_value(env, *old as sys::napi_ref, &mut v);
+                    if v.is_null() {
+                        sys::napi_delete_reference(env, *old as sys::napi_ref);
+                    }
+                }
+                !v.is_null()
+            });
+        }
+        views.insert(key, (len, r as usize));
+    }
+    value
+}
+
+unsafe fn new_external(env: sys::napi_env, mem: SharedMemory, shared: bool) -> sys::napi_value {
     let (data, len) = (mem.as_ptr(), mem.len());
     let mut out = ptr::null_mut();
     if len == 0 || data.is_null() {
@@ -262,7 +376,7 @@ unsafe fn memory_to_js(env: sys::napi_env, mem: SharedMemory, shared: bool) -> s
     out
 }
 
-unsafe fn js_array(env: sys::napi_env, items: Vec<SharedMemory>, shared: bool) -> sys::napi_value {
+unsafe fn js_array(env: sys::napi_env, sink: &HostSink, items: Vec<SharedMemory>, shared: bool) -> sys::napi_value {
     let mut arr = ptr::null_mut();
     // SAFETY: live env on its thread; indices are in range.
     unsafe {
@@ -272,7 +386,7 @@ unsafe fn js_array(env: sys::napi_env, items: Vec<SharedMemory>, shared: bool) -
         }
         sys::napi_create_array_with_length(env, items.len(), &mut arr);
         for (i, mem) in items.into_iter().enumerate() {
-            let v = memory_to_js(env, mem, shared);
+            let v = memory_to_js(env, sink, mem, shared);
             sys::napi_set_element(env, arr, i as u32, v);
         }
     }
@@ -293,13 +407,13 @@ unsafe fn string(env: sys::napi_env, s: &str) -> sys::napi_value {
     v
 }
 
-unsafe fn payload_args(env: sys::napi_env, p: Payload) -> [sys::napi_value; 3] {
+unsafe fn payload_args(env: sys::napi_env, sink: &HostSink, p: Payload) -> [sys::napi_value; 3] {
     let mut buf = ptr::null_mut();
     let mut out = ptr::null_mut();
     // SAFETY: copies `p.bytes` into a new Buffer of this env.
     unsafe {
         sys::napi_create_buffer_copy(env, p.bytes.len(), p.bytes.as_ptr() as *const c_void, &mut out, &mut buf);
-        [buf, js_array(env, p.shared, true), js_array(env, p.transferred, false)]
+        [buf, js_array(env, sink, p.shared, true), js_array(env, sink, p.transferred, false)]
     }
 }
 
@@ -309,7 +423,7 @@ const CONSOLE: f64 = 1.0;
 const NOTIFY: f64 = 2.0;
 const EXIT: f64 = 3.0;
 
-unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, _sink: &HostSink, event: Event) {
+unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostSink, event: Event) {
     // SAFETY: everything below runs on the env's JS thread inside a handle
     // scope that is closed before returning.
     unsafe {
@@ -326,16 +440,16 @@ unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, _sink: &HostSink, 
                 match outcome {
                     Outcome::Value(p) => {
                         argv[3] = number(env, 0.0);
-                        argv[4..7].copy_from_slice(&payload_args(env, p));
+                        argv[4..7].copy_from_slice(&payload_args(env, sink, p));
                     }
                     Outcome::Thrown(p) => {
                         argv[3] = number(env, 1.0);
-                        argv[4..7].copy_from_slice(&payload_args(env, p));
+                        argv[4..7].copy_from_slice(&payload_args(env, sink, p));
                     }
                     Outcome::Failed { code, message, cause } => {
                         argv[3] = number(env, 2.0);
                         if let Some(c) = cause {
-                            argv[4..7].copy_from_slice(&payload_args(env, c));
+                            argv[4..7].copy_from_slice(&payload_args(env, sink, c));
                         }
                         argv[7] = string(env, &format!("{code}\u{0}{message}"));
                     }
@@ -345,7 +459,7 @@ unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, _sink: &HostSink, 
                 argv[0] = number(env, CONSOLE);
                 argv[1] = number(env, thread as f64);
                 argv[2] = number(env, level as u8 as f64);
-                argv[4..7].copy_from_slice(&payload_args(env, args));
+                argv[4..7].copy_from_slice(&payload_args(env, sink, args));
             }
             Event::Notify { addr, byte_index, count } => {
                 argv[0] = number(env, NOTIFY);

@@ -41,9 +41,20 @@ impl NativeThread {
 
     /// Queue call `callId` with its encoded arguments, the SharedArrayBuffers
     /// they reference (as Uint8Arrays over each), the ArrayBuffers they move,
-    /// and an optional timeout in ms. False when the thread has ended.
+    /// an optional timeout in ms, and how long (µs) to wait here for a fast
+    /// answer before returning (its events are then delivered before this
+    /// returns). False when the thread has ended.
     #[napi]
-    pub fn run(&self, env: Env, call_id: f64, bytes: Unknown, shared: Option<Vec<Unknown>>, transferred: Option<Vec<Unknown>>, timeout_ms: Option<f64>) -> Result<bool> {
+    pub fn run(
+        &self,
+        env: Env,
+        call_id: f64,
+        bytes: Unknown,
+        shared: Option<Vec<Unknown>>,
+        transferred: Option<Vec<Unknown>>,
+        timeout_ms: Option<f64>,
+        spin_us: Option<f64>,
+    ) -> Result<bool> {
         let raw = env.raw();
         // SAFETY: every value is a live value of this JS thread.
         let payload = unsafe {
@@ -57,7 +68,14 @@ impl NativeThread {
             }
             p
         };
-        Ok(self.handle.run(call_id as u64, payload, timeout_ms))
+        if !self.handle.run(call_id as u64, payload, timeout_ms) {
+            return Ok(false);
+        }
+        if let Some(us) = spin_us.filter(|us| *us > 0.0) {
+            // SAFETY: on this env's JS thread.
+            unsafe { napi_raw::deliver_soon(raw, &self.sink, std::time::Duration::from_secs_f64(us.min(1000.0) / 1e6)) };
+        }
+        Ok(true)
     }
 
     /// True once the isolate is gone (no Exit event is still to come).

@@ -104,6 +104,11 @@ impl Control {
         if st.cancelled.remove(&call_id) {
             return false;
         }
+        // Ids reach a thread in increasing order: older cancellations are
+        // for calls that already ended.
+        if !st.cancelled.is_empty() {
+            st.cancelled.retain(|&c| c > call_id);
+        }
         st.current = Some(call_id);
         true
     }
