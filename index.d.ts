@@ -93,6 +93,53 @@ export declare class Thread<C extends Context = Context> {
   stats(): ThreadStats
 }
 
+/** Options of `new ThreadPool()`: those of a Thread, plus scheduling. */
+export interface ThreadPoolOptions extends ThreadOptions {
+  /** `'least-busy'` (default): the thread with the fewest calls in flight; `'round-robin'`: call n to thread n mod size. */
+  scheduler?: 'round-robin' | 'least-busy'
+  /** Calls that may wait when every thread is busy: a number ≥ 0 (0 = no queue), `Infinity` (default) or `'auto'` (poolSize²). */
+  maxQueue?: number | 'auto'
+}
+
+/** Wait or run times over recent calls, in ms. */
+export interface Timing {
+  mean: number
+  p50: number
+  p99: number
+}
+
+/** `pool.stats()` (API.md §7). `completed` counts failed calls too. */
+export interface ThreadPoolStats {
+  size: number
+  completed: number
+  failed: number
+  active: number
+  queued: number
+  waitTime: Timing
+  runTime: Timing
+  threads: ThreadStats[]
+}
+
+/** `poolSize` threads running one context. */
+export declare class ThreadPool<C extends Context = Context> {
+  constructor(context: C, poolSize: number, options?: ThreadPoolOptions)
+  /** Threads in the pool; 0 once close()/destroy() resolved. */
+  readonly size: number
+  /** Calls waiting behind a running call. */
+  readonly queueLength: number
+  run(...args: Parameters<RunFunction<C>>): Promise<Awaited<ReturnType<RunFunction<C>>>>
+  runWith(options: RunOptions<Parameters<RunFunction<C>>>): Promise<Awaited<ReturnType<RunFunction<C>>>>
+  /** New calls reject with ERR_CLOSED; every call made finishes; then the threads go. */
+  close(): Promise<void>
+  /** Running and queued calls reject with ERR_CLOSED at once. */
+  destroy(): Promise<void>
+  /** Same as destroy(). */
+  dispose(): Promise<void>
+  ref(): this
+  unref(): this
+  stats(): ThreadPoolStats
+}
+
 /**
  * `Atomics.notify` for threads: wakes the threads blocked in `Atomics.wait`
  * on this shared memory (and the host's own waiters); returns how many woke.

@@ -4,5 +4,5 @@ import { createRequire } from 'node:module'
 const require = createRequire(import.meta.url)
 const lib = require('./lib/index.js')
 
-export const { Thread, notify, realSharedArrayBuffers, codes } = lib
+export const { Thread, ThreadPool, notify, realSharedArrayBuffers, codes } = lib
 export default lib

@@ -26,11 +26,11 @@ const sharedGone = new FinalizationRegistry((addr) => {
   host.unregisterShared(addr)
 })
 
-function onEvent(kind, thread, a, b, c, d, e, f) {
+function onEvent(kind, thread, a, b, c, d, e, f, g, h) {
   switch (kind) {
     case KIND_DONE: {
       const owner = owners.get(thread)
-      if (owner !== undefined) owner._settle(a, b, c, d, e, f)
+      if (owner !== undefined) owner._settle(a, b, c, d, e, f, g, h)
       return
     }
     case KIND_CONSOLE: return printConsole(a, c, d, e)

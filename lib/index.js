@@ -2,11 +2,13 @@
 // isothread: real threads for JavaScript (API.md).
 
 const { Thread } = require('./thread')
+const { ThreadPool } = require('./pool')
 const { notify, realSharedArrayBuffers } = require('./host')
 const { CODES } = require('./errors')
 
 module.exports = {
   Thread,
+  ThreadPool,
   notify,
   /** True when this runtime receives real SharedArrayBuffers from threads (else ArrayBuffers over the same memory). */
   realSharedArrayBuffers,

@@ -49,6 +49,23 @@ function checkSignal(signal) {
   return signal
 }
 
+/**
+ * Check `runWith()` options; returns `{ args, transfer, timeout, signal }`
+ * (throws ERR_INVALID_ARG / ERR_ABORTED, for the caller to turn into a rejection).
+ */
+function checkRunOptions(options, defaultTimeout) {
+  const o = checkObject(options, 'runWith options')
+  const args = o.args === undefined ? [] : o.args
+  if (!Array.isArray(args)) throw invalid('args must be an array')
+  if (o.transfer !== undefined && !Array.isArray(o.transfer)) throw invalid('transfer must be an array')
+  const timeout = o.timeout === undefined ? defaultTimeout : checkTimeout(o.timeout)
+  const signal = checkSignal(o.signal)
+  if (signal !== undefined && signal.aborted) {
+    throw makeError('ERR_ABORTED', 'the call was aborted before it started', { cause: signal.reason })
+  }
+  return { args, transfer: o.transfer, timeout, signal }
+}
+
 const FUNCTION_START = /^\s*(?:async\s*)?(?:function\b|\(|[\p{L}\p{Nl}$_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}$\u200c\u200d]*\s*=>)/u
 
 /**
@@ -71,4 +88,4 @@ function contextSource(context) {
   return `Object.values({ ${src} })[0]`
 }
 
-module.exports = { invalid, checkObject, checkMemoryLimit, checkTimeout, checkName, checkBoolean, checkSignal, contextSource }
+module.exports = { invalid, checkRunOptions, checkObject, checkMemoryLimit, checkTimeout, checkName, checkBoolean, checkSignal, contextSource }

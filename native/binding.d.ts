@@ -15,8 +15,11 @@ export declare class Host {
   constructor(onEvent: unknown)
   /** Keep the process alive (calls in flight) or not (idle). */
   setRef(on: boolean): void
-  /** Start an isolate thread running `source` (the context function). */
-  spawn(source: string, memoryLimitMb: number, name?: string | undefined | null): NativeThread
+  /**
+   * Start an isolate thread running `source` (the context function);
+   * `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools).
+   */
+  spawn(source: string, memoryLimitMb: number, name?: string | undefined | null, respawn?: boolean | undefined | null): NativeThread
   /**
    * Wake threads blocked in `Atomics.wait` at `byteIndex` of the shared
    * memory `view` spans; returns how many woke.

@@ -64,10 +64,11 @@ impl Host {
         unsafe { napi_raw::set_ref(env.raw(), &self.sink, on) };
     }
 
-    /// Start an isolate thread running `source` (the context function).
+    /// Start an isolate thread running `source` (the context function);
+    /// `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools).
     #[napi]
-    pub fn spawn(&self, source: String, memory_limit_mb: f64, name: Option<String>) -> Result<NativeThread> {
-        let cfg = ThreadConfig { name, source, memory_limit_mb };
+    pub fn spawn(&self, source: String, memory_limit_mb: f64, name: Option<String>, respawn: Option<bool>) -> Result<NativeThread> {
+        let cfg = ThreadConfig { name, source, memory_limit_mb, respawn: respawn.unwrap_or(false) };
         let handle = ThreadHandle::spawn(cfg, self.sink.clone())
             .map_err(|e| error(Code::InvalidArg, format!("could not start a thread: {e}")))?;
         {

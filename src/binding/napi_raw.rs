@@ -417,7 +417,7 @@ unsafe fn payload_args(env: sys::napi_env, sink: &HostSink, p: Payload) -> [sys:
     }
 }
 
-/// Event kinds as the JS callback sees them: `(kind, a, b, c, d, e, f, g)`.
+/// Event kinds as the JS callback sees them: `(kind, thread, a, b, c, d, e, f, g, h)`.
 const DONE: f64 = 0.0;
 const CONSOLE: f64 = 1.0;
 const NOTIFY: f64 = 2.0;
@@ -431,9 +431,11 @@ unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostSink, e
         sys::napi_open_handle_scope(env, &mut scope);
         let mut undef = ptr::null_mut();
         sys::napi_get_undefined(env, &mut undef);
-        let mut argv = [undef; 8];
+        let mut argv = [undef; 10];
         match event {
-            Event::Done { thread, call_id, outcome } => {
+            Event::Done { thread, call_id, outcome, wait_us, run_us } => {
+                argv[8] = number(env, wait_us);
+                argv[9] = number(env, run_us);
                 argv[0] = number(env, DONE);
                 argv[1] = number(env, thread as f64);
                 argv[2] = number(env, call_id as f64);

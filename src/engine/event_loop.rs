@@ -27,6 +27,8 @@ enum Func {
 /// The call in flight.
 struct Current {
     call_id: u64,
+    started: Instant,
+    wait_us: f64,
     /// The promise the function returned, while it is pending.
     promise: Option<v8::Global<v8::Promise>>,
 }
@@ -93,7 +95,10 @@ impl Loop {
                 self.wait_busy(scope, progressed);
             } else if let Some(job) = self.next_job(scope) {
                 match job {
-                    Job::Run { call_id, args, timeout_ms } => self.start_call(scope, call_id, args, timeout_ms),
+                    Job::Run { call_id, args, timeout_ms, queued_at } => {
+                        let wait_us = queued_at.elapsed().as_secs_f64() * 1e6;
+                        self.start_call(scope, call_id, args, timeout_ms, wait_us)
+                    }
                     Job::Close => return ExitReason::Closed,
                     Job::Wake => {}
                 }
@@ -306,11 +311,11 @@ impl Loop {
         self.func = Some(Func::Failed { message: format!("the thread's context failed: {message}"), cause });
     }
 
-    fn start_call(&mut self, scope: &mut v8::HandleScope, call_id: u64, args: crate::engine::Payload, timeout_ms: Option<f64>) {
+    fn start_call(&mut self, scope: &mut v8::HandleScope, call_id: u64, args: crate::engine::Payload, timeout_ms: Option<f64>, wait_us: f64) {
         if !self.control.begin_call(call_id) {
             return; // cancelled while queued; the caller already has its answer
         }
-        self.current = Some(Current { call_id, promise: None });
+        self.current = Some(Current { call_id, started: Instant::now(), wait_us, promise: None });
         if let Some(ms) = timeout_ms {
             watchdog::arm(&self.control, call_id, ms);
         }
@@ -385,7 +390,8 @@ impl Loop {
         }
         let failed = !matches!(outcome, Outcome::Value(_));
         self.control.record_run(failed, stats.used_heap_size(), stats.heap_size_limit());
-        self.sink.send(Event::Done { thread: self.control.id, call_id: cur.call_id, outcome });
+        let run_us = cur.started.elapsed().as_secs_f64() * 1e6;
+        self.sink.send(Event::Done { thread: self.control.id, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us });
     }
 
     /// Timeout or abort: end the running call and drop everything it left

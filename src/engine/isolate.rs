@@ -78,7 +78,7 @@ extern "C" fn on_promise_reject(msg: v8::PromiseRejectMessage) {
 
 /// Create an isolate on this thread, serve `jobs` until closed, disposed or
 /// out of memory, and drop the isolate. Returns why it ended.
-pub fn run_isolate(cfg: IsolateConfig, jobs: Receiver<Job>, control: Arc<Control>, sink: Arc<dyn EventSink>) -> ExitReason {
+pub fn run_isolate(cfg: &IsolateConfig, jobs: &Receiver<Job>, control: Arc<Control>, sink: Arc<dyn EventSink>) -> ExitReason {
     platform::init();
     let params = v8::CreateParams::default().heap_limits(0, cfg.heap_limit);
     let mut isolate = v8::Isolate::new(params);
@@ -101,7 +101,7 @@ pub fn run_isolate(cfg: IsolateConfig, jobs: Receiver<Job>, control: Arc<Control
         let context = v8::Context::new(scope);
         let scope = &mut v8::ContextScope::new(scope, context);
         match install_prelude(scope, control.id) {
-            Some(hooks) => Loop::new(control.clone(), jobs, sink.clone(), hooks, &cfg.script_name).run(scope, &cfg.source),
+            Some(hooks) => Loop::new(control.clone(), jobs.clone(), sink.clone(), hooks, &cfg.script_name).run(scope, &cfg.source),
             None => ExitReason::Closed,
         }
     };

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
@@ -57,7 +57,7 @@ pub struct Control {
     /// Counters for `stats()`.
     pub counters: Counters,
     state: Mutex<State>,
-    terminator: OnceLock<Terminator>,
+    terminator: Mutex<Option<Terminator>>,
     wake: Sender<Job>,
     finished: Mutex<bool>,
     ended: Condvar,
@@ -71,7 +71,7 @@ impl Control {
             label,
             counters: Counters::default(),
             state: Mutex::new(State::default()),
-            terminator: OnceLock::new(),
+            terminator: Mutex::new(None),
             wake,
             finished: Mutex::new(false),
             ended: Condvar::new(),
@@ -82,9 +82,9 @@ impl Control {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Called once by the isolate thread when its isolate exists.
+    /// Called by the isolate thread when its isolate exists.
     pub fn set_terminator(&self, terminator: Terminator) {
-        let _ = self.terminator.set(terminator);
+        *self.terminator.lock().unwrap_or_else(|p| p.into_inner()) = Some(terminator);
         // A dispose that came before the isolate existed still applies.
         if self.state().disposed {
             self.terminate();
@@ -92,9 +92,23 @@ impl Control {
     }
 
     fn terminate(&self) {
-        if let Some(t) = self.terminator.get() {
+        if let Some(t) = self.terminator.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             t.terminate();
         }
+    }
+
+    /// Isolate thread: the isolate died of `ERR_MEMORY_LIMIT` and a fresh
+    /// one takes its place on the same queue (pools). False when the thread
+    /// was disposed meanwhile.
+    pub fn replace_isolate(&self) -> bool {
+        let mut st = self.state();
+        if st.disposed {
+            return false;
+        }
+        st.interrupt = None;
+        st.current = None;
+        *self.terminator.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        true
     }
 
     /// Isolate thread: mark `call_id` as running. False when it was

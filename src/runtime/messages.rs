@@ -12,6 +12,8 @@ pub enum Job {
         args: Payload,
         /// Per-call limit in ms, counted from the moment the call starts running.
         timeout_ms: Option<f64>,
+        /// When the host queued it (for wait-time statistics).
+        queued_at: std::time::Instant,
     },
     /// Finish every job queued before this one, then dispose the isolate.
     Close,
@@ -71,6 +73,10 @@ pub enum Event {
         call_id: u64,
         /// How it ended.
         outcome: Outcome,
+        /// Time it waited in the queue, in µs.
+        wait_us: f64,
+        /// Time it ran, in µs.
+        run_us: f64,
     },
     /// `console.*` inside the thread: the arguments, encoded.
     Console {

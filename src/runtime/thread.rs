@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Sender;
 
 use super::control::{Control, Interrupt};
-use super::messages::{Event, EventSink, Job};
+use super::messages::{Event, EventSink, ExitReason, Job};
 use crate::engine::{self, IsolateConfig, Payload};
 
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
@@ -20,6 +20,9 @@ pub struct ThreadConfig {
     pub source: String,
     /// V8 heap limit in MB.
     pub memory_limit_mb: f64,
+    /// After `ERR_MEMORY_LIMIT`, start a fresh isolate on the same queue
+    /// (pools) instead of ending (a lone Thread).
+    pub respawn: bool,
 }
 
 /// Host-side handle of one isolate thread.
@@ -67,6 +70,7 @@ impl ThreadHandle {
             source: cfg.source,
             heap_limit: (cfg.memory_limit_mb * 1024.0 * 1024.0) as usize,
         };
+        let respawn = cfg.respawn;
         let l = live();
         *l.running.lock().unwrap_or_else(|p| p.into_inner()) += 1;
         {
@@ -80,7 +84,14 @@ impl ThreadHandle {
             .stack_size(engine::platform::THREAD_STACK_BYTES)
             .spawn(move || {
                 let _running = RunningGuard;
-                let reason = engine::run_isolate(iso, rx, thread_control.clone(), sink.clone());
+                let reason = loop {
+                    let reason = engine::run_isolate(&iso, &rx, thread_control.clone(), sink.clone());
+                    if !(respawn && reason == ExitReason::MemoryLimit && thread_control.replace_isolate()) {
+                        break reason;
+                    }
+                };
+                // No more jobs can be queued once the receiver is gone.
+                drop(rx);
                 // Finished first: a host that sees `finished` knows no Exit
                 // event is still to come for a close it has not asked for.
                 thread_control.mark_finished();
@@ -95,7 +106,7 @@ impl ThreadHandle {
 
     /// Queue a call. False when the thread has ended (nothing was queued).
     pub fn run(&self, call_id: u64, args: Payload, timeout_ms: Option<f64>) -> bool {
-        self.jobs.send(Job::Run { call_id, args, timeout_ms }).is_ok()
+        self.jobs.send(Job::Run { call_id, args, timeout_ms, queued_at: Instant::now() }).is_ok()
     }
 
     /// True once the isolate is gone.
