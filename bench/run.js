@@ -6,6 +6,7 @@ const { table, QUICK } = require('./lib')
 async function main() {
   console.log(`isothread benchmarks${QUICK ? ' (quick mode)' : ''} — ratios against peers measured in this run\n`)
   await require('./thread')()
+  await require('./pool')()
   console.log('\n' + table())
 }
 

@@ -10,10 +10,32 @@ const KIND_DONE = 0
 const KIND_CONSOLE = 1
 const KIND_NOTIFY = 2
 const KIND_EXIT = 3
+const KIND_MESSAGE = 4
+const KIND_UNCAUGHT = 5
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug']
 
-/** Owners (Thread objects) with work in flight, by native thread id. */
+/** Owners (slots) with work in flight, by native thread id: kept alive. */
 const owners = new Map()
+/** Every live owner, by native thread id, without keeping it alive. */
+const everyOwner = new Map()
+const ownerGone = new FinalizationRegistry((id) => {
+  const ref = everyOwner.get(id)
+  if (ref !== undefined && ref.deref() === undefined) everyOwner.delete(id)
+})
+
+/** Owner of thread `id`, busy or not. */
+function ownerOf(id) {
+  const busy = owners.get(id)
+  if (busy !== undefined) return busy
+  const ref = everyOwner.get(id)
+  return ref === undefined ? undefined : ref.deref()
+}
+
+/** Register an owner for messages and errors that come while it is idle. */
+function register(id, owner) {
+  everyOwner.set(id, new WeakRef(owner))
+  ownerGone.register(owner, id)
+}
 /** Reffed units of work in flight (calls, pending close/dispose). */
 let refs = 0
 
@@ -38,7 +60,25 @@ function onEvent(kind, thread, a, b, c, d, e, f, g, h) {
     case KIND_EXIT: {
       const owner = owners.get(thread)
       if (owner !== undefined) owner._exited(a === 1)
+      everyOwner.delete(thread)
       return
+    }
+    case KIND_MESSAGE:
+    case KIND_UNCAUGHT: {
+      const owner = ownerOf(thread)
+      let value
+      try {
+        value = decodeFrom(c, d, e)
+      } catch (err) {
+        value = err
+      }
+      if (kind === KIND_MESSAGE) {
+        if (owner !== undefined) owner._message(value)
+      } else if (owner !== undefined) {
+        owner._uncaught(value)
+      } else {
+        console.error(`Uncaught exception in thread ${thread}:`, value)
+      }
     }
   }
 }
@@ -137,6 +177,7 @@ function notify(typedArray, index, count = Infinity) {
 
 module.exports = {
   host,
+  register,
   hold,
   release,
   encodeFor,

@@ -2,7 +2,7 @@
 // One isolate thread seen from the host: its calls in flight, how they
 // settle, and its end. Thread wraps one slot; ThreadPool many.
 
-const { host, hold, release, encodeFor, decodeFrom, failure } = require('./host')
+const { host, register, hold, release, encodeFor, decodeFrom, failure } = require('./host')
 const { makeError } = require('./errors')
 
 let nextCallId = 1
@@ -42,6 +42,11 @@ class Slot {
     this.exit = null
     this.misses = 0
     this.sinceProbe = 0
+    /** `parent.sendMessage(value)` inside the thread. */
+    this.onMessage = o.onMessage
+    /** An error nobody caught inside (default: console.error naming the thread). */
+    this.onUncaught = o.onUncaught
+    register(this.id, this)
   }
 
   label() {
@@ -185,6 +190,17 @@ class Slot {
     }
     if (this.onDone !== undefined) this.onDone(waitUs / 1000, runUs / 1000, !ok)
     this.finish(id, ok, value)
+  }
+
+  /** @internal a message from the thread (from host.js) */
+  _message(value) {
+    if (this.onMessage !== undefined) this.onMessage(value)
+  }
+
+  /** @internal an uncaught error inside the thread (from host.js) */
+  _uncaught(error) {
+    if (this.onUncaught !== undefined) this.onUncaught(error)
+    else console.error(`Uncaught exception in ${this.label()}:`, error)
   }
 
   /** @internal the isolate is gone (from host.js) */

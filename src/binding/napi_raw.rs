@@ -422,6 +422,8 @@ const DONE: f64 = 0.0;
 const CONSOLE: f64 = 1.0;
 const NOTIFY: f64 = 2.0;
 const EXIT: f64 = 3.0;
+const MESSAGE: f64 = 4.0;
+const UNCAUGHT: f64 = 5.0;
 
 unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostSink, event: Event) {
     // SAFETY: everything below runs on the env's JS thread inside a handle
@@ -469,6 +471,16 @@ unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostSink, e
                 argv[2] = number(env, addr as f64);
                 argv[3] = number(env, byte_index as f64);
                 argv[4] = number(env, if count == u32::MAX { f64::INFINITY } else { count as f64 });
+            }
+            Event::Message { thread, payload } => {
+                argv[0] = number(env, MESSAGE);
+                argv[1] = number(env, thread as f64);
+                argv[4..7].copy_from_slice(&payload_args(env, sink, payload));
+            }
+            Event::Uncaught { thread, error } => {
+                argv[0] = number(env, UNCAUGHT);
+                argv[1] = number(env, thread as f64);
+                argv[4..7].copy_from_slice(&payload_args(env, sink, error));
             }
             Event::Exit { thread, reason } => {
                 argv[0] = number(env, EXIT);

@@ -1,7 +1,7 @@
 //! The per-thread event loop: jobs, timers, platform tasks, microtasks,
-//! and the life of each call (start, settle, terminate).
+//! messages, and interrupts. What a call does is in `calls.rs`.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,28 +9,36 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use super::codec;
 use super::globals::ThreadState;
-use super::isolate::Hooks;
-use super::outcome::{encode_thrown, exception_with_location, uncaught_report};
+use super::outcome::exception_with_location;
 use super::platform;
-use crate::runtime::{inbox, watchdog, Control, Event, EventSink, ExitReason, Interrupt, Job, Outcome};
+use super::realm::{self, Realm};
+use crate::runtime::{inbox, Control, Event, EventSink, ExitReason, Interrupt, Job, Outcome};
 
-/// The thread's function, once its context has been evaluated.
-enum Func {
-    /// The context returned a promise that has not settled yet.
+/// What the thread's main realm holds.
+pub(super) enum Main {
+    /// A Thread's context returned a promise that has not settled yet.
     Pending(v8::Global<v8::Promise>),
-    /// Ready to run.
+    /// A Thread's function, ready to run.
     Ready(v8::Global<v8::Function>),
-    /// The context failed: every call rejects with ERR_INVALID_ARG.
+    /// A Thread's context failed: every call rejects with ERR_INVALID_ARG.
     Failed { message: String, cause: Option<v8::Global<v8::Value>> },
+    /// A service's definitions object.
+    Defs(v8::Global<v8::Object>),
 }
 
 /// The call in flight.
-struct Current {
-    call_id: u64,
-    started: Instant,
-    wait_us: f64,
-    /// The promise the function returned, while it is pending.
-    promise: Option<v8::Global<v8::Promise>>,
+pub(super) struct Current {
+    pub call_id: u64,
+    pub started: Instant,
+    pub wait_us: f64,
+    /// The promise the call's function returned, while it is pending.
+    pub promise: Option<v8::Global<v8::Promise>>,
+    /// The realm it runs in.
+    pub realm: u32,
+    /// Hook to run once the caller has its result (`__afterTask`, …).
+    pub after: Option<v8::Global<v8::Function>>,
+    /// A task's fresh realm, dropped once the call is over.
+    pub fresh_realm: bool,
 }
 
 const POLL_MIN: Duration = Duration::from_micros(100);
@@ -38,37 +46,50 @@ const POLL_MAX: Duration = Duration::from_millis(10);
 
 /// State of one thread's loop; V8 handles are only ever `Global`s here.
 pub(crate) struct Loop {
-    control: Arc<Control>,
-    jobs: Receiver<Job>,
-    backlog: VecDeque<Job>,
-    sink: Arc<dyn EventSink>,
-    hooks: Hooks,
-    script_name: String,
-    func: Option<Func>,
-    current: Option<Current>,
+    pub(super) control: Arc<Control>,
+    pub(super) jobs: Receiver<Job>,
+    pub(super) backlog: VecDeque<Job>,
+    pub(super) sink: Arc<dyn EventSink>,
+    pub(super) script_name: String,
+    pub(super) realms: HashMap<u32, Realm>,
+    pub(super) next_realm: u32,
+    pub(super) token: v8::Global<v8::Value>,
+    pub(super) main: Option<Main>,
+    pub(super) current: Option<Current>,
+    /// A service: uncaught errors go to its exceptionHandler, never to a call.
+    pub(super) service: bool,
     closing: bool,
     poll: Duration,
 }
 
 impl Loop {
-    pub(crate) fn new(control: Arc<Control>, jobs: Receiver<Job>, sink: Arc<dyn EventSink>, hooks: Hooks, script_name: &str) -> Self {
+    pub(crate) fn new(scope: &mut v8::HandleScope, control: Arc<Control>, jobs: Receiver<Job>, sink: Arc<dyn EventSink>, main: Realm, script_name: &str) -> Self {
+        let context = v8::Local::new(scope, &main.context);
+        let token = context.get_security_token(scope);
+        let mut realms = HashMap::new();
+        realms.insert(0, main);
         Self {
             control,
             jobs,
             backlog: VecDeque::new(),
             sink,
-            hooks,
             script_name: script_name.to_owned(),
-            func: None,
+            realms,
+            next_realm: 1,
+            token: v8::Global::new(scope, token),
+            main: None,
             current: None,
+            service: false,
             closing: false,
             poll: POLL_MIN,
         }
     }
 
-    /// Evaluate the context, then serve jobs until the thread ends.
+    /// Evaluate the context (if any), then serve jobs until the thread ends.
     pub(crate) fn run(mut self, scope: &mut v8::HandleScope, source: &str) -> ExitReason {
-        self.evaluate_context(scope, source);
+        if !source.is_empty() {
+            self.evaluate_context(scope, source);
+        }
         loop {
             if let Some(why) = self.control.pending_interrupt() {
                 match why {
@@ -95,12 +116,8 @@ impl Loop {
                 self.wait_busy(scope, progressed);
             } else if let Some(job) = self.next_job(scope) {
                 match job {
-                    Job::Run { call_id, args, timeout_ms, queued_at } => {
-                        let wait_us = queued_at.elapsed().as_secs_f64() * 1e6;
-                        self.start_call(scope, call_id, args, timeout_ms, wait_us)
-                    }
                     Job::Close => return ExitReason::Closed,
-                    Job::Wake => {}
+                    job => self.start(scope, job),
                 }
             } else if self.closing {
                 return ExitReason::Closed;
@@ -108,13 +125,13 @@ impl Loop {
         }
     }
 
-    fn out_of_memory_outcome(&self) -> Outcome {
+    pub(super) fn out_of_memory_outcome(&self) -> Outcome {
         let message = format!("{} ran out of memory (its memoryLimit) and was disposed", self.control.label);
         Outcome::Failed { code: "ERR_MEMORY_LIMIT", message, cause: None }
     }
 
     fn busy(&self) -> bool {
-        self.current.is_some() || matches!(self.func, Some(Func::Pending(_)))
+        self.current.is_some() || matches!(self.main, Some(Main::Pending(_)))
     }
 
     /// One turn: due timers, platform tasks, microtasks, unhandled
@@ -126,9 +143,10 @@ impl Loop {
             let due = scope.get_slot_mut::<ThreadState>().and_then(|st| st.timers.pop_due(now));
             let Some(id) = due else { break };
             progressed = true;
+            let Some(realm) = self.realms.get(&((id >> 32) as u32)) else { continue };
             let tc = &mut v8::TryCatch::new(scope);
-            let fire = v8::Local::new(tc, &self.hooks.fire);
-            let arg = v8::Integer::new_from_unsigned(tc, id).into();
+            let fire = v8::Local::new(tc, &realm.hooks.fire);
+            let arg = v8::Number::new(tc, id as f64).into();
             let recv = v8::undefined(tc).into();
             if fire.call(tc, recv, &[arg]).is_none() {
                 if tc.has_terminated() {
@@ -156,14 +174,25 @@ impl Loop {
         progressed
     }
 
-    fn uncaught(&mut self, scope: &mut v8::HandleScope, error: v8::Local<v8::Value>) {
-        if self.current.is_some() {
-            let outcome = encode_thrown(scope, error);
+    /// An error nobody caught: it rejects the call in flight (Threads), fails
+    /// a pending context, or is reported to the host.
+    pub(super) fn uncaught(&mut self, scope: &mut v8::HandleScope, error: v8::Local<v8::Value>) {
+        if !self.service && self.current.is_some() {
+            let outcome = super::outcome::encode_thrown(scope, error);
             self.finish(scope, outcome);
-        } else if matches!(self.func, Some(Func::Pending(_))) {
+        } else if matches!(self.main, Some(Main::Pending(_))) {
             self.context_failed(scope, error, None);
-        } else if let Some(args) = uncaught_report(scope, &self.control.label, error) {
-            self.sink.send(Event::Console { thread: self.control.id, level: crate::runtime::ConsoleLevel::Error, args });
+        } else {
+            let tc = &mut v8::TryCatch::new(scope);
+            let payload = codec::encode(tc, error, "error", &[]).ok().or_else(|| {
+                tc.reset();
+                let text = super::outcome::display_string(tc, error);
+                let s = v8::String::new(tc, &text)?;
+                codec::encode(tc, s.into(), "error", &[]).ok()
+            });
+            if let Some(error) = payload {
+                self.sink.send(Event::Uncaught { thread: self.control.id, error });
+            }
         }
     }
 
@@ -174,7 +203,7 @@ impl Loop {
         };
         for (promise, value) in list {
             let own = self.current.as_ref().and_then(|c| c.promise.as_ref()).is_some_and(|p| *p == promise)
-                || matches!(&self.func, Some(Func::Pending(p)) if *p == promise);
+                || matches!(&self.main, Some(Main::Pending(p)) if *p == promise);
             if own {
                 continue; // settled through the call itself
             }
@@ -183,51 +212,9 @@ impl Loop {
         }
     }
 
-    fn check_settled(&mut self, scope: &mut v8::HandleScope) {
-        if let Some(Func::Pending(p)) = &self.func {
-            let p = v8::Local::new(scope, p);
-            match p.state() {
-                v8::PromiseState::Pending => {}
-                v8::PromiseState::Fulfilled => {
-                    let v = p.result(scope);
-                    self.set_func(scope, v);
-                }
-                v8::PromiseState::Rejected => {
-                    let e = p.result(scope);
-                    self.context_failed(scope, e, None);
-                }
-            }
-        }
-        let Some(Current { promise: Some(p), .. }) = &self.current else { return };
-        let p = v8::Local::new(scope, p);
-        let outcome = match p.state() {
-            v8::PromiseState::Pending => return,
-            v8::PromiseState::Fulfilled => {
-                let v = p.result(scope);
-                self.encode_value(scope, v)
-            }
-            v8::PromiseState::Rejected => {
-                let e = p.result(scope);
-                encode_thrown(scope, e)
-            }
-        };
-        self.finish(scope, outcome);
-    }
-
-    fn encode_value(&mut self, scope: &mut v8::HandleScope, value: v8::Local<v8::Value>) -> Outcome {
-        let tc = &mut v8::TryCatch::new(scope);
-        match codec::encode(tc, value, "result", &[]) {
-            Ok(payload) => Outcome::Value(payload),
-            Err(codec::EncodeError::Clone(message)) => Outcome::Failed { code: "ERR_CLONE", message, cause: None },
-            Err(codec::EncodeError::Exception) => match tc.exception() {
-                Some(exc) if !tc.has_terminated() => encode_thrown(tc, exc),
-                _ => Outcome::Failed { code: "ERR_CLONE", message: "result could not be read".into(), cause: None },
-            },
-        }
-    }
-
     /// Wait while a call (or the context) is in flight: for a job to queue
-    /// up, a timer, or a platform task to poll for.
+    /// up, a timer, or a platform task to poll for. Messages are handled at
+    /// once; other jobs wait in the backlog.
     fn wait_busy(&mut self, scope: &mut v8::HandleScope, progressed: bool) {
         self.poll = if progressed { POLL_MIN } else { (self.poll * 2).min(POLL_MAX) };
         let mut until = Instant::now() + self.poll;
@@ -235,12 +222,15 @@ impl Loop {
             until = until.min(d);
         }
         match self.jobs.recv_deadline(until) {
-            Ok(Job::Wake) | Err(RecvTimeoutError::Timeout) => {}
+            Ok(Job::Wake) | Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
+            Ok(Job::Message { payload }) => {
+                self.poll = POLL_MIN;
+                self.dispatch(scope, payload);
+            }
             Ok(job) => {
                 self.poll = POLL_MIN;
                 self.backlog.push_back(job);
             }
-            Err(RecvTimeoutError::Disconnected) => {}
         }
     }
 
@@ -261,24 +251,39 @@ impl Loop {
         }
     }
 
+    /// A host message for the main realm's `parent.onMessage` listeners.
+    pub(super) fn dispatch(&mut self, scope: &mut v8::HandleScope, payload: crate::engine::Payload) {
+        let Some(realm) = self.realms.get(&0) else { return };
+        let dispatch = v8::Local::new(scope, &realm.hooks.dispatch);
+        let tc = &mut v8::TryCatch::new(scope);
+        let value = match codec::decode(tc, payload) {
+            Ok(v) => v,
+            Err(codec::DecodeError(message)) => {
+                let text = v8::String::new(tc, &format!("a message could not be decoded: {message}")).unwrap();
+                let err = v8::Exception::error(tc, text);
+                return self.uncaught(tc, err);
+            }
+        };
+        let recv = v8::undefined(tc).into();
+        let _ = dispatch.call(tc, recv, &[value]);
+    }
+
     fn evaluate_context(&mut self, scope: &mut v8::HandleScope, source: &str) {
         let tc = &mut v8::TryCatch::new(scope);
-        let wrapped = format!("({source}\n)");
-        let result = (|| {
-            let code = v8::String::new(tc, &wrapped)?;
-            let name = v8::String::new(tc, &self.script_name)?;
-            let undefined = v8::undefined(tc).into();
-            let origin = v8::ScriptOrigin::new(tc, name.into(), 0, 0, false, 0, undefined, false, false, false);
-            let script = v8::Script::compile(tc, code, Some(&origin))?;
-            let ctx = script.run(tc)?;
-            let ctx = v8::Local::<v8::Function>::try_from(ctx).ok()?;
-            let recv = v8::undefined(tc).into();
-            ctx.call(tc, recv, &[])
-        })();
+        let result = match realm::evaluate(tc, source, &self.script_name) {
+            Ok(ctx) => match v8::Local::<v8::Function>::try_from(ctx) {
+                Ok(f) => {
+                    let recv = v8::undefined(tc).into();
+                    f.call(tc, recv, &[])
+                }
+                Err(_) => None,
+            },
+            Err(_) => None,
+        };
         match result {
             Some(v) if v.is_promise() => {
                 let p = v8::Local::<v8::Promise>::try_from(v).expect("checked is_promise");
-                self.func = Some(Func::Pending(v8::Global::new(tc, p)));
+                self.main = Some(Main::Pending(v8::Global::new(tc, p)));
             }
             Some(v) => self.set_func(tc, v),
             None if tc.has_terminated() => {}
@@ -289,116 +294,34 @@ impl Loop {
                 }
                 None => {
                     let message = "the context must be a function that returns the function to run".to_owned();
-                    self.func = Some(Func::Failed { message, cause: None });
+                    self.main = Some(Main::Failed { message, cause: None });
                 }
             },
         }
     }
 
-    fn set_func(&mut self, scope: &mut v8::HandleScope, value: v8::Local<v8::Value>) {
-        self.func = Some(match v8::Local::<v8::Function>::try_from(value) {
-            Ok(f) => Func::Ready(v8::Global::new(scope, f)),
+    pub(super) fn set_func(&mut self, scope: &mut v8::HandleScope, value: v8::Local<v8::Value>) {
+        self.main = Some(match v8::Local::<v8::Function>::try_from(value) {
+            Ok(f) => Main::Ready(v8::Global::new(scope, f)),
             Err(_) => {
                 let got = value.type_of(scope).to_rust_string_lossy(scope);
-                Func::Failed { message: format!("the context must return a function to run, got {got}"), cause: None }
+                Main::Failed { message: format!("the context must return a function to run, got {got}"), cause: None }
             }
         });
     }
 
-    fn context_failed(&mut self, scope: &mut v8::HandleScope, error: v8::Local<v8::Value>, message: Option<String>) {
+    pub(super) fn context_failed(&mut self, scope: &mut v8::HandleScope, error: v8::Local<v8::Value>, message: Option<String>) {
         let message = message.unwrap_or_else(|| exception_with_location(scope, error));
         let cause = Some(v8::Global::new(scope, error));
-        self.func = Some(Func::Failed { message: format!("the thread's context failed: {message}"), cause });
-    }
-
-    fn start_call(&mut self, scope: &mut v8::HandleScope, call_id: u64, args: crate::engine::Payload, timeout_ms: Option<f64>, wait_us: f64) {
-        if !self.control.begin_call(call_id) {
-            return; // cancelled while queued; the caller already has its answer
-        }
-        self.current = Some(Current { call_id, started: Instant::now(), wait_us, promise: None });
-        if let Some(ms) = timeout_ms {
-            watchdog::arm(&self.control, call_id, ms);
-        }
-        let func = match &self.func {
-            Some(Func::Ready(f)) => v8::Local::new(scope, f),
-            Some(Func::Failed { message, cause }) => {
-                let message = message.clone();
-                let cause = cause.as_ref().map(|c| v8::Local::new(scope, c));
-                let cause = cause.and_then(|c| codec::encode(scope, c, "cause", &[]).ok());
-                return self.finish(scope, Outcome::Failed { code: "ERR_INVALID_ARG", message, cause });
-            }
-            _ => unreachable!("calls start only once the context settled"),
-        };
-        let tc = &mut v8::TryCatch::new(scope);
-        let args = match codec::decode(tc, args) {
-            Ok(v) => v,
-            Err(codec::DecodeError(message)) => {
-                return self.finish(tc, Outcome::Failed { code: "ERR_CLONE", message, cause: None })
-            }
-        };
-        let argv: Vec<v8::Local<v8::Value>> = match v8::Local::<v8::Array>::try_from(args) {
-            Ok(arr) => (0..arr.length()).filter_map(|i| arr.get_index(tc, i)).collect(),
-            Err(_) => vec![args],
-        };
-        let recv = v8::undefined(tc).into();
-        match func.call(tc, recv, &argv) {
-            Some(v) if v.is_promise() => {
-                let p = v8::Local::<v8::Promise>::try_from(v).expect("checked is_promise");
-                if let Some(cur) = self.current.as_mut() {
-                    cur.promise = Some(v8::Global::new(tc, p));
-                }
-            }
-            Some(v) => {
-                let outcome = self.encode_value(tc, v);
-                self.finish(tc, outcome);
-            }
-            None if tc.has_terminated() => {} // the interrupt is handled at the loop's top
-            None => {
-                let exc = tc.exception().unwrap_or_else(|| v8::undefined(tc).into());
-                let outcome = encode_thrown(tc, exc);
-                self.finish(tc, outcome);
-            }
-        }
-    }
-
-    /// Settle the call in flight (if any) with `outcome`.
-    fn finish(&mut self, scope: &mut v8::HandleScope, outcome: Outcome) {
-        let Some(cur) = self.current.take() else { return };
-        let mut outcome = outcome;
-        let mut stats = v8::HeapStatistics::default();
-        scope.get_heap_statistics(&mut stats);
-        if stats.used_heap_size() > stats.heap_size_limit() {
-            // One large allocation can pass the limit without a GC to notice
-            // (the heap-limit callback runs on GC): the call still failed.
-            self.control.out_of_memory();
-        }
-        match self.control.end_call() {
-            None => {}
-            Some(Interrupt::MemoryLimit) => {
-                // The heap crossed the limit inside a builtin that never
-                // checked for interrupts: the call still failed, and the
-                // thread goes (handled at the loop's top).
-                if !matches!(outcome, Outcome::Failed { code: "ERR_MEMORY_LIMIT", .. }) {
-                    outcome = self.out_of_memory_outcome();
-                }
-            }
-            Some(_) => {
-                // A timeout or abort raced with the end of the call: the call
-                // is over, so the termination must not hit the next one.
-                scope.cancel_terminate_execution();
-            }
-        }
-        let failed = !matches!(outcome, Outcome::Value(_));
-        self.control.record_run(failed, stats.used_heap_size(), stats.heap_size_limit());
-        let run_us = cur.started.elapsed().as_secs_f64() * 1e6;
-        self.sink.send(Event::Done { thread: self.control.id, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us });
+        self.main = Some(Main::Failed { message: format!("the thread's context failed: {message}"), cause });
     }
 
     /// Timeout or abort: end the running call and drop everything it left
     /// behind (timers, microtasks, unhandled rejections); globals stay.
     fn stop_call(&mut self, scope: &mut v8::HandleScope, why: Interrupt) {
         scope.cancel_terminate_execution();
-        self.drop_pending(scope);
+        let realm = self.current.as_ref().map_or(0, |c| c.realm);
+        self.drop_pending(scope, realm);
         let label = &self.control.label;
         let (code, message) = match why {
             Interrupt::Timeout(ms) => ("ERR_TIMEOUT", format!("{label} timed out after {ms} ms")),
@@ -409,14 +332,15 @@ impl Loop {
         }
     }
 
-    fn drop_pending(&mut self, scope: &mut v8::HandleScope) {
+    /// Drop the timers of `realm` and every pending microtask.
+    pub(super) fn drop_pending(&mut self, scope: &mut v8::HandleScope, realm: u32) {
         if let Some(st) = scope.get_slot_mut::<ThreadState>() {
-            st.timers.clear_all();
+            st.timers.clear_where(|id| (id >> 32) as u32 == realm);
             st.rejections.clear();
         }
-        {
+        if let Some(r) = self.realms.get(&realm) {
             let tc = &mut v8::TryCatch::new(scope);
-            let clear = v8::Local::new(tc, &self.hooks.clear_all);
+            let clear = v8::Local::new(tc, &r.hooks.clear_all);
             let recv = v8::undefined(tc).into();
             let _ = clear.call(tc, recv, &[]);
         }

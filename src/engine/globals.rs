@@ -70,15 +70,19 @@ fn print(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: 
     st.sink.send(Event::Console { thread, level, args: payload });
 }
 
+fn timer_id(scope: &mut v8::HandleScope, v: v8::Local<v8::Value>) -> u64 {
+    v.integer_value(scope).unwrap_or(0).max(0) as u64
+}
+
 fn timer_start(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
-    let id = args.get(0).uint32_value(scope).unwrap_or(0);
+    let id = timer_id(scope, args.get(0));
     let ms = args.get(1).number_value(scope).unwrap_or(0.0).max(0.0);
     let st = state(scope);
     st.timers.start(id, Instant::now(), Duration::from_secs_f64(ms / 1000.0));
 }
 
 fn timer_clear(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
-    let id = args.get(0).uint32_value(scope).unwrap_or(0);
+    let id = timer_id(scope, args.get(0));
     state(scope).timers.clear(id);
 }
 
@@ -147,6 +151,17 @@ fn utf8_decode(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments,
     }
 }
 
+fn post(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
+    let payload = match codec::encode(scope, args.get(0), "message", &[]) {
+        Ok(p) => p,
+        Err(codec::EncodeError::Clone(msg)) => return throw_type_error(scope, &msg, Some("ERR_CLONE")),
+        Err(codec::EncodeError::Exception) => return,
+    };
+    let st = state(scope);
+    let thread = st.thread_id;
+    st.sink.send(Event::Message { thread, payload });
+}
+
 fn host_notify(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
     let Ok(ta) = v8::Local::<v8::TypedArray>::try_from(args.get(0)) else { return };
     let Some(buffer) = ta.buffer(scope) else { return };
@@ -175,7 +190,8 @@ fn host_notify(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments,
 /// Build the object of native functions handed to `prelude.js`.
 pub(crate) fn native_object<'s>(scope: &mut v8::HandleScope<'s>) -> v8::Local<'s, v8::Object> {
     let obj = v8::Object::new(scope);
-    let entries: [(&str, v8::Local<v8::Function>); 10] = [
+    let entries: [(&str, v8::Local<v8::Function>); 11] = [
+        ("post", v8::Function::new(scope, post).unwrap()),
         ("print", v8::Function::new(scope, print).unwrap()),
         ("timerStart", v8::Function::new(scope, timer_start).unwrap()),
         ("timerClear", v8::Function::new(scope, timer_clear).unwrap()),

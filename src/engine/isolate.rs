@@ -8,7 +8,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use crossbeam_channel::Receiver;
 
 use super::event_loop::Loop;
-use super::globals::{self, ThreadState};
+use super::globals::ThreadState;
+use super::realm::{self, Realm};
 use super::platform;
 use super::timers::Timers;
 use crate::runtime::{Control, EventSink, ExitReason, Job};
@@ -100,8 +101,12 @@ pub fn run_isolate(cfg: &IsolateConfig, jobs: &Receiver<Job>, control: Arc<Contr
         let scope = &mut v8::HandleScope::new(&mut isolate);
         let context = v8::Context::new(scope);
         let scope = &mut v8::ContextScope::new(scope, context);
-        match install_prelude(scope, control.id) {
-            Some(hooks) => Loop::new(control.clone(), jobs.clone(), sink.clone(), hooks, &cfg.script_name).run(scope, &cfg.source),
+        let hooks = realm::install_prelude(scope, control.id, 0);
+        match hooks {
+            Some(hooks) => {
+                let main = Realm { context: v8::Global::new(scope, context), hooks };
+                Loop::new(scope, control.clone(), jobs.clone(), sink.clone(), main, &cfg.script_name).run(scope, &cfg.source)
+            }
             None => ExitReason::Closed,
         }
     };
@@ -109,29 +114,3 @@ pub fn run_isolate(cfg: &IsolateConfig, jobs: &Receiver<Job>, control: Arc<Contr
     reason
 }
 
-/// The JS functions the loop calls: `fire(id)` and `clearAll()`.
-pub(crate) struct Hooks {
-    pub fire: v8::Global<v8::Function>,
-    pub clear_all: v8::Global<v8::Function>,
-}
-
-const PRELUDE: &str = include_str!("prelude.js");
-
-fn install_prelude(scope: &mut v8::HandleScope, thread_id: u32) -> Option<Hooks> {
-    let source = v8::String::new(scope, PRELUDE)?;
-    let name = v8::String::new(scope, "isothread:prelude")?;
-    let undefined = v8::undefined(scope).into();
-    let origin = v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, 0, undefined, false, false, false);
-    let script = v8::Script::compile(scope, source, Some(&origin))?;
-    let factory = v8::Local::<v8::Function>::try_from(script.run(scope)?).ok()?;
-    let native = globals::native_object(scope);
-    let id = v8::Integer::new_from_unsigned(scope, thread_id).into();
-    let recv = v8::undefined(scope).into();
-    let hooks = v8::Local::<v8::Object>::try_from(factory.call(scope, recv, &[native.into(), id])?).ok()?;
-    let get = |scope: &mut v8::HandleScope, key: &str| -> Option<v8::Global<v8::Function>> {
-        let k = v8::String::new(scope, key)?;
-        let f = v8::Local::<v8::Function>::try_from(hooks.get(scope, k.into())?).ok()?;
-        Some(v8::Global::new(scope, f))
-    };
-    Some(Hooks { fire: get(scope, "fire")?, clear_all: get(scope, "clearAll")? })
-}

@@ -1,6 +1,7 @@
 //! The only code that names `v8::`: platform start-up, isolates with heap
 //! limits, the per-thread event loop, the value codec and termination.
 
+mod calls;
 pub mod codec;
 mod event_loop;
 mod globals;
@@ -8,6 +9,7 @@ mod isolate;
 pub mod notifier;
 pub mod memory;
 mod outcome;
+mod realm;
 pub mod platform;
 mod timers;
 

@@ -1,7 +1,6 @@
 //! Turning thrown values and failures into what the host receives.
 
 use super::codec;
-use crate::engine::Payload;
 use crate::runtime::Outcome;
 
 const HOST_VARIABLE_HINT: &str =
@@ -84,24 +83,5 @@ pub(crate) fn exception_with_location(scope: &mut v8::HandleScope, exc: v8::Loca
             format!("{text} (at {resource}:{line}:{})", message.get_start_column() + 1)
         }
         _ => text,
-    }
-}
-
-/// Console arguments reporting an uncaught error of `label`.
-pub(crate) fn uncaught_report(scope: &mut v8::HandleScope, label: &str, error: v8::Local<v8::Value>) -> Option<Payload> {
-    let head = v8::String::new(scope, &format!("Uncaught exception in {label}:"))?;
-    let arr = v8::Array::new(scope, 2);
-    arr.set_index(scope, 0, head.into());
-    arr.set_index(scope, 1, error);
-    let tc = &mut v8::TryCatch::new(scope);
-    match codec::encode(tc, arr.into(), "args", &[]) {
-        Ok(p) => Some(p),
-        Err(_) => {
-            tc.reset();
-            let shown = display_string(tc, error);
-            let text = v8::String::new(tc, &shown)?;
-            arr.set_index(tc, 1, text.into());
-            codec::encode(tc, arr.into(), "args", &[]).ok()
-        }
     }
 }

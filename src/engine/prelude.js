@@ -1,7 +1,7 @@
 // The globals of a thread (API.md §0), built on a few native functions.
-// Evaluated once per isolate as `(function (native, threadId) { ... })`;
+// Evaluated once per realm (context) as `(function (native, threadId, realmId) { ... })`;
 // returns the hooks the Rust event loop calls.
-(function (native, threadId) {
+(function (native, threadId, realmId) {
   'use strict'
   const g = globalThis
   const define = (obj, name, value) =>
@@ -21,6 +21,8 @@
 
   // Timers: callbacks live here, deadlines in the Rust timer queue.
   const timers = new Map()
+  // Ids are unique across the realms of this thread: realmId * 2**32 + n.
+  const idBase = realmId * 4294967296
   let nextId = 1
   const toDelay = (ms) => {
     ms = Number(ms)
@@ -28,7 +30,7 @@
   }
   const addTimer = (fn, ms, args, repeat) => {
     if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function')
-    const id = nextId++
+    const id = idBase + nextId++
     const delay = toDelay(ms)
     timers.set(id, { fn, args, repeat, delay })
     native.timerStart(id, delay)
@@ -105,7 +107,35 @@
     return woken
   })
 
+  // parent: messages with the host (services, ThreadsManager, …).
+  const listeners = new Set()
+  const parent = Object.freeze({
+    sendMessage(value) { native.post(value) },
+    onMessage(cb) {
+      if (typeof cb !== 'function') throw new TypeError('onMessage takes a function')
+      listeners.add(cb)
+      return () => { listeners.delete(cb) }
+    },
+    offMessage(cb) { listeners.delete(cb) },
+    waitForMessage(predicate = () => true) {
+      return new Promise((resolve, reject) => {
+        const off = parent.onMessage((m) => {
+          let hit
+          try { hit = predicate(m) } catch (e) { off(); reject(e); return }
+          if (hit) { off(); resolve(m) }
+        })
+      })
+    },
+  })
+  define(g, 'parent', parent)
+
   return {
+    dispatch(value) {
+      for (const cb of [...listeners]) {
+        // A throwing listener is an uncaught error; the others still run.
+        try { cb(value) } catch (e) { Promise.reject(e) }
+      }
+    },
     fire(id) {
       const t = timers.get(id)
       if (t === undefined) return

@@ -7,14 +7,14 @@ use std::time::{Duration, Instant};
 /// Pending timers ordered by deadline (ties in creation order).
 #[derive(Default)]
 pub struct Timers {
-    by_deadline: BTreeMap<(Instant, u64), u32>,
-    by_id: HashMap<u32, (Instant, u64)>,
+    by_deadline: BTreeMap<(Instant, u64), u64>,
+    by_id: HashMap<u64, (Instant, u64)>,
     seq: u64,
 }
 
 impl Timers {
     /// Arm (or re-arm) timer `id` to fire `delay` from `now`.
-    pub fn start(&mut self, id: u32, now: Instant, delay: Duration) {
+    pub fn start(&mut self, id: u64, now: Instant, delay: Duration) {
         self.clear(id);
         self.seq += 1;
         let key = (now + delay, self.seq);
@@ -23,16 +23,25 @@ impl Timers {
     }
 
     /// Disarm timer `id`; unknown ids are ignored.
-    pub fn clear(&mut self, id: u32) {
+    pub fn clear(&mut self, id: u64) {
         if let Some(key) = self.by_id.remove(&id) {
             self.by_deadline.remove(&key);
         }
     }
 
     /// Drop every timer.
+    #[cfg(test)]
     pub fn clear_all(&mut self) {
         self.by_deadline.clear();
         self.by_id.clear();
+    }
+
+    /// Drop every timer whose id satisfies `pred` (e.g. one realm's).
+    pub fn clear_where(&mut self, pred: impl Fn(u64) -> bool) {
+        let ids: Vec<u64> = self.by_id.keys().copied().filter(|id| pred(*id)).collect();
+        for id in ids {
+            self.clear(id);
+        }
     }
 
     /// The earliest deadline, if any timer is armed.
@@ -41,7 +50,7 @@ impl Timers {
     }
 
     /// Remove and return the earliest timer due at `now`.
-    pub fn pop_due(&mut self, now: Instant) -> Option<u32> {
+    pub fn pop_due(&mut self, now: Instant) -> Option<u64> {
         let (&key, &id) = self.by_deadline.iter().next()?;
         if key.0 > now {
             return None;
@@ -52,11 +61,13 @@ impl Timers {
     }
 
     /// Number of armed timers.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.by_id.len()
     }
 
     /// True when no timer is armed.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.by_id.is_empty()
     }
@@ -105,5 +116,18 @@ mod tests {
         assert_eq!(t.pop_due(now + Duration::from_millis(10)), None);
         t.clear_all();
         assert!(t.next_deadline().is_none());
+    }
+
+    #[test]
+    fn clear_where_drops_one_realms_timers() {
+        let mut t = Timers::default();
+        let now = Instant::now();
+        let realm = |r: u64, n: u64| (r << 32) + n;
+        t.start(realm(0, 1), now, Duration::from_millis(1));
+        t.start(realm(1, 1), now, Duration::from_millis(1));
+        t.start(realm(1, 2), now, Duration::from_millis(1));
+        t.clear_where(|id| id >> 32 == 1);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.pop_due(now + Duration::from_millis(2)), Some(realm(0, 1)));
     }
 }

@@ -17,6 +17,48 @@ pub enum Job {
     },
     /// Finish every job queued before this one, then dispose the isolate.
     Close,
+    /// Run task `name` of the definitions `source` in a fresh context.
+    Task {
+        /// Host-chosen id, echoed in the `Done` event.
+        call_id: u64,
+        /// Source of the definitions object (`({ name: fn, … })`).
+        source: std::sync::Arc<str>,
+        /// The task to run.
+        name: String,
+        /// The encoded arguments array.
+        args: Payload,
+        /// Per-call limit in ms.
+        timeout_ms: Option<f64>,
+        /// When the host queued it.
+        queued_at: std::time::Instant,
+    },
+    /// Make this thread a service of the definitions `source`: evaluate them
+    /// once and run `__initializeService`; `Done` answers when it finished.
+    ServiceStart {
+        /// Host-chosen id, echoed in the `Done` event.
+        call_id: u64,
+        /// Source of the definitions object.
+        source: std::sync::Arc<str>,
+    },
+    /// Call task `name` of the service's definitions.
+    ServiceCall {
+        /// Host-chosen id, echoed in the `Done` event.
+        call_id: u64,
+        /// The task to run.
+        name: String,
+        /// The encoded arguments array.
+        args: Payload,
+        /// Per-call limit in ms.
+        timeout_ms: Option<f64>,
+        /// When the host queued it.
+        queued_at: std::time::Instant,
+    },
+    /// A message for the thread's `parent.onMessage` listeners; handled at
+    /// once, even while a call is in flight.
+    Message {
+        /// The encoded value.
+        payload: Payload,
+    },
     /// Nothing to do: look at the thread's `Control` (an interrupt may wait).
     Wake,
 }
@@ -95,6 +137,21 @@ pub enum Event {
         byte_index: usize,
         /// How many waiters to wake (u32::MAX: all).
         count: u32,
+    },
+    /// `parent.sendMessage(value)` inside the thread.
+    Message {
+        /// The thread's id.
+        thread: u32,
+        /// The encoded value.
+        payload: Payload,
+    },
+    /// An error nobody caught (a timer, a listener, a rejection) while no
+    /// call could take it, or in a service (which keeps running).
+    Uncaught {
+        /// The thread's id.
+        thread: u32,
+        /// The encoded error.
+        error: Payload,
     },
     /// The isolate is disposed and its thread is ending.
     Exit {

@@ -1,0 +1,264 @@
+'use strict'
+// Pool benchmarks (issue: ThreadPool), each against peers measured in the
+// same run, every contender with 2 threads and the same work: sequential
+// round trip, tiny tasks with 64 in flight, a burst of fib(20), idle CPU.
+// Peers: piscina, tinypool, workerpool and a hand-written pool of raw
+// worker_threads Workers (postMessage + an id → resolve map). Their worker
+// files are written to a temporary directory at run time and removed after.
+
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { Worker } = require('node:worker_threads')
+const { ThreadPool } = require('..')
+const { QUICK, pct, nowUs, fmt, report } = require('./lib')
+
+const SIZE = 2
+const FIB_N = 20
+const FIB_SRC = 'function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2) }'
+/** The same work for every peer, as source. */
+const TASK_SRC = { inc: '(x) => x + 1', fib: `(() => { ${FIB_SRC}; return fib })()` }
+/** Ours: contexts are sent as source, so each defines its own helpers. */
+const CONTEXT = {
+  inc: () => (x) => x + 1,
+  fib: () => { function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2) } return fib },
+}
+
+const N_SEQ = QUICK ? 2000 : 20000
+const N_FLIGHT = QUICK ? 20000 : 200000
+const DEPTH = 64
+const N_FIB = QUICK ? 2000 : 20000
+const IDLE_MS = QUICK ? 300 : 1000
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+const rate = (v) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)}M/s` : `${(v / 1e3).toFixed(0)}k/s`)
+
+/** Worker files for the peers, in a fresh directory under os.tmpdir(). */
+function writeWorkerFiles() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isothread-bench-'))
+  const files = { dir }
+  const workerpool = JSON.stringify(require.resolve('workerpool'))
+  for (const [task, src] of Object.entries(TASK_SRC)) {
+    const write = (name, text) => {
+      files[name] = path.join(dir, `${name}.js`)
+      fs.writeFileSync(files[name], `'use strict'\n${text}\n`)
+    }
+    // piscina and tinypool: the module's export is the task function
+    write(`plain-${task}`, `module.exports = ${src}`)
+    write(`workerpool-${task}`, `require(${workerpool}).worker({ task: ${src} })`)
+    write(`raw-${task}`, [
+      "const { parentPort } = require('node:worker_threads')",
+      `const f = ${src}`,
+      'parentPort.on(\'message\', (m) => parentPort.postMessage([m[0], f(m[1])]))',
+    ].join('\n'))
+  }
+  return files
+}
+
+// Contenders: { name, call(x) → Promise, close() → Promise }.
+
+function ours(task) {
+  const pool = new ThreadPool(CONTEXT[task], SIZE)
+  return { name: 'isothread', call: (x) => pool.run(x), close: () => pool.close() }
+}
+
+function piscina(files, task) {
+  const { Piscina } = require('piscina')
+  const pool = new Piscina({ filename: files[`plain-${task}`], minThreads: SIZE, maxThreads: SIZE })
+  return { name: 'piscina', call: (x) => pool.run(x), close: () => pool.destroy() }
+}
+
+async function tinypool(files, task) {
+  const { Tinypool } = await import('tinypool')
+  const pool = new Tinypool({ filename: files[`plain-${task}`], minThreads: SIZE, maxThreads: SIZE })
+  return { name: 'tinypool', call: (x) => pool.run(x), close: () => pool.destroy() }
+}
+
+function workerpool(files, task) {
+  const wp = require('workerpool')
+  const pool = wp.pool(files[`workerpool-${task}`], { minWorkers: SIZE, maxWorkers: SIZE, workerType: 'thread' })
+  return { name: 'workerpool', call: (x) => pool.exec('task', [x]), close: () => pool.terminate() }
+}
+
+/** A hand-written pool: 2 Workers, postMessage, an id → resolve map, fewest in flight wins. */
+function rawWorkers(files, task) {
+  const pending = new Map()
+  let nextId = 1
+  const workers = Array.from({ length: SIZE }, () => {
+    const e = { w: new Worker(files[`raw-${task}`]), inFlight: 0 }
+    e.w.on('message', (m) => {
+      e.inFlight--
+      const p = pending.get(m[0])
+      pending.delete(m[0])
+      p.resolve(m[1])
+    })
+    e.w.on('error', (err) => { for (const p of pending.values()) p.reject(err); pending.clear() })
+    return e
+  })
+  const call = (x) => new Promise((resolve, reject) => {
+    let best = workers[0]
+    for (const e of workers) if (e.inFlight < best.inFlight) best = e
+    const id = nextId++
+    pending.set(id, { resolve, reject })
+    best.inFlight++
+    best.w.postMessage([id, x])
+  })
+  return { name: 'raw Workers', call, close: () => Promise.all(workers.map((e) => e.w.terminate())) }
+}
+
+// Measurements.
+
+/** Sequential `await call(i)`: round-trip times in µs. */
+async function sequential(c, n) {
+  const xs = new Array(n)
+  for (let i = 0; i < n; i++) {
+    const t0 = nowUs()
+    const r = await c.call(i)
+    xs[i] = nowUs() - t0
+    if (r !== i + 1) throw new Error(`${c.name}: run(${i}) gave ${r}`)
+  }
+  return xs
+}
+
+/** `total` tiny tasks keeping `depth` in flight: tasks per second. */
+async function inFlight(c, total, depth) {
+  let issued = 0
+  let bad = 0
+  const lane = async () => {
+    while (issued < total) {
+      const x = issued++
+      if ((await c.call(x)) !== x + 1) bad++
+    }
+  }
+  const t0 = nowUs()
+  await Promise.all(Array.from({ length: depth }, lane))
+  const us = nowUs() - t0
+  if (bad > 0) throw new Error(`${c.name}: ${bad} wrong results`)
+  return total / (us / 1e6)
+}
+
+/** `n` × fib(20) queued at once: wall time in ms. */
+async function burst(c, n) {
+  const t0 = nowUs()
+  const calls = new Array(n)
+  for (let i = 0; i < n; i++) calls[i] = c.call(FIB_N)
+  const rs = await Promise.all(calls)
+  const ms = (nowUs() - t0) / 1000
+  if (rs.some((r) => r !== 6765)) throw new Error(`${c.name}: wrong fib(${FIB_N})`)
+  return ms
+}
+
+/** The same `n` × fib(20) on the main thread: ms (JIT warmed first). */
+function serialFib(n) {
+  // eslint-disable-next-line no-new-func
+  const fib = new Function(`${FIB_SRC}; return fib`)()
+  let sink = 0
+  for (let i = 0; i < 500; i++) sink += fib(FIB_N)
+  const t0 = nowUs()
+  for (let i = 0; i < n; i++) sink += fib(FIB_N)
+  const ms = (nowUs() - t0) / 1000
+  if (sink !== (n + 500) * 6765) throw new Error('serial fib')
+  return ms
+}
+
+/** Process CPU (every thread) over `ms` of idleness, in % of one core. */
+async function idleCpu(ms) {
+  await sleep(50)
+  const c0 = process.cpuUsage()
+  const t0 = nowUs()
+  await sleep(ms)
+  const c = process.cpuUsage(c0)
+  return ((c.user + c.system) / (nowUs() - t0)) * 100
+}
+
+async function warmTiny(c) {
+  await sequential(c, QUICK ? 200 : 2000)
+  await inFlight(c, QUICK ? 1000 : 10000, DEPTH)
+}
+
+async function warmFib(c) {
+  const calls = []
+  for (let i = 0; i < (QUICK ? 100 : 400); i++) calls.push(c.call(FIB_N))
+  await Promise.all(calls)
+}
+
+module.exports = async function poolBench() {
+  const files = writeWorkerFiles()
+  try {
+    // (a) sequential round trip, (b) 64 in flight, (d) idle CPU: one tiny-task pool per contender.
+    const seq = {}
+    const tput = {}
+    const idle = {}
+    const makers = [
+      ['isothread', () => ours('inc')],
+      ['piscina', () => piscina(files, 'inc')],
+      ['tinypool', () => tinypool(files, 'inc')],
+      ['workerpool', () => workerpool(files, 'inc')],
+      ['raw Workers', () => rawWorkers(files, 'inc')],
+    ]
+    for (const [name, make] of makers) {
+      const c = await make()
+      try {
+        await warmTiny(c)
+        if (name !== 'workerpool') seq[name] = await sequential(c, N_SEQ)
+        tput[name] = await inFlight(c, N_FLIGHT, DEPTH)
+        if (name === 'isothread' || name === 'piscina') idle[name] = await idleCpu(IDLE_MS)
+      } finally {
+        await c.close()
+      }
+    }
+
+    const rt = (name) => `${fmt(pct(seq[name], 50), 'µs')} (${fmt(pct(seq[name], 99), 'µs')})`
+    const p50 = (name) => pct(seq[name], 50)
+    report(
+      'pool of 2: sequential run() round trip p50 (p99)',
+      rt('isothread'),
+      ['piscina', 'tinypool', 'raw Workers'].map((n) => `${n} ${rt(n)}`).join(', '),
+      `1/${(p50('piscina') / p50('isothread')).toFixed(1)} of piscina (tinypool 1/${(p50('tinypool') / p50('isothread')).toFixed(1)}, raw Workers 1/${(p50('raw Workers') / p50('isothread')).toFixed(1)})`,
+      '≤ 1/10 of piscina',
+    )
+    report(
+      `pool of 2: tiny tasks/s, ${DEPTH} in flight`,
+      rate(tput.isothread),
+      ['piscina', 'tinypool', 'workerpool', 'raw Workers'].map((n) => `${n} ${rate(tput[n])}`).join(', '),
+      `${(tput.isothread / tput.piscina).toFixed(1)}x piscina, ${(tput.isothread / tput['raw Workers']).toFixed(2)}x raw Workers`,
+      '≥ 10x piscina and above raw Workers',
+    )
+
+    // (c) n × fib(20) all queued at once, against the same work on the main thread.
+    const walls = {}
+    let serial = serialFib(N_FIB)
+    for (const [name, make] of [
+      ['isothread', () => ours('fib')],
+      ['piscina', () => piscina(files, 'fib')],
+      ['raw Workers', () => rawWorkers(files, 'fib')],
+    ]) {
+      const c = await make()
+      try {
+        await warmFib(c)
+        walls[name] = await burst(c, N_FIB)
+      } finally {
+        await c.close()
+      }
+    }
+    serial = Math.min(serial, serialFib(N_FIB)) // before and after the pools: the less disturbed one
+    const share = (name) => `${(walls[name] / serial).toFixed(2)}x`
+    report(
+      `pool of 2: ${N_FIB / 1000}k × fib(${FIB_N}) queued at once, wall / serial`,
+      `${share('isothread')} (${fmt(walls.isothread, 'ms')})`,
+      `piscina ${share('piscina')} (${fmt(walls.piscina, 'ms')}), raw Workers ${share('raw Workers')} (${fmt(walls['raw Workers'], 'ms')}); serial ${fmt(serial, 'ms')}`,
+      `${share('isothread')} serial`,
+      '≤ 0.55x serial',
+    )
+
+    report(
+      `CPU of an open idle pool of 2 over ${IDLE_MS} ms`,
+      `${idle.isothread.toFixed(2)} % of a core`,
+      `piscina ${idle.piscina.toFixed(2)} % of a core`,
+      '-',
+      '< 1 % of a core',
+    )
+  } finally {
+    fs.rmSync(files.dir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,313 @@
+//! The life of a call: start (a Thread's function, a task in a fresh realm,
+//! a service's start or task), settle, and finish with its after-hook.
+
+use std::time::Instant;
+
+use super::codec;
+use super::event_loop::{Current, Loop, Main};
+use super::outcome::{encode_thrown, exception_with_location};
+use super::realm;
+use crate::engine::Payload;
+use crate::runtime::{watchdog, Event, Interrupt, Job, Outcome};
+
+/// A failure with a stable code and no cause.
+fn failed(code: &'static str, message: String) -> Outcome {
+    Outcome::Failed { code, message, cause: None }
+}
+
+impl Loop {
+    /// Start the job (anything but Close).
+    pub(super) fn start(&mut self, scope: &mut v8::HandleScope, job: Job) {
+        let waited = |at: Instant| at.elapsed().as_secs_f64() * 1e6;
+        match job {
+            Job::Run { call_id, args, timeout_ms, queued_at } => {
+                if self.begin(call_id, timeout_ms, waited(queued_at), 0) {
+                    self.start_run(scope, args);
+                }
+            }
+            Job::Task { call_id, source, name, args, timeout_ms, queued_at } => {
+                let id = self.next_realm;
+                self.next_realm = self.next_realm.wrapping_add(1).max(1);
+                if self.begin(call_id, timeout_ms, waited(queued_at), id) {
+                    self.start_task(scope, id, &source, &name, args);
+                }
+            }
+            Job::ServiceStart { call_id, source } => {
+                if self.begin(call_id, None, 0.0, 0) {
+                    self.start_service(scope, &source);
+                }
+            }
+            Job::ServiceCall { call_id, name, args, timeout_ms, queued_at } => {
+                if self.begin(call_id, timeout_ms, waited(queued_at), 0) {
+                    self.start_service_call(scope, &name, args);
+                }
+            }
+            Job::Message { payload } => self.dispatch(scope, payload),
+            Job::Close | Job::Wake => {}
+        }
+    }
+
+    /// Mark `call_id` as the call in flight; false if it was cancelled.
+    fn begin(&mut self, call_id: u64, timeout_ms: Option<f64>, wait_us: f64, realm: u32) -> bool {
+        if !self.control.begin_call(call_id) {
+            return false; // cancelled while queued; the caller already has its answer
+        }
+        self.current = Some(Current { call_id, started: Instant::now(), wait_us, promise: None, realm, after: None, fresh_realm: false });
+        if let Some(ms) = timeout_ms {
+            watchdog::arm(&self.control, call_id, ms);
+        }
+        true
+    }
+
+    fn start_run(&mut self, scope: &mut v8::HandleScope, args: Payload) {
+        let func = match &self.main {
+            Some(Main::Ready(f)) => v8::Local::new(scope, f),
+            Some(Main::Failed { message, cause }) => {
+                let message = message.clone();
+                let cause = cause.as_ref().map(|c| v8::Local::new(scope, c));
+                let cause = cause.and_then(|c| codec::encode(scope, c, "cause", &[]).ok());
+                return self.finish(scope, Outcome::Failed { code: "ERR_INVALID_ARG", message, cause });
+            }
+            _ => return self.finish(scope, failed("ERR_INVALID_ARG", "this thread has no function to run".into())),
+        };
+        self.call(scope, func, None, args);
+    }
+
+    fn start_task(&mut self, scope: &mut v8::HandleScope, id: u32, source: &str, name: &str, args: Payload) {
+        let token = v8::Local::new(scope, &self.token);
+        let Some(r) = realm::new_realm(scope, id, self.control.id, token) else {
+            return self.finish(scope, failed("ERR_INVALID_ARG", "could not create a context for the task".into()));
+        };
+        let context = v8::Local::new(scope, &r.context);
+        self.realms.insert(id, r);
+        if let Some(cur) = self.current.as_mut() {
+            cur.fresh_realm = true;
+        }
+        let scope = &mut v8::ContextScope::new(scope, context);
+        let Some(defs) = self.definitions(scope, source) else { return };
+        self.run_task(scope, defs, name, "__beforeTask", "__afterTask", args);
+    }
+
+    fn start_service(&mut self, scope: &mut v8::HandleScope, source: &str) {
+        self.service = true;
+        let Some(defs) = self.definitions(scope, source) else { return };
+        self.main = Some(Main::Defs(v8::Global::new(scope, defs)));
+        let tc = &mut v8::TryCatch::new(scope);
+        match hook(tc, defs, "__initializeService") {
+            Some(init) => {
+                let id = v8::Integer::new_from_unsigned(tc, self.control.id).into();
+                self.invoke(tc, init, defs.into(), &[id]);
+            }
+            None => {
+                let undefined = v8::undefined(tc).into();
+                let outcome = self.encode_value(tc, undefined);
+                self.finish(tc, outcome);
+            }
+        }
+    }
+
+    fn start_service_call(&mut self, scope: &mut v8::HandleScope, name: &str, args: Payload) {
+        let defs = match &self.main {
+            Some(Main::Defs(d)) => v8::Local::new(scope, d),
+            _ => return self.finish(scope, failed("ERR_CLOSED", "this thread is not a running service".into())),
+        };
+        self.run_task(scope, defs, name, "__beforeServiceTask", "__afterServiceTask", args);
+    }
+
+    /// Evaluate a definitions object; on failure the call fails.
+    fn definitions<'s>(&mut self, scope: &mut v8::HandleScope<'s>, source: &str) -> Option<v8::Local<'s, v8::Object>> {
+        let tc = &mut v8::TryCatch::new(scope);
+        let name = self.script_name.clone();
+        match realm::evaluate(tc, source, &name) {
+            Ok(v) => match v8::Local::<v8::Object>::try_from(v) {
+                Ok(o) => Some(o),
+                Err(_) => {
+                    self.finish(tc, failed("ERR_INVALID_ARG", "the definitions are not an object".into()));
+                    None
+                }
+            },
+            Err(None) => None, // terminated: handled at the loop's top
+            Err(Some(exc)) => {
+                let message = format!("the definitions failed: {}", exception_with_location(tc, exc));
+                let cause = codec::encode(tc, exc, "cause", &[]).ok();
+                self.finish(tc, Outcome::Failed { code: "ERR_INVALID_ARG", message, cause });
+                None
+            }
+        }
+    }
+
+    /// Run task `name` of `defs` between its before- and after-hooks.
+    fn run_task(&mut self, scope: &mut v8::HandleScope, defs: v8::Local<v8::Object>, name: &str, before: &str, after: &str, args: Payload) {
+        let tc = &mut v8::TryCatch::new(scope);
+        let task = if name.starts_with("__") { None } else { hook(tc, defs, name) };
+        let Some(task) = task else {
+            return self.finish(tc, failed("ERR_UNKNOWN_TASK", format!("there is no task named {name:?}")));
+        };
+        let id: v8::Local<v8::Value> = v8::Integer::new_from_unsigned(tc, self.control.id).into();
+        if let Some(h) = hook(tc, defs, before) {
+            if h.call(tc, defs.into(), &[id]).is_none() {
+                if tc.has_terminated() {
+                    return;
+                }
+                if let Some(exc) = tc.exception() {
+                    self.report_hook_error(tc, exc);
+                }
+                tc.reset();
+            }
+        }
+        if let (Some(h), Some(cur)) = (hook(tc, defs, after), self.current.as_mut()) {
+            cur.after = Some(v8::Global::new(tc, h));
+        }
+        self.call(tc, task, Some(defs.into()), args);
+    }
+
+    /// Decode `args` and call `func` with them.
+    fn call(&mut self, scope: &mut v8::HandleScope, func: v8::Local<v8::Function>, this: Option<v8::Local<v8::Value>>, args: Payload) {
+        let tc = &mut v8::TryCatch::new(scope);
+        let args = match codec::decode(tc, args) {
+            Ok(v) => v,
+            Err(codec::DecodeError(message)) => return self.finish(tc, failed("ERR_CLONE", message)),
+        };
+        let argv: Vec<v8::Local<v8::Value>> = match v8::Local::<v8::Array>::try_from(args) {
+            Ok(arr) => (0..arr.length()).filter_map(|i| arr.get_index(tc, i)).collect(),
+            Err(_) => vec![args],
+        };
+        let recv = this.unwrap_or_else(|| v8::undefined(tc).into());
+        self.invoke(tc, func, recv, &argv);
+    }
+
+    /// Call `func`; a returned promise is awaited by the loop.
+    fn invoke(&mut self, tc: &mut v8::TryCatch<v8::HandleScope>, func: v8::Local<v8::Function>, recv: v8::Local<v8::Value>, argv: &[v8::Local<v8::Value>]) {
+        match func.call(tc, recv, argv) {
+            Some(v) if v.is_promise() => {
+                let p = v8::Local::<v8::Promise>::try_from(v).expect("checked is_promise");
+                if let Some(cur) = self.current.as_mut() {
+                    cur.promise = Some(v8::Global::new(tc, p));
+                }
+            }
+            Some(v) => {
+                let outcome = self.encode_value(tc, v);
+                self.finish(tc, outcome);
+            }
+            None if tc.has_terminated() => {} // the interrupt is handled at the loop's top
+            None => {
+                let exc = tc.exception().unwrap_or_else(|| v8::undefined(tc).into());
+                let outcome = encode_thrown(tc, exc);
+                self.finish(tc, outcome);
+            }
+        }
+    }
+
+    /// Settle the context or the call whose promise settled.
+    pub(super) fn check_settled(&mut self, scope: &mut v8::HandleScope) {
+        if let Some(Main::Pending(p)) = &self.main {
+            let p = v8::Local::new(scope, p);
+            match p.state() {
+                v8::PromiseState::Pending => {}
+                v8::PromiseState::Fulfilled => {
+                    let v = p.result(scope);
+                    self.set_func(scope, v);
+                }
+                v8::PromiseState::Rejected => {
+                    let e = p.result(scope);
+                    self.context_failed(scope, e, None);
+                }
+            }
+        }
+        let Some(Current { promise: Some(p), .. }) = &self.current else { return };
+        let p = v8::Local::new(scope, p);
+        let outcome = match p.state() {
+            v8::PromiseState::Pending => return,
+            v8::PromiseState::Fulfilled => {
+                let v = p.result(scope);
+                self.encode_value(scope, v)
+            }
+            v8::PromiseState::Rejected => {
+                let e = p.result(scope);
+                encode_thrown(scope, e)
+            }
+        };
+        self.finish(scope, outcome);
+    }
+
+    pub(super) fn encode_value(&mut self, scope: &mut v8::HandleScope, value: v8::Local<v8::Value>) -> Outcome {
+        let tc = &mut v8::TryCatch::new(scope);
+        match codec::encode(tc, value, "result", &[]) {
+            Ok(payload) => Outcome::Value(payload),
+            Err(codec::EncodeError::Clone(message)) => failed("ERR_CLONE", message),
+            Err(codec::EncodeError::Exception) => match tc.exception() {
+                Some(exc) if !tc.has_terminated() => encode_thrown(tc, exc),
+                _ => failed("ERR_CLONE", "result could not be read".into()),
+            },
+        }
+    }
+
+    /// Settle the call in flight (if any) with `outcome`, then run its
+    /// after-hook and drop a task's realm.
+    pub(super) fn finish(&mut self, scope: &mut v8::HandleScope, outcome: Outcome) {
+        let Some(cur) = self.current.take() else { return };
+        let mut outcome = outcome;
+        let mut stats = v8::HeapStatistics::default();
+        scope.get_heap_statistics(&mut stats);
+        if stats.used_heap_size() > stats.heap_size_limit() {
+            // One large allocation can pass the limit without a GC to notice
+            // (the heap-limit callback runs on GC): the call still failed.
+            self.control.out_of_memory();
+        }
+        match self.control.end_call() {
+            None => {}
+            Some(Interrupt::MemoryLimit) => {
+                // The heap crossed the limit inside a builtin that never
+                // checked for interrupts: the call still failed, and the
+                // thread goes (handled at the loop's top).
+                if !matches!(outcome, Outcome::Failed { code: "ERR_MEMORY_LIMIT", .. }) {
+                    outcome = self.out_of_memory_outcome();
+                }
+            }
+            Some(Interrupt::Disposed) => {}
+            Some(_) => {
+                // A timeout or abort raced with the end of the call: the call
+                // is over, so the termination must not hit the next one.
+                scope.cancel_terminate_execution();
+            }
+        }
+        let failed = !matches!(outcome, Outcome::Value(_));
+        self.control.record_run(failed, stats.used_heap_size(), stats.heap_size_limit());
+        let run_us = cur.started.elapsed().as_secs_f64() * 1e6;
+        self.sink.send(Event::Done { thread: self.control.id, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us });
+        if scope.is_execution_terminating() || self.control.has_interrupt() {
+            return; // the thread is ending or stopping: no more JS here
+        }
+        if let Some(after) = cur.after {
+            let after = v8::Local::new(scope, after);
+            let tc = &mut v8::TryCatch::new(scope);
+            let id = v8::Integer::new_from_unsigned(tc, self.control.id).into();
+            let recv = v8::undefined(tc).into();
+            if after.call(tc, recv, &[id]).is_none() && !tc.has_terminated() {
+                if let Some(exc) = tc.exception() {
+                    self.report_hook_error(tc, exc);
+                }
+            }
+        }
+        if cur.fresh_realm {
+            // No state survives a task: its timers, microtasks and context go.
+            self.drop_pending(scope, cur.realm);
+            self.realms.remove(&cur.realm);
+        }
+    }
+
+    /// A hook threw: the host console (or a service's exceptionHandler)
+    /// hears of it; the call's result never changes.
+    fn report_hook_error(&mut self, scope: &mut v8::HandleScope, error: v8::Local<v8::Value>) {
+        let service = self.service;
+        self.service = true; // route to the host, never to the call
+        self.uncaught(scope, error);
+        self.service = service;
+    }
+}
+
+/// `defs[name]` when it is a function.
+fn hook<'s>(scope: &mut v8::HandleScope<'s>, defs: v8::Local<v8::Object>, name: &str) -> Option<v8::Local<'s, v8::Function>> {
+    let key = v8::String::new(scope, name)?;
+    v8::Local::<v8::Function>::try_from(defs.get(scope, key.into())?).ok()
+}

@@ -1,0 +1,80 @@
+//! Realms: V8 contexts of one isolate, each with its own globals (the
+//! prelude). A Thread has one; a task runs in a fresh one; a service keeps
+//! one for its life.
+
+use super::globals;
+
+/// The JS functions the loop calls in a realm.
+pub(crate) struct Hooks {
+    /// `fire(id)`: run timer `id`.
+    pub fire: v8::Global<v8::Function>,
+    /// `clearAll()`: forget every timer callback.
+    pub clear_all: v8::Global<v8::Function>,
+    /// `dispatch(value)`: hand a host message to `parent.onMessage` listeners.
+    pub dispatch: v8::Global<v8::Function>,
+}
+
+/// One context and its hooks (its id, in the loop's table, is carried by
+/// its timer ids in their high 32 bits).
+pub(crate) struct Realm {
+    /// The context.
+    pub context: v8::Global<v8::Context>,
+    /// Its prelude's hooks.
+    pub hooks: Hooks,
+}
+
+const PRELUDE: &str = include_str!("prelude.js");
+
+/// Install the globals of a thread in the current context.
+pub(crate) fn install_prelude(scope: &mut v8::HandleScope, thread_id: u32, realm_id: u32) -> Option<Hooks> {
+    let source = v8::String::new(scope, PRELUDE)?;
+    let name = v8::String::new(scope, "isothread:prelude")?;
+    let undefined = v8::undefined(scope).into();
+    let origin = v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, 0, undefined, false, false, false);
+    let script = v8::Script::compile(scope, source, Some(&origin))?;
+    let factory = v8::Local::<v8::Function>::try_from(script.run(scope)?).ok()?;
+    let native = globals::native_object(scope);
+    let id = v8::Integer::new_from_unsigned(scope, thread_id).into();
+    let realm = v8::Integer::new_from_unsigned(scope, realm_id).into();
+    let recv = v8::undefined(scope).into();
+    let hooks = v8::Local::<v8::Object>::try_from(factory.call(scope, recv, &[native.into(), id, realm])?).ok()?;
+    let get = |scope: &mut v8::HandleScope, key: &str| -> Option<v8::Global<v8::Function>> {
+        let k = v8::String::new(scope, key)?;
+        let f = v8::Local::<v8::Function>::try_from(hooks.get(scope, k.into())?).ok()?;
+        Some(v8::Global::new(scope, f))
+    };
+    Some(Hooks { fire: get(scope, "fire")?, clear_all: get(scope, "clearAll")?, dispatch: get(scope, "dispatch")? })
+}
+
+/// A fresh realm sharing `token` (the main context's security token), so
+/// the loop can move values between realms of this isolate.
+pub(crate) fn new_realm(scope: &mut v8::HandleScope, id: u32, thread_id: u32, token: v8::Local<v8::Value>) -> Option<Realm> {
+    let context = v8::Context::new(scope);
+    context.set_security_token(token);
+    let scope = &mut v8::ContextScope::new(scope, context);
+    let hooks = install_prelude(scope, thread_id, id)?;
+    Some(Realm { context: v8::Global::new(scope, context), hooks })
+}
+
+/// Compile and run `(source)` as a script named `name` in the current
+/// context. `Err(None)` when execution was terminated.
+pub(crate) fn evaluate<'s>(
+    scope: &mut v8::TryCatch<v8::HandleScope<'s>>,
+    source: &str,
+    name: &str,
+) -> Result<v8::Local<'s, v8::Value>, Option<v8::Local<'s, v8::Value>>> {
+    let wrapped = format!("({source}\n)");
+    let result = (|| {
+        let code = v8::String::new(scope, &wrapped)?;
+        let name = v8::String::new(scope, name)?;
+        let undefined = v8::undefined(scope).into();
+        let origin = v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, 0, undefined, false, false, false);
+        let script = v8::Script::compile(scope, code, Some(&origin))?;
+        script.run(scope)
+    })();
+    match result {
+        Some(v) => Ok(v),
+        None if scope.has_terminated() => Err(None),
+        None => Err(scope.exception()),
+    }
+}
