@@ -31,6 +31,8 @@ const N_FIB = QUICK ? 2000 : 20000
 const IDLE_MS = QUICK ? 300 : 1000
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+/** ours/peer as `1/n` when ours is smaller, else `n x` (a time that should be smaller). */
+const frac = (ours, peer) => (peer >= ours ? `1/${(peer / ours).toFixed(1)}` : `${(ours / peer).toFixed(1)}x`)
 const rate = (v) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)}M/s` : `${(v / 1e3).toFixed(0)}k/s`)
 
 /** Worker files for the peers, in a fresh directory under os.tmpdir(). */
@@ -214,7 +216,7 @@ module.exports = async function poolBench() {
       'pool of 2: sequential run() round trip p50 (p99)',
       rt('isothread'),
       ['piscina', 'tinypool', 'raw Workers'].map((n) => `${n} ${rt(n)}`).join(', '),
-      `1/${(p50('piscina') / p50('isothread')).toFixed(1)} of piscina (tinypool 1/${(p50('tinypool') / p50('isothread')).toFixed(1)}, raw Workers 1/${(p50('raw Workers') / p50('isothread')).toFixed(1)})`,
+      `vs piscina ${frac(p50('isothread'), p50('piscina'))} (tinypool ${frac(p50('isothread'), p50('tinypool'))}, raw Workers ${frac(p50('isothread'), p50('raw Workers'))})`,
       '≤ 1/10 of piscina',
     )
     report(

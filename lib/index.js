@@ -3,12 +3,17 @@
 
 const { Thread } = require('./thread')
 const { ThreadPool } = require('./pool')
+const { define } = require('./define')
+const { pool, ConcurrencyOption } = require('./global-pool')
 const { notify, realSharedArrayBuffers } = require('./host')
 const { CODES } = require('./errors')
 
 module.exports = {
   Thread,
   ThreadPool,
+  define,
+  pool,
+  ConcurrencyOption,
   notify,
   /** True when this runtime receives real SharedArrayBuffers from threads (else ArrayBuffers over the same memory). */
   realSharedArrayBuffers,

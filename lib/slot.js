@@ -54,22 +54,54 @@ class Slot {
   }
 
   /**
-   * Queue one call. Never throws for a call's own failures: returns its promise.
+   * Queue one call of the thread's function. Never throws for a call's own
+   * failures: returns its promise.
    * @param {{ args: any[], transfer?: any[], timeout?: number, signal?: AbortSignal, reffed: boolean }} c
    */
   submit(c) {
     const { bytes, shared, transferred } = encodeFor(c.args, 'args', c.transfer)
+    return this.enqueue(c, (id) => {
+      const spin = this.calls.size === 1 && this.shouldSpin() ? SPIN_US : 0
+      const queued = this.native.run(id, bytes, shared, transferred, c.timeout, spin)
+      if (queued && spin > 0) this.misses = this.calls.has(id) ? this.misses + 1 : 0
+      return queued
+    })
+  }
+
+  /** Queue task `name` of `defs` (a native Definitions) in a fresh context. */
+  submitTask(defs, name, c) {
+    const { bytes, shared, transferred } = encodeFor(c.args, 'params', c.transfer)
+    return this.enqueue(c, (id) => this.native.task(id, defs, name, bytes, shared, transferred, c.timeout))
+  }
+
+  /** Make this thread a service of `defs`; settles once it is initialized. */
+  submitServiceStart(defs, reffed) {
+    return this.enqueue({ reffed }, (id) => this.native.serviceStart(id, defs))
+  }
+
+  /** Queue a call of the service's task `name`. */
+  submitServiceCall(name, c) {
+    const { bytes, shared, transferred } = encodeFor(c.args, 'params', c.transfer)
+    return this.enqueue(c, (id) => this.native.serviceCall(id, name, bytes, shared, transferred, c.timeout))
+  }
+
+  /** Send `value` to the thread's `parent.onMessage` listeners. */
+  postMessage(value, transfer) {
+    const { bytes, shared, transferred } = encodeFor(value, 'message', transfer)
+    return this.native.message(bytes, shared, transferred)
+  }
+
+  /** Register a call, let `send(id)` queue it, wire its abort signal. */
+  enqueue(c, send) {
     const id = nextCallId++
     const d = deferred()
     const call = { resolve: d.resolve, reject: d.reject, unlisten: undefined, reffed: c.reffed }
     this.calls.set(id, call)
     this.hold(call.reffed)
-    const spin = this.calls.size === 1 && this.shouldSpin() ? SPIN_US : 0
-    if (!this.native.run(id, bytes, shared, transferred, c.timeout, spin)) {
+    if (!send(id)) {
       this._exited(false) // the isolate ended (out of memory) while idle
       return d.promise
     }
-    if (spin > 0) this.misses = this.calls.has(id) ? this.misses + 1 : 0
     const signal = c.signal
     if (signal !== undefined && this.calls.has(id)) {
       const onAbort = () => {

@@ -9,6 +9,15 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * A `define()` definitions object, as source, shared by every task and
+ * service of it without copying.
+ */
+export declare class Definitions {
+  /** `source` evaluates to the definitions object (`({ name: fn, … })`). */
+  constructor(source: string)
+}
+
 /** The native side of one JS environment. */
 export declare class Host {
   /** `onEvent(kind, ...)` receives every event of this environment's threads. */
@@ -48,6 +57,17 @@ export declare class NativeThread {
    * returns). False when the thread has ended.
    */
   run(callId: number, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null, spinUs?: number | undefined | null): boolean
+  /** Queue task `name` of `definitions`, run in a fresh context. */
+  task(callId: number, definitions: Definitions, name: string, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null): boolean
+  /**
+   * Make this thread a service of `definitions`; call `callId` settles
+   * once `__initializeService` finished.
+   */
+  serviceStart(callId: number, definitions: Definitions): boolean
+  /** Queue a call of the service's task `name`. */
+  serviceCall(callId: number, name: string, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null): boolean
+  /** Send a message to the thread's `parent.onMessage` listeners. */
+  message(bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null): boolean
   /** True once the isolate is gone (no Exit event is still to come). */
   get finished(): boolean
   /** Stop call `callId` (abort, or timeout when `timedOutMs` is given). */

@@ -835,5 +835,6 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.Definitions = nativeBinding.Definitions
 module.exports.Host = nativeBinding.Host
 module.exports.NativeThread = nativeBinding.NativeThread

@@ -6,4 +6,4 @@ mod napi_raw;
 mod thread;
 
 pub use host::Host;
-pub use thread::NativeThread;
+pub use thread::{Definitions, NativeThread};

@@ -2,6 +2,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use napi::bindgen_prelude::{Env, JsValue, Unknown};
 use napi_derive::napi;
@@ -9,7 +10,7 @@ use napi_derive::napi;
 use super::errors::{invalid, Result};
 use super::napi_raw::{self, HostSink};
 use crate::engine::Payload;
-use crate::runtime::{Interrupt, ThreadHandle};
+use crate::runtime::{Interrupt, Job, ThreadHandle};
 
 /// One isolate thread, seen from the host.
 #[napi]
@@ -21,6 +22,52 @@ pub struct NativeThread {
 impl NativeThread {
     pub(crate) fn new(handle: ThreadHandle, sink: Arc<HostSink>) -> Self {
         Self { handle, sink }
+    }
+
+    /// An encoded value from JS: its bytes, the SharedArrayBuffers it
+    /// references (Uint8Arrays over each) and the ArrayBuffers it moves.
+    fn payload(&self, env: &Env, bytes: Unknown, shared: Option<Vec<Unknown>>, transferred: Option<Vec<Unknown>>) -> Result<Payload> {
+        let raw = env.raw();
+        // SAFETY: every value is a live value of this JS thread.
+        unsafe {
+            let bytes = napi_raw::copy_bytes(raw, bytes.raw()).map_err(invalid)?;
+            let mut p = Payload { bytes, ..Default::default() };
+            for v in shared.unwrap_or_default() {
+                p.shared.push(napi_raw::host_shared(raw, v.raw(), &self.sink).map_err(invalid)?);
+            }
+            for v in transferred.unwrap_or_default() {
+                p.transferred.push(napi_raw::host_moved(raw, v.raw(), &self.sink).map_err(invalid)?);
+            }
+            Ok(p)
+        }
+    }
+
+    /// Queue `job`; optionally wait up to `spin_us` for a fast answer.
+    fn send(&self, env: &Env, job: Job, spin_us: Option<f64>) -> bool {
+        if !self.handle.send(job) {
+            return false;
+        }
+        if let Some(us) = spin_us.filter(|us| *us > 0.0) {
+            // SAFETY: on this env's JS thread.
+            unsafe { napi_raw::deliver_soon(env.raw(), &self.sink, Duration::from_secs_f64(us.min(1000.0) / 1e6)) };
+        }
+        true
+    }
+}
+
+/// A `define()` definitions object, as source, shared by every task and
+/// service of it without copying.
+#[napi]
+pub struct Definitions {
+    source: Arc<str>,
+}
+
+#[napi]
+impl Definitions {
+    /// `source` evaluates to the definitions object (`({ name: fn, … })`).
+    #[napi(constructor)]
+    pub fn new(source: String) -> Self {
+        Self { source: Arc::from(source) }
     }
 }
 
@@ -55,27 +102,60 @@ impl NativeThread {
         timeout_ms: Option<f64>,
         spin_us: Option<f64>,
     ) -> Result<bool> {
-        let raw = env.raw();
-        // SAFETY: every value is a live value of this JS thread.
-        let payload = unsafe {
-            let bytes = napi_raw::copy_bytes(raw, bytes.raw()).map_err(invalid)?;
-            let mut p = Payload { bytes, ..Default::default() };
-            for v in shared.unwrap_or_default() {
-                p.shared.push(napi_raw::host_shared(raw, v.raw(), &self.sink).map_err(invalid)?);
-            }
-            for v in transferred.unwrap_or_default() {
-                p.transferred.push(napi_raw::host_moved(raw, v.raw(), &self.sink).map_err(invalid)?);
-            }
-            p
-        };
-        if !self.handle.run(call_id as u64, payload, timeout_ms) {
-            return Ok(false);
-        }
-        if let Some(us) = spin_us.filter(|us| *us > 0.0) {
-            // SAFETY: on this env's JS thread.
-            unsafe { napi_raw::deliver_soon(raw, &self.sink, std::time::Duration::from_secs_f64(us.min(1000.0) / 1e6)) };
-        }
-        Ok(true)
+        let args = self.payload(&env, bytes, shared, transferred)?;
+        let job = Job::Run { call_id: call_id as u64, args, timeout_ms, queued_at: Instant::now() };
+        Ok(self.send(&env, job, spin_us))
+    }
+
+    /// Queue task `name` of `definitions`, run in a fresh context.
+    #[napi]
+    pub fn task(
+        &self,
+        env: Env,
+        call_id: f64,
+        definitions: &Definitions,
+        name: String,
+        bytes: Unknown,
+        shared: Option<Vec<Unknown>>,
+        transferred: Option<Vec<Unknown>>,
+        timeout_ms: Option<f64>,
+    ) -> Result<bool> {
+        let args = self.payload(&env, bytes, shared, transferred)?;
+        let source = definitions.source.clone();
+        let job = Job::Task { call_id: call_id as u64, source, name, args, timeout_ms, queued_at: Instant::now() };
+        Ok(self.send(&env, job, None))
+    }
+
+    /// Make this thread a service of `definitions`; call `callId` settles
+    /// once `__initializeService` finished.
+    #[napi]
+    pub fn service_start(&self, env: Env, call_id: f64, definitions: &Definitions) -> bool {
+        let source = definitions.source.clone();
+        self.send(&env, Job::ServiceStart { call_id: call_id as u64, source }, None)
+    }
+
+    /// Queue a call of the service's task `name`.
+    #[napi]
+    pub fn service_call(
+        &self,
+        env: Env,
+        call_id: f64,
+        name: String,
+        bytes: Unknown,
+        shared: Option<Vec<Unknown>>,
+        transferred: Option<Vec<Unknown>>,
+        timeout_ms: Option<f64>,
+    ) -> Result<bool> {
+        let args = self.payload(&env, bytes, shared, transferred)?;
+        let job = Job::ServiceCall { call_id: call_id as u64, name, args, timeout_ms, queued_at: Instant::now() };
+        Ok(self.send(&env, job, None))
+    }
+
+    /// Send a message to the thread's `parent.onMessage` listeners.
+    #[napi]
+    pub fn message(&self, env: Env, bytes: Unknown, shared: Option<Vec<Unknown>>, transferred: Option<Vec<Unknown>>) -> Result<bool> {
+        let payload = self.payload(&env, bytes, shared, transferred)?;
+        Ok(self.send(&env, Job::Message { payload }, None))
     }
 
     /// True once the isolate is gone (no Exit event is still to come).

@@ -8,7 +8,7 @@ use crossbeam_channel::Sender;
 
 use super::control::{Control, Interrupt};
 use super::messages::{Event, EventSink, ExitReason, Job};
-use crate::engine::{self, IsolateConfig, Payload};
+use crate::engine::{self, IsolateConfig};
 
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
 
@@ -104,9 +104,9 @@ impl ThreadHandle {
         Ok(Self { control, jobs: tx })
     }
 
-    /// Queue a call. False when the thread has ended (nothing was queued).
-    pub fn run(&self, call_id: u64, args: Payload, timeout_ms: Option<f64>) -> bool {
-        self.jobs.send(Job::Run { call_id, args, timeout_ms, queued_at: Instant::now() }).is_ok()
+    /// Queue a job. False when the thread has ended (nothing was queued).
+    pub fn send(&self, job: Job) -> bool {
+        self.jobs.send(job).is_ok()
     }
 
     /// True once the isolate is gone.

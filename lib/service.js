@@ -1,0 +1,134 @@
+'use strict'
+// Service: a long-lived context on a global-pool thread (API.md §2).
+
+const { makeError } = require('./errors')
+const opts = require('./options')
+const { deferred } = require('./slot')
+
+class Service {
+  #slot
+  #defs
+  #names
+  #options
+  #listeners = new Set()
+  #end = deferred()
+  #closing = null
+  #active = 0
+  #reffed = false
+  /** Resolved by the global pool once it took the thread back. */
+  released = null
+
+  /** @internal use `api.launchService()` */
+  constructor(slot, defs, names, identifier, options) {
+    this.#slot = slot
+    this.#defs = defs
+    this.#names = names
+    this.#options = options
+    /** The define() API's identifier. */
+    this.identifier = identifier
+    slot.onMessage = (value) => {
+      for (const cb of [...this.#listeners]) {
+        try { cb(value) } catch (error) { queueMicrotask(() => { throw error }) }
+      }
+    }
+    slot.onUncaught = (error) => {
+      const handler = options.exceptionHandler
+      if (handler !== undefined) handler({ error })
+      else console.error(`Uncaught exception in service ${identifier} (thread ${slot.id}):`, error)
+    }
+  }
+
+  /** @internal */
+  _start() {
+    const reffed = this.#options.reffed !== false
+    // A running service keeps the process alive until it is closed.
+    if (reffed) this.#slot.hold(true)
+    this.#reffed = reffed
+    const started = this.#slot.submitServiceStart(this.#defs, reffed)
+    started.catch(() => this.#unhold())
+    return started
+  }
+
+  #unhold() {
+    if (this.#reffed) {
+      this.#reffed = false
+      this.#slot.unhold(true)
+    }
+  }
+
+  /** @internal resolves `true`/`false` when the service ended (keep the thread?) */
+  _ended() { return this.#end.promise }
+
+  /** The service's thread id. */
+  get threadID() { return this.#slot.id }
+  /** True once close() was called or the thread died. */
+  get closed() { return this.#closing !== null || this.#slot.closed }
+  /** Calls in flight. */
+  get activeCalls() { return this.#active }
+
+  /**
+   * Call a task of the service: `{ name, params, timeout, signal, transfer }`.
+   * @returns {Promise<any>}
+   */
+  call(options) {
+    try {
+      const o = opts.checkObject(options, 'call options')
+      if (this.closed) throw makeError('ERR_CLOSED', `the service ${this.identifier} is closed`)
+      if (typeof o.name !== 'string') throw opts.invalid('name must be a string (the task to run)')
+      if (!this.#names.has(o.name)) throw makeError('ERR_UNKNOWN_TASK', `there is no task named ${JSON.stringify(o.name)}`)
+      const c = opts.checkRunOptions({ args: o.params, transfer: o.transfer, timeout: o.timeout, signal: o.signal })
+      c.reffed = false // the service itself keeps the process alive (unless launched unreffed)
+      this.#active++
+      const done = () => { this.#active-- }
+      const p = this.#slot.submitServiceCall(o.name, c)
+      p.then(done, done)
+      return p
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /** Calls in flight reject with ERR_CLOSED; resolves when the isolate is gone. */
+  close() {
+    if (this.#closing === null) {
+      const gone = this.#slot.dispose(`the service ${this.identifier} was closed`)
+      this.#unhold()
+      this.#closing = gone.then(() => {
+        const released = deferred()
+        this.released = released.resolve
+        this.#end.resolve(false)
+        return released.promise
+      })
+    }
+    return this.#closing
+  }
+
+  /** Send a message to the service's `parent.onMessage` listeners. */
+  sendMessage(data, transfer) {
+    if (this.closed) throw makeError('ERR_CLOSED', `the service ${this.identifier} is closed`)
+    this.#slot.postMessage(data, transfer)
+  }
+
+  /** Listen to `parent.sendMessage()` of the service; returns a remover. */
+  onMessage(cb) {
+    if (typeof cb !== 'function') throw opts.invalid('onMessage takes a function')
+    this.#listeners.add(cb)
+    return () => { this.#listeners.delete(cb) }
+  }
+
+  /** Stop listening. */
+  offMessage(cb) { this.#listeners.delete(cb) }
+
+  /** Resolves with the first message for which `predicate` is true. */
+  waitForMessage(predicate = () => true) {
+    return new Promise((resolve, reject) => {
+      const off = this.onMessage((m) => {
+        let hit
+        try { hit = predicate(m) } catch (e) { off(); reject(e); return }
+        if (hit) { off(); resolve(m) }
+      })
+    })
+  }
+}
+
+module.exports = { Service }
