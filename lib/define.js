@@ -6,6 +6,7 @@ const native = require('../native/binding.js')
 const { pool } = require('./global-pool')
 const { Service } = require('./service')
 const { makeError } = require('./errors')
+const { messengerName } = require('./messenger')
 const opts = require('./options')
 
 const HOOKS = ['__initializeService', '__beforeTask', '__afterTask', '__beforeServiceTask', '__afterServiceTask']
@@ -60,6 +61,7 @@ function runTask(defs, names, options) {
       reffed: c.reffed,
       start(slot) {
         if (c.signal !== undefined && c.signal.aborted) return true
+        for (const m of c.messengers) slot.native.attachMessenger(messengerName(m))
         const run = slot.submitTask(defs, c.name, c)
         run.then(resolve, reject)
         return run.then(() => true, (err) => err === undefined || err.code !== 'ERR_MEMORY_LIMIT')

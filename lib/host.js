@@ -12,6 +12,7 @@ const KIND_NOTIFY = 2
 const KIND_EXIT = 3
 const KIND_MESSAGE = 4
 const KIND_UNCAUGHT = 5
+const KIND_MESSENGER = 6
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug']
 
 /** Owners (slots) with work in flight, by native thread id: kept alive. */
@@ -63,6 +64,8 @@ function onEvent(kind, thread, a, b, c, d, e, f, g, h) {
       everyOwner.delete(thread)
       return
     }
+    case KIND_MESSENGER:
+      return require('./messenger').deliverMessenger(a, b === 1, c, d)
     case KIND_MESSAGE:
     case KIND_UNCAUGHT: {
       const owner = ownerOf(thread)

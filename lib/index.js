@@ -4,6 +4,7 @@
 const { Thread } = require('./thread')
 const { ThreadPool } = require('./pool')
 const { define } = require('./define')
+const { Messenger } = require('./messenger')
 const { pool, ConcurrencyOption } = require('./global-pool')
 const { notify, realSharedArrayBuffers } = require('./host')
 const { CODES } = require('./errors')
@@ -12,6 +13,7 @@ module.exports = {
   Thread,
   ThreadPool,
   define,
+  Messenger,
   pool,
   ConcurrencyOption,
   notify,

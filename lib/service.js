@@ -4,6 +4,7 @@
 const { makeError } = require('./errors')
 const opts = require('./options')
 const { deferred } = require('./slot')
+const { messengerName } = require('./messenger')
 
 class Service {
   #slot
@@ -41,6 +42,7 @@ class Service {
   /** @internal */
   _start() {
     const reffed = this.#options.reffed !== false
+    for (const m of this.#options.messengers || []) this.#slot.native.attachMessenger(messengerName(m))
     // A running service keeps the process alive until it is closed.
     if (reffed) this.#slot.hold(true)
     this.#reffed = reffed
@@ -118,6 +120,12 @@ class Service {
 
   /** Stop listening. */
   offMessage(cb) { this.#listeners.delete(cb) }
+
+  /** Give the service a Messenger: inside, `messengers.use(name)` resolves with it. */
+  sendMessenger(messenger) {
+    if (this.closed) throw makeError('ERR_CLOSED', `the service ${this.identifier} is closed`)
+    this.#slot.native.attachMessenger(messengerName(messenger))
+  }
 
   /** Resolves with the first message for which `predicate` is true. */
   waitForMessage(predicate = () => true) {

@@ -41,6 +41,14 @@ export declare class Host {
   registerShared(view: unknown): number
   /** The host let go of a SharedArrayBuffer registered before. */
   unregisterShared(addr: number): void
+  /** This environment joins messenger `name` (its first Messenger of it). */
+  messengerJoin(name: string): void
+  /** This environment leaves messenger `name` (its last Messenger closed). */
+  messengerLeave(name: string): void
+  /** Send an encoded value on messenger `name` to every other endpoint. */
+  messengerPost(name: string, bytes: unknown, shared?: Array<unknown> | undefined | null): void
+  /** closeAll(): every endpoint of messenger `name` closes. */
+  messengerCloseAll(name: string): void
   /** True when this runtime can receive real SharedArrayBuffers from threads. */
   get realSharedArrayBuffers(): boolean
 }
@@ -66,6 +74,8 @@ export declare class NativeThread {
   serviceStart(callId: number, definitions: Definitions): boolean
   /** Queue a call of the service's task `name`. */
   serviceCall(callId: number, name: string, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null): boolean
+  /** Give the thread messenger `name` (`messengers.use(name)` resolves). */
+  attachMessenger(name: string): void
   /** Send a message to the thread's `parent.onMessage` listeners. */
   message(bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null): boolean
   /** True once the isolate is gone (no Exit event is still to come). */

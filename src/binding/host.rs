@@ -12,7 +12,8 @@ use super::errors::{error, invalid, Code, Result};
 use super::napi_raw::{self, HostSink};
 use super::thread::NativeThread;
 use crate::engine::notifier;
-use crate::runtime::{self, shared_registry, Control, ThreadConfig, ThreadHandle};
+use crate::engine::Payload;
+use crate::runtime::{self, messenger, shared_registry, Control, ThreadConfig, ThreadHandle};
 
 type ThreadList = Arc<Mutex<Vec<Weak<Control>>>>;
 
@@ -102,6 +103,44 @@ impl Host {
     #[napi]
     pub fn unregister_shared(&self, addr: f64) {
         shared_registry::unregister(addr as usize);
+    }
+
+    fn endpoint(&self) -> messenger::Endpoint {
+        messenger::Endpoint::Host { key: Arc::as_ptr(&self.sink) as *const () as usize, sink: self.sink.clone() }
+    }
+
+    /// This environment joins messenger `name` (its first Messenger of it).
+    #[napi]
+    pub fn messenger_join(&self, name: String) {
+        messenger::join(&name, self.endpoint());
+    }
+
+    /// This environment leaves messenger `name` (its last Messenger closed).
+    #[napi]
+    pub fn messenger_leave(&self, name: String) {
+        messenger::leave(&name, &self.endpoint());
+    }
+
+    /// Send an encoded value on messenger `name` to every other endpoint.
+    #[napi]
+    pub fn messenger_post(&self, env: Env, name: String, bytes: Unknown, shared: Option<Vec<Unknown>>) -> Result<()> {
+        let raw = env.raw();
+        // SAFETY: live values of this JS thread.
+        let payload = unsafe {
+            let mut p = Payload { bytes: napi_raw::copy_bytes(raw, bytes.raw()).map_err(invalid)?, ..Default::default() };
+            for v in shared.unwrap_or_default() {
+                p.shared.push(napi_raw::host_shared(raw, v.raw(), &self.sink).map_err(invalid)?);
+            }
+            p
+        };
+        messenger::broadcast(&name, &self.endpoint(), &payload, false);
+        Ok(())
+    }
+
+    /// closeAll(): every endpoint of messenger `name` closes.
+    #[napi]
+    pub fn messenger_close_all(&self, name: String) {
+        messenger::broadcast(&name, &self.endpoint(), &Payload::default(), true);
     }
 
     /// True when this runtime can receive real SharedArrayBuffers from threads.

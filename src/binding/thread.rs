@@ -151,6 +151,12 @@ impl NativeThread {
         Ok(self.send(&env, job, None))
     }
 
+    /// Give the thread messenger `name` (`messengers.use(name)` resolves).
+    #[napi]
+    pub fn attach_messenger(&self, name: String) {
+        self.handle.attach_messenger(&name);
+    }
+
     /// Send a message to the thread's `parent.onMessage` listeners.
     #[napi]
     pub fn message(&self, env: Env, bytes: Unknown, shared: Option<Vec<Unknown>>, transferred: Option<Vec<Unknown>>) -> Result<bool> {

@@ -43,6 +43,8 @@ impl Loop {
                 }
             }
             Job::Message { payload } => self.dispatch(scope, payload),
+            Job::MessengerAttach { name } => self.messenger_attach(scope, name),
+            Job::MessengerMessage { name, payload, close } => self.messenger_message(scope, &name, payload, close),
             Job::Close | Job::Wake => {}
         }
     }

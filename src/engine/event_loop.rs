@@ -223,9 +223,9 @@ impl Loop {
         }
         match self.jobs.recv_deadline(until) {
             Ok(Job::Wake) | Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
-            Ok(Job::Message { payload }) => {
+            Ok(job @ (Job::Message { .. } | Job::MessengerAttach { .. } | Job::MessengerMessage { .. })) => {
                 self.poll = POLL_MIN;
-                self.dispatch(scope, payload);
+                self.start(scope, job);
             }
             Ok(job) => {
                 self.poll = POLL_MIN;
@@ -266,6 +266,48 @@ impl Loop {
         };
         let recv = v8::undefined(tc).into();
         let _ = dispatch.call(tc, recv, &[value]);
+    }
+
+    /// This thread was given messenger `name`: every realm learns of it.
+    pub(super) fn messenger_attach(&mut self, scope: &mut v8::HandleScope, name: String) {
+        if let Some(st) = scope.get_slot_mut::<ThreadState>() {
+            if !st.messengers.contains(&name) {
+                st.messengers.push(name.clone());
+            }
+        }
+        let hooks: Vec<v8::Global<v8::Function>> = self.realms.values().map(|r| r.hooks.messenger_attach.clone()).collect();
+        let tc = &mut v8::TryCatch::new(scope);
+        let Some(n) = v8::String::new(tc, &name) else { return };
+        for h in hooks {
+            let h = v8::Local::new(tc, h);
+            let recv = v8::undefined(tc).into();
+            let _ = h.call(tc, recv, &[n.into()]);
+        }
+    }
+
+    /// A message on messenger `name` for every realm's listeners.
+    pub(super) fn messenger_message(&mut self, scope: &mut v8::HandleScope, name: &str, payload: crate::engine::Payload, close: bool) {
+        if close {
+            if let Some(st) = scope.get_slot_mut::<ThreadState>() {
+                st.messengers.retain(|n| n != name);
+            }
+        }
+        let hooks: Vec<(u32, v8::Global<v8::Function>)> = self.realms.iter().map(|(id, r)| (*id, r.hooks.messenger_dispatch.clone())).collect();
+        for (realm, h) in hooks {
+            let Some(r) = self.realms.get(&realm) else { continue };
+            let context = v8::Local::new(scope, &r.context);
+            let scope = &mut v8::ContextScope::new(scope, context);
+            let tc = &mut v8::TryCatch::new(scope);
+            let value = match codec::decode(tc, payload.share()) {
+                Ok(v) => v,
+                Err(_) => return,
+            };
+            let Some(n) = v8::String::new(tc, name) else { return };
+            let h = v8::Local::new(tc, h);
+            let recv = v8::undefined(tc).into();
+            let c = v8::Boolean::new(tc, close).into();
+            let _ = h.call(tc, recv, &[n.into(), value, c]);
+        }
     }
 
     fn evaluate_context(&mut self, scope: &mut v8::HandleScope, source: &str) {

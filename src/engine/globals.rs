@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::codec;
 use super::timers::Timers;
-use crate::runtime::{shared_registry, ConsoleLevel, Event, EventSink};
+use crate::runtime::{messenger, shared_registry, ConsoleLevel, Event, EventSink};
 
 /// Per-isolate state reachable from native callbacks (an isolate slot).
 pub(crate) struct ThreadState {
@@ -17,6 +17,10 @@ pub(crate) struct ThreadState {
     pub origin_unix_ms: f64,
     /// Promises rejected with no handler since the last check.
     pub rejections: Vec<(v8::Global<v8::Promise>, v8::Global<v8::Value>)>,
+    /// Messengers this thread was given.
+    pub messengers: Vec<String>,
+    /// This thread as a messenger endpoint.
+    pub endpoint: messenger::Endpoint,
 }
 
 fn state<'a>(scope: &'a mut v8::HandleScope) -> &'a mut ThreadState {
@@ -162,6 +166,44 @@ fn post(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v
     st.sink.send(Event::Message { thread, payload });
 }
 
+fn string_arg(scope: &mut v8::HandleScope, v: v8::Local<v8::Value>) -> String {
+    v.to_rust_string_lossy(scope)
+}
+
+fn messenger_post(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
+    let name = string_arg(scope, args.get(0));
+    let payload = match codec::encode(scope, args.get(1), "message", &[]) {
+        Ok(p) => p,
+        Err(codec::EncodeError::Clone(msg)) => return throw_type_error(scope, &msg, Some("ERR_CLONE")),
+        Err(codec::EncodeError::Exception) => return,
+    };
+    let from = state(scope).endpoint.clone();
+    messenger::broadcast(&name, &from, &payload, false);
+}
+
+fn messenger_leave(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
+    let name = string_arg(scope, args.get(0));
+    let st = state(scope);
+    st.messengers.retain(|n| *n != name);
+    messenger::leave(&name, &st.endpoint);
+}
+
+fn messenger_close_all(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
+    let name = string_arg(scope, args.get(0));
+    let from = state(scope).endpoint.clone();
+    messenger::broadcast(&name, &from, &crate::engine::Payload::default(), true);
+}
+
+fn messenger_names(scope: &mut v8::HandleScope, _args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
+    let names = state(scope).messengers.clone();
+    let arr = v8::Array::new(scope, names.len() as i32);
+    for (i, n) in names.iter().enumerate() {
+        let Some(s) = v8::String::new(scope, n) else { return };
+        arr.set_index(scope, i as u32, s.into());
+    }
+    rv.set(arr.into());
+}
+
 fn host_notify(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
     let Ok(ta) = v8::Local::<v8::TypedArray>::try_from(args.get(0)) else { return };
     let Some(buffer) = ta.buffer(scope) else { return };
@@ -190,7 +232,11 @@ fn host_notify(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments,
 /// Build the object of native functions handed to `prelude.js`.
 pub(crate) fn native_object<'s>(scope: &mut v8::HandleScope<'s>) -> v8::Local<'s, v8::Object> {
     let obj = v8::Object::new(scope);
-    let entries: [(&str, v8::Local<v8::Function>); 11] = [
+    let entries: [(&str, v8::Local<v8::Function>); 15] = [
+        ("messengerPost", v8::Function::new(scope, messenger_post).unwrap()),
+        ("messengerLeave", v8::Function::new(scope, messenger_leave).unwrap()),
+        ("messengerCloseAll", v8::Function::new(scope, messenger_close_all).unwrap()),
+        ("messengerNames", v8::Function::new(scope, messenger_names).unwrap()),
         ("post", v8::Function::new(scope, post).unwrap()),
         ("print", v8::Function::new(scope, print).unwrap()),
         ("timerStart", v8::Function::new(scope, timer_start).unwrap()),

@@ -12,7 +12,7 @@ use super::globals::ThreadState;
 use super::realm::{self, Realm};
 use super::platform;
 use super::timers::Timers;
-use crate::runtime::{Control, EventSink, ExitReason, Job};
+use crate::runtime::{messenger, Control, EventSink, ExitReason, Job};
 
 /// A thread-safe handle that stops whatever JS the isolate runs.
 pub struct Terminator(v8::IsolateHandle);
@@ -96,6 +96,8 @@ pub fn run_isolate(cfg: &IsolateConfig, jobs: &Receiver<Job>, control: Arc<Contr
         origin: Instant::now(),
         origin_unix_ms,
         rejections: Vec::new(),
+        messengers: Vec::new(),
+        endpoint: messenger::Endpoint::Thread { id: control.id, jobs: control.sender() },
     });
     let reason = {
         let scope = &mut v8::HandleScope::new(&mut isolate);

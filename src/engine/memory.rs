@@ -86,3 +86,12 @@ pub struct Payload {
     /// Moved ArrayBuffers, referenced by `TRANSFERRED_BUFFER` index.
     pub transferred: Vec<SharedMemory>,
 }
+
+impl Payload {
+    /// A copy for one more receiver: the same bytes and shared memory.
+    /// Moved buffers cannot go to several receivers and are left out.
+    pub fn share(&self) -> Payload {
+        let shared = self.shared.iter().map(|m| SharedMemory { store: m.store.clone() }).collect();
+        Payload { bytes: self.bytes.clone(), shared, transferred: Vec::new() }
+    }
+}

@@ -129,7 +129,78 @@
   })
   define(g, 'parent', parent)
 
+  // messengers: broadcast channels by name, shared with the host and other
+  // threads (API.md §2). A thread receives the messengers it is given.
+  const attached = new Map()
+  const waiting = new Map()
+  class Messenger {
+    #name
+    #listeners = new Set()
+    #closed = false
+    constructor(name) { this.#name = name }
+    get ID() { return this.#name }
+    get uniqueKey() { return `${this.#name}@thread-${threadId}` }
+    onMessage(cb) {
+      if (typeof cb !== 'function') throw new TypeError('onMessage takes a function')
+      this.#listeners.add(cb)
+      return () => { this.#listeners.delete(cb) }
+    }
+    offMessage(cb) { this.#listeners.delete(cb) }
+    waitForMessage(predicate = () => true) {
+      return new Promise((resolve, reject) => {
+        const off = this.onMessage((m) => {
+          let hit
+          try { hit = predicate(m) } catch (e) { off(); reject(e); return }
+          if (hit) { off(); resolve(m) }
+        })
+      })
+    }
+    sendMessage(value) {
+      if (this.#closed) throw Object.assign(new Error(`messenger ${this.#name} is closed`), { code: 'ERR_CLOSED' })
+      native.messengerPost(this.#name, value)
+    }
+    transfer() { return { name: this.#name } }
+    setRef() { return this }
+    close() { this.#closed = true; attached.delete(this.#name); native.messengerLeave(this.#name) }
+    closeAll() { native.messengerCloseAll(this.#name); this.close() }
+    /** @internal */
+    _deliver(value) {
+      for (const cb of [...this.#listeners]) {
+        try { cb(value) } catch (e) { Promise.reject(e) }
+      }
+    }
+  }
+  const attach = (name) => {
+    if (!attached.has(name)) attached.set(name, new Messenger(name))
+    const list = waiting.get(name)
+    if (list !== undefined) {
+      waiting.delete(name)
+      for (const resolve of list) resolve(attached.get(name))
+    }
+  }
+  define(g, 'messengers', Object.freeze({
+    /** With a name: that messenger if this thread has it, else undefined; without: all of them. */
+    seek(name) { return name === undefined ? [...attached.values()] : attached.get(String(name)) },
+    /** Resolves with messenger `name` once this thread has it. */
+    use(name) {
+      name = String(name)
+      if (attached.has(name)) return Promise.resolve(attached.get(name))
+      return new Promise((resolve) => {
+        if (!waiting.has(name)) waiting.set(name, [])
+        waiting.get(name).push(resolve)
+      })
+    },
+  }))
+  for (const name of native.messengerNames()) attach(name)
+
   return {
+    messengerAttach: attach,
+    messengerDispatch(name, value, close) {
+      const m = attached.get(name)
+      if (m === undefined) return
+      if (close) { m.close(); return }
+      m._deliver(value)
+    },
     dispatch(value) {
       for (const cb of [...listeners]) {
         // A throwing listener is an uncaught error; the others still run.

@@ -12,6 +12,10 @@ pub(crate) struct Hooks {
     pub clear_all: v8::Global<v8::Function>,
     /// `dispatch(value)`: hand a host message to `parent.onMessage` listeners.
     pub dispatch: v8::Global<v8::Function>,
+    /// `messengerAttach(name)`: this thread now has messenger `name`.
+    pub messenger_attach: v8::Global<v8::Function>,
+    /// `messengerDispatch(name, value, close)`: a message on a messenger.
+    pub messenger_dispatch: v8::Global<v8::Function>,
 }
 
 /// One context and its hooks (its id, in the loop's table, is carried by
@@ -43,7 +47,13 @@ pub(crate) fn install_prelude(scope: &mut v8::HandleScope, thread_id: u32, realm
         let f = v8::Local::<v8::Function>::try_from(hooks.get(scope, k.into())?).ok()?;
         Some(v8::Global::new(scope, f))
     };
-    Some(Hooks { fire: get(scope, "fire")?, clear_all: get(scope, "clearAll")?, dispatch: get(scope, "dispatch")? })
+    Some(Hooks {
+        fire: get(scope, "fire")?,
+        clear_all: get(scope, "clearAll")?,
+        dispatch: get(scope, "dispatch")?,
+        messenger_attach: get(scope, "messengerAttach")?,
+        messenger_dispatch: get(scope, "messengerDispatch")?,
+    })
 }
 
 /// A fresh realm sharing `token` (the main context's security token), so

@@ -193,6 +193,11 @@ impl Control {
         let _ = self.wake.send(Job::Wake);
     }
 
+    /// A sender of the thread's own job channel.
+    pub fn sender(&self) -> Sender<Job> {
+        self.wake.clone()
+    }
+
     /// Isolate thread, last thing: the isolate is gone.
     pub fn mark_finished(&self) {
         *self.finished.lock().unwrap_or_else(|p| p.into_inner()) = true;

@@ -59,6 +59,20 @@ pub enum Job {
         /// The encoded value.
         payload: Payload,
     },
+    /// The thread joined Messenger `name`: `messengers.use(name)` resolves.
+    MessengerAttach {
+        /// The messenger's name.
+        name: String,
+    },
+    /// A message on Messenger `name` (or, with `close`, its closeAll).
+    MessengerMessage {
+        /// The messenger's name.
+        name: String,
+        /// The encoded value.
+        payload: Payload,
+        /// closeAll(): every endpoint closes.
+        close: bool,
+    },
     /// Nothing to do: look at the thread's `Control` (an interrupt may wait).
     Wake,
 }
@@ -152,6 +166,15 @@ pub enum Event {
         thread: u32,
         /// The encoded error.
         error: Payload,
+    },
+    /// A message on Messenger `name` for this environment's endpoints.
+    MessengerMessage {
+        /// The messenger's name.
+        name: String,
+        /// The encoded value.
+        payload: Payload,
+        /// closeAll(): every endpoint closes.
+        close: bool,
     },
     /// The isolate is disposed and its thread is ending.
     Exit {

@@ -3,6 +3,7 @@
 mod control;
 pub mod inbox;
 mod messages;
+pub mod messenger;
 pub mod shared_registry;
 mod thread;
 pub mod watchdog;

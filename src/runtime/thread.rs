@@ -92,6 +92,7 @@ impl ThreadHandle {
                 };
                 // No more jobs can be queued once the receiver is gone.
                 drop(rx);
+                super::messenger::leave_all_threads(thread_control.id);
                 // Finished first: a host that sees `finished` knows no Exit
                 // event is still to come for a close it has not asked for.
                 thread_control.mark_finished();
@@ -112,6 +113,12 @@ impl ThreadHandle {
     /// True once the isolate is gone.
     pub fn finished(&self) -> bool {
         self.control.is_finished()
+    }
+
+    /// Put this thread on messenger `name` and tell it so.
+    pub fn attach_messenger(&self, name: &str) {
+        super::messenger::join(name, super::messenger::Endpoint::Thread { id: self.control.id, jobs: self.jobs.clone() });
+        let _ = self.jobs.send(Job::MessengerAttach { name: name.to_owned() });
     }
 
     /// Stop one call: terminate it if it runs, drop it if it is queued.
