@@ -93,7 +93,7 @@ function launchService(defs, names, identifier, options) {
       kind: 'service',
       released() { if (this.service && this.service.released) this.service.released() },
       priority: o.priority === true,
-      reffed: o.reffed !== false,
+      reffed: true, // a pending launch keeps the process alive until it settles
       memoryLimit: o.memoryLimit,
       start(slot) {
         const service = new Service(slot, defs, names, identifier, o)

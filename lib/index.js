@@ -5,6 +5,7 @@ const { Thread } = require('./thread')
 const { ThreadPool } = require('./pool')
 const { define } = require('./define')
 const { Messenger } = require('./messenger')
+const { ServiceCluster } = require('./cluster')
 const { pool, ConcurrencyOption } = require('./global-pool')
 const { notify, realSharedArrayBuffers } = require('./host')
 const { CODES } = require('./errors')
@@ -14,6 +15,7 @@ module.exports = {
   ThreadPool,
   define,
   Messenger,
+  ServiceCluster,
   pool,
   ConcurrencyOption,
   notify,

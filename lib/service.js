@@ -46,7 +46,8 @@ class Service {
     // A running service keeps the process alive until it is closed.
     if (reffed) this.#slot.hold(true)
     this.#reffed = reffed
-    const started = this.#slot.submitServiceStart(this.#defs, reffed)
+    // Launching is a call in flight: it keeps the process alive until it settles.
+    const started = this.#slot.submitServiceStart(this.#defs, true)
     started.catch(() => this.#unhold())
     return started
   }

@@ -298,9 +298,13 @@ impl Loop {
             let context = v8::Local::new(scope, &r.context);
             let scope = &mut v8::ContextScope::new(scope, context);
             let tc = &mut v8::TryCatch::new(scope);
-            let value = match codec::decode(tc, payload.share()) {
-                Ok(v) => v,
-                Err(_) => return,
+            let value = if close {
+                v8::undefined(tc).into()
+            } else {
+                match codec::decode(tc, payload.share()) {
+                    Ok(v) => v,
+                    Err(_) => return,
+                }
             };
             let Some(n) = v8::String::new(tc, name) else { return };
             let h = v8::Local::new(tc, h);

@@ -1,0 +1,98 @@
+'use strict'
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { define, pool, ConcurrencyOption } = require('..')
+const api = require('./fixtures/tasks')
+
+test('the API.md example: tasks run through the global pool', async () => {
+  assert.equal(await api({ name: 'add', params: [1, 2] }), 3)
+  assert.equal(await api({ name: 'waitThenAdd', params: [20, 22] }), 42)
+})
+
+test('await define(...) gives the same API', async () => {
+  const awaited = await define({ twice: (x) => x * 2 })
+  assert.equal(typeof awaited, 'function')
+  assert.equal(awaited.then, undefined)
+  assert.equal(await awaited({ name: 'twice', params: [21] }), 42)
+})
+
+test('each task runs in a fresh context: no state survives between tasks', async () => {
+  const t = define({
+    bump() { globalThis.n = (globalThis.n || 0) + 1; setTimeout(() => { globalThis.n = 100 }, 1); return globalThis.n },
+  })
+  const results = []
+  for (let i = 0; i < 5; i++) results.push(await t({ name: 'bump' }))
+  assert.deepEqual(results, [1, 1, 1, 1, 1])
+})
+
+test('an unknown task name rejects with ERR_UNKNOWN_TASK; hooks are not tasks', async () => {
+  await assert.rejects(api({ name: 'nope' }), { code: 'ERR_UNKNOWN_TASK' })
+  await assert.rejects(api({ name: '__initializeService' }), { code: 'ERR_UNKNOWN_TASK' })
+  await assert.rejects(api({ params: [1] }), { code: 'ERR_INVALID_ARG' })
+})
+
+test('task errors, timeouts and aborts reject with the right codes', async () => {
+  const t = define({
+    fail() { const e = new RangeError('bad'); e.code = 'E_BAD'; throw e },
+    spin() { for (;;); },
+    slow: () => new Promise((r) => setTimeout(r, 1000)),
+  })
+  await assert.rejects(t({ name: 'fail' }), (e) => e instanceof RangeError && e.code === 'E_BAD')
+  await assert.rejects(t({ name: 'spin', timeout: 50 }), { code: 'ERR_TIMEOUT' })
+  const ac = new AbortController()
+  const p = t({ name: 'slow', signal: ac.signal })
+  setTimeout(() => ac.abort('stop'), 20)
+  await assert.rejects(p, (e) => e.code === 'ERR_ABORTED' && e.cause === 'stop')
+  await assert.rejects(t({ name: 'slow', signal: AbortSignal.abort('early') }), { code: 'ERR_ABORTED' })
+})
+
+test('hooks run with the threadId; after-hooks run after the caller has its result; hook errors never change a result', async () => {
+  const { Messenger } = require('..')
+  const log = new Messenger('hooks-test')
+  const seen = []
+  log.onMessage((m) => seen.push(m))
+  const t = define({
+    __beforeTask(id) { globalThis.before = id },
+    __afterTask(id) { messengers.seek('hooks-test').sendMessage(['after', id, globalThis.before === id]); throw new Error('after-hook error') },
+    work: () => 'done',
+  })
+  const errors = []
+  const original = console.error
+  console.error = (...args) => errors.push(args.map(String).join(' '))
+  try {
+    assert.equal(await t({ name: 'work', messengers: [log] }), 'done')
+    await new Promise((r) => setTimeout(r, 100))
+  } finally {
+    console.error = original
+    log.close()
+  }
+  assert.equal(seen.length, 1)
+  assert.equal(seen[0][0], 'after')
+  assert.equal(typeof seen[0][1], 'number')
+  assert.equal(seen[0][2], true, '__beforeTask got the same threadId')
+  assert.ok(errors.some((e) => /after-hook error/.test(e)), errors.join('\n'))
+})
+
+test('pool: setConcurrency, maxConcurrency, and priority items jump the queue', async () => {
+  const before = pool.option
+  pool.setConcurrency(ConcurrencyOption.Quarter) // never below 1 thread
+  assert.equal(pool.option, ConcurrencyOption.Quarter)
+  assert.equal(pool.maxConcurrency, 1)
+  assert.throws(() => pool.setConcurrency('x3'), { code: 'ERR_INVALID_ARG' })
+  const order = []
+  const t = define({ tag: async (x) => { await new Promise((r) => setTimeout(r, 20)); return x } })
+  const first = t({ name: 'tag', params: ['first'] }).then((v) => order.push(v))
+  const a = t({ name: 'tag', params: ['a'] }).then((v) => order.push(v))
+  const b = t({ name: 'tag', params: ['b'] }).then((v) => order.push(v))
+  const urgent = t({ name: 'tag', params: ['urgent'], priority: true }).then((v) => order.push(v))
+  await new Promise((r) => setImmediate(r))
+  assert.equal(pool.maxed, true)
+  assert.equal(pool.activeCount, 1)
+  assert.equal(pool.queueLength, 3)
+  assert.equal(pool.next, 'task')
+  assert.equal(pool.idle, false)
+  await Promise.all([first, a, b, urgent])
+  assert.deepEqual(order, ['first', 'urgent', 'a', 'b'])
+  pool.setConcurrency(before)
+  assert.equal(pool.queueLength, 0)
+})

@@ -1,0 +1,92 @@
+'use strict'
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { define, Messenger } = require('..')
+
+const relay = define({
+  __initializeService() {
+    messengers.use('relay').then((m) => {
+      m.onMessage((v) => { if (v && v.to === threadId) m.sendMessage({ from: threadId, got: v.n }) })
+    })
+  },
+  attached: (name) => messengers.seek(name) !== undefined,
+  send: async (name, values) => { const m = await messengers.use(name); for (const v of values) m.sendMessage(v); return values.length },
+})
+
+test('a Messenger given to services reaches them; every endpoint but the sender receives', async () => {
+  const m = new Messenger('relay')
+  const [a, b] = await Promise.all([relay.launchService({ messengers: [m] }), relay.launchService()])
+  assert.equal(await b.call({ name: 'attached', params: ['relay'] }), false)
+  b.sendMessenger(m)
+  await new Promise((r) => setTimeout(r, 20))
+  assert.equal(await b.call({ name: 'attached', params: ['relay'] }), true)
+  const replies = []
+  m.onMessage((v) => replies.push(v))
+  m.sendMessage({ to: a.threadID, n: 1 })
+  m.sendMessage({ to: b.threadID, n: 2 })
+  await new Promise((r) => setTimeout(r, 50))
+  assert.deepEqual(replies.sort((x, y) => x.got - y.got), [{ from: a.threadID, got: 1 }, { from: b.threadID, got: 2 }])
+  await Promise.all([a.close(), b.close()])
+  m.close()
+})
+
+test('two host Messengers of one name are one channel; the sender never hears itself; order is kept', async () => {
+  const x = new Messenger('same-name')
+  const y = new Messenger('same-name')
+  assert.equal(x.ID, 'same-name')
+  assert.notEqual(x.uniqueKey, y.uniqueKey)
+  const atX = []
+  const atY = []
+  x.onMessage((v) => atX.push(v))
+  y.onMessage((v) => atY.push(v))
+  for (let i = 0; i < 100; i++) x.sendMessage(i)
+  await new Promise((r) => setTimeout(r, 10))
+  assert.deepEqual(atX, [])
+  assert.deepEqual(atY, Array.from({ length: 100 }, (_, i) => i))
+  assert.equal(await y.waitForMessage((v) => v === 'go', x.sendMessage('go')), 'go')
+  x.close()
+  y.close()
+  assert.throws(() => x.sendMessage(1), { code: 'ERR_CLOSED' })
+  const anon = new Messenger()
+  assert.match(anon.ID, /^messenger-/)
+  anon.close()
+})
+
+test('messages between two services go thread to thread, in order per sender, none lost', async () => {
+  const m = new Messenger('pipe')
+  const sink = define({
+    __initializeService() {
+      globalThis.got = []
+      messengers.use('pipe').then((p) => p.onMessage((v) => globalThis.got.push(v)))
+    },
+    count: () => ({ n: globalThis.got.length, ordered: globalThis.got.every((v, i) => v === i) }),
+  })
+  const receiver = await sink.launchService({ messengers: [m] })
+  const sender = await relay.launchService({ messengers: [m] })
+  m.close() // the host leaves: messages now only cross between the two threads
+  const n = 20000
+  const values = Array.from({ length: n }, (_, i) => i)
+  assert.equal(await sender.call({ name: 'send', params: ['pipe', values] }), n)
+  let state
+  for (let i = 0; i < 100; i++) {
+    state = await receiver.call({ name: 'count' })
+    if (state.n === n) break
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  assert.deepEqual(state, { n, ordered: true })
+  await Promise.all([receiver.close(), sender.close()])
+})
+
+test('closeAll() closes every endpoint, in threads too', async () => {
+  const m = new Messenger('closing')
+  const other = new Messenger('closing')
+  const svc = await relay.launchService({ messengers: [m] })
+  await new Promise((r) => setTimeout(r, 20))
+  assert.equal(await svc.call({ name: 'attached', params: ['closing'] }), true)
+  m.closeAll()
+  await new Promise((r) => setTimeout(r, 20))
+  assert.equal(m.closed, true)
+  assert.equal(other.closed, true)
+  assert.equal(await svc.call({ name: 'attached', params: ['closing'] }), false)
+  await svc.close()
+})
