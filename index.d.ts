@@ -151,3 +151,147 @@ export declare const realSharedArrayBuffers: boolean
 
 /** Every error code the library raises. */
 export declare const codes: ErrorCode[]
+
+// ---------------------------------------------------------------------------
+// define(), tasks and services (API.md §2)
+
+/** What define() takes: tasks and optional hooks. */
+export type Definitions = Record<string, (...args: any[]) => any>
+
+/** Task names of a definitions object (hooks, `__…`, excluded). */
+export type TaskName<D> = Exclude<Extract<keyof D, string>, `__${string}`>
+
+type Fn<D, N extends keyof D> = D[N] extends (...args: any[]) => any ? D[N] : never
+
+/** `params` of task N: required when the task takes arguments. */
+export type TaskParams<D, N extends keyof D> = Parameters<Fn<D, N>> extends []
+  ? { params?: [] }
+  : { params: Parameters<Fn<D, N>> }
+
+/** What task N resolves with. */
+export type TaskResult<D, N extends keyof D> = Awaited<ReturnType<Fn<D, N>>>
+
+/** Options of one task run. */
+export type TaskOptions<D, N extends TaskName<D>> = {
+  name: N
+  /** Jump the global pool's queue. */
+  priority?: boolean
+  /** Keep the process alive while the task is in flight (default true). */
+  reffed?: boolean
+  /** Messengers the task's thread gets (`messengers.use(name)` inside). */
+  messengers?: Array<Messenger | { name: string }>
+  timeout?: number
+  signal?: AbortSignal
+  transfer?: ArrayBuffer[]
+} & TaskParams<D, N>
+
+/** Options of `api.launchService()`. */
+export interface LaunchServiceOptions {
+  /** Uncaught errors in the service (a throwing listener, a rejected timer). */
+  exceptionHandler?: (event: { error: unknown }) => void
+  priority?: boolean
+  /** A running service keeps the process alive until closed (default true). */
+  reffed?: boolean
+  messengers?: Array<Messenger | { name: string }>
+  /** MB of V8 heap, 8 to 4096 (default 128). */
+  memoryLimit?: number
+}
+
+/** Options of `service.call()`. */
+export type ServiceCallOptions<D, N extends TaskName<D>> = {
+  name: N
+  timeout?: number
+  signal?: AbortSignal
+  transfer?: ArrayBuffer[]
+} & TaskParams<D, N>
+
+/** A running service: a context kept alive on a global-pool thread. */
+export interface Service<D = Definitions> {
+  /** The service's thread id. */
+  readonly threadID: number
+  readonly closed: boolean
+  /** Calls in flight. */
+  readonly activeCalls: number
+  /** The define() API's identifier. */
+  readonly identifier: string
+  call<N extends TaskName<D>>(options: ServiceCallOptions<D, N>): Promise<TaskResult<D, N>>
+  /** Calls in flight reject with ERR_CLOSED; resolves when the isolate is gone. */
+  close(): Promise<void>
+  sendMessage(data: unknown, transfer?: ArrayBuffer[]): void
+  /** Returns a function that removes the listener. */
+  onMessage(cb: (data: any) => void): () => void
+  offMessage(cb: (data: any) => void): void
+  waitForMessage<T = any>(predicate?: (data: T) => boolean): Promise<T>
+  sendMessenger(messenger: Messenger | { name: string }): void
+}
+
+/** What define() returns: call it to run a task; `await` it to get the same API. */
+export interface DefinedAPI<D> {
+  <N extends TaskName<D>>(options: TaskOptions<D, N>): Promise<TaskResult<D, N>>
+  launchService(options?: LaunchServiceOptions): Promise<Service<D>>
+  readonly identifier: string
+  readonly tasks: TaskName<D>[]
+}
+
+/** Define tasks and hooks; the functions are sent to threads as source. */
+export declare function define<D extends Definitions>(definitions: D, options?: { identifier?: string }): DefinedAPI<D> & PromiseLike<DefinedAPI<D>>
+
+/** Threads per core for the global pool. */
+export declare const ConcurrencyOption: {
+  readonly Quarter: 'Quarter'
+  readonly Half: 'Half'
+  readonly Default: 'Default'
+  readonly x1: 'x1'
+  readonly x2: 'x2'
+  readonly x4: 'x4'
+  readonly x6: 'x6'
+  readonly x8: 'x8'
+  readonly x10: 'x10'
+}
+export type ConcurrencyOption = (typeof ConcurrencyOption)[keyof typeof ConcurrencyOption]
+
+/** The global pool every task and service goes through. */
+export declare const pool: {
+  setConcurrency(option: ConcurrencyOption): void
+  readonly maxConcurrency: number
+  readonly maxed: boolean
+  readonly queueLength: number
+  readonly activeCount: number
+  readonly idle: boolean
+  /** What runs next: 'task', 'service', or undefined when the queue is empty. */
+  readonly next: 'task' | 'service' | undefined
+  readonly option: ConcurrencyOption
+}
+
+/** A broadcast channel between the host and the threads it is given to. */
+export declare class Messenger {
+  /** @param name channel name: every Messenger of one name is one channel; none: a fresh unique one */
+  constructor(name?: string)
+  readonly ID: string
+  readonly uniqueKey: string
+  readonly closed: boolean
+  onMessage<T = any>(cb: (data: T) => void): () => void
+  offMessage(cb: (data: any) => void): void
+  waitForMessage<T = any>(predicate?: (data: T) => boolean): Promise<T>
+  /** Every other endpoint receives it, never the sender; in send order per sender. */
+  sendMessage(data: unknown): void
+  transfer(): { name: string }
+  /** true: keeps the process alive until closed (default false). */
+  setRef(on: boolean): this
+  close(): void
+  closeAll(): void
+}
+
+/** Services of one API, with the least busy at hand. */
+export declare class ServiceCluster<D = Definitions> {
+  constructor(api: DefinedAPI<D>)
+  launch(count?: number, options?: LaunchServiceOptions): Promise<Service<D>[]>
+  addService(service: Service<D>): void
+  /** The running service with the fewest calls in flight; throws ERR_NOT_RUNNING when none runs. */
+  use(): Service<D>
+  closeAll(): Promise<void>
+  closeAllIdle(): Promise<void>
+  readonly activeServices: number
+  readonly activeServiceCalls: number
+  readonly currentServices: Array<{ service: Service<D>; active: boolean; identifier: string }>
+}

@@ -5,6 +5,7 @@ const { makeError } = require('./errors')
 const opts = require('./options')
 const { deferred } = require('./slot')
 const { messengerName } = require('./messenger')
+const { StreamHub } = require('./streams')
 
 class Service {
   #slot
@@ -16,6 +17,7 @@ class Service {
   #closing = null
   #active = 0
   #reffed = false
+  #streams
   /** Resolved by the global pool once it took the thread back. */
   released = null
 
@@ -27,7 +29,9 @@ class Service {
     this.#options = options
     /** The define() API's identifier. */
     this.identifier = identifier
+    this.#streams = new StreamHub((value) => slot.postMessage(value))
     slot.onMessage = (value) => {
+      if (this.#streams.handle(value)) return
       for (const cb of [...this.#listeners]) {
         try { cb(value) } catch (error) { queueMicrotask(() => { throw error }) }
       }
@@ -126,6 +130,18 @@ class Service {
   sendMessenger(messenger) {
     if (this.closed) throw makeError('ERR_CLOSED', `the service ${this.identifier} is closed`)
     this.#slot.native.attachMessenger(messengerName(messenger))
+  }
+
+  /** A Node Writable to the service; resolves once the service accepted the stream. */
+  createStream(metaData) {
+    if (this.closed) return Promise.reject(makeError('ERR_CLOSED', `the service ${this.identifier} is closed`))
+    return this.#streams.create(metaData)
+  }
+
+  /** `cb(readable)` for each stream the service opens (`readable.metaData`); returns a remover. */
+  onStream(cb) {
+    if (typeof cb !== 'function') throw opts.invalid('onStream takes a function')
+    return this.#streams.onStream(cb)
   }
 
   /** Resolves with the first message for which `predicate` is true. */

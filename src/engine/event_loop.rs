@@ -86,11 +86,14 @@ impl Loop {
     }
 
     /// Evaluate the context (if any), then serve jobs until the thread ends.
-    pub(crate) fn run(mut self, scope: &mut v8::HandleScope, source: &str) -> ExitReason {
+    pub(crate) fn run(mut self, outer: &mut v8::HandleScope, source: &str) -> ExitReason {
         if !source.is_empty() {
+            let scope = &mut v8::HandleScope::new(outer);
             self.evaluate_context(scope, source);
         }
         loop {
+            // Every handle a turn creates dies with its turn.
+            let scope = &mut v8::HandleScope::new(outer);
             if let Some(why) = self.control.pending_interrupt() {
                 match why {
                     Interrupt::Disposed => return ExitReason::Closed,

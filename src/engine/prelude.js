@@ -7,6 +7,102 @@
   const define = (obj, name, value) =>
     Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
 
+  // Streams over parent messages, with credit-based backpressure: a writer
+  // may have CREDIT chunks in flight; the reader grants more as it consumes.
+  function makeStreams(post) {
+    const CREDIT = 16
+    const TAG = '__isothreadStream'
+    const writers = new Map()
+    const readers = new Map()
+    const handlers = new Set()
+    let next = 1
+    const on = (obj) => {
+      const events = { data: [], end: [], error: [] }
+      obj.on = (name, cb) => { if (events[name]) events[name].push(cb); return obj }
+      return events
+    }
+    return {
+      create(metaData) {
+        const id = `t${threadId}-${next++}`
+        return new Promise((resolve, reject) => {
+          const w = { credit: 0, waiting: [], ended: false, accepted: null }
+          w.accepted = { resolve, reject }
+          writers.set(id, w)
+          post({ [TAG]: 'open', id, metaData })
+        })
+      },
+      onStream(cb) {
+        if (typeof cb !== 'function') throw new TypeError('onStream takes a function')
+        handlers.add(cb)
+        return () => { handlers.delete(cb) }
+      },
+      handle(m) {
+        if (m === null || typeof m !== 'object' || typeof m[TAG] !== 'string') return false
+        const { id } = m
+        switch (m[TAG]) {
+          case 'open': {
+            const reader = { metaData: m.metaData }
+            const events = on(reader)
+            readers.set(id, { reader, events, queue: Promise.resolve() })
+            for (const cb of [...handlers]) {
+              try { cb(reader) } catch (e) { Promise.reject(e) }
+            }
+            post({ [TAG]: 'accept', id, credit: CREDIT })
+            return true
+          }
+          case 'data': {
+            const r = readers.get(id)
+            if (r === undefined) return true
+            // Credit goes back once every data handler finished the chunk.
+            r.queue = r.queue.then(() => Promise.all(r.events.data.map((cb) => cb(m.chunk))))
+              .catch((e) => Promise.reject(e))
+              .finally(() => post({ [TAG]: 'credit', id, n: 1 }))
+            return true
+          }
+          case 'end':
+          case 'error': {
+            const r = readers.get(id)
+            if (r === undefined) return true
+            readers.delete(id)
+            const kind = m[TAG]
+            r.queue.then(() => {
+              for (const cb of r.events[kind]) cb(kind === 'error' ? new Error(m.message) : undefined)
+            })
+            return true
+          }
+          case 'accept':
+          case 'credit': {
+            const w = writers.get(id)
+            if (w === undefined) return true
+            w.credit += m[TAG] === 'accept' ? m.credit : m.n
+            while (w.credit > 0 && w.waiting.length > 0) { w.credit--; w.waiting.shift()() }
+            if (w.accepted !== null) {
+              const { resolve } = w.accepted
+              w.accepted = null
+              resolve({
+                id,
+                write(chunk) {
+                  if (w.ended) return Promise.reject(new Error('write after end'))
+                  const send = () => post({ [TAG]: 'data', id, chunk })
+                  if (w.credit > 0) { w.credit--; send(); return Promise.resolve() }
+                  return new Promise((res) => w.waiting.push(() => { send(); res() }))
+                },
+                end() {
+                  w.ended = true
+                  const finish = () => { writers.delete(id); post({ [TAG]: 'end', id }) }
+                  if (w.waiting.length === 0) finish()
+                  else w.waiting.push(finish)
+                },
+              })
+            }
+            return true
+          }
+        }
+        return true
+      },
+    }
+  }
+
   // console: forwarded to the host console with the arguments cloned.
   const levels = { log: 0, info: 1, warn: 2, error: 3, debug: 4, trace: 4 }
   const consoleObj = {}
@@ -109,8 +205,13 @@
 
   // parent: messages with the host (services, ThreadsManager, …).
   const listeners = new Set()
+  const streams = makeStreams((value) => native.post(value))
   const parent = Object.freeze({
     sendMessage(value) { native.post(value) },
+    /** A stream to the host: resolves with a writer once the host accepted it. */
+    createStream(metaData) { return streams.create(metaData) },
+    /** Streams the host opens: `cb(reader)`, reader.metaData. Returns a remover. */
+    onStream(cb) { return streams.onStream(cb) },
     onMessage(cb) {
       if (typeof cb !== 'function') throw new TypeError('onMessage takes a function')
       listeners.add(cb)
@@ -202,6 +303,7 @@
       m._deliver(value)
     },
     dispatch(value) {
+      if (streams.handle(value)) return
       for (const cb of [...listeners]) {
         // A throwing listener is an uncaught error; the others still run.
         try { cb(value) } catch (e) { Promise.reject(e) }

@@ -53,9 +53,9 @@ pub fn recv(jobs: &Receiver<Job>, deadline: Option<Instant>) -> Result<Job, Recv
             if Instant::now() >= until {
                 break None;
             }
-            for _ in 0..64 {
-                std::hint::spin_loop();
-            }
+            // Yield rather than burn the core: on a machine with few cores a
+            // thread woken for another job must not wait out this window.
+            std::thread::yield_now();
         };
         SPINNING.fetch_sub(1, Ordering::AcqRel);
         if let Some(result) = got {

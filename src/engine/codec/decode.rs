@@ -247,12 +247,16 @@ impl<'p> Decoder<'p> {
                 let id = self.reserve();
                 let len = self.r.u64()?;
                 let bytes = self.r.take(len)?;
-                let buffer = if bytes.is_empty() {
-                    v8::ArrayBuffer::new(s, 0)
-                } else {
-                    let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes.to_vec()).make_shared();
-                    v8::ArrayBuffer::with_backing_store(s, &store)
-                };
+                // Allocated by V8 (not from a Vec), so its external-memory
+                // accounting triggers GCs: a thread receiving many large
+                // buffers frees them as it goes.
+                let buffer = v8::ArrayBuffer::new(s, bytes.len());
+                if !bytes.is_empty() {
+                    let store = buffer.get_backing_store();
+                    for (cell, byte) in store.iter().zip(bytes) {
+                        cell.set(*byte);
+                    }
+                }
                 self.set(s, id, buffer.into());
                 buffer.into()
             }
