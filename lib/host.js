@@ -49,8 +49,21 @@ const sharedGone = new FinalizationRegistry((addr) => {
   host.unregisterShared(addr)
 })
 
+const KIND_BATCH = 7
+
+/** Many call results in one call: 7 numbers each in `meta`, values in `bytes`. */
+function onBatch(meta, bytes) {
+  for (let i = 0; i < meta.length; i += 7) {
+    const owner = owners.get(meta[i])
+    if (owner === undefined) continue
+    const start = meta[i + 3]
+    owner._settle(meta[i + 1], meta[i + 2], bytes.subarray(start, start + meta[i + 4]), undefined, undefined, undefined, meta[i + 5], meta[i + 6])
+  }
+}
+
 function onEvent(kind, thread, a, b, c, d, e, f, g, h) {
   switch (kind) {
+    case KIND_BATCH: return onBatch(thread, a)
     case KIND_DONE: {
       const owner = owners.get(thread)
       if (owner !== undefined) owner._settle(a, b, c, d, e, f, g, h)

@@ -139,9 +139,87 @@ pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostS
         unsafe { sys::napi_delete_reference(env, r.0 as sys::napi_ref) };
     }
     let events = std::mem::take(&mut *lock(&sink.queue));
+    let mut batch = Batch::default();
     for event in events {
-        // SAFETY: called on the env's JS thread with a live env and callback.
-        unsafe { deliver(env, js_cb, sink, event) };
+        match event {
+            // The common case, a call's value or error with no shared memory,
+            // goes in one batch: one JS call for many results.
+            Event::Done { thread, call_id, outcome, wait_us, run_us } if batch.fits(&outcome) => {
+                batch.push(thread, call_id, outcome, wait_us, run_us);
+            }
+            other => {
+                // SAFETY: forwarded: live env and callback on the JS thread.
+                unsafe {
+                    batch.flush(env, js_cb);
+                    deliver(env, js_cb, sink, other);
+                }
+            }
+        }
+    }
+    // SAFETY: as above.
+    unsafe { batch.flush(env, js_cb) };
+}
+
+/// Call results packed for one JS call: per result 7 numbers in `meta`
+/// (thread, call id, status, byte start, byte length, wait µs, run µs) and
+/// the encoded values back to back in `bytes`.
+#[derive(Default)]
+struct Batch {
+    meta: Vec<f64>,
+    bytes: Vec<u8>,
+}
+
+const BATCH: f64 = 7.0;
+
+impl Batch {
+    fn fits(&self, outcome: &Outcome) -> bool {
+        match outcome {
+            Outcome::Value(p) | Outcome::Thrown(p) => p.shared.is_empty() && p.transferred.is_empty(),
+            Outcome::Failed { .. } => false,
+        }
+    }
+
+    fn push(&mut self, thread: u32, call_id: u64, outcome: Outcome, wait_us: f64, run_us: f64) {
+        let (status, p) = match outcome {
+            Outcome::Value(p) => (0.0, p),
+            Outcome::Thrown(p) => (1.0, p),
+            Outcome::Failed { .. } => unreachable!("checked by fits()"),
+        };
+        let start = self.bytes.len() as f64;
+        self.bytes.extend_from_slice(&p.bytes);
+        self.meta.extend_from_slice(&[thread as f64, call_id as f64, status, start, p.bytes.len() as f64, wait_us, run_us]);
+    }
+
+    /// Deliver what is packed as `js_cb(7, meta: Float64Array, bytes: Buffer)`.
+    unsafe fn flush(&mut self, env: sys::napi_env, js_cb: sys::napi_value) {
+        if self.meta.is_empty() {
+            return;
+        }
+        // SAFETY: JS thread, live env; a handle scope bounds the values.
+        unsafe {
+            let mut scope = ptr::null_mut();
+            sys::napi_open_handle_scope(env, &mut scope);
+            let byte_len = self.meta.len() * 8;
+            let (mut data, mut ab, mut meta) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+            sys::napi_create_arraybuffer(env, byte_len, &mut data, &mut ab);
+            ptr::copy_nonoverlapping(self.meta.as_ptr() as *const u8, data as *mut u8, byte_len);
+            sys::napi_create_typedarray(env, sys::TypedarrayType::float64_array, self.meta.len(), ab, 0, &mut meta);
+            let (mut out, mut buf) = (ptr::null_mut(), ptr::null_mut());
+            sys::napi_create_buffer_copy(env, self.bytes.len(), self.bytes.as_ptr() as *const c_void, &mut out, &mut buf);
+            let mut undef = ptr::null_mut();
+            sys::napi_get_undefined(env, &mut undef);
+            let argv = [number(env, BATCH), meta, buf];
+            let mut result = ptr::null_mut();
+            let status = sys::napi_call_function(env, undef, js_cb, argv.len(), argv.as_ptr(), &mut result);
+            if status == sys::Status::napi_pending_exception {
+                let mut exc = ptr::null_mut();
+                sys::napi_get_and_clear_last_exception(env, &mut exc);
+                sys::napi_fatal_exception(env, exc);
+            }
+            sys::napi_close_handle_scope(env, scope);
+        }
+        self.meta.clear();
+        self.bytes.clear();
     }
 }
 
