@@ -7,6 +7,7 @@ async function main() {
   console.log(`isothread benchmarks${QUICK ? ' (quick mode)' : ''} — ratios against peers measured in this run\n`)
   await require('./thread')()
   await require('./pool')()
+  await require('./service')()
   console.log('\n' + table())
 }
 

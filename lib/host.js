@@ -50,6 +50,7 @@ const sharedGone = new FinalizationRegistry((addr) => {
 })
 
 const KIND_BATCH = 7
+const KIND_LOCK_GRANTED = 8
 
 /** Many call results in one call: 7 numbers each in `meta`, values in `bytes`. */
 function onBatch(meta, bytes) {
@@ -64,6 +65,7 @@ function onBatch(meta, bytes) {
 function onEvent(kind, thread, a, b, c, d, e, f, g, h) {
   switch (kind) {
     case KIND_BATCH: return onBatch(thread, a)
+    case KIND_LOCK_GRANTED: return require('./locks').granted(a)
     case KIND_DONE: {
       const owner = owners.get(thread)
       if (owner !== undefined) owner._settle(a, b, c, d, e, f, g, h)

@@ -9,6 +9,7 @@ const { ServiceCluster } = require('./cluster')
 const { pool, ConcurrencyOption } = require('./global-pool')
 const { notify, realSharedArrayBuffers } = require('./host')
 const { CODES } = require('./errors')
+const { lock, unlock } = require('./locks')
 
 module.exports = {
   Thread,
@@ -19,6 +20,8 @@ module.exports = {
   pool,
   ConcurrencyOption,
   notify,
+  lock,
+  unlock,
   /** True when this runtime receives real SharedArrayBuffers from threads (else ArrayBuffers over the same memory). */
   realSharedArrayBuffers,
   /** Every error code the library raises. */

@@ -49,6 +49,13 @@ export declare class Host {
   messengerPost(name: string, bytes: unknown, shared?: Array<unknown> | undefined | null): void
   /** closeAll(): every endpoint of messenger `name` closes. */
   messengerCloseAll(name: string): void
+  /**
+   * This environment takes lock `name`: true when it got it now, else
+   * a lock-granted event with `token` comes when it is its turn.
+   */
+  lock(name: string, token: number): boolean
+  /** Release lock `name`; throws ERR_NOT_LOCKED if this environment does not hold it. */
+  unlock(name: string): void
   /** True when this runtime can receive real SharedArrayBuffers from threads. */
   get realSharedArrayBuffers(): boolean
 }

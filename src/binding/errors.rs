@@ -7,6 +7,8 @@ pub enum Code {
     InvalidArg,
     /// The thread or pool is closed.
     Closed,
+    /// `unlock` of a lock the caller does not hold.
+    NotLocked,
 }
 
 impl AsRef<str> for Code {
@@ -14,6 +16,7 @@ impl AsRef<str> for Code {
         match self {
             Code::InvalidArg => "ERR_INVALID_ARG",
             Code::Closed => "ERR_CLOSED",
+            Code::NotLocked => "ERR_NOT_LOCKED",
         }
     }
 }

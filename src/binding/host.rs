@@ -13,7 +13,7 @@ use super::napi_raw::{self, HostSink};
 use super::thread::NativeThread;
 use crate::engine::notifier;
 use crate::engine::Payload;
-use crate::runtime::{self, messenger, shared_registry, Control, ThreadConfig, ThreadHandle};
+use crate::runtime::{self, locks, messenger, shared_registry, Control, ThreadConfig, ThreadHandle};
 
 type ThreadList = Arc<Mutex<Vec<Weak<Control>>>>;
 
@@ -45,7 +45,9 @@ impl Host {
         let sink = unsafe { napi_raw::create_sink(env.raw(), on_event.raw()) }.map_err(invalid)?;
         let threads: ThreadList = Arc::default();
         let list = threads.clone();
-        env.add_env_cleanup_hook(list, |list| {
+        let key = Arc::as_ptr(&sink) as *const () as usize;
+        env.add_env_cleanup_hook(list, move |list| {
+            locks::release_all(locks::Holder::Host(key));
             let threads: Vec<Arc<Control>> = list.lock().unwrap_or_else(|p| p.into_inner()).iter().filter_map(Weak::upgrade).collect();
             for t in &threads {
                 t.dispose();
@@ -106,7 +108,7 @@ impl Host {
     }
 
     fn endpoint(&self) -> messenger::Endpoint {
-        messenger::Endpoint::Host { key: Arc::as_ptr(&self.sink) as *const () as usize, sink: self.sink.clone() }
+        messenger::Endpoint::Host { key: self.key(), sink: self.sink.clone() }
     }
 
     /// This environment joins messenger `name` (its first Messenger of it).
@@ -141,6 +143,24 @@ impl Host {
     #[napi]
     pub fn messenger_close_all(&self, name: String) {
         messenger::broadcast(&name, &self.endpoint(), &Payload::default(), true);
+    }
+
+    /// This environment takes lock `name`: true when it got it now, else
+    /// a lock-granted event with `token` comes when it is its turn.
+    #[napi]
+    pub fn lock(&self, name: String, token: f64) -> bool {
+        locks::lock_host(&name, self.key(), token, self.sink.clone())
+    }
+
+    /// Release lock `name`; throws ERR_NOT_LOCKED if this environment does not hold it.
+    #[napi]
+    pub fn unlock(&self, name: String) -> Result<()> {
+        locks::unlock(&name, locks::Holder::Host(self.key()))
+            .map_err(|_| error(Code::NotLocked, format!("lock {name:?} is not held by this thread")))
+    }
+
+    fn key(&self) -> usize {
+        Arc::as_ptr(&self.sink) as *const () as usize
     }
 
     /// True when this runtime can receive real SharedArrayBuffers from threads.

@@ -503,6 +503,7 @@ const EXIT: f64 = 3.0;
 const MESSAGE: f64 = 4.0;
 const UNCAUGHT: f64 = 5.0;
 const MESSENGER: f64 = 6.0;
+const LOCK_GRANTED: f64 = 8.0;
 
 unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostSink, event: Event) {
     // SAFETY: everything below runs on the env's JS thread inside a handle
@@ -567,6 +568,12 @@ unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostSink, e
                 argv[2] = string(env, &name);
                 argv[3] = number(env, if close { 1.0 } else { 0.0 });
                 argv[4..7].copy_from_slice(&payload_args(env, sink, payload));
+            }
+            Event::LockGranted { token, name } => {
+                argv[0] = number(env, LOCK_GRANTED);
+                argv[1] = number(env, 0.0);
+                argv[2] = number(env, token);
+                argv[3] = string(env, &name);
             }
             Event::Exit { thread, reason } => {
                 argv[0] = number(env, EXIT);

@@ -267,10 +267,14 @@ impl Loop {
                 }
             }
             Some(Interrupt::Disposed) => {}
-            Some(_) => {
+            Some(why) => {
                 // A timeout or abort raced with the end of the call: the call
-                // is over, so the termination must not hit the next one.
+                // is over, so the termination must not hit the next one. A
+                // call that failed meanwhile failed because of it.
                 scope.cancel_terminate_execution();
+                if !matches!(outcome, Outcome::Value(_)) {
+                    outcome = self.interrupt_outcome(why);
+                }
             }
         }
         let failed = !matches!(outcome, Outcome::Value(_));

@@ -369,16 +369,25 @@ impl Loop {
     /// behind (timers, microtasks, unhandled rejections); globals stay.
     fn stop_call(&mut self, scope: &mut v8::HandleScope, why: Interrupt) {
         scope.cancel_terminate_execution();
+        // A terminated call releases the named locks its thread held.
+        crate::runtime::locks::release_all(crate::runtime::locks::Holder::Thread(self.control.id));
         let realm = self.current.as_ref().map_or(0, |c| c.realm);
         self.drop_pending(scope, realm);
+        if self.current.is_some() {
+            let outcome = self.interrupt_outcome(why);
+            self.finish(scope, outcome);
+        }
+    }
+
+    /// How a call ends when `why` stopped it.
+    pub(super) fn interrupt_outcome(&self, why: Interrupt) -> Outcome {
         let label = &self.control.label;
         let (code, message) = match why {
             Interrupt::Timeout(ms) => ("ERR_TIMEOUT", format!("{label} timed out after {ms} ms")),
+            Interrupt::MemoryLimit => return self.out_of_memory_outcome(),
             _ => ("ERR_ABORTED", format!("the call on {label} was aborted")),
         };
-        if self.current.is_some() {
-            self.finish(scope, Outcome::Failed { code, message, cause: None });
-        }
+        Outcome::Failed { code, message, cause: None }
     }
 
     /// Drop the timers of `realm` and every pending microtask.

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::codec;
 use super::timers::Timers;
-use crate::runtime::{messenger, shared_registry, ConsoleLevel, Event, EventSink};
+use crate::runtime::{locks, messenger, shared_registry, ConsoleLevel, Control, Event, EventSink};
 
 /// Per-isolate state reachable from native callbacks (an isolate slot).
 pub(crate) struct ThreadState {
@@ -21,6 +21,8 @@ pub(crate) struct ThreadState {
     pub messengers: Vec<String>,
     /// This thread as a messenger endpoint.
     pub endpoint: messenger::Endpoint,
+    /// The thread's shared state (interrupts stop a lock wait).
+    pub control: Arc<Control>,
 }
 
 fn state<'a>(scope: &'a mut v8::HandleScope) -> &'a mut ThreadState {
@@ -204,6 +206,27 @@ fn messenger_names(scope: &mut v8::HandleScope, _args: v8::FunctionCallbackArgum
     rv.set(arr.into());
 }
 
+/// `lock(id)` inside a thread: blocks until the lock is ours; a timeout,
+/// abort or dispose of the thread ends the wait at once (the pending
+/// termination then stops the JS that called it).
+fn lock(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
+    let name = string_arg(scope, args.get(0));
+    let control = state(scope).control.clone();
+    if locks::lock_blocking(&name, control.id, || control.has_interrupt() || control.is_disposed()).is_err() {
+        // Never let the caller go on as if it held the lock; the pending
+        // termination decides how the call ends.
+        throw_type_error(scope, &format!("the wait for lock {name:?} was stopped"), None);
+    }
+}
+
+fn unlock(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
+    let name = string_arg(scope, args.get(0));
+    let id = state(scope).control.id;
+    if locks::unlock(&name, locks::Holder::Thread(id)).is_err() {
+        throw_type_error(scope, &format!("lock {name:?} is not held by this thread"), Some("ERR_NOT_LOCKED"));
+    }
+}
+
 fn host_notify(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
     let Ok(ta) = v8::Local::<v8::TypedArray>::try_from(args.get(0)) else { return };
     let Some(buffer) = ta.buffer(scope) else { return };
@@ -232,7 +255,9 @@ fn host_notify(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments,
 /// Build the object of native functions handed to `prelude.js`.
 pub(crate) fn native_object<'s>(scope: &mut v8::HandleScope<'s>) -> v8::Local<'s, v8::Object> {
     let obj = v8::Object::new(scope);
-    let entries: [(&str, v8::Local<v8::Function>); 15] = [
+    let entries: [(&str, v8::Local<v8::Function>); 17] = [
+        ("lock", v8::Function::new(scope, lock).unwrap()),
+        ("unlock", v8::Function::new(scope, unlock).unwrap()),
         ("messengerPost", v8::Function::new(scope, messenger_post).unwrap()),
         ("messengerLeave", v8::Function::new(scope, messenger_leave).unwrap()),
         ("messengerCloseAll", v8::Function::new(scope, messenger_close_all).unwrap()),

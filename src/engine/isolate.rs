@@ -98,6 +98,7 @@ pub fn run_isolate(cfg: &IsolateConfig, jobs: &Receiver<Job>, control: Arc<Contr
         rejections: Vec::new(),
         messengers: Vec::new(),
         endpoint: messenger::Endpoint::Thread { id: control.id, jobs: control.sender() },
+        control: control.clone(),
     });
     let reason = {
         let scope = &mut v8::HandleScope::new(&mut isolate);

@@ -192,6 +192,13 @@
   define(g, 'TextEncoder', TextEncoder)
   define(g, 'TextDecoder', TextDecoder)
   define(g, 'threadId', threadId)
+  // Named locks shared by the whole process (API.md §4): blocking here.
+  const lockId = (id) => {
+    if (typeof id !== 'string' && typeof id !== 'number') throw new TypeError('a lock id is a string or a number')
+    return String(id)
+  }
+  define(g, 'lock', (id) => { native.lock(lockId(id)) })
+  define(g, 'unlock', (id) => { native.unlock(lockId(id)) })
   define(g, 'self', g)
 
   // Atomics.notify also wakes the host's Atomics.waitAsync waiters on memory

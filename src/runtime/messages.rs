@@ -176,6 +176,14 @@ pub enum Event {
         /// closeAll(): every endpoint closes.
         close: bool,
     },
+    /// It is this environment's turn to hold lock `name` (a pending host
+    /// `lock()` resolves).
+    LockGranted {
+        /// The host's token for the pending `lock()`.
+        token: f64,
+        /// The lock's name.
+        name: String,
+    },
     /// The isolate is disposed and its thread is ending.
     Exit {
         /// The thread's id.

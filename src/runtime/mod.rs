@@ -1,6 +1,7 @@
 //! Threads, channels, queues and timeouts. No `v8::` and no Node-API here.
 
 mod control;
+pub mod locks;
 pub mod inbox;
 mod messages;
 pub mod messenger;

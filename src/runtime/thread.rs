@@ -93,6 +93,7 @@ impl ThreadHandle {
                 // No more jobs can be queued once the receiver is gone.
                 drop(rx);
                 super::messenger::leave_all_threads(thread_control.id);
+                super::locks::release_all(super::locks::Holder::Thread(thread_control.id));
                 // Finished first: a host that sees `finished` knows no Exit
                 // event is still to come for a close it has not asked for.
                 thread_control.mark_finished();
