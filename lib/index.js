@@ -10,6 +10,8 @@ const { pool, ConcurrencyOption } = require('./global-pool')
 const { notify, realSharedArrayBuffers } = require('./host')
 const { CODES } = require('./errors')
 const { lock, unlock } = require('./locks')
+const { ThreadsManager } = require('./threads-manager')
+const { ThreadManager } = require('./thread-manager')
 
 module.exports = {
   Thread,
@@ -17,6 +19,8 @@ module.exports = {
   define,
   Messenger,
   ServiceCluster,
+  ThreadsManager,
+  ThreadManager,
   pool,
   ConcurrencyOption,
   notify,
