@@ -15,7 +15,11 @@ const T_ARRAY = 0x0a, T_SPARSE = 0x0b, T_HOLE = 0x0c, T_DATE = 0x0d, T_REGEXP = 
 const T_MAP = 0x0f, T_SET = 0x10, T_ERROR = 0x11, T_ARRAY_BUFFER = 0x12, T_SHARED = 0x13
 const T_TRANSFERRED = 0x14, T_TYPED_ARRAY = 0x15, T_DATA_VIEW = 0x16, T_BACKREF = 0x17
 const T_NUMBER_OBJECT = 0x18, T_STRING_OBJECT = 0x19, T_BOOLEAN_OBJECT = 0x1a
-const T_BIGINT_OBJECT = 0x1b, T_END = 0xff
+const T_BIGINT_OBJECT = 0x1b, T_SHARED_VALUE = 0x1c, T_END = 0xff
+
+/** Shared values (buffer()): `{ idOf(v) → id | undefined, fromId(id) → handle }`, set by lib/buffer.js. */
+let sharedValues = null
+function setSharedValues(hooks) { sharedValues = hooks }
 
 const {
   isProxy, isDate, isRegExp, isMap, isSet, isNativeError, isArrayBuffer, isSharedArrayBuffer,
@@ -309,6 +313,10 @@ class Encoder {
   }
 
   writeOther(v) {
+    if (sharedValues !== null) {
+      const id = sharedValues.idOf(v)
+      if (id !== undefined) { this.head(v, T_SHARED_VALUE); return this.writeU32(id) }
+    }
     if (isArray(v)) return this.beginArray(v)
     if (isView(v)) return isDataView(v) ? this.writeView(v, -1) : this.writeView(v, this.typedArrayKind(v))
     if (isArrayBuffer(v) || isSharedArrayBuffer(v)) return this.writeBuffer(v)
@@ -692,6 +700,11 @@ class Decoder {
         if (v > 1) { this.pos--; throw this.bad(`invalid Boolean object value ${v}`) }
         return this.keep(Object(v === 1))
       }
+      case T_SHARED_VALUE: {
+        const id = this.u32()
+        if (sharedValues === null) throw this.bad('a shared value, but buffers are not loaded')
+        return this.keep(sharedValues.fromId(id))
+      }
       case T_BIGINT_OBJECT:
         if (this.u8() !== T_BIGINT) { this.pos--; throw this.bad('BigInt object without a BIGINT value') }
         return this.keep(Object(this.readBigIntBody()))
@@ -734,4 +747,4 @@ function decode(bytes, shared = EMPTY, transferred = EMPTY) {
   try { return dec.run(bytes, shared || EMPTY, transferred || EMPTY) } finally { dec.reset() }
 }
 
-module.exports = { encode, decode, encodeArgs, VERSION }
+module.exports = { encode, decode, encodeArgs, setSharedValues, VERSION }

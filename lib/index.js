@@ -12,6 +12,8 @@ const { CODES } = require('./errors')
 const { lock, unlock } = require('./locks')
 const { ThreadsManager } = require('./threads-manager')
 const { ThreadManager } = require('./thread-manager')
+const { spawn } = require('./spawn')
+const { buffer } = require('./buffer')
 
 module.exports = {
   Thread,
@@ -24,8 +26,12 @@ module.exports = {
   pool,
   ConcurrencyOption,
   notify,
+  buffer,
   lock,
   unlock,
+  spawn,
+  /** spawn() under its seed library's name. */
+  async: spawn,
   /** True when this runtime receives real SharedArrayBuffers from threads (else ArrayBuffers over the same memory). */
   realSharedArrayBuffers,
   /** Every error code the library raises. */

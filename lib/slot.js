@@ -28,7 +28,7 @@ class Slot {
    * @param {{ memoryLimit: number, name?: string, respawn?: boolean, onDone?: Function }} o
    */
   constructor(source, o) {
-    this.native = host.spawn(source, o.memoryLimit, o.name, o.respawn === true)
+    this.native = host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true)
     this.id = this.native.id
     this.name = o.name
     this.respawn = o.respawn === true

@@ -26,9 +26,10 @@ export declare class Host {
   setRef(on: boolean): void
   /**
    * Start an isolate thread running `source` (the context function);
-   * `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools).
+   * `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools);
+   * `oneShot`: spawn() semantics (settle and end on an empty event loop).
    */
-  spawn(source: string, memoryLimitMb: number, name?: string | undefined | null, respawn?: boolean | undefined | null): NativeThread
+  spawn(source: string, memoryLimitMb: number, name?: string | undefined | null, respawn?: boolean | undefined | null, oneShot?: boolean | undefined | null): NativeThread
   /**
    * Wake threads blocked in `Atomics.wait` at `byteIndex` of the shared
    * memory `view` spans; returns how many woke.
@@ -49,6 +50,16 @@ export declare class Host {
   messengerPost(name: string, bytes: unknown, shared?: Array<unknown> | undefined | null): void
   /** closeAll(): every endpoint of messenger `name` closes. */
   messengerCloseAll(name: string): void
+  /** A new shared value (`buffer()`) holding an encoded value; returns its id. */
+  bufferCreate(bytes: unknown, shared?: Array<unknown> | undefined | null): number
+  /** The encoded current value of shared value `id` (throws ERR_CLOSED once cleaned). */
+  bufferGet(id: number): Buffer
+  /** Replace shared value `id` (throws ERR_CLOSED once cleaned). */
+  bufferSet(id: number, bytes: unknown, shared?: Array<unknown> | undefined | null): void
+  /** Free shared value `id`. */
+  bufferClean(id: number): void
+  /** True while shared value `id` exists. */
+  bufferExists(id: number): boolean
   /**
    * This environment takes lock `name`: true when it got it now, else
    * a lock-granted event with `token` comes when it is its turn.

@@ -13,7 +13,7 @@ use super::napi_raw::{self, HostSink};
 use super::thread::NativeThread;
 use crate::engine::notifier;
 use crate::engine::Payload;
-use crate::runtime::{self, locks, messenger, shared_registry, Control, ThreadConfig, ThreadHandle};
+use crate::runtime::{self, locks, messenger, shared_registry, shared_value, Control, ThreadConfig, ThreadHandle};
 
 type ThreadList = Arc<Mutex<Vec<Weak<Control>>>>;
 
@@ -68,10 +68,11 @@ impl Host {
     }
 
     /// Start an isolate thread running `source` (the context function);
-    /// `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools).
+    /// `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools);
+    /// `oneShot`: spawn() semantics (settle and end on an empty event loop).
     #[napi]
-    pub fn spawn(&self, source: String, memory_limit_mb: f64, name: Option<String>, respawn: Option<bool>) -> Result<NativeThread> {
-        let cfg = ThreadConfig { name, source, memory_limit_mb, respawn: respawn.unwrap_or(false) };
+    pub fn spawn(&self, source: String, memory_limit_mb: f64, name: Option<String>, respawn: Option<bool>, one_shot: Option<bool>) -> Result<NativeThread> {
+        let cfg = ThreadConfig { name, source, memory_limit_mb, respawn: respawn.unwrap_or(false), one_shot: one_shot.unwrap_or(false) };
         let handle = ThreadHandle::spawn(cfg, self.sink.clone())
             .map_err(|e| error(Code::InvalidArg, format!("could not start a thread: {e}")))?;
         {
@@ -143,6 +144,53 @@ impl Host {
     #[napi]
     pub fn messenger_close_all(&self, name: String) {
         messenger::broadcast(&name, &self.endpoint(), &Payload::default(), true);
+    }
+
+    fn payload(&self, env: &Env, bytes: Unknown, shared: Option<Vec<Unknown>>) -> Result<Payload> {
+        let raw = env.raw();
+        // SAFETY: live values of this JS thread.
+        unsafe {
+            let mut p = Payload { bytes: napi_raw::copy_bytes(raw, bytes.raw()).map_err(invalid)?, ..Default::default() };
+            for v in shared.unwrap_or_default() {
+                p.shared.push(napi_raw::host_shared(raw, v.raw(), &self.sink).map_err(invalid)?);
+            }
+            Ok(p)
+        }
+    }
+
+    /// A new shared value (`buffer()`) holding an encoded value; returns its id.
+    #[napi]
+    pub fn buffer_create(&self, env: Env, bytes: Unknown, shared: Option<Vec<Unknown>>) -> Result<u32> {
+        Ok(shared_value::create(self.payload(&env, bytes, shared)?))
+    }
+
+    /// The encoded current value of shared value `id` (throws ERR_CLOSED once cleaned).
+    #[napi]
+    pub fn buffer_get(&self, id: u32) -> Result<napi::bindgen_prelude::Buffer> {
+        let p = shared_value::get(id).map_err(|_| error(Code::Closed, format!("buffer {id} was cleaned")))?;
+        if !p.shared.is_empty() {
+            return Err(error(Code::InvalidArg, "a buffer holding SharedArrayBuffers cannot be read on the host yet"));
+        }
+        Ok(p.bytes.into())
+    }
+
+    /// Replace shared value `id` (throws ERR_CLOSED once cleaned).
+    #[napi]
+    pub fn buffer_set(&self, env: Env, id: u32, bytes: Unknown, shared: Option<Vec<Unknown>>) -> Result<()> {
+        let p = self.payload(&env, bytes, shared)?;
+        shared_value::set(id, p).map_err(|_| error(Code::Closed, format!("buffer {id} was cleaned")))
+    }
+
+    /// Free shared value `id`.
+    #[napi]
+    pub fn buffer_clean(&self, id: u32) {
+        shared_value::clean(id);
+    }
+
+    /// True while shared value `id` exists.
+    #[napi]
+    pub fn buffer_exists(&self, id: u32) -> bool {
+        shared_value::exists(id)
     }
 
     /// This environment takes lock `name`: true when it got it now, else

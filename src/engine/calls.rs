@@ -278,6 +278,7 @@ impl Loop {
             }
         }
         let failed = !matches!(outcome, Outcome::Value(_));
+        self.settled_once = true;
         self.control.record_run(failed, stats.used_heap_size(), stats.heap_size_limit());
         let run_us = cur.started.elapsed().as_secs_f64() * 1e6;
         self.sink.send(Event::Done { thread: self.control.id, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us });

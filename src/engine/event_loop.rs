@@ -58,12 +58,16 @@ pub(crate) struct Loop {
     pub(super) current: Option<Current>,
     /// A service: uncaught errors go to its exceptionHandler, never to a call.
     pub(super) service: bool,
+    /// spawn(): an empty event loop settles the call (with undefined), and
+    /// the thread ends once a call settled and the loop is empty.
+    one_shot: bool,
+    pub(super) settled_once: bool,
     closing: bool,
     poll: Duration,
 }
 
 impl Loop {
-    pub(crate) fn new(scope: &mut v8::HandleScope, control: Arc<Control>, jobs: Receiver<Job>, sink: Arc<dyn EventSink>, main: Realm, script_name: &str) -> Self {
+    pub(crate) fn new(scope: &mut v8::HandleScope, control: Arc<Control>, jobs: Receiver<Job>, sink: Arc<dyn EventSink>, main: Realm, script_name: &str, one_shot: bool) -> Self {
         let context = v8::Local::new(scope, &main.context);
         let token = context.get_security_token(scope);
         let mut realms = HashMap::new();
@@ -80,6 +84,8 @@ impl Loop {
             main: None,
             current: None,
             service: false,
+            one_shot,
+            settled_once: false,
             closing: false,
             poll: POLL_MIN,
         }
@@ -115,6 +121,17 @@ impl Loop {
             if scope.is_execution_terminating() || self.control.has_interrupt() {
                 continue; // an interrupt landed: handle it at the top
             }
+            if self.one_shot && !progressed && self.loop_is_empty(scope) {
+                if self.current.is_some() {
+                    let undefined = v8::undefined(scope).into();
+                    let outcome = self.encode_value(scope, undefined);
+                    self.finish(scope, outcome);
+                    continue;
+                }
+                if self.settled_once && !matches!(self.main, Some(Main::Pending(_))) {
+                    return ExitReason::Closed;
+                }
+            }
             if self.busy() {
                 self.wait_busy(scope, progressed);
             } else if let Some(job) = self.next_job(scope) {
@@ -131,6 +148,12 @@ impl Loop {
     pub(super) fn out_of_memory_outcome(&self) -> Outcome {
         let message = format!("{} ran out of memory (its memoryLimit) and was disposed", self.control.label);
         Outcome::Failed { code: "ERR_MEMORY_LIMIT", message, cause: None }
+    }
+
+    /// Nothing can run any more: no timer, no platform task, no job.
+    fn loop_is_empty(&self, scope: &mut v8::HandleScope) -> bool {
+        let no_timers = scope.get_slot::<ThreadState>().is_some_and(|st| st.timers.is_empty());
+        no_timers && !scope.has_pending_background_tasks() && self.backlog.is_empty() && self.jobs.is_empty()
     }
 
     fn busy(&self) -> bool {

@@ -32,6 +32,8 @@ pub struct IsolateConfig {
     pub source: String,
     /// V8 heap limit in bytes.
     pub heap_limit: usize,
+    /// spawn(): settle on an empty event loop, end after the first call.
+    pub one_shot: bool,
 }
 
 /// Extra heap granted when the limit is hit, so termination can unwind
@@ -108,7 +110,7 @@ pub fn run_isolate(cfg: &IsolateConfig, jobs: &Receiver<Job>, control: Arc<Contr
         match hooks {
             Some(hooks) => {
                 let main = Realm { context: v8::Global::new(scope, context), hooks };
-                Loop::new(scope, control.clone(), jobs.clone(), sink.clone(), main, &cfg.script_name).run(scope, &cfg.source)
+                Loop::new(scope, control.clone(), jobs.clone(), sink.clone(), main, &cfg.script_name, cfg.one_shot).run(scope, &cfg.source)
             }
             None => ExitReason::Closed,
         }

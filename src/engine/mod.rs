@@ -10,6 +10,7 @@ pub mod notifier;
 pub mod memory;
 mod outcome;
 mod realm;
+mod shared_value;
 pub mod platform;
 mod timers;
 

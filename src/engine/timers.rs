@@ -67,7 +67,6 @@ impl Timers {
     }
 
     /// True when no timer is armed.
-    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.by_id.is_empty()
     }

@@ -6,6 +6,7 @@ pub mod inbox;
 mod messages;
 pub mod messenger;
 pub mod shared_registry;
+pub mod shared_value;
 mod thread;
 pub mod watchdog;
 

@@ -23,6 +23,9 @@ pub struct ThreadConfig {
     /// After `ERR_MEMORY_LIMIT`, start a fresh isolate on the same queue
     /// (pools) instead of ending (a lone Thread).
     pub respawn: bool,
+    /// spawn(): a call settles with `undefined` when the event loop runs
+    /// empty, and the thread ends once it settled and its loop is empty.
+    pub one_shot: bool,
 }
 
 /// Host-side handle of one isolate thread.
@@ -69,6 +72,7 @@ impl ThreadHandle {
             script_name,
             source: cfg.source,
             heap_limit: (cfg.memory_limit_mb * 1024.0 * 1024.0) as usize,
+            one_shot: cfg.one_shot,
         };
         let respawn = cfg.respawn;
         let l = live();

@@ -287,6 +287,13 @@ impl<'p> Decoder<'p> {
                 buffer
             }
             TYPED_ARRAY | DATA_VIEW => self.view(s, tag)?,
+            SHARED_VALUE => {
+                let id = self.reserve();
+                let value_id = self.r.u32()?;
+                let handle = crate::engine::shared_value::handle(s, value_id).ok_or_else(|| DecodeError("could not make a buffer handle".into()))?;
+                self.set(s, id, handle);
+                handle
+            }
             NUMBER_OBJECT | STRING_OBJECT | BOOLEAN_OBJECT | BIGINT_OBJECT => {
                 let id = self.reserve();
                 let primitive: v8::Local<v8::Value> = match tag {

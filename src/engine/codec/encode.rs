@@ -307,6 +307,12 @@ impl Encoder {
         if v.is_function() {
             return Err(self.fail(s, extra, "a function"));
         }
+        if let Some(value_id) = crate::engine::shared_value::handle_id(s, o) {
+            self.new_id(s, v)?;
+            self.out.push(SHARED_VALUE);
+            put_u32(&mut self.out, value_id);
+            return Ok(());
+        }
         if let Ok(array) = v8::Local::<v8::Array>::try_from(v) {
             return self.write_array(s, array);
         }

@@ -31,6 +31,7 @@ pub const NUMBER_OBJECT: u8 = 0x18;
 pub const STRING_OBJECT: u8 = 0x19;
 pub const BOOLEAN_OBJECT: u8 = 0x1A;
 pub const BIGINT_OBJECT: u8 = 0x1B;
+pub const SHARED_VALUE: u8 = 0x1C;
 pub const END: u8 = 0xFF;
 
 /// Most containers open at once, on both sides.
