@@ -295,3 +295,102 @@ export declare class ServiceCluster<D = Definitions> {
   readonly activeServiceCalls: number
   readonly currentServices: Array<{ service: Service<D>; active: boolean; identifier: string }>
 }
+
+// ---------------------------------------------------------------------------
+// Shared values, named locks, one-shot threads (API.md §4)
+
+/** A value shared by every thread it is passed to (at any depth). */
+export interface SharedBuffer<T = unknown> {
+  /** A copy of the current value (throws ERR_CLOSED once cleaned). */
+  get(): T
+  /** Replace the value (waits for the buffer's lock). */
+  set(value: T): Promise<void>
+  /** Atomic read-modify-write: store what `fn` returns, or the mutated copy when it returns undefined. */
+  mod(fn: (value: T) => T | void | Promise<T | void>): Promise<T>
+  /** Free it: later use fails with ERR_CLOSED, here and in threads. */
+  clean(): void
+}
+
+/** Make a shared value. */
+export declare function buffer<T>(value: T): SharedBuffer<T>
+
+/** Take named lock `id` (shared by every thread of the process); resolves once held. */
+export declare function lock(id: string | number): Promise<void>
+/** Release named lock `id`; throws ERR_NOT_LOCKED if not held here. */
+export declare function unlock(id: string | number): void
+
+/** What a spawned function gets as its third argument. */
+export interface SpawnInfo<A extends unknown[] = unknown[]> {
+  threadId: number
+  args: A
+}
+
+/** Handle of a one-shot thread. */
+export interface SpawnHandle<T = unknown> {
+  /** The value, or undefined once `timeoutMs` passed (the thread keeps running, or is killed when `keep` is false). */
+  await(timeoutMs?: number, keep?: boolean): Promise<T | undefined>
+  /** Free the thread; a later await() rejects with ERR_CLOSED. */
+  clean(): void
+  /** Terminate the thread; a pending await() rejects with ERR_CLOSED. */
+  kill(): void
+  readonly done: boolean
+  readonly threadId: number
+}
+
+/** Run `fn(res, rej, info)` in a new thread. */
+export declare function spawn<T = unknown, A extends unknown[] = unknown[]>(
+  fn: (res: (...values: any[]) => void, rej: (error: unknown) => void, info: SpawnInfo<A>) => unknown,
+  options?: { args?: A; memoryLimit?: number },
+): SpawnHandle<T>
+export { spawn as async }
+
+// ---------------------------------------------------------------------------
+// ThreadsManager (API.md §3)
+
+import { EventEmitter } from 'node:events'
+
+/** Identified sandboxes that receive events. Emits 'error' with `{ identifier, error }`. */
+export declare class ThreadsManager extends EventEmitter {
+  /** Run `func` with `this` bound to a per-thread object; `message(x)` inside delivers x to `callback`. */
+  run<D = unknown, M = unknown>(func: (this: Record<string, (data: any) => unknown>, data: D, message: (x: M) => void) => unknown, identifier: string | number, data?: D, callback?: (message: M) => void): void
+  /** Call `this[event](data)` inside; throws ERR_NOT_RUNNING if no such thread runs. */
+  send(identifier: string | number, event: string, data?: unknown): void
+  /** Stop a thread; throws ERR_NOT_RUNNING if no such thread runs. */
+  kill(identifier: string | number): void
+  killAll(): void
+  readonly identifiers: Array<string | number>
+}
+
+// ---------------------------------------------------------------------------
+// ThreadManager (API.md §5)
+
+/** The AbortSignal-like object a workload gets inside its thread. */
+export interface WorkloadSignal {
+  readonly aborted: boolean
+  readonly reason: unknown
+  onabort: ((event: { type: 'abort' }) => void) | null
+  addEventListener(type: 'abort', cb: (event: { type: 'abort' }) => void): void
+  removeEventListener(type: 'abort', cb: (event: { type: 'abort' }) => void): void
+  throwIfAborted(): void
+}
+
+export type RestartPolicy = 'restart' | 'restart-on-error' | 'restart-on-success'
+
+/** Supervised, restartable workloads, each in its own thread. */
+export declare class ThreadManager {
+  static readonly Restart: 'restart'
+  static readonly RestartOnError: 'restart-on-error'
+  static readonly RestartOnSuccess: 'restart-on-success'
+  constructor(options?: { onFinish?: (outcome: unknown, id: string) => unknown; handleSignals?: boolean; gracefulMs?: number })
+  /** A workload fails when it throws, rejects or returns an Error. */
+  run<D = unknown>(id: string, fn: (signal: WorkloadSignal, data: D) => unknown, options?: {
+    data?: D
+    onFinish?: (outcome: unknown, id: string) => unknown
+    restart?: RestartPolicy
+    backoffMs?: number
+    memoryLimit?: number
+  }): void
+  start(): void
+  /** Abort every signal, wait gracefulMs, terminate what still runs (ERR_STOPPED); resolves when every onFinish ran. */
+  stop(options?: { gracefulMs?: number }): Promise<void>
+}
