@@ -8,6 +8,7 @@ async function main() {
   await require('./thread')()
   await require('./pool')()
   await require('./service')()
+  await require('./shared')()
   console.log('\n' + table())
 }
 
