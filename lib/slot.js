@@ -6,6 +6,8 @@ const { host, register, hold, release, encodeFor, decodeFrom, failure } = requir
 const { makeError } = require('./errors')
 
 let nextCallId = 1
+/** Calls in flight on every thread of this environment. */
+let inFlight = 0
 
 /**
  * How long (µs) `run()` may wait on the host for a fast call's answer before
@@ -61,7 +63,8 @@ class Slot {
   submit(c) {
     const { bytes, shared, transferred } = encodeFor(c.args, 'args', c.transfer)
     return this.enqueue(c, (id) => {
-      const spin = this.calls.size === 1 && this.shouldSpin() ? SPIN_US : 0
+      // Only a lone call in flight (the `await t.run()` loop) is worth waiting for.
+      const spin = inFlight === 1 && this.shouldSpin() ? SPIN_US : 0
       const queued = this.native.run(id, bytes, shared, transferred, c.timeout, spin)
       if (queued && spin > 0) this.misses = this.calls.has(id) ? this.misses + 1 : 0
       return queued
@@ -97,6 +100,7 @@ class Slot {
     const d = deferred()
     const call = { resolve: d.resolve, reject: d.reject, unlisten: undefined, reffed: c.reffed }
     this.calls.set(id, call)
+    inFlight++
     this.hold(call.reffed)
     if (!send(id)) {
       this._exited(false) // the isolate ended (out of memory) while idle
@@ -192,6 +196,7 @@ class Slot {
     const call = this.calls.get(id)
     if (call === undefined) return false
     this.calls.delete(id)
+    inFlight--
     if (call.unlisten !== undefined) call.unlisten()
     this.unhold(call.reffed)
     if (ok) call.resolve(value)

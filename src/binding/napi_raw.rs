@@ -53,14 +53,17 @@ impl HostSink {
     /// True when events are ready; then call `drain_now` at once.
     pub fn spin_for_events(&self, max: std::time::Duration) -> bool {
         let was_scheduled = self.scheduled.swap(true, Ordering::AcqRel);
-        let until = std::time::Instant::now() + max;
+        let start = std::time::Instant::now();
+        let until = start + max;
         let ready = loop {
             if !lock(&self.queue).is_empty() {
                 break true;
             }
-            if std::time::Instant::now() >= until {
+            let now = std::time::Instant::now();
+            if now >= until {
                 break false;
             }
+            let _ = start;
             for _ in 0..32 {
                 std::hint::spin_loop();
             }
@@ -87,6 +90,11 @@ impl HostSink {
 impl EventSink for HostSink {
     fn send(&self, event: Event) {
         lock(&self.queue).push(event);
+        self.schedule();
+    }
+
+    fn send_all(&self, events: Vec<Event>) {
+        lock(&self.queue).extend(events);
         self.schedule();
     }
 }

@@ -8,7 +8,7 @@ use super::event_loop::{Current, Loop, Main};
 use super::outcome::{encode_thrown, exception_with_location};
 use super::realm;
 use crate::engine::Payload;
-use crate::runtime::{watchdog, Event, Interrupt, Job, Outcome};
+use crate::runtime::{watchdog, Event, EventSink, Interrupt, Job, Outcome};
 
 /// A failure with a stable code and no cause.
 fn failed(code: &'static str, message: String) -> Outcome {
@@ -282,6 +282,9 @@ impl Loop {
         self.control.record_run(failed, stats.used_heap_size(), stats.heap_size_limit());
         let run_us = cur.started.elapsed().as_secs_f64() * 1e6;
         self.sink.send(Event::Done { thread: self.control.id, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us });
+        if self.jobs.is_empty() && self.backlog.is_empty() {
+            self.sink.flush(); // nothing else to do soon: answer now
+        }
         if scope.is_execution_terminating() || self.control.has_interrupt() {
             return; // the thread is ending or stopping: no more JS here
         }

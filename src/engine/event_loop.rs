@@ -12,6 +12,7 @@ use super::globals::ThreadState;
 use super::outcome::exception_with_location;
 use super::platform;
 use super::realm::{self, Realm};
+use crate::runtime::batch::BatchingSink;
 use crate::runtime::{inbox, Control, Event, EventSink, ExitReason, Interrupt, Job, Outcome};
 
 /// What the thread's main realm holds.
@@ -49,7 +50,7 @@ pub(crate) struct Loop {
     pub(super) control: Arc<Control>,
     pub(super) jobs: Receiver<Job>,
     pub(super) backlog: VecDeque<Job>,
-    pub(super) sink: Arc<dyn EventSink>,
+    pub(super) sink: Arc<BatchingSink>,
     pub(super) script_name: String,
     pub(super) realms: HashMap<u32, Realm>,
     pub(super) next_realm: u32,
@@ -67,7 +68,7 @@ pub(crate) struct Loop {
 }
 
 impl Loop {
-    pub(crate) fn new(scope: &mut v8::HandleScope, control: Arc<Control>, jobs: Receiver<Job>, sink: Arc<dyn EventSink>, main: Realm, script_name: &str, one_shot: bool) -> Self {
+    pub(crate) fn new(scope: &mut v8::HandleScope, control: Arc<Control>, jobs: Receiver<Job>, sink: Arc<BatchingSink>, main: Realm, script_name: &str, one_shot: bool) -> Self {
         let context = v8::Local::new(scope, &main.context);
         let token = context.get_security_token(scope);
         let mut realms = HashMap::new();
@@ -92,7 +93,14 @@ impl Loop {
     }
 
     /// Evaluate the context (if any), then serve jobs until the thread ends.
-    pub(crate) fn run(mut self, outer: &mut v8::HandleScope, source: &str) -> ExitReason {
+    pub(crate) fn run(self, outer: &mut v8::HandleScope, source: &str) -> ExitReason {
+        let sink = self.sink.clone();
+        let reason = self.serve(outer, source);
+        sink.flush();
+        reason
+    }
+
+    fn serve(mut self, outer: &mut v8::HandleScope, source: &str) -> ExitReason {
         if !source.is_empty() {
             let scope = &mut v8::HandleScope::new(outer);
             self.evaluate_context(scope, source);
@@ -131,6 +139,13 @@ impl Loop {
                 if self.settled_once && !matches!(self.main, Some(Main::Pending(_))) {
                     return ExitReason::Closed;
                 }
+            }
+            // The host hears of results once per batch: right away when this
+            // thread is about to wait, else when enough piled up.
+            if self.busy() || (self.backlog.is_empty() && self.jobs.is_empty()) {
+                self.sink.flush();
+            } else {
+                self.sink.flush_if_due();
             }
             if self.busy() {
                 self.wait_busy(scope, progressed);

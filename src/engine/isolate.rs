@@ -12,6 +12,7 @@ use super::globals::ThreadState;
 use super::realm::{self, Realm};
 use super::platform;
 use super::timers::Timers;
+use crate::runtime::batch::BatchingSink;
 use crate::runtime::{messenger, Control, EventSink, ExitReason, Job};
 
 /// A thread-safe handle that stops whatever JS the isolate runs.
@@ -81,7 +82,10 @@ extern "C" fn on_promise_reject(msg: v8::PromiseRejectMessage) {
 
 /// Create an isolate on this thread, serve `jobs` until closed, disposed or
 /// out of memory, and drop the isolate. Returns why it ended.
-pub fn run_isolate(cfg: &IsolateConfig, jobs: &Receiver<Job>, control: Arc<Control>, sink: Arc<dyn EventSink>) -> ExitReason {
+pub fn run_isolate(cfg: &IsolateConfig, jobs: &Receiver<Job>, control: Arc<Control>, host: Arc<dyn EventSink>) -> ExitReason {
+    // Everything this thread sends is batched; the loop flushes it.
+    let batching = Arc::new(BatchingSink::new(host));
+    let sink: Arc<dyn EventSink> = batching.clone();
     platform::init();
     let params = v8::CreateParams::default().heap_limits(0, cfg.heap_limit);
     let mut isolate = v8::Isolate::new(params);
@@ -110,7 +114,7 @@ pub fn run_isolate(cfg: &IsolateConfig, jobs: &Receiver<Job>, control: Arc<Contr
         match hooks {
             Some(hooks) => {
                 let main = Realm { context: v8::Global::new(scope, context), hooks };
-                Loop::new(scope, control.clone(), jobs.clone(), sink.clone(), main, &cfg.script_name, cfg.one_shot).run(scope, &cfg.source)
+                Loop::new(scope, control.clone(), jobs.clone(), batching.clone(), main, &cfg.script_name, cfg.one_shot).run(scope, &cfg.source)
             }
             None => ExitReason::Closed,
         }

@@ -198,4 +198,11 @@ pub enum Event {
 pub trait EventSink: Send + Sync {
     /// Deliver one event; must not block for long.
     fn send(&self, event: Event);
+
+    /// Deliver several events, in order.
+    fn send_all(&self, events: Vec<Event>) {
+        for e in events {
+            self.send(e);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! Threads, channels, queues and timeouts. No `v8::` and no Node-API here.
 
+pub mod batch;
 mod control;
 pub mod locks;
 pub mod inbox;
