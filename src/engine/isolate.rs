@@ -80,15 +80,39 @@ extern "C" fn on_promise_reject(msg: v8::PromiseRejectMessage) {
     }
 }
 
+/// An isolate made ahead of time on the current thread (a warm spare), not
+/// yet bound to a thread's Control. It never leaves the thread that made it.
+pub struct Prepared {
+    isolate: v8::OwnedIsolate,
+    heap_limit: usize,
+}
+
+impl Prepared {
+    /// The heap limit it was made with (bytes).
+    pub fn heap_limit(&self) -> usize {
+        self.heap_limit
+    }
+}
+
+/// Make an isolate on this thread, ready for `run_prepared`.
+pub fn prepare_isolate(heap_limit: usize) -> Prepared {
+    platform::init();
+    let params = v8::CreateParams::default().heap_limits(0, heap_limit);
+    Prepared { isolate: v8::Isolate::new(params), heap_limit }
+}
+
 /// Create an isolate on this thread, serve `jobs` until closed, disposed or
 /// out of memory, and drop the isolate. Returns why it ended.
 pub fn run_isolate(cfg: &IsolateConfig, jobs: &Receiver<Job>, control: Arc<Control>, host: Arc<dyn EventSink>) -> ExitReason {
+    run_prepared(prepare_isolate(cfg.heap_limit), cfg, jobs, control, host)
+}
+
+/// `run_isolate` with an isolate made earlier on this thread.
+pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job>, control: Arc<Control>, host: Arc<dyn EventSink>) -> ExitReason {
     // Everything this thread sends is batched; the loop flushes it.
     let batching = Arc::new(BatchingSink::new(host));
     let sink: Arc<dyn EventSink> = batching.clone();
-    platform::init();
-    let params = v8::CreateParams::default().heap_limits(0, cfg.heap_limit);
-    let mut isolate = v8::Isolate::new(params);
+    let mut isolate = prepared.isolate;
     isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
     isolate.set_promise_reject_callback(on_promise_reject);
     isolate.add_near_heap_limit_callback(near_heap_limit, Arc::as_ptr(&control) as *mut c_void);

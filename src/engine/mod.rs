@@ -14,5 +14,5 @@ mod shared_value;
 pub mod platform;
 mod timers;
 
-pub use isolate::{run_isolate, IsolateConfig, Terminator};
+pub use isolate::{prepare_isolate, run_isolate, run_prepared, IsolateConfig, Prepared, Terminator};
 pub use memory::{Keepalive, Payload, SharedMemory};

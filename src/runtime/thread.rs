@@ -82,30 +82,18 @@ impl ThreadHandle {
             threads.retain(|w| w.strong_count() > 0);
             threads.push(Arc::downgrade(&control));
         }
-        let thread_control = control.clone();
-        let spawned = std::thread::Builder::new()
-            .name(format!("isothread-{id}"))
-            .stack_size(engine::platform::THREAD_STACK_BYTES)
-            .spawn(move || {
-                let _running = RunningGuard;
-                let reason = loop {
-                    let reason = engine::run_isolate(&iso, &rx, thread_control.clone(), sink.clone());
-                    if !(respawn && reason == ExitReason::MemoryLimit && thread_control.replace_isolate()) {
-                        break reason;
-                    }
-                };
-                // No more jobs can be queued once the receiver is gone.
-                drop(rx);
-                super::messenger::leave_all_threads(thread_control.id);
-                super::locks::release_all(super::locks::Holder::Thread(thread_control.id));
-                // Finished first: a host that sees `finished` knows no Exit
-                // event is still to come for a close it has not asked for.
-                thread_control.mark_finished();
-                sink.send(Event::Exit { thread: thread_control.id, reason });
-            });
-        if let Err(e) = spawned {
-            *l.running.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
-            return Err(e);
+        let work = Work { iso, jobs: rx, control: control.clone(), sink, respawn };
+        if work.iso.heap_limit == SPARE_HEAP_LIMIT {
+            if let Some(work) = claim_spare(work) {
+                spawn_thread(format!("isothread-{id}"), work).inspect_err(|_| {
+                    *l.running.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+                })?;
+            }
+            refill_spares();
+        } else {
+            spawn_thread(format!("isothread-{id}"), work).inspect_err(|_| {
+                *l.running.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+            })?;
         }
         Ok(Self { control, jobs: tx })
     }
@@ -142,6 +130,96 @@ impl ThreadHandle {
     }
 }
 
+/// Everything an isolate thread needs to serve a Thread.
+struct Work {
+    iso: IsolateConfig,
+    jobs: crossbeam_channel::Receiver<Job>,
+    control: Arc<Control>,
+    sink: Arc<dyn EventSink>,
+    respawn: bool,
+}
+
+/// Warm spares: OS threads that already made an isolate with the default
+/// heap limit and wait to be given a Thread, so `new Thread()` skips the
+/// isolate's creation. One is kept ready once threads are in use.
+const SPARE_HEAP_LIMIT: usize = 128 << 20;
+const SPARES_KEPT: usize = 1;
+
+fn spares() -> &'static Mutex<Vec<Sender<Work>>> {
+    static S: OnceLock<Mutex<Vec<Sender<Work>>>> = OnceLock::new();
+    S.get_or_init(Default::default)
+}
+
+/// Hand `work` to a waiting spare; gives it back when none is ready.
+fn claim_spare(work: Work) -> Option<Work> {
+    let mut work = work;
+    loop {
+        let spare = spares().lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let Some(spare) = spare else { return Some(work) };
+        match spare.send(work) {
+            Ok(()) => return None,
+            Err(crossbeam_channel::SendError(back)) => work = back, // that spare is gone: try the next
+        }
+    }
+}
+
+/// Start spares until `SPARES_KEPT` wait.
+fn refill_spares() {
+    let missing = SPARES_KEPT.saturating_sub(spares().lock().unwrap_or_else(|p| p.into_inner()).len());
+    for _ in 0..missing {
+        let (tx, rx) = crossbeam_channel::bounded::<Work>(1);
+        *live().running.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        let spawned = std::thread::Builder::new()
+            .name("isothread-spare".into())
+            .stack_size(engine::platform::THREAD_STACK_BYTES)
+            .spawn(move || {
+                let _running = RunningGuard;
+                let prepared = engine::prepare_isolate(SPARE_HEAP_LIMIT);
+                // Until claimed; at exit the sender is dropped and the spare ends.
+                if let Ok(work) = rx.recv() {
+                    serve(Some(prepared), work);
+                }
+            });
+        match spawned {
+            Ok(_) => spares().lock().unwrap_or_else(|p| p.into_inner()).push(tx),
+            Err(_) => *live().running.lock().unwrap_or_else(|p| p.into_inner()) -= 1,
+        }
+    }
+}
+
+fn spawn_thread(name: String, work: Work) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name(name)
+        .stack_size(engine::platform::THREAD_STACK_BYTES)
+        .spawn(move || {
+            let _running = RunningGuard;
+            serve(None, work);
+        })
+        .map(|_| ())
+}
+
+/// Serve a Thread on the current OS thread until it ends, then say so.
+fn serve(mut prepared: Option<engine::Prepared>, work: Work) {
+    let Work { iso, jobs, control, sink, respawn } = work;
+    let reason = loop {
+        let reason = match prepared.take() {
+            Some(p) => engine::run_prepared(p, &iso, &jobs, control.clone(), sink.clone()),
+            None => engine::run_isolate(&iso, &jobs, control.clone(), sink.clone()),
+        };
+        if !(respawn && reason == ExitReason::MemoryLimit && control.replace_isolate()) {
+            break reason;
+        }
+    };
+    // No more jobs can be queued once the receiver is gone.
+    drop(jobs);
+    super::messenger::leave_all_threads(control.id);
+    super::locks::release_all(super::locks::Holder::Thread(control.id));
+    // Finished first: a host that sees `finished` knows no Exit event is
+    // still to come for a close it has not asked for.
+    control.mark_finished();
+    sink.send(Event::Exit { thread: control.id, reason });
+}
+
 /// Process exit: dispose every live thread and wait (bounded) for them to
 /// drop their isolates, so no V8 code runs while the process tears down.
 pub fn shutdown_all(wait: Duration) {
@@ -157,6 +235,7 @@ pub fn shutdown_all(wait: Duration) {
         t.dispose();
     }
     drop(threads);
+    spares().lock().unwrap_or_else(|p| p.into_inner()).clear();
     let deadline = Instant::now() + wait;
     let mut n = l.running.lock().unwrap_or_else(|p| p.into_inner());
     while *n > 0 {
