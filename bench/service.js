@@ -223,7 +223,7 @@ async function broadcast(nano) {
   const raw = await broadcastChannel()
   report(`Messenger: ${N_MSG / 1000}k messages host → ${SERVICES} services (median of ${ROUNDS})`, fmt(ours, 'ms'),
     `nanolith ${fmt(peer, 'ms')}; BroadcastChannel + ${SERVICES} Workers ${fmt(raw, 'ms')}`,
-    `${(peer / ours).toFixed(1)}x faster than nanolith, ${(raw / ours).toFixed(1)}x than BroadcastChannel`,
+    `speed-up ${(peer / ours).toFixed(1)}x vs nanolith, ${(raw / ours).toFixed(2)}x vs BroadcastChannel`,
     '≥ 5× nanolith and faster than BroadcastChannel')
 }
 

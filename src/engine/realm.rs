@@ -2,6 +2,8 @@
 //! prelude). A Thread has one; a task runs in a fresh one; a service keeps
 //! one for its life.
 
+use std::sync::OnceLock;
+
 use super::globals;
 
 /// The JS functions the loop calls in a realm.
@@ -29,13 +31,31 @@ pub(crate) struct Realm {
 
 const PRELUDE: &str = include_str!("prelude.js");
 
+/// V8's code cache of the prelude, made by the first isolate and consumed
+/// by every later one: a new thread skips parsing and compiling it.
+static PRELUDE_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
+
+fn compile_prelude<'s>(scope: &mut v8::HandleScope<'s>, source: v8::Local<'s, v8::String>, origin: &v8::ScriptOrigin<'s>) -> Option<v8::Local<'s, v8::Script>> {
+    use v8::script_compiler::{self, CompileOptions, NoCacheReason, Source};
+    if let Some(bytes) = PRELUDE_CACHE.get() {
+        let mut src = Source::new_with_cached_data(source, Some(origin), v8::CachedData::new(bytes));
+        return script_compiler::compile(scope, &mut src, CompileOptions::ConsumeCodeCache, NoCacheReason::NoReason);
+    }
+    let src = Source::new(source, Some(origin));
+    let unbound = script_compiler::compile_unbound_script(scope, src, CompileOptions::EagerCompile, NoCacheReason::NoReason)?;
+    if let Some(cache) = unbound.create_code_cache() {
+        let _ = PRELUDE_CACHE.set(cache.to_vec());
+    }
+    Some(unbound.bind_to_current_context(scope))
+}
+
 /// Install the globals of a thread in the current context.
 pub(crate) fn install_prelude(scope: &mut v8::HandleScope, thread_id: u32, realm_id: u32) -> Option<Hooks> {
     let source = v8::String::new(scope, PRELUDE)?;
     let name = v8::String::new(scope, "isothread:prelude")?;
     let undefined = v8::undefined(scope).into();
     let origin = v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, 0, undefined, false, false, false);
-    let script = v8::Script::compile(scope, source, Some(&origin))?;
+    let script = compile_prelude(scope, source, &origin)?;
     let factory = v8::Local::<v8::Function>::try_from(script.run(scope)?).ok()?;
     let native = globals::native_object(scope);
     let id = v8::Integer::new_from_unsigned(scope, thread_id).into();
