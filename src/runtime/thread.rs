@@ -76,24 +76,20 @@ impl ThreadHandle {
         };
         let respawn = cfg.respawn;
         let l = live();
-        *l.running.lock().unwrap_or_else(|p| p.into_inner()) += 1;
         {
             let mut threads = l.threads.lock().unwrap_or_else(|p| p.into_inner());
             threads.retain(|w| w.strong_count() > 0);
             threads.push(Arc::downgrade(&control));
         }
         let work = Work { iso, jobs: rx, control: control.clone(), sink, respawn };
+        // A spare's OS thread is counted as running since it started.
         if work.iso.heap_limit == SPARE_HEAP_LIMIT {
             if let Some(work) = claim_spare(work) {
-                spawn_thread(format!("isothread-{id}"), work).inspect_err(|_| {
-                    *l.running.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
-                })?;
+                spawn_thread(format!("isothread-{id}"), work)?;
             }
             refill_spares();
         } else {
-            spawn_thread(format!("isothread-{id}"), work).inspect_err(|_| {
-                *l.running.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
-            })?;
+            spawn_thread(format!("isothread-{id}"), work)?;
         }
         Ok(Self { control, jobs: tx })
     }
@@ -188,6 +184,7 @@ fn refill_spares() {
 }
 
 fn spawn_thread(name: String, work: Work) -> std::io::Result<()> {
+    *live().running.lock().unwrap_or_else(|p| p.into_inner()) += 1;
     std::thread::Builder::new()
         .name(name)
         .stack_size(engine::platform::THREAD_STACK_BYTES)
@@ -196,6 +193,7 @@ fn spawn_thread(name: String, work: Work) -> std::io::Result<()> {
             serve(None, work);
         })
         .map(|_| ())
+        .inspect_err(|_| *live().running.lock().unwrap_or_else(|p| p.into_inner()) -= 1)
 }
 
 /// Serve a Thread on the current OS thread until it ends, then say so.
