@@ -36,7 +36,7 @@ const COUNTER = {
   async __initializeService() {
     globalThis.benchTotal = -1
     globalThis.benchCount = 0
-    const m = await messengers.use('isothread-bench-broadcast')
+    const m = await messengers.use('isothread-bench-broadcast') // = CHANNEL (source cannot see the host's variables)
     m.onMessage(() => {
       if (++globalThis.benchCount === globalThis.benchTotal) parent.sendMessage({ done: globalThis.benchCount })
     })

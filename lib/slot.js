@@ -62,13 +62,7 @@ class Slot {
    */
   submit(c) {
     const { bytes, shared, transferred } = encodeFor(c.args, 'args', c.transfer)
-    return this.enqueue(c, (id) => {
-      // Only a lone call in flight (the `await t.run()` loop) is worth waiting for.
-      const spin = inFlight === 1 && this.shouldSpin() ? SPIN_US : 0
-      const queued = this.native.run(id, bytes, shared, transferred, c.timeout, spin)
-      if (queued && spin > 0) this.misses = this.calls.has(id) ? this.misses + 1 : 0
-      return queued
-    })
+    return this.enqueue(c, (id, spin) => this.native.run(id, bytes, shared, transferred, c.timeout, spin))
   }
 
   /** Queue task `name` of `defs` (a native Definitions) in a fresh context. */
@@ -85,7 +79,7 @@ class Slot {
   /** Queue a call of the service's task `name`. */
   submitServiceCall(name, c) {
     const { bytes, shared, transferred } = encodeFor(c.args, 'params', c.transfer)
-    return this.enqueue(c, (id) => this.native.serviceCall(id, name, bytes, shared, transferred, c.timeout))
+    return this.enqueue(c, (id, spin) => this.native.serviceCall(id, name, bytes, shared, transferred, c.timeout, spin))
   }
 
   /** Send `value` to the thread's `parent.onMessage` listeners. */
@@ -94,7 +88,11 @@ class Slot {
     return this.native.message(bytes, shared, transferred)
   }
 
-  /** Register a call, let `send(id)` queue it, wire its abort signal. */
+  /**
+   * Register a call, let `send(id, spinUs)` queue it, wire its abort signal.
+   * Only a lone call in flight (the `await t.run()` loop) is worth waiting
+   * for on the host: `spinUs` is 0 otherwise.
+   */
   enqueue(c, send) {
     const id = nextCallId++
     const d = deferred()
@@ -102,10 +100,12 @@ class Slot {
     this.calls.set(id, call)
     inFlight++
     this.hold(call.reffed)
-    if (!send(id)) {
+    const spin = inFlight === 1 && this.shouldSpin() ? SPIN_US : 0
+    if (!send(id, spin)) {
       this._exited(false) // the isolate ended (out of memory) while idle
       return d.promise
     }
+    if (spin > 0) this.misses = this.calls.has(id) ? this.misses + 1 : 0
     const signal = c.signal
     if (signal !== undefined && this.calls.has(id)) {
       const onAbort = () => {

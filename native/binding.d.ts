@@ -91,7 +91,7 @@ export declare class NativeThread {
    */
   serviceStart(callId: number, definitions: Definitions): boolean
   /** Queue a call of the service's task `name`. */
-  serviceCall(callId: number, name: string, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null): boolean
+  serviceCall(callId: number, name: string, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null, spinUs?: number | undefined | null): boolean
   /** Give the thread messenger `name` (`messengers.use(name)` resolves). */
   attachMessenger(name: string): void
   /** Send a message to the thread's `parent.onMessage` listeners. */

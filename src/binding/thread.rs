@@ -145,10 +145,11 @@ impl NativeThread {
         shared: Option<Vec<Unknown>>,
         transferred: Option<Vec<Unknown>>,
         timeout_ms: Option<f64>,
+        spin_us: Option<f64>,
     ) -> Result<bool> {
         let args = self.payload(&env, bytes, shared, transferred)?;
         let job = Job::ServiceCall { call_id: call_id as u64, name, args, timeout_ms, queued_at: Instant::now() };
-        Ok(self.send(&env, job, None))
+        Ok(self.send(&env, job, spin_us))
     }
 
     /// Give the thread messenger `name` (`messengers.use(name)` resolves).
