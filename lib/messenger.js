@@ -20,6 +20,8 @@ class Messenger {
   #listeners = new Set()
   #closed = false
   #reffed = false
+  /** Encoded messages not yet handed to native: sent as one batch per microtask. */
+  #pending = []
 
   /** @param {string} [name] channel name; none: a fresh unique channel */
   constructor(name) {
@@ -66,11 +68,25 @@ class Messenger {
   sendMessage(data) {
     if (this.#closed) throw makeError('ERR_CLOSED', `messenger ${this.#name} is closed`)
     const { bytes, shared } = encodeFor(data, 'message')
-    host.messengerPost(this.#name, bytes, shared)
     const copy = bytes.slice()
+    if (shared === undefined) {
+      // Many sends in one tick cross as one batch: one wake-up per thread.
+      if (this.#pending.length === 0) queueMicrotask(() => this.#flush())
+      this.#pending.push(copy)
+    } else {
+      this.#flush()
+      host.messengerPost(this.#name, bytes, shared)
+    }
     for (const other of local.get(this.#name) || []) {
       if (other !== this) queueMicrotask(() => other._deliver(copy, shared))
     }
+  }
+
+  #flush() {
+    if (this.#pending.length === 0) return
+    const batch = this.#pending
+    this.#pending = []
+    host.messengerPostMany(this.#name, batch)
   }
 
   /** What to hand to `service.sendMessenger()` or a `messengers` option. */
@@ -89,6 +105,7 @@ class Messenger {
   /** Close this endpoint. */
   close() {
     if (this.#closed) return
+    this.#flush() // what was sent before close() still goes
     this.setRef(false)
     this.#closed = true
     this.#listeners.clear()

@@ -48,6 +48,11 @@ export declare class Host {
   messengerLeave(name: string): void
   /** Send an encoded value on messenger `name` to every other endpoint. */
   messengerPost(name: string, bytes: unknown, shared?: Array<unknown> | undefined | null): void
+  /**
+   * Send several encoded values (each a Uint8Array) on messenger `name`,
+   * in order, as one batch per receiving thread.
+   */
+  messengerPostMany(name: string, values: Array<unknown>): void
   /** closeAll(): every endpoint of messenger `name` closes. */
   messengerCloseAll(name: string): void
   /** A new shared value (`buffer()`) holding an encoded value; returns its id. */

@@ -140,6 +140,21 @@ impl Host {
         Ok(())
     }
 
+    /// Send several encoded values (each a Uint8Array) on messenger `name`,
+    /// in order, as one batch per receiving thread.
+    #[napi]
+    pub fn messenger_post_many(&self, env: Env, name: String, values: Vec<Unknown>) -> Result<()> {
+        let raw = env.raw();
+        let mut payloads = Vec::with_capacity(values.len());
+        for v in values {
+            // SAFETY: a live value of this JS thread.
+            let bytes = unsafe { napi_raw::copy_bytes(raw, v.raw()) }.map_err(invalid)?;
+            payloads.push(Payload { bytes, ..Default::default() });
+        }
+        messenger::broadcast_many(&name, &self.endpoint(), payloads);
+        Ok(())
+    }
+
     /// closeAll(): every endpoint of messenger `name` closes.
     #[napi]
     pub fn messenger_close_all(&self, name: String) {

@@ -264,7 +264,7 @@ impl Loop {
         }
         match self.jobs.recv_deadline(until) {
             Ok(Job::Wake) | Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
-            Ok(job @ (Job::Message { .. } | Job::MessengerAttach { .. } | Job::MessengerMessage { .. })) => {
+            Ok(job @ (Job::Message { .. } | Job::MessengerAttach { .. } | Job::MessengerMessage { .. } | Job::MessengerBatch { .. })) => {
                 self.poll = POLL_MIN;
                 self.start(scope, job);
             }

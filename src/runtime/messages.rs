@@ -73,6 +73,13 @@ pub enum Job {
         /// closeAll(): every endpoint closes.
         close: bool,
     },
+    /// Several messages on Messenger `name`, in order.
+    MessengerBatch {
+        /// The messenger's name.
+        name: String,
+        /// The encoded values.
+        payloads: Vec<Payload>,
+    },
     /// Nothing to do: look at the thread's `Control` (an interrupt may wait).
     Wake,
 }

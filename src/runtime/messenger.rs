@@ -76,6 +76,27 @@ pub fn leave_all_threads(id: u32) {
     });
 }
 
+/// Send several messages to every endpoint of `name` but `from`, in order,
+/// as one job per thread (one wake-up for the lot).
+pub fn broadcast_many(name: &str, from: &Endpoint, payloads: Vec<Payload>) {
+    let targets: Vec<Endpoint> = {
+        let c = channels().lock().unwrap_or_else(|p| p.into_inner());
+        c.get(name).map(|list| list.iter().filter(|e| !e.same(from)).cloned().collect()).unwrap_or_default()
+    };
+    for target in targets {
+        let batch: Vec<Payload> = payloads.iter().map(Payload::share).collect();
+        match target {
+            Endpoint::Host { sink, .. } => {
+                let events = batch.into_iter().map(|payload| Event::MessengerMessage { name: name.to_owned(), payload, close: false }).collect();
+                sink.send_all(events);
+            }
+            Endpoint::Thread { jobs, .. } => {
+                let _ = jobs.send(Job::MessengerBatch { name: name.to_owned(), payloads: batch });
+            }
+        }
+    }
+}
+
 /// Send `payload` to every endpoint of `name` but `from`. With `close`,
 /// the message closes every endpoint (closeAll) and the channel is removed.
 pub fn broadcast(name: &str, from: &Endpoint, payload: &Payload, close: bool) {
