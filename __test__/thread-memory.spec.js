@@ -60,3 +60,21 @@ test('a thread that runs out of memory while idle (a timer) is closed; later cal
   assert.match(r.stdout, /second ERR_CLOSED/)
   assert.match(r.stdout, /done/)
 })
+
+test('the shared 4 GB cage: 8 threads with 1 GB limits allocating at once get ERR_MEMORY_LIMIT, the process lives', () => {
+  // Without the process-wide ceiling their heaps together would fill the
+  // pointer-compression cage every isolate shares, and V8 would abort.
+  const r = runChild(`
+    ;(async () => {
+      const hogs = Array.from({ length: 8 }, () => new lib.Thread(() => () => { const a = []; for (;;) a.push(new Array(1e6).fill(1.5)) }, { memoryLimit: 1024 }))
+      const codes = await Promise.all(hogs.map((t) => t.run().then(() => 'ok', (e) => e.code)))
+      console.log('codes', codes.join(','))
+      const t = new lib.Thread(() => (x) => x * 2)
+      console.log('after', await t.run(21))
+    })()
+  `, { timeout: 120000 })
+  assert.equal(r.status, 0, describe(r))
+  assert.ok(noCrashOutput(r), describe(r))
+  assert.match(r.stdout, /codes (ERR_MEMORY_LIMIT,){7}ERR_MEMORY_LIMIT/)
+  assert.match(r.stdout, /after 42/)
+})

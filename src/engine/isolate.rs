@@ -2,6 +2,7 @@
 //! near-heap-limit guard, the context with its globals, then the event loop.
 
 use std::ffi::c_void;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -53,6 +54,37 @@ extern "C" fn near_heap_limit(data: *mut c_void, current: usize, initial: usize)
     // Double (the heap may already be well past `current` after a large
     // non-interruptible allocation), within a bounded headroom.
     (current * 2 + OOM_GRACE).min(initial + OOM_HEADROOM).max(current)
+}
+
+/// All isolates share one 4 GB pointer-compression cage: past this total of
+/// JS heap the thread that grows is stopped with ERR_MEMORY_LIMIT, so the
+/// cage never fills (V8 would abort the whole process).
+const PROCESS_HEAP_CEILING: usize = 3 << 30;
+static PROCESS_HEAP: AtomicUsize = AtomicUsize::new(0);
+
+/// Bring the process-wide total up to date with this isolate's heap (`now`
+/// bytes); true when the total crossed the ceiling while this heap grew.
+fn count_heap(control: &Control, now: usize) -> bool {
+    let before = control.heap_counted.swap(now, Ordering::AcqRel);
+    if now >= before {
+        let total = PROCESS_HEAP.fetch_add(now - before, Ordering::AcqRel) + (now - before);
+        now > before && total > PROCESS_HEAP_CEILING
+    } else {
+        PROCESS_HEAP.fetch_sub(before - now, Ordering::AcqRel);
+        false
+    }
+}
+
+extern "C" fn on_gc(isolate: *mut v8::Isolate, _kind: v8::GCType, _flags: v8::GCCallbackFlags, data: *mut c_void) {
+    // SAFETY: `data` is the thread's Control (kept alive by run_prepared
+    // until the isolate is dropped); V8 calls this on the isolate's own
+    // thread, with JS paused for the GC, and we only read statistics.
+    let (control, isolate) = unsafe { (&*(data as *const Control), &mut *isolate) };
+    let mut stats = v8::HeapStatistics::default();
+    isolate.get_heap_statistics(&mut stats);
+    if count_heap(control, stats.total_heap_size()) {
+        control.out_of_memory();
+    }
 }
 
 extern "C" fn on_promise_reject(msg: v8::PromiseRejectMessage) {
@@ -116,6 +148,7 @@ pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job
     isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
     isolate.set_promise_reject_callback(on_promise_reject);
     isolate.add_near_heap_limit_callback(near_heap_limit, Arc::as_ptr(&control) as *mut c_void);
+    isolate.add_gc_prologue_callback(on_gc, Arc::as_ptr(&control) as *mut c_void, v8::GCType::ALL);
     isolate.set_capture_stack_trace_for_uncaught_exceptions(false, 10);
     control.set_terminator(Terminator(isolate.thread_safe_handle()));
     let origin_unix_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
@@ -144,6 +177,7 @@ pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job
         }
     };
     drop(isolate);
+    count_heap(&control, 0); // this heap no longer counts
     reason
 }
 

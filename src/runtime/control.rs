@@ -52,6 +52,8 @@ pub struct Counters {
 pub struct Control {
     /// Process-unique thread id (the `threadId` global inside).
     pub id: u32,
+    /// The isolate's heap as last counted in the process-wide total (bytes).
+    pub heap_counted: std::sync::atomic::AtomicUsize,
     /// Name shown in errors: the user's `name`, else `thread <id>`.
     pub label: String,
     /// Counters for `stats()`.
@@ -68,6 +70,7 @@ impl Control {
     pub fn new(id: u32, label: String, wake: Sender<Job>) -> Self {
         Self {
             id,
+            heap_counted: Default::default(),
             label,
             counters: Counters::default(),
             state: Mutex::new(State::default()),
