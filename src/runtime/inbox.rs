@@ -21,8 +21,7 @@ fn max_spinners() -> usize {
     static MAX: OnceLock<usize> = OnceLock::new();
     *MAX.get_or_init(|| {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        // Leave a core to the host's event loop.
-        cores.saturating_sub(1).max(1)
+        cores.max(1)
     })
 }
 
