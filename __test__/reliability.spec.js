@@ -1,0 +1,177 @@
+'use strict'
+// Reliability under faults, load and hostile input (issue: reliability).
+// Every case runs in its own child process and passes only if the process
+// exits as expected, printed no V8 fatal error or Rust panic, and every
+// promise the case made settled (track() counts them). The suite ends by
+// printing: cases passed, process deaths, promises left pending.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { runChild, describe, noCrashOutput } = require('./helpers')
+
+const PRELUDE = `
+  const pending = new Set()
+  const track = (p) => { pending.add(p); p.then(() => pending.delete(p), () => pending.delete(p)); return p }
+  const report = () => console.log('PENDING ' + pending.size)
+  process.on('beforeExit', report)
+  const { Thread, ThreadPool, lock, unlock, notify, define, Messenger } = lib
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+  const code = (p) => track(p).then(() => 'ok', (e) => (e && e.code) || String(e))
+`
+
+const CASES = {
+  'timeout: a thread blocked in Atomics.wait stops within 50 ms of its limit and serves on': `
+    const t = new Thread(() => (s) => s ? Atomics.wait(new Int32Array(s), 0, 0) : 'served', { timeout: 100 })
+    const t0 = Date.now()
+    const c = await code(t.run(new SharedArrayBuffer(8)))
+    const took = Date.now() - t0
+    if (c !== 'ERR_TIMEOUT' || took > 150) throw new Error(c + ' after ' + took + ' ms')
+    if (await track(t.run(null)) !== 'served') throw new Error('did not serve on')
+    await track(t.close())
+  `,
+  'timeout: a thread blocked in lock() stops within 50 ms of its limit': `
+    await lock('rel-held')
+    const t = new Thread(() => () => { lock('rel-held'); return 'got' }, { timeout: 100 })
+    const t0 = Date.now()
+    const c = await code(t.run())
+    if (c !== 'ERR_TIMEOUT' || Date.now() - t0 > 150) throw new Error(c)
+    unlock('rel-held')
+    await track(t.close())
+  `,
+  'timeout: 2,000 calls whose timeout is close to their run time: each resolves or times out, none leaks': `
+    const t = new Thread(() => (ms) => { const end = performance.now() + ms; while (performance.now() < end); return ms })
+    let ok = 0, late = 0
+    for (let i = 0; i < 2000; i++) {
+      const c = await code(t.runWith({ args: [1.5], timeout: 2 }))
+      if (c === 'ok') ok++; else if (c === 'ERR_TIMEOUT') late++; else throw new Error(c)
+      if (i % 10 === 0 && (await track(t.run(0))) !== 0) throw new Error('a termination leaked into the next call')
+    }
+    console.log('ok', ok, 'timed out', late)
+    await track(t.close())
+  `,
+  'values: 100,000-deep nesting is a clean ERR_CLONE, both ways': `
+    let deep = {}; for (let i = 0; i < 100000; i++) deep = { d: deep }
+    const t = new Thread(() => (x, make) => { if (!make) return 1; let v = {}; for (let i = 0; i < 100000; i++) v = { d: v }; return v })
+    if (await code(t.run(deep)) !== 'ERR_CLONE') throw new Error('args')
+    if (await code(t.run(null, true)) !== 'ERR_CLONE') throw new Error('result')
+    if (await track(t.run(1)) !== 1) throw new Error('serves on')
+    await track(t.close())
+  `,
+  'values: 1,000,000-key objects and sparse arrays of length 2**32-1 cross': `
+    const big = {}; for (let i = 0; i < 1e6; i++) big['k' + i] = i
+    const sparse = []; sparse[2 ** 32 - 2] = 'last'; sparse[5] = 'five'
+    const t = new Thread(() => (o, s) => [Object.keys(o).length, s.length, s[5], s[2 ** 32 - 2]], { memoryLimit: 512 })
+    const r = await track(t.run(big, sparse))
+    if (JSON.stringify(r) !== JSON.stringify([1e6, 2 ** 32 - 1, 'five', 'last'])) throw new Error(JSON.stringify(r))
+    await track(t.close())
+  `,
+  'values: thrown {}, 42, null, symbols, a throwing message getter and a looping getter (under a timeout)': `
+    const t = new Thread(() => (k) => {
+      if (k === 0) throw {}
+      if (k === 1) throw 42
+      if (k === 2) throw null
+      if (k === 3) throw Symbol('s')
+      if (k === 4) { const e = new Error('x'); Object.defineProperty(e, 'message', { get() { throw new TypeError('getter') } }); throw e }
+      if (k === 5) return { get loop() { for (;;); } }
+    }, { timeout: 100 })
+    const got = []
+    for (let k = 0; k < 6; k++) got.push(await track(t.run(k)).then(() => 'resolved', (e) => e === null ? 'null' : typeof e === 'object' ? (e.code || e.message || 'object') : String(e)))
+    if (JSON.stringify(got) !== JSON.stringify(['object', '42', 'null', 'ERR_CLONE', 'getter', 'ERR_TIMEOUT'])) throw new Error(JSON.stringify(got))
+    await track(t.close())
+  `,
+  'values: __proto__ and constructor.prototype payloads pollute nothing, host or task': `
+    const payload = JSON.parse('{"__proto__": {"polluted": 1}, "constructor": {"prototype": {"polluted2": 1}}}')
+    const t = new Thread(() => (p) => [({}).polluted, ({}).polluted2, Object.keys(p).sort().join(',')])
+    const r = await track(t.run(payload))
+    const back = await track(new Thread(() => () => JSON.parse('{"__proto__": {"polluted": 1}}')).run())
+    if (({}).polluted !== undefined || ({}).polluted2 !== undefined) throw new Error('host polluted')
+    if (r[0] !== undefined || r[1] !== undefined) throw new Error('thread polluted: ' + JSON.stringify(r))
+    if (Object.getPrototypeOf(back) !== Object.prototype) throw new Error('prototype replaced')
+    await track(t.close())
+  `,
+  'values: detached and resizable buffers, an SAB in a transfer list, a Proxy whose traps throw': `
+    const t = new Thread(() => (x) => x && x.byteLength)
+    const ab = new ArrayBuffer(8); structuredClone(ab, { transfer: [ab] })
+    if (await code(t.run(ab)) !== 'ERR_CLONE') throw new Error('detached')
+    const rab = new ArrayBuffer(4, { maxByteLength: 16 })
+    if (await track(t.run(rab)) !== 4) throw new Error('resizable')
+    const sab = new SharedArrayBuffer(8)
+    if (await track(t.runWith({ args: [sab], transfer: [sab] })) !== 8) throw new Error('sab in transfer')
+    const trap = () => { throw new Error('trap ran') }
+    const proxy = new Proxy({}, { get: trap, ownKeys: trap, getPrototypeOf: trap, has: trap })
+    if (await code(t.run(proxy)) !== 'ERR_CLONE') throw new Error('proxy')
+    await track(t.close())
+  `,
+  'lifecycle: close, dispose and kill before start, during context evaluation, during a timer, twice, from many callers': `
+    const a = new Thread(() => () => 1); await track(Promise.all([a.close(), a.close(), a.dispose(), a.close()]))
+    const b = new Thread(() => { const end = Date.now() + 100; while (Date.now() < end); return () => 1 })
+    const call = code(b.run()); await sleep(20); await track(b.dispose()); if (await call !== 'ERR_CLOSED') throw new Error('during eval')
+    const c = new Thread(() => () => new Promise((r) => setTimeout(r, 1000)))
+    const timer = code(c.run()); await sleep(20)
+    await track(Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? c.close() : c.dispose()))))
+    if (await timer !== 'ERR_CLOSED') throw new Error('during timer')
+  `,
+  'lifecycle: 16 threads × 60 create/close rounds keep RSS bounded and leak no OS threads': `
+    const fs = require('node:fs')
+    const tasks = () => fs.readdirSync('/proc/self/task').length
+    const round = () => Promise.all(Array.from({ length: 16 }, async () => { const t = new Thread(() => (x) => x); await t.run(1); await t.close() }))
+    for (let i = 0; i < 5; i++) await track(round())
+    await sleep(100)
+    const base = process.memoryUsage().rss, baseTasks = tasks()
+    for (let i = 0; i < 60; i++) await track(round())
+    await sleep(200)
+    const grew = (process.memoryUsage().rss - base) / 1048576
+    console.log('rss grew', grew.toFixed(1), 'MB; threads', baseTasks, '->', tasks())
+    if (grew > 60) throw new Error('rss grew ' + grew)
+    if (tasks() > baseTasks + 2) throw new Error('leaked OS threads: ' + baseTasks + ' -> ' + tasks())
+  `,
+  'load: 200,000 calls queued on a 2-thread pool complete; memory follows the queue, not the count': `
+    const pool = new ThreadPool(() => (x) => x + 1, 2)
+    let sum = 0
+    const all = []
+    for (let i = 0; i < 200000; i++) all.push(pool.run(i).then((v) => { sum += v }))
+    await track(Promise.all(all))
+    if (sum !== 200000 * 200001 / 2) throw new Error('sum ' + sum)
+    await track(pool.close())
+  `,
+  'load: 200,000 Messenger messages between two services: none lost, per-sender order kept': `
+    const m = new Messenger('rel-pipe')
+    const api = define({
+      __initializeService() { globalThis.got = []; messengers.use('rel-pipe').then((p) => p.onMessage((v) => globalThis.got.push(v))) },
+      count: () => ({ n: globalThis.got.length, ordered: globalThis.got.every((v, i) => v === i) }),
+      send: async (n) => { const p = await messengers.use('rel-pipe'); for (let i = 0; i < n; i++) p.sendMessage(i); return n },
+    })
+    const rx = await track(api.launchService({ messengers: [m] }))
+    const tx = await track(api.launchService({ messengers: [m] }))
+    m.close()
+    await track(tx.call({ name: 'send', params: [200000] }))
+    let s
+    for (let i = 0; i < 200; i++) { s = await track(rx.call({ name: 'count' })); if (s.n >= 200000) break; await sleep(20) }
+    if (s.n !== 200000 || !s.ordered) throw new Error(JSON.stringify(s))
+    await track(Promise.all([rx.close(), tx.close()]))
+  `,
+}
+
+let passed = 0
+let deaths = 0
+let leftPending = 0
+
+for (const [name, body] of Object.entries(CASES)) {
+  test(name, () => {
+    const r = runChild(`${PRELUDE}\n;(async () => {\n${body}\n})().then(() => console.log('CASE OK'), (e) => { console.error('CASE FAILED', e); process.exitCode = 1 })`, { timeout: 120000 })
+    const died = r.signal !== null || !noCrashOutput(r)
+    if (died) deaths++
+    const m = /PENDING (\d+)/.exec(r.stdout)
+    const pendingCount = m ? Number(m[1]) : 0
+    leftPending += pendingCount
+    assert.equal(died, false, describe(r))
+    assert.equal(r.status, 0, describe(r))
+    assert.match(r.stdout, /CASE OK/, describe(r))
+    assert.ok(m, 'the case reported its promises')
+    assert.equal(pendingCount, 0, describe(r))
+    passed++
+  })
+}
+
+test.after(() => {
+  console.log(`reliability: ${passed} cases passed, ${deaths} process deaths, ${leftPending} promises left pending`)
+})
