@@ -48,6 +48,66 @@ const CASES = {
     console.log('ok', ok, 'timed out', late)
     await track(t.close())
   `,
+  'timeout: loop shapes (empty, allocating, closures, Map, strings, microtasks, regex) stop within 50 ms of the limit': `
+    const shapes = [
+      'for (;;) {}',
+      'let x; while (true) { x = new Array(100) }',
+      'const a = []; while (true) { a.push(new Array(100)); if (a.length > 1000) a.length = 0 }',
+      'let f; while (true) { f = () => f }',
+      'const m = new Map(); let i = 0; while (true) { m.set(i++ % 1000, {}) }',
+      'let s = ""; while (true) { s += "x"; if (s.length > 1e5) s = "" }',
+      'const spin = () => Promise.resolve().then(spin); spin(); return new Promise(() => {})',
+      'return /^(a+)+$/.test("a".repeat(40) + "b")',
+    ]
+    for (const body of shapes) {
+      const fn = new Function('return () => async (v) => { if (v) { ' + body + ' } return "next" }')()
+      const t = new Thread(fn, { timeout: 100 })
+      await track(t.run(false))
+      const t0 = Date.now()
+      const c = await code(t.run(true))
+      const took = Date.now() - t0
+      if (c !== 'ERR_TIMEOUT' || took > 150) throw new Error(body + ': ' + c + ' after ' + took + ' ms')
+      if (await track(t.run(false)) !== 'next') throw new Error(body + ': did not serve on')
+      await track(t.close())
+    }
+  `,
+  'memory: 100 threads out of memory one after the other: RSS returns near its baseline': `
+    const once = async () => {
+      const t = new Thread(() => () => { const a = []; for (;;) a.push({ a, s: 'x' + a.length }) }, { memoryLimit: 16 })
+      if (await code(t.run()) !== 'ERR_MEMORY_LIMIT') throw new Error('not ERR_MEMORY_LIMIT')
+      await track(t.close())
+    }
+    for (let i = 0; i < 5; i++) await once()
+    await sleep(200)
+    const base = process.memoryUsage().rss
+    for (let i = 0; i < 100; i++) await once()
+    await sleep(300)
+    const grew = (process.memoryUsage().rss - base) / 1048576
+    console.log('rss grew', grew.toFixed(1), 'MB over 100 out-of-memory threads')
+    if (grew > 64) throw new Error('rss grew ' + grew + ' MB')
+  `,
+  'exit: SIGINT with 8 busy threads ends the process promptly without a crash': `
+    for (let i = 0; i < 8; i++) new Thread(() => () => { for (;;); }).run().catch(() => {})
+    await sleep(100)
+    setTimeout(() => process.kill(process.pid, 'SIGINT'), 10)
+    await new Promise(() => {}) // keep the case open; the signal ends it
+  `,
+  'worker_threads: 10 Workers use the addon at once; one is terminated while its pool is busy': `
+    const { Worker } = require('node:worker_threads')
+    const src = \`
+      const lib = require(\${JSON.stringify(require.resolve(process.env.ISOTHREAD_LIB))})
+      const { parentPort } = require('node:worker_threads')
+      const pool = new lib.ThreadPool(() => (x) => { let s = 0; for (let i = 0; i < x; i++) s += i; return s }, 2)
+      Promise.all(Array.from({ length: 20 }, () => pool.run(1e5))).then((r) => { parentPort.postMessage(r.length); pool.run(1e12).catch(() => {}); pool.run(1e12).catch(() => {}) })
+    \`
+    const workers = Array.from({ length: 10 }, () => new Worker(src, { eval: true }))
+    const counts = await track(Promise.all(workers.map((w) => new Promise((res, rej) => { w.once('message', res); w.once('error', rej) }))))
+    if (counts.some((c) => c !== 20)) throw new Error(String(counts))
+    await track(workers[3].terminate())
+    await track(Promise.all(workers.filter((w, i) => i !== 3).map((w) => w.terminate())))
+    const t = new Thread(() => () => 'main still fine')
+    if (await track(t.run()) !== 'main still fine') throw new Error('main')
+  `,
   'values: 100,000-deep nesting is a clean ERR_CLONE, both ways': `
     let deep = {}; for (let i = 0; i < 100000; i++) deep = { d: deep }
     const t = new Thread(() => (x, make) => { if (!make) return 1; let v = {}; for (let i = 0; i < 100000; i++) v = { d: v }; return v })
@@ -124,16 +184,16 @@ const CASES = {
     if (grew > 60) throw new Error('rss grew ' + grew)
     if (tasks() > baseTasks + 2) throw new Error('leaked OS threads: ' + baseTasks + ' -> ' + tasks())
   `,
-  'load: 200,000 calls queued on a 2-thread pool complete; memory follows the queue, not the count': `
+  'load: 1,000,000 calls queued on a 2-thread pool all complete': `
     const pool = new ThreadPool(() => (x) => x + 1, 2)
     let sum = 0
     const all = []
-    for (let i = 0; i < 200000; i++) all.push(pool.run(i).then((v) => { sum += v }))
+    for (let i = 0; i < 1000000; i++) all.push(pool.run(i).then((v) => { sum += v }))
     await track(Promise.all(all))
-    if (sum !== 200000 * 200001 / 2) throw new Error('sum ' + sum)
+    if (sum !== 1000000 * 1000001 / 2) throw new Error('sum ' + sum)
     await track(pool.close())
   `,
-  'load: 200,000 Messenger messages between two services: none lost, per-sender order kept': `
+  'load: 1,000,000 Messenger messages between two services: none lost, per-sender order kept': `
     const m = new Messenger('rel-pipe')
     const api = define({
       __initializeService() { globalThis.got = []; messengers.use('rel-pipe').then((p) => p.onMessage((v) => globalThis.got.push(v))) },
@@ -143,10 +203,10 @@ const CASES = {
     const rx = await track(api.launchService({ messengers: [m] }))
     const tx = await track(api.launchService({ messengers: [m] }))
     m.close()
-    await track(tx.call({ name: 'send', params: [200000] }))
+    await track(tx.call({ name: 'send', params: [1000000] }))
     let s
-    for (let i = 0; i < 200; i++) { s = await track(rx.call({ name: 'count' })); if (s.n >= 200000) break; await sleep(20) }
-    if (s.n !== 200000 || !s.ordered) throw new Error(JSON.stringify(s))
+    for (let i = 0; i < 600; i++) { s = await track(rx.call({ name: 'count' })); if (s.n >= 1000000) break; await sleep(20) }
+    if (s.n !== 1000000 || !s.ordered) throw new Error(JSON.stringify(s))
     await track(Promise.all([rx.close(), tx.close()]))
   `,
 }
@@ -157,7 +217,15 @@ let leftPending = 0
 
 for (const [name, body] of Object.entries(CASES)) {
   test(name, () => {
-    const r = runChild(`${PRELUDE}\n;(async () => {\n${body}\n})().then(() => console.log('CASE OK'), (e) => { console.error('CASE FAILED', e); process.exitCode = 1 })`, { timeout: 120000 })
+    const bySignal = name.startsWith('exit: SIGINT')
+    const r = runChild(`${PRELUDE}\n;(async () => {\n${body}\n})().then(() => console.log('CASE OK'), (e) => { console.error('CASE FAILED', e); process.exitCode = 1 })`, { timeout: 120000, env: { ISOTHREAD_LIB: require.resolve('..') } })
+    if (bySignal) {
+      // Node's default for SIGINT: end by the signal, promptly, without a crash.
+      assert.equal(r.signal, 'SIGINT', describe(r))
+      assert.ok(noCrashOutput(r), describe(r))
+      passed++
+      return
+    }
     const died = r.signal !== null || !noCrashOutput(r)
     if (died) deaths++
     const m = /PENDING (\d+)/.exec(r.stdout)
