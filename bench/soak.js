@@ -19,7 +19,9 @@ async function main() {
       try {
         if (lane === 0) { const t = new Thread(() => (x) => x); await t.run(1); await t.close() } // churn
         else if (lane === 1) await svc.call({ name: 'echo', params: [{ lane, at: Date.now() }] })
-        else if (lane === 2) { m.sendMessage(calls); await counter.mod((n) => n + 1) }
+        // Messengers have no backpressure (as BroadcastChannel): a sender that
+        // outpaces its receivers grows their queues, so this lane paces itself.
+        else if (lane === 2) { m.sendMessage(calls); await counter.mod((n) => n + 1); await new Promise((r) => setTimeout(r, 1)) }
         else await pool.run(calls)
         calls++
       } catch {
