@@ -37,11 +37,11 @@ const CASES = {
     unlock('rel-held')
     await track(t.close())
   `,
-  'timeout: 2,000 calls whose timeout is close to their run time: each resolves or times out, none leaks': `
+  'timeout: 10,000 calls whose timeout is close to their run time: each resolves or times out, none leaks': `
     const t = new Thread(() => (ms) => { const end = performance.now() + ms; while (performance.now() < end); return ms })
     let ok = 0, late = 0
-    for (let i = 0; i < 2000; i++) {
-      const c = await code(t.runWith({ args: [1.5], timeout: 2 }))
+    for (let i = 0; i < 10000; i++) {
+      const c = await code(t.runWith({ args: [0.9], timeout: 1 }))
       if (c === 'ok') ok++; else if (c === 'ERR_TIMEOUT') late++; else throw new Error(c)
       if (i % 10 === 0 && (await track(t.run(0))) !== 0) throw new Error('a termination leaked into the next call')
     }
@@ -85,6 +85,39 @@ const CASES = {
     const grew = (process.memoryUsage().rss - base) / 1048576
     console.log('rss grew', grew.toFixed(1), 'MB over 100 out-of-memory threads')
     if (grew > 64) throw new Error('rss grew ' + grew + ' MB')
+  `,
+  'memory: loops of 2 MB typed arrays, of strings, and GC thrash near the limit end in ERR_MEMORY_LIMIT; others finish': `
+    const shapes = [
+      'const a = []; for (;;) a.push(new Uint8Array(2 << 20))',
+      'const a = []; let s = "x"; for (;;) { s = s + Math.random(); a.push(s) }',
+      'const keep = []; for (let i = 0; ; i++) { keep.push(new Array(1000).fill(i + 0.5)); if (keep.length > 4000) keep.splice(0, 10) }',
+    ]
+    const other = new Thread(() => (n) => { let s = 0; for (let i = 0; i < n; i++) s += i; return s })
+    for (const body of shapes) {
+      const t = new Thread(new Function('return () => () => { ' + body + ' }')(), { memoryLimit: 16 })
+      const busy = track(other.run(3e7))
+      const c = await code(t.run())
+      if (c !== 'ERR_MEMORY_LIMIT') throw new Error(body + ': ' + c)
+      if (await busy !== 449999985000000) throw new Error('the other thread')
+      await track(t.close())
+    }
+    await track(other.close())
+  `,
+  'lifecycle: dispose during Atomics.wait and during a lock() wait ends the thread at once': `
+    const t = new Thread(() => (s) => Atomics.wait(new Int32Array(s), 0, 0))
+    const waiting = code(t.run(new SharedArrayBuffer(8)))
+    await sleep(30)
+    const t0 = Date.now()
+    await track(t.dispose())
+    if (await waiting !== 'ERR_CLOSED' || Date.now() - t0 > 100) throw new Error('Atomics.wait')
+    await lock('rel-dispose')
+    const u = new Thread(() => () => lock('rel-dispose'))
+    const locked = code(u.run())
+    await sleep(30)
+    const t1 = Date.now()
+    await track(u.dispose())
+    if (await locked !== 'ERR_CLOSED' || Date.now() - t1 > 100) throw new Error('lock')
+    unlock('rel-dispose')
   `,
   'exit: SIGINT with 8 busy threads ends the process promptly without a crash': `
     for (let i = 0; i < 8; i++) new Thread(() => () => { for (;;); }).run().catch(() => {})
@@ -170,14 +203,14 @@ const CASES = {
     await track(Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? c.close() : c.dispose()))))
     if (await timer !== 'ERR_CLOSED') throw new Error('during timer')
   `,
-  'lifecycle: 16 threads × 60 create/close rounds keep RSS bounded and leak no OS threads': `
+  'lifecycle: 16 threads × 1000 create/close rounds keep RSS bounded and leak no OS threads': `
     const fs = require('node:fs')
     const tasks = () => fs.readdirSync('/proc/self/task').length
     const round = () => Promise.all(Array.from({ length: 16 }, async () => { const t = new Thread(() => (x) => x); await t.run(1); await t.close() }))
     for (let i = 0; i < 5; i++) await track(round())
     await sleep(100)
     const base = process.memoryUsage().rss, baseTasks = tasks()
-    for (let i = 0; i < 60; i++) await track(round())
+    for (let i = 0; i < 1000; i++) await track(round())
     await sleep(200)
     const grew = (process.memoryUsage().rss - base) / 1048576
     console.log('rss grew', grew.toFixed(1), 'MB; threads', baseTasks, '->', tasks())
@@ -191,6 +224,20 @@ const CASES = {
     for (let i = 0; i < 1000000; i++) all.push(pool.run(i).then((v) => { sum += v }))
     await track(Promise.all(all))
     if (sum !== 1000000 * 1000001 / 2) throw new Error('sum ' + sum)
+    all.length = 0
+    // Streamed with 1,000 in flight, memory follows the queue, not the count.
+    let done = 0, next = 0, base = 0
+    await track(new Promise((resolve) => {
+      const launch = () => pool.run(next++).then(() => {
+        if (++done === 100000) { global.gc(); base = process.memoryUsage().rss }
+        if (done === 1000000) resolve(); else if (next < 1000000) launch()
+      })
+      for (let i = 0; i < 1000; i++) launch()
+    }))
+    global.gc()
+    const grew = (process.memoryUsage().rss - base) / 1048576
+    console.log('rss grew', grew.toFixed(1), 'MB from 100k to 1M streamed calls')
+    if (grew > 32) throw new Error('rss grew ' + grew)
     await track(pool.close())
   `,
   'load: 1,000,000 Messenger messages between two services: none lost, per-sender order kept': `
@@ -218,7 +265,7 @@ let leftPending = 0
 for (const [name, body] of Object.entries(CASES)) {
   test(name, () => {
     const bySignal = name.startsWith('exit: SIGINT')
-    const r = runChild(`${PRELUDE}\n;(async () => {\n${body}\n})().then(() => console.log('CASE OK'), (e) => { console.error('CASE FAILED', e); process.exitCode = 1 })`, { timeout: 120000, env: { ISOTHREAD_LIB: require.resolve('..') } })
+    const r = runChild(`${PRELUDE}\n;(async () => {\n${body}\n})().then(() => console.log('CASE OK'), (e) => { console.error('CASE FAILED', e); process.exitCode = 1 })`, { timeout: 120000, args: ['--expose-gc'], env: { ISOTHREAD_LIB: require.resolve('..') } })
     if (bySignal) {
       // Node's default for SIGINT: end by the signal, promptly, without a crash.
       assert.equal(r.signal, 'SIGINT', describe(r))

@@ -82,10 +82,18 @@ extern "C" fn on_gc(isolate: *mut v8::Isolate, _kind: v8::GCType, _flags: v8::GC
     let (control, isolate) = unsafe { (&*(data as *const Control), &mut *isolate) };
     let mut stats = v8::HeapStatistics::default();
     isolate.get_heap_statistics(&mut stats);
-    if count_heap(control, stats.total_heap_size()) {
+    let external_cap = (stats.heap_size_limit() * EXTERNAL_FACTOR).max(EXTERNAL_MIN);
+    if count_heap(control, stats.total_heap_size()) || stats.external_memory() > external_cap {
         control.out_of_memory();
     }
 }
+
+/// ArrayBuffer contents live outside the V8 heap and outside `memoryLimit`
+/// (as in Node), but a thread whose buffers hold more than
+/// max(8 × its heap limit, 1 GiB) is stopped too: a runaway loop of typed
+/// arrays must not take the whole machine down.
+const EXTERNAL_FACTOR: usize = 8;
+const EXTERNAL_MIN: usize = 1 << 30;
 
 extern "C" fn on_promise_reject(msg: v8::PromiseRejectMessage) {
     // SAFETY: V8 calls this on the isolate's own thread with a live message.
