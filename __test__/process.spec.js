@@ -72,9 +72,9 @@ test('natural exit with threads open, busy and closed is clean', () => {
   assert.match(r.stdout, /end/)
 })
 
-test('process.exit() with four busy threads exits cleanly with its code', () => {
+test('process.exit() with eight busy threads exits cleanly with its code', () => {
   const r = runChild(`
-    const ts = [1, 2, 3, 4].map(() => new lib.Thread(() => () => { let a = []; for (;;) { a.push(new Array(10)); if (a.length > 1e4) a = [] } }))
+    const ts = [1, 2, 3, 4, 5, 6, 7, 8].map(() => new lib.Thread(() => () => { let a = []; for (;;) { a.push(new Array(10)); if (a.length > 1e4) a = [] } }))
     for (const t of ts) t.run().catch(() => {})
     setTimeout(() => process.exit(7), 100)
   `, { timeout: 15000 })
@@ -83,9 +83,9 @@ test('process.exit() with four busy threads exits cleanly with its code', () => 
   assert.ok(noCrashOutput(r), describe(r))
 })
 
-test('SIGTERM with busy threads ends the process without a crash', async () => {
+test('SIGTERM with eight busy threads ends the process promptly without a crash', async () => {
   const child = spawnChild(`
-    const ts = [1, 2].map(() => new lib.Thread(() => () => { for (;;); }))
+    const ts = [1, 2, 3, 4, 5, 6, 7, 8].map(() => new lib.Thread(() => () => { for (;;); }))
     for (const t of ts) t.run().catch(() => {})
     console.log('ready')
   `)

@@ -24,6 +24,9 @@ async function main() {
   assert.strictEqual((await hog.run().catch((e) => e)).code, 'ERR_MEMORY_LIMIT')
   await Promise.all([t.close(), loop.close(), w.close(), hog.close()])
   console.log('smoke ok')
+  // Exit with busy threads: the runtime must end cleanly, code 0.
+  for (let i = 0; i < 2; i++) new Thread(() => () => { for (;;); }).run().catch(() => {})
+  setTimeout(() => process.exit(0), 50)
 }
 
 main().catch((e) => { console.error(e); process.exit(1) })
