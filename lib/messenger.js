@@ -8,6 +8,7 @@ const { randomUUID } = require('node:crypto')
 const { host, hold, release, encodeFor } = require('./host')
 const { makeError } = require('./errors')
 const opts = require('./options')
+const { Listeners } = require('./listeners')
 
 /** This environment's open Messengers, by name. */
 const local = new Map()
@@ -17,7 +18,7 @@ let reffedCount = 0
 class Messenger {
   #name
   #key = randomUUID()
-  #listeners = new Set()
+  #listeners = new Listeners()
   #closed = false
   #reffed = false
   /** Encoded messages not yet handed to native: sent as one batch per microtask. */
@@ -44,25 +45,13 @@ class Messenger {
   get closed() { return this.#closed }
 
   /** Listen; returns a function that removes the listener. */
-  onMessage(cb) {
-    if (typeof cb !== 'function') throw opts.invalid('onMessage takes a function')
-    this.#listeners.add(cb)
-    return () => { this.#listeners.delete(cb) }
-  }
+  onMessage(cb) { return this.#listeners.on(cb) }
 
   /** Stop listening. */
-  offMessage(cb) { this.#listeners.delete(cb) }
+  offMessage(cb) { this.#listeners.off(cb) }
 
   /** Resolves with the first message for which `predicate` is true. */
-  waitForMessage(predicate = () => true) {
-    return new Promise((resolve, reject) => {
-      const off = this.onMessage((m) => {
-        let hit
-        try { hit = predicate(m) } catch (e) { off(); reject(e); return }
-        if (hit) { off(); resolve(m) }
-      })
-    })
-  }
+  waitForMessage(predicate) { return this.#listeners.wait(predicate) }
 
   /** Send to every other endpoint of the channel (threads and host). */
   sendMessage(data) {
@@ -127,16 +116,14 @@ class Messenger {
 
   /** @internal */
   _deliver(bytes, shared) {
-    if (this.#closed || this.#listeners.size === 0) return
+    if (this.#closed || this.#listeners.empty) return
     let value
     try {
       value = require('./codec').decode(bytes, shared || [], [])
     } catch (err) {
       value = err
     }
-    for (const cb of [...this.#listeners]) {
-      try { cb(value) } catch (error) { queueMicrotask(() => { throw error }) }
-    }
+    this.#listeners.emit(value)
   }
 }
 

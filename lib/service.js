@@ -6,13 +6,14 @@ const opts = require('./options')
 const { deferred } = require('./slot')
 const { messengerName } = require('./messenger')
 const { StreamHub } = require('./streams')
+const { Listeners } = require('./listeners')
 
 class Service {
   #slot
   #defs
   #names
   #options
-  #listeners = new Set()
+  #listeners = new Listeners()
   #end = deferred()
   #closing = null
   #active = 0
@@ -32,9 +33,7 @@ class Service {
     this.#streams = new StreamHub((value) => slot.postMessage(value))
     slot.onMessage = (value) => {
       if (this.#streams.handle(value)) return
-      for (const cb of [...this.#listeners]) {
-        try { cb(value) } catch (error) { queueMicrotask(() => { throw error }) }
-      }
+      this.#listeners.emit(value)
     }
     slot.onUncaught = (error) => {
       const handler = options.exceptionHandler
@@ -117,14 +116,10 @@ class Service {
   }
 
   /** Listen to `parent.sendMessage()` of the service; returns a remover. */
-  onMessage(cb) {
-    if (typeof cb !== 'function') throw opts.invalid('onMessage takes a function')
-    this.#listeners.add(cb)
-    return () => { this.#listeners.delete(cb) }
-  }
+  onMessage(cb) { return this.#listeners.on(cb) }
 
   /** Stop listening. */
-  offMessage(cb) { this.#listeners.delete(cb) }
+  offMessage(cb) { this.#listeners.off(cb) }
 
   /** Give the service a Messenger: inside, `messengers.use(name)` resolves with it. */
   sendMessenger(messenger) {
@@ -145,15 +140,7 @@ class Service {
   }
 
   /** Resolves with the first message for which `predicate` is true. */
-  waitForMessage(predicate = () => true) {
-    return new Promise((resolve, reject) => {
-      const off = this.onMessage((m) => {
-        let hit
-        try { hit = predicate(m) } catch (e) { off(); reject(e); return }
-        if (hit) { off(); resolve(m) }
-      })
-    })
-  }
+  waitForMessage(predicate) { return this.#listeners.wait(predicate) }
 }
 
 module.exports = { Service }
