@@ -1,0 +1,202 @@
+//! Memory shared with the host without a copy, both ways. Part of the raw
+//! Node-API module.
+
+use std::ffi::{c_void, CStr};
+use std::ptr;
+use std::sync::{Arc, OnceLock};
+
+use napi::sys;
+
+use super::{lock, HostRef, HostSink};
+use crate::engine::{Keepalive, SharedMemory};
+
+/// The bytes of a typed array: start pointer and length.
+///
+/// # Safety
+/// `value` must be a live value of `env`, on its JS thread.
+pub unsafe fn typed_array_bytes(env: sys::napi_env, value: sys::napi_value) -> napi::Result<(*mut u8, usize)> {
+    let (mut ty, mut len, mut data, mut ab, mut offset) = (0, 0usize, ptr::null_mut(), ptr::null_mut(), 0usize);
+    // SAFETY: out-pointers are valid locals.
+    let status = unsafe { sys::napi_get_typedarray_info(env, value, &mut ty, &mut len, &mut data, &mut ab, &mut offset) };
+    if status != sys::Status::napi_ok || ty != sys::TypedarrayType::uint8_array {
+        return Err(napi::Error::from_reason("expected a Uint8Array"));
+    }
+    Ok((data as *mut u8, len))
+}
+
+/// Copy the bytes of a Uint8Array.
+///
+/// # Safety
+/// As `typed_array_bytes`.
+pub unsafe fn copy_bytes(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Vec<u8>> {
+    // SAFETY: forwarded contract.
+    let (data, len) = unsafe { typed_array_bytes(env, value)? };
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    // SAFETY: Node-API reported `len` readable bytes at `data`.
+    Ok(unsafe { std::slice::from_raw_parts(data, len) }.to_vec())
+}
+
+fn keepalive(env: sys::napi_env, value: sys::napi_value, sink: &Arc<HostSink>) -> napi::Result<Keepalive> {
+    struct Held {
+        r: usize,
+        sink: Arc<HostSink>,
+    }
+    impl Drop for Held {
+        fn drop(&mut self) {
+            self.sink.release_later(HostRef(self.r));
+        }
+    }
+    let mut r = ptr::null_mut();
+    // SAFETY: a live value of this env, on its JS thread.
+    let status = unsafe { sys::napi_create_reference(env, value, 1, &mut r) };
+    if status != sys::Status::napi_ok {
+        return Err(napi::Error::from_reason("could not keep a buffer alive"));
+    }
+    Ok(Box::new(Held { r: r as usize, sink: sink.clone() }))
+}
+
+/// Host SharedArrayBuffer (given as a Uint8Array over all of it) → memory a
+/// thread can map. The host object stays alive while any isolate uses it.
+///
+/// # Safety
+/// `view` must be a live Uint8Array of `env`, on its JS thread.
+pub unsafe fn host_shared(env: sys::napi_env, view: sys::napi_value, sink: &Arc<HostSink>) -> napi::Result<SharedMemory> {
+    // SAFETY: forwarded contract.
+    let (data, len) = unsafe { typed_array_bytes(env, view)? };
+    let keep = keepalive(env, view, sink)?;
+    // SAFETY: the reference in `keep` keeps the SharedArrayBuffer, and so its
+    // memory, alive until the isolate's backing store releases it.
+    Ok(unsafe { SharedMemory::from_host(data, len, true, keep) })
+}
+
+/// Host ArrayBuffer already detached from the user's hands (moved) →
+/// memory a thread takes over.
+///
+/// # Safety
+/// `ab` must be a live ArrayBuffer of `env`, on its JS thread.
+pub unsafe fn host_moved(env: sys::napi_env, ab: sys::napi_value, sink: &Arc<HostSink>) -> napi::Result<SharedMemory> {
+    let (mut data, mut len) = (ptr::null_mut(), 0usize);
+    // SAFETY: out-pointers are valid locals.
+    let status = unsafe { sys::napi_get_arraybuffer_info(env, ab, &mut data, &mut len) };
+    if status != sys::Status::napi_ok {
+        return Err(napi::Error::from_reason("expected an ArrayBuffer"));
+    }
+    let keep = keepalive(env, ab, sink)?;
+    // SAFETY: as in host_shared, for a non-shared buffer nobody else holds.
+    Ok(unsafe { SharedMemory::from_host(data as *mut u8, len, false, keep) })
+}
+
+type CreateExternalSab = unsafe extern "C" fn(sys::napi_env, *mut c_void, usize, Option<unsafe extern "C" fn(*mut c_void, *mut c_void)>, *mut c_void, *mut sys::napi_value) -> sys::napi_status;
+
+/// `node_api_create_external_sharedarraybuffer`, where the runtime has it
+/// (Node 22+, Bun); looked up at run time, never linked.
+fn external_sab_fn() -> Option<CreateExternalSab> {
+    static F: OnceLock<usize> = OnceLock::new();
+    let addr = *F.get_or_init(|| {
+        let name: &CStr = c"node_api_create_external_sharedarraybuffer";
+        // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name.
+        unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) as usize }
+    });
+    // SAFETY: a non-null symbol of that name has the documented signature.
+    (addr != 0).then(|| unsafe { std::mem::transmute::<usize, CreateExternalSab>(addr) })
+}
+
+/// True when the host receives real SharedArrayBuffers from threads.
+pub fn has_external_sab() -> bool {
+    external_sab_fn().is_some()
+}
+
+unsafe extern "C" fn drop_memory_noenv(data: *mut c_void, hint: *mut c_void) {
+    let _ = data;
+    // SAFETY: `hint` is the Box<SharedMemory> leaked in `memory_to_js`.
+    drop(unsafe { Box::from_raw(hint as *mut SharedMemory) });
+}
+
+unsafe extern "C" fn drop_memory(_env: sys::napi_env, data: *mut c_void, hint: *mut c_void) {
+    // SAFETY: same contract as drop_memory_noenv.
+    unsafe { drop_memory_noenv(data, hint) };
+}
+
+/// Thread memory → a host buffer over the same bytes (no copy): a real
+/// SharedArrayBuffer where the runtime can make one, else an ArrayBuffer.
+pub(super) unsafe fn memory_to_js(env: sys::napi_env, sink: &HostSink, mem: SharedMemory, shared: bool) -> sys::napi_value {
+    if !shared {
+        // SAFETY: forwarded contract.
+        return unsafe { new_external(env, mem, false) };
+    }
+    let key = mem.as_ptr() as usize;
+    let mut views = lock(&sink.shared_views);
+    if let Some(&(len, r)) = views.get(&key) {
+        let mut existing = ptr::null_mut();
+        // SAFETY: r is a live (weak) reference of this env.
+        unsafe { sys::napi_get_reference_value(env, r as sys::napi_ref, &mut existing) };
+        if !existing.is_null() && len == mem.len() {
+            // The host object holds its own share of this memory.
+            return existing;
+        }
+        // SAFETY: a reference of this env, deleted once (replaced below).
+        unsafe { sys::napi_delete_reference(env, r as sys::napi_ref) };
+        views.remove(&key);
+    }
+    let len = mem.len();
+    // SAFETY: forwarded contract.
+    let value = unsafe { new_external(env, mem, true) };
+    let mut r = ptr::null_mut();
+    // SAFETY: a live value of this env; refcount 0 makes the reference weak.
+    if unsafe { sys::napi_create_reference(env, value, 0, &mut r) } == sys::Status::napi_ok {
+        if views.len() >= 64 && views.len().is_power_of_two() {
+            // Drop entries whose host objects were collected.
+            views.retain(|_, (_, old)| {
+                let mut v = ptr::null_mut();
+                // SAFETY: live references of this env; dead ones deleted once.
+                unsafe {
+                    sys::napi_get_reference_value(env, *old as sys::napi_ref, &mut v);
+                    if v.is_null() {
+                        sys::napi_delete_reference(env, *old as sys::napi_ref);
+                    }
+                }
+                !v.is_null()
+            });
+        }
+        views.insert(key, (len, r as usize));
+    }
+    value
+}
+
+unsafe fn new_external(env: sys::napi_env, mem: SharedMemory, shared: bool) -> sys::napi_value {
+    let (data, len) = (mem.as_ptr(), mem.len());
+    let mut out = ptr::null_mut();
+    if len == 0 || data.is_null() {
+        // SAFETY: plain creation of an empty buffer.
+        unsafe { sys::napi_create_arraybuffer(env, 0, &mut ptr::null_mut(), &mut out) };
+        return out;
+    }
+    let hint = Box::into_raw(Box::new(mem)) as *mut c_void;
+    // SAFETY: `data` stays valid while the boxed SharedMemory lives; the
+    // finalizer drops it once the host buffer is collected.
+    let status = unsafe {
+        match external_sab_fn().filter(|_| shared) {
+            Some(create) => create(env, data as *mut c_void, len, Some(drop_memory_noenv), hint, &mut out),
+            None => sys::napi_create_external_arraybuffer(env, data as *mut c_void, len, Some(drop_memory), hint, &mut out),
+        }
+    };
+    if status != sys::Status::napi_ok {
+        // SAFETY: not handed to Node; still ours to drop.
+        drop(unsafe { Box::from_raw(hint as *mut SharedMemory) });
+        // SAFETY: plain creation of an empty buffer.
+        unsafe { sys::napi_get_undefined(env, &mut out) };
+    }
+    out
+}
+
+/// Start address of a Uint8Array's memory (for the shared-memory registry).
+///
+/// # Safety
+/// As `typed_array_bytes`.
+pub unsafe fn address_of(env: sys::napi_env, view: sys::napi_value) -> napi::Result<usize> {
+    // SAFETY: forwarded contract.
+    unsafe { typed_array_bytes(env, view) }.map(|(p, _)| p as usize)
+}
+

@@ -1,0 +1,226 @@
+//! The one module that makes raw Node-API calls: the threadsafe function
+//! that carries thread events to JS (here and in `events`), and memory
+//! shared with the host without a copy (`memory`: SharedArrayBuffers and
+//! moved ArrayBuffers, both directions).
+
+mod events;
+mod memory;
+
+pub use memory::{address_of, copy_bytes, has_external_sab, host_moved, host_shared, typed_array_bytes};
+use events::{deliver, Batch};
+
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+use napi::sys;
+
+use crate::runtime::{Event, EventSink};
+
+/// A napi reference held on behalf of an isolate; deleted on the host thread.
+pub(super) struct HostRef(pub(super) usize);
+
+/// Delivers events from isolate threads to one JS callback of one env.
+pub struct HostSink {
+    tsfn: RwLock<Option<usize>>,
+    /// napi_ref of the JS callback (used on the JS thread only).
+    callback: OnceLock<usize>,
+    /// Host buffers already made over thread memory: address → (length,
+    /// weak napi_ref). Returning the same SharedArrayBuffer again gives the
+    /// same host object, at no cost (JS thread only).
+    pub(super) shared_views: Mutex<std::collections::HashMap<usize, (usize, usize)>>,
+    queue: Mutex<Vec<Event>>,
+    releases: Mutex<Vec<HostRef>>,
+    scheduled: AtomicBool,
+}
+
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl HostSink {
+    fn schedule(&self) {
+        if self.scheduled.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let guard = self.tsfn.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(tsfn) = *guard {
+            // SAFETY: the read lock keeps the tsfn alive: its finalizer takes
+            // the write lock and clears it before Node frees it.
+            unsafe {
+                sys::napi_call_threadsafe_function(tsfn as sys::napi_threadsafe_function, ptr::null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking);
+            }
+        }
+    }
+
+    /// Host thread: wait up to `max` for an event, without letting isolate
+    /// threads wake the event loop meanwhile (the host is awake anyway).
+    /// True when events are ready; then call `drain_now` at once.
+    pub fn spin_for_events(&self, max: std::time::Duration) -> bool {
+        let was_scheduled = self.scheduled.swap(true, Ordering::AcqRel);
+        let start = std::time::Instant::now();
+        let until = start + max;
+        let ready = loop {
+            if !lock(&self.queue).is_empty() {
+                break true;
+            }
+            let now = std::time::Instant::now();
+            if now >= until {
+                break false;
+            }
+            let _ = start;
+            for _ in 0..32 {
+                std::hint::spin_loop();
+            }
+        };
+        if ready {
+            // drain_now() runs next and clears the flag the same way.
+            return true;
+        }
+        if !was_scheduled {
+            self.scheduled.store(false, Ordering::SeqCst);
+            if !lock(&self.queue).is_empty() {
+                self.schedule();
+            }
+        }
+        false
+    }
+
+    pub(super) fn release_later(&self, r: HostRef) {
+        lock(&self.releases).push(r);
+        self.schedule();
+    }
+}
+
+impl EventSink for HostSink {
+    fn send(&self, event: Event) {
+        lock(&self.queue).push(event);
+        self.schedule();
+    }
+
+    fn send_all(&self, events: Vec<Event>) {
+        lock(&self.queue).extend(events);
+        self.schedule();
+    }
+}
+
+unsafe extern "C" fn tsfn_finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: `data` is the Arc<HostSink> leaked in `create_sink`; Node calls
+    // the finalizer once.
+    let sink = unsafe { Arc::from_raw(data as *const HostSink) };
+    *sink.tsfn.write().unwrap_or_else(|p| p.into_inner()) = None;
+}
+
+unsafe extern "C" fn call_js(env: sys::napi_env, js_cb: sys::napi_value, context: *mut c_void, _data: *mut c_void) {
+    if env.is_null() || context.is_null() {
+        return; // the env is being torn down
+    }
+    // SAFETY: `context` is the HostSink kept alive by the tsfn (see create_sink).
+    let sink = unsafe { &*(context as *const HostSink) };
+    // SAFETY: forwarded: a live env and callback on the JS thread.
+    unsafe { drain_now(env, js_cb, sink) };
+}
+
+/// Host thread, right after a call was queued: wait up to `max` for events
+/// and deliver them at once, so a fast call settles without a wake-up of
+/// the event loop. True when something was delivered.
+///
+/// # Safety
+/// `env` must be the sink's env, on its JS thread.
+pub unsafe fn deliver_soon(env: sys::napi_env, sink: &HostSink, max: std::time::Duration) -> bool {
+    if !sink.spin_for_events(max) {
+        return false;
+    }
+    let Some(&cb_ref) = sink.callback.get() else { return false };
+    let mut cb = ptr::null_mut();
+    // SAFETY: cb_ref is a live reference of this env (see create_sink).
+    unsafe {
+        sys::napi_get_reference_value(env, cb_ref as sys::napi_ref, &mut cb);
+        drain_now(env, cb, sink);
+    }
+    true
+}
+
+/// Deliver every queued event to `js_cb` now (JS thread only).
+///
+/// # Safety
+/// `env` and `js_cb` must be live values of the sink's JS thread.
+pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostSink) {
+    sink.scheduled.store(false, Ordering::SeqCst);
+    for r in std::mem::take(&mut *lock(&sink.releases)) {
+        // SAFETY: r.0 is a napi_ref created on this env's thread, deleted once.
+        unsafe { sys::napi_delete_reference(env, r.0 as sys::napi_ref) };
+    }
+    let events = std::mem::take(&mut *lock(&sink.queue));
+    let mut batch = Batch::default();
+    for event in events {
+        match event {
+            // The common case, a call's value or error with no shared memory,
+            // goes in one batch: one JS call for many results.
+            Event::Done { thread, call_id, outcome, wait_us, run_us } if batch.fits(&outcome) => {
+                batch.push(thread, call_id, outcome, wait_us, run_us);
+            }
+            other => {
+                // SAFETY: forwarded: live env and callback on the JS thread.
+                unsafe {
+                    batch.flush(env, js_cb);
+                    deliver(env, js_cb, sink, other);
+                }
+            }
+        }
+    }
+    // SAFETY: as above.
+    unsafe { batch.flush(env, js_cb) };
+}
+
+/// Create the event sink of `env`, calling `func` for every event.
+///
+/// # Safety
+/// `env` and `func` must be live values of the calling JS thread.
+pub unsafe fn create_sink(env: sys::napi_env, func: sys::napi_value) -> napi::Result<Arc<HostSink>> {
+    let sink = Arc::new(HostSink { tsfn: RwLock::new(None), callback: OnceLock::new(), shared_views: Mutex::default(), queue: Mutex::new(Vec::new()), releases: Mutex::new(Vec::new()), scheduled: AtomicBool::new(false) });
+    let context = Arc::into_raw(sink.clone()) as *mut c_void;
+    let mut name = ptr::null_mut();
+    let mut tsfn = ptr::null_mut();
+    // SAFETY: plain Node-API calls with live arguments; on success the tsfn
+    // owns one Arc<HostSink> (released by tsfn_finalize).
+    let status = unsafe {
+        sys::napi_create_string_utf8(env, c"isothread".as_ptr(), 9, &mut name);
+        sys::napi_create_threadsafe_function(env, func, ptr::null_mut(), name, 0, 1, context, Some(tsfn_finalize), context, Some(call_js), &mut tsfn)
+    };
+    if status != sys::Status::napi_ok {
+        // SAFETY: creation failed, so the Arc leaked above is still ours.
+        drop(unsafe { Arc::from_raw(context as *const HostSink) });
+        return Err(napi::Error::from_reason("could not create the event channel"));
+    }
+    *sink.tsfn.write().unwrap_or_else(|p| p.into_inner()) = Some(tsfn as usize);
+    let mut cb_ref = ptr::null_mut();
+    // SAFETY: `func` is a live function of this env; the reference lives as
+    // long as the env (the sink is per env).
+    unsafe { sys::napi_create_reference(env, func, 1, &mut cb_ref) };
+    let _ = sink.callback.set(cb_ref as usize);
+    // SAFETY: the tsfn was just created on this env. Idle hosts never keep
+    // the process alive; `set_ref` turns it on while calls are in flight.
+    unsafe { sys::napi_unref_threadsafe_function(env, tsfn) };
+    Ok(sink)
+}
+
+/// Keep (or stop keeping) the event loop alive for this host.
+///
+/// # Safety
+/// `env` must be the env the sink was created on, on its JS thread.
+pub unsafe fn set_ref(env: sys::napi_env, sink: &HostSink, on: bool) {
+    if let Some(tsfn) = *sink.tsfn.read().unwrap_or_else(|p| p.into_inner()) {
+        let tsfn = tsfn as sys::napi_threadsafe_function;
+        // SAFETY: a live tsfn of this env, called on its JS thread.
+        unsafe {
+            if on {
+                sys::napi_ref_threadsafe_function(env, tsfn);
+            } else {
+                sys::napi_unref_threadsafe_function(env, tsfn);
+            }
+        }
+    }
+}
+
