@@ -127,3 +127,23 @@ test('the addon loads and works inside worker_threads, and a terminated worker e
   assert.match(r.stdout, /workers 42,42,42/)
   assert.match(r.stdout, /main ok/)
 })
+
+test('a thread with timers pending but no call in flight is idle; close() does not wait for its timers', () => {
+  const start = Date.now()
+  const r = runChild(`
+    const t = new lib.Thread(() => () => { setInterval(() => console.log('tick'), 20); return 'returned' })
+    t.run().then(async (v) => {
+      console.log(v)
+      await new Promise((r) => setTimeout(r, 70))
+      const t0 = Date.now()
+      await t.close()
+      console.log('closed in', Date.now() - t0)
+    })
+  `, { timeout: 10000 })
+  assert.equal(r.status, 0, describe(r))
+  assert.match(r.stdout, /returned/)
+  assert.match(r.stdout, /tick/, 'timers left running after the call keep running')
+  const closedIn = Number(/closed in (\d+)/.exec(r.stdout)[1])
+  assert.ok(closedIn < 500, `close() took ${closedIn} ms`)
+  assert.ok(Date.now() - start < 5000, 'the interval did not keep the process alive')
+})

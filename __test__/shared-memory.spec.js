@@ -67,3 +67,12 @@ test('returning a large SharedArrayBuffer does not copy it', async () => {
   assert.equal(new Uint8Array(big)[64 * 1024 * 1024 - 1], 1)
   await t.close()
 })
+
+test('a typed array over a SharedArrayBuffer crosses with its byteOffset and shares memory', async () => {
+  const sab = new SharedArrayBuffer(32)
+  const view = new Int32Array(sab, 8, 2)
+  const t = new Thread(() => (v) => { v[1] = 99; return [v.byteOffset, v.length, v.buffer.byteLength] })
+  assert.deepEqual(await t.run(view), [8, 2, 32])
+  assert.equal(new Int32Array(sab)[3], 99)
+  await t.close()
+})
