@@ -4,5 +4,7 @@ import { createRequire } from 'node:module'
 const require = createRequire(import.meta.url)
 const lib = require('./lib/index.js')
 
-export const { Thread, ThreadPool, notify, realSharedArrayBuffers, codes } = lib
+export const { Thread, ThreadPool, define, Messenger, ServiceCluster, ThreadsManager, ThreadManager, pool, ConcurrencyOption, notify, buffer, lock, unlock, spawn, realSharedArrayBuffers, codes } = lib
+/** spawn() under its seed library's name (`async` cannot be a binding name). */
+export { spawn as async }
 export default lib
