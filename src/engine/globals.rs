@@ -255,7 +255,7 @@ fn host_notify(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments,
 /// Build the object of native functions handed to `prelude.js`.
 pub(crate) fn native_object<'s>(scope: &mut v8::HandleScope<'s>) -> v8::Local<'s, v8::Object> {
     let obj = v8::Object::new(scope);
-    let entries: [(&str, v8::Local<v8::Function>); 17] = [
+    let entries: [(&str, v8::Local<v8::Function>); 16] = [
         ("lock", v8::Function::new(scope, lock).unwrap()),
         ("unlock", v8::Function::new(scope, unlock).unwrap()),
         ("messengerPost", v8::Function::new(scope, messenger_post).unwrap()),
@@ -272,7 +272,6 @@ pub(crate) fn native_object<'s>(scope: &mut v8::HandleScope<'s>) -> v8::Local<'s
         ("utf8Encode", v8::Function::new(scope, utf8_encode).unwrap()),
         ("utf8Decode", v8::Function::new(scope, utf8_decode).unwrap()),
         ("hostNotify", v8::Function::new(scope, host_notify).unwrap()),
-        ("noop", v8::Function::new(scope, |_: &mut v8::HandleScope, _: v8::FunctionCallbackArguments, _: v8::ReturnValue| {}).unwrap()),
     ];
     for (name, f) in entries {
         let key = v8::String::new(scope, name).unwrap();

@@ -19,14 +19,15 @@ pub enum Holder {
 }
 
 enum Waiter {
-    Thread(u32),
+    /// A thread blocked in `lock()`, woken by its own condvar (no herd).
+    Thread(u32, Arc<Condvar>),
     Host { key: usize, token: f64, sink: Arc<dyn EventSink> },
 }
 
 impl Waiter {
     fn holder(&self) -> Holder {
         match self {
-            Waiter::Thread(t) => Holder::Thread(*t),
+            Waiter::Thread(t, _) => Holder::Thread(*t),
             Waiter::Host { key, .. } => Holder::Host(*key),
         }
     }
@@ -40,12 +41,11 @@ struct Lock {
 
 struct Table {
     locks: Mutex<HashMap<String, Lock>>,
-    changed: Condvar,
 }
 
 fn table() -> &'static Table {
     static T: OnceLock<Table> = OnceLock::new();
-    T.get_or_init(|| Table { locks: Mutex::new(HashMap::new()), changed: Condvar::new() })
+    T.get_or_init(|| Table { locks: Mutex::new(HashMap::new()) })
 }
 
 fn locks() -> MutexGuard<'static, HashMap<String, Lock>> {
@@ -60,19 +60,23 @@ pub struct NotLocked;
 #[derive(Debug, PartialEq, Eq)]
 pub struct Stopped;
 
-/// A free lock goes to the first waiter: a thread takes it when it wakes; a
-/// host is granted it by an event.
+/// A free lock goes straight to the first waiter: a thread is woken as its
+/// holder; a host is granted it by an event.
 fn hand_over(name: &str, lock: &mut Lock) {
     if lock.holder.is_some() {
         return;
     }
-    if let Some(Waiter::Host { .. }) = lock.waiters.front() {
-        if let Some(Waiter::Host { key, token, sink }) = lock.waiters.pop_front() {
+    match lock.waiters.pop_front() {
+        Some(Waiter::Thread(id, wake)) => {
+            lock.holder = Some(Holder::Thread(id));
+            wake.notify_one();
+        }
+        Some(Waiter::Host { key, token, sink }) => {
             lock.holder = Some(Holder::Host(key));
             sink.send(Event::LockGranted { token, name: name.to_owned() });
         }
+        None => {}
     }
-    table().changed.notify_all();
 }
 
 /// Thread `thread` takes lock `name`, waiting while another holds it;
@@ -80,22 +84,19 @@ fn hand_over(name: &str, lock: &mut Lock) {
 pub fn lock_blocking(name: &str, thread: u32, stop: impl Fn() -> bool) -> Result<(), Stopped> {
     let me = Holder::Thread(thread);
     let mut g = locks();
+    let wake = Arc::new(Condvar::new());
     let mut queued = false;
     loop {
         let lock = g.entry(name.to_owned()).or_default();
         if lock.holder == Some(me) {
-            return Ok(()); // already ours
+            return Ok(()); // ours: free, already held, or handed over to us
         }
-        let first = lock.waiters.front().map(Waiter::holder);
-        if lock.holder.is_none() && (first.is_none() || first == Some(me)) {
-            if first == Some(me) {
-                lock.waiters.pop_front();
-            }
+        if lock.holder.is_none() && lock.waiters.is_empty() {
             lock.holder = Some(me);
             return Ok(());
         }
         if !queued {
-            lock.waiters.push_back(Waiter::Thread(thread));
+            lock.waiters.push_back(Waiter::Thread(thread, wake.clone()));
             queued = true;
         }
         if stop() {
@@ -103,7 +104,7 @@ pub fn lock_blocking(name: &str, thread: u32, stop: impl Fn() -> bool) -> Result
             hand_over(name, lock);
             return Err(Stopped);
         }
-        g = table().changed.wait_timeout(g, Duration::from_millis(2)).unwrap_or_else(|p| p.into_inner()).0;
+        g = wake.wait_timeout(g, Duration::from_millis(2)).unwrap_or_else(|p| p.into_inner()).0;
     }
 }
 
@@ -161,27 +162,44 @@ mod tests {
 
     #[test]
     fn a_thread_waits_until_the_holder_unlocks() {
-        lock_blocking("t1", 1, || false).unwrap();
-        let h = std::thread::spawn(|| lock_blocking("t1", 2, || false));
+        // Ids of their own: tests share the process-wide table.
+        lock_blocking("t1", 101, || false).unwrap();
+        let h = std::thread::spawn(|| lock_blocking("t1", 102, || false));
         std::thread::sleep(Duration::from_millis(20));
         assert!(!h.is_finished());
-        unlock("t1", Holder::Thread(1)).unwrap();
+        unlock("t1", Holder::Thread(101)).unwrap();
         assert_eq!(h.join().unwrap(), Ok(()));
-        assert_eq!(unlock("t1", Holder::Thread(1)), Err(NotLocked));
-        unlock("t1", Holder::Thread(2)).unwrap();
+        assert_eq!(unlock("t1", Holder::Thread(101)), Err(NotLocked));
+        unlock("t1", Holder::Thread(102)).unwrap();
     }
 
     #[test]
     fn a_stopped_wait_returns_at_once_and_leaves_the_queue() {
-        lock_blocking("t2", 1, || false).unwrap();
+        lock_blocking("t2", 201, || false).unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let s = stop.clone();
-        let h = std::thread::spawn(move || lock_blocking("t2", 2, || s.load(Ordering::SeqCst)));
+        let h = std::thread::spawn(move || lock_blocking("t2", 202, || s.load(Ordering::SeqCst)));
         std::thread::sleep(Duration::from_millis(10));
         stop.store(true, Ordering::SeqCst);
         assert_eq!(h.join().unwrap(), Err(Stopped));
-        release_all(Holder::Thread(1));
-        assert_eq!(lock_blocking("t2", 3, || false), Ok(()));
-        release_all(Holder::Thread(3));
+        release_all(Holder::Thread(201));
+        assert_eq!(lock_blocking("t2", 203, || false), Ok(()));
+        release_all(Holder::Thread(203));
+    }
+
+    #[test]
+    fn a_released_lock_goes_to_the_first_waiter() {
+        lock_blocking("t3", 301, || false).unwrap();
+        let first = std::thread::spawn(|| { lock_blocking("t3", 302, || false).unwrap(); std::time::Instant::now() });
+        std::thread::sleep(Duration::from_millis(10));
+        let second = std::thread::spawn(|| { lock_blocking("t3", 303, || false).unwrap(); std::time::Instant::now() });
+        std::thread::sleep(Duration::from_millis(10));
+        unlock("t3", Holder::Thread(301)).unwrap();
+        let t_first = first.join().unwrap();
+        std::thread::sleep(Duration::from_millis(10));
+        unlock("t3", Holder::Thread(302)).unwrap();
+        let t_second = second.join().unwrap();
+        assert!(t_first < t_second, "first come, first served");
+        unlock("t3", Holder::Thread(303)).unwrap();
     }
 }
