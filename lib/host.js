@@ -165,9 +165,9 @@ function failure(codeAndMessage, bytes, shared, transferred) {
   return makeError(code, message, extra)
 }
 
-/** `owner` has one more unit of work in flight. */
-function hold(id, owner, reffed) {
-  owners.set(id, owner)
+/** `owner` has one more unit of work in flight (`first`: it had none). */
+function hold(id, owner, reffed, first = true) {
+  if (first) owners.set(id, owner)
   if (reffed && refs++ === 0) host.setRef(true)
 }
 

@@ -170,8 +170,7 @@ class Slot {
   }
 
   hold(reffed) {
-    this.holds++
-    hold(this.id, this, reffed)
+    hold(this.id, this, reffed, this.holds++ === 0)
   }
 
   unhold(reffed) {
