@@ -31,6 +31,13 @@ export type Context<F extends AnyFunction = AnyFunction> = () => F | Promise<F>
 /** The function a context returns. */
 export type RunFunction<C> = C extends () => infer R ? Awaited<R> extends AnyFunction ? Awaited<R> : never : never
 
+/** An ES module as the context: its top level runs once per thread; `export` (default `'default'`) is the function to run. */
+export interface ModuleContext {
+  /** What `new Worker(filename)` takes: a path (relative to the process cwd), or a `file:` URL string or URL. */
+  module: string | URL
+  export?: string
+}
+
 /** Options of `new Thread()`. */
 export interface ThreadOptions {
   /** MB of V8 heap, 8 to 4096 (default 128). */
@@ -73,7 +80,7 @@ export declare class Thread<C extends Context = Context> {
    * @param context a function evaluated once inside the thread; it returns the function to run.
    * It cannot close over host variables: pass values as arguments.
    */
-  constructor(context: C, options?: ThreadOptions)
+  constructor(context: C | ModuleContext, options?: ThreadOptions)
   /** The thread's id (also the `threadId` global inside it). */
   readonly threadId: number
   /** True from the moment close()/dispose() is called or the thread died. */
@@ -122,7 +129,7 @@ export interface ThreadPoolStats {
 
 /** `poolSize` threads running one context. */
 export declare class ThreadPool<C extends Context = Context> {
-  constructor(context: C, poolSize: number, options?: ThreadPoolOptions)
+  constructor(context: C | ModuleContext, poolSize: number, options?: ThreadPoolOptions)
   /** Threads in the pool; 0 once close()/destroy() resolved. */
   readonly size: number
   /** Calls waiting behind a running call. */

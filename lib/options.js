@@ -66,6 +66,25 @@ function checkRunOptions(options, defaultTimeout) {
   return { args, transfer: o.transfer, timeout, signal }
 }
 
+/**
+ * `{ module, export = 'default' }`: `module` is what `new Worker(filename)`
+ * takes (a path relative to the process cwd, an absolute path, or a `file:`
+ * URL string or URL). Returns `{ module: absolutePath, export }`.
+ */
+function moduleContext(context) {
+  const path = require('node:path')
+  const fs = require('node:fs')
+  const { fileURLToPath } = require('node:url')
+  let m = context.module
+  if (m instanceof URL || (typeof m === 'string' && m.startsWith('file:'))) m = fileURLToPath(m)
+  if (typeof m !== 'string' || m === '') throw invalid('module must be a path or a file: URL')
+  const file = path.resolve(process.cwd(), m)
+  if (!fs.existsSync(file)) throw invalid(`module ${String(context.module)} not found (looked for ${file})`)
+  const name = context.export === undefined ? 'default' : context.export
+  if (typeof name !== 'string') throw invalid('export must be a string')
+  return { module: file, export: name }
+}
+
 const FUNCTION_START = /^\s*(?:async\s*)?(?:function\b|\(|[\p{L}\p{Nl}$_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}$\u200c\u200d]*\s*=>)/u
 
 /**
@@ -74,9 +93,7 @@ const FUNCTION_START = /^\s*(?:async\s*)?(?:function\b|\(|[\p{L}\p{Nl}$_][\p{L}\
  */
 function contextSource(context) {
   if (typeof context !== 'function') {
-    if (context !== null && typeof context === 'object' && 'module' in context) {
-      throw invalid('module contexts ({ module }) are not supported by this build yet; pass a function')
-    }
+    if (context !== null && typeof context === 'object' && 'module' in context) return moduleContext(context)
     throw invalid(`context must be a function that returns the function to run, got ${context === null ? 'null' : typeof context}`)
   }
   const src = Function.prototype.toString.call(context)

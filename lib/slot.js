@@ -30,7 +30,10 @@ class Slot {
    * @param {{ memoryLimit: number, name?: string, respawn?: boolean, onDone?: Function }} o
    */
   constructor(source, o) {
-    this.native = host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true)
+    const mod = typeof source === 'string' ? undefined : source
+    this.native = mod === undefined
+      ? host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true)
+      : host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export)
     this.id = this.native.id
     this.name = o.name
     this.respawn = o.respawn === true

@@ -27,9 +27,10 @@ export declare class Host {
   /**
    * Start an isolate thread running `source` (the context function);
    * `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools);
-   * `oneShot`: spawn() semantics (settle and end on an empty event loop).
+   * `oneShot`: spawn() semantics (settle and end on an empty event loop);
+   * `modulePath`/`moduleExport`: an ES module context instead of `source`.
    */
-  spawn(source: string, memoryLimitMb: number, name?: string | undefined | null, respawn?: boolean | undefined | null, oneShot?: boolean | undefined | null): NativeThread
+  spawn(source: string, memoryLimitMb: number, name?: string | undefined | null, respawn?: boolean | undefined | null, oneShot?: boolean | undefined | null, modulePath?: string | undefined | null, moduleExport?: string | undefined | null): NativeThread
   /**
    * Wake threads blocked in `Atomics.wait` at `byteIndex` of the shared
    * memory `view` spans; returns how many woke.

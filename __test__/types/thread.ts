@@ -27,6 +27,11 @@ async function main(): Promise<void> {
   await opts.dispose()
   opts.unref().ref()
 
+  const fromModule = new Thread({ module: new URL('file:///tmp/w.mjs'), export: 'run' })
+  const anything: unknown = await fromModule.run(1, 'x')
+  // @ts-expect-error module must be a path or URL
+  new Thread({ module: 42 })
+  void anything
   const woke: number = notify(new Int32Array(new SharedArrayBuffer(8)), 0)
   try { await t.run(1, 'y') } catch (e) { const code: string = (e as IsothreadError).code; void code }
   void [s, n, r, viaRunWith, heap, woke]

@@ -69,10 +69,22 @@ impl Host {
 
     /// Start an isolate thread running `source` (the context function);
     /// `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools);
-    /// `oneShot`: spawn() semantics (settle and end on an empty event loop).
+    /// `oneShot`: spawn() semantics (settle and end on an empty event loop);
+    /// `modulePath`/`moduleExport`: an ES module context instead of `source`.
     #[napi]
-    pub fn spawn(&self, source: String, memory_limit_mb: f64, name: Option<String>, respawn: Option<bool>, one_shot: Option<bool>) -> Result<NativeThread> {
-        let cfg = ThreadConfig { name, source, memory_limit_mb, respawn: respawn.unwrap_or(false), one_shot: one_shot.unwrap_or(false) };
+    #[allow(clippy::too_many_arguments)]
+    pub fn spawn(
+        &self,
+        source: String,
+        memory_limit_mb: f64,
+        name: Option<String>,
+        respawn: Option<bool>,
+        one_shot: Option<bool>,
+        module_path: Option<String>,
+        module_export: Option<String>,
+    ) -> Result<NativeThread> {
+        let module = module_path.map(|p| (p, module_export.unwrap_or_else(|| "default".into())));
+        let cfg = ThreadConfig { name, source, memory_limit_mb, respawn: respawn.unwrap_or(false), one_shot: one_shot.unwrap_or(false), module };
         let handle = ThreadHandle::spawn(cfg, self.sink.clone())
             .map_err(|e| error(Code::InvalidArg, format!("could not start a thread: {e}")))?;
         {

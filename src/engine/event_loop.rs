@@ -93,15 +93,18 @@ impl Loop {
     }
 
     /// Evaluate the context (if any), then serve jobs until the thread ends.
-    pub(crate) fn run(self, outer: &mut v8::HandleScope, source: &str) -> ExitReason {
+    pub(crate) fn run(self, outer: &mut v8::HandleScope, source: &str, module: Option<&(String, String)>) -> ExitReason {
         let sink = self.sink.clone();
-        let reason = self.serve(outer, source);
+        let reason = self.serve(outer, source, module);
         sink.flush();
         reason
     }
 
-    fn serve(mut self, outer: &mut v8::HandleScope, source: &str) -> ExitReason {
-        if !source.is_empty() {
+    fn serve(mut self, outer: &mut v8::HandleScope, source: &str, module: Option<&(String, String)>) -> ExitReason {
+        if let Some((path, export)) = module {
+            let scope = &mut v8::HandleScope::new(outer);
+            self.evaluate_module(scope, path, export);
+        } else if !source.is_empty() {
             let scope = &mut v8::HandleScope::new(outer);
             self.evaluate_context(scope, source);
         }
@@ -352,6 +355,23 @@ impl Loop {
             let recv = v8::undefined(tc).into();
             let c = v8::Boolean::new(tc, close).into();
             let _ = h.call(tc, recv, &[n.into(), value, c]);
+        }
+    }
+
+    /// A module context: its export (awaited, like a context's promise).
+    fn evaluate_module(&mut self, scope: &mut v8::HandleScope, path: &str, export: &str) {
+        let tc = &mut v8::TryCatch::new(scope);
+        match super::modules::evaluate_main(tc, std::path::Path::new(path), export) {
+            Some(v) => match v8::Local::<v8::Promise>::try_from(v) {
+                Ok(p) => self.main = Some(Main::Pending(v8::Global::new(tc, p))),
+                Err(_) => self.set_func(tc, v),
+            },
+            None if tc.has_terminated() => {}
+            None => {
+                let exc = tc.exception().unwrap_or_else(|| v8::undefined(tc).into());
+                let message = exception_with_location(tc, exc);
+                self.context_failed(tc, exc, Some(message));
+            }
         }
     }
 

@@ -23,6 +23,8 @@ pub(crate) struct ThreadState {
     pub endpoint: messenger::Endpoint,
     /// The thread's shared state (interrupts stop a lock wait).
     pub control: Arc<Control>,
+    /// ES modules loaded in this isolate.
+    pub modules: super::modules::ModuleMap,
 }
 
 fn state<'a>(scope: &'a mut v8::HandleScope) -> &'a mut ThreadState {

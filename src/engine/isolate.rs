@@ -36,6 +36,8 @@ pub struct IsolateConfig {
     pub heap_limit: usize,
     /// spawn(): settle on an empty event loop, end after the first call.
     pub one_shot: bool,
+    /// An ES module context: the file and the export to run (instead of `source`).
+    pub module: Option<(String, String)>,
 }
 
 /// Extra heap granted when the limit is hit, so termination can unwind
@@ -170,6 +172,7 @@ pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job
         messengers: Vec::new(),
         endpoint: messenger::Endpoint::Thread { id: control.id, jobs: control.sender() },
         control: control.clone(),
+        modules: Default::default(),
     });
     let reason = {
         let scope = &mut v8::HandleScope::new(&mut isolate);
@@ -179,7 +182,7 @@ pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job
         match hooks {
             Some(hooks) => {
                 let main = Realm { context: v8::Global::new(scope, context), hooks };
-                Loop::new(scope, control.clone(), jobs.clone(), batching.clone(), main, &cfg.script_name, cfg.one_shot).run(scope, &cfg.source)
+                Loop::new(scope, control.clone(), jobs.clone(), batching.clone(), main, &cfg.script_name, cfg.one_shot).run(scope, &cfg.source, cfg.module.as_ref())
             }
             None => ExitReason::Closed,
         }

@@ -6,6 +6,7 @@ pub mod codec;
 mod event_loop;
 mod globals;
 mod isolate;
+mod modules;
 pub mod notifier;
 pub mod memory;
 mod outcome;

@@ -79,7 +79,7 @@ pub(crate) fn exception_with_location(scope: &mut v8::HandleScope, exc: v8::Loca
         .map(|r| r.to_rust_string_lossy(scope))
         .unwrap_or_default();
     match message.get_line_number(scope) {
-        Some(line) if !resource.is_empty() => {
+        Some(line) if !resource.is_empty() && resource != "undefined" => {
             format!("{text} (at {resource}:{line}:{})", message.get_start_column() + 1)
         }
         _ => text,

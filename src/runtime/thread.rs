@@ -26,6 +26,8 @@ pub struct ThreadConfig {
     /// spawn(): a call settles with `undefined` when the event loop runs
     /// empty, and the thread ends once it settled and its loop is empty.
     pub one_shot: bool,
+    /// An ES module context: (absolute file path, export name).
+    pub module: Option<(String, String)>,
 }
 
 /// Host-side handle of one isolate thread.
@@ -73,6 +75,7 @@ impl ThreadHandle {
             source: cfg.source,
             heap_limit: (cfg.memory_limit_mb * 1024.0 * 1024.0) as usize,
             one_shot: cfg.one_shot,
+            module: cfg.module,
         };
         let respawn = cfg.respawn;
         let l = live();

@@ -1,0 +1,56 @@
+'use strict'
+// ES module contexts (API.md §0): { module, export } for Thread and ThreadPool.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const path = require('node:path')
+const { pathToFileURL } = require('node:url')
+const { Thread, ThreadPool } = require('..')
+
+const dir = path.join(__dirname, 'fixtures', 'mod')
+
+test('a module context: relative, JSON and node_modules imports (main, exports with the import condition)', async () => {
+  const t = new Thread({ module: path.join(dir, 'worker.mjs') })
+  assert.deepEqual(await t.run(21), { doubled: 42, factor: 7, tiny: 'tiny:21', shout: 'HI!', loadedAt: t.threadId })
+  await t.close()
+})
+
+test('module is what new Worker takes: a cwd-relative path, a file: URL string or a URL; export picks the function', async () => {
+  const rel = path.relative(process.cwd(), path.join(dir, 'worker.mjs'))
+  const url = pathToFileURL(path.join(dir, 'worker.mjs'))
+  const threads = [
+    new Thread({ module: rel, export: 'other' }),
+    new Thread({ module: url.href, export: 'other' }),
+    new Thread({ module: url, export: 'other' }),
+  ]
+  for (const t of threads) assert.equal(await t.run(), 'other export')
+  await Promise.all(threads.map((t) => t.close()))
+})
+
+test('the module top level runs once per thread; a pool shares nothing but the file', async () => {
+  const pool = new ThreadPool({ module: path.join(dir, 'worker.mjs') }, 2)
+  const results = await Promise.all(Array.from({ length: 6 }, (_, i) => pool.run(i)))
+  assert.equal(new Set(results.map((r) => r.loadedAt)).size, 2)
+  await pool.close()
+})
+
+test('Node built-ins are refused with ERR_INVALID_ARG naming the specifier and the importer', async () => {
+  const t = new Thread({ module: path.join(dir, 'bad-builtin.mjs') })
+  await assert.rejects(t.run(), (e) => e.code === 'ERR_INVALID_ARG' && /"node:fs"/.test(e.message) && /bad-builtin\.mjs/.test(e.message))
+  await t.close()
+})
+
+test('a syntax error, a missing export and a missing file are ERR_INVALID_ARG with the location', async () => {
+  const s = new Thread({ module: path.join(dir, 'bad-syntax.mjs') })
+  await assert.rejects(s.run(), (e) => e.code === 'ERR_INVALID_ARG' && /SyntaxError/.test(e.message) && /bad-syntax\.mjs:3:\d+/.test(e.message))
+  const m = new Thread({ module: path.join(dir, 'helpers.mjs') })
+  await assert.rejects(m.run(), (e) => e.code === 'ERR_INVALID_ARG' && /no export named "default"/.test(e.message))
+  assert.throws(() => new Thread({ module: path.join(dir, 'nope.mjs') }), { code: 'ERR_INVALID_ARG' })
+  assert.throws(() => new Thread({ module: 42 }), { code: 'ERR_INVALID_ARG' })
+  await Promise.all([s.close(), m.close()])
+})
+
+test('stack traces name the module file and line', async () => {
+  const t = new Thread({ module: path.join(dir, 'thrower.mjs') })
+  await assert.rejects(t.run(), (e) => /at explode \(file:\/\/.*thrower\.mjs:2:\d+\)/.test(e.stack))
+  await t.close()
+})
