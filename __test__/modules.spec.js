@@ -54,3 +54,15 @@ test('stack traces name the module file and line', async () => {
   await assert.rejects(t.run(), (e) => /at explode \(file:\/\/.*thrower\.mjs:2:\d+\)/.test(e.stack))
   await t.close()
 })
+
+test('dynamic import() inside threads: relative, packages, JSON; built-ins refused; from a function context too', async () => {
+  const t = new Thread({ module: path.join(dir, 'dynamic.mjs') })
+  assert.equal(await t.run('helpers'), 42)
+  assert.equal(await t.run('pkg'), 'tiny:dyn')
+  assert.equal(await t.run('json'), 7)
+  await assert.rejects(t.run('builtin'), (e) => e.code === 'ERR_INVALID_ARG' && /"node:path"/.test(e.message) && /dynamic\.mjs/.test(e.message))
+  const fn = new Function('file', 'return () => async () => (await import(file)).double(5)')(path.join(dir, 'helpers.mjs'))
+  const f = new Thread(fn)
+  assert.equal(await f.run(), 10)
+  await Promise.all([t.close(), f.close()])
+})

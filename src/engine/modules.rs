@@ -185,3 +185,66 @@ pub(crate) fn evaluate_main<'s>(scope: &mut v8::HandleScope<'s>, path: &Path, na
     let recv = v8::undefined(scope).into();
     pick.call(scope, recv, &[evaluated, namespace, n.into(), f.into()])
 }
+
+/// The file a script or module named `resource` lives in: module names are
+/// `file://` URLs; a function context's script resolves from the cwd.
+fn importer_of(resource: &str) -> PathBuf {
+    match resource.strip_prefix("file://") {
+        Some(path) => PathBuf::from(path),
+        None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")).join("[thread]"),
+    }
+}
+
+/// `import(specifier)` inside a thread: load, link and evaluate, then
+/// resolve with the namespace (or reject with what failed).
+pub(crate) fn dynamic_import<'s>(
+    scope: &mut v8::HandleScope<'s>,
+    _options: v8::Local<'s, v8::Data>,
+    resource: v8::Local<'s, v8::Value>,
+    specifier: v8::Local<'s, v8::String>,
+    _attributes: v8::Local<'s, v8::FixedArray>,
+) -> Option<v8::Local<'s, v8::Promise>> {
+    let resolver = v8::PromiseResolver::new(scope)?;
+    let promise = resolver.get_promise(scope);
+    let spec = specifier.to_rust_string_lossy(scope);
+    let importer = importer_of(&resource.to_rust_string_lossy(scope));
+    let tc = &mut v8::TryCatch::new(scope);
+    let loaded = (|| {
+        let path = match resolve(&spec, &importer) {
+            Ok(p) => p,
+            Err(message) => {
+                throw_type_error(tc, &message, Some("ERR_INVALID_ARG"));
+                return None;
+            }
+        };
+        let module = load(tc, &path)?;
+        if module.get_status() == v8::ModuleStatus::Uninstantiated {
+            module.instantiate_module(tc, resolve_callback)?;
+        }
+        let evaluated = if module.get_status() == v8::ModuleStatus::Evaluated || module.get_status() == v8::ModuleStatus::Evaluating {
+            v8::undefined(tc).into()
+        } else {
+            module.evaluate(tc)?
+        };
+        let namespace = module.get_module_namespace();
+        let then = v8::String::new(tc, "(p, ns) => Promise.resolve(p).then(() => ns)")?;
+        let then = v8::Local::<v8::Function>::try_from(v8::Script::compile(tc, then, None)?.run(tc)?).ok()?;
+        let recv = v8::undefined(tc).into();
+        then.call(tc, recv, &[evaluated, namespace])
+    })();
+    match loaded {
+        Some(v) => {
+            resolver.resolve(tc, v);
+        }
+        None => {
+            if tc.has_terminated() {
+                return None;
+            }
+            let exc = tc.exception().unwrap_or_else(|| v8::undefined(tc).into());
+            tc.reset();
+            resolver.reject(tc, exc);
+        }
+    }
+    Some(promise)
+}
+
