@@ -61,7 +61,7 @@ test('dynamic import() inside threads: relative, packages, JSON; built-ins refus
   assert.equal(await t.run('pkg'), 'tiny:dyn')
   assert.equal(await t.run('json'), 7)
   await assert.rejects(t.run('builtin'), (e) => e.code === 'ERR_INVALID_ARG' && /"node:path"/.test(e.message) && /dynamic\.mjs/.test(e.message))
-  const fn = new Function('file', 'return () => async () => (await import(file)).double(5)')(path.join(dir, 'helpers.mjs'))
+  const fn = new Function(`return () => async () => (await import(${JSON.stringify(path.join(dir, 'helpers.mjs'))})).double(5)`)()
   const f = new Thread(fn)
   assert.equal(await f.run(), 10)
   await Promise.all([t.close(), f.close()])
