@@ -240,6 +240,8 @@ export interface DefinedAPI<D> {
   readonly tasks: TaskName<D>[]
 }
 
+/** Define tasks and hooks from an ES module: its named exports (names are checked inside the thread). */
+export declare function define(definitions: { module: string | URL }, options?: { identifier?: string }): DefinedAPI<Definitions> & PromiseLike<DefinedAPI<Definitions>>
 /** Define tasks and hooks; the functions are sent to threads as source. */
 export declare function define<D extends Definitions>(definitions: D, options?: { identifier?: string }): DefinedAPI<D> & PromiseLike<DefinedAPI<D>>
 

@@ -66,3 +66,15 @@ test('dynamic import() inside threads: relative, packages, JSON; built-ins refus
   assert.equal(await f.run(), 10)
   await Promise.all([t.close(), f.close()])
 })
+
+test('define({ module }): the named exports are the tasks and hooks, for tasks and services', async () => {
+  const { define } = require('..')
+  const api = define({ module: path.join(dir, 'tasks.mjs') })
+  assert.equal(await api({ name: 'add', params: [1, 2] }), 3)
+  assert.equal(await api({ name: 'twice', params: [4] }), 8)
+  await assert.rejects(api({ name: 'nope' }), { code: 'ERR_UNKNOWN_TASK' })
+  const svc = await api.launchService()
+  assert.equal(await svc.call({ name: 'whoStarted' }), svc.threadID, '__initializeService ran')
+  assert.equal(await svc.call({ name: 'add', params: [2, 3] }), 5)
+  await svc.close()
+})

@@ -9,6 +9,8 @@ const { makeError } = require('./errors')
 const { messengerName } = require('./messenger')
 const opts = require('./options')
 
+/** Must match engine/modules.rs MODULE_DEFINITIONS. */
+const MODULE_DEFINITIONS = '\u0000module:'
 const HOOKS = ['__initializeService', '__beforeTask', '__afterTask', '__beforeServiceTask', '__afterServiceTask']
 let anonymous = 0
 
@@ -26,7 +28,8 @@ function definitionsSource(definitions) {
 function checkTaskOptions(o, names) {
   o = opts.checkObject(o, 'task options')
   if (typeof o.name !== 'string') throw opts.invalid('name must be a string (the task to run)')
-  if (!names.has(o.name)) throw makeError('ERR_UNKNOWN_TASK', `there is no task named ${JSON.stringify(o.name)}`)
+  // (names is null for a module's definitions: the thread checks the name)
+  if (names !== null && !names.has(o.name)) throw makeError('ERR_UNKNOWN_TASK', `there is no task named ${JSON.stringify(o.name)}`)
   const params = o.params === undefined ? [] : o.params
   if (!Array.isArray(params)) throw opts.invalid('params must be an array')
   if (o.transfer !== undefined && !Array.isArray(o.transfer)) throw opts.invalid('transfer must be an array')
@@ -122,13 +125,16 @@ function define(definitions, options) {
   const o = opts.checkObject(options, 'define options')
   if (o.identifier !== undefined && typeof o.identifier !== 'string') throw opts.invalid('identifier must be a string')
   const identifier = o.identifier !== undefined ? o.identifier : `define-${++anonymous}`
-  const defs = new native.Definitions(definitionsSource(definitions))
-  const names = new Set(Object.keys(definitions).filter((k) => !HOOKS.includes(k) && !k.startsWith('__')))
+  // define({ module }): the module's named exports are the tasks and hooks.
+  const fromModule = 'module' in definitions && typeof definitions.module !== 'function'
+  const source = fromModule ? MODULE_DEFINITIONS + opts.moduleContext(definitions).module : definitionsSource(definitions)
+  const defs = new native.Definitions(source)
+  const names = fromModule ? null : new Set(Object.keys(definitions).filter((k) => !HOOKS.includes(k) && !k.startsWith('__')))
   const make = () => {
     const api = (taskOptions) => runTask(defs, names, taskOptions)
     api.launchService = (serviceOptions) => launchService(defs, names, identifier, serviceOptions)
     api.identifier = identifier
-    api.tasks = [...names]
+    api.tasks = names === null ? [] : [...names]
     return api
   }
   const api = make()

@@ -105,4 +105,4 @@ function contextSource(context) {
   return `Object.values({ ${src} })[0]`
 }
 
-module.exports = { invalid, checkRunOptions, checkObject, checkMemoryLimit, checkTimeout, checkName, checkBoolean, checkSignal, contextSource }
+module.exports = { invalid, moduleContext, checkRunOptions, checkObject, checkMemoryLimit, checkTimeout, checkName, checkBoolean, checkSignal, contextSource }

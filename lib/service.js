@@ -81,7 +81,7 @@ class Service {
       const o = opts.checkObject(options, 'call options')
       if (this.closed) throw makeError('ERR_CLOSED', `the service ${this.identifier} is closed`)
       if (typeof o.name !== 'string') throw opts.invalid('name must be a string (the task to run)')
-      if (!this.#names.has(o.name)) throw makeError('ERR_UNKNOWN_TASK', `there is no task named ${JSON.stringify(o.name)}`)
+      if (this.#names !== null && !this.#names.has(o.name)) throw makeError('ERR_UNKNOWN_TASK', `there is no task named ${JSON.stringify(o.name)}`)
       const c = opts.checkRunOptions({ args: o.params, transfer: o.transfer, timeout: o.timeout, signal: o.signal })
       c.reffed = false // the service itself keeps the process alive (unless launched unreffed)
       this.#active++

@@ -88,6 +88,7 @@ impl Loop {
         };
         let context = v8::Local::new(scope, &r.context);
         self.realms.insert(id, r);
+        super::modules::forget_all(scope); // modules are bound to the realm that linked them
         if let Some(cur) = self.current.as_mut() {
             cur.fresh_realm = true;
         }
@@ -126,7 +127,11 @@ impl Loop {
     fn definitions<'s>(&mut self, scope: &mut v8::HandleScope<'s>, source: &str) -> Option<v8::Local<'s, v8::Object>> {
         let tc = &mut v8::TryCatch::new(scope);
         let name = self.script_name.clone();
-        match realm::evaluate(tc, source, &name) {
+        let evaluated = match source.strip_prefix(super::modules::MODULE_DEFINITIONS) {
+            Some(path) => super::modules::namespace(tc, std::path::Path::new(path)).ok_or_else(|| tc.exception()),
+            None => realm::evaluate(tc, source, &name),
+        };
+        match evaluated {
             Ok(v) => match v8::Local::<v8::Object>::try_from(v) {
                 Ok(o) => Some(o),
                 Err(_) => {

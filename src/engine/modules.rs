@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 
 use super::globals::{throw_type_error, ThreadState};
 
+/// Definitions source that names a module file (`define({ module })`): the
+/// module's named exports are the tasks and hooks.
+pub const MODULE_DEFINITIONS: &str = "\u{0}module:";
+
 /// Modules of one isolate: by file, and the file of each module (by its
 /// identity hash) for resolving what it imports.
 #[derive(Default)]
@@ -246,5 +250,36 @@ pub(crate) fn dynamic_import<'s>(
         }
     }
     Some(promise)
+}
+
+/// Forget every loaded module (a fresh realm links its own).
+pub(crate) fn forget_all(scope: &mut v8::HandleScope) {
+    if let Some(st) = scope.get_slot_mut::<ThreadState>() {
+        st.modules = ModuleMap::default();
+    }
+}
+
+/// Load, link and evaluate the module in `path` and give its namespace
+/// (`define({ module })`). A module whose top level awaits is refused.
+pub(crate) fn namespace<'s>(scope: &mut v8::HandleScope<'s>, path: &Path) -> Option<v8::Local<'s, v8::Value>> {
+    let module = load(scope, path)?;
+    module.instantiate_module(scope, resolve_callback)?;
+    let evaluated = module.evaluate(scope)?;
+    if let Ok(p) = v8::Local::<v8::Promise>::try_from(evaluated) {
+        match p.state() {
+            v8::PromiseState::Fulfilled => {}
+            v8::PromiseState::Rejected => {
+                let e = p.result(scope);
+                scope.throw_exception(e);
+                return None;
+            }
+            v8::PromiseState::Pending => {
+                throw_type_error(scope, &format!("{}: a define() module cannot await at its top level", path.display()), Some("ERR_INVALID_ARG"));
+                return None;
+            }
+        }
+    }
+    let ns = module.get_module_namespace();
+    Some(v8::Local::new(scope, ns))
 }
 
