@@ -78,3 +78,11 @@ test('define({ module }): the named exports are the tasks and hooks, for tasks a
   assert.equal(await svc.call({ name: 'add', params: [2, 3] }), 5)
   await svc.close()
 })
+
+test('a real pure-JS npm package (date-fns, through its exports map) works inside a thread', async () => {
+  const { format, addDays } = require('date-fns')
+  const t = new Thread({ module: path.join(dir, 'date.mjs') })
+  const ms = Date.UTC(2024, 1, 28, 12)
+  assert.equal(await t.run(ms), format(addDays(new Date(ms), 1), 'yyyy-MM-dd'))
+  await t.close()
+})
