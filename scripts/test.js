@@ -2,8 +2,10 @@
 'use strict'
 // `npm test`: everything, in order. Builds the addon if it is missing or
 // older than its sources, runs the Rust unit tests, type-checks the typed
-// examples, then runs every JS spec with node's test runner (last, so its
-// summary closes the output).
+// examples, installs the packed package into an empty folder and uses it
+// from CJS/ESM/TS/jest/ava/node --test (scripts/consumers.js), then runs
+// every JS spec with node's test runner (last, so its summary closes the
+// output).
 
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
@@ -28,6 +30,7 @@ require('./ensure-built').ensureBuilt()
 if (!only.length) {
   sh('cargo test --lib --quiet')
   sh('npx tsc --noEmit -p __test__/types/tsconfig.json')
+  sh('node scripts/consumers.js')
 }
 const specs = only.length ? only : fs.readdirSync(path.join(ROOT, '__test__')).filter((f) => f.endsWith('.spec.js')).sort().map((f) => path.join('__test__', f))
 sh(`node --test ${specs.map((s) => JSON.stringify(s)).join(' ')}`)
