@@ -6,25 +6,13 @@
 // exports), TypeScript (moduleResolution node16 and bundler), a jest suite,
 // an ava suite and `node --test`. Prints a table; exits 1 if any failed.
 
-const { execFileSync, spawnSync } = require('node:child_process')
+const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 
-const ROOT = path.join(__dirname, '..')
-const PLATFORM = path.join(ROOT, 'npm', 'linux-x64-gnu')
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'isothread-consumers-'))
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-
-function pack() {
-  const binary = fs.readdirSync(path.join(ROOT, 'native')).find((f) => f.endsWith('.node'))
-  if (!binary) throw new Error('build first (npm run build)')
-  fs.copyFileSync(path.join(ROOT, 'native', binary), path.join(PLATFORM, binary))
-  const main = run('npm', ['pack', '--silent', '--pack-destination', work], ROOT).trim().split('\n').pop()
-  const platform = run('npm', ['pack', '--silent', '--pack-destination', work], PLATFORM).trim().split('\n').pop()
-  fs.rmSync(path.join(PLATFORM, binary))
-  return [path.join(work, main), path.join(work, platform)]
-}
+const { installPacked } = require('./pack')
 
 const CONSUMERS = {
   'CommonJS': ['node', ['cjs.cjs'], `const { Thread } = require('isothread')
@@ -72,9 +60,8 @@ void [s, n]
 `
 
 function main() {
-  const tarballs = pack()
   fs.writeFileSync(path.join(work, 'package.json'), JSON.stringify({ name: 'consumer', private: true, ava: { files: ['ava.test.mjs'] } }))
-  run('npm', ['install', '--no-audit', '--no-fund', '--silent', ...tarballs, 'jest@30', 'ava@6', 'typescript@5', '@types/node@20'], work)
+  const tarballs = installPacked(work, ['jest@30', 'ava@6', 'typescript@5', '@types/node@20'])
   for (const [name, [, args, source]] of Object.entries(CONSUMERS)) {
     if (source !== null) fs.writeFileSync(path.join(work, args[args.length - 1]), source)
   }

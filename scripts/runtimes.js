@@ -4,6 +4,7 @@
 // fetched from the npm registry (shared/spec/HOST.md says how to run each).
 //   node scripts/runtimes.js                 # every runtime
 //   node scripts/runtimes.js node20 bun      # some of them
+//   node scripts/runtimes.js --packed        # from the npm tarballs, installed into an empty folder
 // Prints one line per runtime and a table; exits 1 if any failed.
 
 const { execFileSync, spawnSync } = require('node:child_process')
@@ -35,7 +36,18 @@ function install(name, spec) {
   return bin
 }
 
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(RUNTIMES)
+const packed = process.argv.includes('--packed')
+const names = process.argv.slice(2).filter((a) => a !== '--packed')
+const wanted = names.length ? names : Object.keys(RUNTIMES)
+let smoke = SMOKE
+let cwd = ROOT
+if (packed) {
+  const os = require('node:os')
+  cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'isothread-runtimes-'))
+  require('./pack').installPacked(cwd)
+  smoke = path.join(cwd, 'smoke.js')
+  fs.writeFileSync(smoke, fs.readFileSync(SMOKE, 'utf8').replace("require('../lib/index.js')", "require('isothread')"))
+}
 const rows = []
 for (const name of wanted) {
   const spec = RUNTIMES[name]
@@ -49,14 +61,15 @@ for (const name of wanted) {
   }
   const version = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0]
   const start = Date.now()
-  const r = spawnSync(bin, [...spec.args, SMOKE], { encoding: 'utf8', timeout: 120000, cwd: ROOT })
+  const r = spawnSync(bin, [...spec.args, smoke], { encoding: 'utf8', timeout: 120000, cwd })
   const ok = r.status === 0 && /smoke ok/.test(r.stdout)
   const ms = Date.now() - start
   rows.push([name, version, ok ? `pass (${ms} ms)` : `FAIL status=${r.status} signal=${r.signal}\n${r.stdout}\n${r.stderr}`])
   console.log(`${name} ${version}: ${ok ? 'pass' : 'FAIL'}`)
 }
-console.log('\n| runtime | version | smoke |\n|---|---|---|')
+console.log(`\n${packed ? 'from the packed tarballs' : 'from this checkout'}\n\n| runtime | version | smoke |\n|---|---|---|`)
 for (const [n, v, res] of rows) console.log(`| ${n} | ${v} | ${res.split('\n')[0]} |`)
 const failed = rows.filter(([, , res]) => !res.startsWith('pass'))
 for (const [n, , res] of failed) console.error(`\n${n}: ${res}`)
+if (packed) fs.rmSync(cwd, { recursive: true, force: true })
 process.exit(failed.length ? 1 : 0)
