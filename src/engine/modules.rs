@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
 
 use super::globals::{throw_type_error, ThreadState};
 
@@ -122,19 +124,35 @@ pub(crate) fn resolve(spec: &str, importer: &Path) -> Result<PathBuf, String> {
     found.ok_or_else(|| format!("cannot find {spec:?} imported by {shown}"))
 }
 
+/// Module sources read from disk, shared by every thread (a pool reads each
+/// file once); re-read when the file changed.
+fn read_source(path: &Path) -> std::io::Result<Arc<str>> {
+    static CACHE: OnceLock<Mutex<HashMap<PathBuf, (Option<SystemTime>, Arc<str>)>>> = OnceLock::new();
+    let modified = std::fs::metadata(path)?.modified().ok();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some((when, text)) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(path) {
+        if *when == modified && modified.is_some() {
+            return Ok(text.clone());
+        }
+    }
+    let raw = std::fs::read_to_string(path)?;
+    let text: Arc<str> = if path.extension().is_some_and(|e| e == "json") { format!("export default {raw};").into() } else { raw.into() };
+    cache.lock().unwrap_or_else(|p| p.into_inner()).insert(path.to_path_buf(), (modified, text.clone()));
+    Ok(text)
+}
+
 /// Compile the module in `path` (once per isolate).
 pub(crate) fn load<'s>(scope: &mut v8::HandleScope<'s>, path: &Path) -> Option<v8::Local<'s, v8::Module>> {
     if let Some(m) = scope.get_slot::<ThreadState>().and_then(|st| st.modules.by_path.get(path)).cloned() {
         return Some(v8::Local::new(scope, m));
     }
-    let text = match std::fs::read_to_string(path) {
+    let text = match read_source(path) {
         Ok(t) => t,
         Err(e) => {
             throw_type_error(scope, &format!("cannot read {}: {e}", path.display()), Some("ERR_INVALID_ARG"));
             return None;
         }
     };
-    let text = if path.extension().is_some_and(|e| e == "json") { format!("export default {text};") } else { text };
     let code = v8::String::new(scope, &text)?;
     let name = v8::String::new(scope, &format!("file://{}", path.display()))?;
     let undefined = v8::undefined(scope).into();
