@@ -86,3 +86,10 @@ test('a real pure-JS npm package (date-fns, through its exports map) works insid
   assert.equal(await t.run(ms), format(addDays(new Date(ms), 1), 'yyyy-MM-dd'))
   await t.close()
 })
+
+test('bare names of Node built-ins and native addons are refused too, naming specifier and importer', async () => {
+  const t = new Thread({ module: path.join(dir, 'bad-bare.mjs') })
+  await assert.rejects(t.run('fs'), (e) => e.code === 'ERR_INVALID_ARG' && /"fs"/.test(e.message) && /bad-bare\.mjs/.test(e.message))
+  await assert.rejects(t.run('addon'), (e) => e.code === 'ERR_INVALID_ARG' && /addon\.node/.test(e.message) && /native addons/.test(e.message))
+  await t.close()
+})
