@@ -57,16 +57,7 @@ impl Batch {
             sys::napi_create_typedarray(env, sys::TypedarrayType::float64_array, self.meta.len(), ab, 0, &mut meta);
             let (mut out, mut buf) = (ptr::null_mut(), ptr::null_mut());
             sys::napi_create_buffer_copy(env, self.bytes.len(), self.bytes.as_ptr() as *const c_void, &mut out, &mut buf);
-            let mut undef = ptr::null_mut();
-            sys::napi_get_undefined(env, &mut undef);
-            let argv = [number(env, BATCH), meta, buf];
-            let mut result = ptr::null_mut();
-            let status = sys::napi_call_function(env, undef, js_cb, argv.len(), argv.as_ptr(), &mut result);
-            if status == sys::Status::napi_pending_exception {
-                let mut exc = ptr::null_mut();
-                sys::napi_get_and_clear_last_exception(env, &mut exc);
-                sys::napi_fatal_exception(env, exc);
-            }
+            call(env, js_cb, &[number(env, BATCH), meta, buf]);
             sys::napi_close_handle_scope(env, scope);
         }
         self.meta.clear();
@@ -201,6 +192,18 @@ pub(super) unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, sink: &
                 argv[2] = number(env, if reason == ExitReason::MemoryLimit { 1.0 } else { 0.0 });
             }
         }
+        call(env, js_cb, &argv);
+        sys::napi_close_handle_scope(env, scope);
+    }
+}
+
+/// Call the JS callback; an exception it throws is reported as uncaught
+/// (the callback catches its own errors, so this is a bug surfacing).
+unsafe fn call(env: sys::napi_env, js_cb: sys::napi_value, argv: &[sys::napi_value]) {
+    // SAFETY: JS thread, live env and values (callers' contract).
+    unsafe {
+        let mut undef = ptr::null_mut();
+        sys::napi_get_undefined(env, &mut undef);
         let mut result = ptr::null_mut();
         let status = sys::napi_call_function(env, undef, js_cb, argv.len(), argv.as_ptr(), &mut result);
         if status == sys::Status::napi_pending_exception {
@@ -208,7 +211,6 @@ pub(super) unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, sink: &
             sys::napi_get_and_clear_last_exception(env, &mut exc);
             sys::napi_fatal_exception(env, exc);
         }
-        sys::napi_close_handle_scope(env, scope);
     }
 }
 
