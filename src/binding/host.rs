@@ -139,15 +139,7 @@ impl Host {
     /// Send an encoded value on messenger `name` to every other endpoint.
     #[napi]
     pub fn messenger_post(&self, env: Env, name: String, bytes: Unknown, shared: Option<Vec<Unknown>>) -> Result<()> {
-        let raw = env.raw();
-        // SAFETY: live values of this JS thread.
-        let payload = unsafe {
-            let mut p = Payload { bytes: napi_raw::copy_bytes(raw, bytes.raw()).map_err(invalid)?, ..Default::default() };
-            for v in shared.unwrap_or_default() {
-                p.shared.push(napi_raw::host_shared(raw, v.raw(), &self.sink).map_err(invalid)?);
-            }
-            p
-        };
+        let payload = self.payload(&env, bytes, shared)?;
         messenger::broadcast(&name, &self.endpoint(), &payload, false);
         Ok(())
     }
@@ -174,15 +166,7 @@ impl Host {
     }
 
     fn payload(&self, env: &Env, bytes: Unknown, shared: Option<Vec<Unknown>>) -> Result<Payload> {
-        let raw = env.raw();
-        // SAFETY: live values of this JS thread.
-        unsafe {
-            let mut p = Payload { bytes: napi_raw::copy_bytes(raw, bytes.raw()).map_err(invalid)?, ..Default::default() };
-            for v in shared.unwrap_or_default() {
-                p.shared.push(napi_raw::host_shared(raw, v.raw(), &self.sink).map_err(invalid)?);
-            }
-            Ok(p)
-        }
+        super::thread::encoded(env, &self.sink, bytes, shared, None)
     }
 
     /// A new shared value (`buffer()`) holding an encoded value; returns its id.

@@ -27,19 +27,7 @@ impl NativeThread {
     /// An encoded value from JS: its bytes, the SharedArrayBuffers it
     /// references (Uint8Arrays over each) and the ArrayBuffers it moves.
     fn payload(&self, env: &Env, bytes: Unknown, shared: Option<Vec<Unknown>>, transferred: Option<Vec<Unknown>>) -> Result<Payload> {
-        let raw = env.raw();
-        // SAFETY: every value is a live value of this JS thread.
-        unsafe {
-            let bytes = napi_raw::copy_bytes(raw, bytes.raw()).map_err(invalid)?;
-            let mut p = Payload { bytes, ..Default::default() };
-            for v in shared.unwrap_or_default() {
-                p.shared.push(napi_raw::host_shared(raw, v.raw(), &self.sink).map_err(invalid)?);
-            }
-            for v in transferred.unwrap_or_default() {
-                p.transferred.push(napi_raw::host_moved(raw, v.raw(), &self.sink).map_err(invalid)?);
-            }
-            Ok(p)
-        }
+        encoded(env, &self.sink, bytes, shared, transferred)
     }
 
     /// Queue `job`; optionally wait up to `spin_us` for a fast answer.
@@ -203,3 +191,11 @@ impl NativeThread {
         ]
     }
 }
+
+/// An encoded value from JS (see `napi_raw::payload`).
+pub(crate) fn encoded(env: &Env, sink: &Arc<HostSink>, bytes: Unknown, shared: Option<Vec<Unknown>>, transferred: Option<Vec<Unknown>>) -> Result<Payload> {
+    let raws = |list: Option<Vec<Unknown>>| list.unwrap_or_default().iter().map(|v| v.raw()).collect::<Vec<_>>();
+    // SAFETY: every value came in as an argument of the current native call.
+    unsafe { napi_raw::payload(env.raw(), bytes.raw(), &raws(shared), &raws(transferred), sink) }.map_err(invalid)
+}
+

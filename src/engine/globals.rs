@@ -124,8 +124,7 @@ fn clone(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut r
     }
 }
 
-fn view_bytes(scope: &mut v8::HandleScope, value: v8::Local<v8::Value>) -> Option<Vec<u8>> {
-    let _ = scope;
+fn view_bytes(value: v8::Local<v8::Value>) -> Option<Vec<u8>> {
     let view = v8::Local::<v8::ArrayBufferView>::try_from(value).ok()?;
     let mut buf = vec![0u8; view.byte_length()];
     view.copy_contents(&mut buf);
@@ -145,7 +144,7 @@ fn utf8_encode(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments,
 }
 
 fn utf8_decode(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
-    let Some(bytes) = view_bytes(scope, args.get(0)) else {
+    let Some(bytes) = view_bytes(args.get(0)) else {
         return throw_type_error(scope, "expected an ArrayBufferView", None);
     };
     let fatal = args.get(1).boolean_value(scope);

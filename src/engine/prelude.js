@@ -210,8 +210,38 @@
     return woken
   })
 
+  // Message listeners as parent and messengers expose them: onMessage
+  // returns a remover; a throwing listener is an uncaught error and the
+  // others still run.
+  function makeListeners() {
+    const set = new Set()
+    const on = (cb) => {
+      if (typeof cb !== 'function') throw new TypeError('onMessage takes a function')
+      set.add(cb)
+      return () => { set.delete(cb) }
+    }
+    return {
+      on,
+      off(cb) { set.delete(cb) },
+      wait(predicate = () => true) {
+        return new Promise((resolve, reject) => {
+          const off = on((m) => {
+            let hit
+            try { hit = predicate(m) } catch (e) { off(); reject(e); return }
+            if (hit) { off(); resolve(m) }
+          })
+        })
+      },
+      emit(value) {
+        for (const cb of [...set]) {
+          try { cb(value) } catch (e) { Promise.reject(e) }
+        }
+      },
+    }
+  }
+
   // parent: messages with the host (services, ThreadsManager, …).
-  const listeners = new Set()
+  const listeners = makeListeners()
   const streams = makeStreams((value) => native.post(value))
   const parent = Object.freeze({
     sendMessage(value) { native.post(value) },
@@ -219,21 +249,9 @@
     createStream(metaData) { return streams.create(metaData) },
     /** Streams the host opens: `cb(reader)`, reader.metaData. Returns a remover. */
     onStream(cb) { return streams.onStream(cb) },
-    onMessage(cb) {
-      if (typeof cb !== 'function') throw new TypeError('onMessage takes a function')
-      listeners.add(cb)
-      return () => { listeners.delete(cb) }
-    },
-    offMessage(cb) { listeners.delete(cb) },
-    waitForMessage(predicate = () => true) {
-      return new Promise((resolve, reject) => {
-        const off = parent.onMessage((m) => {
-          let hit
-          try { hit = predicate(m) } catch (e) { off(); reject(e); return }
-          if (hit) { off(); resolve(m) }
-        })
-      })
-    },
+    onMessage: listeners.on,
+    offMessage: listeners.off,
+    waitForMessage: listeners.wait,
   })
   define(g, 'parent', parent)
 
@@ -243,26 +261,14 @@
   const waiting = new Map()
   class Messenger {
     #name
-    #listeners = new Set()
+    #listeners = makeListeners()
     #closed = false
     constructor(name) { this.#name = name }
     get ID() { return this.#name }
     get uniqueKey() { return `${this.#name}@thread-${threadId}` }
-    onMessage(cb) {
-      if (typeof cb !== 'function') throw new TypeError('onMessage takes a function')
-      this.#listeners.add(cb)
-      return () => { this.#listeners.delete(cb) }
-    }
-    offMessage(cb) { this.#listeners.delete(cb) }
-    waitForMessage(predicate = () => true) {
-      return new Promise((resolve, reject) => {
-        const off = this.onMessage((m) => {
-          let hit
-          try { hit = predicate(m) } catch (e) { off(); reject(e); return }
-          if (hit) { off(); resolve(m) }
-        })
-      })
-    }
+    onMessage(cb) { return this.#listeners.on(cb) }
+    offMessage(cb) { this.#listeners.off(cb) }
+    waitForMessage(predicate) { return this.#listeners.wait(predicate) }
     sendMessage(value) {
       if (this.#closed) throw Object.assign(new Error(`messenger ${this.#name} is closed`), { code: 'ERR_CLOSED' })
       native.messengerPost(this.#name, value)
@@ -272,11 +278,7 @@
     close() { this.#closed = true; attached.delete(this.#name); native.messengerLeave(this.#name) }
     closeAll() { native.messengerCloseAll(this.#name); this.close() }
     /** @internal */
-    _deliver(value) {
-      for (const cb of [...this.#listeners]) {
-        try { cb(value) } catch (e) { Promise.reject(e) }
-      }
-    }
+    _deliver(value) { this.#listeners.emit(value) }
   }
   const attach = (name) => {
     if (!attached.has(name)) attached.set(name, new Messenger(name))
@@ -310,11 +312,7 @@
       m._deliver(value)
     },
     dispatch(value) {
-      if (streams.handle(value)) return
-      for (const cb of [...listeners]) {
-        // A throwing listener is an uncaught error; the others still run.
-        try { cb(value) } catch (e) { Promise.reject(e) }
-      }
+      if (!streams.handle(value)) listeners.emit(value)
     },
     fire(id) {
       const t = timers.get(id)

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use napi::sys;
 
 use super::{lock, HostRef, HostSink};
-use crate::engine::{Keepalive, SharedMemory};
+use crate::engine::{Keepalive, Payload, SharedMemory};
 
 /// The bytes of a typed array: start pointer and length.
 ///
@@ -198,5 +198,30 @@ unsafe fn new_external(env: sys::napi_env, mem: SharedMemory, shared: bool) -> s
 pub unsafe fn address_of(env: sys::napi_env, view: sys::napi_value) -> napi::Result<usize> {
     // SAFETY: forwarded contract.
     unsafe { typed_array_bytes(env, view) }.map(|(p, _)| p as usize)
+}
+
+/// An encoded value from JS: its bytes (a Uint8Array), the SharedArrayBuffers
+/// it references (Uint8Arrays over each) and the ArrayBuffers it moves.
+///
+/// # Safety
+/// Every value must be a live value of `env`, on its JS thread.
+pub unsafe fn payload(
+    env: sys::napi_env,
+    bytes: sys::napi_value,
+    shared: &[sys::napi_value],
+    transferred: &[sys::napi_value],
+    sink: &Arc<HostSink>,
+) -> napi::Result<Payload> {
+    // SAFETY: forwarded contract.
+    unsafe {
+        let mut p = Payload { bytes: copy_bytes(env, bytes)?, ..Default::default() };
+        for v in shared {
+            p.shared.push(host_shared(env, *v, sink)?);
+        }
+        for v in transferred {
+            p.transferred.push(host_moved(env, *v, sink)?);
+        }
+        Ok(p)
+    }
 }
 

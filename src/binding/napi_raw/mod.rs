@@ -6,7 +6,7 @@
 mod events;
 mod memory;
 
-pub use memory::{address_of, copy_bytes, has_external_sab, host_moved, host_shared, typed_array_bytes};
+pub use memory::{address_of, copy_bytes, has_external_sab, payload, typed_array_bytes};
 use events::{deliver, Batch};
 
 use std::ffi::c_void;
@@ -59,17 +59,14 @@ impl HostSink {
     /// True when events are ready; then call `drain_now` at once.
     pub fn spin_for_events(&self, max: std::time::Duration) -> bool {
         let was_scheduled = self.scheduled.swap(true, Ordering::AcqRel);
-        let start = std::time::Instant::now();
-        let until = start + max;
+        let until = std::time::Instant::now() + max;
         let ready = loop {
             if !lock(&self.queue).is_empty() {
                 break true;
             }
-            let now = std::time::Instant::now();
-            if now >= until {
+            if std::time::Instant::now() >= until {
                 break false;
             }
-            let _ = start;
             for _ in 0..32 {
                 std::hint::spin_loop();
             }
