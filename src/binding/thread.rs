@@ -4,10 +4,10 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use napi::bindgen_prelude::{Env, JsValue, Unknown};
+use napi::bindgen_prelude::{Env, Float64ArraySlice, JsValue, Uint8ArraySlice, Unknown};
 use napi_derive::napi;
 
-use super::errors::{invalid, Result};
+use super::errors::{error, invalid, Code, Result};
 use super::napi_raw::{self, HostSink};
 use crate::engine::Payload;
 use crate::runtime::{Interrupt, Job, ThreadHandle};
@@ -93,6 +93,34 @@ impl NativeThread {
         let args = self.payload(&env, bytes, shared, transferred)?;
         let job = Job::Run { call_id: call_id as u64, args, timeout_ms, queued_at: Instant::now() };
         Ok(self.send(&env, job, spin_us))
+    }
+
+    /// Queue many calls with one wake-up of the thread. Per call, `meta`
+    /// holds 3 numbers: its id, the byte length of its encoded arguments
+    /// (back to back in `bytes`) and its timeout in ms (NaN for none).
+    /// Arguments that reference shared or moved memory go through `run`.
+    /// False when the thread has ended (nothing was queued).
+    #[napi]
+    pub fn run_batch(&self, meta: Float64ArraySlice, bytes: Uint8ArraySlice) -> Result<bool> {
+        let (meta, bytes): (&[f64], &[u8]) = (&meta, &bytes);
+        if meta.len() % 3 != 0 {
+            return Err(error(Code::InvalidArg, "runBatch: meta must hold 3 numbers per call"));
+        }
+        let queued_at = Instant::now();
+        let mut at = 0usize;
+        for m in meta.chunks_exact(3) {
+            let len = m[1] as usize;
+            let Some(arg_bytes) = bytes.get(at..at + len) else {
+                return Err(error(Code::InvalidArg, "runBatch: meta lengths exceed the bytes"));
+            };
+            at += len;
+            let args = Payload { bytes: arg_bytes.to_vec(), ..Default::default() };
+            let timeout_ms = (!m[2].is_nan()).then_some(m[2]);
+            if !self.handle.send(Job::Run { call_id: m[0] as u64, args, timeout_ms, queued_at }) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Queue task `name` of `definitions`, run in a fresh context.
@@ -187,7 +215,7 @@ impl NativeThread {
             c.failures.load(Ordering::Relaxed) as f64,
             c.heap_used.load(Ordering::Relaxed) as f64,
             c.heap_limit.load(Ordering::Relaxed) as f64,
-            c.cpu_time_us.load(Ordering::Relaxed) as f64 / 1000.0,
+            c.cpu.read_us() as f64 / 1000.0,
         ]
     }
 }

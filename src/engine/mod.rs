@@ -3,6 +3,7 @@
 
 mod calls;
 pub mod codec;
+mod cpu_clock;
 mod event_loop;
 mod globals;
 mod isolate;
@@ -16,4 +17,5 @@ pub mod platform;
 mod timers;
 
 pub use isolate::{prepare_isolate, run_isolate, run_prepared, IsolateConfig, Prepared, Terminator};
+pub use cpu_clock::CpuClock;
 pub use memory::{Keepalive, Payload, SharedMemory};

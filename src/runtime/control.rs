@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Sender;
 
 use super::messages::Job;
-use crate::engine::Terminator;
+use crate::engine::{CpuClock, Terminator};
 
 /// Why the running code was (or is to be) terminated.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -44,8 +44,8 @@ pub struct Counters {
     pub heap_used: AtomicU64,
     /// V8 heap limit (bytes).
     pub heap_limit: AtomicU64,
-    /// CPU time the thread used, in microseconds.
-    pub cpu_time_us: AtomicU64,
+    /// The CPU clock of the OS thread serving the isolate.
+    pub cpu: CpuClock,
 }
 
 /// Shared state of one isolate thread.
@@ -232,26 +232,14 @@ impl Control {
     }
 
     /// Isolate thread, at the end of each call: bump the run counters and
-    /// record heap figures and the thread's CPU time.
+    /// record heap figures.
     pub fn record_run(&self, failed: bool, heap_used: usize, heap_limit: usize) {
         let c = &self.counters;
         c.heap_used.store(heap_used as u64, Ordering::Relaxed);
         c.heap_limit.store(heap_limit as u64, Ordering::Relaxed);
-        c.cpu_time_us.store(thread_cpu_time_us(), Ordering::Relaxed);
         if failed {
             c.failures.fetch_add(1, Ordering::Relaxed);
         }
         c.runs.fetch_add(1, Ordering::Release);
     }
-}
-
-/// CPU time used by the calling OS thread, in microseconds.
-fn thread_cpu_time_us() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: clock_gettime writes one timespec through a valid pointer.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    if rc != 0 {
-        return 0;
-    }
-    ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1_000
 }

@@ -202,6 +202,7 @@ fn spawn_thread(name: String, work: Work) -> std::io::Result<()> {
 /// Serve a Thread on the current OS thread until it ends, then say so.
 fn serve(mut prepared: Option<engine::Prepared>, work: Work) {
     let Work { iso, jobs, control, sink, respawn } = work;
+    control.counters.cpu.attach();
     let reason = loop {
         let reason = match prepared.take() {
             Some(p) => engine::run_prepared(p, &iso, &jobs, control.clone(), sink.clone()),
@@ -217,6 +218,7 @@ fn serve(mut prepared: Option<engine::Prepared>, work: Work) {
     super::locks::release_all(super::locks::Holder::Thread(control.id));
     // Finished first: a host that sees `finished` knows no Exit event is
     // still to come for a close it has not asked for.
+    control.counters.cpu.sample(true);
     control.mark_finished();
     sink.send(Event::Exit { thread: control.id, reason });
 }
