@@ -58,7 +58,7 @@ function onBatch(meta, bytes) {
     const owner = owners.get(meta[i])
     if (owner === undefined) continue
     const start = meta[i + 3]
-    owner._settle(meta[i + 1], meta[i + 2], bytes.subarray(start, start + meta[i + 4]), undefined, undefined, undefined, meta[i + 5], meta[i + 6])
+    owner._settleRange(meta[i + 1], meta[i + 2] === 1, bytes, start, start + meta[i + 4], meta[i + 5], meta[i + 6])
   }
 }
 
@@ -150,7 +150,7 @@ function decodeFrom(bytes, shared, transferred) {
   if (shared !== undefined) {
     for (const sab of shared) if (sab instanceof SharedArrayBuffer) trackShared(sab)
   }
-  return codec.decode(bytes, shared || [], transferred || [])
+  return codec.decode(bytes, shared, transferred)
 }
 
 /** Error from a `code\0message` pair and an optional encoded cause. */

@@ -98,7 +98,10 @@ class ThreadPool {
 
   /** Run the function on one of the threads. */
   run(...args) {
-    return this.runWith({ args })
+    if (this.#closing) return Promise.reject(makeError('ERR_CLOSED', 'the pool is closed'))
+    const slot = this.#pick()
+    if (this.#queueFull(slot)) return Promise.reject(this.#queueFullError())
+    return slot.call(args, this.#timeout, this.#reffed)
   }
 
   /** Run with `{ args, transfer, timeout, signal }`. */
@@ -107,14 +110,21 @@ class ThreadPool {
       const c = opts.checkRunOptions(options, this.#timeout)
       if (this.#closing) throw makeError('ERR_CLOSED', 'the pool is closed')
       const slot = this.#pick()
-      if (slot.calls.size > 0 && this.queueLength >= this.#maxQueue) {
-        throw makeError('ERR_QUEUE_FULL', `every thread is busy and the queue is full (maxQueue ${this.#maxQueue})`)
-      }
+      if (this.#queueFull(slot)) throw this.#queueFullError()
       c.reffed = this.#reffed
       return slot.submit(c)
     } catch (err) {
       return Promise.reject(err)
     }
+  }
+
+  /** A call for `slot` would wait, and the queue holds maxQueue calls. */
+  #queueFull(slot) {
+    return this.#maxQueue !== Infinity && slot.calls.size > 0 && this.queueLength >= this.#maxQueue
+  }
+
+  #queueFullError() {
+    return makeError('ERR_QUEUE_FULL', `every thread is busy and the queue is full (maxQueue ${this.#maxQueue})`)
   }
 
   #pick() {

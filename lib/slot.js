@@ -3,7 +3,9 @@
 // settle, and its end. Thread wraps one slot; ThreadPool many.
 
 const { host, register, hold, release, encodeFor, decodeFrom, failure } = require('./host')
+const { encodeRestArgs, decodeRange } = require('./codec')
 const { makeError } = require('./errors')
+const { Outbox } = require('./outbox')
 
 let nextCallId = 1
 /** Calls in flight on every thread of this environment. */
@@ -24,6 +26,17 @@ function deferred() {
   return { promise, resolve, reject }
 }
 
+/** One call in flight: its promise and how it settles. */
+class Call {
+  constructor(reffed) {
+    this.resolve = null
+    this.reject = null
+    this.unlisten = undefined
+    this.reffed = reffed
+    this.promise = new Promise((res, rej) => { this.resolve = res; this.reject = rej })
+  }
+}
+
 class Slot {
   /**
    * @param {string} source context source
@@ -35,6 +48,8 @@ class Slot {
       ? host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true)
       : host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export)
     this.id = this.native.id
+    /** Plain calls queued behind a running one, handed over in batches. */
+    this.outbox = new Outbox(this.native, () => this._exited(false))
     this.name = o.name
     this.respawn = o.respawn === true
     /** Called after every settled call: (waitMs, runMs, failed). */
@@ -65,7 +80,42 @@ class Slot {
    */
   submit(c) {
     const { bytes, shared, transferred } = encodeFor(c.args, 'args', c.transfer)
+    if (this.calls.size > 0 && shared === undefined && transferred === undefined) {
+      // The thread is busy: this call waits anyway, so it goes with others.
+      return this.enqueue(c, (id) => this.outbox.add(id, bytes, c.timeout), true)
+    }
     return this.enqueue(c, (id, spin) => this.native.run(id, bytes, shared, transferred, c.timeout, spin))
+  }
+
+  /**
+   * `run(...args)`, the common call: `args` made by rest parameters, no
+   * transfer list, no signal. Cheaper than submit().
+   */
+  call(args, timeout, reffed) {
+    let bytes
+    try {
+      bytes = encodeRestArgs(args)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    if (bytes === undefined) return this.submit({ args, timeout, reffed }) // shared memory
+    if (this.calls.size > 0) {
+      // The thread is busy: this call waits anyway, so it goes with others.
+      const id = nextCallId++
+      const call = this.open(id, reffed)
+      this.outbox.add(id, bytes, timeout)
+      return call.promise
+    }
+    // Idle: nothing is held in the outbox (held calls are in flight).
+    const id = nextCallId++
+    const call = this.open(id, reffed)
+    const spin = inFlight === 1 && this.shouldSpin() ? SPIN_US : 0
+    if (!this.native.run(id, bytes, undefined, undefined, timeout, spin)) {
+      this._exited(false) // the isolate ended (out of memory) while idle
+    } else if (spin > 0) {
+      this.misses = this.calls.has(id) ? this.misses + 1 : 0
+    }
+    return call.promise
   }
 
   /** Queue task `name` of `defs` (a native Definitions) in a fresh context. */
@@ -88,25 +138,24 @@ class Slot {
   /** Send `value` to the thread's `parent.onMessage` listeners. */
   postMessage(value, transfer) {
     const { bytes, shared, transferred } = encodeFor(value, 'message', transfer)
+    this.outbox.flush()
     return this.native.message(bytes, shared, transferred)
   }
 
   /**
    * Register a call, let `send(id, spinUs)` queue it, wire its abort signal.
    * Only a lone call in flight (the `await t.run()` loop) is worth waiting
-   * for on the host: `spinUs` is 0 otherwise.
+   * for on the host: `spinUs` is 0 otherwise. A call sent straight to the
+   * thread first hands over the batched ones (`held`: this one is batched).
    */
-  enqueue(c, send) {
+  enqueue(c, send, held = false) {
+    if (!held) this.outbox.flush()
     const id = nextCallId++
-    const d = deferred()
-    const call = { resolve: d.resolve, reject: d.reject, unlisten: undefined, reffed: c.reffed }
-    this.calls.set(id, call)
-    inFlight++
-    this.hold(call.reffed)
+    const call = this.open(id, c.reffed)
     const spin = inFlight === 1 && this.shouldSpin() ? SPIN_US : 0
     if (!send(id, spin)) {
       this._exited(false) // the isolate ended (out of memory) while idle
-      return d.promise
+      return call.promise
     }
     if (spin > 0) this.misses = this.calls.has(id) ? this.misses + 1 : 0
     const signal = c.signal
@@ -118,7 +167,16 @@ class Slot {
       signal.addEventListener('abort', onAbort, { once: true })
       call.unlisten = () => signal.removeEventListener('abort', onAbort)
     }
-    return d.promise
+    return call.promise
+  }
+
+  /** Register call `id` as in flight. */
+  open(id, reffed) {
+    const call = new Call(reffed)
+    this.calls.set(id, call)
+    inFlight++
+    this.hold(reffed)
+    return call
   }
 
   /** Spin while calls answer within the window; after 3 misses, probe once every 64 calls. */
@@ -133,6 +191,7 @@ class Slot {
   close() {
     this.closed = true
     const p = this.exitPromise()
+    this.outbox.flush()
     if (!this.exited) this.native.close()
     return p
   }
@@ -141,6 +200,7 @@ class Slot {
   dispose(message) {
     this.closed = true
     const p = this.exitPromise()
+    this.outbox.clear()
     if (!this.exited) this.native.dispose()
     this.rejectAll(() => makeError('ERR_CLOSED', message || `${this.label()} was disposed`))
     return p
@@ -210,23 +270,35 @@ class Slot {
     for (const id of [...this.calls.keys()]) this.finish(id, false, makeErr())
   }
 
+  /** @internal a call's value or thrown value, at bytes[start, end) (from host.js) */
+  _settleRange(id, thrown, bytes, start, end, waitUs, runUs) {
+    this.settleDecoded(id, !thrown, decodeRange, bytes, start, end, waitUs, runUs)
+  }
+
   /** @internal a call settled on the thread (from host.js) */
   _settle(id, status, bytes, shared, transferred, codeAndMessage, waitUs, runUs) {
+    if (status !== 2) return this.settleDecoded(id, status === 0, decodeFrom, bytes, shared, transferred, waitUs, runUs)
     if (!this.calls.has(id)) return
-    let ok = status === 0
+    const error = failure(codeAndMessage, bytes, shared, transferred)
+    // A lone thread that ran out of memory is being disposed: closed now.
+    if (error.code === 'ERR_MEMORY_LIMIT' && !this.respawn) this.closed = true
+    this.settled(id, false, error, waitUs, runUs)
+  }
+
+  /** Settle call `id` with `decode(a, b, c)`; a value that cannot be decoded rejects it. */
+  settleDecoded(id, ok, decode, a, b, c, waitUs, runUs) {
+    if (!this.calls.has(id)) return
     let value
-    if (status === 2) {
-      value = failure(codeAndMessage, bytes, shared, transferred)
-      // A lone thread that ran out of memory is being disposed: closed now.
-      if (value.code === 'ERR_MEMORY_LIMIT' && !this.respawn) this.closed = true
-    } else {
-      try {
-        value = decodeFrom(bytes, shared, transferred)
-      } catch (err) {
-        value = err
-        ok = false
-      }
+    try {
+      value = decode(a, b, c)
+    } catch (err) {
+      value = err
+      ok = false
     }
+    this.settled(id, ok, value, waitUs, runUs)
+  }
+
+  settled(id, ok, value, waitUs, runUs) {
     if (this.onDone !== undefined) this.onDone(waitUs / 1000, runUs / 1000, !ok)
     this.finish(id, ok, value)
   }
@@ -244,7 +316,13 @@ class Slot {
 
   /** @internal the isolate is gone (from host.js) */
   _exited(outOfMemory) {
-    if (this.exited) return
+    if (this.exited) {
+      // Calls made after the end was seen can never run.
+      this.outbox.clear()
+      this.rejectAll(() => makeError('ERR_CLOSED', `${this.label()} is closed`))
+      return
+    }
+    this.outbox.clear()
     this.exited = true
     this.closed = true
     const why = outOfMemory ? 'was disposed after it ran out of memory' : 'is closed'

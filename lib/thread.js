@@ -37,7 +37,8 @@ class Thread {
 
   /** Run the function with these arguments; resolves with its (awaited) result. */
   run(...args) {
-    return this.runWith({ args })
+    if (this.#slot.closed) return Promise.reject(makeError('ERR_CLOSED', `${this.#slot.label()} is closed`))
+    return this.#slot.call(args, this.#timeout, this.#reffed)
   }
 
   /**

@@ -89,6 +89,14 @@ export declare class NativeThread {
    * returns). False when the thread has ended.
    */
   run(callId: number, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null, spinUs?: number | undefined | null): boolean
+  /**
+   * Queue many calls with one wake-up of the thread. Per call, `meta`
+   * holds 3 numbers: its id, the byte length of its encoded arguments
+   * (back to back in `bytes`) and its timeout in ms (NaN for none).
+   * Arguments that reference shared or moved memory go through `run`.
+   * False when the thread has ended (nothing was queued).
+   */
+  runBatch(meta: Float64Array, bytes: Uint8Array): boolean
   /** Queue task `name` of `definitions`, run in a fresh context. */
   task(callId: number, definitions: Definitions, name: string, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null): boolean
   /**

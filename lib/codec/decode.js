@@ -67,15 +67,15 @@ class DFrame {
 
 class Decoder {
   constructor() {
-    this.busy = false; this.b = null; this.pos = 0; this.end = 0
+    this.busy = false; this.b = null; this.start = 0; this.pos = 0; this.end = 0
     this.ids = []; this.nIds = 0; this.frames = []; this.sp = 0; this.shared = null; this.transferred = null
   }
 
-  run(bytes, shared, transferred) {
-    this.b = bytes; this.pos = 0; this.end = bytes.length; this.shared = shared; this.transferred = transferred
-    if (this.end === 0) throw decodeError('empty input')
-    if (bytes[0] !== VERSION) throw decodeError(`unsupported format version ${bytes[0]} (expected ${VERSION})`)
-    this.pos = 1
+  run(bytes, shared, transferred, start = 0, end = bytes.length) {
+    this.b = bytes; this.start = start; this.pos = start; this.end = end; this.shared = shared; this.transferred = transferred
+    if (end <= start) throw decodeError('empty input')
+    if (bytes[start] !== VERSION) throw decodeError(`unsupported format version ${bytes[start]} (expected ${VERSION})`)
+    this.pos = start + 1
     const result = this.readValue()
     while (this.sp > 0) this.step(this.frames[this.sp - 1])
     if (this.pos !== this.end) throw decodeError(`${this.end - this.pos} trailing bytes after the value`)
@@ -88,7 +88,7 @@ class Decoder {
     this.sp = 0; this.nIds = 0; this.b = null; this.shared = null; this.transferred = null; this.busy = false
   }
 
-  bad(message) { return decodeError(`${message} at byte ${this.pos}`) }
+  bad(message) { return decodeError(`${message} at byte ${this.pos - this.start}`) }
   need(n) { if (n > this.end - this.pos) throw this.bad('truncated input') }
   peek() { this.need(1); return this.b[this.pos] }
   u8() { this.need(1); return this.b[this.pos++] }
@@ -370,4 +370,11 @@ function decode(bytes, shared = EMPTY, transferred = EMPTY) {
   try { return dec.run(bytes, shared || EMPTY, transferred || EMPTY) } finally { dec.reset() }
 }
 
-module.exports = { decode }
+/** Decode bytes[start, end) of a Uint8Array holding no shared or moved memory references. */
+function decodeRange(bytes, start, end) {
+  const dec = mainDecoder.busy ? new Decoder() : mainDecoder
+  dec.busy = true
+  try { return dec.run(bytes, EMPTY, EMPTY, start, end) } finally { dec.reset() }
+}
+
+module.exports = { decode, decodeRange }

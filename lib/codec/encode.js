@@ -145,6 +145,29 @@ class Encoder {
     return view
   }
 
+  /**
+   * `args` is an array made by rest parameters: packed, no named
+   * properties, so its keys need no listing. Returns the bytes, or
+   * undefined when the arguments reference shared memory.
+   */
+  runArgs(args) {
+    if (this.buf.length > KEEP_SIZE) { this.pos = 0; this.alloc(INITIAL_SIZE) }
+    const shared = []
+    this.root = 'args'; this.transfer = null; this.shared = shared
+    this.buf[0] = VERSION; this.pos = 1
+    const len = args.length
+    const f = this.push(F_ARRAY, args, null, len, true)
+    f.idxEnd = len; f.k = 0; f.next = -1
+    this.head(args, T_ARRAY); this.writeU32(len)
+    while (this.sp > 0) this.step(this.frames[this.sp - 1])
+    if (shared.length > 0) return undefined
+    const pos = this.pos
+    if (pos > VIEW_CACHE) return new Uint8Array(this.buf.buffer, 0, pos)
+    let view = this.views[pos]
+    if (view === undefined) view = this.views[pos] = new Uint8Array(this.buf.buffer, 0, pos)
+    return view
+  }
+
   reset() {
     for (let i = 0; i < this.sp; i++) { const f = this.frames[i]; f.obj = null; f.keys = null }
     for (let i = Math.min(this.nextId, SEEN_LINEAR) - 1; i >= 0; i--) this.seen[i] = null
@@ -165,7 +188,7 @@ class Encoder {
           if (this.sp !== sp) return
         } else { this.writeTag(T_HOLE); f.i = ++i }
       }
-      if (f.idxEnd === f.keys.length) return this.pop(f)
+      if (f.keys === null || f.idxEnd === f.keys.length) return this.pop(f)
       f.kind = F_KEYS; f.i = f.idxEnd // then the named props
     } else if (f.kind === F_KEYS) {
       const keys = f.keys
@@ -439,4 +462,15 @@ function encode(value, root = 'args', transfer = undefined) {
 
 const encodeArgs = (argsArray, transfer) => encode(argsArray, 'args', transfer)
 
-module.exports = { encode, encodeArgs }
+/**
+ * The bytes of `args`, an array made by rest parameters (see runArgs), or
+ * undefined when they reference shared memory (use encode then). The bytes
+ * are a view of the encoder's buffer: copy or send them before encoding again.
+ */
+function encodeRestArgs(args) {
+  const enc = mainEncoder.busy ? new Encoder() : mainEncoder
+  enc.busy = true
+  try { return enc.runArgs(args) } finally { enc.reset() }
+}
+
+module.exports = { encode, encodeArgs, encodeRestArgs }

@@ -65,6 +65,8 @@ pub(crate) struct Loop {
     pub(super) settled_once: bool,
     closing: bool,
     poll: Duration,
+    /// The process-wide platform, held rather than fetched every turn.
+    platform: v8::SharedRef<v8::Platform>,
 }
 
 impl Loop {
@@ -89,6 +91,7 @@ impl Loop {
             settled_once: false,
             closing: false,
             poll: POLL_MIN,
+            platform: platform::platform(),
         }
     }
 
@@ -147,8 +150,9 @@ impl Loop {
             // thread is about to wait, else when enough piled up.
             if self.busy() || (self.backlog.is_empty() && self.jobs.is_empty()) {
                 self.sink.flush();
+                self.control.counters.cpu.sample(false);
             } else {
-                self.sink.flush_if_due();
+                self.sink.flush_if_due(self.backlog.len() + self.jobs.len());
             }
             if self.busy() {
                 self.wait_busy(scope, progressed);
@@ -205,8 +209,7 @@ impl Loop {
                 return true;
             }
         }
-        let platform = platform::platform();
-        while v8::Platform::pump_message_loop(&platform, scope, false) {
+        while v8::Platform::pump_message_loop(&self.platform, scope, false) {
             progressed = true;
         }
         scope.perform_microtask_checkpoint();

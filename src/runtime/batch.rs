@@ -2,6 +2,10 @@
 //! for many of them: the thread's loop flushes when it is about to wait,
 //! when enough piled up, or when the oldest waited long enough. Order is
 //! kept (everything the thread sends goes through here).
+//!
+//! Holding back only happens while calls are queued behind the running
+//! one: a caller with a backlog wants throughput, and every wake-up of the
+//! host takes CPU from the threads on a machine with few cores.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,7 +15,7 @@ use super::messages::{Event, EventSink};
 /// Flush once this many events wait.
 const MAX_EVENTS: usize = 32;
 /// Flush once the oldest event waited this long.
-const MAX_DELAY: Duration = Duration::from_micros(200);
+const MAX_DELAY: Duration = Duration::from_millis(1);
 
 #[derive(Default)]
 struct Held {
@@ -43,11 +47,14 @@ impl BatchingSink {
         }
     }
 
-    /// Flush if enough piled up or the oldest waited long enough.
-    pub fn flush_if_due(&self) {
+    /// Flush if enough piled up, the oldest waited long enough, or as many
+    /// events wait as calls are still `queued` (the host then queues more
+    /// while the thread works through the rest: it never runs dry).
+    pub fn flush_if_due(&self, queued: usize) {
         let due = {
             let h = self.held.lock().unwrap_or_else(|p| p.into_inner());
-            h.events.len() >= MAX_EVENTS || h.since.is_some_and(|t| t.elapsed() >= MAX_DELAY)
+            let n = h.events.len();
+            n >= MAX_EVENTS.min(queued.max(1)) || h.since.is_some_and(|t| t.elapsed() >= MAX_DELAY)
         };
         if due {
             self.flush();
@@ -90,14 +97,28 @@ mod tests {
         let b = BatchingSink::new(inner.clone());
         b.send(ev());
         b.send(ev());
-        b.flush_if_due();
+        b.flush_if_due(10);
         assert!(inner.0.lock().unwrap().is_empty());
         b.flush();
         assert_eq!(*inner.0.lock().unwrap(), vec![2]);
         for _ in 0..MAX_EVENTS {
             b.send(ev());
         }
-        b.flush_if_due();
+        b.flush_if_due(1000);
         assert_eq!(*inner.0.lock().unwrap(), vec![2, MAX_EVENTS]);
+    }
+
+    #[test]
+    fn flushes_once_as_many_wait_as_calls_are_queued() {
+        let inner = Arc::new(Count::default());
+        let b = BatchingSink::new(inner.clone());
+        for _ in 0..3 {
+            b.send(ev());
+        }
+        b.flush_if_due(4);
+        assert!(inner.0.lock().unwrap().is_empty());
+        b.send(ev());
+        b.flush_if_due(4);
+        assert_eq!(*inner.0.lock().unwrap(), vec![4]);
     }
 }

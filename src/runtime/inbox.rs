@@ -25,6 +25,13 @@ fn max_spinners() -> usize {
     })
 }
 
+/// True when the host, the thread answering it and the threads spinning
+/// for work are more than the cores: a host waiting for an answer then
+/// yields its core rather than spin on it.
+pub fn cores_crowded() -> bool {
+    SPINNING.load(Ordering::Relaxed) + 2 > max_spinners()
+}
+
 /// Take a spinning slot if fewer threads than allowed are spinning.
 fn try_start_spinning() -> bool {
     let max = max_spinners();

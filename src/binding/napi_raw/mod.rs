@@ -64,11 +64,16 @@ impl HostSink {
             if !lock(&self.queue).is_empty() {
                 break true;
             }
-            if std::time::Instant::now() >= until {
+            let now = std::time::Instant::now();
+            if now >= until {
                 break false;
             }
             for _ in 0..32 {
                 std::hint::spin_loop();
+            }
+            if crate::runtime::inbox::cores_crowded() {
+                // Let an isolate thread that may share this core answer.
+                std::thread::yield_now();
             }
         };
         if ready {
