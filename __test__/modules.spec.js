@@ -27,7 +27,7 @@ test('module is what new Worker takes: a cwd-relative path, a file: URL string o
 })
 
 test('the module top level runs once per thread; a pool shares nothing but the file', async () => {
-  const pool = new ThreadPool({ module: path.join(dir, 'worker.mjs') }, 2)
+  const pool = new ThreadPool({ module: path.join(dir, 'worker.mjs') }, 2, { scheduler: 'round-robin' }) // each thread gets calls
   const results = await Promise.all(Array.from({ length: 6 }, (_, i) => pool.run(i)))
   assert.equal(new Set(results.map((r) => r.loadedAt)).size, 2)
   await pool.close()

@@ -2,6 +2,7 @@
 // ThreadPool: poolSize threads of one context (API.md §1).
 
 const { Slot } = require('./slot')
+const { PoolGroup } = require('../native/binding.js')
 const { makeError } = require('./errors')
 const opts = require('./options')
 
@@ -82,8 +83,11 @@ class ThreadPool {
       this.#wait.add(waitMs)
       this.#run.add(runMs)
     }
+    // Least-busy threads share their queues: an idle thread takes calls
+    // still queued on a busy one (round-robin places every call for good).
+    const group = scheduler === 'least-busy' && poolSize > 1 ? new PoolGroup() : undefined
     // Each thread builds its isolate on its own OS thread: start-up is parallel.
-    this.#slots = Array.from({ length: poolSize }, () => new Slot(source, { memoryLimit, name, respawn: true, onDone }))
+    this.#slots = Array.from({ length: poolSize }, () => new Slot(source, { memoryLimit, name, respawn: true, onDone, group }))
   }
 
   /** Threads in the pool (0 once close()/destroy() has resolved). */

@@ -12,8 +12,8 @@ let nextCallId = 1
 let inFlight = 0
 
 /**
- * How long (µs) `run()` may wait on the host for a fast call's answer before
- * returning to the event loop. A parked event loop takes tens of µs to wake,
+ * How long (µs) the host may wait for a lone call's answer before it goes
+ * back to its event loop. A parked event loop takes tens of µs to wake,
  * more than a whole small call; waiting briefly is only done for a thread
  * whose recent calls answered within the window.
  */
@@ -40,13 +40,13 @@ class Call {
 class Slot {
   /**
    * @param {string} source context source
-   * @param {{ memoryLimit: number, name?: string, respawn?: boolean, onDone?: Function }} o
+   * @param {{ memoryLimit: number, name?: string, respawn?: boolean, onDone?: Function, group?: object }} o
    */
   constructor(source, o) {
     const mod = typeof source === 'string' ? undefined : source
     this.native = mod === undefined
-      ? host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true)
-      : host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export)
+      ? host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, undefined, undefined, o.group)
+      : host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export, o.group)
     this.id = this.native.id
     /** Plain calls queued behind a running one, handed over in batches. */
     this.outbox = new Outbox(this.native, () => this._exited(false))
@@ -84,7 +84,7 @@ class Slot {
       // The thread is busy: this call waits anyway, so it goes with others.
       return this.enqueue(c, (id) => this.outbox.add(id, bytes, c.timeout), true)
     }
-    return this.enqueue(c, (id, spin) => this.native.run(id, bytes, shared, transferred, c.timeout, spin))
+    return this.enqueue(c, (id) => this.native.run(id, bytes, shared, transferred, c.timeout))
   }
 
   /**
@@ -109,13 +109,27 @@ class Slot {
     // Idle: nothing is held in the outbox (held calls are in flight).
     const id = nextCallId++
     const call = this.open(id, reffed)
-    const spin = inFlight === 1 && this.shouldSpin() ? SPIN_US : 0
-    if (!this.native.run(id, bytes, undefined, undefined, timeout, spin)) {
+    if (!this.native.run(id, bytes, undefined, undefined, timeout)) {
       this._exited(false) // the isolate ended (out of memory) while idle
-    } else if (spin > 0) {
-      this.misses = this.calls.has(id) ? this.misses + 1 : 0
+    } else {
+      this.awaitLone(id)
     }
     return call.promise
+  }
+
+  /**
+   * Call `id` is the only one in flight: once the caller's synchronous code
+   * is done (a microtask), if it still is, wait up to SPIN_US for its answer
+   * on the host. Calls made meanwhile (a loop, many lanes resuming) go in a
+   * batch instead, with no waiting.
+   */
+  awaitLone(id) {
+    if (inFlight !== 1 || !this.shouldSpin()) return
+    queueMicrotask(() => {
+      if (inFlight !== 1 || !this.calls.has(id)) return
+      host.awaitEvents(SPIN_US)
+      this.misses = this.calls.has(id) ? this.misses + 1 : 0
+    })
   }
 
   /** Queue task `name` of `defs` (a native Definitions) in a fresh context. */
@@ -132,7 +146,7 @@ class Slot {
   /** Queue a call of the service's task `name`. */
   submitServiceCall(name, c) {
     const { bytes, shared, transferred } = encodeFor(c.args, 'params', c.transfer)
-    return this.enqueue(c, (id, spin) => this.native.serviceCall(id, name, bytes, shared, transferred, c.timeout, spin))
+    return this.enqueue(c, (id) => this.native.serviceCall(id, name, bytes, shared, transferred, c.timeout))
   }
 
   /** Send `value` to the thread's `parent.onMessage` listeners. */
@@ -143,21 +157,19 @@ class Slot {
   }
 
   /**
-   * Register a call, let `send(id, spinUs)` queue it, wire its abort signal.
-   * Only a lone call in flight (the `await t.run()` loop) is worth waiting
-   * for on the host: `spinUs` is 0 otherwise. A call sent straight to the
-   * thread first hands over the batched ones (`held`: this one is batched).
+   * Register a call, let `send(id)` queue it, wire its abort signal. A call
+   * sent straight to the thread first hands over the batched ones (`held`:
+   * this one is batched); a lone one may be waited for (awaitLone).
    */
   enqueue(c, send, held = false) {
     if (!held) this.outbox.flush()
     const id = nextCallId++
     const call = this.open(id, c.reffed)
-    const spin = inFlight === 1 && this.shouldSpin() ? SPIN_US : 0
-    if (!send(id, spin)) {
+    if (!send(id)) {
       this._exited(false) // the isolate ended (out of memory) while idle
       return call.promise
     }
-    if (spin > 0) this.misses = this.calls.has(id) ? this.misses + 1 : 0
+    if (!held) this.awaitLone(id)
     const signal = c.signal
     if (signal !== undefined && this.calls.has(id)) {
       const onAbort = () => {

@@ -25,12 +25,19 @@ export declare class Host {
   /** Keep the process alive (calls in flight) or not (idle). */
   setRef(on: boolean): void
   /**
+   * Wait up to `us` µs for events from isolate threads and deliver them
+   * before returning (a parked event loop takes longer to wake than a
+   * small call takes). True when something was delivered.
+   */
+  awaitEvents(us: number): boolean
+  /**
    * Start an isolate thread running `source` (the context function);
    * `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools);
    * `oneShot`: spawn() semantics (settle and end on an empty event loop);
-   * `modulePath`/`moduleExport`: an ES module context instead of `source`.
+   * `modulePath`/`moduleExport`: an ES module context instead of `source`;
+   * `group`: the pool's threads that take calls queued on each other.
    */
-  spawn(source: string, memoryLimitMb: number, name?: string | undefined | null, respawn?: boolean | undefined | null, oneShot?: boolean | undefined | null, modulePath?: string | undefined | null, moduleExport?: string | undefined | null): NativeThread
+  spawn(source: string, memoryLimitMb: number, name?: string | undefined | null, respawn?: boolean | undefined | null, oneShot?: boolean | undefined | null, modulePath?: string | undefined | null, moduleExport?: string | undefined | null, group?: PoolGroup | undefined | null): NativeThread
   /**
    * Wake threads blocked in `Atomics.wait` at `byteIndex` of the shared
    * memory `view` spans; returns how many woke.
@@ -83,12 +90,10 @@ export declare class NativeThread {
   get id(): number
   /**
    * Queue call `callId` with its encoded arguments, the SharedArrayBuffers
-   * they reference (as Uint8Arrays over each), the ArrayBuffers they move,
-   * an optional timeout in ms, and how long (µs) to wait here for a fast
-   * answer before returning (its events are then delivered before this
-   * returns). False when the thread has ended.
+   * they reference (as Uint8Arrays over each), the ArrayBuffers they move
+   * and an optional timeout in ms. False when the thread has ended.
    */
-  run(callId: number, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null, spinUs?: number | undefined | null): boolean
+  run(callId: number, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null): boolean
   /**
    * Queue many calls with one wake-up of the thread. Per call, `meta`
    * holds 3 numbers: its id, the byte length of its encoded arguments
@@ -105,7 +110,7 @@ export declare class NativeThread {
    */
   serviceStart(callId: number, definitions: Definitions): boolean
   /** Queue a call of the service's task `name`. */
-  serviceCall(callId: number, name: string, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null, spinUs?: number | undefined | null): boolean
+  serviceCall(callId: number, name: string, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null): boolean
   /** Give the thread messenger `name` (`messengers.use(name)` resolves). */
   attachMessenger(name: string): void
   /** Send a message to the thread's `parent.onMessage` listeners. */
@@ -120,4 +125,13 @@ export declare class NativeThread {
   dispose(): void
   /** `[runs, failures, heapUsed, heapLimit, cpuTimeMs]`. */
   stats(): Array<number>
+}
+
+/**
+ * The threads of one least-busy pool: an idle one takes calls still
+ * queued on the others (`runtime::steal`).
+ */
+export declare class PoolGroup {
+  /** An empty group; threads join it when spawned with it. */
+  constructor()
 }

@@ -838,3 +838,4 @@ module.exports = nativeBinding
 module.exports.Definitions = nativeBinding.Definitions
 module.exports.Host = nativeBinding.Host
 module.exports.NativeThread = nativeBinding.NativeThread
+module.exports.PoolGroup = nativeBinding.PoolGroup

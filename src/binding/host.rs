@@ -13,6 +13,7 @@ use super::napi_raw::{self, HostSink};
 use super::thread::NativeThread;
 use crate::engine::notifier;
 use crate::engine::Payload;
+use crate::runtime::steal::StealGroup;
 use crate::runtime::{self, locks, messenger, shared_registry, shared_value, Control, ThreadConfig, ThreadHandle};
 
 type ThreadList = Arc<Mutex<Vec<Weak<Control>>>>;
@@ -22,6 +23,21 @@ const EXIT_WAIT: Duration = Duration::from_secs(3);
 
 extern "C" fn at_process_exit() {
     runtime::shutdown_all(EXIT_WAIT);
+}
+
+/// The threads of one least-busy pool: an idle one takes calls still
+/// queued on the others (`runtime::steal`).
+#[napi]
+pub struct PoolGroup(Arc<StealGroup>);
+
+#[napi]
+impl PoolGroup {
+    /// An empty group; threads join it when spawned with it.
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self(Arc::default())
+    }
 }
 
 /// The native side of one JS environment.
@@ -67,10 +83,21 @@ impl Host {
         unsafe { napi_raw::set_ref(env.raw(), &self.sink, on) };
     }
 
+    /// Wait up to `us` µs for events from isolate threads and deliver them
+    /// before returning (a parked event loop takes longer to wake than a
+    /// small call takes). True when something was delivered.
+    #[napi]
+    pub fn await_events(&self, env: Env, us: f64) -> bool {
+        let max = Duration::from_secs_f64(us.clamp(0.0, 1000.0) / 1e6);
+        // SAFETY: called on this environment's JS thread.
+        unsafe { napi_raw::deliver_soon(env.raw(), &self.sink, max) }
+    }
+
     /// Start an isolate thread running `source` (the context function);
     /// `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools);
     /// `oneShot`: spawn() semantics (settle and end on an empty event loop);
-    /// `modulePath`/`moduleExport`: an ES module context instead of `source`.
+    /// `modulePath`/`moduleExport`: an ES module context instead of `source`;
+    /// `group`: the pool's threads that take calls queued on each other.
     #[napi]
     #[allow(clippy::too_many_arguments)]
     pub fn spawn(
@@ -82,9 +109,11 @@ impl Host {
         one_shot: Option<bool>,
         module_path: Option<String>,
         module_export: Option<String>,
+        group: Option<&PoolGroup>,
     ) -> Result<NativeThread> {
         let module = module_path.map(|p| (p, module_export.unwrap_or_else(|| "default".into())));
-        let cfg = ThreadConfig { name, source, memory_limit_mb, respawn: respawn.unwrap_or(false), one_shot: one_shot.unwrap_or(false), module };
+        let steal = group.map(|g| g.0.clone());
+        let cfg = ThreadConfig { name, source, memory_limit_mb, respawn: respawn.unwrap_or(false), one_shot: one_shot.unwrap_or(false), module, steal };
         let handle = ThreadHandle::spawn(cfg, self.sink.clone())
             .map_err(|e| error(Code::InvalidArg, format!("could not start a thread: {e}")))?;
         {

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use napi::bindgen_prelude::{Env, Float64ArraySlice, JsValue, Uint8ArraySlice, Unknown};
 use napi_derive::napi;
@@ -30,16 +30,9 @@ impl NativeThread {
         encoded(env, &self.sink, bytes, shared, transferred)
     }
 
-    /// Queue `job`; optionally wait up to `spin_us` for a fast answer.
-    fn send(&self, env: &Env, job: Job, spin_us: Option<f64>) -> bool {
-        if !self.handle.send(job) {
-            return false;
-        }
-        if let Some(us) = spin_us.filter(|us| *us > 0.0) {
-            // SAFETY: on this env's JS thread.
-            unsafe { napi_raw::deliver_soon(env.raw(), &self.sink, Duration::from_secs_f64(us.min(1000.0) / 1e6)) };
-        }
-        true
+    /// Queue `job`. False when the thread has ended (nothing was queued).
+    fn send(&self, job: Job) -> bool {
+        self.handle.send(job)
     }
 }
 
@@ -75,10 +68,8 @@ impl NativeThread {
     }
 
     /// Queue call `callId` with its encoded arguments, the SharedArrayBuffers
-    /// they reference (as Uint8Arrays over each), the ArrayBuffers they move,
-    /// an optional timeout in ms, and how long (µs) to wait here for a fast
-    /// answer before returning (its events are then delivered before this
-    /// returns). False when the thread has ended.
+    /// they reference (as Uint8Arrays over each), the ArrayBuffers they move
+    /// and an optional timeout in ms. False when the thread has ended.
     #[napi]
     pub fn run(
         &self,
@@ -88,11 +79,10 @@ impl NativeThread {
         shared: Option<Vec<Unknown>>,
         transferred: Option<Vec<Unknown>>,
         timeout_ms: Option<f64>,
-        spin_us: Option<f64>,
     ) -> Result<bool> {
         let args = self.payload(&env, bytes, shared, transferred)?;
         let job = Job::Run { call_id: call_id as u64, args, timeout_ms, queued_at: Instant::now() };
-        Ok(self.send(&env, job, spin_us))
+        Ok(self.send(job))
     }
 
     /// Queue many calls with one wake-up of the thread. Per call, `meta`
@@ -139,15 +129,15 @@ impl NativeThread {
         let args = self.payload(&env, bytes, shared, transferred)?;
         let source = definitions.source.clone();
         let job = Job::Task { call_id: call_id as u64, source, name, args, timeout_ms, queued_at: Instant::now() };
-        Ok(self.send(&env, job, None))
+        Ok(self.send(job))
     }
 
     /// Make this thread a service of `definitions`; call `callId` settles
     /// once `__initializeService` finished.
     #[napi]
-    pub fn service_start(&self, env: Env, call_id: f64, definitions: &Definitions) -> bool {
+    pub fn service_start(&self, call_id: f64, definitions: &Definitions) -> bool {
         let source = definitions.source.clone();
-        self.send(&env, Job::ServiceStart { call_id: call_id as u64, source }, None)
+        self.send(Job::ServiceStart { call_id: call_id as u64, source })
     }
 
     /// Queue a call of the service's task `name`.
@@ -161,11 +151,10 @@ impl NativeThread {
         shared: Option<Vec<Unknown>>,
         transferred: Option<Vec<Unknown>>,
         timeout_ms: Option<f64>,
-        spin_us: Option<f64>,
     ) -> Result<bool> {
         let args = self.payload(&env, bytes, shared, transferred)?;
         let job = Job::ServiceCall { call_id: call_id as u64, name, args, timeout_ms, queued_at: Instant::now() };
-        Ok(self.send(&env, job, spin_us))
+        Ok(self.send(job))
     }
 
     /// Give the thread messenger `name` (`messengers.use(name)` resolves).
@@ -178,7 +167,7 @@ impl NativeThread {
     #[napi]
     pub fn message(&self, env: Env, bytes: Unknown, shared: Option<Vec<Unknown>>, transferred: Option<Vec<Unknown>>) -> Result<bool> {
         let payload = self.payload(&env, bytes, shared, transferred)?;
-        Ok(self.send(&env, Job::Message { payload }, None))
+        Ok(self.send(Job::Message { payload }))
     }
 
     /// True once the isolate is gone (no Exit event is still to come).

@@ -57,10 +57,14 @@ impl Loop {
 
     /// Mark `call_id` as the call in flight; false if it was cancelled.
     fn begin(&mut self, call_id: u64, timeout_ms: Option<f64>, wait_us: f64, realm: u32) -> bool {
+        let lender = self.lender.take();
         if !self.control.begin_call(call_id) {
+            if let Some(l) = lender {
+                l.end_loan(call_id);
+            }
             return false; // cancelled while queued; the caller already has its answer
         }
-        self.current = Some(Current { call_id, started: Instant::now(), wait_us, promise: None, realm, after: None, fresh_realm: false });
+        self.current = Some(Current { call_id, started: Instant::now(), wait_us, promise: None, realm, after: None, lender, fresh_realm: false });
         if let Some(ms) = timeout_ms {
             watchdog::arm(&self.control, call_id, ms);
         }
@@ -292,7 +296,12 @@ impl Loop {
         self.settled_once = true;
         self.control.record_run(failed, stats.used_heap_size(), stats.heap_size_limit());
         let run_us = cur.started.elapsed().as_secs_f64() * 1e6;
-        self.sink.send(Event::Done { thread: self.control.id, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us });
+        // A call taken off a sibling's queue is answered as the sibling's.
+        let thread = cur.lender.as_ref().map_or(self.control.id, |l| l.id);
+        self.sink.send(Event::Done { thread, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us });
+        if let Some(l) = &cur.lender {
+            l.end_loan(cur.call_id);
+        }
         if self.jobs.is_empty() && self.backlog.is_empty() {
             self.sink.flush(); // nothing else to do soon: answer now
         }

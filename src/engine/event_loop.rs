@@ -13,6 +13,7 @@ use super::outcome::exception_with_location;
 use super::platform;
 use super::realm::{self, Realm};
 use crate::runtime::batch::BatchingSink;
+use crate::runtime::steal::StealGroup;
 use crate::runtime::{inbox, Control, Event, EventSink, ExitReason, Interrupt, Job, Outcome};
 
 /// What the thread's main realm holds.
@@ -38,6 +39,8 @@ pub(super) struct Current {
     pub realm: u32,
     /// Hook to run once the caller has its result (`__afterTask`, …).
     pub after: Option<v8::Global<v8::Function>>,
+    /// A call taken off a sibling's queue: the sibling it is reported as.
+    pub lender: Option<Arc<Control>>,
     /// A task's fresh realm, dropped once the call is over.
     pub fresh_realm: bool,
 }
@@ -67,10 +70,14 @@ pub(crate) struct Loop {
     poll: Duration,
     /// The process-wide platform, held rather than fetched every turn.
     platform: v8::SharedRef<v8::Platform>,
+    /// A least-busy pool's threads: calls queued on siblings can be taken.
+    steal: Option<Arc<StealGroup>>,
+    /// The sibling whose call `next_job` just took (for `begin`).
+    pub(super) lender: Option<Arc<Control>>,
 }
 
 impl Loop {
-    pub(crate) fn new(scope: &mut v8::HandleScope, control: Arc<Control>, jobs: Receiver<Job>, sink: Arc<BatchingSink>, main: Realm, script_name: &str, one_shot: bool) -> Self {
+    pub(crate) fn new(scope: &mut v8::HandleScope, control: Arc<Control>, jobs: Receiver<Job>, sink: Arc<BatchingSink>, main: Realm, script_name: &str, one_shot: bool, steal: Option<Arc<StealGroup>>) -> Self {
         let context = v8::Local::new(scope, &main.context);
         let token = context.get_security_token(scope);
         let mut realms = HashMap::new();
@@ -92,6 +99,8 @@ impl Loop {
             closing: false,
             poll: POLL_MIN,
             platform: platform::platform(),
+            steal,
+            lender: None,
         }
     }
 
@@ -286,6 +295,12 @@ impl Loop {
     fn next_job(&mut self, scope: &mut v8::HandleScope) -> Option<Job> {
         if let Some(job) = self.backlog.pop_front() {
             return Some(job);
+        }
+        if self.jobs.is_empty() {
+            if let Some(lent) = self.steal.as_ref().and_then(|g| g.steal(&self.control)) {
+                self.lender = Some(lent.owner);
+                return Some(lent.job);
+            }
         }
         let deadline = scope.get_slot::<ThreadState>().and_then(|st| st.timers.next_deadline());
         match inbox::recv(&self.jobs, deadline) {

@@ -38,6 +38,8 @@ pub struct IsolateConfig {
     pub one_shot: bool,
     /// An ES module context: the file and the export to run (instead of `source`).
     pub module: Option<(String, String)>,
+    /// A least-busy pool's threads: take calls queued on siblings when idle.
+    pub steal: Option<Arc<crate::runtime::steal::StealGroup>>,
 }
 
 /// Extra heap granted when the limit is hit, so termination can unwind
@@ -183,7 +185,7 @@ pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job
         match hooks {
             Some(hooks) => {
                 let main = Realm { context: v8::Global::new(scope, context), hooks };
-                Loop::new(scope, control.clone(), jobs.clone(), batching.clone(), main, &cfg.script_name, cfg.one_shot).run(scope, &cfg.source, cfg.module.as_ref())
+                Loop::new(scope, control.clone(), jobs.clone(), batching.clone(), main, &cfg.script_name, cfg.one_shot, cfg.steal.clone()).run(scope, &cfg.source, cfg.module.as_ref())
             }
             None => ExitReason::Closed,
         }

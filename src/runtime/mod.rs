@@ -8,6 +8,7 @@ mod messages;
 pub mod messenger;
 pub mod shared_registry;
 pub mod shared_value;
+pub mod steal;
 mod thread;
 pub mod watchdog;
 

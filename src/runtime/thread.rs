@@ -8,6 +8,7 @@ use crossbeam_channel::Sender;
 
 use super::control::{Control, Interrupt};
 use super::messages::{Event, EventSink, ExitReason, Job};
+use super::steal::StealGroup;
 use crate::engine::{self, IsolateConfig};
 
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
@@ -28,6 +29,8 @@ pub struct ThreadConfig {
     pub one_shot: bool,
     /// An ES module context: (absolute file path, export name).
     pub module: Option<(String, String)>,
+    /// A least-busy pool's group: idle threads take calls queued on siblings.
+    pub steal: Option<Arc<StealGroup>>,
 }
 
 /// Host-side handle of one isolate thread.
@@ -76,7 +79,11 @@ impl ThreadHandle {
             heap_limit: (cfg.memory_limit_mb * 1024.0 * 1024.0) as usize,
             one_shot: cfg.one_shot,
             module: cfg.module,
+            steal: cfg.steal.clone(),
         };
+        if let Some(g) = &cfg.steal {
+            g.join(&control, rx.clone(), tx.clone());
+        }
         let respawn = cfg.respawn;
         let l = live();
         {
@@ -212,7 +219,11 @@ fn serve(mut prepared: Option<engine::Prepared>, work: Work) {
             break reason;
         }
     };
-    // No more jobs can be queued once the receiver is gone.
+    // No more jobs can be queued once the receiver is gone (the pool's
+    // group holds the other one).
+    if let Some(g) = &iso.steal {
+        g.leave(control.id);
+    }
     drop(jobs);
     super::messenger::leave_all_threads(control.id);
     super::locks::release_all(super::locks::Holder::Thread(control.id));
