@@ -10,6 +10,13 @@ use super::realm;
 use crate::engine::Payload;
 use crate::runtime::{watchdog, Event, EventSink, Interrupt, Job, Outcome};
 
+/// A call that ran this long (µs) may have allocated a lot: its end checks
+/// the heap against the limit. Allocating enough to matter takes time (V8
+/// initializes what it allocates).
+const HEAP_CHECK_AFTER_US: f64 = 20.0;
+/// Otherwise the heap is checked after this many calls.
+const HEAP_CHECK_EVERY: u32 = 64;
+
 /// A failure with a stable code and no cause.
 fn failed(code: &'static str, message: String) -> Outcome {
     Outcome::Failed { code, message, cause: None }
@@ -181,13 +188,9 @@ impl Loop {
     /// Decode `args` and call `func` with them.
     fn call(&mut self, scope: &mut v8::HandleScope, func: v8::Local<v8::Function>, this: Option<v8::Local<v8::Value>>, args: Payload) {
         let tc = &mut v8::TryCatch::new(scope);
-        let args = match codec::decode(tc, args) {
+        let argv = match codec::decode_args(tc, args) {
             Ok(v) => v,
             Err(codec::DecodeError(message)) => return self.finish(tc, failed("ERR_CLONE", message)),
-        };
-        let argv: Vec<v8::Local<v8::Value>> = match v8::Local::<v8::Array>::try_from(args) {
-            Ok(arr) => (0..arr.length()).filter_map(|i| arr.get_index(tc, i)).collect(),
-            Err(_) => vec![args],
         };
         let recv = this.unwrap_or_else(|| v8::undefined(tc).into());
         self.invoke(tc, func, recv, &argv);
@@ -264,12 +267,22 @@ impl Loop {
     pub(super) fn finish(&mut self, scope: &mut v8::HandleScope, outcome: Outcome) {
         let Some(cur) = self.current.take() else { return };
         let mut outcome = outcome;
-        let mut stats = v8::HeapStatistics::default();
-        scope.get_heap_statistics(&mut stats);
-        if stats.used_heap_size() > stats.heap_size_limit() {
-            // One large allocation can pass the limit without a GC to notice
-            // (the heap-limit callback runs on GC): the call still failed.
-            self.control.out_of_memory();
+        let run_us = cur.started.elapsed().as_secs_f64() * 1e6;
+        // Heap figures cost a walk over every space: taken after any call
+        // long enough to have allocated much, else every HEAP_CHECK_EVERY
+        // calls (stats() shows the last ones).
+        self.heap_check_in = self.heap_check_in.saturating_sub(1);
+        if run_us >= HEAP_CHECK_AFTER_US || self.heap_check_in == 0 {
+            self.heap_check_in = HEAP_CHECK_EVERY;
+            let mut stats = v8::HeapStatistics::default();
+            scope.get_heap_statistics(&mut stats);
+            if stats.used_heap_size() > stats.heap_size_limit() {
+                // One large allocation can pass the limit without a GC to
+                // notice (the heap-limit callback runs on GC): the call
+                // still failed.
+                self.control.out_of_memory();
+            }
+            self.control.record_heap(stats.used_heap_size(), stats.heap_size_limit());
         }
         match self.control.end_call() {
             None => {}
@@ -294,8 +307,7 @@ impl Loop {
         }
         let failed = !matches!(outcome, Outcome::Value(_));
         self.settled_once = true;
-        self.control.record_run(failed, stats.used_heap_size(), stats.heap_size_limit());
-        let run_us = cur.started.elapsed().as_secs_f64() * 1e6;
+        self.control.record_run(failed);
         // A call taken off a sibling's queue is answered as the sibling's.
         let thread = cur.lender.as_ref().map_or(self.control.id, |l| l.id);
         self.sink.send(Event::Done { thread, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us });

@@ -74,6 +74,8 @@ pub(crate) struct Loop {
     steal: Option<Arc<StealGroup>>,
     /// The sibling whose call `next_job` just took (for `begin`).
     pub(super) lender: Option<Arc<Control>>,
+    /// Calls left before the heap is checked anyway (see `finish`).
+    pub(super) heap_check_in: u32,
 }
 
 impl Loop {
@@ -101,6 +103,7 @@ impl Loop {
             platform: platform::platform(),
             steal,
             lender: None,
+            heap_check_in: 1,
         }
     }
 

@@ -258,12 +258,16 @@ impl Control {
         self.state().disposed
     }
 
-    /// Isolate thread, at the end of each call: bump the run counters and
-    /// record heap figures.
-    pub fn record_run(&self, failed: bool, heap_used: usize, heap_limit: usize) {
+    /// Isolate thread: the V8 heap's size and limit now (bytes).
+    pub fn record_heap(&self, heap_used: usize, heap_limit: usize) {
         let c = &self.counters;
         c.heap_used.store(heap_used as u64, Ordering::Relaxed);
         c.heap_limit.store(heap_limit as u64, Ordering::Relaxed);
+    }
+
+    /// Isolate thread, at the end of each call: bump the run counters.
+    pub fn record_run(&self, failed: bool) {
+        let c = &self.counters;
         if failed {
             c.failures.fetch_add(1, Ordering::Relaxed);
         }

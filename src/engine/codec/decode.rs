@@ -58,8 +58,8 @@ pub fn decode<'s>(scope: &mut v8::HandleScope<'s>, payload: Payload) -> Result<v
     Ok(scope.escape(root))
 }
 
-struct Decoder<'p> {
-    r: Reader<'p>,
+pub(super) struct Decoder<'p> {
+    pub(super) r: Reader<'p>,
     /// Objects by id; `None` while a view or error is being read.
     ids: Vec<Option<v8::Global<v8::Value>>>,
     frames: Vec<Frame>,
@@ -94,13 +94,13 @@ enum Kind {
     Set,
 }
 
-enum Read<'s> {
+pub(super) enum Read<'s> {
     Value(v8::Local<'s, v8::Value>),
     Hole,
 }
 
 impl<'s> Read<'s> {
-    fn value(self) -> Result<v8::Local<'s, v8::Value>> {
+    pub(super) fn value(self) -> Result<v8::Local<'s, v8::Value>> {
         match self {
             Read::Value(v) => Ok(v),
             Read::Hole => bad("HOLE outside an array"),
@@ -147,6 +147,11 @@ fn regexp_flags(flags: &Str) -> Result<u32> {
 }
 
 impl<'p> Decoder<'p> {
+    /// A decoder of `bytes` that references no shared or moved memory.
+    pub(super) fn plain(bytes: &'p [u8]) -> Self {
+        Decoder { r: Reader { bytes, pos: 0 }, ids: Vec::new(), frames: Vec::new(), shared: &[], transferred: &[], used: Vec::new() }
+    }
+
     fn reserve(&mut self) -> usize {
         self.ids.push(None);
         self.ids.len() - 1
@@ -166,7 +171,7 @@ impl<'p> Decoder<'p> {
         Ok(())
     }
 
-    fn read_value<'s>(&mut self, s: &mut v8::HandleScope<'s>) -> Result<Read<'s>> {
+    pub(super) fn read_value<'s>(&mut self, s: &mut v8::HandleScope<'s>) -> Result<Read<'s>> {
         let tag = self.r.u8()?;
         let v: v8::Local<v8::Value> = match tag {
             UNDEFINED => v8::undefined(s).into(),

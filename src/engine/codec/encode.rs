@@ -56,8 +56,9 @@ pub fn encode(
 
 struct Encoder {
     out: Vec<u8>,
-    /// Object -> id (as a V8 Map, so identity is V8's).
-    ids: v8::Global<v8::Map>,
+    /// Object -> id (as a V8 Map, so identity is V8's); made for the first
+    /// object (most results are primitives).
+    ids: Option<v8::Global<v8::Map>>,
     next_id: u32,
     shared: Vec<SharedMemory>,
     /// Distinct buffers of the transfer list.
@@ -144,10 +145,9 @@ impl Encoder {
                 "transfer list item {i} {problem} and cannot be transferred"
             )));
         }
-        let ids = v8::Map::new(s);
         Ok(Encoder {
             out: vec![VERSION],
-            ids: v8::Global::new(s, ids),
+            ids: None,
             next_id: 0,
             shared: Vec::new(),
             transfer: distinct.iter().map(|&ab| v8::Global::new(s, ab)).collect(),
@@ -233,7 +233,14 @@ impl Encoder {
 
     /// Give `value` the next id (call right before writing its tag).
     fn new_id(&mut self, s: &mut v8::HandleScope, value: v8::Local<v8::Value>) -> Result<()> {
-        let ids = v8::Local::new(s, &self.ids);
+        let ids = match &self.ids {
+            Some(ids) => v8::Local::new(s, ids),
+            None => {
+                let ids = v8::Map::new(s);
+                self.ids = Some(v8::Global::new(s, ids));
+                ids
+            }
+        };
         let id = v8::Integer::new_from_unsigned(s, self.next_id);
         ids.set(s, value, id.into()).ok_or(EncodeError::Exception)?;
         self.next_id += 1;
@@ -297,12 +304,14 @@ impl Encoder {
         if v.is_proxy() {
             return Err(self.fail(s, extra, "a Proxy"));
         }
-        let ids = v8::Local::new(s, &self.ids);
-        let seen = ids.get(s, v).ok_or(EncodeError::Exception)?;
-        if let Ok(id) = v8::Local::<v8::Uint32>::try_from(seen) {
-            self.out.push(BACKREF);
-            put_u32(&mut self.out, id.value());
-            return Ok(());
+        if let Some(ids) = &self.ids {
+            let ids = v8::Local::new(s, ids);
+            let seen = ids.get(s, v).ok_or(EncodeError::Exception)?;
+            if let Ok(id) = v8::Local::<v8::Uint32>::try_from(seen) {
+                self.out.push(BACKREF);
+                put_u32(&mut self.out, id.value());
+                return Ok(());
+            }
         }
         if v.is_function() {
             return Err(self.fail(s, extra, "a function"));

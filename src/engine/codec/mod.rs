@@ -25,6 +25,7 @@
 //! no user-visible global (`DataView`, `RegExp.prototype.flags`, ...) is
 //! consulted and no user code runs.
 
+mod args;
 mod decode;
 mod encode;
 mod native;
@@ -36,6 +37,7 @@ mod tests;
 mod tests_wire;
 mod write;
 
+pub use args::decode_args;
 pub use decode::decode;
 pub use encode::encode;
 pub use tags::MAX_DEPTH;

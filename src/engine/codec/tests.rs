@@ -419,3 +419,40 @@ fn resizable_buffers_go_as_plain_ones() {
         .is_true());
     });
 }
+
+#[test]
+fn call_arguments_are_the_array_elements_fast_path_or_not() {
+    with_isolate(|s| {
+        for (expr, check) in [
+            // a few primitives: read straight into the list
+            ("[1, 'a', 'é€', null, undefined, true, 2.5, 10n]", "a => a.length === 8 && a[0] === 1 && a[2] === 'é€' && a[4] === undefined && a[7] === 10n"),
+            ("[]", "a => a.length === 0"),
+            // anything else: the array is decoded whole, then read back
+            ("[{a: 1}, [2]]", "a => a.length === 2 && a[0].a === 1 && a[1][0] === 2"),
+            ("Object.assign([1, 2], {x: 3})", "a => a.length === 2 && a[1] === 2"),
+            ("[1, , 3]", "a => a.length === 3 && a[1] === undefined && a[2] === 3"),
+            ("(() => { const o = {}; return [o, o] })()", "a => a[0] === a[1]"),
+            ("Array.from({length: 17}, (_, i) => i)", "a => a.length === 17 && a[16] === 16"),
+            ("42", "a => a.length === 1 && a[0] === 42"),
+        ] {
+            let payload = encode_js(s, &format!("({expr})"), "args").unwrap_or_else(|e| panic!("{expr}: {e}"));
+            let tc = &mut v8::TryCatch::new(s);
+            let args = super::decode_args(tc, payload).unwrap_or_else(|e| panic!("{expr}: {e}"));
+            let list = v8::Array::new_with_elements(tc, &args).into();
+            assert!(call(tc, check, list).is_true(), "{expr}: check {check} failed");
+        }
+    });
+}
+
+#[test]
+fn call_arguments_refuse_malformed_input_either_way() {
+    with_isolate(|s| {
+        let tc = &mut v8::TryCatch::new(s);
+        // An array of one INT32 whose END is missing, and one with a truncated string.
+        for bytes in [vec![super::tags::VERSION, super::tags::ARRAY, 1, 0, 0, 0, super::tags::INT32, 1, 0, 0, 0], vec![super::tags::VERSION, super::tags::ARRAY, 1, 0, 0, 0, super::tags::STRING_LATIN1, 9, 0, 0, 0, b'a']] {
+            let payload = Payload { bytes, ..Default::default() };
+            assert!(super::decode_args(tc, payload).is_err());
+            assert!(!tc.has_caught());
+        }
+    });
+}

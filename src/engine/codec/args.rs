@@ -1,0 +1,51 @@
+//! A call's arguments: the elements of an encoded array, read straight into
+//! a list when they are a few primitives (most calls), with no array made.
+
+use super::decode::{decode, Decoder};
+use super::tags::*;
+use super::DecodeError;
+use crate::engine::memory::Payload;
+
+type Result<T> = std::result::Result<T, DecodeError>;
+
+/// Most calls pass a few primitives: at most this many are read straight
+/// into the argument list, with no array made.
+const FAST_ARGS: u32 = 16;
+
+/// The arguments of a call: the elements of the encoded array (or the one
+/// value, if it is not an array). An array of a few primitives is read
+/// straight into the list; anything else is decoded whole, then its
+/// elements are read back.
+pub fn decode_args<'s>(scope: &mut v8::HandleScope<'s>, payload: Payload) -> Result<Vec<v8::Local<'s, v8::Value>>> {
+    if let Some(args) = primitive_args(scope, &payload)? {
+        return Ok(args);
+    }
+    let value = decode(scope, payload)?;
+    Ok(match v8::Local::<v8::Array>::try_from(value) {
+        Ok(arr) => (0..arr.length()).filter_map(|i| arr.get_index(scope, i)).collect(),
+        Err(_) => vec![value],
+    })
+}
+
+/// `[primitive, …]` with nothing else in it, as a list; None otherwise.
+fn primitive_args<'s>(s: &mut v8::HandleScope<'s>, payload: &Payload) -> Result<Option<Vec<v8::Local<'s, v8::Value>>>> {
+    let mut d = Decoder::plain(&payload.bytes);
+    if d.r.u8()? != VERSION || d.r.u8()? != ARRAY {
+        return Ok(None);
+    }
+    let length = d.r.u32()?;
+    if length > FAST_ARGS {
+        return Ok(None);
+    }
+    let mut args = Vec::with_capacity(length as usize);
+    for _ in 0..length {
+        match d.r.peek()? {
+            UNDEFINED | NULL | TRUE | FALSE | INT32 | DOUBLE | BIGINT | STRING_LATIN1 | STRING_UTF16 => {
+                args.push(d.read_value(s)?.value()?);
+            }
+            _ => return Ok(None),
+        }
+    }
+    // No named properties, then the end of the array and of the input.
+    Ok((d.r.u8()? == END && d.r.pos == d.r.bytes.len()).then_some(args))
+}
