@@ -120,3 +120,17 @@ test('stats().cpuTimeMs grows while a call is still running', async () => {
   await t.close()
   assert.ok(t.stats().cpuTimeMs >= during + 50, 'the last reading stays after the thread ended')
 })
+
+test('a queued call that runs long does not hold back the answer of the call before it', async () => {
+  const t = new Thread(LOGGER)
+  await t.run('block', 1)
+  const t0 = Date.now()
+  const first = t.run('block', 100).then(() => Date.now() - t0)
+  const second = t.run('block', 400).then(() => Date.now() - t0)
+  const third = t.run('block', 400).then(() => Date.now() - t0)
+  const [a, b, c] = await Promise.all([first, second, third])
+  assert.ok(a < 300, `the first answer came after ${a} ms (the second call runs 400 ms)`)
+  assert.ok(b < 700, `the second answer came after ${b} ms`)
+  assert.ok(c >= 900)
+  await t.close()
+})

@@ -163,6 +163,29 @@ function serialFib(n) {
   return ms
 }
 
+/**
+ * The floor for the burst on our threads: the same fib(20)s run as one
+ * looping call per thread, so no per-call cost at all (wall ms). What is
+ * left above 0.5x serial is the engine: this V8 build runs such code a
+ * little slower than Node's own.
+ */
+async function floorFib(n) {
+  const pool = new ThreadPool(() => {
+    function fib(k) { return k < 2 ? k : fib(k - 1) + fib(k - 2) }
+    return (count) => { let s = 0; for (let i = 0; i < count; i++) s += fib(20); return s }
+  }, SIZE, { scheduler: 'round-robin' })
+  try {
+    await Promise.all([pool.run(200), pool.run(200)]) // warm
+    const t0 = nowUs()
+    const sums = await Promise.all([pool.run(n / 2), pool.run(n / 2)])
+    const ms = (nowUs() - t0) / 1000
+    if (sums.some((s) => s !== (n / 2) * 6765)) throw new Error('floor fib')
+    return ms
+  } finally {
+    await pool.close()
+  }
+}
+
 /** Process CPU (every thread) over `ms` of idleness, in % of one core. */
 async function idleCpu(ms) {
   await sleep(50)
@@ -243,12 +266,13 @@ module.exports = async function poolBench() {
         await c.close()
       }
     }
+    walls.floor = await floorFib(N_FIB)
     serial = Math.min(serial, serialFib(N_FIB)) // before and after the pools: the less disturbed one
     const share = (name) => `${(walls[name] / serial).toFixed(2)}x`
     report(
       `pool of 2: ${N_FIB / 1000}k × fib(${FIB_N}) queued at once, wall / serial`,
       `${share('isothread')} (${fmt(walls.isothread, 'ms')})`,
-      `piscina ${share('piscina')} (${fmt(walls.piscina, 'ms')}), raw Workers ${share('raw Workers')} (${fmt(walls['raw Workers'], 'ms')}); serial ${fmt(serial, 'ms')}`,
+      `piscina ${share('piscina')} (${fmt(walls.piscina, 'ms')}), raw Workers ${share('raw Workers')} (${fmt(walls['raw Workers'], 'ms')}); serial ${fmt(serial, 'ms')}; floor: the same work as one looping call per thread ${share('floor')}`,
       `${share('isothread')} serial`,
       '≤ 0.55x serial',
     )

@@ -267,7 +267,8 @@ impl Loop {
     pub(super) fn finish(&mut self, scope: &mut v8::HandleScope, outcome: Outcome) {
         let Some(cur) = self.current.take() else { return };
         let mut outcome = outcome;
-        let run_us = cur.started.elapsed().as_secs_f64() * 1e6;
+        self.last_run = cur.started.elapsed();
+        let run_us = self.last_run.as_secs_f64() * 1e6;
         // Heap figures cost a walk over every space: taken after any call
         // long enough to have allocated much, else every HEAP_CHECK_EVERY
         // calls (stats() shows the last ones).

@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 
 use super::codec;
 use super::globals::ThreadState;
@@ -76,6 +76,9 @@ pub(crate) struct Loop {
     pub(super) lender: Option<Arc<Control>>,
     /// Calls left before the heap is checked anyway (see `finish`).
     pub(super) heap_check_in: u32,
+    /// How long the last call ran: the guess for the next one, so a result
+    /// is not held back through a long call.
+    pub(super) last_run: Duration,
 }
 
 impl Loop {
@@ -104,6 +107,7 @@ impl Loop {
             steal,
             lender: None,
             heap_check_in: 1,
+            last_run: Duration::ZERO,
         }
     }
 
@@ -164,7 +168,7 @@ impl Loop {
                 self.sink.flush();
                 self.control.counters.cpu.sample(false);
             } else {
-                self.sink.flush_if_due(self.backlog.len() + self.jobs.len());
+                self.sink.flush_if_due(self.backlog.len() + self.jobs.len(), self.last_run);
             }
             if self.busy() {
                 self.wait_busy(scope, progressed);
@@ -299,12 +303,21 @@ impl Loop {
         if let Some(job) = self.backlog.pop_front() {
             return Some(job);
         }
-        if self.jobs.is_empty() {
-            if let Some(lent) = self.steal.as_ref().and_then(|g| g.steal(&self.control)) {
-                self.lender = Some(lent.owner);
-                return Some(lent.job);
+        match self.jobs.try_recv() {
+            Ok(job) => return Some(job),
+            Err(TryRecvError::Disconnected) => {
+                self.closing = true;
+                return None;
             }
+            Err(TryRecvError::Empty) => {}
         }
+        if let Some(lent) = self.steal.as_ref().and_then(|g| g.steal(&self.control)) {
+            self.lender = Some(lent.owner);
+            return Some(lent.job);
+        }
+        // About to wait: nothing may stay held. (A sibling can take the
+        // last queued call between the loop's check and here.)
+        self.sink.flush();
         let deadline = scope.get_slot::<ThreadState>().and_then(|st| st.timers.next_deadline());
         match inbox::recv(&self.jobs, deadline) {
             Ok(job) => Some(job),

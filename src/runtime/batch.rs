@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use super::messages::{Event, EventSink};
 
 /// Flush once this many events wait.
-const MAX_EVENTS: usize = 32;
-/// Flush once the oldest event waited this long.
-const MAX_DELAY: Duration = Duration::from_millis(1);
+const MAX_EVENTS: usize = 256;
+/// Flush before the oldest event would wait longer than this.
+const MAX_DELAY: Duration = Duration::from_millis(4);
 
 #[derive(Default)]
 struct Held {
@@ -47,14 +47,16 @@ impl BatchingSink {
         }
     }
 
-    /// Flush if enough piled up, the oldest waited long enough, or as many
-    /// events wait as calls are still `queued` (the host then queues more
-    /// while the thread works through the rest: it never runs dry).
-    pub fn flush_if_due(&self, queued: usize) {
+    /// Called before the next of `queued` calls starts, which is expected
+    /// to take about `next`: flush if enough piled up, if the oldest event
+    /// would otherwise wait past MAX_DELAY, or if as many events wait as
+    /// calls are still queued (the host then queues more while the thread
+    /// works through the rest: it never runs dry).
+    pub fn flush_if_due(&self, queued: usize, next: Duration) {
         let due = {
             let h = self.held.lock().unwrap_or_else(|p| p.into_inner());
             let n = h.events.len();
-            n >= MAX_EVENTS.min(queued.max(1)) || h.since.is_some_and(|t| t.elapsed() >= MAX_DELAY)
+            n >= MAX_EVENTS.min(queued.max(1)) || h.since.is_some_and(|t| t.elapsed() + next >= MAX_DELAY)
         };
         if due {
             self.flush();
@@ -97,14 +99,14 @@ mod tests {
         let b = BatchingSink::new(inner.clone());
         b.send(ev());
         b.send(ev());
-        b.flush_if_due(10);
+        b.flush_if_due(10, Duration::ZERO);
         assert!(inner.0.lock().unwrap().is_empty());
         b.flush();
         assert_eq!(*inner.0.lock().unwrap(), vec![2]);
         for _ in 0..MAX_EVENTS {
             b.send(ev());
         }
-        b.flush_if_due(1000);
+        b.flush_if_due(1000, Duration::ZERO);
         assert_eq!(*inner.0.lock().unwrap(), vec![2, MAX_EVENTS]);
     }
 
@@ -115,10 +117,21 @@ mod tests {
         for _ in 0..3 {
             b.send(ev());
         }
-        b.flush_if_due(4);
+        b.flush_if_due(4, Duration::ZERO);
         assert!(inner.0.lock().unwrap().is_empty());
         b.send(ev());
-        b.flush_if_due(4);
+        b.flush_if_due(4, Duration::ZERO);
         assert_eq!(*inner.0.lock().unwrap(), vec![4]);
+    }
+
+    #[test]
+    fn flushes_before_a_call_that_would_hold_events_too_long() {
+        let inner = Arc::new(Count::default());
+        let b = BatchingSink::new(inner.clone());
+        b.send(ev());
+        b.flush_if_due(100, Duration::from_micros(50));
+        assert!(inner.0.lock().unwrap().is_empty(), "a short call next: keep holding");
+        b.flush_if_due(100, MAX_DELAY);
+        assert_eq!(*inner.0.lock().unwrap(), vec![1], "a long call next: the held result goes first");
     }
 }
