@@ -211,3 +211,20 @@ test('SIGTERM with a busy pool ends the process without a crash', async () => {
   assert.equal(signal, 'SIGTERM')
   assert.ok(!/panicked|Fatal error/.test(err), err)
 })
+
+test('options are own properties only: a polluted Object.prototype sets no option', async () => {
+  Object.prototype.timeout = 20 // eslint-disable-line no-extend-native
+  Object.prototype.maxQueue = 0 // eslint-disable-line no-extend-native
+  let pool, inherited
+  try {
+    pool = new ThreadPool(() => (ms) => new Promise((r) => setTimeout(() => r(ms), ms)), 1)
+    inherited = new ThreadPool(() => (ms) => ms, 1, Object.create({ maxQueue: 0 }))
+  } finally {
+    delete Object.prototype.timeout
+    delete Object.prototype.maxQueue
+  }
+  const calls = [pool.run(100), pool.run(1)] // no 20 ms timeout, and a queue
+  assert.deepEqual(await Promise.all(calls), [100, 1])
+  assert.deepEqual(await Promise.all([inherited.run(1), inherited.run(2)]), [1, 2])
+  await Promise.all([pool.close(), inherited.close()])
+})

@@ -5,12 +5,20 @@ const { makeError } = require('./errors')
 
 const invalid = (message) => makeError('ERR_INVALID_ARG', message)
 
+const NO_OPTIONS = Object.freeze(Object.create(null))
+
+/**
+ * The own enumerable properties of `options` (undefined: none), in an object
+ * with no prototype: a polluted Object.prototype sets no option.
+ */
 function checkObject(options, what) {
-  if (options === undefined) return {}
+  if (options === undefined) return NO_OPTIONS
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw invalid(`${what} must be an object`)
   }
-  return options
+  const own = Object.create(null)
+  for (const key of Object.keys(options)) own[key] = options[key]
+  return own
 }
 
 function checkMemoryLimit(v) {
