@@ -367,6 +367,23 @@ describe('clone errors name the path', () => {
     refuse([(function * () {})()], 'args', /^args\[0\] is a generator object/)
   })
 
+  test("Node's platform objects (MessagePort, Blob, BlockList, KeyObject) are host objects; other class instances go as plain objects", () => {
+    const { port1 } = new (require('node:worker_threads').MessageChannel)()
+    try {
+      refuse({ port: port1 }, 'args', /^args\.port is a host object and cannot be cloned$/)
+    } finally {
+      port1.close()
+    }
+    refuse([new (require('node:buffer').Blob)(['x'])], 'args', /^args\[0\] is a host object/)
+    refuse({ list: new (require('node:net').BlockList)() }, 'result', /^result\.list is a host object/)
+    refuse([require('node:crypto').createSecretKey(Buffer.alloc(16))], 'args', /^args\[0\] is a host object/)
+    // a subclass of one is one too; a user's class (even with a toStringTag) is not
+    class MyBlob extends require('node:buffer').Blob {}
+    refuse([new MyBlob([])], 'args', /^args\[0\] is a host object/)
+    class Tagged { constructor() { this.x = 1 } get [Symbol.toStringTag]() { return 'Tagged' } }
+    assert.deepEqual({ ...rt(new Tagged()) }, { x: 1 })
+  })
+
   test('a Proxy is refused before any trap runs', () => {
     let trapped = 0
     const handler = new Proxy({}, { get() { trapped++; return () => { trapped++ } } }) // every trap counts

@@ -31,6 +31,29 @@ const optional = (name) => (typeof types[name] === 'function' ? types[name] : ()
 const [isGeneratorObject, isMapIterator, isSetIterator, isExternal, isKeyObject, isCryptoKey] = ['isGeneratorObject',
   'isMapIterator', 'isSetIterator', 'isExternal', 'isKeyObject', 'isCryptoKey'].map(optional)
 
+// Host (platform) objects a thread cannot have: Node's classes that cross
+// between its own threads by its messaging protocol (Blob, BlockList,
+// SocketAddress, histograms: their prototypes carry the messaging_*
+// symbols) and MessagePort. Refused, rather than sent as plain objects.
+const getOwnSymbols = Object.getOwnPropertySymbols
+const symbolDescription = Function.prototype.call.bind(Object.getOwnPropertyDescriptor(Symbol.prototype, 'description').get)
+const hostProtos = new WeakMap()
+let messagePortProto
+function isHostProto(p) {
+  let known = hostProtos.get(p)
+  if (known === undefined) {
+    if (messagePortProto === undefined) {
+      try { messagePortProto = require('worker_threads').MessagePort.prototype } catch { messagePortProto = null }
+    }
+    known = p === messagePortProto || getOwnSymbols(p).some((s) => {
+      const d = symbolDescription(s)
+      return typeof d === 'string' && d.startsWith('messaging_')
+    })
+    hostProtos.set(p, known)
+  }
+  return known
+}
+
 // Intrinsics captured at load, so overrides on user objects (a subclass's own `length`
 // getter, a replaced `getTime`) are never consulted.
 const uncurry = (fn) => Function.prototype.call.bind(fn)
@@ -174,6 +197,7 @@ module.exports = {
   isDetached,
   isExternal,
   isGeneratorObject,
+  isHostProto,
   isIndexKey,
   isKeyObject,
   isMap,

@@ -66,6 +66,7 @@ const {
   isDetached,
   isExternal,
   isGeneratorObject,
+  isHostProto,
   isIndexKey,
   isKeyObject,
   isMap,
@@ -372,6 +373,7 @@ class Encoder {
     for (let p = getProto(v); p !== null && !isProxy(p); p = getProto(p)) { // util.types has no isWeakRef
       if (p === WeakRefProto) throw this.fail('a WeakRef')
       if (p === FinRegProto) throw this.fail('a FinalizationRegistry')
+      if (isHostProto(p)) throw this.fail('a host object')
     }
     return this.beginObject(v) // class instance or Object.create(x): its own enumerable props
   }
