@@ -99,17 +99,13 @@ class Slot {
       return Promise.reject(err)
     }
     if (bytes === undefined) return this.submit({ args, timeout, reffed }) // shared memory
-    if (this.calls.size > 0) {
-      // The thread is busy: this call waits anyway, so it goes with others.
-      const id = nextCallId++
-      const call = this.open(id, reffed)
-      this.outbox.add(id, bytes, timeout)
-      return call.promise
-    }
-    // Idle: nothing is held in the outbox (held calls are in flight).
+    const busy = this.calls.size > 0
     const id = nextCallId++
     const call = this.open(id, reffed)
-    if (!this.native.run(id, bytes, undefined, undefined, timeout)) {
+    if (busy) {
+      this.outbox.add(id, bytes, timeout) // it waits anyway, so it goes with others
+    } else if (!this.native.run(id, bytes, undefined, undefined, timeout)) {
+      // (idle: nothing is held in the outbox, held calls being in flight)
       this._exited(false) // the isolate ended (out of memory) while idle
     } else {
       this.awaitLone(id)
