@@ -240,6 +240,46 @@ const CASES = {
     if (grew > 32) throw new Error('rss grew ' + grew)
     await track(pool.close())
   `,
+  'load: a work-sharing pool under random aborts and timeouts: every call settles as it should, the threads serve on': `
+    // Calls queued on a busy thread are taken by idle ones (src/runtime/steal.rs):
+    // aborts must reach whichever thread runs the call.
+    const pool = new ThreadPool(() => (kind, ms, v) => {
+      if (kind === 'busy') { const end = Date.now() + ms; while (Date.now() < end); return v }
+      if (kind === 'async') return new Promise((r) => setTimeout(() => r(v), ms))
+      if (kind === 'forever') for (;;);
+      return v
+    }, 3)
+    let ok = 0, aborted = 0, timedOut = 0
+    const wrong = []
+    const expect = (p, i, code) => track(p).then((v) => { if (code === undefined && v === i) ok++; else wrong.push([i, v]) },
+      (e) => { if (e.code === code) code === 'ERR_ABORTED' ? aborted++ : timedOut++; else wrong.push([i, e.code]) })
+    const calls = []
+    for (let i = 0; i < 6000; i++) {
+      const r = Math.random()
+      if (r < 0.05) {
+        const ac = new AbortController()
+        calls.push(expect(pool.runWith({ args: ['forever', 0, i], signal: ac.signal }), i, 'ERR_ABORTED'))
+        setTimeout(() => ac.abort(), Math.random() * 5)
+      } else if (r < 0.08) {
+        calls.push(expect(pool.runWith({ args: ['forever', 0, i], timeout: 1 + Math.random() * 3 }), i, 'ERR_TIMEOUT'))
+      } else if (r < 0.1) {
+        const ac = new AbortController()
+        const p = pool.runWith({ args: ['busy', 0.2, i], signal: ac.signal })
+        ac.abort()
+        calls.push(expect(p, i, 'ERR_ABORTED'))
+      } else {
+        const kind = ['busy', 'async', 'now'][i % 3]
+        calls.push(expect(pool.run(kind, Math.random() * 0.3, i), i, undefined))
+      }
+      if (i % 500 === 0) await sleep(0)
+    }
+    await Promise.all(calls)
+    if (wrong.length > 0) throw new Error('wrong outcomes: ' + JSON.stringify(wrong.slice(0, 5)))
+    const after = await track(Promise.all([pool.run('now', 0, 'a'), pool.run('now', 0, 'b'), pool.run('now', 0, 'c')]))
+    if (after.join('') !== 'abc') throw new Error('after: ' + after)
+    console.log('shared pool:', ok, 'values,', aborted, 'aborted,', timedOut, 'timed out')
+    await track(pool.close())
+  `,
   'load: 1,000,000 Messenger messages between two services: none lost, per-sender order kept': `
     const m = new Messenger('rel-pipe')
     const api = define({
