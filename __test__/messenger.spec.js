@@ -90,3 +90,46 @@ test('closeAll() closes every endpoint, in threads too', async () => {
   assert.equal(await svc.call({ name: 'attached', params: ['closing'] }), false)
   await svc.close()
 })
+
+const recorder = define({
+  __initializeService() {
+    globalThis.seen = []
+    messengers.use('burst').then((m) => {
+      m.onMessage((v) => {
+        seen.push(v)
+        if (v === 'stop') m.close() // what follows in the same batch is not delivered
+      })
+    })
+  },
+  seen: () => globalThis.seen,
+})
+
+test('a burst sent in one tick arrives whole and in order (values of every kind, more than one delivery batch)', async () => {
+  const m = new Messenger('burst')
+  const svc = await recorder.launchService({ messengers: [m] })
+  await new Promise((r) => setTimeout(r, 20))
+  const sent = []
+  for (let i = 0; i < 3000; i++) sent.push(i % 3 === 0 ? i : i % 3 === 1 ? { i, s: 'x'.repeat(i % 50) } : [i, null, 2n ** 70n])
+  for (const v of sent) m.sendMessage(v)
+  let seen = []
+  for (let t = 0; t < 200 && seen.length < sent.length; t++) {
+    await new Promise((r) => setTimeout(r, 10))
+    seen = await svc.call({ name: 'seen' })
+  }
+  assert.deepEqual(seen, sent)
+  await svc.close()
+  m.close()
+})
+
+test('a listener that closes its messenger mid-burst hears nothing after it', async () => {
+  const m = new Messenger('burst')
+  const svc = await recorder.launchService({ messengers: [m] })
+  await new Promise((r) => setTimeout(r, 20))
+  for (let i = 0; i < 10; i++) m.sendMessage(i)
+  m.sendMessage('stop')
+  for (let i = 10; i < 20; i++) m.sendMessage(i)
+  await new Promise((r) => setTimeout(r, 100))
+  assert.deepEqual(await svc.call({ name: 'seen' }), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 'stop'])
+  await svc.close()
+  m.close()
+})

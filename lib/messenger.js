@@ -21,8 +21,11 @@ class Messenger {
   #listeners = new Listeners()
   #closed = false
   #reffed = false
-  /** Encoded messages not yet handed to native: sent as one batch per microtask. */
-  #pending = []
+  /** Encoded messages not yet handed to native, back to back: sent as one batch per microtask. */
+  #packed = null
+  #packedEnd = 0
+  /** Byte length of each packed message. */
+  #lengths = []
 
   /** @param {string} [name] channel name; none: a fresh unique channel */
   constructor(name) {
@@ -57,25 +60,43 @@ class Messenger {
   sendMessage(data) {
     if (this.#closed) throw makeError('ERR_CLOSED', `messenger ${this.#name} is closed`)
     const { bytes, shared } = encodeFor(data, 'message')
-    const copy = bytes.slice()
+    const peers = local.get(this.#name)
+    if (peers !== undefined && peers.size > 1) {
+      const copy = bytes.slice() // for this environment's other endpoints
+      for (const other of peers) {
+        if (other !== this) queueMicrotask(() => other._deliver(copy, shared))
+      }
+    }
     if (shared === undefined) {
       // Many sends in one tick cross as one batch: one wake-up per thread.
-      if (this.#pending.length === 0) queueMicrotask(() => this.#flush())
-      this.#pending.push(copy)
+      if (this.#lengths.length === 0) queueMicrotask(() => this.#flush())
+      this.#pack(bytes)
     } else {
       this.#flush()
       host.messengerPost(this.#name, bytes, shared)
     }
-    for (const other of local.get(this.#name) || []) {
-      if (other !== this) queueMicrotask(() => other._deliver(copy, shared))
+  }
+
+  #pack(bytes) {
+    const end = this.#packedEnd + bytes.length
+    if (this.#packed === null || end > this.#packed.length) {
+      const grown = new Uint8Array(Math.max(4096, end * 2))
+      if (this.#packed !== null) grown.set(this.#packed.subarray(0, this.#packedEnd))
+      this.#packed = grown
     }
+    this.#packed.set(bytes, this.#packedEnd)
+    this.#packedEnd = end
+    this.#lengths.push(bytes.length)
   }
 
   #flush() {
-    if (this.#pending.length === 0) return
-    const batch = this.#pending
-    this.#pending = []
-    host.messengerPostMany(this.#name, batch)
+    if (this.#lengths.length === 0) return
+    const lengths = Float64Array.from(this.#lengths)
+    const bytes = this.#packed.subarray(0, this.#packedEnd)
+    this.#lengths = []
+    this.#packedEnd = 0
+    if (this.#packed.length > 1 << 20) this.#packed = null // do not keep a burst's buffer
+    host.messengerPostMany(this.#name, lengths, bytes)
   }
 
   /** What to hand to `service.sendMessenger()` or a `messengers` option. */

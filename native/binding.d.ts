@@ -57,10 +57,11 @@ export declare class Host {
   /** Send an encoded value on messenger `name` to every other endpoint. */
   messengerPost(name: string, bytes: unknown, shared?: Array<unknown> | undefined | null): void
   /**
-   * Send several encoded values (each a Uint8Array) on messenger `name`,
-   * in order, as one batch per receiving thread.
+   * Send several encoded values on messenger `name`, in order, as one
+   * batch per receiving thread: `bytes` holds them back to back, `lengths`
+   * the byte length of each.
    */
-  messengerPostMany(name: string, values: Array<unknown>): void
+  messengerPostMany(name: string, lengths: Float64Array, bytes: Uint8Array): void
   /** closeAll(): every endpoint of messenger `name` closes. */
   messengerCloseAll(name: string): void
   /** A new shared value (`buffer()`) holding an encoded value; returns its id. */

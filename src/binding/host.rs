@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, Once, Weak};
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Env, JsValue, Unknown};
+use napi::bindgen_prelude::{Env, Float64ArraySlice, JsValue, Uint8ArraySlice, Unknown};
 use napi_derive::napi;
 
 use super::errors::{error, invalid, Code, Result};
@@ -173,16 +173,20 @@ impl Host {
         Ok(())
     }
 
-    /// Send several encoded values (each a Uint8Array) on messenger `name`,
-    /// in order, as one batch per receiving thread.
+    /// Send several encoded values on messenger `name`, in order, as one
+    /// batch per receiving thread: `bytes` holds them back to back, `lengths`
+    /// the byte length of each.
     #[napi]
-    pub fn messenger_post_many(&self, env: Env, name: String, values: Vec<Unknown>) -> Result<()> {
-        let raw = env.raw();
-        let mut payloads = Vec::with_capacity(values.len());
-        for v in values {
-            // SAFETY: a live value of this JS thread.
-            let bytes = unsafe { napi_raw::copy_bytes(raw, v.raw()) }.map_err(invalid)?;
-            payloads.push(Payload { bytes, ..Default::default() });
+    pub fn messenger_post_many(&self, name: String, lengths: Float64ArraySlice, bytes: Uint8ArraySlice) -> Result<()> {
+        let (lengths, bytes): (&[f64], &[u8]) = (&lengths, &bytes);
+        let mut payloads = Vec::with_capacity(lengths.len());
+        let mut at = 0usize;
+        for &len in lengths {
+            let Some(b) = bytes.get(at..at + len as usize) else {
+                return Err(error(Code::InvalidArg, "messengerPostMany: lengths exceed the bytes"));
+            };
+            at += len as usize;
+            payloads.push(Payload { bytes: b.to_vec(), ..Default::default() });
         }
         messenger::broadcast_many(&name, &self.endpoint(), payloads);
         Ok(())

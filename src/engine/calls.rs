@@ -51,13 +51,8 @@ impl Loop {
             }
             Job::Message { payload } => self.dispatch(scope, payload),
             Job::MessengerAttach { name } => self.messenger_attach(scope, name),
-            Job::MessengerMessage { name, payload, close } => self.messenger_message(scope, &name, payload, close),
-            Job::MessengerBatch { name, payloads } => {
-                for payload in payloads {
-                    let scope = &mut v8::HandleScope::new(scope);
-                    self.messenger_message(scope, &name, payload, false);
-                }
-            }
+            Job::MessengerMessage { name, payload, close } => self.messenger_messages(scope, &name, std::slice::from_ref(&payload), close),
+            Job::MessengerBatch { name, payloads } => self.messenger_messages(scope, &name, &payloads, false),
             Job::Close | Job::Wake => {}
         }
     }

@@ -45,6 +45,9 @@ pub(super) struct Current {
     pub fresh_realm: bool,
 }
 
+/// Messenger messages handed to a realm's listeners in one JS call.
+const MESSAGES_PER_CALL: usize = 1024;
+
 const POLL_MIN: Duration = Duration::from_micros(100);
 const POLL_MAX: Duration = Duration::from_millis(10);
 
@@ -363,32 +366,37 @@ impl Loop {
         }
     }
 
-    /// A message on messenger `name` for every realm's listeners.
-    pub(super) fn messenger_message(&mut self, scope: &mut v8::HandleScope, name: &str, payload: crate::engine::Payload, close: bool) {
+    /// Messages on messenger `name` for every realm's listeners, in order,
+    /// one JS call per realm for up to MESSAGES_PER_CALL of them (`close`:
+    /// the channel closed, there are no payloads).
+    pub(super) fn messenger_messages(&mut self, scope: &mut v8::HandleScope, name: &str, payloads: &[crate::engine::Payload], close: bool) {
         if close {
             if let Some(st) = scope.get_slot_mut::<ThreadState>() {
                 st.messengers.retain(|n| n != name);
             }
         }
-        let hooks: Vec<(u32, v8::Global<v8::Function>)> = self.realms.iter().map(|(id, r)| (*id, r.hooks.messenger_dispatch.clone())).collect();
-        for (realm, h) in hooks {
-            let Some(r) = self.realms.get(&realm) else { continue };
-            let context = v8::Local::new(scope, &r.context);
-            let scope = &mut v8::ContextScope::new(scope, context);
-            let tc = &mut v8::TryCatch::new(scope);
-            let value = if close {
-                v8::undefined(tc).into()
-            } else {
-                match codec::decode(tc, payload.share()) {
-                    Ok(v) => v,
-                    Err(_) => return,
+        let chunks: Vec<&[crate::engine::Payload]> = if close { vec![&[]] } else { payloads.chunks(MESSAGES_PER_CALL).collect() };
+        let realms: Vec<u32> = self.realms.keys().copied().collect();
+        for realm in realms {
+            for chunk in &chunks {
+                let Some(r) = self.realms.get(&realm) else { break };
+                let scope = &mut v8::HandleScope::new(scope);
+                let context = v8::Local::new(scope, &r.context);
+                let hook = v8::Local::new(scope, &r.hooks.messenger_dispatch);
+                let scope = &mut v8::ContextScope::new(scope, context);
+                let tc = &mut v8::TryCatch::new(scope);
+                // A message that cannot be decoded is dropped (our own
+                // encoder made it: only a hostile payload fails).
+                let values: Vec<v8::Local<v8::Value>> = chunk.iter().filter_map(|p| codec::decode(tc, p.share()).ok()).collect();
+                let values = v8::Array::new_with_elements(tc, &values).into();
+                let Some(n) = v8::String::new(tc, name) else { return };
+                let recv = v8::undefined(tc).into();
+                let c = v8::Boolean::new(tc, close).into();
+                let _ = hook.call(tc, recv, &[n.into(), values, c]);
+                if tc.is_execution_terminating() {
+                    return;
                 }
-            };
-            let Some(n) = v8::String::new(tc, name) else { return };
-            let h = v8::Local::new(tc, h);
-            let recv = v8::undefined(tc).into();
-            let c = v8::Boolean::new(tc, close).into();
-            let _ = h.call(tc, recv, &[n.into(), value, c]);
+            }
         }
     }
 

@@ -305,11 +305,12 @@
 
   return {
     messengerAttach: attach,
-    messengerDispatch(name, value, close) {
+    messengerDispatch(name, values, close) {
       const m = attached.get(name)
       if (m === undefined) return
       if (close) { m.close(); return }
-      m._deliver(value)
+      // (a listener may close the messenger: what follows is not delivered)
+      for (let i = 0; i < values.length && attached.get(name) === m; i++) m._deliver(values[i])
     },
     dispatch(value) {
       if (!streams.handle(value)) listeners.emit(value)

@@ -16,7 +16,7 @@ pub(crate) struct Hooks {
     pub dispatch: v8::Global<v8::Function>,
     /// `messengerAttach(name)`: this thread now has messenger `name`.
     pub messenger_attach: v8::Global<v8::Function>,
-    /// `messengerDispatch(name, value, close)`: a message on a messenger.
+    /// `messengerDispatch(name, values, close)`: messages on a messenger, in order.
     pub messenger_dispatch: v8::Global<v8::Function>,
 }
 

@@ -6,7 +6,7 @@
 mod events;
 mod memory;
 
-pub use memory::{address_of, copy_bytes, has_external_sab, payload, typed_array_bytes};
+pub use memory::{address_of, has_external_sab, payload, typed_array_bytes};
 use events::{deliver, Batch};
 
 use std::ffi::c_void;
