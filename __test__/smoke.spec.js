@@ -2,7 +2,7 @@
 // The smoke file every runtime runs (scripts/runtimes.js): plain asserts,
 // no test runner, so Bun and Deno run it as is. Prints "smoke ok".
 const assert = require('node:assert')
-const { Thread, notify } = require('../lib/index.js')
+const { Thread, ThreadPool, Messenger, define, notify } = require('../lib/index.js')
 
 async function main() {
   const t = new Thread(() => { const k = 3; return async (x) => { await new Promise((r) => setTimeout(r, 1)); return x * k } }, { timeout: 2000 })
@@ -22,7 +22,23 @@ async function main() {
   assert.strictEqual(new Int32Array(sab)[1], 9)
   const hog = new Thread(() => () => { const a = []; for (;;) a.push({}) }, { memoryLimit: 16 })
   assert.strictEqual((await hog.run().catch((e) => e)).code, 'ERR_MEMORY_LIMIT')
-  await Promise.all([t.close(), loop.close(), w.close(), hog.close()])
+  // A burst on a work-sharing pool: calls and results cross in batches.
+  const pool = new ThreadPool(() => (x) => x * 2, 2)
+  const doubled = await Promise.all(Array.from({ length: 2000 }, (_, i) => pool.run(i)))
+  assert.ok(doubled.every((v, i) => v === i * 2))
+  // A Messenger burst from the host reaches a service, packed in one batch.
+  const m = new Messenger('smoke')
+  const svc = await define({
+    __initializeService() { globalThis.got = []; messengers.use('smoke').then((mm) => mm.onMessage((v) => got.push(v))) },
+    got: () => globalThis.got,
+  }).launchService({ messengers: [m] })
+  await new Promise((r) => setTimeout(r, 20))
+  for (let i = 0; i < 100; i++) m.sendMessage(i)
+  let got = []
+  for (let i = 0; i < 200 && got.length < 100; i++) { await new Promise((r) => setTimeout(r, 5)); got = await svc.call({ name: 'got' }) }
+  assert.deepStrictEqual(got, Array.from({ length: 100 }, (_, i) => i))
+  await Promise.all([t.close(), loop.close(), w.close(), hog.close(), pool.close(), svc.close()])
+  m.close()
   console.log('smoke ok')
   // Exit with busy threads: the runtime must end cleanly, code 0.
   for (let i = 0; i < 2; i++) new Thread(() => () => { for (;;); }).run().catch(() => {})
