@@ -9,6 +9,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 
 use super::codec;
 use super::globals::ThreadState;
+use super::isolate::IsolateConfig;
 use super::outcome::exception_with_location;
 use super::platform;
 use super::realm::{self, Realm};
@@ -85,7 +86,7 @@ pub(crate) struct Loop {
 }
 
 impl Loop {
-    pub(crate) fn new(scope: &mut v8::HandleScope, control: Arc<Control>, jobs: Receiver<Job>, sink: Arc<BatchingSink>, main: Realm, script_name: &str, one_shot: bool, steal: Option<Arc<StealGroup>>) -> Self {
+    pub(crate) fn new(scope: &mut v8::HandleScope, control: Arc<Control>, jobs: Receiver<Job>, sink: Arc<BatchingSink>, main: Realm, cfg: &IsolateConfig) -> Self {
         let context = v8::Local::new(scope, &main.context);
         let token = context.get_security_token(scope);
         let mut realms = HashMap::new();
@@ -95,19 +96,19 @@ impl Loop {
             jobs,
             backlog: VecDeque::new(),
             sink,
-            script_name: script_name.to_owned(),
+            script_name: cfg.script_name.clone(),
             realms,
             next_realm: 1,
             token: v8::Global::new(scope, token),
             main: None,
             current: None,
             service: false,
-            one_shot,
+            one_shot: cfg.one_shot,
             settled_once: false,
             closing: false,
             poll: POLL_MIN,
             platform: platform::platform(),
-            steal,
+            steal: cfg.steal.clone(),
             lender: None,
             heap_check_in: 1,
             last_run: Duration::ZERO,

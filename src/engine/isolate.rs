@@ -195,7 +195,7 @@ pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job
         match hooks {
             Some(hooks) => {
                 let main = Realm { context: v8::Global::new(scope, context), hooks };
-                Loop::new(scope, control.clone(), jobs.clone(), batching.clone(), main, &cfg.script_name, cfg.one_shot, cfg.steal.clone()).run(scope, &cfg.source, cfg.module.as_ref())
+                Loop::new(scope, control.clone(), jobs.clone(), batching.clone(), main, cfg).run(scope, &cfg.source, cfg.module.as_ref())
             }
             None => ExitReason::Closed,
         }
