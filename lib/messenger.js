@@ -9,6 +9,7 @@ const { host, hold, release, encodeFor } = require('./host')
 const { makeError } = require('./errors')
 const opts = require('./options')
 const { Listeners } = require('./listeners')
+const { PackedBytes } = require('./packed')
 
 /** This environment's open Messengers, by name. */
 const local = new Map()
@@ -21,9 +22,8 @@ class Messenger {
   #listeners = new Listeners()
   #closed = false
   #reffed = false
-  /** Encoded messages not yet handed to native, back to back: sent as one batch per microtask. */
-  #packed = null
-  #packedEnd = 0
+  /** Encoded messages not yet handed to native: sent as one batch per microtask. */
+  #packed = new PackedBytes()
   /** Byte length of each packed message. */
   #lengths = []
 
@@ -70,33 +70,19 @@ class Messenger {
     if (shared === undefined) {
       // Many sends in one tick cross as one batch: one wake-up per thread.
       if (this.#lengths.length === 0) queueMicrotask(() => this.#flush())
-      this.#pack(bytes)
+      this.#packed.append(bytes)
+      this.#lengths.push(bytes.length)
     } else {
       this.#flush()
       host.messengerPost(this.#name, bytes, shared)
     }
   }
 
-  #pack(bytes) {
-    const end = this.#packedEnd + bytes.length
-    if (this.#packed === null || end > this.#packed.length) {
-      const grown = new Uint8Array(Math.max(4096, end * 2))
-      if (this.#packed !== null) grown.set(this.#packed.subarray(0, this.#packedEnd))
-      this.#packed = grown
-    }
-    this.#packed.set(bytes, this.#packedEnd)
-    this.#packedEnd = end
-    this.#lengths.push(bytes.length)
-  }
-
   #flush() {
     if (this.#lengths.length === 0) return
     const lengths = Float64Array.from(this.#lengths)
-    const bytes = this.#packed.subarray(0, this.#packedEnd)
     this.#lengths = []
-    this.#packedEnd = 0
-    if (this.#packed.length > 1 << 20) this.#packed = null // do not keep a burst's buffer
-    host.messengerPostMany(this.#name, lengths, bytes)
+    host.messengerPostMany(this.#name, lengths, this.#packed.take())
   }
 
   /** What to hand to `service.sendMessenger()` or a `messengers` option. */

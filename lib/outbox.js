@@ -4,20 +4,24 @@
 // BATCH calls). One Node-API crossing and at most one wake-up of the thread
 // for many calls, as results come back in batches the other way.
 
+const { PackedBytes } = require('./packed')
+
 /** Hand a thread's calls over once this many wait. */
 const BATCH = 64
 const META = 3 // per call: id, byte length, timeout (NaN: none)
 
 /** Outboxes holding calls, flushed at the end of this microtask turn. */
-const dirty = []
-let scheduled = false
+let listed = []
 
 function flushAll() {
-  scheduled = false
   // Flushing may settle calls (a thread that ended) and user code may queue
-  // more meanwhile: take the list first.
-  const boxes = dirty.splice(0, dirty.length)
-  for (const box of boxes) box.flush()
+  // more meanwhile: take the list first. A box flushed early is empty here.
+  const boxes = listed
+  listed = []
+  for (const box of boxes) {
+    box.listed = false
+    box.flush()
+  }
 }
 
 class Outbox {
@@ -29,31 +33,20 @@ class Outbox {
     this.native = native
     this.onEnded = onEnded
     this.meta = null
-    this.bytes = null
+    this.bytes = new PackedBytes()
     this.n = 0
-    this.pos = 0
+    this.listed = false
   }
 
-  /** Hold call `id` (its encoded arguments are copied now). */
+  /** Hold call `id` (its encoded arguments are copied now); true, as a send. */
   add(id, bytes, timeout) {
-    if (this.meta === null) {
-      this.meta = new Float64Array(BATCH * META)
-      this.bytes = new Uint8Array(Math.max(4096, bytes.length * 2))
+    if (this.meta === null) this.meta = new Float64Array(BATCH * META)
+    if (!this.listed) {
+      this.listed = true
+      if (listed.length === 0) queueMicrotask(flushAll)
+      listed.push(this)
     }
-    if (this.n === 0) {
-      dirty.push(this)
-      if (!scheduled) {
-        scheduled = true
-        queueMicrotask(flushAll)
-      }
-    }
-    if (this.pos + bytes.length > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.pos + bytes.length))
-      grown.set(this.bytes.subarray(0, this.pos))
-      this.bytes = grown
-    }
-    this.bytes.set(bytes, this.pos)
-    this.pos += bytes.length
+    this.bytes.append(bytes)
     const m = this.n * META
     this.meta[m] = id
     this.meta[m + 1] = bytes.length
@@ -67,19 +60,13 @@ class Outbox {
     const n = this.n
     if (n === 0) return
     this.n = 0
-    const pos = this.pos
-    this.pos = 0
-    const i = dirty.indexOf(this)
-    if (i >= 0) dirty.splice(i, 1)
-    if (!this.native.runBatch(this.meta.subarray(0, n * META), this.bytes.subarray(0, pos))) this.onEnded()
+    if (!this.native.runBatch(this.meta.subarray(0, n * META), this.bytes.take())) this.onEnded()
   }
 
   /** Drop every held call (their promises are settled by the caller). */
   clear() {
     this.n = 0
-    this.pos = 0
-    const i = dirty.indexOf(this)
-    if (i >= 0) dirty.splice(i, 1)
+    this.bytes.clear()
   }
 }
 
