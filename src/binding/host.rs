@@ -178,16 +178,7 @@ impl Host {
     /// the byte length of each.
     #[napi]
     pub fn messenger_post_many(&self, name: String, lengths: Float64ArraySlice, bytes: Uint8ArraySlice) -> Result<()> {
-        let (lengths, bytes): (&[f64], &[u8]) = (&lengths, &bytes);
-        let mut payloads = Vec::with_capacity(lengths.len());
-        let mut at = 0usize;
-        for &len in lengths {
-            let Some(b) = bytes.get(at..at + len as usize) else {
-                return Err(error(Code::InvalidArg, "messengerPostMany: lengths exceed the bytes"));
-            };
-            at += len as usize;
-            payloads.push(Payload { bytes: b.to_vec(), ..Default::default() });
-        }
+        let payloads = super::thread::unpack(&bytes, lengths.iter().copied()).ok_or_else(|| error(Code::InvalidArg, "messengerPostMany: lengths exceed the bytes"))?;
         messenger::broadcast_many(&name, &self.endpoint(), payloads);
         Ok(())
     }

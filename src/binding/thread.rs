@@ -92,19 +92,14 @@ impl NativeThread {
     /// False when the thread has ended (nothing was queued).
     #[napi]
     pub fn run_batch(&self, meta: Float64ArraySlice, bytes: Uint8ArraySlice) -> Result<bool> {
-        let (meta, bytes): (&[f64], &[u8]) = (&meta, &bytes);
+        let meta: &[f64] = &meta;
         if meta.len() % 3 != 0 {
             return Err(error(Code::InvalidArg, "runBatch: meta must hold 3 numbers per call"));
         }
+        let calls = meta.chunks_exact(3);
+        let payloads = unpack(&bytes, calls.clone().map(|m| m[1])).ok_or_else(|| error(Code::InvalidArg, "runBatch: meta lengths exceed the bytes"))?;
         let queued_at = Instant::now();
-        let mut at = 0usize;
-        for m in meta.chunks_exact(3) {
-            let len = m[1] as usize;
-            let Some(arg_bytes) = bytes.get(at..at + len) else {
-                return Err(error(Code::InvalidArg, "runBatch: meta lengths exceed the bytes"));
-            };
-            at += len;
-            let args = Payload { bytes: arg_bytes.to_vec(), ..Default::default() };
+        for (m, args) in calls.zip(payloads) {
             let timeout_ms = (!m[2].is_nan()).then_some(m[2]);
             if !self.handle.send(Job::Run { call_id: m[0] as u64, args, timeout_ms, queued_at }) {
                 return Ok(false);
@@ -207,6 +202,20 @@ impl NativeThread {
             c.cpu.read_us() as f64 / 1000.0,
         ]
     }
+}
+
+/// Encoded values packed back to back in `bytes` (lib/packed.js), split by
+/// their byte `lengths`; None when the lengths run past the bytes.
+pub(crate) fn unpack(bytes: &[u8], lengths: impl Iterator<Item = f64>) -> Option<Vec<Payload>> {
+    let mut at = 0usize;
+    lengths
+        .map(|len| {
+            let end = at.checked_add(len as usize)?;
+            let value = bytes.get(at..end)?;
+            at = end;
+            Some(Payload { bytes: value.to_vec(), ..Default::default() })
+        })
+        .collect()
 }
 
 /// An encoded value from JS (see `napi_raw::payload`).
