@@ -29,11 +29,6 @@ impl NativeThread {
     fn payload(&self, env: &Env, bytes: Unknown, shared: Option<Vec<Unknown>>, transferred: Option<Vec<Unknown>>) -> Result<Payload> {
         encoded(env, &self.sink, bytes, shared, transferred)
     }
-
-    /// Queue `job`. False when the thread has ended (nothing was queued).
-    fn send(&self, job: Job) -> bool {
-        self.handle.send(job)
-    }
 }
 
 /// A `define()` definitions object, as source, shared by every task and
@@ -82,7 +77,7 @@ impl NativeThread {
     ) -> Result<bool> {
         let args = self.payload(&env, bytes, shared, transferred)?;
         let job = Job::Run { call_id: call_id as u64, args, timeout_ms, queued_at: Instant::now() };
-        Ok(self.send(job))
+        Ok(self.handle.send(job))
     }
 
     /// Queue many calls with one wake-up of the thread. Per call, `meta`
@@ -124,7 +119,7 @@ impl NativeThread {
         let args = self.payload(&env, bytes, shared, transferred)?;
         let source = definitions.source.clone();
         let job = Job::Task { call_id: call_id as u64, source, name, args, timeout_ms, queued_at: Instant::now() };
-        Ok(self.send(job))
+        Ok(self.handle.send(job))
     }
 
     /// Make this thread a service of `definitions`; call `callId` settles
@@ -132,7 +127,7 @@ impl NativeThread {
     #[napi]
     pub fn service_start(&self, call_id: f64, definitions: &Definitions) -> bool {
         let source = definitions.source.clone();
-        self.send(Job::ServiceStart { call_id: call_id as u64, source })
+        self.handle.send(Job::ServiceStart { call_id: call_id as u64, source })
     }
 
     /// Queue a call of the service's task `name`.
@@ -149,7 +144,7 @@ impl NativeThread {
     ) -> Result<bool> {
         let args = self.payload(&env, bytes, shared, transferred)?;
         let job = Job::ServiceCall { call_id: call_id as u64, name, args, timeout_ms, queued_at: Instant::now() };
-        Ok(self.send(job))
+        Ok(self.handle.send(job))
     }
 
     /// Give the thread messenger `name` (`messengers.use(name)` resolves).
@@ -162,7 +157,7 @@ impl NativeThread {
     #[napi]
     pub fn message(&self, env: Env, bytes: Unknown, shared: Option<Vec<Unknown>>, transferred: Option<Vec<Unknown>>) -> Result<bool> {
         let payload = self.payload(&env, bytes, shared, transferred)?;
-        Ok(self.send(Job::Message { payload }))
+        Ok(self.handle.send(Job::Message { payload }))
     }
 
     /// True once the isolate is gone (no Exit event is still to come).
