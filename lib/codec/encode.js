@@ -133,11 +133,13 @@ class Encoder {
     this.alloc(size)
   }
 
-  run(value, root, transfer, shared) {
+  /** Encode `value`; `restArgs`: it is an array made by rest parameters (see beginRestArgs). */
+  run(value, root, transfer, shared, restArgs = false) {
     if (this.buf.length > KEEP_SIZE) { this.pos = 0; this.alloc(INITIAL_SIZE) }
     this.root = root; this.transfer = transfer; this.shared = shared
     this.buf[0] = VERSION; this.pos = 1
-    this.writeValue(value)
+    if (restArgs) this.beginRestArgs(value)
+    else this.writeValue(value)
     while (this.sp > 0) this.step(this.frames[this.sp - 1])
     const pos = this.pos
     if (pos > VIEW_CACHE) return new Uint8Array(this.buf.buffer, 0, pos)
@@ -146,27 +148,12 @@ class Encoder {
     return view
   }
 
-  /**
-   * `args` is an array made by rest parameters: packed, no named
-   * properties, so its keys need no listing. Returns the bytes, or
-   * undefined when the arguments reference shared memory.
-   */
-  runArgs(args) {
-    if (this.buf.length > KEEP_SIZE) { this.pos = 0; this.alloc(INITIAL_SIZE) }
-    const shared = []
-    this.root = 'args'; this.transfer = null; this.shared = shared
-    this.buf[0] = VERSION; this.pos = 1
+  /** An array made by rest parameters is packed with no named properties: its keys need no listing. */
+  beginRestArgs(args) {
     const len = args.length
     const f = this.push(F_ARRAY, args, null, len, true)
     f.idxEnd = len; f.k = 0; f.next = -1
     this.head(args, T_ARRAY); this.writeU32(len)
-    while (this.sp > 0) this.step(this.frames[this.sp - 1])
-    if (shared.length > 0) return undefined
-    const pos = this.pos
-    if (pos > VIEW_CACHE) return new Uint8Array(this.buf.buffer, 0, pos)
-    let view = this.views[pos]
-    if (view === undefined) view = this.views[pos] = new Uint8Array(this.buf.buffer, 0, pos)
-    return view
   }
 
   reset() {
@@ -465,14 +452,17 @@ function encode(value, root = 'args', transfer = undefined) {
 const encodeArgs = (argsArray, transfer) => encode(argsArray, 'args', transfer)
 
 /**
- * The bytes of `args`, an array made by rest parameters (see runArgs), or
+ * The bytes of `args`, an array made by rest parameters (see beginRestArgs), or
  * undefined when they reference shared memory (use encode then). The bytes
  * are a view of the encoder's buffer: copy or send them before encoding again.
  */
 function encodeRestArgs(args) {
   const enc = mainEncoder.busy ? new Encoder() : mainEncoder
   enc.busy = true
-  try { return enc.runArgs(args) } finally { enc.reset() }
+  const shared = []
+  let bytes
+  try { bytes = enc.run(args, 'args', null, shared, true) } finally { enc.reset() }
+  return shared.length > 0 ? undefined : bytes
 }
 
 module.exports = { encode, encodeArgs, encodeRestArgs }
