@@ -2,6 +2,7 @@
 // The host side of this JS environment: one native Host, the event
 // dispatch from isolate threads, liveness (ref/unref) and shared memory.
 
+const path = require('node:path')
 const native = require('../native/binding.js')
 const codec = require('./codec')
 const { makeError } = require('./errors')
@@ -13,6 +14,19 @@ const KIND_EXIT = 3
 const KIND_MESSAGE = 4
 const KIND_UNCAUGHT = 5
 const KIND_MESSENGER = 6
+// Built-ins inside threads load from lib/runtime (RUNTIME.md §3).
+native.setRuntimeDir(path.join(__dirname, 'runtime'), JSON.stringify({
+  version: process.version,
+  versions: process.versions,
+  argv: process.argv,
+  execArgv: process.execArgv,
+  execPath: process.execPath,
+  pid: process.pid,
+  ppid: process.ppid,
+  release: process.release,
+  features: process.features,
+}))
+
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug']
 
 /** Owners (slots) with work in flight, by native thread id: kept alive. */

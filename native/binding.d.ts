@@ -136,3 +136,11 @@ export declare class PoolGroup {
   /** An empty group; threads join it when spawned with it. */
   constructor()
 }
+
+/**
+ * Where the thread runtime's JS files are (`lib/runtime`): built-ins and
+ * host-only stubs load from there; `info` is the host's `process` facts
+ * as JSON (version, versions, argv, execPath, pid) that a thread's
+ * `process` reports. Called once when the package loads.
+ */
+export declare function setRuntimeDir(dir: string, info: string): void

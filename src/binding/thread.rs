@@ -220,3 +220,12 @@ pub(crate) fn encoded(env: &Env, sink: &Arc<HostSink>, bytes: Unknown, shared: O
     unsafe { napi_raw::payload(env.raw(), bytes.raw(), &raws(shared), &raws(transferred), sink) }.map_err(invalid)
 }
 
+
+/// Where the thread runtime's JS files are (`lib/runtime`): built-ins and
+/// host-only stubs load from there; `info` is the host's `process` facts
+/// as JSON (version, versions, argv, execPath, pid) that a thread's
+/// `process` reports. Called once when the package loads.
+#[napi]
+pub fn set_runtime_dir(dir: String, info: String) {
+    crate::engine::set_runtime_dir(std::path::PathBuf::from(dir), info);
+}

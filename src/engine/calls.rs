@@ -94,7 +94,6 @@ impl Loop {
         };
         let context = v8::Local::new(scope, &r.context);
         self.realms.insert(id, r);
-        super::modules::forget_all(scope); // modules are bound to the realm that linked them
         if let Some(cur) = self.current.as_mut() {
             cur.fresh_realm = true;
         }

@@ -256,7 +256,8 @@ fn host_notify(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments,
 /// Build the object of native functions handed to `prelude.js`.
 pub(crate) fn native_object<'s>(scope: &mut v8::HandleScope<'s>) -> v8::Local<'s, v8::Object> {
     let obj = v8::Object::new(scope);
-    let entries: [(&str, v8::Local<v8::Function>); 16] = [
+    let entries: [(&str, v8::Local<v8::Function>); 17] = [
+        ("loader", v8::Function::new(scope, super::modules::loader_native).unwrap()),
         ("lock", v8::Function::new(scope, lock).unwrap()),
         ("unlock", v8::Function::new(scope, unlock).unwrap()),
         ("messengerPost", v8::Function::new(scope, messenger_post).unwrap()),

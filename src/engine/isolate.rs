@@ -170,6 +170,7 @@ pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job
     isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
     isolate.set_promise_reject_callback(on_promise_reject);
     isolate.set_host_import_module_dynamically_callback(super::modules::dynamic_import);
+    isolate.set_host_initialize_import_meta_object_callback(super::modules::import_meta);
     isolate.add_near_heap_limit_callback(near_heap_limit, Arc::as_ptr(&control) as *mut c_void);
     isolate.add_gc_prologue_callback(on_gc, Arc::as_ptr(&control) as *mut c_void, v8::GCType::ALL);
     isolate.set_capture_stack_trace_for_uncaught_exceptions(false, 10);

@@ -19,3 +19,9 @@ mod timers;
 pub use isolate::{prepare_isolate, run_isolate, run_prepared, IsolateConfig, Prepared, Terminator};
 pub use cpu_clock::CpuClock;
 pub use memory::{Keepalive, Payload, SharedMemory};
+
+/// Where the thread runtime's JS files are (built-ins load from there),
+/// and the host's `process` facts as JSON.
+pub fn set_runtime_dir(dir: std::path::PathBuf, info: String) {
+    modules::set_runtime_dir(dir, info)
+}

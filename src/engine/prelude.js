@@ -200,6 +200,31 @@
   define(g, 'lock', (id) => { native.lock(lockId(id)) })
   define(g, 'unlock', (id) => { native.unlock(lockId(id)) })
   define(g, 'self', g)
+  define(g, 'global', g)
+  define(g, 'setImmediate', (fn, ...args) => addTimer(fn, 0, args, false))
+  define(g, 'clearImmediate', clear)
+
+  // What needs the module loader is made on first use, so a thread that
+  // never touches it starts as fast as one without it (RUNTIME.md §1).
+  let loader
+  const load = () => loader || (loader = native.loader())
+  const lazy = (name, get) => Object.defineProperty(g, name, {
+    configurable: true,
+    enumerable: false,
+    get() { const v = get(); define(g, name, v); return v },
+    set(v) { define(g, name, v) },
+  })
+  lazy('require', () => load().require)
+  lazy('process', () => load().builtin('process'))
+  lazy('Buffer', () => load().builtin('buffer').Buffer)
+  const web = (file, names) => {
+    for (const name of names) lazy(name, () => load().runtime(`web/${file}.js`)[name])
+  }
+  web('url', ['URL', 'URLSearchParams'])
+  web('base64', ['atob', 'btoa'])
+  web('events', ['EventTarget', 'Event', 'CustomEvent', 'DOMException', 'AbortController', 'AbortSignal'])
+  web('crypto', ['crypto', 'Crypto', 'CryptoKey', 'SubtleCrypto'])
+  web('navigator', ['navigator'])
 
   // Atomics.notify also wakes the host's Atomics.waitAsync waiters on memory
   // shared with the host (each engine keeps its own waiter list).
@@ -304,6 +329,7 @@
   for (const name of native.messengerNames()) attach(name)
 
   return {
+    internals: native,
     messengerAttach: attach,
     messengerDispatch(name, values, close) {
       const m = attached.get(name)

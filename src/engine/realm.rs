@@ -62,6 +62,10 @@ pub(crate) fn install_prelude(scope: &mut v8::HandleScope, thread_id: u32, realm
     let realm = v8::Integer::new_from_unsigned(scope, realm_id).into();
     let recv = v8::undefined(scope).into();
     let hooks = v8::Local::<v8::Object>::try_from(factory.call(scope, recv, &[native.into(), id, realm])?).ok()?;
+    let internals_key = v8::String::new(scope, "internals")?;
+    if let Some(internals) = hooks.get(scope, internals_key.into()) {
+        super::modules::set_internals(scope, internals);
+    }
     let get = |scope: &mut v8::HandleScope, key: &str| -> Option<v8::Global<v8::Function>> {
         let k = v8::String::new(scope, key)?;
         let f = v8::Local::<v8::Function>::try_from(hooks.get(scope, k.into())?).ok()?;

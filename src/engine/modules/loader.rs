@@ -1,0 +1,239 @@
+//! The native half of the CommonJS loader (`loader.js`): resolution,
+//! compiling a file as a CommonJS wrapper, `require()` of an ES module, and
+//! the realm's loader object, made on first use (a thread that never
+//! requires anything never builds it).
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use super::resolve::{self, Format, Target};
+use super::{source, throw_code};
+use crate::engine::globals::throw_type_error;
+
+const LOADER: &str = include_str!("loader.js");
+
+static RUNTIME_DIR: OnceLock<PathBuf> = OnceLock::new();
+static HOST_INFO: OnceLock<String> = OnceLock::new();
+
+/// Where the thread runtime's own files are (`lib/runtime` of the package)
+/// and the host's `process` facts (JSON), given by the host when the addon
+/// loads.
+pub(crate) fn set_runtime_dir(dir: PathBuf, info: String) {
+    let _ = RUNTIME_DIR.set(dir);
+    let _ = HOST_INFO.set(info);
+}
+
+/// The thread runtime's folder, once the host gave it.
+pub(crate) fn runtime_dir() -> Option<&'static Path> {
+    RUNTIME_DIR.get().map(PathBuf::as_path)
+}
+
+fn private<'s>(scope: &mut v8::HandleScope<'s>, name: &str) -> v8::Local<'s, v8::Private> {
+    let name = v8::String::new(scope, name).unwrap_or_else(|| v8::String::empty(scope));
+    v8::Private::for_api(scope, Some(name))
+}
+
+/// Keep the prelude's internals (what `isothread:internal` gives the
+/// runtime's files) on the realm's global object, out of JS's reach.
+pub(crate) fn set_internals(scope: &mut v8::HandleScope, internals: v8::Local<v8::Value>) {
+    let key = private(scope, "isothread.internals");
+    let global = scope.get_current_context().global(scope);
+    global.set_private(scope, key, internals);
+}
+
+/// The runtime's source of built-in `name` (`node/path_posix.js` for
+/// `path/posix`), or '' for a host-only built-in (no such file).
+fn builtin_file(name: &str) -> String {
+    let file = runtime_dir().map(|d| d.join("node").join(format!("{}.js", name.replace('/', "_")))).filter(|f| f.is_file());
+    file.map(|f| f.display().to_string()).unwrap_or_default()
+}
+
+fn string_arg(scope: &mut v8::HandleScope, v: v8::Local<v8::Value>) -> String {
+    v.to_rust_string_lossy(scope)
+}
+
+fn set<'s>(scope: &mut v8::HandleScope<'s>, arr: &[&str]) -> Option<v8::Local<'s, v8::Value>> {
+    let items: Vec<v8::Local<v8::Value>> = arr.iter().filter_map(|s| v8::String::new(scope, s).map(Into::into)).collect();
+    Some(v8::Array::new_with_elements(scope, &items).into())
+}
+
+/// `resolve(spec, importerFile, isRequire)` → `[kind, file, name]`: kind
+/// `builtin` (file: its runtime source, '' when host-only), `cjs`, `esm`
+/// or `json`. Throws Node's errors, naming the specifier and the importer.
+fn resolve_fn(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
+    let spec = string_arg(scope, args.get(0));
+    let importer = PathBuf::from(string_arg(scope, args.get(1)));
+    let require = args.get(2).boolean_value(scope);
+    let target = match resolve::resolve(&spec, &importer, require, runtime_dir()) {
+        Ok(t) => t,
+        Err(e) => return throw_code(scope, &e.message, e.code),
+    };
+    let out = match target {
+        Target::Builtin(name) => {
+            set(scope, &["builtin", &builtin_file(&name), &name])
+        }
+        Target::File(path) => {
+            let kind = match resolve::format_of(&path) {
+                Format::Esm => "esm",
+                Format::Cjs => "cjs",
+                Format::Json => "json",
+                Format::Detect if source::is_module_syntax(scope, &path) => "esm",
+                Format::Detect => "cjs",
+                Format::Addon => {
+                    let msg = format!("cannot require {spec:?} from {}: native addons cannot load inside a thread", importer.display());
+                    return throw_type_error(scope, &msg, Some("ERR_INVALID_ARG"));
+                }
+            };
+            set(scope, &[kind, &path.display().to_string(), &spec])
+        }
+    };
+    if let Some(v) = out {
+        rv.set(v);
+    }
+}
+
+/// `compileCjs(file)` → the CommonJS wrapper function of the file.
+fn compile_cjs_fn(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
+    let path = PathBuf::from(string_arg(scope, args.get(0)));
+    if let Some(f) = source::compile_cjs(scope, &path) {
+        rv.set(f.into());
+    }
+}
+
+/// `saveCache(file, wrapper)`: keep the wrapper's code cache for the next thread.
+fn save_cache_fn(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
+    let path = PathBuf::from(string_arg(scope, args.get(0)));
+    if let Ok(f) = v8::Local::<v8::Function>::try_from(args.get(1)) {
+        source::save_function_cache(&path, f);
+    }
+}
+
+/// `readText(file)` → the file's text (JSON files).
+fn read_text_fn(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
+    let path = PathBuf::from(string_arg(scope, args.get(0)));
+    match source::text(&path) {
+        Ok(t) => {
+            if let Some(s) = v8::String::new(scope, &t) {
+                rv.set(s.into());
+            }
+        }
+        Err(e) => throw_code(scope, &format!("cannot read {}: {e}", path.display()), "MODULE_NOT_FOUND"),
+    }
+}
+
+/// `requireEsm(file)` → the ES module's namespace.
+fn require_esm_fn(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
+    let path = PathBuf::from(string_arg(scope, args.get(0)));
+    if let Some(ns) = super::require_esm(scope, &path) {
+        rv.set(ns);
+    }
+}
+
+/// `info()` → JSON: the host's `process` facts, plus `env` (the
+/// environment now), `cwd`, `platform`, `arch` and `cpus`.
+fn info_fn(scope: &mut v8::HandleScope, _args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
+    let mut info: serde_json::Map<String, serde_json::Value> = HOST_INFO.get().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+    let env: serde_json::Map<String, serde_json::Value> = std::env::vars_os()
+        .map(|(k, v)| (k.to_string_lossy().into_owned(), serde_json::Value::String(v.to_string_lossy().into_owned())))
+        .collect();
+    info.insert("env".into(), env.into());
+    let cwd = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| "/".into());
+    info.insert("cwd".into(), cwd.into());
+    let platform = match std::env::consts::OS { "macos" => "darwin", "windows" => "win32", other => other };
+    info.insert("platform".into(), platform.into());
+    let arch = match std::env::consts::ARCH { "x86_64" => "x64", "aarch64" => "arm64", "x86" => "ia32", other => other };
+    info.insert("arch".into(), arch.into());
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    info.insert("cpus".into(), cpus.into());
+    if let Some(s) = v8::String::new(scope, &serde_json::Value::Object(info).to_string()) {
+        rv.set(s.into());
+    }
+}
+
+/// `heap()` → `[used, total, limit, external]` bytes of this thread's heap.
+fn heap_fn(scope: &mut v8::HandleScope, _args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
+    let mut stats = v8::HeapStatistics::default();
+    scope.get_heap_statistics(&mut stats);
+    let values = [stats.used_heap_size(), stats.total_heap_size(), stats.heap_size_limit(), stats.external_memory()];
+    let items: Vec<v8::Local<v8::Value>> = values.iter().map(|v| v8::Number::new(scope, *v as f64).into()).collect();
+    rv.set(v8::Array::new_with_elements(scope, &items).into());
+}
+
+fn natives<'s>(scope: &mut v8::HandleScope<'s>) -> Option<v8::Local<'s, v8::Object>> {
+    let obj = v8::Object::new(scope);
+    let entries: [(&str, v8::Local<v8::Function>); 7] = [
+        ("info", v8::Function::new(scope, info_fn)?),
+        ("heap", v8::Function::new(scope, heap_fn)?),
+        ("resolve", v8::Function::new(scope, resolve_fn)?),
+        ("compileCjs", v8::Function::new(scope, compile_cjs_fn)?),
+        ("saveCache", v8::Function::new(scope, save_cache_fn)?),
+        ("readText", v8::Function::new(scope, read_text_fn)?),
+        ("requireEsm", v8::Function::new(scope, require_esm_fn)?),
+    ];
+    for (name, f) in entries {
+        let key = v8::String::new(scope, name)?;
+        obj.set(scope, key.into(), f.into());
+    }
+    Some(obj)
+}
+
+/// V8's code cache of the loader, shared by every thread.
+static LOADER_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
+
+/// This realm's loader object (built on first use).
+fn loader<'s>(scope: &mut v8::HandleScope<'s>) -> Option<v8::Local<'s, v8::Object>> {
+    use v8::script_compiler::{self, CompileOptions, NoCacheReason, Source};
+    let key = private(scope, "isothread.loader");
+    let global = scope.get_current_context().global(scope);
+    if let Some(Ok(obj)) = global.get_private(scope, key).map(v8::Local::<v8::Object>::try_from) {
+        return Some(obj);
+    }
+    let code = v8::String::new(scope, LOADER)?;
+    let name = v8::String::new(scope, "isothread:loader")?;
+    let undefined = v8::undefined(scope).into();
+    let origin = v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, 0, undefined, false, false, false);
+    let script = match LOADER_CACHE.get() {
+        Some(bytes) => {
+            let mut src = Source::new_with_cached_data(code, Some(&origin), v8::CachedData::new(bytes));
+            script_compiler::compile(scope, &mut src, CompileOptions::ConsumeCodeCache, NoCacheReason::NoReason)?
+        }
+        None => {
+            let unbound = script_compiler::compile_unbound_script(scope, Source::new(code, Some(&origin)), CompileOptions::EagerCompile, NoCacheReason::NoReason)?;
+            if let Some(cache) = unbound.create_code_cache() {
+                let _ = LOADER_CACHE.set(cache.to_vec());
+            }
+            unbound.bind_to_current_context(scope)
+        }
+    };
+    let factory = v8::Local::<v8::Function>::try_from(script.run(scope)?).ok()?;
+    let natives = natives(scope)?;
+    let ikey = private(scope, "isothread.internals");
+    let internals = global.get_private(scope, ikey).unwrap_or_else(|| v8::undefined(scope).into());
+    let dir = runtime_dir().map(|d| d.display().to_string()).unwrap_or_default();
+    let dir = v8::String::new(scope, &dir)?;
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")).join("[thread]");
+    let cwd = v8::String::new(scope, &cwd.display().to_string())?;
+    let recv = v8::undefined(scope).into();
+    let obj = factory.call(scope, recv, &[natives.into(), internals, dir.into(), cwd.into()])?;
+    let obj = v8::Local::<v8::Object>::try_from(obj).ok()?;
+    global.set_private(scope, key, obj.into());
+    Some(obj)
+}
+
+/// `native.loader()` for the prelude: this realm's loader object.
+pub(crate) fn loader_native(scope: &mut v8::HandleScope, _args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
+    if let Some(l) = loader(scope) {
+        rv.set(l.into());
+    }
+}
+
+/// Run what the loader loads for `kind` (`cjs`, `json`, `builtin`) and give
+/// its `module.exports` (an ES module importing it).
+pub(crate) fn load<'s>(scope: &mut v8::HandleScope<'s>, kind: &str, file: &str, name: &str) -> Option<v8::Local<'s, v8::Value>> {
+    let l = loader(scope)?;
+    let key = v8::String::new(scope, "load")?;
+    let f = v8::Local::<v8::Function>::try_from(l.get(scope, key.into())?).ok()?;
+    let file = if kind == "builtin" { builtin_file(name) } else { file.to_owned() };
+    let args = [v8::String::new(scope, kind)?.into(), v8::String::new(scope, &file)?.into(), v8::String::new(scope, name)?.into()];
+    f.call(scope, l.into(), &args)
+}

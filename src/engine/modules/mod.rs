@@ -1,0 +1,379 @@
+//! Modules inside a thread (RUNTIME.md §2): ES modules linked by V8, and
+//! CommonJS, JSON and Node built-ins through the JS loader (`loader.js`),
+//! which ES modules import as synthetic modules whose default export is
+//! `module.exports` and whose named exports are its own keys. Resolution is
+//! Node's ([`resolve`]); sources and code caches are shared by the process
+//! ([`source`]).
+//!
+//! Module records belong to the realm (context) that linked them: the map
+//! starts over when another realm asks (a task's fresh context links anew).
+
+mod loader;
+mod resolve;
+mod source;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+pub(crate) use loader::{loader_native, set_internals, set_runtime_dir};
+use resolve::{Format, Target};
+
+use super::globals::{throw_type_error, ThreadState};
+
+/// Definitions source that names a module file (`define({ module })`): the
+/// module's named exports are the tasks and hooks.
+pub const MODULE_DEFINITIONS: &str = "\u{0}module:";
+
+/// Modules of the realm that linked them: by file (or `node:name`), and the
+/// key of each module by its identity hash.
+#[derive(Default)]
+pub(crate) struct ModuleMap {
+    context: Option<v8::Global<v8::Context>>,
+    by_key: HashMap<PathBuf, v8::Global<v8::Module>>,
+    keys: HashMap<i32, Vec<(v8::Global<v8::Module>, PathBuf)>>,
+    /// What each synthetic module exports (`module.exports`).
+    exports: HashMap<i32, Vec<(v8::Global<v8::Module>, v8::Global<v8::Value>)>>,
+    /// ES modules compiled since the last evaluation: their code caches are
+    /// taken once they ran.
+    fresh: Vec<(v8::Global<v8::Module>, PathBuf)>,
+}
+
+/// Throw `new Error(message)` with `code`.
+pub(crate) fn throw_code(scope: &mut v8::HandleScope, message: &str, code: &str) {
+    let Some(msg) = v8::String::new(scope, message) else { return };
+    let exc = v8::Exception::error(scope, msg);
+    if let (Ok(obj), Some(key), Some(val)) = (v8::Local::<v8::Object>::try_from(exc), v8::String::new(scope, "code"), v8::String::new(scope, code)) {
+        obj.set(scope, key.into(), val.into());
+    }
+    scope.throw_exception(exc);
+}
+
+/// This realm's module map (a new one when another realm had it).
+fn map<'a>(scope: &'a mut v8::HandleScope) -> &'a mut ModuleMap {
+    let context = scope.get_current_context();
+    let same = scope.get_slot::<ThreadState>().and_then(|st| st.modules.context.as_ref()).is_some_and(|c| *c == context);
+    if !same {
+        let global = v8::Global::new(scope, context);
+        let st = scope.get_slot_mut::<ThreadState>().expect("thread state is installed before any JS runs");
+        st.modules = ModuleMap { context: Some(global), ..Default::default() };
+    }
+    &mut scope.get_slot_mut::<ThreadState>().expect("thread state is installed before any JS runs").modules
+}
+
+fn remember(scope: &mut v8::HandleScope, key: &Path, module: v8::Local<v8::Module>) {
+    let global = v8::Global::new(scope, module);
+    let hash = module.get_identity_hash().get();
+    let m = map(scope);
+    m.by_key.insert(key.to_path_buf(), global.clone());
+    m.keys.entry(hash).or_default().push((global, key.to_path_buf()));
+}
+
+fn known<'s>(scope: &mut v8::HandleScope<'s>, key: &Path) -> Option<v8::Local<'s, v8::Module>> {
+    let g = map(scope).by_key.get(key).cloned()?;
+    Some(v8::Local::new(scope, g))
+}
+
+/// The file (or `node:name`) a module was loaded from.
+fn key_of(scope: &mut v8::HandleScope, module: v8::Local<v8::Module>) -> Option<PathBuf> {
+    let hash = module.get_identity_hash().get();
+    let list = map(scope).keys.get(&hash)?.clone();
+    list.iter().find(|(m, _)| *m == module).map(|(_, p)| p.clone())
+}
+
+/// The file a script or module named `resource` lives in: modules are
+/// `file://` URLs, CommonJS files plain paths; a function context's script
+/// resolves from the cwd.
+fn importer_of(resource: &str) -> PathBuf {
+    match resource.strip_prefix("file://") {
+        Some(path) => PathBuf::from(path),
+        None if resource.starts_with('/') => PathBuf::from(resource),
+        None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")).join("[thread]"),
+    }
+}
+
+/// Resolve for `import`; a failure is thrown (Node's code, naming the
+/// specifier and the importer).
+fn resolve_import(scope: &mut v8::HandleScope, spec: &str, importer: &Path) -> Option<Target> {
+    match resolve::resolve(spec, importer, false, loader::runtime_dir()) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            throw_code(scope, &e.message, e.code);
+            None
+        }
+    }
+}
+
+/// The module for `target` in this realm: an ES module compiled and linked,
+/// or a synthetic module over what the loader gives (CommonJS, JSON, a
+/// built-in), which runs it now.
+fn module_for<'s>(scope: &mut v8::HandleScope<'s>, target: &Target, spec: &str, importer: &Path) -> Option<v8::Local<'s, v8::Module>> {
+    let (key, kind, file, name) = match target {
+        Target::Builtin(name) => (PathBuf::from(format!("node:{name}")), "builtin", String::new(), name.clone()),
+        Target::File(path) => {
+            let kind = match resolve::format_of(path) {
+                Format::Esm => "esm",
+                Format::Cjs => "cjs",
+                Format::Json => "json",
+                Format::Detect if source::is_module_syntax(scope, path) => "esm",
+                Format::Detect => "cjs",
+                Format::Addon => {
+                    throw_type_error(scope, &format!("cannot import {spec:?} from {}: native addons cannot load inside a thread", importer.display()), Some("ERR_INVALID_ARG"));
+                    return None;
+                }
+            };
+            (path.clone(), kind, path.display().to_string(), spec.to_owned())
+        }
+    };
+    if let Some(m) = known(scope, &key) {
+        return Some(m);
+    }
+    if kind == "esm" {
+        let module = source::compile_esm(scope, &key)?;
+        remember(scope, &key, module);
+        let global = v8::Global::new(scope, module);
+        map(scope).fresh.push((global, key.clone()));
+        link(scope, module, &key)?;
+        return Some(module);
+    }
+    let exports = loader::load(scope, kind, &file, &name)?;
+    let module = synthetic(scope, &key, exports)?;
+    remember(scope, &key, module);
+    Some(module)
+}
+
+/// Resolve and prepare every module `module` imports (depth first), so the
+/// instantiation callback only looks them up.
+fn link(scope: &mut v8::HandleScope, module: v8::Local<v8::Module>, path: &Path) -> Option<()> {
+    let requests = module.get_module_requests();
+    for i in 0..requests.length() {
+        let Some(req) = requests.get(scope, i) else { continue };
+        let Ok(req) = v8::Local::<v8::ModuleRequest>::try_from(req) else { continue };
+        let spec = req.get_specifier().to_rust_string_lossy(scope);
+        let target = resolve_import(scope, &spec, path)?;
+        module_for(scope, &target, &spec, path)?;
+    }
+    Some(())
+}
+
+/// A module whose default export is `exports` and whose named exports are
+/// its own enumerable keys (as Node offers CommonJS exports to `import`).
+fn synthetic<'s>(scope: &mut v8::HandleScope<'s>, key: &Path, exports: v8::Local<'s, v8::Value>) -> Option<v8::Local<'s, v8::Module>> {
+    let mut names = vec![v8::String::new(scope, "default")?];
+    if let Ok(obj) = v8::Local::<v8::Object>::try_from(exports) {
+        if let Some(keys) = obj.get_own_property_names(scope, v8::GetPropertyNamesArgs::default()) {
+            for i in 0..keys.length() {
+                let Some(k) = keys.get_index(scope, i) else { continue };
+                if let Ok(s) = v8::Local::<v8::String>::try_from(k) {
+                    if s.to_rust_string_lossy(scope) != "default" {
+                        names.push(s);
+                    }
+                }
+            }
+        }
+    }
+    let name = v8::String::new(scope, &key.display().to_string())?;
+    let module = v8::Module::create_synthetic_module(scope, name, &names, synthetic_steps);
+    let hash = module.get_identity_hash().get();
+    let (m, e) = (v8::Global::new(scope, module), v8::Global::new(scope, exports));
+    map(scope).exports.entry(hash).or_default().push((m, e));
+    Some(module)
+}
+
+fn synthetic_steps<'a>(context: v8::Local<'a, v8::Context>, module: v8::Local<'a, v8::Module>) -> Option<v8::Local<'a, v8::Value>> {
+    // SAFETY: V8 calls this on the isolate's thread while evaluating `module`.
+    let scope = &mut unsafe { v8::CallbackScope::new(context) };
+    let hash = module.get_identity_hash().get();
+    let exports = map(scope).exports.get(&hash)?.iter().find(|(m, _)| *m == module).map(|(_, e)| e.clone())?;
+    let exports = v8::Local::new(scope, exports);
+    let default = v8::String::new(scope, "default")?;
+    module.set_synthetic_module_export(scope, default, exports)?;
+    if let Ok(obj) = v8::Local::<v8::Object>::try_from(exports) {
+        let keys = obj.get_own_property_names(scope, v8::GetPropertyNamesArgs::default())?;
+        for i in 0..keys.length() {
+            let k = keys.get_index(scope, i)?;
+            let Ok(s) = v8::Local::<v8::String>::try_from(k) else { continue };
+            if s.to_rust_string_lossy(scope) == "default" {
+                continue;
+            }
+            let v = obj.get(scope, k)?;
+            // (a key added after the module was made is not an export)
+            let _ = module.set_synthetic_module_export(scope, s, v);
+        }
+    }
+    let resolver = v8::PromiseResolver::new(scope)?;
+    let undefined = v8::undefined(scope).into();
+    resolver.resolve(scope, undefined);
+    Some(resolver.get_promise(scope).into())
+}
+
+fn resolve_callback<'a>(
+    context: v8::Local<'a, v8::Context>,
+    specifier: v8::Local<'a, v8::String>,
+    _attributes: v8::Local<'a, v8::FixedArray>,
+    referrer: v8::Local<'a, v8::Module>,
+) -> Option<v8::Local<'a, v8::Module>> {
+    // SAFETY: V8 calls this on the isolate's thread, inside instantiation.
+    let scope = &mut unsafe { v8::CallbackScope::new(context) };
+    let spec = specifier.to_rust_string_lossy(scope);
+    let importer = key_of(scope, referrer).unwrap_or_else(|| PathBuf::from("/"));
+    let target = resolve_import(scope, &spec, &importer)?;
+    module_for(scope, &target, &spec, &importer)
+}
+
+/// Instantiate and evaluate `module`; the promise V8 gives (settled at once
+/// unless the graph awaits at its top level). Code caches of the ES modules
+/// compiled for it are kept for the next thread.
+fn run<'s>(scope: &mut v8::HandleScope<'s>, module: v8::Local<'s, v8::Module>) -> Option<v8::Local<'s, v8::Value>> {
+    if module.get_status() == v8::ModuleStatus::Uninstantiated {
+        module.instantiate_module(scope, resolve_callback)?;
+    }
+    let evaluated = match module.get_status() {
+        v8::ModuleStatus::Evaluated | v8::ModuleStatus::Evaluating => {
+            let resolver = v8::PromiseResolver::new(scope)?;
+            let undefined = v8::undefined(scope).into();
+            resolver.resolve(scope, undefined);
+            resolver.get_promise(scope).into()
+        }
+        v8::ModuleStatus::Errored => {
+            let e = module.get_exception();
+            scope.throw_exception(e);
+            return None;
+        }
+        _ => module.evaluate(scope)?,
+    };
+    let fresh = std::mem::take(&mut map(scope).fresh);
+    for (m, path) in fresh {
+        let m = v8::Local::new(scope, m);
+        if m.get_status() == v8::ModuleStatus::Evaluated {
+            source::save_module_cache(scope, &path, m);
+        }
+    }
+    Some(evaluated)
+}
+
+/// The module a context or `define({ module })` names, linked.
+fn main_module<'s>(scope: &mut v8::HandleScope<'s>, path: &Path) -> Option<v8::Local<'s, v8::Module>> {
+    let importer = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")).join("[thread]");
+    let target = Target::File(path.to_path_buf());
+    module_for(scope, &target, &path.display().to_string(), &importer)
+}
+
+fn call_js<'s>(scope: &mut v8::HandleScope<'s>, source: &str, args: &[v8::Local<'s, v8::Value>]) -> Option<v8::Local<'s, v8::Value>> {
+    let code = v8::String::new(scope, source)?;
+    let f = v8::Script::compile(scope, code, None)?.run(scope)?;
+    let f = v8::Local::<v8::Function>::try_from(f).ok()?;
+    let recv = v8::undefined(scope).into();
+    f.call(scope, recv, args)
+}
+
+/// Load, link and evaluate the module in `path`; returns a promise of its
+/// export `name` (the thread's function), or None with an exception thrown.
+pub(crate) fn evaluate_main<'s>(scope: &mut v8::HandleScope<'s>, path: &Path, name: &str) -> Option<v8::Local<'s, v8::Value>> {
+    let module = main_module(scope, path)?;
+    let evaluated = run(scope, module)?;
+    let namespace = v8::Local::new(scope, module.get_module_namespace());
+    let n = v8::String::new(scope, name)?.into();
+    let f = v8::String::new(scope, &path.display().to_string())?.into();
+    call_js(
+        scope,
+        "(p, ns, name, file) => Promise.resolve(p).then(() => { if (!(name in ns)) throw new TypeError(`${file} has no export named ${JSON.stringify(name)}`); return ns[name] })",
+        &[evaluated, namespace, n, f],
+    )
+}
+
+/// `import(specifier)` inside a thread: load, link and evaluate, then
+/// resolve with the namespace (or reject with what failed).
+pub(crate) fn dynamic_import<'s>(
+    scope: &mut v8::HandleScope<'s>,
+    _options: v8::Local<'s, v8::Data>,
+    resource: v8::Local<'s, v8::Value>,
+    specifier: v8::Local<'s, v8::String>,
+    _attributes: v8::Local<'s, v8::FixedArray>,
+) -> Option<v8::Local<'s, v8::Promise>> {
+    let resolver = v8::PromiseResolver::new(scope)?;
+    let promise = resolver.get_promise(scope);
+    let spec = specifier.to_rust_string_lossy(scope);
+    let importer = importer_of(&resource.to_rust_string_lossy(scope));
+    let tc = &mut v8::TryCatch::new(scope);
+    let loaded = (|| {
+        let target = resolve_import(tc, &spec, &importer)?;
+        let module = module_for(tc, &target, &spec, &importer)?;
+        let evaluated = run(tc, module)?;
+        let namespace = v8::Local::new(tc, module.get_module_namespace());
+        call_js(tc, "(p, ns) => Promise.resolve(p).then(() => ns)", &[evaluated, namespace])
+    })();
+    match loaded {
+        Some(v) => {
+            resolver.resolve(tc, v);
+        }
+        None => {
+            if tc.has_terminated() {
+                return None;
+            }
+            let exc = tc.exception().unwrap_or_else(|| v8::undefined(tc).into());
+            tc.reset();
+            resolver.reject(tc, exc);
+        }
+    }
+    Some(promise)
+}
+
+/// `require()` of an ES module: its namespace, once evaluated; one that
+/// awaits at its top level is refused (`ERR_REQUIRE_ASYNC_MODULE`, Node 22).
+pub(crate) fn require_esm<'s>(scope: &mut v8::HandleScope<'s>, path: &Path) -> Option<v8::Local<'s, v8::Value>> {
+    let importer = path.to_path_buf();
+    let module = module_for(scope, &Target::File(path.to_path_buf()), &path.display().to_string(), &importer)?;
+    let evaluated = run(scope, module)?;
+    if let Ok(p) = v8::Local::<v8::Promise>::try_from(evaluated) {
+        match p.state() {
+            v8::PromiseState::Fulfilled => {}
+            v8::PromiseState::Rejected => {
+                let e = p.result(scope);
+                scope.throw_exception(e);
+                return None;
+            }
+            v8::PromiseState::Pending => {
+                throw_code(scope, &format!("require() cannot load {}: it awaits at its top level; use import()", path.display()), "ERR_REQUIRE_ASYNC_MODULE");
+                return None;
+            }
+        }
+    }
+    let ns = module.get_module_namespace();
+    Some(v8::Local::new(scope, ns))
+}
+
+/// Load, link and evaluate the module in `path` and give its namespace
+/// (`define({ module })`). A module whose top level awaits is refused.
+pub(crate) fn namespace<'s>(scope: &mut v8::HandleScope<'s>, path: &Path) -> Option<v8::Local<'s, v8::Value>> {
+    let module = main_module(scope, path)?;
+    let evaluated = run(scope, module)?;
+    if let Ok(p) = v8::Local::<v8::Promise>::try_from(evaluated) {
+        match p.state() {
+            v8::PromiseState::Fulfilled => {}
+            v8::PromiseState::Rejected => {
+                let e = p.result(scope);
+                scope.throw_exception(e);
+                return None;
+            }
+            v8::PromiseState::Pending => {
+                throw_type_error(scope, &format!("{}: a define() module cannot await at its top level", path.display()), Some("ERR_INVALID_ARG"));
+                return None;
+            }
+        }
+    }
+    let ns = module.get_module_namespace();
+    Some(v8::Local::new(scope, ns))
+}
+
+/// `import.meta`: `url`, `filename`, `dirname` of the module's file.
+pub(crate) extern "C" fn import_meta(context: v8::Local<v8::Context>, module: v8::Local<v8::Module>, meta: v8::Local<v8::Object>) {
+    // SAFETY: V8 calls this on the isolate's thread the first time a module reads import.meta.
+    let scope = &mut unsafe { v8::CallbackScope::new(context) };
+    let Some(path) = key_of(scope, module) else { return };
+    let dir = path.parent().map(|p| p.display().to_string()).unwrap_or_default();
+    for (k, v) in [("url", format!("file://{}", path.display())), ("filename", path.display().to_string()), ("dirname", dir)] {
+        if let (Some(k), Some(v)) = (v8::String::new(scope, k), v8::String::new(scope, &v)) {
+            meta.create_data_property(scope, k.into(), v.into());
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Module sources and their V8 code caches, shared by every thread of the
+//! process: a file is read once (again when it changes), and the first
+//! thread that runs it leaves a code cache the next ones compile from, so
+//! the hundredth thread that loads a package does not parse it again.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
+
+use v8::script_compiler::{self, CompileOptions, NoCacheReason};
+
+#[derive(Clone)]
+struct Entry {
+    modified: Option<SystemTime>,
+    text: Arc<str>,
+    cache: Option<Arc<[u8]>>,
+    /// For `.js` with no `"type"`: whether its syntax is a module's.
+    esm: Option<bool>,
+}
+
+fn table() -> &'static Mutex<HashMap<PathBuf, Entry>> {
+    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Entry>>> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+fn entry(path: &Path) -> std::io::Result<Entry> {
+    let modified = std::fs::metadata(path)?.modified().ok();
+    if let Some(e) = table().lock().unwrap_or_else(|p| p.into_inner()).get(path) {
+        if e.modified == modified && modified.is_some() {
+            return Ok(e.clone());
+        }
+    }
+    let raw = std::fs::read_to_string(path)?;
+    // A shebang line is not JavaScript; Node skips it (keep the line count).
+    let text: Arc<str> = match raw.strip_prefix("#!") {
+        Some(rest) => format!("//{rest}").into(),
+        None => raw.into(),
+    };
+    let e = Entry { modified, text, cache: None, esm: None };
+    table().lock().unwrap_or_else(|p| p.into_inner()).insert(path.to_path_buf(), e.clone());
+    Ok(e)
+}
+
+fn update(path: &Path, f: impl FnOnce(&mut Entry)) {
+    if let Some(e) = table().lock().unwrap_or_else(|p| p.into_inner()).get_mut(path) {
+        f(e)
+    }
+}
+
+/// The text of the file at `path`.
+pub(crate) fn text(path: &Path) -> std::io::Result<Arc<str>> {
+    entry(path).map(|e| e.text)
+}
+
+fn origin<'s>(scope: &mut v8::HandleScope<'s>, name: &str, module: bool) -> Option<v8::ScriptOrigin<'s>> {
+    let name = v8::String::new(scope, name)?;
+    let undefined = v8::undefined(scope).into();
+    Some(v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, 0, undefined, false, false, module))
+}
+
+fn source_of<'s>(scope: &mut v8::HandleScope<'s>, e: &Entry, origin: &v8::ScriptOrigin<'s>) -> Option<script_compiler::Source> {
+    let code = v8::String::new(scope, &e.text)?;
+    Some(match &e.cache {
+        Some(bytes) => script_compiler::Source::new_with_cached_data(code, Some(origin), v8::CachedData::new(bytes)),
+        None => script_compiler::Source::new(code, Some(origin)),
+    })
+}
+
+fn options(e: &Entry) -> CompileOptions {
+    if e.cache.is_some() { CompileOptions::ConsumeCodeCache } else { CompileOptions::NoCompileOptions }
+}
+
+/// Drop a code cache V8 rejected (another V8 build or flags).
+fn check_rejected(path: &Path, source: &script_compiler::Source) {
+    if source.get_cached_data().is_some_and(|c| c.rejected()) {
+        update(path, |e| e.cache = None);
+    }
+}
+
+/// The CommonJS wrapper's parameters.
+const CJS_PARAMS: [&str; 5] = ["exports", "require", "module", "__filename", "__dirname"];
+
+/// Compile the CommonJS file at `path` as
+/// `function (exports, require, module, __filename, __dirname)`, named by
+/// its path in stack traces. None with an exception thrown on failure.
+pub(crate) fn compile_cjs<'s>(scope: &mut v8::HandleScope<'s>, path: &Path) -> Option<v8::Local<'s, v8::Function>> {
+    match entry(path) {
+        Ok(e) => wrapper(scope, path, &e),
+        Err(err) => {
+            super::throw_code(scope, &format!("cannot read {}: {err}", path.display()), "MODULE_NOT_FOUND");
+            None
+        }
+    }
+}
+
+fn wrapper<'s>(scope: &mut v8::HandleScope<'s>, path: &Path, e: &Entry) -> Option<v8::Local<'s, v8::Function>> {
+    let origin = origin(scope, &path.display().to_string(), false)?;
+    let source = source_of(scope, e, &origin)?;
+    let params: Vec<v8::Local<v8::String>> = CJS_PARAMS.iter().filter_map(|p| v8::String::new(scope, p)).collect();
+    // (the crate consumes the Source, so a rejected function cache cannot be
+    // seen here; V8 then compiles from the text as if there were none)
+    script_compiler::compile_function(scope, source, &params, &[], options(e), NoCacheReason::NoReason)
+}
+
+/// Keep a code cache of `f` (a CommonJS wrapper that has run, so the
+/// functions its top level called are in it) for the next thread.
+pub(crate) fn save_function_cache(path: &Path, f: v8::Local<v8::Function>) {
+    let has = table().lock().unwrap_or_else(|p| p.into_inner()).get(path).is_some_and(|e| e.cache.is_some());
+    if !has {
+        if let Some(data) = f.create_code_cache() {
+            let bytes: Arc<[u8]> = data.to_vec().into();
+            update(path, |e| e.cache = Some(bytes));
+        }
+    }
+}
+
+/// Compile the ES module at `path` (named by its `file://` URL).
+pub(crate) fn compile_esm<'s>(scope: &mut v8::HandleScope<'s>, path: &Path) -> Option<v8::Local<'s, v8::Module>> {
+    let e = match entry(path) {
+        Ok(e) => e,
+        Err(err) => {
+            super::throw_code(scope, &format!("cannot read {}: {err}", path.display()), "ERR_MODULE_NOT_FOUND");
+            return None;
+        }
+    };
+    let origin = origin(scope, &format!("file://{}", path.display()), true)?;
+    let mut source = source_of(scope, &e, &origin)?;
+    let opts = options(&e);
+    let m = script_compiler::compile_module2(scope, &mut source, opts, NoCacheReason::NoReason);
+    check_rejected(path, &source);
+    m
+}
+
+/// Keep a code cache of an evaluated ES module for the next thread.
+pub(crate) fn save_module_cache(scope: &mut v8::HandleScope, path: &Path, module: v8::Local<v8::Module>) {
+    let has = table().lock().unwrap_or_else(|p| p.into_inner()).get(path).is_some_and(|e| e.cache.is_some());
+    if !has && module.is_source_text_module() {
+        if let Some(data) = module.get_unbound_module_script(scope).create_code_cache() {
+            let bytes: Arc<[u8]> = data.to_vec().into();
+            update(path, |e| e.cache = Some(bytes));
+        }
+    }
+}
+
+/// Whether the `.js` file at `path` (no `"type"` around it) is an ES
+/// module: as Node 22 does, it is one when compiling it as CommonJS fails
+/// on module syntax (`import`, `export`, `import.meta`, top-level `await`).
+pub(crate) fn is_module_syntax(scope: &mut v8::HandleScope, path: &Path) -> bool {
+    let Ok(e) = entry(path) else { return false };
+    if let Some(esm) = e.esm {
+        return esm;
+    }
+    let esm = {
+        let tc = &mut v8::TryCatch::new(scope);
+        let mut plain = e.clone();
+        plain.cache = None; // a module's cache does not fit a function
+        match wrapper(tc, path, &plain) {
+            Some(_) => false,
+            None => {
+                let msg = tc.message().map(|m| m.get(tc).to_rust_string_lossy(tc)).unwrap_or_default();
+                tc.reset();
+                ["Cannot use import statement outside a module", "Unexpected token 'export'", "Cannot use 'import.meta' outside a module", "await is only valid in async functions"]
+                    .iter()
+                    .any(|needle| msg.contains(needle))
+            }
+        }
+    };
+    update(path, |x| x.esm = Some(esm));
+    esm
+}
