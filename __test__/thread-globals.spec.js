@@ -4,9 +4,21 @@ const assert = require('node:assert/strict')
 const { Thread } = require('..')
 const { runChild, describe } = require('./helpers')
 
-test('no Node inside: require, process, Buffer are absent', async () => {
-  const t = new Thread(() => () => [typeof require, typeof process, typeof Buffer, typeof module, typeof global])
-  assert.deepEqual(await t.run(), ['undefined', 'undefined', 'undefined', 'undefined', 'undefined'])
+test('Node globals packages test for: require, process, Buffer, global, setImmediate (no module/exports in a function context)', async () => {
+  const t = new Thread(() => () => [typeof require, typeof process, typeof Buffer, typeof module, typeof exports, global === globalThis, self === globalThis, typeof setImmediate, typeof clearImmediate])
+  assert.deepEqual(await t.run(), ['function', 'object', 'function', 'undefined', 'undefined', true, true, 'function', 'function'])
+  await t.close()
+})
+
+test('a lazy global can be replaced before and after its first use', async () => {
+  const t = new Thread(() => (first) => {
+    if (first) { process = 5; return process } // eslint-disable-line no-global-assign
+    const before = typeof URLSearchParams
+    globalThis.URLSearchParams = 'mine'
+    return [before, URLSearchParams]
+  })
+  assert.equal(await t.run(true), 5)
+  assert.deepEqual(await t.run(false), ['function', 'mine'])
   await t.close()
 })
 

@@ -254,6 +254,10 @@ pub(crate) fn resolve(spec: &str, importer: &Path, require: bool, runtime: Optio
     if let Some(name) = builtin_name(spec) {
         return Ok(Target::Builtin(name.to_owned()));
     }
+    if spec.ends_with(".node") {
+        let verb = if require { "require" } else { "import" };
+        return Err(ResolveError { code: "ERR_INVALID_ARG", message: format!("cannot {verb} {spec:?} from {}: native addons cannot load inside a thread", importer.display()) });
+    }
     if let Some(rest) = spec.strip_prefix("node:") {
         return Err(ResolveError { code: "ERR_UNKNOWN_BUILTIN_MODULE", message: format!("No such built-in module: node:{rest}") });
     }
