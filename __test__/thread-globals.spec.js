@@ -113,3 +113,23 @@ test('an uncaught error while the call is in flight rejects that call', async ()
   await assert.rejects(u.run(), { message: 'nobody handles me' })
   await Promise.all([t.close(), u.close()])
 })
+
+test('TextDecoder: utf-8 (streaming, BOM, fatal), utf-16le and latin1 labels decode as on the host', async () => {
+  const decode = () => (label, bytes, opts, chunks) => {
+    try {
+      const d = new TextDecoder(label, opts)
+      if (chunks) return [d.encoding, chunks.map((c) => d.decode(Uint8Array.from(c), { stream: true })).join('') + d.decode()]
+      return [d.encoding, d.decode(Uint8Array.from(bytes))]
+    } catch (e) { return [e.name, e.code] }
+  }
+  const cases = [
+    ['latin1', [0x80, 0x81, 0xe9, 0x41]], ['ascii', [0x68, 0x69]], ['utf-16le', [0xff, 0xfe, 0x41, 0, 0x42]],
+    ['utf-16le', [0x41, 0, 0x42], { fatal: true }], ['ucs-2', [0x3d, 0xd8, 0x00, 0xde]], ['utf8', [0xef, 0xbb, 0xbf, 0x68, 0xc3, 0xa9]],
+    ['utf-8', [0xef, 0xbb, 0xbf, 0x68], { ignoreBOM: true }], ['utf-8', [0xff], { fatal: true }], ['utf-8', [0xff, 0x41]],
+    ['utf-8', [], {}, [[0xe2, 0x82], [0xac, 0x41, 0xf0], [0x9f, 0x98, 0x80]]], ['utf-16le', [], {}, [[0x41], [0, 0x42], [0]]], ['nope', []],
+  ]
+  const t = new Thread(decode)
+  const host = decode()
+  for (const c of cases) assert.deepEqual(await t.run(...c), host(...c), JSON.stringify(c))
+  await t.close()
+})

@@ -162,32 +162,81 @@
       return { read, written: n }
     }
   }
+  // TextDecoder: UTF-8 (streaming too), UTF-16LE and latin1 (which Node
+  // names windows-1252 and decodes byte for byte), labels as Node takes them.
+  const ENCODINGS = {
+    'utf-8': 'utf-8', utf8: 'utf-8', 'unicode-1-1-utf-8': 'utf-8',
+    'utf-16le': 'utf-16le', 'utf-16': 'utf-16le', utf16le: 'utf-16le', 'ucs-2': 'utf-16le', unicode: 'utf-16le',
+    latin1: 'windows-1252', 'iso-8859-1': 'windows-1252', ascii: 'windows-1252', 'us-ascii': 'windows-1252',
+    'windows-1252': 'windows-1252', l1: 'windows-1252', cp1252: 'windows-1252', 'iso8859-1': 'windows-1252',
+  }
+  const invalid = (enc) => Object.assign(new TypeError(`The encoded data was not valid for encoding ${enc}`), { code: 'ERR_ENCODING_INVALID_ENCODED_DATA' })
+  const chars = (codes) => {
+    let out = ''
+    for (let i = 0; i < codes.length; i += 8192) out += String.fromCharCode.apply(null, codes.subarray(i, i + 8192))
+    return out
+  }
   class TextDecoder {
-    #fatal; #ignoreBOM
+    #encoding; #fatal; #ignoreBOM; #pending = null; #bomSeen = false
     constructor(label = 'utf-8', options = {}) {
-      const l = String(label).trim().toLowerCase()
-      if (l !== 'utf-8' && l !== 'utf8' && l !== 'unicode-1-1-utf-8') {
-        throw new RangeError(`The "${label}" encoding is not supported`)
+      const enc = ENCODINGS[String(label).trim().toLowerCase()]
+      if (enc === undefined) {
+        throw Object.assign(new RangeError(`The "${label}" encoding is not supported`), { code: 'ERR_ENCODING_NOT_SUPPORTED' })
       }
-      this.#fatal = !!options.fatal
-      this.#ignoreBOM = !!options.ignoreBOM
+      this.#encoding = enc
+      this.#fatal = !!(options && options.fatal)
+      this.#ignoreBOM = !!(options && options.ignoreBOM)
     }
-    get encoding() { return 'utf-8' }
+    get encoding() { return this.#encoding }
     get fatal() { return this.#fatal }
     get ignoreBOM() { return this.#ignoreBOM }
-    decode(input) {
-      if (input === undefined) return ''
+    decode(input, options) {
       let view
-      if (ArrayBuffer.isView(input)) view = new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
+      if (input === undefined) view = new Uint8Array(0)
+      else if (ArrayBuffer.isView(input)) view = new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
       else if (input instanceof ArrayBuffer || input instanceof SharedArrayBuffer) view = new Uint8Array(input)
-      else throw new TypeError('The "input" argument must be an ArrayBuffer or ArrayBufferView')
-      if (!this.#ignoreBOM && view.length >= 3 && view[0] === 0xef && view[1] === 0xbb && view[2] === 0xbf) {
-        view = view.subarray(3)
+      else throw Object.assign(new TypeError('The "input" argument must be an instance of ArrayBuffer or ArrayBufferView'), { code: 'ERR_INVALID_ARG_TYPE' })
+      const stream = !!(options && options.stream)
+      if (this.#pending !== null) {
+        const joined = new Uint8Array(this.#pending.length + view.length)
+        joined.set(this.#pending)
+        joined.set(view, this.#pending.length)
+        view = joined
+        this.#pending = null
       }
-      const out = native.utf8Decode(view, this.#fatal)
-      if (out === null) throw new TypeError('The encoded data was not valid for encoding utf-8')
+      if (this.#encoding === 'windows-1252') return chars(view)
+      let keep = 0
+      if (stream) keep = this.#encoding === 'utf-8' ? utf8Tail(view) : view.length % 2
+      if (keep > 0) {
+        this.#pending = view.slice(view.length - keep)
+        view = view.subarray(0, view.length - keep)
+      }
+      let out
+      if (this.#encoding === 'utf-8') {
+        out = native.utf8Decode(view, this.#fatal)
+        if (out === null) throw invalid('utf-8')
+      } else {
+        const even = view.length - (view.length % 2)
+        out = chars(new Uint16Array(view.buffer.slice(view.byteOffset, view.byteOffset + even)))
+        if (even !== view.length) {
+          if (this.#fatal) throw invalid('utf-16le')
+          out += '\ufffd'
+        }
+      }
+      if (!this.#ignoreBOM && !this.#bomSeen && out.charCodeAt(0) === 0xfeff) out = out.slice(1)
+      this.#bomSeen = stream && (this.#bomSeen || out.length > 0 || view.length > 0)
       return out
     }
+  }
+  // How many bytes at the end of `v` start a UTF-8 sequence not yet complete.
+  function utf8Tail(v) {
+    for (let back = 1; back <= 3 && back <= v.length; back++) {
+      const b = v[v.length - back]
+      if ((b & 0xc0) === 0x80) continue
+      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1
+      return need > back ? back : 0
+    }
+    return 0
   }
   define(g, 'TextEncoder', TextEncoder)
   define(g, 'TextDecoder', TextDecoder)
