@@ -611,3 +611,57 @@ test('one instance per file across import and require; a Babel-style CommonJS de
   const { host } = await bothModule('shared.mjs', 'default')
   assert.equal(host.same, true)
 })
+
+test('require() of ES-module-only packages gives their namespace (superjson, marked), as Node 20.19+ and 22.12+', async () => {
+  await both((value) => {
+    const superjson = require('superjson').default
+    const { marked } = require('marked')
+    return { json: superjson.stringify(value), md: marked.parse('*hi* `there`') }
+  }, { d: new Date(0), s: new Set([1]) })
+})
+
+// --- CommonJS files as Node reads them ---------------------------------------------------------
+
+test('stack frames of CommonJS files name the file, line and column as on the host', async () => {
+  const frames = (e) => e.stack.split('\n').filter((l) => l.includes('thrower.cjs')).map((l) => l.trim())
+  let host
+  try { require(fixture('thrower.cjs'))('x') } catch (e) { host = e }
+  const t = threadOf((file) => require(file)('x'))
+  await assert.rejects(t.run(fixture('thrower.cjs')), (e) => {
+    assert.ok(e instanceof RangeError)
+    assert.equal(e.message, host.message)
+    assert.deepStrictEqual(frames(e), frames(host))
+    return true
+  })
+  await t.close()
+})
+
+test('a CommonJS file starting with a hashbang line loads, its lines counted as on the host', async () => {
+  await both((file) => require(file), fixture('shebang.cjs'))
+})
+
+test('a byte order mark is stripped from CommonJS and JSON files, as Node does', async () => {
+  await both((file) => require(file), fixture('bom.cjs'))
+  await both((file) => require(file), fixture('bom.json'))
+})
+
+test('an ES module importing CommonJS that requires it back while it evaluates: ERR_REQUIRE_CYCLE_MODULE, as Node', async () => {
+  await bothModule('esm-cycle.mjs', 'default')
+})
+
+test('function contexts resolve relative requires from the cwd', async () => {
+  const t = threadOf(() => [require('./package.json').name, require.resolve('./package.json')])
+  assert.deepStrictEqual(await t.run(), [require(path.join(process.cwd(), 'package.json')).name, path.join(process.cwd(), 'package.json')])
+  await t.close()
+})
+
+test('require.resolve(request, { paths }) looks up from the given folders, as Node', async () => {
+  await both((dir) => {
+    try { return require.resolve('cond-pkg', { paths: [dir] }) } catch (e) { return e.code }
+  }, FIX)
+})
+
+test('evaluation order: CommonJS imported by an ES module runs in import order among its ES siblings, as in Node', async () => {
+  const { inThread } = await bothModule('order.mjs', 'default')
+  assert.deepStrictEqual(inThread.order, ['first.mjs', 'second.cjs', 'third.mjs'])
+})
