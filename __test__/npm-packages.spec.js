@@ -665,3 +665,29 @@ test('evaluation order: CommonJS imported by an ES module runs in import order a
   const { inThread } = await bothModule('order.mjs', 'default')
   assert.deepStrictEqual(inThread.order, ['first.mjs', 'second.cjs', 'third.mjs'])
 })
+
+test('the "module-sync" condition: Node (20.19+, 22.10+) picks it for require and import; so does a thread', async () => {
+  await both(async (file) => require(file)(), fixture('which-sync.cjs'))
+})
+
+test('a .js file with no "type" around it: its syntax decides (ES module or CommonJS), for require and import, as Node', async () => {
+  await both(async (file) => require(file)(), fixture('detect/main.cjs'))
+})
+
+test('package subpaths: through exports (date-fns/addDays, zod/v4, react/jsx-runtime, js-yaml/package.json) and plain files (lodash/fp)', async () => {
+  await both(() => {
+    const fp = require('lodash/fp')
+    const { addDays } = require('date-fns/addDays')
+    const { z } = require('zod/v4')
+    const { jsx } = require('react/jsx-runtime')
+    const { renderToStaticMarkup } = require('react-dom/server')
+    return {
+      fp: fp.flow(fp.map((x) => x * 2), fp.filter((x) => x > 2), fp.sortBy(fp.identity))([3, 1, 2]),
+      addDays: addDays(new Date(Date.UTC(2024, 1, 28)), 2).toISOString(),
+      zod: z.array(z.number()).safeParse([1, 'x']).success,
+      jsx: renderToStaticMarkup(jsx('p', { children: ['a', jsx('b', { children: 'c' })] })),
+      version: require('js-yaml/package.json').version,
+      resolved: ['lodash/fp', 'date-fns/addDays', 'zod/v4', 'react/jsx-runtime'].map((s) => require.resolve(s)),
+    }
+  })
+})
