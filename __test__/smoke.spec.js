@@ -7,6 +7,10 @@ const { Thread, ThreadPool, Messenger, define, notify } = require('../lib/index.
 async function main() {
   const t = new Thread(() => { const k = 3; return async (x) => { await new Promise((r) => setTimeout(r, 1)); return x * k } }, { timeout: 2000 })
   assert.strictEqual(await t.run(14), 42)
+  // A CommonJS package (resolved from the cwd) and built-ins inside a thread, equal to the host's.
+  const pkg = new Thread(() => (s) => [require('lodash').kebabCase(s), require('node:path').join('/a/b', '..', s), Buffer.from(s).toString('base64')])
+  assert.deepStrictEqual(await pkg.run('Hi There'), [require('lodash').kebabCase('Hi There'), require('node:path').join('/a/b', '..', 'Hi There'), Buffer.from('Hi There').toString('base64')])
+  await pkg.close()
   const back = await new Thread(() => (v) => v).run({ d: new Date(1), m: new Map([[1, [2n]]]), u: new Uint8Array([1, 2]) })
   assert.ok(back.d instanceof Date && back.m.get(1)[0] === 2n && back.u[1] === 2)
   const err = await t.run.call(new Thread(() => () => { throw new RangeError('r') })).catch((e) => e)

@@ -44,7 +44,7 @@ let cwd = ROOT
 if (packed) {
   const os = require('node:os')
   cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'isothread-runtimes-'))
-  require('./pack').installPacked(cwd)
+  require('./pack').installPacked(cwd, [path.join(ROOT, 'node_modules', 'lodash')]) // the smoke requires lodash inside a thread
   smoke = path.join(cwd, 'smoke.js')
   fs.writeFileSync(smoke, fs.readFileSync(SMOKE, 'utf8').replace("require('../lib/index.js')", "require('isothread')"))
 }
