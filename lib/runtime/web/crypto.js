@@ -1,0 +1,92 @@
+'use strict'
+// The web `crypto` global inside a thread (RUNTIME.md §1): getRandomValues,
+// randomUUID and subtle.digest (SHA-1/256/384/512) on the Rust binding; the
+// other SubtleCrypto methods reject with NotSupportedError.
+const { codeError } = require('../lib/io-errors.js')
+const { DOMException } = require('./events.js')
+const { native } = require('isothread:internal')
+
+let bindingCache
+const binding = () => bindingCache || (bindingCache = native.binding('crypto'))
+const kCreate = Symbol('create')
+const illegal = () => codeError(TypeError, 'ERR_ILLEGAL_CONSTRUCTOR', 'Illegal constructor')
+
+const INTEGER_ARRAYS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array]
+const isIntegerArray = (v) => INTEGER_ARRAYS.some((C) => v instanceof C)
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+const DIGESTS = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' }
+
+/** A CryptoKey: threads make none (importKey and generateKey are not available). */
+class CryptoKey {
+  constructor() { throw illegal() }
+}
+
+/** Web Crypto's SubtleCrypto: digest(); the rest rejects with NotSupportedError. */
+class SubtleCrypto {
+  constructor(key) { if (key !== kCreate) throw illegal() }
+
+  /** Resolves with the SHA-1/256/384/512 digest of `data` as an ArrayBuffer. */
+  digest(algorithm, data) {
+    return new Promise((resolve) => {
+      if (arguments.length < 2) {
+        throw codeError(TypeError, 'ERR_MISSING_ARGS', `Failed to execute 'digest' on 'SubtleCrypto': 2 arguments required, but only ${arguments.length} present.`)
+      }
+      let bytes
+      if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && data instanceof SharedArrayBuffer)) bytes = new Uint8Array(data)
+      else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      else {
+        throw codeError(TypeError, 'ERR_INVALID_ARG_TYPE', "Failed to execute 'digest' on 'SubtleCrypto': 2nd argument is not instance of ArrayBuffer, Buffer, TypedArray, or DataView.")
+      }
+      const name = typeof algorithm === 'string' ? algorithm : algorithm !== null && typeof algorithm === 'object' ? algorithm.name : undefined
+      const key = typeof name === 'string' ? Object.keys(DIGESTS).find((k) => k.toLowerCase() === name.toLowerCase()) : undefined
+      if (key === undefined) throw new DOMException('Unrecognized algorithm name', 'NotSupportedError')
+      const out = binding().hashOnce(DIGESTS[key], bytes)
+      resolve(out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out.buffer : out.slice().buffer)
+    })
+  }
+}
+for (const name of ['encrypt', 'decrypt', 'sign', 'verify', 'generateKey', 'deriveKey', 'deriveBits', 'importKey', 'exportKey', 'wrapKey', 'unwrapKey']) {
+  Object.defineProperty(SubtleCrypto.prototype, name, {
+    writable: true,
+    configurable: true,
+    enumerable: true,
+    value: {
+      [name]() {
+        return Promise.reject(new DOMException(`SubtleCrypto.${name}() is not available inside a thread: only digest() is`, 'NotSupportedError'))
+      },
+    }[name],
+  })
+}
+Object.defineProperty(SubtleCrypto.prototype, Symbol.toStringTag, { value: 'SubtleCrypto', configurable: true })
+
+const subtle = new SubtleCrypto(kCreate)
+
+/** The Web Crypto object: `getRandomValues`, `randomUUID`, `subtle`. */
+class Crypto {
+  constructor(key) { if (key !== kCreate) throw illegal() }
+  get subtle() { return subtle }
+
+  /** Fills an integer TypedArray (at most 65536 bytes) with random values; returns it. */
+  getRandomValues(typedArray) {
+    if (!isIntegerArray(typedArray)) throw new DOMException('The data argument must be an integer-type TypedArray', 'TypeMismatchError')
+    if (typedArray.byteLength > 65536) throw new DOMException('The requested length exceeds 65,536 bytes', 'QuotaExceededError')
+    binding().randomFill(new Uint8Array(typedArray.buffer, typedArray.byteOffset, typedArray.byteLength))
+    return typedArray
+  }
+
+  /** A random RFC 4122 version 4 UUID. */
+  randomUUID() {
+    const b = new Uint8Array(16)
+    binding().randomFill(b)
+    b[6] = (b[6] & 0x0f) | 0x40
+    b[8] = (b[8] & 0x3f) | 0x80
+    let s = ''
+    for (let i = 0; i < 16; i++) s += (i === 4 || i === 6 || i === 8 || i === 10 ? '-' : '') + HEX[b[i]]
+    return s
+  }
+}
+
+const crypto = new Crypto(kCreate)
+
+module.exports = { crypto, Crypto, CryptoKey, SubtleCrypto }
