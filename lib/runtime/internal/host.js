@@ -1,0 +1,27 @@
+'use strict'
+// Shared helpers of the thread runtime's built-ins (not a built-in itself):
+// the host's facts, parsed once per realm, and Node-style coded errors.
+
+const { host } = require('isothread:internal')
+
+let info
+
+/** The host's `process` facts (`host.info()`), parsed on first use. */
+function hostInfo() {
+  if (info === undefined) info = JSON.parse(host.info())
+  return info
+}
+
+/** An error of class `Base` with Node's `code` and the `[code]` name suffix in its stack. */
+function codedError(code, message, Base = Error) {
+  const e = new Base(message)
+  Object.defineProperty(e, 'code', { value: code, writable: true, enumerable: true, configurable: true })
+  return e
+}
+
+/** ERR_NOT_AVAILABLE for `what` (e.g. `process.exit()`), which a thread cannot do. */
+function notAvailable(what, why) {
+  return codedError('ERR_NOT_AVAILABLE', `${what} is not available inside a thread${why ? `: ${why}` : ''}`)
+}
+
+module.exports = { hostInfo, codedError, notAvailable }

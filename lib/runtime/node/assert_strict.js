@@ -1,0 +1,3 @@
+'use strict'
+// node:assert/strict: assert.strict of node:assert.
+module.exports = require('assert').strict

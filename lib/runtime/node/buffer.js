@@ -1,0 +1,176 @@
+'use strict'
+// node:buffer inside a thread: the `buffer` npm port (feross/buffer 6), with
+// what Node adds or does differently fixed up: UTF-8 through the engine's
+// native codec (faster, and WHATWG replacement of bad bytes as in Node),
+// 'base64url', Node's `<Buffer ...>` inspection, kMaxLength/constants,
+// SlowBuffer, atob/btoa, isUtf8/isAscii and Node's error codes.
+
+const port = require('buffer/')
+const { native } = require('isothread:internal')
+const { codedError } = require('../internal/host.js')
+
+const { Buffer } = port
+const proto = Buffer.prototype
+const customInspect = Symbol.for('nodejs.util.inspect.custom')
+
+const asBuffer = (u8) => Object.setPrototypeOf(u8, proto)
+const isUtf8Name = (e) => e === undefined || e === 'utf8' || e === 'utf-8' || e === null || e === ''
+
+// What the port lacks: Node's names for the base64url alphabet.
+function normalize(encoding) {
+  if (isUtf8Name(encoding)) return 'utf8'
+  const e = String(encoding).toLowerCase()
+  return e === 'utf-8' ? 'utf8' : e
+}
+
+const portIsEncoding = Buffer.isEncoding
+/** True when `encoding` names an encoding Node's Buffer supports. */
+Buffer.isEncoding = function isEncoding(encoding) {
+  return typeof encoding === 'string' && encoding.length !== 0 && (normalize(encoding) === 'base64url' || portIsEncoding(encoding))
+}
+
+function unknownEncoding(encoding) {
+  return codedError('ERR_UNKNOWN_ENCODING', `Unknown encoding: ${encoding}`, TypeError)
+}
+
+// UTF-8 byte count of a string without building it (lone surrogates count 3, as written).
+function utf8Length(s) {
+  let n = s.length
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) continue
+    if (c < 0x800) { n += 1; continue }
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) { n += 2; i++; continue }
+    }
+    n += 2
+  }
+  return n
+}
+
+const portFrom = Buffer.from
+/** Buffer.from(string[, encoding]) | (array) | (buffer) | (arrayBuffer[, byteOffset[, length]]). */
+Buffer.from = function from(value, encodingOrOffset, length) {
+  if (typeof value === 'string') {
+    const e = normalize(encodingOrOffset)
+    if (e === 'utf8') return asBuffer(native.utf8Encode(value))
+    if (e === 'base64url') return portFrom(value, 'base64')
+    if (!portIsEncoding(e)) throw unknownEncoding(encodingOrOffset)
+    return portFrom(value, e)
+  }
+  return portFrom(value, encodingOrOffset, length)
+}
+
+const portByteLength = Buffer.byteLength
+/** Bytes `string` takes in `encoding` (utf8 by default); a buffer's own length. */
+Buffer.byteLength = function byteLength(string, encoding) {
+  if (typeof string === 'string') {
+    const e = normalize(encoding)
+    if (e === 'utf8') return utf8Length(string)
+    if (e === 'base64url') return portByteLength(string, 'base64')
+  }
+  return portByteLength.apply(this, arguments)
+}
+
+const portToString = proto.toString
+/** The bytes from `start` to `end` decoded with `encoding` (utf8 by default). */
+proto.toString = function toString(encoding, start, end) {
+  const len = this.length
+  if (arguments.length === 0) return len === 0 ? '' : native.utf8Decode(this, false)
+  start = start === undefined || start < 0 ? 0 : start >>> 0
+  end = end === undefined || end > len ? len : end >>> 0
+  if (end <= start) return ''
+  const e = normalize(encoding)
+  if (e === 'utf8') return native.utf8Decode(this.subarray(start, end), false)
+  if (e === 'base64url') {
+    return portToString.call(this, 'base64', start, end).replace(/[+/=]/g, (c) => (c === '+' ? '-' : c === '/' ? '_' : ''))
+  }
+  if (!portIsEncoding(e)) throw unknownEncoding(encoding)
+  return portToString.call(this, e, start, end)
+}
+proto.toLocaleString = proto.toString
+
+const portWrite = proto.write
+/** Writes `string` at `offset` (up to `length` bytes) in `encoding`; returns the bytes written. */
+proto.write = function write(string, offset, length, encoding) {
+  const args = Array.prototype.slice.call(arguments)
+  const last = args.length - 1
+  if (last > 0 && typeof args[last] === 'string') {
+    const e = normalize(args[last])
+    if (e === 'base64url') args[last] = 'base64'
+    else if (!portIsEncoding(e)) throw unknownEncoding(args[last])
+  }
+  return portWrite.apply(this, args)
+}
+
+// Node's inspection: `<Buffer 68 69>`, at most INSPECT_MAX_BYTES bytes.
+function inspect(recurseTimes, ctx) {
+  const max = port.INSPECT_MAX_BYTES
+  const shown = Math.min(max, this.length)
+  let str = portToString.call(this, 'hex', 0, shown).replace(/(.{2})/g, '$1 ').trim()
+  const remaining = this.length - max
+  if (remaining > 0) str += ` ... ${remaining} more byte${remaining > 1 ? 's' : ''}`
+  if (ctx && typeof ctx.stylize === 'function') {
+    const extra = Object.keys(this).filter((k) => !/^(0|[1-9][0-9]*)$/.test(k))
+    if (extra.length > 0) {
+      const obj = { __proto__: null }
+      for (const k of extra) obj[k] = this[k]
+      const inspectFn = require('util').inspect
+      if (this.length !== 0) str += ', '
+      str += inspectFn(obj, { ...ctx, breakLength: Infinity, compact: true }).slice(27, -2)
+    }
+  }
+  return `<${this.constructor.name} ${str}>`
+}
+proto.inspect = inspect
+proto[customInspect] = inspect
+
+/** Node's legacy SlowBuffer(size): an unpooled Buffer.allocUnsafeSlow(size). */
+function SlowBuffer(size) { return Buffer.allocUnsafeSlow(size) }
+Object.setPrototypeOf(SlowBuffer.prototype, Uint8Array.prototype)
+Object.setPrototypeOf(SlowBuffer, Uint8Array)
+
+// Node 20 (V8 11) allows 2**32 bytes per typed array; Node 22 on, 2**53 - 1.
+const kMaxLength = 2 ** 32
+const kStringMaxLength = 2 ** 29 - 24
+
+const toView = (input) => {
+  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
+  if (input instanceof ArrayBuffer || input instanceof SharedArrayBuffer) return new Uint8Array(input)
+  throw codedError('ERR_INVALID_ARG_TYPE', 'The "input" argument must be an instance of ArrayBuffer, Buffer, or TypedArray.', TypeError)
+}
+
+/** True when the bytes of `input` are well-formed UTF-8. */
+function isUtf8(input) { return native.utf8Decode(toView(input), true) !== null }
+
+/** True when every byte of `input` is 7-bit ASCII. */
+function isAscii(input) {
+  const v = toView(input)
+  for (let i = 0; i < v.length; i++) if (v[i] > 0x7f) return false
+  return true
+}
+
+/** The global atob (web/base64.js). */
+function atob(data) { return require('../web/base64.js').atob(...arguments) }
+/** The global btoa (web/base64.js). */
+function btoa(data) { return require('../web/base64.js').btoa(...arguments) }
+
+module.exports = {
+  Buffer,
+  SlowBuffer,
+  INSPECT_MAX_BYTES: port.INSPECT_MAX_BYTES,
+  kMaxLength,
+  kStringMaxLength,
+  constants: { MAX_LENGTH: kMaxLength, MAX_STRING_LENGTH: kStringMaxLength },
+  atob,
+  btoa,
+  isUtf8,
+  isAscii,
+}
+// INSPECT_MAX_BYTES is read live by inspect, as in Node.
+Object.defineProperty(module.exports, 'INSPECT_MAX_BYTES', {
+  enumerable: true,
+  get() { return port.INSPECT_MAX_BYTES },
+  set(v) { port.INSPECT_MAX_BYTES = v },
+})

@@ -1,0 +1,3 @@
+'use strict'
+// node:path/posix: the same object as node:path (path.js).
+module.exports = require('path').posix

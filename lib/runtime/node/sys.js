@@ -1,0 +1,3 @@
+'use strict'
+// node:sys: Node's deprecated alias of node:util.
+module.exports = require('util')

@@ -1,0 +1,18 @@
+'use strict'
+// node:timers inside a thread: the thread's own timer globals (ids are
+// numbers here, not Node's Timeout objects: no ref()/unref()/refresh()),
+// and timers.promises.
+
+module.exports = {
+  setTimeout: globalThis.setTimeout,
+  clearTimeout: globalThis.clearTimeout,
+  setInterval: globalThis.setInterval,
+  clearInterval: globalThis.clearInterval,
+  setImmediate: globalThis.setImmediate,
+  clearImmediate: globalThis.clearImmediate,
+}
+Object.defineProperty(module.exports, 'promises', {
+  enumerable: true,
+  configurable: true,
+  get: () => require('timers/promises'),
+})

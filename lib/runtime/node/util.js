@@ -1,0 +1,269 @@
+'use strict'
+// node:util inside a thread. inspect/format come from node-inspect-extracted
+// (Node's own lib/internal/util/inspect.js, so output matches modern Node);
+// the rest follows Node's lib/util.js, written small. `types` is in
+// util_types.js' own brand checks; isDeepStrictEqual is the `assert` port's.
+
+const extracted = require('node-inspect-extracted')
+const { codedError } = require('../internal/host.js')
+
+const { inspect, format, formatWithOptions, stripVTControlCharacters } = extracted
+const kCustomPromisified = Symbol.for('nodejs.util.promisify.custom')
+const kCustomPromisifyArgs = Symbol.for('nodejs.util.promisify.customArgs')
+
+function describe(value) {
+  if (value === null || value === undefined) return String(value)
+  if (typeof value === 'function') return `function ${value.name}`
+  if (typeof value === 'object') return value.constructor && value.constructor.name ? `an instance of ${value.constructor.name}` : inspect(value, { depth: -1 })
+  let shown = inspect(value, { colors: false })
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`
+  return `type ${typeof value} (${shown})`
+}
+
+function invalidArgType(name, expected, value) {
+  const what = name.includes('.') ? 'property' : 'argument'
+  return codedError('ERR_INVALID_ARG_TYPE', `The "${name}" ${what} must be ${expected}. Received ${describe(value)}`, TypeError)
+}
+
+function validateFunction(value, name) {
+  if (typeof value !== 'function') throw invalidArgType(name, 'of type function', value)
+}
+
+function copyProperties(target, source, adjust) {
+  const descriptors = Object.getOwnPropertyDescriptors(source)
+  if (adjust) adjust(descriptors)
+  for (const d of Object.values(descriptors)) Object.setPrototypeOf(d, null)
+  return Object.defineProperties(target, descriptors)
+}
+
+/** A promise-returning version of callback-last function `original` (honours `util.promisify.custom`). */
+function promisify(original) {
+  validateFunction(original, 'original')
+  if (original[kCustomPromisified]) {
+    const fn = original[kCustomPromisified]
+    validateFunction(fn, 'util.promisify.custom')
+    return Object.defineProperty(fn, kCustomPromisified, { value: fn, enumerable: false, writable: false, configurable: true })
+  }
+  // Node's setTimeout/setImmediate carry a custom promisified form.
+  if (original === globalThis.setTimeout || original === globalThis.setImmediate) {
+    return require('timers/promises')[original === globalThis.setTimeout ? 'setTimeout' : 'setImmediate']
+  }
+  const argumentNames = original[kCustomPromisifyArgs]
+  function fn(...args) {
+    return new Promise((resolve, reject) => {
+      args.push((err, ...values) => {
+        if (err) return reject(err)
+        if (argumentNames !== undefined && values.length > 1) {
+          const obj = {}
+          for (let i = 0; i < argumentNames.length; i++) obj[argumentNames[i]] = values[i]
+          resolve(obj)
+        } else {
+          resolve(values[0])
+        }
+      })
+      Reflect.apply(original, this, args)
+    })
+  }
+  Object.setPrototypeOf(fn, Object.getPrototypeOf(original))
+  Object.defineProperty(fn, kCustomPromisified, { value: fn, enumerable: false, writable: false, configurable: true })
+  return copyProperties(fn, original)
+}
+promisify.custom = kCustomPromisified
+
+function falsyRejection(reason) {
+  const e = codedError('ERR_FALSY_VALUE_REJECTION', 'Promise was rejected with falsy value')
+  e.reason = reason
+  return e
+}
+
+/** A callback-last version of promise-returning `original`; the callback runs in a later tick. */
+function callbackify(original) {
+  validateFunction(original, 'original')
+  function callbackified(...args) {
+    const maybeCb = args.pop()
+    validateFunction(maybeCb, 'last argument')
+    const cb = maybeCb.bind(this)
+    const { nextTick } = require('process')
+    Reflect.apply(original, this, args).then(
+      (ret) => nextTick(cb, null, ret),
+      (rej) => nextTick(cb, rej || falsyRejection(rej)),
+    )
+  }
+  return copyProperties(callbackified, original, (d) => {
+    if (typeof d.length.value === 'number') d.length.value++
+    if (typeof d.name.value === 'string') d.name.value += 'Callbackified'
+  })
+}
+
+/** Node's inherits: `ctor.prototype` inherits from `superCtor.prototype`; sets `ctor.super_`. */
+function inherits(ctor, superCtor) {
+  if (ctor === undefined || ctor === null) throw invalidArgType('ctor', 'of type function', ctor)
+  if (superCtor === undefined || superCtor === null) throw invalidArgType('superCtor', 'of type function', superCtor)
+  if (superCtor.prototype === undefined) throw invalidArgType('superCtor.prototype', 'of type object', superCtor.prototype)
+  Object.defineProperty(ctor, 'super_', { value: superCtor, writable: true, configurable: true })
+  Object.setPrototypeOf(ctor.prototype, superCtor.prototype)
+}
+
+const codesWarned = new Set()
+/** Wraps `fn` so its first call emits a DeprecationWarning (once per `code`). */
+function deprecate(fn, msg, code) {
+  const proc = globalThis.process
+  if (proc.noDeprecation === true) return fn
+  if (code !== undefined && typeof code !== 'string') throw invalidArgType('code', 'of type string', code)
+  let warned = false
+  function deprecated(...args) {
+    if (!warned) {
+      warned = true
+      if (code === undefined) proc.emitWarning(msg, 'DeprecationWarning', deprecated)
+      else if (!codesWarned.has(code)) {
+        codesWarned.add(code)
+        proc.emitWarning(msg, 'DeprecationWarning', code, deprecated)
+      }
+    }
+    if (new.target) return Reflect.construct(fn, args, new.target)
+    return Reflect.apply(fn, this, args)
+  }
+  Object.setPrototypeOf(deprecated, fn)
+  if (fn.prototype) deprecated.prototype = fn.prototype
+  return deprecated
+}
+
+let debugPattern
+/** A logger for `section` that prints `SECTION <pid>: …` to stderr when NODE_DEBUG names it; else a no-op. */
+function debuglog(section, cb) {
+  let enabled
+  const test = () => {
+    if (enabled !== undefined) return enabled
+    if (debugPattern === undefined) {
+      const env = globalThis.process.env.NODE_DEBUG
+      debugPattern = env
+        ? new RegExp(`^(${env.replace(/[|\\{}()[\]^$+?.]/g, '\\$&').replace(/\*/g, '.*').replace(/,/g, '$|^')})$`, 'i')
+        : null
+    }
+    enabled = debugPattern !== null && debugPattern.test(section)
+    if (enabled && typeof cb === 'function') cb(logger)
+    return enabled
+  }
+  function logger(...args) {
+    if (!test()) return
+    const { pid, stderr } = globalThis.process
+    stderr.write(`${String(section).toUpperCase()} ${pid}: ${formatWithOptions({ colors: false }, ...args)}\n`)
+  }
+  Object.defineProperty(logger, 'enabled', { get: test, configurable: true, enumerable: true })
+  return logger
+}
+
+/** Node's assert-style deep strict equality of `a` and `b`. */
+function isDeepStrictEqual(a, b) {
+  return require('assert/build/internal/util/comparisons.js').isDeepStrictEqual(a, b)
+}
+
+/** `string` with lone surrogates replaced by U+FFFD. */
+function toUSVString(string) { return `${string}`.toWellFormed() }
+
+/** `text` wrapped in the ANSI codes of `format` (a name of inspect.colors, or an array of them). */
+function styleText(fmt, text) {
+  if (typeof text !== 'string') throw invalidArgType('text', 'of type string', text)
+  let out = text
+  for (const key of Array.isArray(fmt) ? fmt : [fmt]) {
+    const code = inspect.colors[key]
+    if (code === undefined) {
+      throw codedError('ERR_INVALID_ARG_VALUE', `The argument 'format' must be one of: ${Object.keys(inspect.colors).join(', ')}. Received ${inspect(key)}`, TypeError)
+    }
+    out = `\u001b[${code[0]}m${out}\u001b[${code[1]}m`
+  }
+  return out
+}
+
+/** The name of a (negative) system error number, e.g. -2 → 'ENOENT'. */
+function getSystemErrorName(err) {
+  if (typeof err !== 'number') throw invalidArgType('err', 'of type number', err)
+  if (err >= 0 || !Number.isSafeInteger(err)) {
+    throw codedError('ERR_OUT_OF_RANGE', `The value of "err" is out of range. It must be a negative integer. Received ${err}`, RangeError)
+  }
+  const errno = require('os').constants.errno
+  for (const name of Object.keys(errno)) if (errno[name] === -err) return name
+  return `Unknown system error ${err}`
+}
+
+/** Resolves once `signal` aborts (Node's util.aborted). */
+function aborted(signal, resource) {
+  if (signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+}
+
+const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const pad = (n) => String(n).padStart(2, '0')
+/** Legacy util.log: `<d Mon HH:MM:SS> - <format(...args)>` to stdout. */
+function log(...args) {
+  const d = new Date()
+  const time = [pad(d.getHours()), pad(d.getMinutes()), pad(d.getSeconds())].join(':')
+  console.log('%s - %s', `${d.getDate()} ${months[d.getMonth()]} ${time}`, format(...args))
+}
+
+/** Legacy util._extend: copies the own enumerable keys of `add` onto `target`. */
+function _extend(target, add) {
+  if (add === null || typeof add !== 'object') return target
+  for (const k of Object.keys(add)) target[k] = add[k]
+  return target
+}
+
+const legacy = {
+  /** Legacy: Array.isArray. */
+  isArray: Array.isArray,
+  /** Legacy: typeof boolean. */
+  isBoolean: (v) => typeof v === 'boolean',
+  /** Legacy: Buffer.isBuffer. */
+  isBuffer: (v) => require('buffer').Buffer.isBuffer(v),
+  /** Legacy: a Date. */
+  isDate: (v) => types().isDate(v),
+  /** Legacy: a native error or an Error instance. */
+  isError: (v) => types().isNativeError(v) || v instanceof Error,
+  /** Legacy: typeof function. */
+  isFunction: (v) => typeof v === 'function',
+  /** Legacy: null. */
+  isNull: (v) => v === null,
+  /** Legacy: null or undefined. */
+  isNullOrUndefined: (v) => v === null || v === undefined,
+  /** Legacy: typeof number. */
+  isNumber: (v) => typeof v === 'number',
+  /** Legacy: a non-null object. */
+  isObject: (v) => v !== null && typeof v === 'object',
+  /** Legacy: not an object or function. */
+  isPrimitive: (v) => v === null || (typeof v !== 'object' && typeof v !== 'function'),
+  /** Legacy: a RegExp. */
+  isRegExp: (v) => types().isRegExp(v),
+  /** Legacy: typeof string. */
+  isString: (v) => typeof v === 'string',
+  /** Legacy: typeof symbol. */
+  isSymbol: (v) => typeof v === 'symbol',
+  /** Legacy: undefined. */
+  isUndefined: (v) => v === undefined,
+}
+
+const typesModule = require('util/types')
+const types = () => typesModule
+
+module.exports = {
+  _extend,
+  aborted,
+  callbackify,
+  debug: debuglog,
+  debuglog,
+  deprecate,
+  format,
+  formatWithOptions,
+  getSystemErrorName,
+  inherits,
+  inspect,
+  isDeepStrictEqual,
+  log,
+  promisify,
+  stripVTControlCharacters,
+  styleText,
+  toUSVString,
+  TextDecoder: globalThis.TextDecoder,
+  TextEncoder: globalThis.TextEncoder,
+  types: typesModule,
+  ...legacy,
+}
