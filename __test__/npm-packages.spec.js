@@ -691,3 +691,47 @@ test('package subpaths: through exports (date-fns/addDays, zod/v4, react/jsx-run
     }
   })
 })
+
+test('a named import CommonJS does not offer: ERR_INVALID_ARG, a SyntaxError naming the name, the package and the importer', async () => {
+  await assert.rejects(import(pathToFileURL(fixture('bad-named.mjs')).href), SyntaxError)
+  const t = new Thread({ module: fixture('bad-named.mjs') })
+  await assert.rejects(t.run(), (e) => {
+    assert.equal(e.code, 'ERR_INVALID_ARG')
+    assert.equal(e.cause.name, 'SyntaxError')
+    assert.match(e.message, /nopeNotThere/)
+    assert.match(e.message, /'lodash'/)
+    assert.match(e.message, /bad-named\.mjs:2/)
+    return true
+  })
+  await t.close()
+})
+
+test('createRequire(import.meta.url) from node:module, which ES module bundles emit to reach CommonJS, works as on the host', async () => {
+  await bothModule('create-require.mjs', 'default')
+})
+
+test('error codes of refused package subpaths and imports as Node gives them (ERR_PACKAGE_PATH_NOT_EXPORTED, ERR_PACKAGE_IMPORT_NOT_DEFINED)', async () => {
+  const { inThread } = await both(async (files) => {
+    const which = await require(files[0])()
+    const internal = require(files[1])()
+    return { hidden: which.hidden, notExported: which.notExported, missingImport: internal.missing }
+  }, [fixture('which.cjs'), fixture('internal/main.cjs')])
+  assert.deepStrictEqual(inThread, { hidden: 'ERR_PACKAGE_PATH_NOT_EXPORTED', notExported: 'ERR_PACKAGE_PATH_NOT_EXPORTED', missingImport: 'ERR_PACKAGE_IMPORT_NOT_DEFINED' })
+})
+
+test('8 fresh threads load the same packages at once (sources and code caches shared by the process): every result is the host\'s', async () => {
+  const fn = (i) => {
+    const _ = require('lodash')
+    const semver = require('semver')
+    const YAML = require('yaml')
+    const Ajv = require('ajv')
+    const { renderToStaticMarkup } = require('react-dom/server')
+    const h = require('react').createElement
+    const validate = new Ajv().compile({ type: 'object', properties: { i: { type: 'integer', maximum: 4 } } })
+    return [_.kebabCase(`Thread Number ${i}`), semver.inc(`1.${i}.0`, 'minor'), YAML.stringify({ i, list: _.range(i) }), validate({ i }), renderToStaticMarkup(h('b', { title: i }, _.repeat('x', i)))]
+  }
+  const threads = Array.from({ length: 8 }, () => threadOf(fn))
+  const results = await Promise.all(threads.map((t, i) => t.run(i)))
+  await Promise.all(threads.map((t) => t.close()))
+  results.forEach((r, i) => assert.deepStrictEqual(r, fn(i), `thread ${i}`))
+})
