@@ -452,19 +452,23 @@ test('a syntax error in a CommonJS file: SyntaxError naming the file and line; t
   assert.throws(() => require(fixture('bad-syntax.cjs')), SyntaxError)
   assert.equal(await t.run(null), 'ok')
   // a second require tries again (a failed module is not cached), and fails the same way
-  await assert.rejects(t.run(fixture('bad-syntax.cjs')), /bad-syntax\.cjs:3/)
+  await assert.rejects(t.run(fixture('bad-syntax.cjs')), (e) => e.name === 'SyntaxError' && /bad-syntax\.cjs:3/.test(`${e.message}\n${e.stack}`))
   await t.close()
 })
 
 test('require() of a native addon (.node) is ERR_INVALID_ARG naming the file and the requirer', async () => {
   const t = threadOf((file) => {
     if (!file) return 'ok'
-    try { require(file); return 'loaded' } catch (e) { return { code: e.code, message: e.message } }
+    try { require(file)(); return 'loaded' } catch (e) { return { code: e.code, message: e.message } }
   })
-  const r = await t.run(fixture('fake-addon.node'))
+  const r = await t.run(fixture('requires-addon.cjs'))
   assert.equal(r.code, 'ERR_INVALID_ARG')
   assert.match(r.message, /fake-addon\.node/)
+  assert.match(r.message, /requires-addon\.cjs/)
   assert.match(r.message, /native addon/)
+  const direct = threadOf((file) => require(file))
+  await assert.rejects(direct.run(fixture('fake-addon.node')), (e) => e.code === 'ERR_INVALID_ARG' && /fake-addon\.node/.test(e.message))
+  await direct.close()
   assert.equal(await t.run(null), 'ok')
   await t.close()
 })
