@@ -131,9 +131,8 @@ class Event {
   get isTrusted() { return this[kState].trusted }
 }
 for (const [name, value] of [['NONE', 0], ['CAPTURING_PHASE', 1], ['AT_TARGET', 2], ['BUBBLING_PHASE', 3]]) {
-  const desc = { value, enumerable: true, writable: false, configurable: false }
-  Object.defineProperty(Event, name, desc)
-  Object.defineProperty(Event.prototype, name, desc)
+  // (on the class only, as in Node)
+  Object.defineProperty(Event, name, { value, enumerable: true, writable: false, configurable: false })
 }
 Object.defineProperty(Event.prototype, Symbol.toStringTag, { value: 'Event', configurable: true })
 
