@@ -49,15 +49,75 @@ function utf8Length(s) {
   return n
 }
 
+// Node's base64 decoder (also for base64url): both alphabets, a character
+// whose low byte is '=' ends the input, other characters are skipped, and
+// the output is at most base64ByteLength(input) bytes.
+let b64Table
+function base64Decode(s) {
+  if (b64Table === undefined) {
+    b64Table = new Int8Array(256).fill(-1)
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+    for (let i = 0; i < 64; i++) b64Table[alphabet.charCodeAt(i)] = i
+    b64Table[45] = 62 // '-'
+    b64Table[95] = 63 // '_'
+  }
+  const cap = base64ByteLength(s)
+  const out = new Uint8Array(cap)
+  let k = 0, n = 0, hi = 0
+  for (let i = 0; i < s.length && k < cap; i++) {
+    const c = s.charCodeAt(i) & 0xff
+    const v = b64Table[c]
+    if (v < 0) {
+      if (c === 0x3d) break
+      continue
+    }
+    if (n === 1) out[k++] = ((hi & 0x3f) << 2) | ((v & 0x30) >> 4)
+    else if (n === 2) out[k++] = ((hi & 0x0f) << 4) | ((v & 0x3c) >> 2)
+    else if (n === 3) out[k++] = ((hi & 0x03) << 6) | v
+    hi = v
+    n = (n + 1) & 3
+  }
+  return k === cap ? out : out.subarray(0, k)
+}
+
+// Node's estimate, which Buffer.byteLength reports: 3/4 of the length less padding.
+function base64ByteLength(s) {
+  let bytes = s.length
+  if (bytes > 0 && s.charCodeAt(bytes - 1) === 0x3d) bytes--
+  if (bytes > 1 && s.charCodeAt(bytes - 1) === 0x3d) bytes--
+  return (bytes * 3) >>> 2
+}
+
+// Node's hex decoder: pairs of hex digits, up to the first pair that is not one.
+const hexValue = (c) => (c >= 48 && c <= 57 ? c - 48 : (c |= 0x20) >= 97 && c <= 102 ? c - 87 : -1)
+function hexDecode(s) {
+  const n = s.length >>> 1
+  const out = new Uint8Array(n)
+  let i = 0
+  for (; i < n; i++) {
+    const hi = hexValue(s.charCodeAt(2 * i)), lo = hexValue(s.charCodeAt(2 * i + 1))
+    if (hi < 0 || lo < 0) break
+    out[i] = hi * 16 + lo
+  }
+  return i === n ? out : out.subarray(0, i)
+}
+
+const decoders = { hex: hexDecode, base64: base64Decode, base64url: base64Decode }
+
 const portFrom = Buffer.from
 /** Buffer.from(string[, encoding]) | (array) | (buffer) | (arrayBuffer[, byteOffset[, length]]). */
 Buffer.from = function from(value, encodingOrOffset, length) {
   if (typeof value === 'string') {
     const e = normalize(encodingOrOffset)
     if (e === 'utf8') return asBuffer(native.utf8Encode(value))
-    if (e === 'base64url') return portFrom(value, 'base64')
+    const decode = decoders[e]
+    if (decode !== undefined) return asBuffer(new Uint8Array(decode(value)))
     if (!portIsEncoding(e)) throw unknownEncoding(encodingOrOffset)
     return portFrom(value, e)
+  }
+  if (value === null || value === undefined || (typeof value !== 'object' && typeof value !== 'function')) {
+    const shown = value === null || value === undefined ? String(value) : `type ${typeof value} (${typeof value === 'symbol' ? value.toString() : String(value)})`
+    throw codedError('ERR_INVALID_ARG_TYPE', `The first argument must be of type string or an instance of Buffer, ArrayBuffer, or Array or an Array-like Object. Received ${shown}`, TypeError)
   }
   return portFrom(value, encodingOrOffset, length)
 }
@@ -68,7 +128,7 @@ Buffer.byteLength = function byteLength(string, encoding) {
   if (typeof string === 'string') {
     const e = normalize(encoding)
     if (e === 'utf8') return utf8Length(string)
-    if (e === 'base64url') return portByteLength(string, 'base64')
+    if (e === 'base64' || e === 'base64url') return base64ByteLength(string)
   }
   return portByteLength.apply(this, arguments)
 }
@@ -98,8 +158,16 @@ proto.write = function write(string, offset, length, encoding) {
   const last = args.length - 1
   if (last > 0 && typeof args[last] === 'string') {
     const e = normalize(args[last])
-    if (e === 'base64url') args[last] = 'base64'
-    else if (!portIsEncoding(e)) throw unknownEncoding(args[last])
+    const decode = decoders[e]
+    if (decode !== undefined && typeof string === 'string') {
+      const off = typeof offset === 'number' ? offset : 0
+      const max = typeof length === 'number' ? length : Infinity
+      const bytes = decode(string)
+      const n = Math.max(0, Math.min(bytes.length, this.length - off, max))
+      this.set(bytes.subarray(0, n), off)
+      return n
+    }
+    if (!portIsEncoding(e)) throw unknownEncoding(args[last])
   }
   return portWrite.apply(this, args)
 }

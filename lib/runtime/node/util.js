@@ -161,18 +161,32 @@ function isDeepStrictEqual(a, b) {
 /** `string` with lone surrogates replaced by U+FFFD. */
 function toUSVString(string) { return `${string}`.toWellFormed() }
 
-/** `text` wrapped in the ANSI codes of `format` (a name of inspect.colors, or an array of them). */
-function styleText(fmt, text) {
+// Node's shouldColorize: FORCE_COLOR (not 0/false) or a color TTY stream.
+function shouldColorize(stream) {
+  const force = globalThis.process.env.FORCE_COLOR
+  if (force !== undefined) return force !== '0' && force !== 'false'
+  return Boolean(stream && stream.isTTY && (typeof stream.getColorDepth === 'function' ? stream.getColorDepth() > 2 : true))
+}
+
+/**
+ * `text` wrapped in the ANSI codes of `format` (a name of inspect.colors, or
+ * an array of them); as in Node 20, plain text when `stream` (stdout by
+ * default: never a TTY inside a thread) would not show colors.
+ */
+function styleText(fmt, text, { validateStream = true, stream = globalThis.process.stdout } = {}) {
   if (typeof text !== 'string') throw invalidArgType('text', 'of type string', text)
-  let out = text
+  const skip = validateStream && !shouldColorize(stream)
+  let left = ''
+  let right = ''
   for (const key of Array.isArray(fmt) ? fmt : [fmt]) {
     const code = inspect.colors[key]
     if (code === undefined) {
       throw codedError('ERR_INVALID_ARG_VALUE', `The argument 'format' must be one of: ${Object.keys(inspect.colors).join(', ')}. Received ${inspect(key)}`, TypeError)
     }
-    out = `\u001b[${code[0]}m${out}\u001b[${code[1]}m`
+    left += `\u001b[${code[0]}m`
+    right = `\u001b[${code[1]}m${right}`
   }
-  return out
+  return skip ? text : `${left}${text}${right}`
 }
 
 /** The name of a (negative) system error number, e.g. -2 → 'ENOENT'. */
