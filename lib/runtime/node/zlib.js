@@ -150,7 +150,7 @@ const tooLarge = (max) => codeError(RangeError, 'ERR_BUFFER_TOO_LARGE', `Cannot 
 
 function inputBuffer(buffer) {
   if (typeof buffer === 'string') return Buffer.from(buffer)
-  if (ArrayBuffer.isView(buffer)) return buffer
+  if (ArrayBuffer.isView(buffer)) return buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
   if (isAnyArrayBuffer(buffer)) return new Uint8Array(buffer)
   throw invalidArgType('buffer', 'of type string or an instance of Buffer, TypedArray, DataView, or ArrayBuffer', buffer)
 }
