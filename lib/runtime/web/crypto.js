@@ -3,13 +3,14 @@
 // randomUUID and subtle.digest (SHA-1/256/384/512) on the Rust binding; the
 // other SubtleCrypto methods reject with NotSupportedError.
 const { codeError } = require('../lib/io-errors.js')
-const { DOMException } = require('./events.js')
 const { native } = require('isothread:internal')
 
 let bindingCache
 const binding = () => bindingCache || (bindingCache = native.binding('crypto'))
 const kCreate = Symbol('create')
 const illegal = () => codeError(TypeError, 'ERR_ILLEGAL_CONSTRUCTOR', 'Illegal constructor')
+// (events.js only when an error needs a DOMException)
+const domError = (message, name) => new (require('./events.js').DOMException)(message, name)
 
 const INTEGER_ARRAYS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array]
 const isIntegerArray = (v) => INTEGER_ARRAYS.some((C) => v instanceof C)
@@ -40,7 +41,7 @@ class SubtleCrypto {
       }
       const name = typeof algorithm === 'string' ? algorithm : algorithm !== null && typeof algorithm === 'object' ? algorithm.name : undefined
       const key = typeof name === 'string' ? Object.keys(DIGESTS).find((k) => k.toLowerCase() === name.toLowerCase()) : undefined
-      if (key === undefined) throw new DOMException('Unrecognized algorithm name', 'NotSupportedError')
+      if (key === undefined) throw domError('Unrecognized algorithm name', 'NotSupportedError')
       const out = binding().hashOnce(DIGESTS[key], bytes)
       resolve(out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out.buffer : out.slice().buffer)
     })
@@ -53,7 +54,7 @@ for (const name of ['encrypt', 'decrypt', 'sign', 'verify', 'generateKey', 'deri
     enumerable: true,
     value: {
       [name]() {
-        return Promise.reject(new DOMException(`SubtleCrypto.${name}() is not available inside a thread: only digest() is`, 'NotSupportedError'))
+        return Promise.reject(domError(`SubtleCrypto.${name}() is not available inside a thread: only digest() is`, 'NotSupportedError'))
       },
     }[name],
   })
@@ -69,8 +70,8 @@ class Crypto {
 
   /** Fills an integer TypedArray (at most 65536 bytes) with random values; returns it. */
   getRandomValues(typedArray) {
-    if (!isIntegerArray(typedArray)) throw new DOMException('The data argument must be an integer-type TypedArray', 'TypeMismatchError')
-    if (typedArray.byteLength > 65536) throw new DOMException('The requested length exceeds 65,536 bytes', 'QuotaExceededError')
+    if (!isIntegerArray(typedArray)) throw domError('The data argument must be an integer-type TypedArray', 'TypeMismatchError')
+    if (typedArray.byteLength > 65536) throw domError('The requested length exceeds 65,536 bytes', 'QuotaExceededError')
     binding().randomFill(new Uint8Array(typedArray.buffer, typedArray.byteOffset, typedArray.byteLength))
     return typedArray
   }
