@@ -4,10 +4,36 @@
 // the rest follows Node's lib/util.js, written small. `types` is in
 // util_types.js' own brand checks; isDeepStrictEqual is the `assert` port's.
 
-const extracted = require('node-inspect-extracted')
 const { codedError } = require('../internal/host.js')
 
-const { inspect, format, formatWithOptions, stripVTControlCharacters } = extracted
+// node-inspect-extracted (51 kB) loads on the first inspect/format: many
+// packages take util only for inherits/promisify/deprecate. Once loaded,
+// util.inspect & co. are its own functions.
+let extracted
+function lib() {
+  if (extracted === undefined) {
+    extracted = require('node-inspect-extracted')
+    for (const name of ['inspect', 'format', 'formatWithOptions', 'stripVTControlCharacters']) module.exports[name] = extracted[name]
+  }
+  return extracted
+}
+/** Node's util.inspect(value[, options]) (node-inspect-extracted). */
+function inspect(value, options) { return Reflect.apply(lib().inspect, undefined, arguments) }
+inspect.custom = Symbol.for('nodejs.util.inspect.custom')
+for (const name of ['colors', 'styles', 'defaultOptions']) {
+  Object.defineProperty(inspect, name, {
+    enumerable: true,
+    configurable: true,
+    get() { return lib().inspect[name] },
+    set(v) { lib().inspect[name] = v },
+  })
+}
+/** Node's util.format(format, ...args). */
+function format(fmt, ...args) { return Reflect.apply(lib().format, undefined, arguments) }
+/** Node's util.formatWithOptions(inspectOptions, format, ...args). */
+function formatWithOptions(inspectOptions, fmt, ...args) { return Reflect.apply(lib().formatWithOptions, undefined, arguments) }
+/** `str` without ANSI escape codes. */
+function stripVTControlCharacters(str) { return lib().stripVTControlCharacters(str) }
 const kCustomPromisified = Symbol.for('nodejs.util.promisify.custom')
 const kCustomPromisifyArgs = Symbol.for('nodejs.util.promisify.customArgs')
 
@@ -281,3 +307,9 @@ module.exports = {
   types: typesModule,
   ...legacy,
 }
+
+// The `util` npm port is what the `assert` port asks for (`require('util/')`):
+// it gets this module instead, with modern inspect and no polyfill chain.
+try {
+  require.cache[require.resolve('util/')] = { id: 'util/', exports: module.exports, loaded: true, children: [] }
+} catch {}
