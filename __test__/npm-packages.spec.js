@@ -143,6 +143,10 @@ test('diff: word and line diffs, a unified patch applied back', async () => {
   assert.equal(host.applied, true)
 })
 
+test('chalk (ES module; reads process, os and tty): explicit color levels', async () => {
+  await bothModule('chalk.mjs', 'default', 'hi there')
+})
+
 // --- packages through require() in function contexts ------------------------------------------
 
 test('lodash through require', async () => {
