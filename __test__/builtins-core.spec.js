@@ -345,6 +345,18 @@ async function probe(require, name) {
       out.push(p.sep, p.delimiter, p.posix === p, p.posix.sep, require('path/posix') === p.posix, p.toNamespacedPath('/a/b'), errorOf(() => p.join(1)).name)
       return out
     },
+    'path/win32': () => {
+      const p = require('path/win32')
+      const inputs = ['C:\\a\\b\\c.txt', 'C:/a/b/../c/', 'c:', 'C:\\', 'C:foo', 'C:foo\\..\\..', '\\\\server\\share', '\\\\server\\share\\', '\\\\server\\share\\dir\\f.ext',
+        '//server/share/x', '\\\\server', '\\\\?\\C:\\x', '\\\\.\\pipe\\x', '\\', '/', '', '.', '..', 'a\\b\\..\\..\\..', 'a/b//c\\\\d', 'file.tar.gz', '.hidden', '..x', 'dir\\',
+        'C:\\a\\.', 'a:b', '\\a\\b\\', 'C:\\..\\..', 'x\\\\\\y']
+      const out = inputs.map((s) => [s, p.normalize(s), p.basename(s), p.basename(s, '.txt'), p.extname(s), p.dirname(s), p.isAbsolute(s), p.parse(s), p.toNamespacedPath(s), p.resolve(s), p.resolve('C:\\base', s)])
+      const pairs = [['C:\\a\\b', 'C:\\a\\c'], ['C:\\A\\B', 'c:\\a\\b\\d'], ['C:\\', 'D:\\x'], ['\\\\s\\sh\\a', '\\\\s\\sh\\b'], ['C:\\a', 'C:\\'], ['C:\\a\\b\\c', 'C:\\a'], ['x', 'y']]
+      out.push(pairs.map(([a, b]) => p.relative(a, b)))
+      out.push([p.join('C:', 'a'), p.join('\\\\', 'server', 'share'), p.join('//server', 'share'), p.join('a', '', '..', 'b'), p.join(), p.join('C:\\a', '..\\..\\..\\b')])
+      out.push([p.format({ root: 'C:\\', name: 'f', ext: 'js' }), p.format({ dir: 'C:\\d', base: 'b' }), p.sep, p.delimiter, p.win32 === p, p.posix === require('path/posix'), require('path').win32 === p])
+      return out
+    },
     querystring: () => {
       const qs = require('querystring')
       const parsed = ['a=1&a=2&b=%E0%A4%A&c+d=e+f&&=x', 'x', 'a=b=c', '%zz=%41', 'k=v;k2=v2', '', 'a[]=1&a[]=2', '&&', '=', 'ü=%C3%BC']
@@ -450,7 +462,7 @@ const names = [
   'buffer: from/toString in every encoding', 'buffer: decoding bad UTF-8 and base64', 'buffer: methods', 'buffer: module exports', 'buffer: inspect', 'buffer: errors',
   'events: listener order and counts', 'events: once, on and the leak warning',
   'util: format', 'util: inspect', 'util: inspect of errors (stack lines aside)', 'util: promisify and callbackify', 'util: isDeepStrictEqual',
-  'util: types, inherits, deprecate and the rest', 'assert: errors and AssertionError', 'string_decoder: split multi-byte characters', 'path', 'querystring',
+  'util: types, inherits, deprecate and the rest', 'assert: errors and AssertionError', 'string_decoder: split multi-byte characters', 'path', 'path/win32', 'querystring',
   'timers and timers/promises: ordering', 'os', 'process: host facts', 'process: nextTick ordering among ticks', 'console, perf_hooks, tty, punycode, navigator',
 ]
 
