@@ -78,6 +78,11 @@ async function probe(require, name) {
         fromArrayBufferOffset: hex(Buffer.from(new Uint8Array([1, 2, 3, 4]).buffer, 1, 2)),
         string: String(Buffer.from('hi')),
         of: hex(Buffer.of(1, 2, 255)),
+        encodingMethods: (() => {
+          const b = Buffer.alloc(12)
+          const w = [b.utf8Write('hé', 0), b.hexWrite('abcd', 3), b.latin1Write('\u00ff', 5, 1), b.base64Write('aGk=', 6), b.ucs2Write('A', 8), b.asciiWrite('zz', 10, 5)]
+          return [w, hex(b), b.utf8Slice(0, 3), b.hexSlice(3, 5), b.latin1Slice(5, 6), b.base64Slice(6, 8), b.base64urlSlice(0, 12), b.ucs2Slice(8, 10), b.asciiSlice(10)]
+        })(),
       }
     },
     'buffer: module exports': () => {

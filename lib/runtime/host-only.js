@@ -20,6 +20,7 @@ function notAvailable(mod, path) {
 // A function (usable with `new`, `extends` and `instanceof`) that throws when called.
 function stubFunction(mod, path, name) {
   const f = {
+    /** Throws ERR_NOT_AVAILABLE: host-only. */
     [name]: function () { throw notAvailable(mod, new.target ? `new ${path}` : path) },
   }[name]
   return f

@@ -10,6 +10,7 @@ const assert = require('assert/')
 // Node's RegExp check of throws/rejects: a failure is an AssertionError.
 function regExpChecked(name, original, isAsync) {
   const wrapped = {
+    /** The port's throws/rejects; an error not matching a RegExp `expected` fails with an AssertionError. */
     [name](fn, expected, message) {
       if (!(expected instanceof RegExp)) return Reflect.apply(original, this, arguments)
       let caught

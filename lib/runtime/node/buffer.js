@@ -172,7 +172,24 @@ proto.write = function write(string, offset, length, encoding) {
   return portWrite.apply(this, args)
 }
 
-// Node's inspection: `<Buffer 68 69>`, at most INSPECT_MAX_BYTES bytes.
+// Node's per-encoding methods (buf.utf8Slice(start, end), buf.utf8Write(string, offset, length) …),
+// which packages such as msgpackr call when they find them.
+for (const [prefix, encoding] of [['ascii', 'ascii'], ['base64', 'base64'], ['base64url', 'base64url'], ['latin1', 'latin1'], ['hex', 'hex'], ['ucs2', 'utf16le'], ['utf8', 'utf8']]) {
+  Object.defineProperty(proto, `${prefix}Slice`, {
+    value: { [`${prefix}Slice`](start = 0, end = this.length) { return this.toString(encoding, start, end) } }[`${prefix}Slice`],
+    writable: true,
+    configurable: true,
+  })
+  Object.defineProperty(proto, `${prefix}Write`, {
+    value: {
+      [`${prefix}Write`](string, offset = 0, length = this.length - offset) { return this.write(string, offset, Math.min(length, this.length - offset), encoding) },
+    }[`${prefix}Write`],
+    writable: true,
+    configurable: true,
+  })
+}
+
+/** Node's inspection: `<Buffer 68 69>`, at most INSPECT_MAX_BYTES bytes, then own non-index properties. */
 function inspect(recurseTimes, ctx) {
   const max = port.INSPECT_MAX_BYTES
   const shown = Math.min(max, this.length)

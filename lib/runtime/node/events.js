@@ -23,6 +23,7 @@ function invalidArgType(name, expected, value) {
 
 // Node's constructor options and its two own symbols (so inspect shows what Node shows).
 const portInit = EventEmitter.init
+/** Sets up an emitter's state (Node's options object accepted; captureRejections ignored). */
 EventEmitter.init = function init(opts) {
   portInit.call(this)
   if (opts !== undefined && opts !== null && typeof opts !== 'object') throw invalidArgType('options', 'of type object', opts)
@@ -35,6 +36,7 @@ Object.defineProperty(proto, kCapture, { value: false, writable: true, enumerabl
 for (const name of ['addListener', 'on', 'prependListener', 'once', 'prependOnceListener', 'removeListener', 'off']) {
   const method = proto[name]
   proto[name] = {
+    /** The port's method, with Node's ERR_INVALID_ARG_TYPE for a listener that is not a function. */
     [name](type, listener) {
       if (typeof listener !== 'function') throw invalidArgType('listener', 'of type function', listener)
       return method.call(this, type, listener)
@@ -48,6 +50,7 @@ proto.off = proto.removeListener
 for (const name of ['addListener', 'prependListener', 'once', 'prependOnceListener']) {
   const method = proto[name]
   proto[name] = {
+    /** The port's method; the leak warning goes through process.emitWarning. */
     [name](type, listener) {
       const events = this._events
       const before = events !== undefined ? events[type] : undefined
@@ -78,6 +81,7 @@ proto.on = proto.addListener
 
 // 'error': errorMonitor listeners first; an unhandled non-Error is wrapped as Node does.
 const portEmit = proto.emit
+/** Calls the listeners of `type` in order; true if there were any. An unhandled 'error' throws. */
 proto.emit = function emit(type) {
   if (type === 'error') {
     const events = this._events
@@ -96,6 +100,7 @@ proto.emit = function emit(type) {
 }
 
 const portSetMax = proto.setMaxListeners
+/** Sets this emitter's listener-leak warning threshold (0: none). */
 proto.setMaxListeners = function setMaxListeners(n) {
   if (typeof n !== 'number' || n < 0 || Number.isNaN(n)) {
     throw codedError('ERR_OUT_OF_RANGE', `The value of "n" is out of range. It must be a non-negative number. Received ${inspect(n)}`, RangeError)

@@ -195,8 +195,11 @@ function writable(fd, level) {
       if (typeof cb === 'function') nextTick(cb)
       return s
     },
+    /** No-op: writes are not buffered beyond the current line. */
     cork() {},
+    /** No-op. */
     uncork() {},
+    /** No-op: strings are written as UTF-8. */
     setDefaultEncoding() { return s },
     /** 1: no colors (not a TTY). */
     getColorDepth() { return 1 },
@@ -211,9 +214,13 @@ const stdin = Object.assign(new EventEmitter(), {
   readable: false,
   /** Nothing to read inside a thread. */
   read() { return null },
+  /** No-op. */
   setEncoding() { return stdin },
+  /** No-op. */
   pause() { return stdin },
+  /** No-op: no data ever comes. */
   resume() { return stdin },
+  /** Throws ERR_NOT_AVAILABLE. */
   setRawMode() { throw notAvailable('process.stdin.setRawMode()') },
 })
 
