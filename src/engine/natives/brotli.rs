@@ -119,10 +119,14 @@ impl Decoder {
                 &mut total,
                 &mut self.state,
             );
+            let full = out_offset == out.len();
             out.truncate(out_offset);
             match result {
                 BrotliResult::ResultSuccess => self.ended = true,
+                // The decoder may say it needs input when it has filled the
+                // output and holds more: go on while the output comes back full.
                 BrotliResult::NeedsMoreOutput => {}
+                BrotliResult::NeedsMoreInput if full => {}
                 BrotliResult::NeedsMoreInput => break,
                 BrotliResult::ResultFailure => return Err(decode_error(&self.state)),
             }

@@ -226,8 +226,9 @@ fn hmac_new(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, rv
     store(scope, rv, Running::Hmac(mac));
 }
 
-/// The running hash under argument 0, or a thrown error.
-fn running<'a>(scope: &'a mut v8::HandleScope, id: v8::Local<v8::Value>) -> Option<u32> {
+/// The id of a live hash or HMAC, or `None` after throwing Node's error for
+/// a digest already taken.
+fn running(scope: &mut v8::HandleScope, id: v8::Local<v8::Value>) -> Option<u32> {
     let found = id_arg(id).filter(|&id| Table::<Running>::of(scope).get(id).is_some());
     if found.is_none() {
         throw(scope, Kind::Error, "Digest already called", Some("ERR_CRYPTO_HASH_FINALIZED"), None);
