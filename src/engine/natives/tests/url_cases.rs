@@ -66,8 +66,11 @@ fn the_binding_as_js_calls_it() {
     });
 }
 
+/// input, base, the parts Node gives (`None`: invalid), `URL.canParse`.
+type ParseCase = (&'static str, Option<&'static str>, Option<[&'static str; 11]>, bool);
+
 /// [input, base] → the parts Node gives (`None`: invalid) and URL.canParse.
-pub(super) const PARSE: &[(&str, Option<&str>, Option<[&str; 11]>, bool)] = &[
+const PARSE: &[ParseCase] = &[
     ("https://user:pa ss@EXAMPLE.com:443/a/../b/./c?x=1 2#frag ment", None, Some(["https://user:pa%20ss@example.com/b/c?x=1%202#frag%20ment", "https://example.com", "https:", "user", "pa%20ss", "example.com", "example.com", "", "/b/c", "?x=1%202", "#frag%20ment"]), true),
     ("http://example.com:8080/path?q#h", None, Some(["http://example.com:8080/path?q#h", "http://example.com:8080", "http:", "", "", "example.com:8080", "example.com", "8080", "/path", "?q", "#h"]), true),
     ("HTTP://[::1]:80/", None, Some(["http://[::1]/", "http://[::1]", "http:", "", "", "[::1]", "[::1]", "", "/", "", ""]), true),
@@ -121,7 +124,7 @@ pub(super) const PARSE: &[(&str, Option<&str>, Option<[&str; 11]>, bool)] = &[
 ];
 
 /// [href, setter, value] → the parts after `url[setter] = value` in Node.
-pub(super) const SET: &[(&str, &str, &str, [&str; 11])] = &[
+const SET: &[(&str, &str, &str, [&str; 11])] = &[
     ("https://a.com/p?q#h", "protocol", "http", ["http://a.com/p?q#h", "http://a.com", "http:", "", "", "a.com", "a.com", "", "/p", "?q", "#h"]),
     ("https://a.com/p?q#h", "protocol", "ftp:", ["ftp://a.com/p?q#h", "ftp://a.com", "ftp:", "", "", "a.com", "a.com", "", "/p", "?q", "#h"]),
     ("https://a.com/p?q#h", "protocol", "mailto", ["https://a.com/p?q#h", "https://a.com", "https:", "", "", "a.com", "a.com", "", "/p", "?q", "#h"]),
@@ -153,7 +156,7 @@ pub(super) const SET: &[(&str, &str, &str, [&str; 11])] = &[
 ];
 
 /// domain → [url.domainToASCII, url.domainToUnicode] in Node.
-pub(super) const DOMAINS: &[(&str, &str, &str)] = &[
+const DOMAINS: &[(&str, &str, &str)] = &[
     ("münchen.de", "xn--mnchen-3ya.de", "münchen.de"),
     ("xn--mnchen-3ya.de", "xn--mnchen-3ya.de", "münchen.de"),
     ("EXAMPLE.com", "example.com", "example.com"),
