@@ -307,19 +307,30 @@ fn random_fill(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments,
     if len == 0 {
         return;
     }
-    let mut random = vec![0u8; len];
-    if getrandom::fill(&mut random).is_err() {
-        return throw(scope, Kind::Error, "the OS random source failed", None, None);
-    }
     let Some(store) = view.get_backing_store() else { return };
     let offset = view.byte_offset();
     let fits = offset.checked_add(len).is_some_and(|end| end <= store.byte_length());
-    if let (Some(data), true) = (store.data(), fits) {
-        // SAFETY: `store` keeps the memory alive and `offset + len` lies
-        // within it (checked above); the source is a fresh Vec, so the ranges
-        // cannot overlap. A SharedArrayBuffer may be read by other threads
-        // meanwhile, which the JS memory model allows (V8 writes them the same way).
-        unsafe { std::ptr::copy_nonoverlapping(random.as_ptr(), (data.as_ptr() as *mut u8).add(offset), len) };
+    let Some(data) = store.data().filter(|_| fits) else { return };
+    // In bounds: `offset + len <= store.byte_length()` was checked above.
+    let target = (data.as_ptr() as *mut u8).wrapping_add(offset);
+    let filled = if store.is_shared() {
+        let mut random = vec![0u8; len];
+        getrandom::fill(&mut random).map(|()| {
+            // SAFETY: `store` keeps the memory alive and `target..target + len`
+            // lies within it; the source is a fresh Vec, so the ranges cannot
+            // overlap. Other threads may touch a SharedArrayBuffer meanwhile,
+            // which the JS memory model allows (V8 copies into them the same way).
+            unsafe { std::ptr::copy_nonoverlapping(random.as_ptr(), target, len) }
+        })
+    } else {
+        // SAFETY: `store` keeps the memory alive for this call and
+        // `target..target + len` lies within it; the buffer is not shared and
+        // no JS runs until the slice is gone, so nothing else reads or writes it.
+        let bytes = unsafe { std::slice::from_raw_parts_mut(target, len) };
+        getrandom::fill(bytes)
+    };
+    if filled.is_err() {
+        throw(scope, Kind::Error, "the OS random source failed", None, None);
     }
 }
 

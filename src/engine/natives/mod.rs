@@ -94,14 +94,22 @@ pub(super) fn number_arg(value: v8::Local<v8::Value>) -> Option<f64> {
     v8::Local::<v8::Number>::try_from(value).ok().map(|n| n.value())
 }
 
+/// Views up to this many bytes are copied rather than read in place: V8's
+/// on-heap typed array limit (`V8_TYPED_ARRAY_MAX_SIZE_IN_HEAP`).
+const SMALL: usize = 64;
+
 /// Run `f` over the bytes of the ArrayBufferView `value`, read in place when
 /// the buffer is not shared (a SharedArrayBuffer is copied first, since other
 /// threads may write it meanwhile). `None` when `value` is not a view.
 pub(super) fn with_bytes<R>(value: v8::Local<v8::Value>, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
     let view = v8::Local::<v8::ArrayBufferView>::try_from(value).ok()?;
     let len = view.byte_length();
-    if len == 0 {
-        return Some(f(&[]));
+    if len <= SMALL {
+        // V8 keeps typed arrays this small on its heap; asking for their
+        // backing store would move them out of it, so copy instead.
+        let mut buf = [0u8; SMALL];
+        let n = view.copy_contents(&mut buf[..len]);
+        return Some(f(&buf[..n]));
     }
     let store = view.get_backing_store()?;
     let offset = view.byte_offset();

@@ -115,6 +115,14 @@ fn hash_copy_aliases_and_errors() {
         assert!(eval(s, "b.crypto.update(1, 'a string')").starts_with("throw: "));
         assert!(eval(s, "b.crypto.hashOnce('md5', 'x')").starts_with("throw: TypeError"));
         assert_eq!(eval(s, "b.crypto.hashes().includes('sha512-256WithRSAEncryption')"), "true");
+        // Views past V8's on-heap size are read in place (at their offset),
+        // shared ones through a copy: 1000 × 'a' each time.
+        let a1000 = "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3";
+        let big = "{ const big = new Uint8Array(1200).fill(97); big.fill(0, 1100); \
+                   hex(b.crypto.hashOnce('sha256', big.subarray(100, 1100))) }";
+        assert_eq!(eval(s, big), a1000);
+        let shared = "{ const v = new Uint8Array(new SharedArrayBuffer(1000)).fill(97); hex(b.crypto.hashOnce('sha256', v)) }";
+        assert_eq!(eval(s, shared), a1000);
         assert_eq!(eval(s, "{ const id = b.crypto.hashNew('sha-1'); b.crypto.free(id); b.crypto.free(id); 'ok' }"), "ok");
     });
 }
