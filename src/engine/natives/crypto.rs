@@ -10,7 +10,7 @@ macro_rules! algorithms {
     ($($variant:ident = $ty:ty, $mac:ident;)*) => {
         /// A digest algorithm this binding offers.
         #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-        pub(super) enum Alg { $($variant),* }
+        enum Alg { $($variant),* }
 
         /// A running hash.
         #[derive(Clone)]
@@ -31,7 +31,7 @@ macro_rules! algorithms {
             }
 
             /// PBKDF2-HMAC with this digest, filling `out`.
-            pub(super) fn pbkdf2(self, password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8]) -> bool {
+            fn pbkdf2(self, password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8]) -> bool {
                 match self { $(Alg::$variant => pbkdf2::pbkdf2::<$mac<$ty>>(password, salt, rounds, out).is_ok()),* }
             }
         }
@@ -143,12 +143,12 @@ const EXTRA_NAMES: &[(&str, Alg)] = &[
 ];
 
 /// The algorithm named `name` (Node's names and aliases, any case).
-pub(super) fn lookup(name: &str) -> Option<Alg> {
+fn lookup(name: &str) -> Option<Alg> {
     NAMES.iter().chain(EXTRA_NAMES).find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|&(_, alg)| alg)
 }
 
 /// `hashOnce`'s work: the digest of `data` with `alg`.
-pub(super) fn digest(alg: Alg, data: &[u8]) -> Vec<u8> {
+fn digest(alg: Alg, data: &[u8]) -> Vec<u8> {
     let mut h = alg.hasher();
     h.update(data);
     h.finish()

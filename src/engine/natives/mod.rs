@@ -7,6 +7,20 @@
 //! produced them; stateful objects (hashes, zlib streams) live in a
 //! per-isolate [`Table`] under a small integer id that the JS side frees;
 //! bad input throws a JS error, never a Rust panic.
+//!
+//! The JS-facing API (ids are numbers; `bytes` any ArrayBufferView):
+//!
+//! - `crypto`: `hashNew(alg) → id`, `hmacNew(alg, key) → id`, `update(id, bytes)`,
+//!   `digest(id) → Uint8Array` (frees id), `copy(id) → id` (hash and HMAC),
+//!   `free(id)`, `hashOnce(alg, bytes) → Uint8Array`,
+//!   `pbkdf2(password, salt, iterations, keylen, alg) → Uint8Array`,
+//!   `randomFill(view)`, `hashes() → string[]`.
+//! - `zlib`: `create(mode, level?, windowBits?, memLevel?, strategy?, dictionary?) → id`,
+//!   `write(id, chunk|undefined, flush) → Uint8Array`, `free(id)`,
+//!   `crc32(bytes, initial?) → number`.
+//! - `url`: `parse(input, base?) → parts | null`, `set(href, component, value) → parts | null`,
+//!   `canParse(input, base?) → boolean`, `domainToASCII(s)`, `domainToUnicode(s)`;
+//!   parts = `[href, origin, protocol, username, password, host, hostname, port, pathname, search, hash]`.
 
 mod brotli;
 mod crypto;
@@ -132,18 +146,14 @@ pub(super) fn with_bytes<R>(value: v8::Local<v8::Value>, f: impl FnOnce(&[u8]) -
     }
 }
 
-/// A new `Uint8Array` over `bytes` (no copy: the Vec becomes the backing store).
-pub(super) fn uint8_array<'s>(scope: &mut v8::HandleScope<'s>, bytes: Vec<u8>) -> Option<v8::Local<'s, v8::Value>> {
+/// Set `rv` to a new `Uint8Array` over `bytes` (no copy: the Vec becomes
+/// the backing store).
+pub(super) fn return_bytes(scope: &mut v8::HandleScope, mut rv: v8::ReturnValue, bytes: Vec<u8>) {
     let len = bytes.len();
     let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared();
     let ab = v8::ArrayBuffer::with_backing_store(scope, &store);
-    v8::Uint8Array::new(scope, ab, 0, len).map(Into::into)
-}
-
-/// Set `rv` to a new `Uint8Array` over `bytes`.
-pub(super) fn return_bytes(scope: &mut v8::HandleScope, mut rv: v8::ReturnValue, bytes: Vec<u8>) {
-    if let Some(u8a) = uint8_array(scope, bytes) {
-        rv.set(u8a);
+    if let Some(u8a) = v8::Uint8Array::new(scope, ab, 0, len) {
+        rv.set(u8a.into());
     }
 }
 
@@ -179,7 +189,7 @@ pub(super) fn throw(scope: &mut v8::HandleScope, kind: Kind, message: &str, code
 
 /// Throw a `TypeError` with `message` (no code).
 pub(super) fn type_error(scope: &mut v8::HandleScope, message: &str) {
-    throw(scope, Kind::TypeError, message, None, None);
+    super::globals::throw_type_error(scope, message, None);
 }
 
 /// A JS string from `s` (the empty string if V8 cannot make it).
