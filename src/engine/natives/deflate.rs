@@ -72,6 +72,7 @@ impl Compressor {
             2 => DeflateFlush::SyncFlush,
             3 => DeflateFlush::FullFlush,
             Z_FINISH => DeflateFlush::Finish,
+            5 => DeflateFlush::Block,
             _ => DeflateFlush::NoFlush,
         };
         let mut out = Vec::new();

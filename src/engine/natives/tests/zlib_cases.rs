@@ -187,6 +187,41 @@ fn errors_match_node() {
 }
 
 #[test]
+fn damaged_and_random_input_is_an_error_not_a_panic() {
+    let data = sample(20_000);
+    let mut seed = 0x9e37_79b9u32;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed
+    };
+    for (enc, dec) in PAIRS {
+        let good = once(enc, &data).unwrap();
+        for round in 0..60 {
+            let mut bad = good.clone();
+            match round % 3 {
+                0 => bad.truncate(next() as usize % bad.len()),
+                1 => {
+                    for _ in 0..1 + next() % 8 {
+                        let at = next() as usize % bad.len();
+                        bad[at] ^= 1 << (next() % 8);
+                    }
+                }
+                _ => bad = (0..next() % 3000).map(|_| next() as u8).collect(),
+            }
+            let mut d = stream(dec);
+            for piece in bad.chunks(1 + next() as usize % 5000) {
+                if d.write(piece, NO_FLUSH).is_err() {
+                    break;
+                }
+            }
+            let _ = d.write(&[], FINISH);
+        }
+    }
+}
+
+#[test]
 fn node_decodes_ours() {
     let Ok(status) = std::process::Command::new("node").arg("--version").output() else {
         eprintln!("node is not on PATH: skipped");
