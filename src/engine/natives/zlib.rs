@@ -88,6 +88,26 @@ impl Stream {
     }
 }
 
+/// A stream in the isolate's table with the native memory it was reported to
+/// hold, so that V8 schedules garbage collection (and with it the
+/// FinalizationRegistry that frees forgotten streams) with that memory counted.
+struct Held {
+    stream: Stream,
+    bytes: i64,
+}
+
+/// Roughly what a stream for `mode` with `p` allocates: zlib's own formula
+/// for deflate, the window for inflate, the ring buffers for brotli.
+fn native_bytes(mode: Mode, p: &Params) -> i64 {
+    let bits = |default: i32| i64::from(if p.window_bits <= 0 { default } else { p.window_bits.clamp(8, 24) });
+    match mode {
+        Mode::Deflate | Mode::Gzip | Mode::DeflateRaw => (1 << (bits(15) + 2)) + (1 << (i64::from(p.mem_level.clamp(1, 9)) + 9)),
+        Mode::Inflate | Mode::Gunzip | Mode::InflateRaw | Mode::Unzip => (1 << bits(15)) + 8 * 1024,
+        Mode::BrotliEncode => 2 << bits(22),
+        Mode::BrotliDecode => 1 << 22,
+    }
+}
+
 /// Install the zlib functions on `obj`.
 pub(super) fn install(scope: &mut v8::HandleScope, obj: v8::Local<v8::Object>) -> Option<()> {
     set_fn(scope, obj, "create", create)?;
@@ -125,7 +145,12 @@ fn create(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut 
         with_bytes(dict, |d| Stream::new(mode, &p, Some(d)))
     };
     match made {
-        Some(Ok(stream)) => rv.set_uint32(Table::<Stream>::of(scope).insert(stream)),
+        Some(Ok(stream)) => {
+            let bytes = native_bytes(mode, &p);
+            let id = Table::<Held>::of(scope).insert(Held { stream, bytes });
+            scope.adjust_amount_of_external_allocated_memory(bytes);
+            rv.set_uint32(id);
+        }
         Some(Err(e)) => throw_z(scope, &e),
         None => type_error(scope, "The \"dictionary\" option must be an ArrayBufferView"),
     }
@@ -133,8 +158,8 @@ fn create(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut 
 
 fn write(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, rv: v8::ReturnValue) {
     let flush = param(args.get(2), 0).unwrap_or(0);
-    let table = Table::<Stream>::of(scope);
-    let Some(stream) = id_arg(args.get(0)).and_then(|id| table.get(id)) else {
+    let table = Table::<Held>::of(scope);
+    let Some(Held { stream, .. }) = id_arg(args.get(0)).and_then(|id| table.get(id)) else {
         return throw(scope, Kind::Error, "zlib binding closed", Some("ERR_ZLIB_BINDING_CLOSED"), None);
     };
     let chunk = args.get(1);
@@ -152,7 +177,9 @@ fn write(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, rv: v
 
 fn free(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
     if let Some(id) = id_arg(args.get(0)) {
-        Table::<Stream>::of(scope).remove(id);
+        if let Some(held) = Table::<Held>::of(scope).remove(id) {
+            scope.adjust_amount_of_external_allocated_memory(-held.bytes);
+        }
     }
 }
 
