@@ -120,7 +120,8 @@ fn throw_z(scope: &mut v8::HandleScope, e: &ZError) {
     throw(scope, Kind::Error, &e.message, Some(&e.code), Some(e.errno));
 }
 
-/// An integer parameter; `undefined` (and -1) mean the default, -1.
+/// An integer argument; `undefined` or `null` give `default` (-1, "Node's
+/// default", for level and windowBits).
 fn param(value: v8::Local<v8::Value>, default: i32) -> Option<i32> {
     if value.is_undefined() || value.is_null() {
         return Some(default);
