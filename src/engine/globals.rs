@@ -253,10 +253,20 @@ fn host_notify(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments,
     state(scope).sink.send(Event::Notify { addr, byte_index, count });
 }
 
+/// `binding(name)`: the native functions of a Node built-in (`crypto`,
+/// `zlib`, `url`) for its thread-side JavaScript; a TypeError for other names.
+fn binding(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
+    let name = string_arg(scope, args.get(0));
+    match super::natives::binding(scope, &name) {
+        Some(obj) => rv.set(obj.into()),
+        None => throw_type_error(scope, &format!("no native binding {name:?}"), None),
+    }
+}
+
 /// Build the object of native functions handed to `prelude.js`.
 pub(crate) fn native_object<'s>(scope: &mut v8::HandleScope<'s>) -> v8::Local<'s, v8::Object> {
     let obj = v8::Object::new(scope);
-    let entries: [(&str, v8::Local<v8::Function>); 17] = [
+    let entries: [(&str, v8::Local<v8::Function>); 18] = [
         ("loader", v8::Function::new(scope, super::modules::loader_native).unwrap()),
         ("lock", v8::Function::new(scope, lock).unwrap()),
         ("unlock", v8::Function::new(scope, unlock).unwrap()),
@@ -274,6 +284,7 @@ pub(crate) fn native_object<'s>(scope: &mut v8::HandleScope<'s>) -> v8::Local<'s
         ("utf8Encode", v8::Function::new(scope, utf8_encode).unwrap()),
         ("utf8Decode", v8::Function::new(scope, utf8_decode).unwrap()),
         ("hostNotify", v8::Function::new(scope, host_notify).unwrap()),
+        ("binding", v8::Function::new(scope, binding).unwrap()),
     ];
     for (name, f) in entries {
         let key = v8::String::new(scope, name).unwrap();

@@ -8,6 +8,7 @@ mod event_loop;
 mod globals;
 mod isolate;
 mod modules;
+mod natives;
 pub mod notifier;
 pub mod memory;
 mod outcome;
