@@ -125,7 +125,7 @@ async function probe(require, name) {
       e.once('x', (x) => log.push(`once ${x}`))
       e.prependListener('x', (x) => log.push(`first ${x}`))
       e.prependOnceListener('x', (x) => log.push(`firstOnce ${x}`))
-      log.push(`count ${e.listenerCount('x')}`)
+      log.push(`count ${e.listenerCount('x')} ${e.listenerCount('x', one)}`)
       log.push(`emit ${e.emit('x', 1)}`)
       log.push(`emit ${e.emit('x', 2)}`)
       e.on('removeListener', (n) => log.push(`removed ${String(n)}`))
@@ -362,6 +362,27 @@ async function probe(require, name) {
       out.push([p.format({ root: 'C:\\', name: 'f', ext: 'js' }), p.format({ dir: 'C:\\d', base: 'b' }), p.sep, p.delimiter, p.win32 === p, p.posix === require('path/posix'), require('path').win32 === p])
       return out
     },
+    diagnostics_channel: async () => {
+      const dc = require('diagnostics_channel')
+      const got = []
+      const c = dc.channel('isothread:test')
+      const sub = (m, n) => got.push(['msg', m, n])
+      got.push(c.hasSubscribers, dc.hasSubscribers('isothread:test'))
+      c.subscribe(sub)
+      c.publish({ a: 1 })
+      got.push(c.hasSubscribers, c === dc.channel('isothread:test'), c.name, c.unsubscribe(sub), c.unsubscribe(sub), c.hasSubscribers)
+      dc.subscribe('isothread:other', sub)
+      dc.channel('isothread:other').publish(2)
+      got.push(dc.unsubscribe('isothread:other', sub))
+      const t = dc.tracingChannel('isothread:op')
+      const handlers = { start: (ctx) => got.push(['start', ctx.n]), end: (ctx) => got.push(['end', ctx.result]), asyncStart: (ctx) => got.push(['asyncStart', ctx.result]), asyncEnd: (ctx) => got.push(['asyncEnd']), error: (ctx) => got.push(['error', ctx.error.message]) }
+      t.subscribe(handlers)
+      got.push(t.traceSync((x) => x * 2, { n: 1 }, null, 21))
+      got.push(await t.tracePromise(async () => 'p', { n: 2 }))
+      try { t.traceSync(() => { throw new Error('sync') }, { n: 3 }) } catch (e) { got.push(e.message) }
+      got.push(t.unsubscribe(handlers), t.hasSubscribers, t.start.name)
+      return got
+    },
     querystring: () => {
       const qs = require('querystring')
       const parsed = ['a=1&a=2&b=%E0%A4%A&c+d=e+f&&=x', 'x', 'a=b=c', '%zz=%41', 'k=v;k2=v2', '', 'a[]=1&a[]=2', '&&', '=', 'ü=%C3%BC']
@@ -467,7 +488,7 @@ const names = [
   'buffer: from/toString in every encoding', 'buffer: decoding bad UTF-8 and base64', 'buffer: methods', 'buffer: module exports', 'buffer: inspect', 'buffer: errors',
   'events: listener order and counts', 'events: once, on and the leak warning',
   'util: format', 'util: inspect', 'util: inspect of errors (stack lines aside)', 'util: promisify and callbackify', 'util: isDeepStrictEqual',
-  'util: types, inherits, deprecate and the rest', 'assert: errors and AssertionError', 'string_decoder: split multi-byte characters', 'path', 'path/win32', 'querystring',
+  'util: types, inherits, deprecate and the rest', 'assert: errors and AssertionError', 'string_decoder: split multi-byte characters', 'path', 'path/win32', 'diagnostics_channel', 'querystring',
   'timers and timers/promises: ordering', 'os', 'process: host facts', 'process: nextTick ordering among ticks', 'console, perf_hooks, tty, punycode, navigator',
 ]
 
@@ -638,6 +659,58 @@ test('host-only built-ins offer the function names and the data real Node has', 
       if (name === 'fs') assert.deepEqual(got.fsConstants, { ...real.constants })
       if (name === 'http') assert.deepEqual(got.statusCodes, real.STATUS_CODES)
     })
+  } finally {
+    process.emitWarning = warn
+  }
+})
+
+test('node:module: createRequire resolves from the given file (path or file: URL), isBuiltin and builtinModules as on the host; the rest is host-only', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isothread-module-'))
+  fs.writeFileSync(path.join(dir, 'a.cjs'), "module.exports = { from: 'a.cjs' }\n")
+  const probeModule = (mod, dir, url) => {
+    const r = mod.createRequire(`${dir}/entry.js`)
+    const u = mod.createRequire(url)
+    let bad
+    try { mod.createRequire('relative/path.js') } catch (e) { bad = e.code }
+    return [r('./a.cjs').from, r.resolve('./a.cjs'), u('./a.cjs').from, r.resolve('node:fs'), r.resolve('path'), bad,
+      ['fs', 'node:fs', 'node:test', 'test', 'lodash', 'path/posix'].map((n) => mod.isBuiltin(n)), mod.builtinModules.includes('path'), typeof mod]
+  }
+  const url = require('node:url').pathToFileURL(path.join(dir, 'entry.mjs')).href
+  const t = new Thread((0, eval)(`() => (dir, url) => (${probeModule.toString()})(require('node:module'), dir, url)`))
+  try {
+    assert.deepStrictEqual(await t.run(dir, url), probeModule(require('node:module'), dir, url))
+    const t2 = new Thread(() => () => require('module').findSourceMap('x'))
+    await assert.rejects(t2.run(), (e) => e.code === 'ERR_NOT_AVAILABLE' && e.message.startsWith('module.findSourceMap()'))
+    await t2.close()
+  } finally {
+    await t.close()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('every export name Node 20 has is there inside a thread (ES modules import them by name), but for these measured gaps', async () => {
+  const modules = ['buffer', 'events', 'util', 'util/types', 'assert', 'assert/strict', 'string_decoder', 'path', 'path/posix', 'path/win32', 'querystring', 'timers',
+    'timers/promises', 'os', 'tty', 'process', 'console', 'perf_hooks', 'sys', 'punycode', 'diagnostics_channel', 'module']
+  // What a thread does not offer: underscore internals, process facts and
+  // controls of the host process, and console methods the thread's console lacks.
+  const gaps = {
+    process: ['moduleLoadList', 'domain', 'loadEnvFile', 'constrainedMemory', 'availableMemory', 'openStdin', 'getuid', 'geteuid', 'getgid', 'getegid', 'getgroups', 'assert',
+      'initgroups', 'setgroups', 'setegid', 'seteuid', 'setgid', 'setuid', 'debugPort', 'report'],
+    console: ['dir', 'time', 'timeEnd', 'timeLog', 'clear', 'count', 'countReset', 'group', 'groupEnd', 'table', 'dirxml', 'groupCollapsed', 'Console', 'profile', 'profileEnd',
+      'timeStamp', 'context', 'createTask'],
+  }
+  const t = new Thread(() => (list) => list.map((m) => Object.keys(require(m))))
+  const inside = await t.run(modules)
+  await t.close()
+  const warn = process.emitWarning
+  process.emitWarning = () => {} // (sys and punycode are deprecated)
+  try {
+    const missing = {}
+    modules.forEach((m, i) => {
+      const lacking = Object.keys(require(m)).filter((k) => !k.startsWith('_') && !inside[i].includes(k) && !(gaps[m] || []).includes(k))
+      if (lacking.length) missing[m] = lacking
+    })
+    assert.deepStrictEqual(missing, {})
   } finally {
     process.emitWarning = warn
   }

@@ -4,8 +4,8 @@
 // (RUNTIME.md §3), the names of its exports as real Node has them, so that
 // inside a thread `require('fs')` gives an object with the same function
 // names (each throwing ERR_NOT_AVAILABLE when called) and the same plain
-// data (fs.constants, http.STATUS_CODES, …). Also os.constants, which
-// node/os.js offers as data. Run it with the Node the package targets
+// data (fs.constants, http.STATUS_CODES, …). Also os.constants and
+// util.getSystemErrorMap(), which node/os.js and node/util.js offer as data. Run it with the Node the package targets
 // (Node 20): `node scripts/host-only-names.js`.
 
 const fs = require('node:fs')
@@ -91,6 +91,8 @@ const result = {
   platform: process.platform,
   modules,
   osConstants: plainData(require('node:os').constants),
+  // util.getSystemErrorMap() inside a thread: [errno, [name, message]]
+  systemErrors: [...require('node:util').getSystemErrorMap()],
 }
 fs.writeFileSync(OUT, `${JSON.stringify(result)}\n`)
 console.log(`wrote ${path.relative(process.cwd(), OUT)}: ${Object.keys(modules).length} modules, ${fs.statSync(OUT).size} bytes (Node ${process.version})`)

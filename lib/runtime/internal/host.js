@@ -24,4 +24,16 @@ function notAvailable(what, why) {
   return codedError('ERR_NOT_AVAILABLE', `${what} is not available inside a thread${why ? `: ${why}` : ''}`)
 }
 
-module.exports = { hostInfo, codedError, notAvailable }
+/**
+ * A function (usable with `new`, `extends`, `instanceof`) named after the
+ * last part of `path` that throws ERR_NOT_AVAILABLE when called: for
+ * exports Node has that a thread cannot offer, so that importing them works.
+ */
+function unavailable(path, why = 'it is host-only') {
+  const name = path.split('.').pop()
+  return {
+    [name]: function () { throw notAvailable(new.target ? `new ${path}()` : `${path}()`, why) },
+  }[name]
+}
+
+module.exports = { hostInfo, codedError, notAvailable, unavailable }

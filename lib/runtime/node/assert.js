@@ -45,4 +45,10 @@ for (const target of [assert, assert.strict]) {
   }
 }
 
+// Node's deprecated CallTracker is not offered: constructing one throws ERR_NOT_AVAILABLE.
+if (assert.CallTracker === undefined) {
+  assert.CallTracker = require('../internal/host.js').unavailable('assert.CallTracker', 'CallTracker (deprecated) is not offered inside a thread')
+  assert.strict.CallTracker = assert.CallTracker
+}
+
 module.exports = assert

@@ -7,7 +7,7 @@
 
 const port = require('buffer/')
 const { native } = require('isothread:internal')
-const { codedError } = require('../internal/host.js')
+const { codedError, unavailable } = require('../internal/host.js')
 
 const { Buffer } = port
 const proto = Buffer.prototype
@@ -241,8 +241,37 @@ function atob(data) { return require('../web/base64.js').atob(...arguments) }
 /** The global btoa (web/base64.js). */
 function btoa(data) { return require('../web/base64.js').btoa(...arguments) }
 
+/**
+ * `source` re-encoded from `fromEnc` to `toEnc` (utf8, utf16le/ucs2, latin1,
+ * ascii); characters the target cannot hold become '?', as in Node.
+ */
+function transcode(source, fromEnc, toEnc) {
+  if (!(source instanceof Uint8Array)) {
+    throw codedError('ERR_INVALID_ARG_TYPE', 'The "source" argument must be an instance of Buffer or Uint8Array.', TypeError)
+  }
+  const names = { utf8: 'utf8', 'utf-8': 'utf8', ucs2: 'utf16le', 'ucs-2': 'utf16le', utf16le: 'utf16le', 'utf-16le': 'utf16le', latin1: 'latin1', binary: 'latin1', ascii: 'ascii' }
+  const from = names[String(fromEnc).toLowerCase()]
+  const to = names[String(toEnc).toLowerCase()]
+  if (from === undefined || to === undefined) {
+    const e = new Error(`Unable to transcode Buffer [U_ILLEGAL_ARGUMENT_ERROR]`)
+    e.code = 'U_ILLEGAL_ARGUMENT_ERROR'
+    throw e
+  }
+  let text = Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString(from)
+  if (to === 'latin1') text = text.replace(/[^\u0000-\u00ff]/gu, '?')
+  else if (to === 'ascii') text = text.replace(/[^\u0000-\u007f]/gu, '?')
+  return Buffer.from(text, to)
+}
+
+/** undefined: no blob: URLs inside a thread. */
+function resolveObjectURL(id) { return undefined }
+
 module.exports = {
   Buffer,
+  transcode,
+  resolveObjectURL,
+  Blob: globalThis.Blob || unavailable('buffer.Blob', 'Blob is not offered inside a thread yet'),
+  File: globalThis.File || unavailable('buffer.File', 'File is not offered inside a thread yet'),
   SlowBuffer,
   INSPECT_MAX_BYTES: port.INSPECT_MAX_BYTES,
   kMaxLength,

@@ -8,7 +8,7 @@
 // captureRejections is accepted and ignored.
 
 const EventEmitter = require('events/')
-const { codedError } = require('../internal/host.js')
+const { codedError, notAvailable } = require('../internal/host.js')
 
 const proto = EventEmitter.prototype
 const kCapture = Symbol('kCapture')
@@ -97,6 +97,13 @@ proto.emit = function emit(type) {
     }
   }
   return portEmit.apply(this, arguments)
+}
+
+const portListenerCount = proto.listenerCount
+/** The number of listeners of `type`, or only those that are `listener` (Node 20.13+). */
+proto.listenerCount = function listenerCount(type, listener) {
+  if (listener === undefined || listener === null) return portListenerCount.call(this, type)
+  return this.rawListeners(type).filter((l) => l === listener || l.listener === listener).length
 }
 
 const portSetMax = proto.setMaxListeners
@@ -258,6 +265,19 @@ function addAbortListener(signal, listener) {
   return { __proto__: null, [Symbol.dispose || Symbol.for('nodejs.dispose')]: remove }
 }
 
+/** Node's EventEmitterAsyncResource: an EventEmitter here (async_hooks, and so its resource, are host-only). */
+class EventEmitterAsyncResource extends EventEmitter {
+  /** Throws ERR_NOT_AVAILABLE: async resources are host-only. */
+  get asyncResource() { throw notAvailable('EventEmitterAsyncResource.asyncResource', 'async_hooks is host-only') }
+  /** Throws ERR_NOT_AVAILABLE. */
+  get asyncId() { throw notAvailable('EventEmitterAsyncResource.asyncId', 'async_hooks is host-only') }
+  /** Throws ERR_NOT_AVAILABLE. */
+  get triggerAsyncId() { throw notAvailable('EventEmitterAsyncResource.triggerAsyncId', 'async_hooks is host-only') }
+  /** Does nothing: no async resource to destroy. */
+  emitDestroy() {}
+}
+
+EventEmitter.EventEmitterAsyncResource = EventEmitterAsyncResource
 EventEmitter.once = once
 EventEmitter.on = on
 EventEmitter.getEventListeners = getEventListeners

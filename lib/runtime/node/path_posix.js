@@ -25,4 +25,5 @@ posix.format = function format(pathObject) {
 
 posix.posix = posix
 Object.defineProperty(posix, 'win32', { enumerable: true, configurable: true, get: () => require('path/win32') })
+posix.matchesGlob = require('../internal/host.js').unavailable('path.matchesGlob', 'glob matching is not offered inside a thread')
 module.exports = posix

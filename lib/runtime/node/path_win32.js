@@ -449,6 +449,8 @@ const win32 = {
   posix: null,
 }
 win32.win32 = win32
+win32._makeLong = win32.toNamespacedPath
 Object.defineProperty(win32, 'posix', { enumerable: true, configurable: true, get: () => require('path/posix') })
 
+win32.matchesGlob = require('../internal/host.js').unavailable('path.matchesGlob', 'glob matching is not offered inside a thread')
 module.exports = win32

@@ -1,9 +1,22 @@
 'use strict'
 // node:perf_hooks inside a thread: the global performance (now(),
-// timeOrigin). PerformanceObserver, histograms and event-loop monitoring
-// are not offered.
+// timeOrigin). PerformanceObserver, the entry classes, histograms and
+// event-loop monitoring are not offered: they exist (so imports work) and
+// throw ERR_NOT_AVAILABLE when constructed or called.
+const { unavailable } = require('../internal/host.js')
+
+const why = 'performance timelines and histograms are not offered inside a thread'
 module.exports = {
   performance: globalThis.performance,
+  Performance: unavailable('perf_hooks.Performance', why),
+  PerformanceEntry: unavailable('perf_hooks.PerformanceEntry', why),
+  PerformanceMark: unavailable('perf_hooks.PerformanceMark', why),
+  PerformanceMeasure: unavailable('perf_hooks.PerformanceMeasure', why),
+  PerformanceObserver: unavailable('perf_hooks.PerformanceObserver', why),
+  PerformanceObserverEntryList: unavailable('perf_hooks.PerformanceObserverEntryList', why),
+  PerformanceResourceTiming: unavailable('perf_hooks.PerformanceResourceTiming', why),
+  monitorEventLoopDelay: unavailable('perf_hooks.monitorEventLoopDelay', why),
+  createHistogram: unavailable('perf_hooks.createHistogram', why),
   constants: {
     NODE_PERFORMANCE_GC_MAJOR: 4,
     NODE_PERFORMANCE_GC_MINOR: 1,

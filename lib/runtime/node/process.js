@@ -276,6 +276,26 @@ Object.assign(proc, {
   binding: denied('process.binding()', 'native bindings are host-only'),
   /** Throws ERR_NOT_AVAILABLE: native addons are host-only. */
   dlopen: denied('process.dlopen()', 'native addons are host-only'),
+  /** The built-in module `id` (`fs`, `node:path` …) as require() gives it; undefined for other ids. */
+  getBuiltinModule(id) {
+    if (typeof id !== 'string') throw invalidArgType('id', 'of type string', id)
+    return require('module').isBuiltin(id) ? require(id) : undefined
+  },
+  sourceMapsEnabled: false,
+  /** Does nothing inside a thread (the host's setting applies to thread stack traces). */
+  setSourceMapsEnabled() {},
+  /** false: no capture callback inside a thread. */
+  hasUncaughtExceptionCaptureCallback: () => false,
+  /** Throws ERR_NOT_AVAILABLE: uncaught errors are reported to the host. */
+  setUncaughtExceptionCaptureCallback: denied('process.setUncaughtExceptionCaptureCallback()', 'uncaught errors inside a thread go to the host'),
+  /** []: a thread's timers are not listed. */
+  getActiveResourcesInfo: () => [],
+  /** Throws ERR_NOT_AVAILABLE: CPU time is measured by the host (thread.stats().cpuTimeMs). */
+  cpuUsage: denied('process.cpuUsage()', 'the host measures it: thread.stats().cpuTimeMs'),
+  /** Throws ERR_NOT_AVAILABLE. */
+  resourceUsage: denied('process.resourceUsage()', hostProcess),
+  allowedNodeEnvironmentFlags: new Set(),
+  mainModule: undefined,
   /** The file mode creation mask (0o022; setting it throws ERR_NOT_AVAILABLE). */
   umask(mask) {
     if (mask !== undefined) throw notAvailable('process.umask(mask)', hostProcess)

@@ -11,6 +11,9 @@ module.exports = {
   setImmediate: globalThis.setImmediate,
   clearImmediate: globalThis.clearImmediate,
 }
+// Node's long-deprecated timer internals: not offered (they throw ERR_NOT_AVAILABLE).
+const { unavailable } = require('../internal/host.js')
+for (const name of ['active', 'unenroll', 'enroll', '_unrefActive']) module.exports[name] = unavailable(`timers.${name}`, 'deprecated timer internals are not offered inside a thread')
 Object.defineProperty(module.exports, 'promises', {
   enumerable: true,
   configurable: true,

@@ -4,7 +4,7 @@
 // the rest follows Node's lib/util.js, written small. `types` is in
 // util_types.js' own brand checks; isDeepStrictEqual is the `assert` port's.
 
-const { codedError } = require('../internal/host.js')
+const { codedError, unavailable } = require('../internal/host.js')
 
 // node-inspect-extracted (51 kB) loads on the first inspect/format: many
 // packages take util only for inherits/promisify/deprecate. Once loaded,
@@ -215,16 +215,40 @@ function styleText(fmt, text, { validateStream = true, stream = globalThis.proce
   return skip ? text : `${left}${text}${right}`
 }
 
+/** Map of system error numbers to [name, message], as the host's Node has it (host-only-names.json). */
+function getSystemErrorMap() { return new Map(require('../host-only-names.json').systemErrors) }
+
 /** The name of a (negative) system error number, e.g. -2 → 'ENOENT'. */
 function getSystemErrorName(err) {
   if (typeof err !== 'number') throw invalidArgType('err', 'of type number', err)
   if (err >= 0 || !Number.isSafeInteger(err)) {
     throw codedError('ERR_OUT_OF_RANGE', `The value of "err" is out of range. It must be a negative integer. Received ${err}`, RangeError)
   }
-  const errno = require('os').constants.errno
-  for (const name of Object.keys(errno)) if (errno[name] === -err) return name
-  return `Unknown system error ${err}`
+  const entry = getSystemErrorMap().get(err)
+  return entry === undefined ? `Unknown system error ${err}` : entry[0]
 }
+
+/** The variables of dotenv `content` (KEY=value lines; quotes, `export`, comments). */
+function parseEnv(content) {
+  if (typeof content !== 'string') throw invalidArgType('content', 'of type string', content)
+  const out = {}
+  const re = /^\s*(?:export\s+)?([\w.-]+)\s*=\s*("(?:\\.|[^"\\])*"|'[^']*'|`[^`]*`|[^#\r\n]*)?/gm
+  for (let m; (m = re.exec(content)) !== null;) {
+    let value = (m[2] || '').trim()
+    const q = value[0]
+    if ((q === '"' || q === "'" || q === '`') && value.endsWith(q) && value.length > 1) {
+      value = value.slice(1, -1)
+      if (q === '"') value = value.replace(/\\n/g, '\n')
+    }
+    out[m[1]] = value
+  }
+  return out
+}
+
+/** The signal of an AbortController made for transfer (here: `signal` itself; threads clone, they do not transfer signals). */
+function transferableAbortSignal(signal) { return signal }
+/** A new AbortController (transfer is not needed inside a thread). */
+function transferableAbortController() { return new AbortController() }
 
 /** Resolves once `signal` aborts (Node's util.aborted). */
 function aborted(signal, resource) {
@@ -293,11 +317,18 @@ module.exports = {
   deprecate,
   format,
   formatWithOptions,
+  getSystemErrorMap,
   getSystemErrorName,
   inherits,
   inspect,
   isDeepStrictEqual,
   log,
+  parseEnv,
+  transferableAbortSignal,
+  transferableAbortController,
+  parseArgs: unavailable('util.parseArgs', 'parseArgs is not offered inside a thread yet'),
+  MIMEType: unavailable('util.MIMEType', 'MIMEType is not offered inside a thread yet'),
+  MIMEParams: unavailable('util.MIMEParams', 'MIMEParams is not offered inside a thread yet'),
   promisify,
   stripVTControlCharacters,
   styleText,
