@@ -114,7 +114,14 @@ async function probe(require, name) {
       errorOf(() => Buffer.alloc(1).toString('nope')).code,
       errorOf(() => Buffer.alloc(2).readUInt32LE(0)).name,
       errorOf(() => Buffer.from(Symbol('s'))).name,
+      errorOf(() => Buffer.alloc(5).write('x', 6)),
+      errorOf(() => Buffer.alloc(5).write('x', -1)).code,
     ],
+    'buffer: write never splits a character': () => {
+      const b = Buffer.alloc(5)
+      return [b.write('a€b', 1), hex(b), b.write('€€', 0, 4), hex(b), b.write('xyz', 5), b.write('hi', 'latin1'), b.write('6162', 3, 'hex'), b.write('YWJj', 2, 2, 'base64'), hex(b),
+        Buffer.alloc(3).write('😀'), Buffer.alloc(4).write('😀'), b.utf8Write('zz', 4)]
+    },
     'events: listener order and counts': () => {
       const EventEmitter = require('events')
       const e = new EventEmitter()
@@ -485,7 +492,7 @@ const inThread = (name) => {
 const onHost = async (name) => structuredClone(await probe(require, name))
 
 const names = [
-  'buffer: from/toString in every encoding', 'buffer: decoding bad UTF-8 and base64', 'buffer: methods', 'buffer: module exports', 'buffer: inspect', 'buffer: errors',
+  'buffer: from/toString in every encoding', 'buffer: decoding bad UTF-8 and base64', 'buffer: methods', 'buffer: module exports', 'buffer: inspect', 'buffer: errors', 'buffer: write never splits a character',
   'events: listener order and counts', 'events: once, on and the leak warning',
   'util: format', 'util: inspect', 'util: inspect of errors (stack lines aside)', 'util: promisify and callbackify', 'util: isDeepStrictEqual',
   'util: types, inherits, deprecate and the rest', 'assert: errors and AssertionError', 'string_decoder: split multi-byte characters', 'path', 'path/win32', 'diagnostics_channel', 'querystring',

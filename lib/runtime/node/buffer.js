@@ -152,24 +152,37 @@ proto.toString = function toString(encoding, start, end) {
 proto.toLocaleString = proto.toString
 
 const portWrite = proto.write
-/** Writes `string` at `offset` (up to `length` bytes) in `encoding`; returns the bytes written. */
+/** Writes `string` at `offset` (up to `length` bytes) in `encoding`; returns the bytes written (never part of a character). */
 proto.write = function write(string, offset, length, encoding) {
-  const args = Array.prototype.slice.call(arguments)
-  const last = args.length - 1
-  if (last > 0 && typeof args[last] === 'string') {
-    const e = normalize(args[last])
-    const decode = decoders[e]
-    if (decode !== undefined && typeof string === 'string') {
-      const off = typeof offset === 'number' ? offset : 0
-      const max = typeof length === 'number' ? length : Infinity
-      const bytes = decode(string)
-      const n = Math.max(0, Math.min(bytes.length, this.length - off, max))
-      this.set(bytes.subarray(0, n), off)
-      return n
+  const enc = typeof offset === 'string' ? offset : typeof length === 'string' ? length : encoding
+  if (typeof string === 'string') {
+    const e = normalize(enc)
+    const off = typeof offset === 'number' ? offset : 0
+    const max = typeof length === 'number' ? length : Infinity
+    if (typeof offset === 'number' && (!(off >= 0) || off > this.length)) {
+      throw codedError('ERR_OUT_OF_RANGE', `The value of "offset" is out of range. It must be >= 0 && <= ${this.length}. Received ${off}`, RangeError)
     }
-    if (!portIsEncoding(e)) throw unknownEncoding(args[last])
+    // (fractional offsets and odd lengths: the port's checks and errors)
+    if (Number.isInteger(off) && max >= 0) {
+      const room = Math.min(this.length - off, max)
+      if (e === 'utf8') {
+        const bytes = native.utf8Encode(string)
+        let n = Math.min(bytes.length, room)
+        if (n < bytes.length) while (n > 0 && (bytes[n] & 0xc0) === 0x80) n--
+        this.set(n === bytes.length ? bytes : bytes.subarray(0, n), off)
+        return n
+      }
+      const decode = decoders[e]
+      if (decode !== undefined) {
+        const bytes = decode(string)
+        const n = Math.min(bytes.length, room)
+        this.set(bytes.subarray(0, n), off)
+        return n
+      }
+    }
+    if (!portIsEncoding(e)) throw unknownEncoding(enc)
   }
-  return portWrite.apply(this, args)
+  return portWrite.apply(this, arguments)
 }
 
 // Node's per-encoding methods (buf.utf8Slice(start, end), buf.utf8Write(string, offset, length) …),
