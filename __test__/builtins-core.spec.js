@@ -45,6 +45,10 @@ async function probe(require, name) {
       return [
         bytes.toString(), bytes.toString('utf8', 1, 5), bytes.toString('latin1'), bytes.toString('ascii'), bytes.toString('utf16le'),
         ...['aGk=\n', 'aGk', ' a G k = ', 'a-_b', 'YQ', 'YQ=', '!!aGk'].map((s) => Buffer.from(s, 'base64').toString('hex')),
+        ...[0, 1, 2, 3, 4, 5, 6, 7].map((n) => {
+          const b = Buffer.from(Array.from({ length: n }, (_, i) => (i * 97 + 250) & 255))
+          return [b.toString('base64'), b.toString('base64url'), b.toString('hex'), b.toString('base64', 1), b.toString('hex', 1, n - 1)]
+        }),
       ]
     },
     'buffer: methods': () => {

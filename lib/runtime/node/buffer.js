@@ -133,6 +133,45 @@ Buffer.byteLength = function byteLength(string, encoding) {
   return portByteLength.apply(this, arguments)
 }
 
+// Hex and base64 text built as ASCII bytes and decoded natively (the
+// port's string concatenation is 10-70x slower on large buffers).
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0))
+function hexSlice(buf, start, end) {
+  const out = new Uint8Array((end - start) * 2)
+  for (let i = start, j = 0; i < end; i++, j += 2) {
+    const b = buf[i]
+    out[j] = HEX_DIGITS[b >> 4]
+    out[j + 1] = HEX_DIGITS[b & 15]
+  }
+  return native.utf8Decode(out, false)
+}
+const B64 = Uint8Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', (c) => c.charCodeAt(0))
+const B64URL = Uint8Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', (c) => c.charCodeAt(0))
+function base64Slice(buf, start, end, url) {
+  const alphabet = url ? B64URL : B64
+  const n = end - start
+  const full = start + n - (n % 3)
+  const out = new Uint8Array(url ? Math.ceil((n * 4) / 3) : Math.ceil(n / 3) * 4)
+  let j = 0
+  for (let i = start; i < full; i += 3) {
+    const v = (buf[i] << 16) | (buf[i + 1] << 8) | buf[i + 2]
+    out[j++] = alphabet[v >> 18]
+    out[j++] = alphabet[(v >> 12) & 63]
+    out[j++] = alphabet[(v >> 6) & 63]
+    out[j++] = alphabet[v & 63]
+  }
+  const rest = end - full
+  if (rest > 0) {
+    const v = (buf[full] << 16) | (rest === 2 ? buf[full + 1] << 8 : 0)
+    out[j++] = alphabet[v >> 18]
+    out[j++] = alphabet[(v >> 12) & 63]
+    if (rest === 2) out[j++] = alphabet[(v >> 6) & 63]
+    else if (!url) out[j++] = 61
+    if (!url) out[j++] = 61
+  }
+  return native.utf8Decode(out.subarray(0, j), false)
+}
+
 const portToString = proto.toString
 /** The bytes from `start` to `end` decoded with `encoding` (utf8 by default). */
 proto.toString = function toString(encoding, start, end) {
@@ -143,9 +182,8 @@ proto.toString = function toString(encoding, start, end) {
   if (end <= start) return ''
   const e = normalize(encoding)
   if (e === 'utf8') return native.utf8Decode(this.subarray(start, end), false)
-  if (e === 'base64url') {
-    return portToString.call(this, 'base64', start, end).replace(/[+/=]/g, (c) => (c === '+' ? '-' : c === '/' ? '_' : ''))
-  }
+  if (e === 'hex') return hexSlice(this, start, end)
+  if (e === 'base64' || e === 'base64url') return base64Slice(this, start, end, e === 'base64url')
   if (!portIsEncoding(e)) throw unknownEncoding(encoding)
   return portToString.call(this, e, start, end)
 }
@@ -206,7 +244,7 @@ for (const [prefix, encoding] of [['ascii', 'ascii'], ['base64', 'base64'], ['ba
 function inspect(recurseTimes, ctx) {
   const max = port.INSPECT_MAX_BYTES
   const shown = Math.min(max, this.length)
-  let str = portToString.call(this, 'hex', 0, shown).replace(/(.{2})/g, '$1 ').trim()
+  let str = hexSlice(this, 0, shown).replace(/(.{2})/g, '$1 ').trim()
   const remaining = this.length - max
   if (remaining > 0) str += ` ... ${remaining} more byte${remaining > 1 ? 's' : ''}`
   if (ctx && typeof ctx.stylize === 'function') {
