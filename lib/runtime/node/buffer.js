@@ -177,8 +177,11 @@ const portToString = proto.toString
 proto.toString = function toString(encoding, start, end) {
   const len = this.length
   if (arguments.length === 0) return len === 0 ? '' : native.utf8Decode(this, false)
-  start = start === undefined || start < 0 ? 0 : start >>> 0
-  end = end === undefined || end > len ? len : end >>> 0
+  if (start === undefined || start <= 0) start = 0
+  else if (start >= len) return ''
+  else start = Math.trunc(start) || 0
+  if (end === undefined || end > len) end = len
+  else end = Math.trunc(end) || 0
   if (end <= start) return ''
   const e = normalize(encoding)
   if (e === 'utf8') return native.utf8Decode(this.subarray(start, end), false)
