@@ -17,10 +17,11 @@ const asBuffer = (u8) => Object.setPrototypeOf(u8, proto)
 const isUtf8Name = (e) => e === undefined || e === 'utf8' || e === 'utf-8' || e === null || e === ''
 
 // What the port lacks: Node's names for the base64url alphabet.
+const CANONICAL = { 'utf-8': 'utf8', binary: 'latin1', ucs2: 'utf16le', 'ucs-2': 'utf16le', 'utf-16le': 'utf16le' }
 function normalize(encoding) {
   if (isUtf8Name(encoding)) return 'utf8'
   const e = String(encoding).toLowerCase()
-  return e === 'utf-8' ? 'utf8' : e
+  return CANONICAL[e] || e
 }
 
 const portIsEncoding = Buffer.isEncoding
@@ -102,7 +103,23 @@ function hexDecode(s) {
   return i === n ? out : out.subarray(0, i)
 }
 
-const decoders = { hex: hexDecode, base64: base64Decode, base64url: base64Decode }
+// latin1/ascii: the low byte of each UTF-16 unit; utf16le: each unit as two bytes.
+function latin1Encode(s) {
+  const out = new Uint8Array(s.length)
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i)
+  return out
+}
+function utf16Encode(s) {
+  const out = new Uint8Array(s.length * 2)
+  for (let i = 0, j = 0; i < s.length; i++, j += 2) {
+    const c = s.charCodeAt(i)
+    out[j] = c
+    out[j + 1] = c >> 8
+  }
+  return out
+}
+
+const decoders = { hex: hexDecode, base64: base64Decode, base64url: base64Decode, latin1: latin1Encode, ascii: latin1Encode, utf16le: utf16Encode }
 
 const portFrom = Buffer.from
 /** Buffer.from(string[, encoding]) | (array) | (buffer) | (arrayBuffer[, byteOffset[, length]]). */
@@ -172,6 +189,31 @@ function base64Slice(buf, start, end, url) {
   return native.utf8Decode(out.subarray(0, j), false)
 }
 
+// latin1/ascii/utf16le text from char codes, in chunks (String.fromCharCode.apply).
+const CHUNK = 8192
+function charCodes(codes) {
+  if (codes.length <= CHUNK) return String.fromCharCode.apply(null, codes)
+  let out = ''
+  for (let i = 0; i < codes.length; i += CHUNK) out += String.fromCharCode.apply(null, codes.subarray(i, i + CHUNK))
+  return out
+}
+function latin1Slice(buf, start, end, ascii) {
+  const view = buf.subarray(start, end)
+  if (!ascii) return charCodes(view)
+  const masked = new Uint8Array(view.length)
+  for (let i = 0; i < view.length; i++) masked[i] = view[i] & 0x7f
+  return charCodes(masked)
+}
+function utf16Slice(buf, start, end) {
+  const n = (end - start) >> 1
+  const at = buf.byteOffset + start
+  const units = at % 2 === 0 && isLittleEndian
+    ? new Uint16Array(buf.buffer, at, n)
+    : Uint16Array.from({ length: n }, (_, i) => buf[start + 2 * i] | (buf[start + 2 * i + 1] << 8))
+  return charCodes(units)
+}
+const isLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
 const portToString = proto.toString
 /** The bytes from `start` to `end` decoded with `encoding` (utf8 by default). */
 proto.toString = function toString(encoding, start, end) {
@@ -187,6 +229,8 @@ proto.toString = function toString(encoding, start, end) {
   if (e === 'utf8') return native.utf8Decode(this.subarray(start, end), false)
   if (e === 'hex') return hexSlice(this, start, end)
   if (e === 'base64' || e === 'base64url') return base64Slice(this, start, end, e === 'base64url')
+  if (e === 'latin1' || e === 'ascii') return latin1Slice(this, start, end, e === 'ascii')
+  if (e === 'utf16le') return utf16Slice(this, start, end)
   if (!portIsEncoding(e)) throw unknownEncoding(encoding)
   return portToString.call(this, e, start, end)
 }
@@ -216,7 +260,8 @@ proto.write = function write(string, offset, length, encoding) {
       const decode = decoders[e]
       if (decode !== undefined) {
         const bytes = decode(string)
-        const n = Math.min(bytes.length, room)
+        let n = Math.min(bytes.length, room)
+        if (e === 'utf16le') n -= n & 1
         this.set(bytes.subarray(0, n), off)
         return n
       }
