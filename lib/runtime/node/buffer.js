@@ -2,8 +2,11 @@
 // node:buffer inside a thread: the `buffer` npm port (feross/buffer 6), with
 // what Node adds or does differently fixed up: UTF-8 through the engine's
 // native codec (faster, and WHATWG replacement of bad bytes as in Node),
-// 'base64url', Node's `<Buffer ...>` inspection, kMaxLength/constants,
-// SlowBuffer, atob/btoa, isUtf8/isAscii and Node's error codes.
+// Node's own hex/base64 decoding rules and byteLength estimates, base64url,
+// string encoding and decoding without the port's per-byte string
+// concatenation, `<Buffer ...>` inspection, kMaxLength/constants,
+// SlowBuffer, transcode, atob/btoa, isUtf8/isAscii and Node's error codes.
+// Blob and File are the globals when the thread has them.
 
 const port = require('buffer/')
 const { native } = require('isothread:internal')
