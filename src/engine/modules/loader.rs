@@ -44,8 +44,15 @@ pub(crate) fn set_internals(scope: &mut v8::HandleScope, internals: v8::Local<v8
 /// The runtime's source of built-in `name` (`node/path_posix.js` for
 /// `path/posix`), or '' for a host-only built-in (no such file).
 fn builtin_file(name: &str) -> String {
+    static FILES: OnceLock<std::sync::Mutex<std::collections::HashMap<String, String>>> = OnceLock::new();
+    let files = FILES.get_or_init(Default::default);
+    if let Some(f) = files.lock().unwrap_or_else(|p| p.into_inner()).get(name) {
+        return f.clone();
+    }
     let file = runtime_dir().map(|d| d.join("node").join(format!("{}.js", name.replace('/', "_")))).filter(|f| f.is_file());
-    file.map(|f| f.display().to_string()).unwrap_or_default()
+    let file = file.map(|f| f.display().to_string()).unwrap_or_default();
+    files.lock().unwrap_or_else(|p| p.into_inner()).insert(name.to_owned(), file.clone());
+    file
 }
 
 fn string_arg(scope: &mut v8::HandleScope, v: v8::Local<v8::Value>) -> String {

@@ -261,8 +261,16 @@ pub(crate) fn resolve(spec: &str, importer: &Path, require: bool, runtime: Optio
     if let Some(rest) = spec.strip_prefix("node:") {
         return Err(ResolveError { code: "ERR_UNKNOWN_BUILTIN_MODULE", message: format!("No such built-in module: node:{rest}") });
     }
-    let conditions: &[&str] = if require { &["isothread", "node", "require"] } else { &["isothread", "node", "import"] };
     let base = importer.parent().unwrap_or(Path::new("/"));
+    // Found files are remembered for the process, as Node's own path cache
+    // does (a miss is looked for again: the file may appear later).
+    type Key = (PathBuf, String, bool);
+    static FOUND: OnceLock<Mutex<HashMap<Key, PathBuf>>> = OnceLock::new();
+    let key = (base.to_path_buf(), spec.to_owned(), require);
+    if let Some(p) = FOUND.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return Ok(Target::File(p.clone()));
+    }
+    let conditions: &[&str] = if require { &["isothread", "node", "require"] } else { &["isothread", "node", "import"] };
     let found = if let Some(rest) = spec.strip_prefix("file://") {
         let decoded = percent_decode(rest);
         load_file_or_dir(Path::new(&decoded))
@@ -279,7 +287,11 @@ pub(crate) fn resolve(spec: &str, importer: &Path, require: bool, runtime: Optio
         resolve_bare(spec, base, conditions)
     };
     match found {
-        Some(p) if p.is_file() => Ok(Target::File(std::fs::canonicalize(&p).unwrap_or(p))),
+        Some(p) if p.is_file() => {
+            let real = std::fs::canonicalize(&p).unwrap_or(p);
+            FOUND.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner()).insert(key, real.clone());
+            Ok(Target::File(real))
+        }
         _ => Err(not_found(spec, importer, require)),
     }
 }

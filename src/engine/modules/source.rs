@@ -151,7 +151,7 @@ pub(crate) fn is_module_syntax(scope: &mut v8::HandleScope, path: &Path) -> bool
     if let Some(esm) = e.esm {
         return esm;
     }
-    let esm = {
+    let esm = might_be_module(&e.text) && {
         let tc = &mut v8::TryCatch::new(scope);
         let mut plain = e.clone();
         plain.cache = None; // a module's cache does not fit a function
@@ -168,4 +168,45 @@ pub(crate) fn is_module_syntax(scope: &mut v8::HandleScope, path: &Path) -> bool
     };
     update(path, |x| x.esm = Some(esm));
     esm
+}
+
+/// Whether `text` has the word `import` (not as `import(`), `export` or
+/// `await` anywhere: without one it cannot be module syntax, and the
+/// compile that decides is skipped.
+fn might_be_module(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+    for word in ["import", "export", "await"] {
+        let mut from = 0;
+        while let Some(i) = text[from..].find(word) {
+            let at = from + i;
+            let end = at + word.len();
+            from = end;
+            if at > 0 && (ident(bytes[at - 1]) || bytes[at - 1] == b'.') {
+                continue;
+            }
+            if end < bytes.len() && ident(bytes[end]) {
+                continue;
+            }
+            if word == "import" && text[end..].trim_start().starts_with('(') {
+                continue;
+            }
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::might_be_module;
+
+    #[test]
+    fn module_words_are_found_and_commonjs_words_are_not() {
+        assert!(!might_be_module("module.exports = { a: require('x') }; exports.b = 1; const imports = 2; import('y')"));
+        assert!(might_be_module("import x from 'y'"));
+        assert!(might_be_module("const a = 1\nexport default a"));
+        assert!(might_be_module("console.log(import.meta.url)"));
+        assert!(might_be_module("await f()"));
+    }
 }
