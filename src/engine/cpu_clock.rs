@@ -104,8 +104,15 @@ mod tests {
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
         let t = std::thread::spawn(move || {
             c.attach();
-            let start = std::time::Instant::now();
-            while start.elapsed() < std::time::Duration::from_millis(30) {
+            // Spin for 30 ms of this thread's own CPU time (wall time is
+            // not CPU time on a loaded machine).
+            let own_cpu_us = || {
+                let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+                // SAFETY: clock_gettime writes one timespec through a valid pointer.
+                unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+                ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000
+            };
+            while own_cpu_us() < 30_000 {
                 std::hint::spin_loop();
             }
             c.sample(false);
@@ -115,7 +122,7 @@ mod tests {
         });
         rx.recv().unwrap();
         let live = clock.read_us();
-        assert!(live >= 20_000, "read {live} µs of a 30 ms spin");
+        assert!(live >= 25_000, "read {live} µs of a 30 ms spin");
         stop_tx.send(()).unwrap();
         t.join().unwrap();
         assert!(clock.read_us() >= live);
