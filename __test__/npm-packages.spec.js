@@ -12,6 +12,7 @@ const assert = require('node:assert/strict')
 const path = require('node:path')
 const { pathToFileURL } = require('node:url')
 const { Thread, ThreadPool } = require('..')
+const { runChild, describe: described, noCrashOutput } = require('./helpers')
 
 const FIX = path.join(__dirname, 'fixtures', 'npm')
 const fixture = (name) => path.join(FIX, name)
@@ -742,4 +743,17 @@ test('8 fresh threads load the same packages at once (sources and code caches sh
   const results = await Promise.all(threads.map((t, i) => t.run(i)))
   await Promise.all(threads.map((t) => t.close()))
   results.forEach((r, i) => assert.deepStrictEqual(r, fn(i), `thread ${i}`))
+})
+
+test('a package whose "main" is "" (as @octokit/openapi-types) is not found, and "./" gives index.js, as Node; the process survives', () => {
+  const host = require(fixture('odd-main.cjs'))()
+  assert.deepStrictEqual(host, { empty: 'MODULE_NOT_FOUND', dot: { file: 'dot-main/index.js' } })
+  // in a child process: a crash there must not take this spec down
+  const r = runChild(`
+    const t = new lib.Thread(() => (file) => require(file)())
+    t.run(${JSON.stringify(fixture('odd-main.cjs'))}).then((v) => { console.log(JSON.stringify(v)); return t.close() }, (e) => { console.log('rejected', e.code, e.message); process.exitCode = 1 })
+  `)
+  assert.ok(noCrashOutput(r) && r.signal === null, described(r))
+  assert.equal(r.status, 0, described(r))
+  assert.deepStrictEqual(JSON.parse(r.stdout.trim().split('\n').pop()), host)
 })
