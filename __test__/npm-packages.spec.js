@@ -757,3 +757,14 @@ test('a package whose "main" is "" (as @octokit/openapi-types) is not found, and
   assert.equal(r.status, 0, described(r))
   assert.deepStrictEqual(JSON.parse(r.stdout.trim().split('\n').pop()), host)
 })
+
+test('require() of an ES module that throws while it evaluates: the error is caught where it is required, as on the host (no unhandled rejection fails the call)', async () => {
+  await both(async (file) => {
+    const tries = []
+    for (let i = 0; i < 2; i++) {
+      try { require(file); tries.push('loaded') } catch (e) { tries.push(`caught: ${e.message}`) }
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    return tries
+  }, fixture('esm-throws.mjs'))
+})
