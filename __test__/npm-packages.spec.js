@@ -768,3 +768,27 @@ test('require() of an ES module that throws while it evaluates: the error is cau
     return tries
   }, fixture('esm-throws.mjs'))
 })
+
+// --- loads cut short by a timeout ----------------------------------------------------------------
+
+test('a require() cut short by a timeout is not left in require.cache: the next require loads the file anew', async () => {
+  const t = threadOf((file) => ({ ...require(file) }), { timeout: 300 })
+  await assert.rejects(t.run(fixture('slow-once.cjs')), { code: 'ERR_TIMEOUT' })
+  assert.deepStrictEqual(await t.run(fixture('slow-once.cjs')), { loads: 2 })
+  await t.close()
+})
+
+test('an import() cut short by a timeout: the next import loads the module anew or rejects with an Error naming it (not null)', async () => {
+  const t = threadOf(async (file) => {
+    try { return { ...(await import(file)) } } catch (e) { return { thrown: e === null ? 'null' : typeof e, isError: e instanceof Error, message: String(e && e.message) } }
+  }, { timeout: 300 })
+  await assert.rejects(t.run(fixture('slow-once.mjs')), { code: 'ERR_TIMEOUT' })
+  const again = await t.run(fixture('slow-once.mjs'))
+  if (!('loads' in again)) {
+    assert.equal(again.isError, true, JSON.stringify(again))
+    assert.match(again.message, /slow-once\.mjs/)
+  } else {
+    assert.deepStrictEqual(again, { loads: 2 })
+  }
+  await t.close()
+})
