@@ -792,3 +792,8 @@ test('an import() cut short by a timeout: the next import loads the module anew 
   }
   await t.close()
 })
+
+test('a pnpm layout (symlinked packages and dependencies) resolves as Node: real paths, dependencies beside the package', async () => {
+  await both((file) => require(file)(), fixture('pnpm/main.cjs'))
+  await bothModule('pnpm/main.mjs', 'default')
+})
