@@ -27,7 +27,7 @@ async function both(fn, ...args) {
   try {
     const inThread = await t.run(...args)
     assert.deepStrictEqual(inThread, host)
-    return { host, inThread, thread: t }
+    return { host, inThread }
   } finally {
     await t.close()
   }
