@@ -305,6 +305,26 @@ async function probe(require, name) {
         styleText: typeof util.styleText === 'function' ? util.styleText('red', 'x') : 'none',
       }
     },
+    'util: parseArgs': () => {
+      const opts = { verbose: { type: 'boolean', short: 'v' }, name: { type: 'string', short: 'n' }, tag: { type: 'string', multiple: true, short: 't' },
+        level: { type: 'string', default: 'info' }, force: { type: 'boolean', short: 'f', default: false } }
+      const runs = [
+        { args: ['-v', '--name', 'x', 'pos'], options: opts, allowPositionals: true },
+        { args: ['-vf', '-nfoo', '--tag=a', '-t', 'b', '--', '--not-an-option'], options: opts, allowPositionals: true, tokens: true },
+        { args: ['--name=', '--level', 'debug'], options: opts }, { args: ['--unknown'], options: opts }, { args: ['--unknown'], options: opts, allowPositionals: true },
+        { args: ['--unknown', '-x', '--str=v', 'p'], options: opts, strict: false }, { args: ['pos'], options: opts }, { args: ['--name'], options: opts },
+        { args: ['--verbose=yes'], options: opts }, { args: ['--name', '--verbose'], options: opts }, { args: ['-n', '-v'], options: opts }, { args: ['-vn'], options: opts },
+        { args: ['-vnx', 'rest'], options: opts, allowPositionals: true }, { args: [], options: { a: { type: 'nope' } } }, { args: [], options: { a: { type: 'string', short: 'ab' } } },
+        { args: [], options: { a: { type: 'string', default: 1 } } }, { args: ['--name', 'a', '--name', 'b', '-vv'], options: opts, tokens: true },
+        { args: ['-n', 'x'], options: opts, strict: false, tokens: true }, { args: ['--x'], strict: false },
+      ]
+      return runs.map((c) => {
+        try {
+          const r = util.parseArgs(c)
+          return [Object.getPrototypeOf(r.values) === null, JSON.stringify({ ...r, values: { ...r.values } })]
+        } catch (e) { return { name: e.name, code: e.code, message: e.message } }
+      })
+    },
     'assert: errors and AssertionError': async () => {
       const assert = require('assert')
       const shape = (fn) => {
@@ -500,7 +520,7 @@ const names = [
   'buffer: from/toString in every encoding', 'buffer: decoding bad UTF-8 and base64', 'buffer: methods', 'buffer: module exports', 'buffer: inspect', 'buffer: errors', 'buffer: write never splits a character',
   'events: listener order and counts', 'events: once, on and the leak warning',
   'util: format', 'util: inspect', 'util: inspect of errors (stack lines aside)', 'util: promisify and callbackify', 'util: isDeepStrictEqual',
-  'util: types, inherits, deprecate and the rest', 'assert: errors and AssertionError', 'string_decoder: split multi-byte characters', 'path', 'path/win32', 'diagnostics_channel', 'querystring',
+  'util: types, inherits, deprecate and the rest', 'util: parseArgs', 'assert: errors and AssertionError', 'string_decoder: split multi-byte characters', 'path', 'path/win32', 'diagnostics_channel', 'querystring',
   'timers and timers/promises: ordering', 'os', 'process: host facts', 'process: nextTick ordering among ticks', 'console, perf_hooks, tty, punycode, navigator',
 ]
 

@@ -245,6 +245,9 @@ function parseEnv(content) {
   return out
 }
 
+/** Node's util.parseArgs({ args, options, strict, allowPositionals, tokens }) → { values, positionals[, tokens] }. */
+function parseArgs(config) { return require('../internal/parse-args.js').parseArgs(config) }
+
 /** The signal of an AbortController made for transfer (here: `signal` itself; threads clone, they do not transfer signals). */
 function transferableAbortSignal(signal) { return signal }
 /** A new AbortController (transfer is not needed inside a thread). */
@@ -326,7 +329,7 @@ module.exports = {
   parseEnv,
   transferableAbortSignal,
   transferableAbortController,
-  parseArgs: unavailable('util.parseArgs', 'parseArgs is not offered inside a thread yet'),
+  parseArgs,
   MIMEType: unavailable('util.MIMEType', 'MIMEType is not offered inside a thread yet'),
   MIMEParams: unavailable('util.MIMEParams', 'MIMEParams is not offered inside a thread yet'),
   promisify,
