@@ -474,6 +474,10 @@ impl Loop {
         crate::runtime::locks::release_all(crate::runtime::locks::Holder::Thread(self.control.id));
         let realm = self.current.as_ref().map_or(0, |c| c.realm);
         self.drop_pending(scope, realm);
+        if let Some(r) = self.realms.get(&realm) {
+            let context = v8::Local::new(scope, &r.context);
+            super::modules::forget_unfinished(scope, context);
+        }
         if self.current.is_some() {
             let outcome = self.interrupt_outcome(why);
             self.finish(scope, outcome);

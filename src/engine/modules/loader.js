@@ -10,6 +10,7 @@
   'use strict'
   const cache = Object.create(null)
   const builtins = new Map()
+  const loading = new Set()
   const dirname = (p) => {
     const i = p.lastIndexOf('/')
     return i <= 0 ? '/' : p.slice(0, i)
@@ -43,11 +44,22 @@
 
   function makeRequire(filename, mod) {
     const require = function require(id) { return requireFrom(filename, id, mod) }
-    require.resolve = function resolve(request) {
+    require.resolve = function resolve(request, options) {
       check(request)
-      const [kind, file, name] = native.resolve(request, filename, true)
-      if (kind !== 'builtin') return file
-      return request.startsWith('node:') ? request : name
+      const paths = options != null && options.paths !== undefined ? options.paths : undefined
+      if (paths !== undefined && !Array.isArray(paths)) throw argError('ERR_INVALID_ARG_VALUE', "The property 'options.paths' must be an Array")
+      const from = paths === undefined ? [filename] : paths.map((p) => `${p.endsWith('/') ? p.slice(0, -1) : p}/[paths]`)
+      let first
+      for (const f of from) {
+        try {
+          const [kind, file, name] = native.resolve(request, f, true)
+          if (kind !== 'builtin') return file
+          return request.startsWith('node:') ? request : name
+        } catch (e) {
+          if (first === undefined) first = e
+        }
+      }
+      throw first !== undefined ? first : Object.assign(new Error(`Cannot find module '${request}'`), { code: 'MODULE_NOT_FOUND' })
     }
     require.resolve.paths = (request) => {
       check(request)
@@ -122,11 +134,13 @@
     }
     const m = new Module(file, null)
     builtins.set(name, m.exports)
+    loading.add(name)
     let ok = false
     try {
       execute(m, file)
       ok = true
     } finally {
+      loading.delete(name)
       if (!ok) builtins.delete(name)
     }
     builtins.set(name, m.exports)
@@ -136,7 +150,45 @@
   // What `require('isothread:internal')` gives the runtime's own files.
   const internal = Object.freeze({ native: internals, host: native, runtimeDir, require: makeRequire(`${runtimeDir}/[runtime]`, undefined) })
 
+  // Export names an ES module sees in a CommonJS file: what
+  // cjs-module-lexer finds (as Node), reexports followed; kept per process.
+  let lexer
+  function names(file) {
+    const known = native.lexed(file)
+    if (known !== undefined) return known
+    if (lexer === undefined) lexer = load('cjs', native.resolve('cjs-module-lexer', `${runtimeDir}/[lexer]`, true)[1], 'cjs-module-lexer', null)
+    const out = new Set()
+    const seen = new Set()
+    const walk = (f) => {
+      if (seen.has(f)) return
+      seen.add(f)
+      let found
+      try { found = lexer.parse(native.readText(f)) } catch { return }
+      for (const e of found.exports) out.add(e)
+      for (const spec of found.reexports) {
+        let kind, target, name
+        try { [kind, target, name] = native.resolve(spec, f, true) } catch { continue }
+        if (kind === 'cjs') walk(target)
+        else if (kind === 'builtin') for (const k of Object.keys(builtin(name, target))) out.add(k)
+      }
+    }
+    walk(file)
+    out.delete('default')
+    const list = [...out]
+    native.lexed(file, list)
+    return list
+  }
+
+  // After a terminated call: modules it left half run are loaded anew.
+  function abandon() {
+    for (const file of Object.keys(cache)) if (!cache[file].loaded) delete cache[file]
+    for (const name of loading) builtins.delete(name)
+    loading.clear()
+  }
+
   return {
+    names,
+    abandon,
     /** A runtime file's exports (`web/url.js`: the prelude's lazy globals). */
     runtime(rel) { return load('cjs', `${runtimeDir}/${rel}`, rel, null) },
     /** For ES modules importing CommonJS, JSON or a built-in. */

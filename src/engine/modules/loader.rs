@@ -166,9 +166,26 @@ fn heap_fn(scope: &mut v8::HandleScope, _args: v8::FunctionCallbackArguments, mu
     rv.set(v8::Array::new_with_elements(scope, &items).into());
 }
 
+/// `lexed(file)` → the export names lexed from a CommonJS file earlier in
+/// this process, or undefined; `lexed(file, names)` remembers them.
+fn lexed_fn(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
+    let path = PathBuf::from(string_arg(scope, args.get(0)));
+    if let Ok(list) = v8::Local::<v8::Array>::try_from(args.get(1)) {
+        let names = super::strings(scope, list);
+        return source::save_names(&path, names);
+    }
+    if let Some(names) = source::names(&path) {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        if let Some(v) = set(scope, &names) {
+            rv.set(v);
+        }
+    }
+}
+
 fn natives<'s>(scope: &mut v8::HandleScope<'s>) -> Option<v8::Local<'s, v8::Object>> {
     let obj = v8::Object::new(scope);
-    let entries: [(&str, v8::Local<v8::Function>); 7] = [
+    let entries: [(&str, v8::Local<v8::Function>); 8] = [
+        ("lexed", v8::Function::new(scope, lexed_fn)?),
         ("info", v8::Function::new(scope, info_fn)?),
         ("heap", v8::Function::new(scope, heap_fn)?),
         ("resolve", v8::Function::new(scope, resolve_fn)?),
@@ -190,11 +207,11 @@ static LOADER_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
 /// This realm's loader object (built on first use).
 fn loader<'s>(scope: &mut v8::HandleScope<'s>) -> Option<v8::Local<'s, v8::Object>> {
     use v8::script_compiler::{self, CompileOptions, NoCacheReason, Source};
-    let key = private(scope, "isothread.loader");
-    let global = scope.get_current_context().global(scope);
-    if let Some(Ok(obj)) = global.get_private(scope, key).map(v8::Local::<v8::Object>::try_from) {
+    if let Some(obj) = existing_loader(scope) {
         return Some(obj);
     }
+    let key = private(scope, "isothread.loader");
+    let global = scope.get_current_context().global(scope);
     let code = v8::String::new(scope, LOADER)?;
     let name = v8::String::new(scope, "isothread:loader")?;
     let undefined = v8::undefined(scope).into();
@@ -234,13 +251,41 @@ pub(crate) fn loader_native(scope: &mut v8::HandleScope, _args: v8::FunctionCall
     }
 }
 
+fn existing_loader<'s>(scope: &mut v8::HandleScope<'s>) -> Option<v8::Local<'s, v8::Object>> {
+    let key = private(scope, "isothread.loader");
+    let global = scope.get_current_context().global(scope);
+    global.get_private(scope, key).and_then(|v| v8::Local::<v8::Object>::try_from(v).ok())
+}
+
+fn call_method<'s>(scope: &mut v8::HandleScope<'s>, obj: v8::Local<'s, v8::Object>, name: &str, args: &[v8::Local<'s, v8::Value>]) -> Option<v8::Local<'s, v8::Value>> {
+    let key = v8::String::new(scope, name)?;
+    let f = v8::Local::<v8::Function>::try_from(obj.get(scope, key.into())?).ok()?;
+    f.call(scope, obj.into(), args)
+}
+
+/// The export names an ES module sees in the CommonJS file `file`
+/// (cjs-module-lexer, reexports followed, as Node finds them).
+pub(crate) fn names(scope: &mut v8::HandleScope, file: &str) -> Option<Vec<String>> {
+    let l = loader(scope)?;
+    let f = v8::String::new(scope, file)?.into();
+    let list = call_method(scope, l, "names", &[f])?;
+    let list = v8::Local::<v8::Array>::try_from(list).ok()?;
+    Some(super::strings(scope, list))
+}
+
+/// After a terminated call: the loader forgets modules it left half run.
+pub(crate) fn abandon(scope: &mut v8::HandleScope) {
+    if let Some(l) = existing_loader(scope) {
+        let tc = &mut v8::TryCatch::new(scope);
+        let _ = call_method(tc, l, "abandon", &[]);
+    }
+}
+
 /// Run what the loader loads for `kind` (`cjs`, `json`, `builtin`) and give
 /// its `module.exports` (an ES module importing it).
 pub(crate) fn load<'s>(scope: &mut v8::HandleScope<'s>, kind: &str, file: &str, name: &str) -> Option<v8::Local<'s, v8::Value>> {
     let l = loader(scope)?;
-    let key = v8::String::new(scope, "load")?;
-    let f = v8::Local::<v8::Function>::try_from(l.get(scope, key.into())?).ok()?;
     let file = if kind == "builtin" { builtin_file(name) } else { file.to_owned() };
     let args = [v8::String::new(scope, kind)?.into(), v8::String::new(scope, &file)?.into(), v8::String::new(scope, name)?.into()];
-    f.call(scope, l.into(), &args)
+    call_method(scope, l, "load", &args)
 }

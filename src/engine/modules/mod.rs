@@ -11,6 +11,7 @@
 mod loader;
 mod resolve;
 mod source;
+mod synthetic;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -31,11 +32,22 @@ pub(crate) struct ModuleMap {
     context: Option<v8::Global<v8::Context>>,
     by_key: HashMap<PathBuf, v8::Global<v8::Module>>,
     keys: HashMap<i32, Vec<(v8::Global<v8::Module>, PathBuf)>>,
-    /// What each synthetic module exports (`module.exports`).
-    exports: HashMap<i32, Vec<(v8::Global<v8::Module>, v8::Global<v8::Value>)>>,
+    /// What each synthetic module exports (by identity hash).
+    exports: HashMap<i32, Vec<synthetic::Record>>,
     /// ES modules compiled since the last evaluation: their code caches are
     /// taken once they ran.
     fresh: Vec<(v8::Global<v8::Module>, PathBuf)>,
+}
+
+/// The string items of a JS array.
+pub(crate) fn strings(scope: &mut v8::HandleScope, list: v8::Local<v8::Array>) -> Vec<String> {
+    let mut out = Vec::with_capacity(list.length() as usize);
+    for i in 0..list.length() {
+        if let Some(v) = list.get_index(scope, i).filter(|v| v.is_string()) {
+            out.push(v.to_rust_string_lossy(scope));
+        }
+    }
+    out
 }
 
 /// Throw `new Error(message)` with `code`.
@@ -135,8 +147,20 @@ fn module_for<'s>(scope: &mut v8::HandleScope<'s>, target: &Target, spec: &str, 
         link(scope, module, &key)?;
         return Some(module);
     }
-    let exports = loader::load(scope, kind, &file, &name)?;
-    let module = synthetic(scope, &key, exports)?;
+    let module = match kind {
+        // A built-in is made now (its names are its keys); CommonJS and JSON
+        // run when the importing graph evaluates them, in import order.
+        "builtin" => {
+            let exports = loader::load(scope, kind, &file, &name)?;
+            let names = synthetic::keys_of(scope, exports);
+            let exports = synthetic::Exports::Ready(v8::Global::new(scope, exports));
+            synthetic::create(scope, &key, names, exports, true)?
+        }
+        _ => {
+            let names = if kind == "cjs" { loader::names(scope, &file)? } else { Vec::new() };
+            synthetic::create(scope, &key, names, synthetic::Exports::Deferred(kind.into(), file, name), true)?
+        }
+    };
     remember(scope, &key, module);
     Some(module)
 }
@@ -153,57 +177,6 @@ fn link(scope: &mut v8::HandleScope, module: v8::Local<v8::Module>, path: &Path)
         module_for(scope, &target, &spec, path)?;
     }
     Some(())
-}
-
-/// A module whose default export is `exports` and whose named exports are
-/// its own enumerable keys (as Node offers CommonJS exports to `import`).
-fn synthetic<'s>(scope: &mut v8::HandleScope<'s>, key: &Path, exports: v8::Local<'s, v8::Value>) -> Option<v8::Local<'s, v8::Module>> {
-    let mut names = vec![v8::String::new(scope, "default")?];
-    if let Ok(obj) = v8::Local::<v8::Object>::try_from(exports) {
-        if let Some(keys) = obj.get_own_property_names(scope, v8::GetPropertyNamesArgs::default()) {
-            for i in 0..keys.length() {
-                let Some(k) = keys.get_index(scope, i) else { continue };
-                if let Ok(s) = v8::Local::<v8::String>::try_from(k) {
-                    if s.to_rust_string_lossy(scope) != "default" {
-                        names.push(s);
-                    }
-                }
-            }
-        }
-    }
-    let name = v8::String::new(scope, &key.display().to_string())?;
-    let module = v8::Module::create_synthetic_module(scope, name, &names, synthetic_steps);
-    let hash = module.get_identity_hash().get();
-    let (m, e) = (v8::Global::new(scope, module), v8::Global::new(scope, exports));
-    map(scope).exports.entry(hash).or_default().push((m, e));
-    Some(module)
-}
-
-fn synthetic_steps<'a>(context: v8::Local<'a, v8::Context>, module: v8::Local<'a, v8::Module>) -> Option<v8::Local<'a, v8::Value>> {
-    // SAFETY: V8 calls this on the isolate's thread while evaluating `module`.
-    let scope = &mut unsafe { v8::CallbackScope::new(context) };
-    let hash = module.get_identity_hash().get();
-    let exports = map(scope).exports.get(&hash)?.iter().find(|(m, _)| *m == module).map(|(_, e)| e.clone())?;
-    let exports = v8::Local::new(scope, exports);
-    let default = v8::String::new(scope, "default")?;
-    module.set_synthetic_module_export(scope, default, exports)?;
-    if let Ok(obj) = v8::Local::<v8::Object>::try_from(exports) {
-        let keys = obj.get_own_property_names(scope, v8::GetPropertyNamesArgs::default())?;
-        for i in 0..keys.length() {
-            let k = keys.get_index(scope, i)?;
-            let Ok(s) = v8::Local::<v8::String>::try_from(k) else { continue };
-            if s.to_rust_string_lossy(scope) == "default" {
-                continue;
-            }
-            let v = obj.get(scope, k)?;
-            // (a key added after the module was made is not an export)
-            let _ = module.set_synthetic_module_export(scope, s, v);
-        }
-    }
-    let resolver = v8::PromiseResolver::new(scope)?;
-    let undefined = v8::undefined(scope).into();
-    resolver.resolve(scope, undefined);
-    Some(resolver.get_promise(scope).into())
 }
 
 fn resolve_callback<'a>(
@@ -318,28 +291,98 @@ pub(crate) fn dynamic_import<'s>(
     Some(promise)
 }
 
-/// `require()` of an ES module: its namespace, once evaluated; one that
-/// awaits at its top level is refused (`ERR_REQUIRE_ASYNC_MODULE`, Node 22).
+/// `require()` of an ES module: its namespace, once evaluated (with
+/// `__esModule: true` when it has a default export, as Node 22 gives it);
+/// one that awaits at its top level is refused (`ERR_REQUIRE_ASYNC_MODULE`),
+/// as is one still evaluating (`ERR_REQUIRE_CYCLE_MODULE`).
 pub(crate) fn require_esm<'s>(scope: &mut v8::HandleScope<'s>, path: &Path) -> Option<v8::Local<'s, v8::Value>> {
     let importer = path.to_path_buf();
     let module = module_for(scope, &Target::File(path.to_path_buf()), &path.display().to_string(), &importer)?;
+    if matches!(module.get_status(), v8::ModuleStatus::Evaluating | v8::ModuleStatus::Instantiating) {
+        throw_code(scope, &format!("Cannot require() ES Module {} in a cycle.", path.display()), "ERR_REQUIRE_CYCLE_MODULE");
+        return None;
+    }
     let evaluated = run(scope, module)?;
     if let Ok(p) = v8::Local::<v8::Promise>::try_from(evaluated) {
         match p.state() {
             v8::PromiseState::Fulfilled => {}
             v8::PromiseState::Rejected => {
+                // Thrown where it is required: not an unhandled rejection.
+                handled(scope, p);
                 let e = p.result(scope);
                 scope.throw_exception(e);
                 return None;
             }
             v8::PromiseState::Pending => {
+                handled(scope, p);
                 throw_code(scope, &format!("require() cannot load {}: it awaits at its top level; use import()", path.display()), "ERR_REQUIRE_ASYNC_MODULE");
                 return None;
             }
         }
     }
     let ns = module.get_module_namespace();
+    let ns = v8::Local::new(scope, ns);
+    let mut names = synthetic::keys_of(scope, ns);
+    if !names.iter().any(|n| n == "default") || names.iter().any(|n| n == "__esModule") {
+        return Some(ns);
+    }
+    // A facade module: the same exports and `__esModule: true`.
+    let key = PathBuf::from(format!("{}#require", path.display()));
+    let facade = match known(scope, &key) {
+        Some(m) => m,
+        None => {
+            let obj = v8::Local::<v8::Object>::try_from(ns).ok()?;
+            let values = v8::Object::new(scope);
+            for n in &names {
+                let k = v8::String::new(scope, n)?;
+                let v = obj.get(scope, k.into())?;
+                values.set(scope, k.into(), v);
+            }
+            let k = v8::String::new(scope, "__esModule")?;
+            let t = v8::Boolean::new(scope, true);
+            values.set(scope, k.into(), t.into());
+            names.push("__esModule".into());
+            let values: v8::Local<v8::Value> = values.into();
+            let exports = synthetic::Exports::Ready(v8::Global::new(scope, values));
+            let m = synthetic::create(scope, &key, names, exports, false)?;
+            remember(scope, &key, m);
+            m
+        }
+    };
+    run(scope, facade)?;
+    let ns = facade.get_module_namespace();
     Some(v8::Local::new(scope, ns))
+}
+
+/// A rejection thrown where it happened is not unhandled: give the promise
+/// a handler (V8 then reports it handled, and the loop forgets it).
+fn handled(scope: &mut v8::HandleScope, p: v8::Local<v8::Promise>) {
+    if let Some(noop) = v8::Function::new(scope, |_: &mut v8::HandleScope, _: v8::FunctionCallbackArguments, _: v8::ReturnValue| {}) {
+        let _ = p.catch(scope, noop);
+    }
+}
+
+/// After a call was terminated: forget the modules it left half linked or
+/// half evaluated (an `import()` or `require()` cut short loads them anew),
+/// in the realm of `context`.
+pub(crate) fn forget_unfinished(scope: &mut v8::HandleScope, context: v8::Local<v8::Context>) {
+    let same = scope.get_slot::<ThreadState>().and_then(|st| st.modules.context.as_ref()).is_some_and(|c| *c == context);
+    if same {
+        let entries: Vec<(PathBuf, v8::Global<v8::Module>)> = map(scope).by_key.iter().map(|(k, m)| (k.clone(), m.clone())).collect();
+        for (key, m) in entries {
+            let m = v8::Local::new(scope, m);
+            if m.get_status() != v8::ModuleStatus::Evaluated {
+                let hash = m.get_identity_hash().get();
+                let mm = &mut scope.get_slot_mut::<ThreadState>().expect("thread state is installed before any JS runs").modules;
+                mm.by_key.remove(&key);
+                if let Some(list) = mm.keys.get_mut(&hash) {
+                    list.retain(|(g, _)| *g != m);
+                }
+            }
+        }
+    }
+    let scope = &mut v8::ContextScope::new(scope, context);
+    loader::abandon(scope);
 }
 
 /// Load, link and evaluate the module in `path` and give its namespace
@@ -365,7 +408,8 @@ pub(crate) fn namespace<'s>(scope: &mut v8::HandleScope<'s>, path: &Path) -> Opt
     Some(v8::Local::new(scope, ns))
 }
 
-/// `import.meta`: `url`, `filename`, `dirname` of the module's file.
+/// `import.meta`: `url`, `filename`, `dirname` of the module's file and
+/// `resolve(specifier)` (a `file:` URL, or `node:name` for a built-in).
 pub(crate) extern "C" fn import_meta(context: v8::Local<v8::Context>, module: v8::Local<v8::Module>, meta: v8::Local<v8::Object>) {
     // SAFETY: V8 calls this on the isolate's thread the first time a module reads import.meta.
     let scope = &mut unsafe { v8::CallbackScope::new(context) };
@@ -375,5 +419,23 @@ pub(crate) extern "C" fn import_meta(context: v8::Local<v8::Context>, module: v8
         if let (Some(k), Some(v)) = (v8::String::new(scope, k), v8::String::new(scope, &v)) {
             meta.create_data_property(scope, k.into(), v.into());
         }
+    }
+    let Some(data) = v8::String::new(scope, &path.display().to_string()) else { return };
+    let Some(f) = v8::Function::builder(meta_resolve).data(data.into()).build(scope) else { return };
+    if let Some(k) = v8::String::new(scope, "resolve") {
+        meta.create_data_property(scope, k.into(), f.into());
+    }
+}
+
+fn meta_resolve(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
+    let importer = PathBuf::from(args.data().to_rust_string_lossy(scope));
+    let spec = args.get(0).to_rust_string_lossy(scope);
+    let url = match resolve_import(scope, &spec, &importer) {
+        Some(Target::Builtin(name)) => format!("node:{name}"),
+        Some(Target::File(p)) => format!("file://{}", p.display()),
+        None => return,
+    };
+    if let Some(s) = v8::String::new(scope, &url) {
+        rv.set(s.into());
     }
 }

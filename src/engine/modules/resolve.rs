@@ -132,7 +132,9 @@ fn load_file_or_dir(path: &Path) -> Option<PathBuf> {
         }
     }
     if path.is_dir() {
-        if let Some(Value::String(main)) = manifest(path).as_deref().and_then(|m| m.get("main")) {
+        let main = manifest(path).as_deref().and_then(|m| m.get("main")).and_then(Value::as_str).map(str::to_owned);
+        // (an empty "main" or one naming the folder itself is no main, as in Node)
+        if let Some(main) = main.filter(|m| !m.trim_start_matches("./").trim_end_matches('/').is_empty() && *m != ".") {
             if let Some(p) = load_file_or_dir(&path.join(main)).filter(|p| p.is_file()) {
                 return Some(p);
             }
@@ -148,7 +150,9 @@ fn load_file_or_dir(path: &Path) -> Option<PathBuf> {
 }
 
 /// Resolve an `exports`/`imports` target with `*` replaced by `star`.
-fn target(dir: &Path, t: &Value, star: Option<&str>, conditions: &[&str]) -> Option<Option<PathBuf>> {
+/// `Some(None)`: refused here (null, or not a `./` path); `None`: no
+/// condition matched. An `imports` target may name a package (`bare`).
+fn target(dir: &Path, t: &Value, star: Option<&str>, conditions: &[&str], bare: bool) -> Option<Option<PathBuf>> {
     match t {
         Value::String(s) => {
             let s = match star {
@@ -156,16 +160,17 @@ fn target(dir: &Path, t: &Value, star: Option<&str>, conditions: &[&str]) -> Opt
                 None => s.clone(),
             };
             if !s.starts_with("./") {
-                return Some(None);
+                let is_bare = !s.starts_with('/') && !s.starts_with("../") && !s.contains(':');
+                return Some(if bare && is_bare { resolve_bare(&s, dir, conditions).ok().flatten() } else { None });
             }
             let p = dir.join(&s[2..]);
             Some(Some(if p.is_file() { p } else { load_file_or_dir(&p).unwrap_or(p) }))
         }
-        Value::Array(list) => list.iter().find_map(|t| target(dir, t, star, conditions).filter(|r| r.is_some())),
+        Value::Array(list) => list.iter().find_map(|t| target(dir, t, star, conditions, bare).filter(|r| r.is_some())),
         Value::Object(map) => map
             .iter()
             .filter(|(k, _)| k.as_str() == "default" || conditions.contains(&k.as_str()))
-            .find_map(|(_, t)| target(dir, t, star, conditions)),
+            .find_map(|(_, t)| target(dir, t, star, conditions, bare)),
         Value::Null => Some(None),
         _ => None,
     }
@@ -173,9 +178,9 @@ fn target(dir: &Path, t: &Value, star: Option<&str>, conditions: &[&str]) -> Opt
 
 /// Match `key` against an exports/imports map: exact keys, then the longest
 /// `*` pattern, then legacy folder keys ending in `/`.
-fn match_map(dir: &Path, map: &serde_json::Map<String, Value>, key: &str, conditions: &[&str]) -> Option<Option<PathBuf>> {
+fn match_map(dir: &Path, map: &serde_json::Map<String, Value>, key: &str, conditions: &[&str], bare: bool) -> Option<Option<PathBuf>> {
     if let Some(t) = map.get(key).filter(|_| !key.contains('*')) {
-        return target(dir, t, None, conditions);
+        return target(dir, t, None, conditions, bare);
     }
     let mut best: Option<(&str, &Value, String)> = None;
     for (k, t) in map {
@@ -193,16 +198,22 @@ fn match_map(dir: &Path, map: &serde_json::Map<String, Value>, key: &str, condit
             }
         }
     }
-    best.and_then(|(_, t, middle)| target(dir, t, Some(&middle), conditions))
+    best.and_then(|(_, t, middle)| target(dir, t, Some(&middle), conditions, bare))
+}
+
+fn not_exported(dir: &Path, sub: &str) -> ResolveError {
+    let shown = if sub == "." { String::new() } else { format!("subpath '{sub}' ") };
+    ResolveError { code: "ERR_PACKAGE_PATH_NOT_EXPORTED", message: format!("Package {shown}is not defined by \"exports\" in {}", dir.join("package.json").display()) }
 }
 
 /// `sub` (`.` or `./x`) of the package in `dir` through its `exports`.
-fn package_exports(dir: &Path, exports: &Value, sub: &str, conditions: &[&str]) -> Option<Option<PathBuf>> {
-    match exports {
-        Value::Object(map) if map.keys().any(|k| k.starts_with('.')) => match_map(dir, map, sub, conditions),
-        other if sub == "." => target(dir, other, None, conditions),
-        _ => Some(None),
-    }
+fn package_exports(dir: &Path, exports: &Value, sub: &str, conditions: &[&str]) -> Result<PathBuf, ResolveError> {
+    let found = match exports {
+        Value::Object(map) if map.keys().any(|k| k.starts_with('.')) => match_map(dir, map, sub, conditions, false),
+        other if sub == "." => target(dir, other, None, conditions, false),
+        _ => None,
+    };
+    found.flatten().ok_or_else(|| not_exported(dir, sub))
 }
 
 fn split_package(spec: &str) -> (&str, &str) {
@@ -217,31 +228,48 @@ fn split_package(spec: &str) -> (&str, &str) {
     }
 }
 
-fn resolve_bare(spec: &str, base: &Path, conditions: &[&str]) -> Option<PathBuf> {
+fn resolve_bare(spec: &str, base: &Path, conditions: &[&str]) -> Result<Option<PathBuf>, ResolveError> {
     let (name, rest) = split_package(spec);
     let sub = format!(".{rest}");
     // A package may import itself by its name through its own exports.
     if let Some((dir, m)) = package_scope(&base.join("x")) {
         if m.get("name").and_then(Value::as_str) == Some(name) {
             if let Some(exports) = m.get("exports") {
-                return package_exports(&dir, exports, &sub, conditions).flatten();
+                return package_exports(&dir, exports, &sub, conditions).map(Some);
             }
         }
     }
-    base.ancestors().find_map(|dir| {
+    for dir in base.ancestors() {
         if dir.file_name().is_some_and(|n| n == "node_modules") {
-            return None;
+            continue;
         }
         let pkg = dir.join("node_modules").join(name);
         if !pkg.is_dir() {
-            return None;
+            continue;
         }
         let m = manifest(&pkg);
-        match m.as_deref().and_then(|m| m.get("exports")) {
-            Some(exports) => Some(package_exports(&pkg, exports, &sub, conditions).flatten()),
-            None => Some(load_file_or_dir(&pkg.join(rest.trim_start_matches('/')))),
-        }
-    })?
+        return match m.as_deref().and_then(|m| m.get("exports")) {
+            Some(exports) => package_exports(&pkg, exports, &sub, conditions).map(Some),
+            None => Ok(load_file_or_dir(&pkg.join(rest.trim_start_matches('/')))),
+        };
+    }
+    Ok(None)
+}
+
+fn resolve_imports(spec: &str, importer: &Path, conditions: &[&str]) -> Result<Option<PathBuf>, ResolveError> {
+    let scope = package_scope(importer);
+    let found = scope.as_ref().and_then(|(dir, m)| match m.get("imports") {
+        Some(Value::Object(map)) => match_map(dir, map, spec, conditions, true).flatten(),
+        _ => None,
+    });
+    match (found, scope) {
+        (Some(p), _) => Ok(Some(p)),
+        (None, Some((dir, _))) => Err(ResolveError {
+            code: "ERR_PACKAGE_IMPORT_NOT_DEFINED",
+            message: format!("Package import specifier \"{spec}\" is not defined in package {} imported from {}", dir.join("package.json").display(), importer.display()),
+        }),
+        (None, None) => Err(ResolveError { code: "ERR_PACKAGE_IMPORT_NOT_DEFINED", message: format!("Package import specifier \"{spec}\" is not defined imported from {}", importer.display()) }),
+    }
 }
 
 /// Resolve `spec` imported (or required, when `require`) by the file
@@ -270,21 +298,24 @@ pub(crate) fn resolve(spec: &str, importer: &Path, require: bool, runtime: Optio
     if let Some(p) = FOUND.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
         return Ok(Target::File(p.clone()));
     }
-    let conditions: &[&str] = if require { &["isothread", "node", "require"] } else { &["isothread", "node", "import"] };
+    // Node 22's conditions, with ours first ("module-sync": this loader
+    // can require() ES modules).
+    let conditions: &[&str] = if require { &["isothread", "node", "require", "module-sync"] } else { &["isothread", "node", "import", "module-sync"] };
+    let with_importer = |mut e: ResolveError| {
+        e.message = format!("{} imported from {}", e.message, importer.display());
+        e
+    };
     let found = if let Some(rest) = spec.strip_prefix("file://") {
         let decoded = percent_decode(rest);
         load_file_or_dir(Path::new(&decoded))
     } else if spec.starts_with("./") || spec.starts_with("../") || spec.starts_with('/') || spec == "." || spec == ".." {
         load_file_or_dir(&base.join(spec))
     } else if spec.starts_with('#') {
-        package_scope(importer).and_then(|(dir, m)| match m.get("imports") {
-            Some(Value::Object(map)) => match_map(&dir, map, spec, conditions).flatten(),
-            _ => None,
-        })
+        resolve_imports(spec, importer, conditions)?
     } else if spec.is_empty() {
         None
     } else {
-        resolve_bare(spec, base, conditions)
+        resolve_bare(spec, base, conditions).map_err(with_importer)?
     };
     match found {
         Some(p) if p.is_file() => {
@@ -368,8 +399,9 @@ mod tests {
         assert!(file(resolve("a", &app, false, None)).ends_with("a.mjs"));
         assert!(file(resolve("a", &app, true, None)).ends_with("a.cjs"));
         assert!(file(resolve("a/feat/x", &app, true, None)).ends_with("lib/x.js"));
-        assert_eq!(resolve("a/internal/y", &app, true, None).unwrap_err().code, "MODULE_NOT_FOUND");
-        assert_eq!(resolve("a/a.cjs", &app, true, None).unwrap_err().code, "MODULE_NOT_FOUND", "not exported");
+        assert_eq!(resolve("a/internal/y", &app, true, None).unwrap_err().code, "ERR_PACKAGE_PATH_NOT_EXPORTED");
+        assert_eq!(resolve("a/a.cjs", &app, true, None).unwrap_err().code, "ERR_PACKAGE_PATH_NOT_EXPORTED", "not exported");
+        assert_eq!(resolve("#nope", &app, true, None).unwrap_err().code, "ERR_PACKAGE_IMPORT_NOT_DEFINED");
         assert!(file(resolve("b", &app, true, None)).ends_with("dist/b.js"));
         assert!(file(resolve("b/extra", &app, true, None)).ends_with("b/extra.js"));
         assert!(file(resolve("@s/c", &app, true, None)).ends_with("@s/c/index.js"));

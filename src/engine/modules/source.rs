@@ -17,6 +17,8 @@ struct Entry {
     cache: Option<Arc<[u8]>>,
     /// For `.js` with no `"type"`: whether its syntax is a module's.
     esm: Option<bool>,
+    /// A CommonJS file's export names as ES modules see them (lexed).
+    names: Option<Arc<Vec<String>>>,
 }
 
 fn table() -> &'static Mutex<HashMap<PathBuf, Entry>> {
@@ -32,12 +34,14 @@ fn entry(path: &Path) -> std::io::Result<Entry> {
         }
     }
     let raw = std::fs::read_to_string(path)?;
-    // A shebang line is not JavaScript; Node skips it (keep the line count).
+    // A byte order mark and a shebang line are not JavaScript; Node skips
+    // them (the shebang's line is kept, for line numbers).
+    let raw = raw.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(raw);
     let text: Arc<str> = match raw.strip_prefix("#!") {
         Some(rest) => format!("//{rest}").into(),
         None => raw.into(),
     };
-    let e = Entry { modified, text, cache: None, esm: None };
+    let e = Entry { modified, text, cache: None, esm: None, names: None };
     table().lock().unwrap_or_else(|p| p.into_inner()).insert(path.to_path_buf(), e.clone());
     Ok(e)
 }
@@ -46,6 +50,16 @@ fn update(path: &Path, f: impl FnOnce(&mut Entry)) {
     if let Some(e) = table().lock().unwrap_or_else(|p| p.into_inner()).get_mut(path) {
         f(e)
     }
+}
+
+/// The export names lexed from the CommonJS file at `path`, if known.
+pub(crate) fn names(path: &Path) -> Option<Arc<Vec<String>>> {
+    entry(path).ok().and_then(|e| e.names)
+}
+
+/// Remember the export names lexed from the CommonJS file at `path`.
+pub(crate) fn save_names(path: &Path, names: Vec<String>) {
+    update(path, |e| e.names = Some(Arc::new(names)));
 }
 
 /// The text of the file at `path`.
@@ -86,7 +100,31 @@ const CJS_PARAMS: [&str; 5] = ["exports", "require", "module", "__filename", "__
 /// its path in stack traces. None with an exception thrown on failure.
 pub(crate) fn compile_cjs<'s>(scope: &mut v8::HandleScope<'s>, path: &Path) -> Option<v8::Local<'s, v8::Function>> {
     match entry(path) {
-        Ok(e) => wrapper(scope, path, &e),
+        Ok(e) => {
+            let tc = &mut v8::TryCatch::new(scope);
+            if let Some(f) = wrapper(tc, path, &e) {
+                return Some(f);
+            }
+            if tc.has_terminated() || !tc.can_continue() {
+                tc.rethrow();
+                return None;
+            }
+            let exc = tc.exception()?;
+            // As Node prints a CommonJS syntax error: file:line, the line and
+            // a caret above the stack.
+            if let (Some(msg), Ok(obj)) = (tc.message(), v8::Local::<v8::Object>::try_from(exc)) {
+                let line = msg.get_line_number(tc).unwrap_or(0);
+                let col = msg.get_start_column();
+                let text = msg.get_source_line(tc).map(|l| l.to_rust_string_lossy(tc)).unwrap_or_default();
+                let key = v8::String::new(tc, "stack")?;
+                let old = obj.get(tc, key.into()).map(|v| v.to_rust_string_lossy(tc)).unwrap_or_default();
+                let stack = format!("{}:{line}\n{text}\n{}^\n\n{old}", path.display(), " ".repeat(col));
+                let stack = v8::String::new(tc, &stack)?;
+                obj.set(tc, key.into(), stack.into());
+            }
+            tc.rethrow();
+            None
+        }
         Err(err) => {
             super::throw_code(scope, &format!("cannot read {}: {err}", path.display()), "MODULE_NOT_FOUND");
             None
