@@ -797,6 +797,41 @@ test('node:url: parse, format, resolve, fileURLToPath, pathToFileURL, urlToHttpO
   })
 })
 
+test('ES module imports of the built-ins: named exports work; importing url does not load the legacy parser', async () => {
+  const out = await inFreshThread(async () => {
+    const legacyLoaded = () => Object.keys(require.cache).filter((k) => /node_modules\/(qs|url|punycode)\//.test(k)).length
+    const { URL: U, fileURLToPath } = await import('node:url')
+    const { createHash, randomUUID } = await import('crypto')
+    const zlib = await import('zlib')
+    const { Readable } = await import('node:stream')
+    const { pipeline } = await import('stream/promises')
+    const before = legacyLoaded()
+    const url = require('url')
+    const u = new url.Url()
+    u.parse('http://a.com/x?y=1')
+    const chunks = []
+    await pipeline(Readable.from(['a', 'b']), async function* (src) { for await (const c of src) chunks.push(c) })
+    return {
+      before,
+      after: legacyLoaded() > 0,
+      url: [U === URL, fileURLToPath('file:///tmp/x'), u.href, u instanceof url.Url, url.parse('http://b/') instanceof url.Url],
+      hash: createHash('sha1').update('x').digest('hex'),
+      uuid: randomUUID().length,
+      gzip: zlib.default.gunzipSync(zlib.gzipSync('zz')).toString(),
+      chunks,
+    }
+  })
+  assert.deepEqual(out, {
+    before: 0,
+    after: true,
+    url: [true, '/tmp/x', 'http://a.com/x?y=1', true, true],
+    hash: require('node:crypto').createHash('sha1').update('x').digest('hex'),
+    uuid: 36,
+    gzip: 'zz',
+    chunks: ['a', 'b'],
+  })
+})
+
 // ---------------------------------------------------------------------------
 // events
 

@@ -180,8 +180,17 @@ function resolveObject(source, relative) {
   return parse(source, false, true).resolveObject(relative)
 }
 
+/** The legacy Url class (the npm port's, loaded on first use rather than on import). */
+function Url() {
+  const L = legacy().Url
+  if (Object.getPrototypeOf(Url.prototype) !== L.prototype) Object.setPrototypeOf(Url.prototype, L.prototype)
+  if (!(this instanceof Url)) return new Url()
+  L.call(this)
+}
+Object.defineProperty(Url, Symbol.hasInstance, { value: (o) => o instanceof legacy().Url || Function.prototype[Symbol.hasInstance].call(Url, o) })
+
 module.exports = {
-  Url: undefined,
+  Url,
   parse,
   resolve,
   resolveObject,
@@ -194,8 +203,3 @@ module.exports = {
   fileURLToPath,
   urlToHttpOptions,
 }
-Object.defineProperty(module.exports, 'Url', {
-  enumerable: true,
-  configurable: true,
-  get() { return legacy().Url },
-})
