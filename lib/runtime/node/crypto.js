@@ -304,17 +304,10 @@ function randomInt(min, max, callback) {
   later(() => callback(null, n))
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
-
-/** A random RFC 4122 version 4 UUID. */
+/** A random RFC 4122 version 4 UUID (Web Crypto's, entropy drawn 128 UUIDs at a time). */
 function randomUUID(options) {
   if (options !== undefined && (options === null || typeof options !== 'object')) throw invalidArgType('options', 'of type object', options)
-  const b = new Uint8Array(16)
-  binding().randomFill(b)
-  b[6] = (b[6] & 0x0f) | 0x40
-  b[8] = (b[8] & 0x3f) | 0x80
-  const h = (i) => HEX[b[i]]
-  return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`
+  return webcrypto().crypto.randomUUID()
 }
 
 /** Web Crypto's getRandomValues on node:crypto. */
