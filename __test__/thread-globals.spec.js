@@ -133,3 +133,47 @@ test('TextDecoder: utf-8 (streaming, BOM, fatal), utf-16le and latin1 labels dec
   for (const c of cases) assert.deepEqual(await t.run(...c), host(...c), JSON.stringify(c))
   await t.close()
 })
+
+test('timers as Node: Timeout/Immediate objects (ref, unref, hasRef, refresh, a number by +t), clear by object or number, and microtasks of the sync part before a 0 ms timer', async () => {
+  const fn = () => () => new Promise((resolve) => {
+    const order = []
+    const t = setTimeout(() => order.push('timeout'), 0)
+    Promise.resolve().then(() => order.push('micro'))
+    queueMicrotask(() => order.push('queueMicrotask'))
+    const shape = [typeof t, t.unref() === t, t.hasRef(), t.ref().hasRef(), typeof +t, typeof setImmediate(() => {}).unref]
+    const dropped = setTimeout(() => order.push('cleared by object'), 0)
+    clearTimeout(dropped)
+    const byNumber = setInterval(() => order.push('cleared by number'), 1)
+    clearInterval(+byNumber)
+    setTimeout(() => resolve({ shape, order }), 5)
+  })
+  const t = new Thread(fn)
+  const ours = await t.run()
+  const host = await fn()()
+  assert.deepEqual(ours, host)
+  assert.deepEqual(ours.order, ['micro', 'queueMicrotask', 'timeout'])
+  await t.close()
+})
+
+test('console methods of Node forward to the host console: count, time, group, dir, table', async () => {
+  const t = new Thread(() => () => {
+    console.count(); console.count('x'); console.count()
+    console.countReset(); console.count()
+    console.time('t'); console.timeEnd('t')
+    console.group('g'); console.log('inside'); console.groupEnd(); console.log('outside')
+    console.dir({ a: 1 }); console.table([{ a: 1 }])
+    return Object.keys(console).length === 0 && typeof console.timeLog
+  })
+  const lines = []
+  const saved = {}
+  for (const m of ['log', 'info']) { saved[m] = console[m]; console[m] = (...a) => lines.push(a.map((x) => typeof x === 'string' ? x : JSON.stringify(x)).join(' ')) }
+  try {
+    assert.equal(await t.run(), 'function')
+    await new Promise((r) => setTimeout(r, 50))
+  } finally {
+    Object.assign(console, saved)
+    await t.close()
+  }
+  assert.deepEqual(lines.filter((l) => !l.startsWith('t: ')), ['default: 1', 'x: 1', 'default: 2', 'default: 1', 'g', '  inside', 'outside', '{"a":1}', '[{"a":1}]'])
+  assert.match(lines.find((l) => l.startsWith('t: ')), /^t: \d+\.\d{3}ms$/)
+})

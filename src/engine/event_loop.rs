@@ -206,6 +206,12 @@ impl Loop {
     /// rejections, then settle what can be settled. True if anything ran.
     fn turn(&mut self, scope: &mut v8::HandleScope) -> bool {
         let mut progressed = false;
+        // Microtasks queued by what ran last (a call's synchronous part) run
+        // before any timer, as in Node.
+        scope.perform_microtask_checkpoint();
+        if scope.is_execution_terminating() {
+            return true;
+        }
         let now = Instant::now();
         loop {
             let due = scope.get_slot_mut::<ThreadState>().and_then(|st| st.timers.pop_due(now));

@@ -106,12 +106,37 @@
   // console: forwarded to the host console with the arguments cloned.
   const levels = { log: 0, info: 1, warn: 2, error: 3, debug: 4, trace: 4 }
   const consoleObj = {}
-  for (const name of Object.keys(levels)) {
-    const level = levels[name]
-    define(consoleObj, name, function (...args) { native.print(level, args) })
-  }
   define(consoleObj, 'assert', function (cond, ...args) {
     if (!cond) native.print(3, ['Assertion failed' + (args.length ? ':' : ''), ...args])
+  })
+  // The rest of Node's console, on the same forwarding (the host formats).
+  const counts = new Map()
+  const started = new Map()
+  let indent = ''
+  const out = (level, args) => native.print(level, indent === '' ? args : [indent.slice(1), ...args])
+  for (const name of Object.keys(levels)) define(consoleObj, name, function (...args) { out(levels[name], args) })
+  define(consoleObj, 'dir', function (value) { out(0, [value]) })
+  define(consoleObj, 'dirxml', function (...args) { out(0, args) })
+  define(consoleObj, 'table', function (...args) { out(0, args) })
+  define(consoleObj, 'count', function (label = 'default') {
+    const n = (counts.get(`${label}`) || 0) + 1
+    counts.set(`${label}`, n)
+    out(1, [`${label}: ${n}`])
+  })
+  define(consoleObj, 'countReset', function (label = 'default') { counts.delete(`${label}`) })
+  define(consoleObj, 'group', function (...args) { if (args.length) out(0, args); indent += '  ' })
+  define(consoleObj, 'groupCollapsed', consoleObj.group)
+  define(consoleObj, 'groupEnd', function () { indent = indent.slice(2) })
+  const elapsed = (label) => {
+    const ms = native.now() - started.get(label)
+    return ms >= 1000 ? `${(ms / 1000).toFixed(3)}s` : `${ms.toFixed(3)}ms`
+  }
+  define(consoleObj, 'time', function (label = 'default') { started.set(`${label}`, native.now()) })
+  define(consoleObj, 'timeLog', function (label = 'default', ...args) {
+    if (started.has(`${label}`)) out(1, [`${label}: ${elapsed(`${label}`)}`, ...args])
+  })
+  define(consoleObj, 'timeEnd', function (label = 'default') {
+    if (started.has(`${label}`)) { out(1, [`${label}: ${elapsed(`${label}`)}`]); started.delete(`${label}`) }
   })
   define(g, 'console', consoleObj)
 
@@ -124,15 +149,36 @@
     ms = Number(ms)
     return ms >= 1 && ms <= 2147483647 ? ms : (ms > 2147483647 ? 1 : 0)
   }
-  const addTimer = (fn, ms, args, repeat) => {
-    if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function')
+  // What setTimeout/setInterval/setImmediate return, as Node's Timeout
+  // and Immediate: ref/unref/hasRef/refresh, and the id as its number.
+  // (A thread's timers never keep the host alive: ref state is recorded only.)
+  class Timeout {
+    #id; #ref = true
+    constructor(id) { this.#id = id }
+    ref() { this.#ref = true; return this }
+    unref() { this.#ref = false; return this }
+    hasRef() { return this.#ref }
+    refresh() {
+      const t = timers.get(this.#id)
+      if (t !== undefined) { native.timerClear(this.#id); native.timerStart(this.#id, t.delay) }
+      return this
+    }
+    close() { clear(this.#id); return this }
+    [Symbol.toPrimitive]() { return this.#id }
+  }
+  class Immediate extends Timeout {}
+  const addTimer = (fn, ms, args, repeat, Kind = Timeout) => {
+    if (typeof fn !== 'function') {
+      throw Object.assign(new TypeError('The "callback" argument must be of type function'), { code: 'ERR_INVALID_ARG_TYPE' })
+    }
     const id = idBase + nextId++
     const delay = toDelay(ms)
     timers.set(id, { fn, args, repeat, delay })
     native.timerStart(id, delay)
-    return id
+    return new Kind(id)
   }
-  const clear = (id) => {
+  const clear = (timer) => {
+    const id = typeof timer === 'object' && timer !== null ? +timer : typeof timer === 'string' ? Number(timer) : timer
     if (typeof id === 'number' && timers.delete(id)) native.timerClear(id)
   }
   define(g, 'setTimeout', (fn, ms, ...args) => addTimer(fn, ms, args, false))
@@ -250,7 +296,7 @@
   define(g, 'unlock', (id) => { native.unlock(lockId(id)) })
   define(g, 'self', g)
   define(g, 'global', g)
-  define(g, 'setImmediate', (fn, ...args) => addTimer(fn, 0, args, false))
+  define(g, 'setImmediate', (fn, ...args) => addTimer(fn, 0, args, false, Immediate))
   define(g, 'clearImmediate', clear)
 
   // What needs the module loader is made on first use, so a thread that
