@@ -70,6 +70,8 @@ test('crypto: createHash digests for every algorithm and encoding, several updat
         buffer: crypto.createHash(alg).update('x').digest(),
         big: crypto.createHash(alg).update(big).digest('hex'),
         once: crypto.hash ? crypto.hash(alg, 'abc') : crypto.createHash(alg).update('abc').digest('hex'),
+        encodings: [['x', 'nope'], ['x', 'UTF8'], ['aGk', 'base64'], ['x', 'ucs2'], ['zz', 'hex'], ['ÿ', 'binary']]
+          .map(([d, e]) => crypto.createHash(alg).update(d, e).digest(e === 'nope' ? 'HEX' : 'Base64')),
       }
     }
     return r
@@ -123,6 +125,7 @@ test('crypto: argument errors have Node\'s class, code and message', async () =>
       caught(() => crypto.createHash('nope')),
       caught(() => crypto.createHash(1)),
       caught(() => crypto.createHash('sha256').update(1)),
+      caught(() => crypto.createHash('sha256').update('abc', 'hex')),
       caught(() => { const h = crypto.createHash('sha256'); h.digest(); h.digest() }),
       caught(() => { const h = crypto.createHash('sha256'); h.digest(); h.update('a') }),
       caught(() => { const h = crypto.createHash('sha256'); h.digest(); h.copy() }),

@@ -30,6 +30,11 @@ function encodeOut(bytes, encoding) {
 function dataBytes(data, encoding, name = 'data') {
   if (typeof data === 'string') {
     if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8' || encoding === 'buffer') return native.utf8Encode(data)
+    // As Node: an encoding it does not know is UTF-8; hex needs whole bytes.
+    if (typeof encoding !== 'string' || !Buffer.isEncoding(encoding)) return native.utf8Encode(data)
+    if (encoding.toLowerCase() === 'hex' && data.length % 2 !== 0) {
+      throw codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The argument 'encoding' is invalid for data of length ${data.length}. Received '${encoding}'`)
+    }
     return viewBytes(Buffer.from(data, encoding))
   }
   if (isView(data)) return viewBytes(data)
