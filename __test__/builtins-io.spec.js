@@ -491,6 +491,28 @@ test('zlib: callback and promisify forms, streams through pipeline(Readable.from
   assert.equal(out.total, Buffer.byteLength(TEXT))
 })
 
+test('zlib: params() before data, close(callback), reset(), stream errors, classes callable without new', async () => {
+  await same(async () => {
+    const zlib = require('zlib')
+    const r = []
+    const d = zlib.createDeflate()
+    await new Promise((resolve) => d.params(9, 0, resolve))
+    const out = []
+    d.on('data', (c) => out.push(c))
+    d.end('hello hello hello')
+    await new Promise((resolve) => d.on('end', resolve))
+    r.push(zlib.inflateSync(Buffer.concat(out)).toString(), d.bytesWritten)
+    const g = zlib.createGzip()
+    await new Promise((resolve) => g.close(resolve))
+    r.push(g.destroyed, g._handle == null)
+    const u = zlib.createGunzip()
+    u.reset()
+    r.push(await new Promise((resolve) => { u.on('error', (err) => resolve([err.code, err.errno, err.message])); u.end(Buffer.from('nope nope')) }))
+    r.push(typeof zlib.Gzip, zlib.Gzip.name, zlib.createGzip() instanceof zlib.Gzip, zlib.Gzip() instanceof zlib.Gzip, zlib.createBrotliCompress() instanceof zlib.BrotliCompress)
+    return r
+  })
+})
+
 test('zlib: flush() emits what is buffered so far; stream output gunzips on the host', async () => {
   const out = await inThread(async (text) => {
     const zlib = require('zlib')
