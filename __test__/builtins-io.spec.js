@@ -916,6 +916,21 @@ test('EventTarget: preventDefault() in a passive listener is ignored (WHATWG; No
   assert.deepEqual(out, [true, [false, false]])
 })
 
+test('EventTarget: a throwing listener is an uncaught error (it rejects the call in flight, as a timer\'s would); the next listeners still run', async () => {
+  const t = new Thread(() => (step) => {
+    if (step === 'check') return globalThis.log
+    globalThis.log = []
+    const target = new EventTarget()
+    target.addEventListener('x', () => { throw new Error('listener boom') })
+    target.addEventListener('x', () => globalThis.log.push('second ran'))
+    globalThis.log.push(['dispatch returned', target.dispatchEvent(new Event('x'))])
+    return new Promise((resolve) => setTimeout(resolve, 20))
+  })
+  await assert.rejects(t.run('go'), { message: 'listener boom' })
+  assert.deepEqual(await t.run('check'), ['second ran', ['dispatch returned', true]])
+  await t.close()
+})
+
 test('AbortController and AbortSignal: abort(reason), reason defaults, onabort, throwIfAborted, timeout, any', async () => {
   await same(async () => {
     const log = []
