@@ -513,6 +513,20 @@ test('zlib: params() before data, close(callback), reset(), stream errors, class
   })
 })
 
+test('zlib params() after data and URL.createObjectURL() throw ERR_NOT_AVAILABLE (differences from Node)', async () => {
+  const out = await inThread(() => {
+    const zlib = require('zlib')
+    const d = zlib.createDeflate()
+    d.write('some data')
+    const thrown = (f) => { try { f(); return null } catch (e) { return [e.code, e.message] } }
+    return [thrown(() => d.params(1, 0)), thrown(() => URL.createObjectURL({})), thrown(() => new (require('crypto').Cipheriv)())]
+  })
+  assert.deepEqual(out.map((e) => e[0]), ['ERR_NOT_AVAILABLE', 'ERR_NOT_AVAILABLE', 'ERR_NOT_AVAILABLE'])
+  assert.match(out[0][1], /^zlib params\(\) after data is not available inside a thread: /)
+  assert.match(out[1][1], /^URL\.createObjectURL\(\) is not available inside a thread/)
+  assert.match(out[2][1], /^crypto\.Cipheriv\(\) is not available inside a thread: /)
+})
+
 test('zlib: flush() emits what is buffered so far; stream output gunzips on the host', async () => {
   const out = await inThread(async (text) => {
     const zlib = require('zlib')

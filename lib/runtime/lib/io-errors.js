@@ -54,10 +54,9 @@ function missingArgs(name) {
   return codeError(TypeError, 'ERR_MISSING_ARGS', `The "${name}" argument must be specified`)
 }
 
-/** ERR_NOT_AVAILABLE for a function a thread does not offer (RUNTIME.md §3). */
-function notAvailable(module, fn) {
-  return codeError(Error, 'ERR_NOT_AVAILABLE',
-    `${module}.${fn}() is not available inside an isothread thread; call it on the host (a service or parent message, API.md §4)`)
+/** ERR_NOT_AVAILABLE: `<what> is not available inside a thread: <why>` (the runtime's wording, RUNTIME.md §3). */
+function notAvailable(what, why) {
+  return codeError(Error, 'ERR_NOT_AVAILABLE', `${what} is not available inside a thread${why ? `: ${why}` : ''}`)
 }
 
 module.exports = { codeError, received, invalidArgType, invalidArgValue, outOfRange, missingArgs, notAvailable }

@@ -51,7 +51,7 @@ function keyBytes(key, encoding) {
   if (key instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && key instanceof SharedArrayBuffer)) return new Uint8Array(key)
   if (isView(key)) return viewBytes(key)
   const web = globalThis.CryptoKey
-  if (web && key instanceof web) throw notAvailable('crypto', 'createHmac() with a CryptoKey')
+  if (web && key instanceof web) throw notAvailable('crypto.createHmac() with a CryptoKey', 'Web Crypto keys do not exist inside threads; pass the key bytes or a KeyObject')
   throw invalidArgType('key', 'of type string or an instance of ArrayBuffer, Buffer, TypedArray, DataView, KeyObject, or CryptoKey', key)
 }
 
@@ -505,7 +505,7 @@ class KeyObject {
   get type() { return this[kKeyType] }
 
   /** A KeyObject from a CryptoKey: needs Web Crypto keys, which threads lack. */
-  static from() { throw notAvailable('crypto', 'KeyObject.from') }
+  static from() { throw notAvailable('crypto.KeyObject.from()', 'Web Crypto keys do not exist inside threads') }
 
   /** Whether `otherKeyObject` holds the same key. */
   equals(otherKeyObject) {
@@ -557,7 +557,7 @@ const UNAVAILABLE = [
 const WHY = 'threads offer hashes, HMAC, PBKDF2, HKDF, scrypt and randomness; run it on the host (API.md §4)'
 function unavailable(name) {
   const f = {
-    [name]: function () { throw codeError(Error, 'ERR_NOT_AVAILABLE', `crypto.${name}() is not available inside a thread: ${WHY}`) },
+    [name]: function () { throw notAvailable(`crypto.${name}()`, WHY) },
   }[name]
   return f
 }

@@ -4,7 +4,7 @@
 // (zlib-rs/flate2, brotli), with Node's option checks, error codes and
 // constants. The *Sync and callback forms run without node:stream; the
 // classes (createGzip() …) are Transform streams and load it on first use.
-const { codeError, invalidArgType, outOfRange } = require('../lib/io-errors.js')
+const { codeError, invalidArgType, outOfRange, notAvailable } = require('../lib/io-errors.js')
 const { Buffer } = require('buffer')
 const { native } = require('isothread:internal')
 
@@ -334,7 +334,7 @@ Zlib.prototype.params = function params(level, strategy, callback) {
   const st = this[kState]
   if (st.s.level !== level || st.s.strategy !== strategy) {
     if (this.bytesWritten > 0) {
-      throw codeError(Error, 'ERR_NOT_AVAILABLE', 'zlib params() after data is not available inside a thread: set level and strategy when creating the stream')
+      throw notAvailable('zlib params() after data', 'set level and strategy when creating the stream')
     }
     st.s = { ...st.s, level, strategy }
     this._level = level

@@ -2,7 +2,7 @@
 // URL and URLSearchParams inside a thread (WHATWG URL, as Node has them):
 // parsing and the setters are the Rust `url` crate's (binding('url')), the
 // search params list is kept here and stays linked to its URL both ways.
-const { codeError, invalidArgType, missingArgs } = require('../lib/io-errors.js')
+const { codeError, invalidArgType, missingArgs, notAvailable } = require('../lib/io-errors.js')
 
 let bindingCache
 const binding = () => bindingCache || (bindingCache = require('isothread:internal').native.binding('url'))
@@ -328,12 +328,12 @@ class URL {
 
   /** Blob URLs need the host's Blob registry. */
   static createObjectURL() {
-    throw codeError(Error, 'ERR_NOT_AVAILABLE', 'URL.createObjectURL() is not available inside an isothread thread')
+    throw notAvailable('URL.createObjectURL()', 'there is no Blob registry inside threads')
   }
 
   /** Blob URLs need the host's Blob registry. */
   static revokeObjectURL() {
-    throw codeError(Error, 'ERR_NOT_AVAILABLE', 'URL.revokeObjectURL() is not available inside an isothread thread')
+    throw notAvailable('URL.revokeObjectURL()', 'there is no Blob registry inside threads')
   }
 
   /** @internal the search params changed: their serialization is the new query. */
