@@ -385,6 +385,9 @@ test('zlib: options (level, windowBits, memLevel, strategy, dictionary, brotli q
       dictionary: zlib.inflateSync(zlib.deflateSync(text, { dictionary: dict }), { dictionary: dict }).toString() === text,
       rawDictionary: zlib.inflateRawSync(zlib.deflateRawSync(text, { dictionary: dict }), { dictionary: dict }).toString() === text,
       brotli: [0, 5, 11].map((q) => round('brotliCompressSync', 'brotliDecompressSync', { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: q } })),
+      // out-of-range brotli parameters are clamped (uint32, quality <= 11, window 10..24), as in Node
+      brotliClamped: [{ 1: 12 }, { 2: 9 }, { 2: 25 }, { 1: 2.5 }, { 1: true }, { 1: -1 }, { 0: 1, 5: 3 }]
+        .map((params) => zlib.brotliCompressSync(text, { params }).toString('base64')),
       brotliSmaller: zlib.brotliCompressSync(text, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length < zlib.brotliCompressSync(text, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 0 } }).length,
       empty: ['gzipSync', 'deflateSync', 'deflateRawSync', 'brotliCompressSync'].map((c) => zlib[c]('').length > 0 || c === 'deflateRawSync'),
       emptyBack: zlib.gunzipSync(zlib.gzipSync(new Uint8Array(0))).length,
@@ -426,6 +429,10 @@ test('zlib: corrupt and truncated input fail with Node\'s code, errno and messag
       caught(() => zlib.gzipSync('a', { level: 'x' })),
       caught(() => zlib.gzipSync('a', { dictionary: 'x' })),
       caught(() => zlib.brotliCompressSync('a', { params: { 99: 1 } })),
+      caught(() => zlib.brotliCompressSync('a', { params: { 1: '3' } })),
+      caught(() => zlib.gzipSync('abc', { level: Infinity })),
+      caught(() => zlib.gzipSync('abc', { finishFlush: 9 })),
+      caught(() => zlib.inflateSync(zlib.deflateSync('abc', { dictionary: Buffer.from('y') }), { dictionary: Buffer.from('x') })),
       caught(() => zlib.crc32(1)),
     ]
   }, caught)

@@ -120,8 +120,13 @@ function settings(opts, mode) {
         seen.add(key)
         const value = opts.params[origKey]
         if (typeof value !== 'number' && typeof value !== 'boolean') throw invalidArgType('options.params[key]', 'of type number', value)
-        if (mode === C.BROTLI_ENCODE && key === C.BROTLI_PARAM_QUALITY) s.level = +value
-        if (mode === C.BROTLI_ENCODE && key === C.BROTLI_PARAM_LGWIN) s.windowBits = +value
+        // As Node: stored as uint32 (0xFFFFFFFF means unset), then clamped by
+        // brotli to quality 0..11 and window 10..24.
+        const u = +value >>> 0
+        if (mode === C.BROTLI_ENCODE && u !== 0xFFFFFFFF) {
+          if (key === C.BROTLI_PARAM_QUALITY) s.level = Math.min(u, C.BROTLI_MAX_QUALITY)
+          if (key === C.BROTLI_PARAM_LGWIN) s.windowBits = Math.max(C.BROTLI_MIN_WINDOW_BITS, Math.min(u, C.BROTLI_MAX_WINDOW_BITS))
+        }
       }
     }
     const bound = brotli ? [C.BROTLI_OPERATION_PROCESS, C.BROTLI_OPERATION_EMIT_METADATA] : [C.Z_NO_FLUSH, C.Z_BLOCK]
