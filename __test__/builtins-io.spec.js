@@ -809,8 +809,11 @@ test('node:url: parse, format, resolve, fileURLToPath, pathToFileURL, urlToHttpO
       'http://user:pw@HOST.com:8080/p/a/t/h?query=string&a=1&a=2#hash', '//foo/bar', '/a/b?c', 'mailto:x@y.com',
       'http://x.com/?a[b]=1&a[b]=2', 'http://[::1]:80/x', 'javascript:alert(1)', 'http://xn--nxasmq6b.com', 'http://a.com\\b\\c',
       'https://example.com/a b', 'HTTP://Example.COM/Mixed', '?only=query', '#only-hash', 'file:///etc/passwd',
+      'http://a.com/p?x=a\\b', 'http://a.com/p\\q?x=a\\b#c\\d', 'file:x/y', 'file:/x/y', 'file:', 'http://a.com/a\tb',
     ].map((s) => [plain(url.parse(s)), plain(url.parse(s, true)), plain(url.parse(s, false, true))])
     const formatted = [
+      url.format({ protocol: 'file:', pathname: '/x' }), url.format({ protocol: 'file', pathname: 'x' }), url.format({ protocol: 'file:' }),
+      url.format({ protocol: 'FILE:', pathname: 'x' }), url.format({ protocol: 'file:', pathname: 'x', search: '?a' }),
       url.format({ protocol: 'http', host: 'a.com', pathname: '/x', query: { a: 1, b: [2, 3] } }),
       url.format({ protocol: 'https:', hostname: 'b.com', port: 8443, pathname: 'p', search: 'q=1', hash: 'h' }),
       url.format('http://a.com:80/x?y#z'),
@@ -818,7 +821,8 @@ test('node:url: parse, format, resolve, fileURLToPath, pathToFileURL, urlToHttpO
       url.format(new URL('https://u:p@münchen.de:8443/p?q=1#h'), { auth: false, fragment: false, search: false, unicode: true }),
       url.format(new URL('https://xn--mnchen-3ya.de/'), { unicode: true }),
     ]
-    const resolved = [['http://a.com/b/c', '../d'], ['http://a.com/b/c', '/e'], ['http://a.com/b/c', 'http://x.org/'], ['/one/two/three', 'four'], ['http://example.com/', '/one'], ['http://example.com/one', '/two']]
+    const resolved = [['http://a.com/b/c', '../d'], ['http://a.com/b/c', '/e'], ['http://a.com/b/c', 'http://x.org/'], ['/one/two/three', 'four'], ['http://example.com/', '/one'], ['http://example.com/one', '/two'],
+      ['http://a.com/b?c#d', 'file:a.b.c'], ['http://a.com/', 'file:?q'], ['http://a.com/b', '?x=\\y'], ['file:///a/b', '../c']]
       .map(([a, b]) => url.resolve(a, b))
     const paths = ['file:///tmp/a%20b/c', 'file:///tmp/%E2%9C%93', 'file://localhost/etc/x', new URL('file:///a/b/')]
       .map((p) => url.fileURLToPath(p))

@@ -7,7 +7,53 @@ const { URL, URLSearchParams } = require('../web/url.js')
 const { codeError, invalidArgType, invalidArgValue } = require('../lib/io-errors.js')
 
 let legacyCache
-const legacy = () => legacyCache || (legacyCache = require('url/'))
+const legacy = () => legacyCache || (legacyCache = fixLegacy(require('url/')))
+
+// Where the npm port parts ways with Node 20's url.parse/format (measured
+// against the host), its Url prototype is corrected once:
+// - backslashes become '/' only before the first '?' or '#' (after it they
+//   are escaped, %5C); the port converted them in the query too;
+// - a file: URL without a host is formatted with '//' ('file:x' → 'file://x');
+// - resolving a host-less file: URL against another protocol keeps its path
+//   as the path (the port took its first segment for a host).
+function fixLegacy(port) {
+  const proto = port.Url.prototype
+  const parseImpl = proto.parse
+  const formatImpl = proto.format
+  const resolveObjectImpl = proto.resolveObject
+  proto.resolveObject = function resolveObject(relative) {
+    if (typeof relative === 'string') {
+      const rel = new port.Url()
+      rel.parse(relative, false, true)
+      relative = rel
+    }
+    const p = relative.protocol
+    if (!((p === 'file:' || p === 'file') && p !== this.protocol && !relative.host)) return resolveObjectImpl.call(this, relative)
+    const result = new port.Url()
+    for (const k of Object.keys(this)) result[k] = this[k]
+    Object.assign(result, {
+      hash: relative.hash, protocol: p, pathname: relative.pathname, search: relative.search, query: relative.query,
+      host: '', hostname: '', auth: relative.auth, port: relative.port, slashes: result.slashes || relative.slashes,
+    })
+    if (result.pathname || result.search) result.path = (result.pathname || '') + (result.search || '')
+    result.href = result.format()
+    return result
+  }
+  proto.parse = function parse(url, parseQueryString, slashesDenoteHost) {
+    if (typeof url === 'string' && url.includes('\\')) {
+      const split = url.search(/[?#]/)
+      if (split !== -1 && !/^\s*javascript:/i.test(url)) url = url.slice(0, split) + url.slice(split).replace(/\\/g, '%5C')
+    }
+    return parseImpl.call(this, url, parseQueryString, slashesDenoteHost)
+  }
+  proto.format = function format() {
+    const out = formatImpl.call(this)
+    const protocol = this.protocol
+    if ((protocol === 'file' || protocol === 'file:') && out.startsWith('file:') && !out.startsWith('file://')) return `file://${out.slice(5)}`
+    return out
+  }
+  return port
+}
 const binding = () => require('isothread:internal').native.binding('url')
 const isWindowsHost = () => typeof process === 'object' && process !== null && process.platform === 'win32'
 
