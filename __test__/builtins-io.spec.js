@@ -709,9 +709,14 @@ test('URL: ~50 inputs (relative with base, IPv6, IPv4 forms, IDNA, userinfo, por
 })
 
 test('URL: where the url crate (current URL Standard) and Node 20 (Ada 2) part ways, measured', async () => {
-  // Node 20 answers: 'http://a/^', 'file:////x', 'file:///C:/x'.
-  const out = await inThread(() => ['http://a/^', 'file:////x', 'file:///C|/x'].map((s) => new URL(s).href))
-  assert.deepEqual(out, ['http://a/%5E', 'file:///x', 'file:///C|/x'])
+  // Node 20 answers: 'http://a/^', 'file:////x', 'file:///C:/x', and a port setter value that starts
+  // with a non-digit clears the port ('http://a.com/').
+  const out = await inThread(() => {
+    const u = new URL('http://a.com:81/')
+    u.port = 'x:1'
+    return ['http://a/^', 'file:////x', 'file:///C|/x'].map((s) => new URL(s).href).concat(u.href)
+  })
+  assert.deepEqual(out, ['http://a/%5E', 'file:///x', 'file:///C|/x', 'http://a.com:81/'])
 })
 
 test('URL: setters, the live searchParams link, URL.parse and the class shape', async () => {
