@@ -565,6 +565,79 @@ test('zlib: sync and callback forms do not load node:stream; the stream classes 
   assert.deepEqual(out, [false, true])
 })
 
+// Seeded random cases, generated alike on both sides: (seed) => next(n) in [0, n).
+const PRNG = `(seed) => { let s = BigInt(seed); return (n) => { s = (s * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn; return Number((s >> 33n) % BigInt(n)) } }`
+
+test('random cases: hashes, HMACs and PBKDF2 over random data cut at random points equal the host\'s', async () => {
+  await same((prngSrc) => {
+    const crypto = require('crypto')
+    const next = (0, eval)(prngSrc)(11)
+    const algs = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'sha512-256', 'sha3-224', 'sha3-384', 'ripemd160']
+    return Array.from({ length: 150 }, (_, i) => {
+      const data = new Uint8Array(next(5000)).map(() => next(256))
+      const key = new Uint8Array(next(200)).map(() => next(256))
+      const cuts = Array.from({ length: next(6) }, () => next(data.length + 1)).sort((a, b) => a - b)
+      const alg = algs[i % algs.length]
+      const h = crypto.createHash(alg)
+      const m = crypto.createHmac(alg, key)
+      let last = 0
+      for (const cut of [...cuts, data.length]) { h.update(data.subarray(last, cut)); m.update(data.subarray(last, cut)); last = cut }
+      return h.digest('hex') + m.digest('base64') + crypto.pbkdf2Sync(key, data.subarray(0, 16), 1 + (data.length % 7), 1 + (data.length % 90), alg).toString('hex')
+    })
+  }, PRNG)
+})
+
+// (the compressed inputs are made on the host and passed in: deflate's bytes differ between the two zlibs)
+const hostZ = require('node:zlib')
+const FOX = Buffer.from('The quick brown fox jumps over the lazy dog. '.repeat(50))
+
+test('random cases: damaged and truncated zlib/brotli data fails with the host\'s code, errno and message', async () => {
+  const made = ['gzipSync', 'deflateSync', 'deflateRawSync', 'brotliCompressSync'].map((c) => new Uint8Array(hostZ[c](FOX)))
+  await same((prngSrc, made) => {
+    const zlib = require('zlib')
+    const next = (0, eval)(prngSrc)(7)
+    const pairs = [['gzipSync', 'gunzipSync'], ['deflateSync', 'inflateSync'], ['deflateRawSync', 'inflateRawSync'], ['brotliCompressSync', 'brotliDecompressSync']]
+    return Array.from({ length: 200 }, (_, i) => {
+      const bad = Buffer.from(made[i % 4])
+      const mode = next(3)
+      if (mode === 0) bad[next(bad.length)] ^= 1 << next(8)
+      else if (mode === 1) for (let k = 0; k < 5; k++) bad[next(bad.length)] = next(256)
+      const input = mode === 2 ? bad.subarray(0, next(bad.length)) : bad
+      try { return `ok ${zlib[pairs[i % 4][1]](input).length}` } catch (e) { return `${e.code} ${e.errno} ${e.message}` }
+    })
+  }, PRNG, made)
+})
+
+test('random cases: decompression streams fed at random chunk boundaries (concatenated and truncated input too) equal the host\'s', async () => {
+  const big = Buffer.from(Array.from({ length: 20000 }, (_, i) => String.fromCharCode(97 + ((i * i) % 26))).join(''))
+  const kinds = [['gzipSync', 'createGunzip'], ['deflateSync', 'createInflate'], ['deflateRawSync', 'createInflateRaw'], ['brotliCompressSync', 'createBrotliDecompress'], ['gzipSync', 'createUnzip'], ['deflateSync', 'createUnzip']]
+  const inputs = kinds.map(([c], i) => new Uint8Array(hostZ[c](big.subarray(0, 5000 + 2500 * i))))
+  await same(async (prngSrc, kinds, inputs) => {
+    const zlib = require('zlib')
+    const crypto = require('crypto')
+    const next = (0, eval)(prngSrc)(5)
+    const out = []
+    for (let i = 0; i < 60; i++) {
+      const d = kinds[i % kinds.length][1]
+      let data = Buffer.from(inputs[i % kinds.length])
+      if (i % 5 === 0) data = Buffer.concat([data, data.subarray(0, next(data.length))])
+      if (i % 7 === 0) data = data.subarray(0, next(data.length))
+      const cuts = Array.from({ length: next(8) }, () => next(data.length + 1)).sort((a, b) => a - b)
+      out.push(await new Promise((resolve) => {
+        const s = zlib[d]()
+        const parts = []
+        s.on('data', (chunk) => parts.push(chunk))
+        s.on('error', (e) => resolve(['error', e.code, e.errno, e.message]))
+        s.on('end', () => resolve(['ok', crypto.createHash('md5').update(Buffer.concat(parts)).digest('hex')]))
+        let last = 0
+        for (const cut of cuts) { s.write(data.subarray(last, cut)); last = cut }
+        s.end(data.subarray(last))
+      }))
+    }
+    return out
+  }, PRNG, kinds, inputs)
+})
+
 // ---------------------------------------------------------------------------
 // stream
 
