@@ -1,7 +1,16 @@
 'use strict'
 // HKDF (RFC 5869) and scrypt (RFC 7914) for node:crypto inside a thread,
-// built on the binding's HMAC and PBKDF2; loaded on first use of
-// hkdf/scrypt. The scrypt core (salsa20/8, BlockMix, ROMix) is plain JS.
+// built on the binding's HMAC and PBKDF2, with Node's argument checks;
+// loaded on first use of hkdf/scrypt. The scrypt core (salsa20/8, BlockMix,
+// ROMix) is plain JS.
+const { codeError, invalidArgType, outOfRange } = require('./io-errors.js')
+const { native } = require('isothread:internal')
+
+const isView = ArrayBuffer.isView
+const viewBytes = (v) => (v instanceof Uint8Array ? v : new Uint8Array(v.buffer, v.byteOffset, v.byteLength))
+const MAX_SIZE = 2147483647
+const K_MAX_LENGTH = 2 ** 32
+
 
 /** HKDF-Expand(HKDF-Extract(salt, ikm), info, keylen) with the binding's HMAC `digest`. */
 function hkdf(binding, digest, ikm, salt, info, keylen) {
@@ -95,4 +104,92 @@ function scrypt(binding, password, salt, keylen, n, r, p) {
   return binding.pbkdf2(password, bytes, 1, keylen, 'sha256')
 }
 
-module.exports = { hkdf, scrypt }
+// A string (UTF-8) or any binary input as bytes.
+function byteSource(v, name) {
+  if (typeof v === 'string') return native.utf8Encode(v)
+  if (v instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer)) return new Uint8Array(v)
+  if (isView(v)) return viewBytes(v)
+  throw invalidArgType(name, 'of type string or an instance of ArrayBuffer, TypedArray, DataView, or Buffer', v)
+}
+
+/** Node's checks of hkdf's arguments: [digest, key, salt, info, keylen] as bytes. */
+function hkdfArgs(binding, secretBytes, digest, ikm, salt, info, keylen) {
+  if (typeof digest !== 'string') throw invalidArgType('digest', 'of type string', digest)
+  let key = secretBytes(ikm) // a secret KeyObject's bytes, else undefined
+  if (key === undefined) {
+    if (typeof ikm !== 'string' && !isView(ikm) && !(ikm instanceof ArrayBuffer)) {
+      throw invalidArgType('ikm', 'of type string or an instance of SecretKeyObject, ArrayBuffer, TypedArray, DataView, or Buffer', ikm)
+    }
+    key = byteSource(ikm, 'ikm')
+  }
+  salt = byteSource(salt, 'salt')
+  info = byteSource(info, 'info')
+  if (typeof keylen !== 'number') throw invalidArgType('length', 'of type number', keylen)
+  if (!Number.isInteger(keylen)) throw outOfRange('length', 'an integer', keylen)
+  if (keylen < 0 || keylen > K_MAX_LENGTH) throw outOfRange('length', `>= 0 && <= ${K_MAX_LENGTH}`, keylen)
+  if (info.byteLength > 1024) throw outOfRange('info', 'must not contain more than 1024 bytes', info.byteLength)
+  let size
+  try {
+    size = binding.hashOnce(digest, new Uint8Array(0)).length
+  } catch {
+    throw codeError(TypeError, 'ERR_CRYPTO_INVALID_DIGEST', `Invalid digest: ${digest}`)
+  }
+  if (keylen > 255 * size) throw codeError(RangeError, 'ERR_CRYPTO_INVALID_KEYLEN', 'Invalid key length')
+  return [digest, key, salt, info, keylen]
+}
+
+const SCRYPT_DEFAULTS = { N: 16384, r: 8, p: 1, maxmem: 32 << 20 }
+const invalidScrypt = (detail = '') => codeError(RangeError, 'ERR_CRYPTO_INVALID_SCRYPT_PARAMS', `Invalid scrypt params${detail}`)
+
+/** Node's checks of scrypt's arguments and options (and OpenSSL's of N, r, p, maxmem): [password, salt, keylen, N, r, p]. */
+function scryptArgs(password, salt, keylen, options) {
+  const bytes = (v, name) => {
+    if (typeof v === 'string') return native.utf8Encode(v)
+    if (v instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer)) return new Uint8Array(v)
+    if (isView(v)) return viewBytes(v)
+    throw invalidArgType(name, 'of type string or an instance of ArrayBuffer, Buffer, TypedArray, or DataView', v)
+  }
+  password = bytes(password, 'password')
+  salt = bytes(salt, 'salt')
+  if (typeof keylen !== 'number') throw invalidArgType('keylen', 'of type number', keylen)
+  if (!Number.isInteger(keylen)) throw outOfRange('keylen', 'an integer', keylen)
+  if (keylen < 0 || keylen > MAX_SIZE) throw outOfRange('keylen', `>= 0 && <= ${MAX_SIZE}`, keylen)
+  let { N, r, p, maxmem } = SCRYPT_DEFAULTS
+  const uint32 = (v, name) => {
+    if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v)
+    if (!Number.isInteger(v)) throw outOfRange(name, 'an integer', v)
+    if (v < 0 || v > 4294967295) throw outOfRange(name, '>= 0 && <= 4294967295', v)
+    return v
+  }
+  if (options) {
+    const pairs = [['N', 'cost'], ['r', 'blockSize'], ['p', 'parallelization']]
+    const got = {}
+    for (const [short, long] of pairs) {
+      if (options[short] !== undefined) got[short] = uint32(options[short], short)
+      if (options[long] !== undefined) {
+        if (got[short] !== undefined) throw codeError(Error, 'ERR_CRYPTO_SCRYPT_INVALID_PARAMETER', 'Invalid scrypt parameter')
+        got[short] = uint32(options[long], long)
+      }
+    }
+    if (got.N !== undefined) N = got.N
+    if (got.r !== undefined) r = got.r
+    if (got.p !== undefined) p = got.p
+    if (options.maxmem !== undefined) {
+      maxmem = options.maxmem
+      if (typeof maxmem !== 'number') throw invalidArgType('maxmem', 'of type number', maxmem)
+      if (!Number.isSafeInteger(maxmem) || maxmem < 0) throw outOfRange('maxmem', `>= 0 && <= ${Number.MAX_SAFE_INTEGER}`, maxmem)
+    }
+    if (N === 0) N = SCRYPT_DEFAULTS.N
+    if (r === 0) r = SCRYPT_DEFAULTS.r
+    if (p === 0) p = SCRYPT_DEFAULTS.p
+    if (maxmem === 0) maxmem = SCRYPT_DEFAULTS.maxmem
+  }
+  // OpenSSL's checks: N a power of two above 1, N < 2^(16r), r·p < 2^30, memory within maxmem.
+  if (N < 2 || (N & (N - 1)) !== 0 || (16 * r <= 53 && N >= 2 ** (16 * r)) || r * p >= 2 ** 30) throw invalidScrypt()
+  if (128 * r * (N + 2) + 128 * r * p > maxmem) {
+    throw invalidScrypt(': error:030000AC:digital envelope routines::memory limit exceeded')
+  }
+  return [password, salt, keylen, N, r, p]
+}
+
+module.exports = { hkdf, hkdfArgs, scrypt, scryptArgs }

@@ -373,36 +373,8 @@ function pbkdf2(password, salt, iterations, keylen, digest, callback) {
 
 let kdfCache
 const kdf = () => kdfCache || (kdfCache = require('../lib/kdf.js'))
-
-function byteSource(v, name) {
-  if (typeof v === 'string') return native.utf8Encode(v)
-  if (v instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer)) return new Uint8Array(v)
-  if (isView(v)) return viewBytes(v)
-  throw invalidArgType(name, 'of type string or an instance of ArrayBuffer, TypedArray, DataView, or Buffer', v)
-}
-
-function hkdfArgs(digest, ikm, salt, info, keylen) {
-  validateString(digest, 'digest')
-  let key
-  if (ikm instanceof KeyObject) key = keyBytes(ikm)
-  else if (typeof ikm === 'string' || isView(ikm) || ikm instanceof ArrayBuffer) key = byteSource(ikm, 'ikm')
-  else throw invalidArgType('ikm', 'of type string or an instance of SecretKeyObject, ArrayBuffer, TypedArray, DataView, or Buffer', ikm)
-  salt = byteSource(salt, 'salt')
-  info = byteSource(info, 'info')
-  if (typeof keylen !== 'number') throw invalidArgType('length', 'of type number', keylen)
-  if (!Number.isInteger(keylen)) throw outOfRange('length', 'an integer', keylen)
-  if (keylen < 0 || keylen > K_MAX_LENGTH) throw outOfRange('length', `>= 0 && <= ${K_MAX_LENGTH}`, keylen)
-  if (info.byteLength > 1024) throw outOfRange('info', 'must not contain more than 1024 bytes', info.byteLength)
-  let size
-  try {
-    size = binding().hashOnce(digest, new Uint8Array(0)).length
-  } catch {
-    throw codeError(TypeError, 'ERR_CRYPTO_INVALID_DIGEST', `Invalid digest: ${digest}`)
-  }
-  if (keylen > 255 * size) throw codeError(RangeError, 'ERR_CRYPTO_INVALID_KEYLEN', 'Invalid key length')
-  return [digest, key, salt, info, keylen]
-}
-const K_MAX_LENGTH = 2 ** 32
+// The bytes of a secret KeyObject, undefined for anything else.
+const secretBytes = (v) => (v instanceof KeyObject ? keyBytes(v) : undefined)
 
 function derive(args) {
   const out = kdf().hkdf(binding(), ...args)
@@ -411,79 +383,26 @@ function derive(args) {
 
 /** HKDF (RFC 5869): an ArrayBuffer of `keylen` bytes. */
 function hkdfSync(digest, ikm, salt, info, keylen) {
-  return derive(hkdfArgs(digest, ikm, salt, info, keylen))
+  return derive(kdf().hkdfArgs(binding(), secretBytes, digest, ikm, salt, info, keylen))
 }
 
 /** hkdfSync, then `callback(err, derivedKey)` later. */
 function hkdf(digest, ikm, salt, info, keylen, callback) {
-  const args = hkdfArgs(digest, ikm, salt, info, keylen)
+  const args = kdf().hkdfArgs(binding(), secretBytes, digest, ikm, salt, info, keylen)
   checkCallback(callback)
   const out = derive(args)
   later(() => callback(null, out))
 }
 
-const SCRYPT_DEFAULTS = { N: 16384, r: 8, p: 1, maxmem: 32 << 20 }
-const invalidScrypt = (detail = '') => codeError(RangeError, 'ERR_CRYPTO_INVALID_SCRYPT_PARAMS', `Invalid scrypt params${detail}`)
-
-function scryptArgs(password, salt, keylen, options) {
-  const bytes = (v, name) => {
-    if (typeof v === 'string') return native.utf8Encode(v)
-    if (v instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer)) return new Uint8Array(v)
-    if (isView(v)) return viewBytes(v)
-    throw invalidArgType(name, 'of type string or an instance of ArrayBuffer, Buffer, TypedArray, or DataView', v)
-  }
-  password = bytes(password, 'password')
-  salt = bytes(salt, 'salt')
-  if (typeof keylen !== 'number') throw invalidArgType('keylen', 'of type number', keylen)
-  if (!Number.isInteger(keylen)) throw outOfRange('keylen', 'an integer', keylen)
-  if (keylen < 0 || keylen > MAX_SIZE) throw outOfRange('keylen', `>= 0 && <= ${MAX_SIZE}`, keylen)
-  let { N, r, p, maxmem } = SCRYPT_DEFAULTS
-  const uint32 = (v, name) => {
-    if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v)
-    if (!Number.isInteger(v)) throw outOfRange(name, 'an integer', v)
-    if (v < 0 || v > 4294967295) throw outOfRange(name, '>= 0 && <= 4294967295', v)
-    return v
-  }
-  if (options) {
-    const pairs = [['N', 'cost'], ['r', 'blockSize'], ['p', 'parallelization']]
-    const got = {}
-    for (const [short, long] of pairs) {
-      if (options[short] !== undefined) got[short] = uint32(options[short], short)
-      if (options[long] !== undefined) {
-        if (got[short] !== undefined) throw codeError(Error, 'ERR_CRYPTO_SCRYPT_INVALID_PARAMETER', 'Invalid scrypt parameter')
-        got[short] = uint32(options[long], long)
-      }
-    }
-    if (got.N !== undefined) N = got.N
-    if (got.r !== undefined) r = got.r
-    if (got.p !== undefined) p = got.p
-    if (options.maxmem !== undefined) {
-      maxmem = options.maxmem
-      if (typeof maxmem !== 'number') throw invalidArgType('maxmem', 'of type number', maxmem)
-      if (!Number.isSafeInteger(maxmem) || maxmem < 0) throw outOfRange('maxmem', `>= 0 && <= ${Number.MAX_SAFE_INTEGER}`, maxmem)
-    }
-    if (N === 0) N = SCRYPT_DEFAULTS.N
-    if (r === 0) r = SCRYPT_DEFAULTS.r
-    if (p === 0) p = SCRYPT_DEFAULTS.p
-    if (maxmem === 0) maxmem = SCRYPT_DEFAULTS.maxmem
-  }
-  // OpenSSL's checks: N a power of two above 1, N < 2^(16r), r·p < 2^30, memory within maxmem.
-  if (N < 2 || (N & (N - 1)) !== 0 || (16 * r <= 53 && N >= 2 ** (16 * r)) || r * p >= 2 ** 30) throw invalidScrypt()
-  if (128 * r * (N + 2) + 128 * r * p > maxmem) {
-    throw invalidScrypt(': error:030000AC:digital envelope routines::memory limit exceeded')
-  }
-  return [password, salt, keylen, N, r, p]
-}
-
 /** scrypt (RFC 7914) with Node's options (N/cost, r/blockSize, p/parallelization, maxmem): a Buffer. */
 function scryptSync(password, salt, keylen, options) {
-  return asBuffer(kdf().scrypt(binding(), ...scryptArgs(password, salt, keylen, options)))
+  return asBuffer(kdf().scrypt(binding(), ...kdf().scryptArgs(password, salt, keylen, options)))
 }
 
 /** scryptSync, then `callback(err, derivedKey)` later. */
 function scrypt(password, salt, keylen, options, callback) {
   if (typeof options === 'function') { callback = options; options = undefined }
-  const args = scryptArgs(password, salt, keylen, options)
+  const args = kdf().scryptArgs(password, salt, keylen, options)
   checkCallback(callback)
   const out = asBuffer(kdf().scrypt(binding(), ...args))
   later(() => callback(null, out))
