@@ -675,6 +675,34 @@ test('stream: module shape as in Node (module.exports is Stream), Readable.from 
   })
 })
 
+test('the modules have the host\'s property names (stream, stream/promises, zlib, crypto, url); duplexPair as on the host', async () => {
+  await same(async () => {
+    const names = (o) => Object.getOwnPropertyNames(o).sort()
+    const { duplexPair } = require('stream')
+    const [a, b] = duplexPair({ highWaterMark: 4 })
+    const got = []
+    b.on('data', (d) => got.push(String(d)))
+    const ended = new Promise((resolve) => b.on('end', resolve))
+    const writes = [a.write('ab'), a.write('cdef'), a.write('gh')]
+    a.end()
+    await ended
+    const back = []
+    a.on('data', (d) => back.push(String(d)))
+    b.end('reply')
+    await new Promise((resolve) => a.on('end', resolve))
+    return {
+      stream: names(require('stream')),
+      promises: names(require('stream/promises')),
+      zlib: names(require('zlib')),
+      crypto: names(require('crypto')),
+      url: names(require('url')),
+      readable: names(require('stream').Readable.prototype),
+      pair: [got.join(''), back, writes, require('stream')._isArrayBufferView(new Uint8Array(1))],
+      fips: require('crypto').fips,
+    }
+  })
+})
+
 test('stream/promises required before stream is stream.promises', async () => {
   const out = await inFreshThread(() => {
     const p = require('stream/promises')

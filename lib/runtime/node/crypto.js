@@ -466,7 +466,8 @@ function createSecretKey(key, encoding) {
 // --- what needs OpenSSL ---------------------------------------------------------------
 
 const UNAVAILABLE = [
-  'checkPrime', 'checkPrimeSync', 'createCipheriv', 'createDecipheriv', 'createDiffieHellman', 'createDiffieHellmanGroup',
+  'checkPrime', 'checkPrimeSync', 'createCipher', 'createCipheriv', 'createDecipher', 'createDecipheriv',
+  'createDiffieHellman', 'createDiffieHellmanGroup',
   'createECDH', 'createPrivateKey', 'createPublicKey', 'createSign', 'createVerify', 'diffieHellman', 'generatePrime',
   'generatePrimeSync', 'getCipherInfo', 'getDiffieHellman', 'generateKeyPair', 'generateKeyPairSync',
   'generateKey', 'generateKeySync', 'privateDecrypt', 'privateEncrypt', 'publicDecrypt', 'publicEncrypt', 'sign', 'setEngine', 'verify', 'setFips', 'secureHeapUsed',
@@ -535,6 +536,8 @@ module.exports = {
   rng: randomBytes,
 }
 for (const name of UNAVAILABLE) module.exports[name] = unavailable(name)
+// Node's deprecated crypto.fips accessor (FIPS is never on here).
+Object.defineProperty(module.exports, 'fips', { enumerable: false, configurable: false, get: getFips, set: module.exports.setFips })
 for (const [name, get] of [['webcrypto', () => webcrypto().crypto], ['subtle', () => webcrypto().crypto.subtle]]) {
   Object.defineProperty(module.exports, name, { enumerable: true, configurable: true, get })
 }
