@@ -312,6 +312,21 @@ test('crypto: what needs OpenSSL throws ERR_NOT_AVAILABLE naming the function', 
 // ---------------------------------------------------------------------------
 // web crypto
 
+test('web globals have every property name the host\'s have (URL, URLSearchParams, events, AbortSignal, DOMException, crypto)', async () => {
+  const names = () => {
+    const of = (o) => Object.getOwnPropertyNames(o).sort()
+    const r = { crypto: of(Object.getPrototypeOf(crypto)) }
+    for (const n of ['URL', 'URLSearchParams', 'EventTarget', 'Event', 'CustomEvent', 'DOMException', 'AbortController', 'AbortSignal', 'Crypto', 'SubtleCrypto', 'CryptoKey']) {
+      r[n] = of(globalThis[n])
+      r[`${n}.prototype`] = of(globalThis[n].prototype)
+    }
+    return r
+  }
+  const host = names()
+  const got = await inThread(names)
+  for (const k of Object.keys(host)) assert.deepEqual(host[k].filter((n) => !got[k].includes(n)), [], `${k}: missing in the thread`)
+})
+
 test('crypto global: subtle.digest as on the host; getRandomValues limits; other subtle methods reject', async () => {
   await same(async () => {
     const data = new TextEncoder().encode('The quick brown fox')

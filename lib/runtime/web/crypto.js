@@ -26,6 +26,14 @@ const DIGESTS = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SH
 class CryptoKey {
   constructor() { throw illegal() }
 }
+// (its accessors exist, as in Node; with no keys to read they only refuse)
+for (const name of ['type', 'extractable', 'algorithm', 'usages']) {
+  Object.defineProperty(CryptoKey.prototype, name, {
+    configurable: true,
+    enumerable: true,
+    get() { throw codeError(TypeError, 'ERR_INVALID_THIS', 'Value of "this" must be of type CryptoKey') },
+  })
+}
 
 /** Web Crypto's SubtleCrypto: digest(); the rest rejects with NotSupportedError. */
 class SubtleCrypto {
