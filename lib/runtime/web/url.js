@@ -102,6 +102,7 @@ function serializeForm(list) {
 
 const kLink = Symbol('link')
 const kReset = Symbol('reset')
+const kPairAt = Symbol('pairAt')
 
 /** WHATWG URLSearchParams: from a query string, an iterable of pairs or a record. */
 class URLSearchParams {
@@ -254,13 +255,12 @@ class URLSearchParams {
   toString() { return serializeForm(this.#list) }
 
   /** @internal pair `i` of the live list, or undefined past its end. */
-  static pairAt(params, i) {
+  static [kPairAt](params, i) {
     const list = params.#list
     return 2 * i < list.length ? [list[2 * i], list[2 * i + 1]] : undefined
   }
 }
-const pairAt = URLSearchParams.pairAt
-delete URLSearchParams.pairAt
+const pairAt = (params, i) => URLSearchParams[kPairAt](params, i)
 Object.defineProperty(URLSearchParams.prototype, Symbol.iterator, {
   value: URLSearchParams.prototype.entries, writable: true, configurable: true, enumerable: false,
 })
