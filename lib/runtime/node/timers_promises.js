@@ -4,14 +4,8 @@
 // with { signal } (rejecting with AbortError, code ABORT_ERR). The `ref`
 // option is accepted and ignored.
 
-const timers = {
-  setTimeout: globalThis.setTimeout,
-  clearTimeout: globalThis.clearTimeout,
-  setInterval: globalThis.setInterval,
-  clearInterval: globalThis.clearInterval,
-  setImmediate: globalThis.setImmediate,
-  clearImmediate: globalThis.clearImmediate,
-}
+// The global timers as they were when this module loaded.
+const timers = { ...require('timers') }
 
 class AbortError extends Error {
   constructor(message = 'The operation was aborted', options = undefined) {
