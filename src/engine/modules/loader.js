@@ -91,7 +91,6 @@
   function execute(m, file) {
     const wrapper = native.compileCjs(file)
     wrapper.call(m.exports, m.exports, makeRequire(file, m), m, file, dirname(file))
-    native.saveCache(file, wrapper)
   }
 
   /** module.exports of what `native.resolve` found: kind, file, name. */

@@ -107,14 +107,6 @@ fn compile_cjs_fn(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArgumen
     }
 }
 
-/// `saveCache(file, wrapper)`: keep the wrapper's code cache for the next thread.
-fn save_cache_fn(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
-    let path = PathBuf::from(string_arg(scope, args.get(0)));
-    if let Ok(f) = v8::Local::<v8::Function>::try_from(args.get(1)) {
-        source::save_function_cache(&path, f);
-    }
-}
-
 /// `readText(file)` → the file's text (JSON files).
 fn read_text_fn(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
     let path = PathBuf::from(string_arg(scope, args.get(0)));
@@ -184,13 +176,12 @@ fn lexed_fn(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mu
 
 fn natives<'s>(scope: &mut v8::HandleScope<'s>) -> Option<v8::Local<'s, v8::Object>> {
     let obj = v8::Object::new(scope);
-    let entries: [(&str, v8::Local<v8::Function>); 8] = [
+    let entries: [(&str, v8::Local<v8::Function>); 7] = [
         ("lexed", v8::Function::new(scope, lexed_fn)?),
         ("info", v8::Function::new(scope, info_fn)?),
         ("heap", v8::Function::new(scope, heap_fn)?),
         ("resolve", v8::Function::new(scope, resolve_fn)?),
         ("compileCjs", v8::Function::new(scope, compile_cjs_fn)?),
-        ("saveCache", v8::Function::new(scope, save_cache_fn)?),
         ("readText", v8::Function::new(scope, read_text_fn)?),
         ("requireEsm", v8::Function::new(scope, require_esm_fn)?),
     ];

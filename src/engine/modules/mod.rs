@@ -34,9 +34,6 @@ pub(crate) struct ModuleMap {
     keys: HashMap<i32, Vec<(v8::Global<v8::Module>, PathBuf)>>,
     /// What each synthetic module exports (by identity hash).
     exports: HashMap<i32, Vec<synthetic::Record>>,
-    /// ES modules compiled since the last evaluation: their code caches are
-    /// taken once they ran.
-    fresh: Vec<(v8::Global<v8::Module>, PathBuf)>,
 }
 
 /// The string items of a JS array.
@@ -142,8 +139,6 @@ fn module_for<'s>(scope: &mut v8::HandleScope<'s>, target: &Target, spec: &str, 
     if kind == "esm" {
         let module = source::compile_esm(scope, &key)?;
         remember(scope, &key, module);
-        let global = v8::Global::new(scope, module);
-        map(scope).fresh.push((global, key.clone()));
         link(scope, module, &key)?;
         return Some(module);
     }
@@ -194,8 +189,7 @@ fn resolve_callback<'a>(
 }
 
 /// Instantiate and evaluate `module`; the promise V8 gives (settled at once
-/// unless the graph awaits at its top level). Code caches of the ES modules
-/// compiled for it are kept for the next thread.
+/// unless the graph awaits at its top level).
 fn run<'s>(scope: &mut v8::HandleScope<'s>, module: v8::Local<'s, v8::Module>) -> Option<v8::Local<'s, v8::Value>> {
     if module.get_status() == v8::ModuleStatus::Uninstantiated {
         module.instantiate_module(scope, resolve_callback)?;
@@ -214,13 +208,6 @@ fn run<'s>(scope: &mut v8::HandleScope<'s>, module: v8::Local<'s, v8::Module>) -
         }
         _ => module.evaluate(scope)?,
     };
-    let fresh = std::mem::take(&mut map(scope).fresh);
-    for (m, path) in fresh {
-        let m = v8::Local::new(scope, m);
-        if m.get_status() == v8::ModuleStatus::Evaluated {
-            source::save_module_cache(scope, &path, m);
-        }
-    }
     Some(evaluated)
 }
 
