@@ -119,34 +119,38 @@ pub(crate) fn format_of(path: &Path) -> Format {
     }
 }
 
-/// `X`, `X.js`, `X.mjs`, `X.cjs`, `X.json`, `X.node`, then `X` as a folder.
-fn load_file_or_dir(path: &Path) -> Option<PathBuf> {
+/// `X`, `X.js`, `X.json`, `X.mjs`, `X.cjs`, `X.node`.
+fn load_file(path: &Path) -> Option<PathBuf> {
     if path.is_file() {
         return Some(path.to_path_buf());
     }
     let name = path.file_name()?.to_string_lossy().into_owned();
-    for ext in ["js", "json", "mjs", "cjs", "node"] {
-        let p = path.with_file_name(format!("{name}.{ext}"));
-        if p.is_file() {
+    ["js", "json", "mjs", "cjs", "node"].iter().map(|ext| path.with_file_name(format!("{name}.{ext}"))).find(|p| p.is_file())
+}
+
+/// `X/index.js` (and the other extensions).
+fn load_index(dir: &Path) -> Option<PathBuf> {
+    ["index.js", "index.json", "index.mjs", "index.cjs", "index.node"].iter().map(|i| dir.join(i)).find(|p| p.is_file())
+}
+
+/// `X` as a file, then as a folder: its package.json `main` (as a file or
+/// a folder's index, never another main: no loops), then its index.
+fn load_file_or_dir(path: &Path) -> Option<PathBuf> {
+    if let Some(p) = load_file(path) {
+        return Some(p);
+    }
+    if !path.is_dir() {
+        return None;
+    }
+    let main = manifest(path).as_deref().and_then(|m| m.get("main")).and_then(Value::as_str).map(str::to_owned);
+    // (an empty "main" is no main, as in Node)
+    if let Some(main) = main.filter(|m| !m.trim().is_empty()) {
+        let m = path.join(main);
+        if let Some(p) = load_file(&m).or_else(|| load_index(&m)) {
             return Some(p);
         }
     }
-    if path.is_dir() {
-        let main = manifest(path).as_deref().and_then(|m| m.get("main")).and_then(Value::as_str).map(str::to_owned);
-        // (an empty "main" or one naming the folder itself is no main, as in Node)
-        if let Some(main) = main.filter(|m| !m.trim_start_matches("./").trim_end_matches('/').is_empty() && *m != ".") {
-            if let Some(p) = load_file_or_dir(&path.join(main)).filter(|p| p.is_file()) {
-                return Some(p);
-            }
-        }
-        for index in ["index.js", "index.json", "index.mjs", "index.cjs", "index.node"] {
-            let p = path.join(index);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-    }
-    None
+    load_index(path)
 }
 
 /// Resolve an `exports`/`imports` target with `*` replaced by `star`.
@@ -411,6 +415,20 @@ mod tests {
         let missing = resolve("nope", &app, false, None).unwrap_err();
         assert_eq!(missing.code, "ERR_MODULE_NOT_FOUND");
         assert!(missing.message.contains("'nope'") && missing.message.contains("app.js"));
+    }
+
+    #[test]
+    fn mains_that_point_at_each_other_or_nowhere_end() {
+        let root = tree(&[
+            ("node_modules/loop/package.json", r#"{"main":"./sub"}"#),
+            ("node_modules/loop/sub/package.json", r#"{"main":"../"}"#),
+            ("node_modules/empty/package.json", r#"{"main":""}"#),
+            ("node_modules/empty/index.js", ""),
+            ("app.js", ""),
+        ]);
+        let app = root.join("app.js");
+        assert_eq!(resolve("loop", &app, true, None).unwrap_err().code, "MODULE_NOT_FOUND");
+        assert!(file(resolve("empty", &app, true, None)).ends_with("empty/index.js"));
     }
 
     #[test]
