@@ -136,3 +136,10 @@ export declare class PoolGroup {
   /** An empty group; threads join it when spawned with it. */
   constructor()
 }
+
+/**
+ * The string whose `units` code units start at byte `start` of the
+ * Uint8Array `bytes`: one byte each (Latin-1) or, with `twoByte`, two
+ * (UTF-16LE, lone surrogates kept).
+ */
+export declare function decodeString(bytes: unknown, start: number, units: number, twoByte: boolean): Raw

@@ -839,3 +839,4 @@ module.exports.Definitions = nativeBinding.Definitions
 module.exports.Host = nativeBinding.Host
 module.exports.NativeThread = nativeBinding.NativeThread
 module.exports.PoolGroup = nativeBinding.PoolGroup
+module.exports.decodeString = nativeBinding.decodeString

@@ -115,15 +115,22 @@ fn new_string<'s>(
 ) -> Result<v8::Local<'s, v8::String>> {
     let made = match text {
         Str::Latin1(bytes) => v8::String::new_from_one_byte(s, bytes, kind),
-        Str::Utf16(bytes) => {
-            let units: Vec<u16> = bytes
-                .chunks_exact(2)
-                .map(|u| u16::from_le_bytes([u[0], u[1]]))
-                .collect();
-            v8::String::new_from_two_byte(s, &units, kind)
-        }
+        Str::Utf16(bytes) => v8::String::new_from_two_byte(s, &units(bytes), kind),
     };
     made.ok_or_else(|| DecodeError("string too long".into()))
+}
+
+/// Little-endian UTF-16 bytes (not necessarily aligned) as code units.
+fn units(bytes: &[u8]) -> Vec<u16> {
+    let n = bytes.len() / 2;
+    if cfg!(target_endian = "little") {
+        let mut units = vec![0u16; n];
+        // SAFETY: `units` holds 2n writable bytes, `bytes` at least 2n
+        // readable ones; distinct allocations; any bytes are valid u16s.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), units.as_mut_ptr() as *mut u8, 2 * n) };
+        return units;
+    }
+    bytes.chunks_exact(2).map(|u| u16::from_le_bytes([u[0], u[1]])).collect()
 }
 
 fn name<'s>(s: &mut v8::HandleScope<'s>, text: &str) -> Result<v8::Local<'s, v8::Name>> {
@@ -134,7 +141,7 @@ fn name<'s>(s: &mut v8::HandleScope<'s>, text: &str) -> Result<v8::Local<'s, v8:
 fn regexp_flags(flags: &Str) -> Result<u32> {
     let units: Vec<u16> = match flags {
         Str::Latin1(b) => b.iter().map(|&c| u16::from(c)).collect(),
-        Str::Utf16(b) => b.chunks_exact(2).map(|u| u16::from_le_bytes([u[0], u[1]])).collect(),
+        Str::Utf16(b) => units(b),
     };
     let mut bits = 0;
     for unit in units {
@@ -256,11 +263,11 @@ impl<'p> Decoder<'p> {
                 // accounting triggers GCs: a thread receiving many large
                 // buffers frees them as it goes.
                 let buffer = v8::ArrayBuffer::new(s, bytes.len());
-                if !bytes.is_empty() {
-                    let store = buffer.get_backing_store();
-                    for (cell, byte) in store.iter().zip(bytes) {
-                        cell.set(*byte);
-                    }
+                if let Some(data) = buffer.data().filter(|_| !bytes.is_empty()) {
+                    // SAFETY: the buffer was just made with `bytes.len()` bytes
+                    // at `data` and no JS has seen it yet; `bytes` is a slice
+                    // of the payload, a different allocation.
+                    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), data.as_ptr() as *mut u8, bytes.len()) };
                 }
                 self.set(s, id, buffer.into());
                 buffer.into()

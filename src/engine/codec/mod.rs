@@ -28,6 +28,7 @@
 mod args;
 mod decode;
 mod encode;
+mod encode_step;
 mod native;
 mod reader;
 mod tags;

@@ -47,12 +47,18 @@ pub fn copy_buffer(
 ) -> Result<(), EncodeError> {
     let start = out.len();
     out.resize(start + len, 0);
+    copy_into(s, ab, &mut out[start..])
+}
+
+/// Fill `dst` with the first `dst.len()` bytes of `ab`.
+pub fn copy_into(s: &mut v8::HandleScope, ab: v8::Local<v8::ArrayBuffer>, dst: &mut [u8]) -> Result<(), EncodeError> {
+    let len = dst.len();
     let mut offset = 0;
     while offset < len {
         let s = &mut v8::HandleScope::new(s);
         let n = COPY_CHUNK.min(len - offset);
         let view = v8::Uint8Array::new(s, ab, offset, n).ok_or(EncodeError::Exception)?;
-        if view.copy_contents(&mut out[start + offset..start + offset + n]) != n {
+        if view.copy_contents(&mut dst[offset..offset + n]) != n {
             return Err(EncodeError::Exception);
         }
         offset += n;
@@ -100,7 +106,20 @@ pub fn write_string(out: &mut Vec<u8>, isolate: &mut v8::Isolate, st: v8::Local<
         put_u32(out, len as u32);
         let mut units = vec![0u16; len];
         st.write(isolate, &mut units, 0, options);
-        out.reserve(2 * len);
+        put_units(out, &units);
+    }
+}
+
+/// Append UTF-16 code units as little-endian bytes (one copy on
+/// little-endian machines, no per-unit work).
+pub fn put_units(out: &mut Vec<u8>, units: &[u16]) {
+    if cfg!(target_endian = "little") {
+        // SAFETY: a [u16] is readable as twice as many bytes (u8 has no
+        // alignment or validity requirements); the slice lives for the call.
+        let bytes = unsafe { std::slice::from_raw_parts(units.as_ptr() as *const u8, 2 * units.len()) };
+        out.extend_from_slice(bytes);
+    } else {
+        out.reserve(2 * units.len());
         out.extend(units.iter().flat_map(|u| u.to_le_bytes()));
     }
 }
