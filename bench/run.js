@@ -9,6 +9,7 @@ async function main() {
   await require('./pool')()
   await require('./service')()
   await require('./shared')()
+  await require('./payloads')()
   console.log('\n' + table())
 }
 
