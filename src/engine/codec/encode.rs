@@ -68,7 +68,12 @@ pub(super) struct Encoder {
     /// transfer list's buffers (only for results: `move_copies`).
     pub(super) copies: Vec<SharedMemory>,
     pub(super) move_copies: bool,
+    /// The private key that marks shared-value handles, made once per encode.
+    shared_key: Option<v8::Global<v8::Private>>,
 }
+
+/// The name of the private key of shared-value handles (engine/shared_value.rs).
+const SHARED_VALUE_KEY: &str = "isothread.sharedValue";
 
 /// An open container: the object, its key list (Map/Set: entries), the
 /// position in it, and where its current child sits (for error paths).
@@ -158,6 +163,7 @@ impl Encoder {
             root: root.to_owned(),
             copies: Vec::new(),
             move_copies: root == "result",
+            shared_key: None,
         })
     }
 
@@ -322,7 +328,7 @@ impl Encoder {
         if v.is_function() {
             return Err(self.fail(s, extra, "a function"));
         }
-        if let Some(value_id) = crate::engine::shared_value::handle_id(s, o) {
+        if let Some(value_id) = self.shared_value_id(s, o) {
             self.new_id(s, v)?;
             self.out.push(SHARED_VALUE);
             put_u32(&mut self.out, value_id);
@@ -386,6 +392,24 @@ impl Encoder {
             }
         }
         self.open(s, o, OBJECT, Kind::Object, keys)
+    }
+
+    /// The id of a shared-value handle (`buffer()`); one private lookup for
+    /// any other object.
+    fn shared_value_id(&mut self, s: &mut v8::HandleScope, o: v8::Local<v8::Object>) -> Option<u32> {
+        let key = match &self.shared_key {
+            Some(key) => v8::Local::new(s, key),
+            None => {
+                let name = v8::String::new(s, SHARED_VALUE_KEY)?;
+                let key = v8::Private::for_api(s, Some(name));
+                self.shared_key = Some(v8::Global::new(s, key));
+                key
+            }
+        };
+        if !o.has_private(s, key).unwrap_or(false) {
+            return None;
+        }
+        crate::engine::shared_value::handle_id(s, o)
     }
 
     fn write_array(&mut self, s: &mut v8::HandleScope, array: v8::Local<v8::Array>) -> Result<()> {

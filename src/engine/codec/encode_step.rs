@@ -132,6 +132,15 @@ impl Encoder {
                 return Ok(Step::Child(value));
             }
             Kind::Dense { length, next, count } if *next < *length => {
+                if *count == *length {
+                    // Packed: the index keys are exactly 0..length, in order.
+                    let index = *next;
+                    *next += 1;
+                    f.pos += 1;
+                    let value = object.get_index(s, index).ok_or(EncodeError::Exception)?;
+                    f.seg = Seg::Index(u64::from(index));
+                    return Ok(Step::Child(value));
+                }
                 if f.pos >= *count {
                     out.resize(out.len() + (*length - *next) as usize, HOLE);
                     *next = *length;
