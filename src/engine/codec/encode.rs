@@ -32,6 +32,12 @@ pub fn encode(
     transfer: &[v8::Local<v8::ArrayBuffer>],
 ) -> Result<Payload> {
     let scope = &mut v8::HandleScope::new(scope);
+    if root == "result" && transfer.is_empty() && super::v8_wire::worth_it(value) {
+        let key = shared_value_key(scope).ok_or(EncodeError::Exception)?;
+        if let Some((bytes, shared)) = super::v8_wire::encode(scope, value, key)? {
+            return Ok(Payload { bytes, shared, transferred: Vec::new() });
+        }
+    }
     let mut enc = Encoder::new(scope, root, transfer)?;
     enc.write_value(scope, value, "")?;
     while !enc.frames.is_empty() {
@@ -72,8 +78,11 @@ pub(super) struct Encoder {
     shared_key: Option<v8::Global<v8::Private>>,
 }
 
-/// The name of the private key of shared-value handles (engine/shared_value.rs).
-const SHARED_VALUE_KEY: &str = "isothread.sharedValue";
+/// The private key that marks shared-value handles (engine/shared_value.rs).
+pub(super) fn shared_value_key<'s>(s: &mut v8::HandleScope<'s>) -> Option<v8::Local<'s, v8::Private>> {
+    let name = v8::String::new(s, "isothread.sharedValue")?;
+    Some(v8::Private::for_api(s, Some(name)))
+}
 
 /// An open container: the object, its key list (Map/Set: entries), the
 /// position in it, and where its current child sits (for error paths).
@@ -400,8 +409,7 @@ impl Encoder {
         let key = match &self.shared_key {
             Some(key) => v8::Local::new(s, key),
             None => {
-                let name = v8::String::new(s, SHARED_VALUE_KEY)?;
-                let key = v8::Private::for_api(s, Some(name));
+                let key = shared_value_key(s)?;
                 self.shared_key = Some(v8::Global::new(s, key));
                 key
             }

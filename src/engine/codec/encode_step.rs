@@ -2,7 +2,7 @@
 //! wrappers, buffers, views) and its step over open containers.
 
 use super::encode::{v8_str, Encoder, Kind, Seg, Step};
-use super::native::{self, Leaf, ProbeError, Str};
+use super::native::{self, Leaf, ProbeError};
 use super::tags::*;
 use super::write::*;
 use super::EncodeError;
@@ -25,16 +25,7 @@ impl Encoder {
         self.new_id(s, o.into())?;
         let out = &mut self.out;
         match leaf {
-            Leaf::RegExp(source, bits) => {
-                out.push(REGEXP);
-                write_str(out, &source);
-                let flags: Vec<u8> = REGEXP_FLAGS
-                    .iter()
-                    .filter(|(_, bit)| bits & bit != 0)
-                    .map(|&(c, _)| c)
-                    .collect();
-                write_str(out, &Str::Latin1(flags.into()));
-            }
+            Leaf::RegExp(source, bits) => write_regexp(out, &source, bits),
             Leaf::Number(n) => {
                 out.push(NUMBER_OBJECT);
                 out.extend(n.to_le_bytes());

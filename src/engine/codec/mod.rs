@@ -32,8 +32,11 @@ mod encode_step;
 mod native;
 mod reader;
 mod tags;
+mod v8_wire;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_v8_wire;
 #[cfg(test)]
 mod tests_wire;
 mod write;

@@ -140,6 +140,14 @@ pub fn write_str(out: &mut Vec<u8>, text: &Str) {
     }
 }
 
+/// REGEXP: the source, then the flags of V8's flag `bits` as text.
+pub fn write_regexp(out: &mut Vec<u8>, source: &Str, bits: u32) {
+    out.push(REGEXP);
+    write_str(out, source);
+    let flags: Vec<u8> = REGEXP_FLAGS.iter().filter(|(_, bit)| bits & bit != 0).map(|&(c, _)| c).collect();
+    write_str(out, &Str::Latin1(flags.into()));
+}
+
 pub fn write_bigint(out: &mut Vec<u8>, b: v8::Local<v8::BigInt>) {
     let mut words = vec![0u64; b.word_count()];
     let (negative, words) = b.to_words_array(&mut words);
