@@ -6,6 +6,7 @@
 //! filled from an explicit stack of open containers, a few properties per
 //! HandleScope.
 
+use super::decode_help::{aggregate, typed_array};
 use super::native::{self, Blob, Str};
 use super::reader::{bad, Reader};
 use super::tags::*;
@@ -16,7 +17,7 @@ use crate::engine::memory::{Payload, SharedMemory};
 type Result<T> = std::result::Result<T, DecodeError>;
 
 /// V8 returned nothing: an exception (left pending) or termination.
-fn v8_failed(what: &str) -> DecodeError {
+pub(super) fn v8_failed(what: &str) -> DecodeError {
     DecodeError(format!("V8 could not create {what}"))
 }
 
@@ -26,6 +27,11 @@ fn v8_failed(what: &str) -> DecodeError {
 /// input gives a [`DecodeError`] and leaves no exception behind, except for
 /// termination or out-of-memory.
 pub fn decode<'s>(scope: &mut v8::HandleScope<'s>, payload: Payload) -> Result<v8::Local<'s, v8::Value>> {
+    if payload.bytes.len() >= super::to_v8::MIN_BYTES {
+        if let Some(built) = super::to_v8::decode(scope, &payload) {
+            return built;
+        }
+    }
     let scope = &mut v8::EscapableHandleScope::new(scope);
     let mut d = Decoder {
         r: Reader {
@@ -133,12 +139,12 @@ fn units(bytes: &[u8]) -> Vec<u16> {
     bytes.chunks_exact(2).map(|u| u16::from_le_bytes([u[0], u[1]])).collect()
 }
 
-fn name<'s>(s: &mut v8::HandleScope<'s>, text: &str) -> Result<v8::Local<'s, v8::Name>> {
+pub(super) fn name<'s>(s: &mut v8::HandleScope<'s>, text: &str) -> Result<v8::Local<'s, v8::Name>> {
     Ok(v8::String::new(s, text).ok_or_else(|| v8_failed("a string"))?.into())
 }
 
 /// RegExp flags text -> V8 flag bits (unknown or repeated flags refused).
-fn regexp_flags(flags: &Str) -> Result<u32> {
+pub(super) fn regexp_flags(flags: &Str) -> Result<u32> {
     let units: Vec<u16> = match flags {
         Str::Latin1(b) => b.iter().map(|&c| u16::from(c)).collect(),
         Str::Utf16(b) => units(b),
@@ -555,47 +561,4 @@ fn set_length(s: &mut v8::HandleScope, array: v8::Local<v8::Object>, length: u32
         return Err(v8_failed("an array"));
     }
     Ok(())
-}
-
-/// Make `error` an AggregateError of this context, if the context has one.
-fn aggregate(s: &mut v8::HandleScope, error: v8::Local<v8::Object>) -> Result<bool> {
-    let global = s.get_current_context().global(s);
-    let key = name(s, "AggregateError")?;
-    let constructor = global
-        .get(s, key.into())
-        .ok_or_else(|| v8_failed("an AggregateError"))?;
-    let Ok(constructor) = v8::Local::<v8::Function>::try_from(constructor) else {
-        return Ok(false);
-    };
-    let key = name(s, "prototype")?;
-    let prototype = constructor
-        .get(s, key.into())
-        .ok_or_else(|| v8_failed("an AggregateError"))?;
-    if !prototype.is_object() {
-        return Ok(false);
-    }
-    Ok(error.set_prototype(s, prototype) == Some(true))
-}
-
-fn typed_array<'s>(
-    s: &mut v8::HandleScope<'s>,
-    kind: u8,
-    ab: v8::Local<v8::ArrayBuffer>,
-    offset: usize,
-    length: usize,
-) -> Option<v8::Local<'s, v8::Value>> {
-    Some(match kind {
-        KIND_INT8 => v8::Int8Array::new(s, ab, offset, length)?.into(),
-        KIND_UINT8 => v8::Uint8Array::new(s, ab, offset, length)?.into(),
-        KIND_UINT8_CLAMPED => v8::Uint8ClampedArray::new(s, ab, offset, length)?.into(),
-        KIND_INT16 => v8::Int16Array::new(s, ab, offset, length)?.into(),
-        KIND_UINT16 => v8::Uint16Array::new(s, ab, offset, length)?.into(),
-        KIND_INT32 => v8::Int32Array::new(s, ab, offset, length)?.into(),
-        KIND_UINT32 => v8::Uint32Array::new(s, ab, offset, length)?.into(),
-        KIND_FLOAT32 => v8::Float32Array::new(s, ab, offset, length)?.into(),
-        KIND_FLOAT64 => v8::Float64Array::new(s, ab, offset, length)?.into(),
-        KIND_BIGINT64 => v8::BigInt64Array::new(s, ab, offset, length)?.into(),
-        KIND_BIGUINT64 => v8::BigUint64Array::new(s, ab, offset, length)?.into(),
-        _ => return None,
-    })
 }

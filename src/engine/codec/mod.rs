@@ -27,11 +27,13 @@
 
 mod args;
 mod decode;
+mod decode_help;
 mod encode;
 mod encode_step;
 mod native;
 mod reader;
 mod tags;
+mod to_v8;
 mod v8_wire;
 #[cfg(test)]
 mod tests;
