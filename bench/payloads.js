@@ -53,7 +53,7 @@ const ms = (us) => fmt(us / 1000, 'ms')
 const show = (s) => `${ms(s.p50)} / ${ms(s.mean)} / ${ms(s.p99)}`
 
 async function measure(n, once) {
-  for (let i = 0; i < Math.min(3, n); i++) await once() // warm up
+  for (let i = 0; i < Math.min(5, n); i++) await once() // warm up
   const xs = []
   for (let i = 0; i < n; i++) {
     const t0 = nowUs()

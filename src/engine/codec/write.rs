@@ -99,8 +99,17 @@ pub fn write_string(out: &mut Vec<u8>, isolate: &mut v8::Isolate, st: v8::Local<
         out.push(STRING_LATIN1);
         put_u32(out, len as u32);
         let start = out.len();
-        out.resize(start + len, 0);
-        st.write_one_byte(isolate, &mut out[start..], 0, options);
+        out.reserve(len);
+        // Written straight into the spare capacity: no zeroing pass first.
+        let written = st.write_one_byte_uninit(isolate, &mut out.spare_capacity_mut()[..len], 0, options);
+        if written == len {
+            // SAFETY: V8 initialized the `len` bytes after `start` (it
+            // reported writing all of them), within the reserved capacity.
+            unsafe { out.set_len(start + len) };
+        } else {
+            out.resize(start + len, 0);
+            st.write_one_byte(isolate, &mut out[start..], 0, options);
+        }
     } else {
         out.push(STRING_UTF16);
         put_u32(out, len as u32);
