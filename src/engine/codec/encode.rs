@@ -34,8 +34,8 @@ pub fn encode(
     let scope = &mut v8::HandleScope::new(scope);
     if root == "result" && transfer.is_empty() && super::v8_wire::worth_it(value) {
         let key = shared_value_key(scope).ok_or(EncodeError::Exception)?;
-        if let Some((bytes, shared)) = super::v8_wire::encode(scope, value, key)? {
-            return Ok(Payload { bytes, shared, transferred: Vec::new() });
+        if let Some((bytes, shared, transferred)) = super::v8_wire::encode(scope, value, key)? {
+            return Ok(Payload { bytes, shared, transferred });
         }
     }
     let mut enc = Encoder::new(scope, root, transfer)?;

@@ -6,13 +6,11 @@ use super::native::{self, Leaf, ProbeError};
 use super::tags::*;
 use super::write::*;
 use super::EncodeError;
+use super::MOVE_COPY_FROM;
 use crate::engine::memory::SharedMemory;
 
 type Result<T> = std::result::Result<T, EncodeError>;
 
-/// ArrayBuffers of a result at least this large cross as a moved copy (one
-/// copy, handed to the host as is) rather than inside the bytes.
-const MOVE_COPY_FROM: usize = 64 * 1024;
 
 impl Encoder {
     /// RegExp and primitive wrappers, read by V8's serializer.

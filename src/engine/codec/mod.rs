@@ -52,6 +52,10 @@ pub use tags::MAX_DEPTH;
 /// of handles; a scope is closed after this many steps).
 const STEPS_PER_SCOPE: usize = 64;
 
+/// ArrayBuffers of a result at least this large cross as a moved copy (one
+/// copy, handed to the host as is) rather than inside the bytes.
+const MOVE_COPY_FROM: usize = 64 * 1024;
+
 /// A value that could not be encoded.
 pub enum EncodeError {
     /// Cannot be cloned: the message names the path, e.g.

@@ -37,7 +37,7 @@ fn same_bytes(s: &mut v8::HandleScope, expr: &str) {
     let value = eval(s, &format!("({expr})"));
 
     let key = shared_value_key(s).unwrap();
-    let (bytes, _) = v8_wire::encode(s, value, key).unwrap().unwrap_or_else(|| panic!("{expr}: V8 path gave up"));
+    let (bytes, _, _) = v8_wire::encode(s, value, key).unwrap().unwrap_or_else(|| panic!("{expr}: V8 path gave up"));
     let ours = encode_js(s, &format!("({expr})"), "value").unwrap();
     assert_eq!(bytes, ours.bytes, "{expr}");
 }

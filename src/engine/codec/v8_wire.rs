@@ -21,30 +21,25 @@ use super::native::{typed_array_kind_of, V8Reader, V8_DATA_VIEW};
 use super::tags::*;
 use super::write::*;
 use super::EncodeError;
+use super::MOVE_COPY_FROM;
 use crate::engine::memory::SharedMemory;
 
-/// Only containers at least this big go through V8 (for small values our
-/// walker is as fast and needs no serializer).
-const MIN_ITEMS: u32 = 16;
 /// Nesting the translation follows before it gives up (our walker has no limit
 /// short of MAX_DEPTH and no recursion).
 const MAX_NESTING: usize = 512;
 
-/// True when `value` is a container worth handing to V8's serializer.
+/// True when `value` is an object worth handing to V8's serializer (even a
+/// small object or array is serialized and translated in about half the
+/// time our walker takes); buffers and views stay with the walker, which
+/// moves big ones as a copy.
 pub fn worth_it(value: v8::Local<v8::Value>) -> bool {
-    if value.is_proxy() || !value.is_object() || value.is_function() || value.is_native_error() {
-        return false;
-    }
-    if let Ok(array) = v8::Local::<v8::Array>::try_from(value) {
-        return array.length() >= MIN_ITEMS;
-    }
-    if let Ok(map) = v8::Local::<v8::Map>::try_from(value) {
-        return map.size() >= MIN_ITEMS as usize;
-    }
-    if let Ok(set) = v8::Local::<v8::Set>::try_from(value) {
-        return set.size() >= MIN_ITEMS as usize;
-    }
-    !(value.is_array_buffer_view() || value.is_array_buffer() || value.is_shared_array_buffer())
+    value.is_object()
+        && !(value.is_proxy()
+            || value.is_function()
+            || value.is_native_error()
+            || value.is_array_buffer_view()
+            || value.is_array_buffer()
+            || value.is_shared_array_buffer())
 }
 
 struct Delegate {
@@ -76,15 +71,19 @@ impl v8::ValueSerializerImpl for Delegate {
     }
 }
 
+/// Our bytes, the SharedArrayBuffers they reference, and the big
+/// ArrayBuffers they move as a copy (TRANSFERRED_BUFFER).
+pub type Translated = (Vec<u8>, Vec<SharedMemory>, Vec<SharedMemory>);
+
 /// Encode `value` with V8's serializer: the bytes in our format and the
-/// SharedArrayBuffers they reference, or None when our walker must do it
+/// memory they reference, or None when our walker must do it
 /// (nothing of the value was read by user code then). Termination is
 /// [`EncodeError::Exception`], rethrown to the caller's TryCatch.
 pub fn encode(
     scope: &mut v8::HandleScope,
     value: v8::Local<v8::Value>,
     shared_key: v8::Local<v8::Private>,
-) -> Result<Option<(Vec<u8>, Vec<SharedMemory>)>, EncodeError> {
+) -> Result<Option<Translated>, EncodeError> {
     let shared = Rc::new(RefCell::new(Vec::new()));
     let tc = &mut v8::TryCatch::new(scope);
     let written = {
@@ -106,18 +105,22 @@ pub fn encode(
         return Ok(None);
     };
     let shared = std::mem::take(&mut *shared.borrow_mut());
-    Ok(translate(&v8_bytes).map(|bytes| (bytes, shared)))
+    Ok(translate(&v8_bytes).map(|(bytes, copies)| {
+        let moved = copies.into_iter().map(|c| SharedMemory::from_backing_store(v8::ArrayBuffer::new_backing_store_from_vec(c).make_shared()));
+        (bytes, shared, moved.collect())
+    }))
 }
 
-/// V8-format bytes → our bytes; None for anything not expected.
-fn translate(v8_bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut t = Translator { r: V8Reader { bytes: v8_bytes, pos: 0 }, out: Vec::with_capacity(v8_bytes.len() + v8_bytes.len() / 4 + 16), ids: Vec::new(), next: 0, depth: 0 };
+/// V8-format bytes → our bytes and the copies of big ArrayBuffers; None
+/// for anything not expected.
+fn translate(v8_bytes: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
+    let mut t = Translator { r: V8Reader { bytes: v8_bytes, pos: 0 }, out: Vec::with_capacity(v8_bytes.len() + v8_bytes.len() / 4 + 16), ids: Vec::new(), next: 0, depth: 0, copies: Vec::new() };
     if t.r.u8()? != 0xFF || t.r.varint()? != 15 {
         return None;
     }
     t.out.push(VERSION);
     t.value()?;
-    (t.r.pos == v8_bytes.len()).then_some(t.out)
+    (t.r.pos == v8_bytes.len()).then_some((t.out, t.copies))
 }
 
 struct Translator<'a> {
@@ -127,6 +130,8 @@ struct Translator<'a> {
     ids: Vec<u32>,
     next: u32,
     depth: usize,
+    /// ArrayBuffers of MOVE_COPY_FROM bytes or more, sent as moved copies.
+    copies: Vec<Vec<u8>>,
 }
 
 /// A string of V8's stream: one-byte or two-byte (host order) units.
@@ -294,10 +299,16 @@ impl<'a> Translator<'a> {
                     self.r.varint()?; // the maximum length: sent as a plain buffer
                 }
                 let bytes = self.r.take(len)?;
-                let mut buffer = Vec::with_capacity(len + 9);
-                buffer.push(ARRAY_BUFFER);
-                put_u64(&mut buffer, len as u64);
-                buffer.extend_from_slice(bytes);
+                let mut buffer = Vec::with_capacity(9);
+                if len >= MOVE_COPY_FROM {
+                    buffer.push(TRANSFERRED_BUFFER);
+                    put_u32(&mut buffer, self.copies.len() as u32);
+                    self.copies.push(bytes.to_vec());
+                } else {
+                    buffer.push(ARRAY_BUFFER);
+                    put_u64(&mut buffer, len as u64);
+                    buffer.extend_from_slice(bytes);
+                }
                 self.ids.push(u32::MAX); // set once we know whether a view follows
                 self.maybe_view(buffer, Some(self.ids.len() - 1))?;
             }
