@@ -5,8 +5,8 @@
 use super::encode::shared_value_key;
 use super::tests::{encode_js, eval, with_isolate};
 use super::tags::*;
-use super::{encode, to_v8, v8_wire, EncodeError};
-use crate::engine::memory::Payload;
+use super::{decode, encode, to_v8, v8_wire, EncodeError};
+use crate::engine::memory::{Payload, SharedMemory};
 
 /// Values of every kind the translations take (each to be wrapped in `(…)`).
 const VALUES: [&str; 19] = [
@@ -128,5 +128,67 @@ fn gives_up_before_user_code_runs() {
         assert!(eval(s, "ran === 1").is_true());
         let err = encode_js(s, "Array.from({ length: 20 }, (_, i) => i === 7 ? { f: () => 1 } : i)", "result").err().unwrap();
         assert!(matches!(&err, EncodeError::Clone(m) if m == "result[7].f is a function and cannot be cloned"), "{err:?}");
+    });
+}
+
+fn store(len: usize, shared: bool) -> SharedMemory {
+    let s = if shared { v8::SharedArrayBuffer::new_backing_store_from_vec(vec![0; len]).make_shared() } else { v8::ArrayBuffer::new_backing_store_from_vec(vec![0; len]).make_shared() };
+    SharedMemory::from_backing_store(s)
+}
+
+fn payload(data: &[u8]) -> Option<Payload> {
+    let (&mode, bytes) = data.split_first()?;
+    let mut p = Payload { bytes: bytes.to_vec(), ..Default::default() };
+    if mode & 1 == 1 {
+        p.shared = vec![store(64, true), store(16, true), store(0, true), store(64, false)];
+        p.transferred = vec![store(64, false), store(16, false), store(0, false), store(64, true)];
+    }
+    Some(p)
+}
+
+/// Corpus inputs of the fuzz targets, mutated: whatever V8 builds, ours
+/// builds too, and both walk back to the same bytes.
+#[test]
+fn v8_build_agrees_with_ours_on_mutated_inputs() {
+    with_isolate(|s| {
+        let mut seed = 12345u64;
+        let mut rnd = move || { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; seed };
+        let (mut v8_ok, mut both, mut total) = (0, 0, 0);
+        for entry in std::fs::read_dir("fuzz/corpus/decode").unwrap().chain(std::fs::read_dir("fuzz/corpus/roundtrip").unwrap()) {
+            let data = std::fs::read(entry.unwrap().path()).unwrap();
+            for round in 0..300 {
+                let mut d = data.clone();
+                if round > 0 && !d.is_empty() {
+                    for _ in 0..(1 + rnd() % 3) { let i = (rnd() as usize) % d.len(); d[i] = rnd() as u8; }
+                    if rnd() % 5 == 0 { let i = (rnd() as usize) % d.len(); d.truncate(i.max(1)); }
+                }
+                let Some(p1) = payload(&d) else { continue };
+                let Some(p2) = payload(&d) else { continue };
+                total += 1;
+                let s = &mut v8::HandleScope::new(s);
+                let tc = &mut v8::TryCatch::new(s);
+                let via_v8 = to_v8::decode(tc, &p1);
+                assert!(!tc.has_caught());
+                let ours = decode(tc, p2);
+                tc.reset();
+                if let Some(r) = via_v8 {
+                    let v = r.unwrap();
+                    v8_ok += 1;
+                    let a = encode(tc, v, "value", &[]);
+                    if let Ok(o) = ours {
+                        both += 1;
+                        let b = encode(tc, o, "value", &[]);
+                        match (a, b) {
+                            (Ok(a), Ok(b)) => assert_eq!(a.bytes, b.bytes, "input {:?}", d),
+                            (a, b) => panic!("encode differs {:?} {:?} for {:?}", a.err(), b.err(), d),
+                        }
+                    } else {
+                        panic!("V8 built what ours refuses: {:?} ({:?})", d, ours.err());
+                    }
+                }
+                tc.reset();
+            }
+        }
+        assert!(v8_ok > total / 20 && both == v8_ok, "{v8_ok} of {total} built by V8");
     });
 }

@@ -37,7 +37,7 @@ pub fn decode<'s>(scope: &mut v8::HandleScope<'s>, payload: &Payload) -> Option<
     if payload.shared.iter().any(|m| !m.is_shared()) || payload.transferred.iter().any(|m| m.is_shared()) {
         return None;
     }
-    let bytes = translate(&payload.bytes, payload.transferred.len())?;
+    let bytes = translate(&payload.bytes, payload)?;
     let scope = &mut v8::EscapableHandleScope::new(scope);
     let tc = &mut v8::TryCatch::new(scope);
     let context = tc.get_current_context();
@@ -70,8 +70,9 @@ pub fn decode<'s>(scope: &mut v8::HandleScope<'s>, payload: &Payload) -> Option<
 }
 
 /// Our bytes → V8-format bytes; None for anything not expected.
-fn translate(bytes: &[u8], transferred: usize) -> Option<Vec<u8>> {
-    let mut t = Translator { r: Reader { bytes, pos: 0 }, out: Vec::with_capacity(bytes.len() + 16), ids: Vec::new(), next: 0, depth: 0, moved: vec![false; transferred] };
+fn translate(bytes: &[u8], memory: &Payload) -> Option<Vec<u8>> {
+    let transferred = memory.transferred.len();
+    let mut t = Translator { r: Reader { bytes, pos: 0 }, out: Vec::with_capacity(bytes.len() + 16), ids: Vec::new(), lens: Default::default(), memory, next: 0, depth: 0, moved: vec![false; transferred] };
     if t.r.u8().ok()? != VERSION {
         return None;
     }
@@ -85,6 +86,10 @@ struct Translator<'p> {
     out: Vec<u8>,
     /// V8's object id of each of ours (u32::MAX while a view's is pending).
     ids: Vec<u32>,
+    /// The byte length of each of our ids that is a buffer.
+    lens: std::collections::HashMap<u32, u64>,
+    /// The shared and moved memory (for their lengths).
+    memory: &'p Payload,
     next: u32,
     depth: usize,
     /// Transferred buffers already used (each may back one buffer).
@@ -307,20 +312,22 @@ impl Translator<'_> {
         Some(())
     }
 
-    /// A buffer's body (its tag read, its id given).
-    fn buffer(&mut self, tag: u8) -> Option<()> {
-        match tag {
+    /// A buffer's body (its tag read, its id given); its byte length.
+    fn buffer(&mut self, tag: u8) -> Option<u64> {
+        let len = match tag {
             ARRAY_BUFFER => {
                 let len = self.r.u64().ok()?;
                 let bytes = self.r.take(len).ok()?;
                 self.out.push(b'B');
                 self.varint(len);
                 self.out.extend_from_slice(bytes);
+                len
             }
             SHARED_BUFFER => {
                 let index = self.r.u32().ok()?;
                 self.out.push(b'u');
                 self.varint(u64::from(index));
+                self.memory.shared.get(index as usize)?.len() as u64
             }
             _ => {
                 let index = self.r.u32().ok()? as usize;
@@ -329,9 +336,11 @@ impl Translator<'_> {
                 }
                 self.out.push(b't');
                 self.varint(index as u64);
+                self.memory.transferred.get(index)?.len() as u64
             }
-        }
-        Some(())
+        };
+        self.lens.insert(self.ids.len() as u32 - 1, len);
+        Some(len)
     }
 
     /// Ours: the view (its id first), its buffer, offset, length. V8's: the
@@ -345,21 +354,33 @@ impl Translator<'_> {
         } else {
             (V8_DATA_VIEW, 1)
         };
-        match self.r.u8().ok()? {
-            BACKREF => self.backref()?,
+        let buffer_len = match self.r.u8().ok()? {
+            BACKREF => {
+                let ours = self.r.u32().ok()?;
+                self.r.pos -= 4;
+                let len = *self.lens.get(&ours)?;
+                self.backref()?;
+                len
+            }
             t @ (ARRAY_BUFFER | SHARED_BUFFER | TRANSFERRED_BUFFER) => {
                 self.id();
-                self.buffer(t)?;
+                self.buffer(t)?
             }
             _ => return None,
-        }
+        };
         self.ids[view] = self.next;
         self.next += 1;
         let offset = self.r.u64().ok()?;
-        let length = self.r.u64().ok()?;
+        let byte_length = self.r.u64().ok()?.checked_mul(size)?;
+        // Out of bounds, misaligned or past V8's 32-bit view fields: ours
+        // reports it (V8 would read the fields as 32 bits).
+        let end = offset.checked_add(byte_length)?;
+        if end > buffer_len || offset % size != 0 || end > u64::from(u32::MAX) {
+            return None;
+        }
         self.out.extend([b'V', subtag]);
         self.varint(offset);
-        self.varint(length.checked_mul(size)?);
+        self.varint(byte_length);
         self.varint(0);
         Some(())
     }
