@@ -407,11 +407,11 @@ class Encoder {
     if (index !== undefined) { this.head(ab, T_TRANSFERRED); return this.writeU32(index) }
     if (isDetached(ab)) throw this.fail('a detached ArrayBuffer')
     const len = abByteLength(ab)
-    if (this.copies !== null && len >= MOVE_COPY_MIN) { // one copy, moved to the thread as is
-      const copy = new ArrayBuffer(len)
-      new Uint8Array(copy).set(new Uint8Array(ab, 0, len))
+    if (this.copies !== null && len >= MOVE_COPY_MIN) {
+      // Sent as a view: the addon copies it once, when the call is made,
+      // into memory the thread takes as is (not into the payload bytes).
       this.head(ab, T_TRANSFERRED); this.writeU32((this.transfer === null ? 0 : this.transfer.size) + this.copies.length)
-      this.copies.push(copy)
+      this.copies.push(new Uint8Array(ab, 0, len))
       return
     }
     this.head(ab, T_ARRAY_BUFFER); this.writeU64(len); this.ensure(len)
@@ -462,7 +462,8 @@ const mainEncoder = new Encoder()
 
 /**
  * Roots whose payloads go to a thread with their transferred list (calls):
- * there, ArrayBuffers of MOVE_COPY_MIN bytes or more cross as a moved copy.
+ * there, ArrayBuffers of MOVE_COPY_MIN bytes or more are listed as a
+ * Uint8Array over them, which the addon copies into memory of the thread.
  */
 const MOVES_COPIES = new Set(['args', 'params'])
 const MOVE_COPY_MIN = 64 * 1024
