@@ -126,8 +126,22 @@ fn new_string<'s>(
     made.ok_or_else(|| DecodeError("string too long".into()))
 }
 
+/// Little-endian UTF-16 bytes as code units: borrowed when they are
+/// aligned (no copy), else copied.
+fn units(bytes: &[u8]) -> std::borrow::Cow<'_, [u16]> {
+    if cfg!(target_endian = "little") {
+        // SAFETY: any two bytes are a valid u16; align_to only yields a
+        // middle part that is aligned and within `bytes`.
+        let (head, mid, _) = unsafe { bytes.align_to::<u16>() };
+        if head.is_empty() && mid.len() == bytes.len() / 2 {
+            return mid.into();
+        }
+    }
+    copy_units(bytes).into()
+}
+
 /// Little-endian UTF-16 bytes (not necessarily aligned) as code units.
-fn units(bytes: &[u8]) -> Vec<u16> {
+fn copy_units(bytes: &[u8]) -> Vec<u16> {
     let n = bytes.len() / 2;
     if cfg!(target_endian = "little") {
         let mut units = vec![0u16; n];
@@ -147,7 +161,7 @@ pub(super) fn name<'s>(s: &mut v8::HandleScope<'s>, text: &str) -> Result<v8::Lo
 pub(super) fn regexp_flags(flags: &Str) -> Result<u32> {
     let units: Vec<u16> = match flags {
         Str::Latin1(b) => b.iter().map(|&c| u16::from(c)).collect(),
-        Str::Utf16(b) => units(b),
+        Str::Utf16(b) => copy_units(b),
     };
     let mut bits = 0;
     for unit in units {

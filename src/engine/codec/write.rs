@@ -113,9 +113,19 @@ pub fn write_string(out: &mut Vec<u8>, isolate: &mut v8::Isolate, st: v8::Local<
     } else {
         out.push(STRING_UTF16);
         put_u32(out, len as u32);
-        let mut units = vec![0u16; len];
-        st.write(isolate, &mut units, 0, options);
-        put_units(out, &units);
+        let start = out.len();
+        out.resize(start + 2 * len, 0);
+        // SAFETY: any bytes are a valid u16 and back; align_to only yields
+        // an aligned middle part within the slice.
+        let (head, units, _) = unsafe { out[start..].align_to_mut::<u16>() };
+        if cfg!(target_endian = "little") && head.is_empty() && units.len() == len {
+            st.write(isolate, units, 0, options); // straight into the output
+        } else {
+            let mut units = vec![0u16; len];
+            st.write(isolate, &mut units, 0, options);
+            out.truncate(start);
+            put_units(out, &units);
+        }
     }
 }
 
