@@ -9,6 +9,7 @@ async function main() {
   await require('./pool')()
   await require('./service')()
   await require('./shared')()
+  await require('./payloads')()
   await require('./runtime')()
   console.log('\n' + table())
 }

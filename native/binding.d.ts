@@ -138,6 +138,13 @@ export declare class PoolGroup {
 }
 
 /**
+ * The string whose `units` code units start at byte `start` of the
+ * Uint8Array `bytes`: one byte each (Latin-1) or, with `twoByte`, two
+ * (UTF-16LE, lone surrogates kept).
+ */
+export declare function decodeString(bytes: unknown, start: number, units: number, twoByte: boolean): Raw
+
+/**
  * Where the thread runtime's JS files are (`lib/runtime`): built-ins and
  * host-only stubs load from there; `info` is the host's `process` facts
  * as JSON (version, versions, argv, execPath, pid) that a thread's

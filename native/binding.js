@@ -839,4 +839,5 @@ module.exports.Definitions = nativeBinding.Definitions
 module.exports.Host = nativeBinding.Host
 module.exports.NativeThread = nativeBinding.NativeThread
 module.exports.PoolGroup = nativeBinding.PoolGroup
+module.exports.decodeString = nativeBinding.decodeString
 module.exports.setRuntimeDir = nativeBinding.setRuntimeDir

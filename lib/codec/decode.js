@@ -59,6 +59,11 @@ const {
 const D_ELEMS = 0, D_PAIRS = 1, D_ERROR = 2, D_MAP = 3, D_SET = 4
 const PENDING = Object.freeze({ pending: true }) // a view's id while its buffer is read
 const STR_CACHE = new Array(STR_CACHE_SIZE).fill(undefined)
+// Long strings are made by the runtime from the payload bytes (one copy, no
+// per-character work here): the addon's decodeString, when it is loaded.
+const NATIVE_STRING_MIN = 256
+let nativeString = null
+try { nativeString = require('../../native/binding.js').decodeString || null } catch { nativeString = null }
 const decodeError = (message) => makeError('ERR_CLONE', `Cannot decode value: ${message}`)
 
 class DFrame {
@@ -198,6 +203,7 @@ class Decoder {
     this.need(len)
     const b = this.b, p = this.pos
     this.pos = p + len
+    if (len >= NATIVE_STRING_MIN && nativeString !== null) return nativeString(b, p, len, false)
     let s = ''
     if (len <= 16) for (let i = 0; i < len; i++) s += fromCharCode(b[p + i])
     else for (let q = p; q < p + len; q += CHUNK) s += fromCharCode.apply(null, b.subarray(q, Math.min(q + CHUNK, p + len)))
@@ -209,6 +215,7 @@ class Decoder {
     this.need(len * 2)
     const b = this.b, p = this.pos
     this.pos = p + len * 2
+    if (len >= NATIVE_STRING_MIN && nativeString !== null) return nativeString(b, p, len, true)
     let s = ''
     if (LITTLE_ENDIAN && ((b.byteOffset + p) & 1) === 0 && len > 16) {
       const u16 = new Uint16Array(b.buffer, b.byteOffset + p, len)

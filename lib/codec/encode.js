@@ -103,6 +103,13 @@ const {
 
 // ------------------------------------------------------------------ encoder
 
+// Long strings are written by the runtime (Buffer#write: latin1 or UTF-16LE
+// code units as they are, lone surrogates kept), with no per-character work here.
+const NATIVE_WRITE_MIN = 64
+let NodeBuffer = null
+try { NodeBuffer = require('buffer').Buffer } catch { NodeBuffer = null }
+if (NodeBuffer !== null && typeof NodeBuffer.prototype.write !== 'function') NodeBuffer = null
+
 const F_ARRAY = 0, F_KEYS = 1, F_MAP = 2, F_SET = 3
 
 class Frame {
@@ -118,11 +125,13 @@ class Encoder {
     this.alloc(INITIAL_SIZE)
     this.frames = []; this.sp = 0; this.root = 'args'; this.shared = null; this.transfer = null
     this.nextId = 0; this.seen = new Array(SEEN_LINEAR).fill(null); this.memo = null
+    this.lastPos = 0; this.copies = null
   }
 
   alloc(size) {
     const old = this.buf
     this.buf = new Uint8Array(size); this.dv = new DataView(this.buf.buffer); this.views = []
+    this.nodeBuf = NodeBuffer === null ? null : NodeBuffer.from(this.buf.buffer, 0, size)
     if (old !== null && this.pos > 0) this.buf.set(old.subarray(0, this.pos))
   }
 
@@ -134,14 +143,17 @@ class Encoder {
   }
 
   /** Encode `value`; `restArgs`: it is an array made by rest parameters (see beginRestArgs). */
-  run(value, root, transfer, shared, restArgs = false) {
-    if (this.buf.length > KEEP_SIZE) { this.pos = 0; this.alloc(INITIAL_SIZE) }
+  run(value, root, transfer, shared, restArgs = false, copies = null) {
+    this.copies = copies
+    // A big buffer is kept while big payloads follow each other (its pages
+    // are already mapped), and let go at the first small one.
+    if (this.buf.length > KEEP_SIZE && this.lastPos <= KEEP_SIZE) { this.pos = 0; this.alloc(INITIAL_SIZE) }
     this.root = root; this.transfer = transfer; this.shared = shared
     this.buf[0] = VERSION; this.pos = 1
     if (restArgs) this.beginRestArgs(value)
     else this.writeValue(value)
     while (this.sp > 0) this.step(this.frames[this.sp - 1])
-    const pos = this.pos
+    const pos = this.lastPos = this.pos
     if (pos > VIEW_CACHE) return new Uint8Array(this.buf.buffer, 0, pos)
     let view = this.views[pos]
     if (view === undefined) view = this.views[pos] = new Uint8Array(this.buf.buffer, 0, pos)
@@ -159,7 +171,7 @@ class Encoder {
   reset() {
     for (let i = 0; i < this.sp; i++) { const f = this.frames[i]; f.obj = null; f.keys = null }
     for (let i = Math.min(this.nextId, SEEN_LINEAR) - 1; i >= 0; i--) this.seen[i] = null
-    this.sp = 0; this.nextId = 0; this.memo = null; this.shared = null; this.transfer = null; this.busy = false
+    this.sp = 0; this.nextId = 0; this.memo = null; this.shared = null; this.transfer = null; this.copies = null; this.busy = false
   }
 
   // One container frame: write children until it ends or a child container was pushed.
@@ -280,6 +292,7 @@ class Encoder {
         b[p++] = c
       }
     } else if (NON_LATIN1_RE.test(s)) return this.writeUtf16(s, start)
+    else if (this.nodeBuf !== null) p += this.nodeBuf.write(s, p, len, 'latin1')
     else if (ASCII_RE.test(s)) { textEncoder.encodeInto(s, b.subarray(p, p + len)); p += len }
     else for (let i = 0; i < len; i++) b[p++] = s.charCodeAt(i)
     b[start] = T_LATIN1; b[start + 1] = len; b[start + 2] = len >>> 8; b[start + 3] = len >>> 16; b[start + 4] = len >>> 24
@@ -289,6 +302,7 @@ class Encoder {
   writeUtf16(s, start) {
     const len = s.length
     this.pos = start; this.ensure(5 + 2 * len); this.writeTag(T_UTF16); this.writeU32(len)
+    if (len >= NATIVE_WRITE_MIN && this.nodeBuf !== null) { this.pos += this.nodeBuf.write(s, this.pos, 2 * len, 'utf16le'); return }
     const b = this.buf
     let p = this.pos
     for (let i = 0; i < len; i++) { const c = s.charCodeAt(i); b[p] = c; b[p + 1] = c >>> 8; p += 2 }
@@ -393,6 +407,13 @@ class Encoder {
     if (index !== undefined) { this.head(ab, T_TRANSFERRED); return this.writeU32(index) }
     if (isDetached(ab)) throw this.fail('a detached ArrayBuffer')
     const len = abByteLength(ab)
+    if (this.copies !== null && len >= MOVE_COPY_MIN) {
+      // Sent as a view: the addon copies it once, when the call is made,
+      // into memory the thread takes as is (not into the payload bytes).
+      this.head(ab, T_TRANSFERRED); this.writeU32((this.transfer === null ? 0 : this.transfer.size) + this.copies.length)
+      this.copies.push(new Uint8Array(ab, 0, len))
+      return
+    }
     this.head(ab, T_ARRAY_BUFFER); this.writeU64(len); this.ensure(len)
     this.buf.set(new Uint8Array(ab, 0, len), this.pos); this.pos += len
   }
@@ -439,14 +460,34 @@ function moveBuffers(map) { // new ArrayBuffers owning the memory; the originals
 
 const mainEncoder = new Encoder()
 
+/**
+ * Roots whose payloads go to a thread with their transferred list (calls):
+ * there, ArrayBuffers of MOVE_COPY_MIN bytes or more are listed as a
+ * Uint8Array over them, which the addon copies into memory of the thread.
+ */
+const MOVES_COPIES = new Set(['args', 'params'])
+const MOVE_COPY_MIN = 64 * 1024
+
+/** The last encodeRestArgs() that needed encode(): its result, taken by that encode(). */
+let pendingRest = null
+
 function encode(value, root = 'args', transfer = undefined) {
+  const pending = pendingRest
+  pendingRest = null
+  if (pending !== null && pending.args === value && root === 'args' && (transfer === undefined || transfer === null)) return pending.result
   const map = prepareTransfer(transfer)
   const enc = mainEncoder.busy ? new Encoder() : mainEncoder // a getter may encode re-entrantly
   enc.busy = true
-  const shared = []
+  const shared = [], copies = MOVES_COPIES.has(root) ? [] : null
   let bytes
-  try { bytes = enc.run(value, root, map, shared) } finally { enc.reset() }
-  return { bytes, shared, transferred: map === null ? [] : moveBuffers(map) }
+  try { bytes = enc.run(value, root, map, shared, false, copies) } finally { enc.reset() }
+  return { bytes, shared, transferred: withCopies(map === null ? [] : moveBuffers(map), copies) }
+}
+
+function withCopies(moved, copies) {
+  if (copies === null || copies.length === 0) return moved
+  for (const c of copies) moved.push(c)
+  return moved
 }
 
 const encodeArgs = (argsArray, transfer) => encode(argsArray, 'args', transfer)
@@ -457,12 +498,16 @@ const encodeArgs = (argsArray, transfer) => encode(argsArray, 'args', transfer)
  * are a view of the encoder's buffer: copy or send them before encoding again.
  */
 function encodeRestArgs(args) {
+  pendingRest = null
   const enc = mainEncoder.busy ? new Encoder() : mainEncoder
   enc.busy = true
-  const shared = []
+  const shared = [], copies = []
   let bytes
-  try { bytes = enc.run(args, 'args', null, shared, true) } finally { enc.reset() }
-  return shared.length > 0 ? undefined : bytes
+  try { bytes = enc.run(args, 'args', null, shared, true, copies) } finally { enc.reset() }
+  if (shared.length === 0 && copies.length === 0) return bytes
+  // The caller falls back to encode(args) at once: hand it this result.
+  pendingRest = { args, result: { bytes, shared, transferred: copies } }
+  return undefined
 }
 
 module.exports = { encode, encodeArgs, encodeRestArgs }

@@ -3,6 +3,7 @@
 pub mod errors;
 mod host;
 mod napi_raw;
+mod strings;
 mod thread;
 
 pub use host::Host;

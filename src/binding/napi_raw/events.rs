@@ -22,10 +22,13 @@ pub(super) struct Batch {
 
 const BATCH: f64 = 7.0;
 
+/// A value larger than this goes alone, its bytes handed over without a copy.
+const BATCH_MAX_BYTES: usize = 64 * 1024;
+
 impl Batch {
     pub(super) fn fits(&self, outcome: &Outcome) -> bool {
         match outcome {
-            Outcome::Value(p) | Outcome::Thrown(p) => p.shared.is_empty() && p.transferred.is_empty(),
+            Outcome::Value(p) | Outcome::Thrown(p) => p.shared.is_empty() && p.transferred.is_empty() && p.bytes.len() <= BATCH_MAX_BYTES,
             Outcome::Failed { .. } => false,
         }
     }
@@ -97,13 +100,50 @@ unsafe fn string(env: sys::napi_env, s: &str) -> sys::napi_value {
 }
 
 unsafe fn payload_args(env: sys::napi_env, sink: &HostSink, p: Payload) -> [sys::napi_value; 3] {
-    let mut buf = ptr::null_mut();
-    let mut out = ptr::null_mut();
-    // SAFETY: copies `p.bytes` into a new Buffer of this env.
+    // SAFETY: forwarded: live env on its JS thread.
     unsafe {
-        sys::napi_create_buffer_copy(env, p.bytes.len(), p.bytes.as_ptr() as *const c_void, &mut out, &mut buf);
+        let buf = bytes_to_js(env, p.bytes);
         [buf, js_array(env, sink, p.shared, true), js_array(env, sink, p.transferred, false)]
     }
+}
+
+unsafe extern "C" fn drop_bytes(_env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
+    // SAFETY: `hint` is the Box<Vec<u8>> leaked in `bytes_to_js`; Node calls
+    // the finalizer once.
+    drop(unsafe { Box::from_raw(hint as *mut Vec<u8>) });
+}
+
+/// Encoded bytes as a JS value: a Buffer copy when small, else an
+/// ArrayBuffer over the bytes themselves (no copy; freed with it).
+unsafe fn bytes_to_js(env: sys::napi_env, bytes: Vec<u8>) -> sys::napi_value {
+    let mut out = ptr::null_mut();
+    if bytes.len() > BATCH_MAX_BYTES {
+        let (data, len) = (bytes.as_ptr() as *mut c_void, bytes.len());
+        let hint = Box::into_raw(Box::new(bytes));
+        // SAFETY: the Vec's heap memory does not move when the Vec does (it
+        // is boxed and never grown); the finalizer frees it with the buffer.
+        let status = unsafe { sys::napi_create_external_arraybuffer(env, data, len, Some(drop_bytes), hint as *mut c_void, &mut out) };
+        if status == sys::Status::napi_ok {
+            return out;
+        }
+        // Not handed over (a runtime without external buffers): copy below.
+        // SAFETY: Node refused the buffer, so the box is still ours.
+        let bytes = unsafe { Box::from_raw(hint) };
+        return unsafe { copy_to_js(env, &bytes) };
+    }
+    // SAFETY: forwarded contract.
+    unsafe { copy_to_js(env, &bytes) }
+}
+
+unsafe fn copy_to_js(env: sys::napi_env, bytes: &[u8]) -> sys::napi_value {
+    let (mut data, mut out) = (ptr::null_mut(), ptr::null_mut());
+    // SAFETY: copies `bytes` into a new Buffer of this env.
+    let status = unsafe { sys::napi_create_buffer_copy(env, bytes.len(), bytes.as_ptr() as *const c_void, &mut data, &mut out) };
+    if status != sys::Status::napi_ok {
+        // SAFETY: plain value creation; the decoder then reports bad input.
+        unsafe { sys::napi_get_undefined(env, &mut out) };
+    }
+    out
 }
 
 /// Event kinds as the JS callback sees them: `(kind, thread, a, b, c, d, e, f, g, h)`.

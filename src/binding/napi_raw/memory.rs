@@ -72,11 +72,23 @@ pub unsafe fn host_shared(env: sys::napi_env, view: sys::napi_value, sink: &Arc<
 }
 
 /// Host ArrayBuffer already detached from the user's hands (moved) →
-/// memory a thread takes over.
+/// memory a thread takes over. A Uint8Array instead (the codec's big
+/// buffers, sent as a copy) is copied now into memory of its own.
 ///
 /// # Safety
-/// `ab` must be a live ArrayBuffer of `env`, on its JS thread.
+/// `ab` must be a live ArrayBuffer or Uint8Array of `env`, on its JS thread.
 pub unsafe fn host_moved(env: sys::napi_env, ab: sys::napi_value, sink: &Arc<HostSink>) -> napi::Result<SharedMemory> {
+    let mut is_view = false;
+    // SAFETY: a live value of this env; the out-pointer is a local.
+    if unsafe { sys::napi_is_typedarray(env, ab, &mut is_view) } != sys::Status::napi_ok {
+        return Err(napi::Error::from_reason("expected an ArrayBuffer"));
+    }
+    if is_view {
+        // SAFETY: forwarded contract (a live typed array of this env).
+        let bytes = unsafe { copy_bytes(env, ab)? };
+        let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared();
+        return Ok(SharedMemory::from_backing_store(store));
+    }
     let (mut data, mut len) = (ptr::null_mut(), 0usize);
     // SAFETY: out-pointers are valid locals.
     let status = unsafe { sys::napi_get_arraybuffer_info(env, ab, &mut data, &mut len) };

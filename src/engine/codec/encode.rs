@@ -6,7 +6,6 @@
 
 use std::fmt::Write as _;
 
-use super::native::{self, Leaf, ProbeError, Str};
 use super::tags::*;
 use super::write::*;
 use super::EncodeError;
@@ -33,6 +32,12 @@ pub fn encode(
     transfer: &[v8::Local<v8::ArrayBuffer>],
 ) -> Result<Payload> {
     let scope = &mut v8::HandleScope::new(scope);
+    if root == "result" && transfer.is_empty() && super::v8_wire::worth_it(value) {
+        let key = shared_value_key(scope).ok_or(EncodeError::Exception)?;
+        if let Some((bytes, shared, transferred)) = super::v8_wire::encode(scope, value, key)? {
+            return Ok(Payload { bytes, shared, transferred });
+        }
+    }
     let mut enc = Encoder::new(scope, root, transfer)?;
     enc.write_value(scope, value, "")?;
     while !enc.frames.is_empty() {
@@ -54,31 +59,43 @@ pub fn encode(
     enc.finish(scope)
 }
 
-struct Encoder {
-    out: Vec<u8>,
+pub(super) struct Encoder {
+    pub(super) out: Vec<u8>,
     /// Object -> id (as a V8 Map, so identity is V8's); made for the first
     /// object (most results are primitives).
-    ids: Option<v8::Global<v8::Map>>,
-    next_id: u32,
-    shared: Vec<SharedMemory>,
+    pub(super) ids: Option<v8::Global<v8::Map>>,
+    pub(super) next_id: u32,
+    pub(super) shared: Vec<SharedMemory>,
     /// Distinct buffers of the transfer list.
-    transfer: Vec<v8::Global<v8::ArrayBuffer>>,
-    frames: Vec<Frame>,
-    root: String,
+    pub(super) transfer: Vec<v8::Global<v8::ArrayBuffer>>,
+    pub(super) frames: Vec<Frame>,
+    pub(super) root: String,
+    /// Large ArrayBuffers copied into memory of their own, sent after the
+    /// transfer list's buffers (only for results: `move_copies`).
+    pub(super) copies: Vec<SharedMemory>,
+    pub(super) move_copies: bool,
+    /// The private key that marks shared-value handles, made once per encode.
+    shared_key: Option<v8::Global<v8::Private>>,
+}
+
+/// The private key that marks shared-value handles (engine/shared_value.rs).
+pub(super) fn shared_value_key<'s>(s: &mut v8::HandleScope<'s>) -> Option<v8::Local<'s, v8::Private>> {
+    let name = v8::String::new(s, "isothread.sharedValue")?;
+    Some(v8::Private::for_api(s, Some(name)))
 }
 
 /// An open container: the object, its key list (Map/Set: entries), the
 /// position in it, and where its current child sits (for error paths).
-struct Frame {
-    kind: Kind,
-    object: v8::Global<v8::Object>,
-    list: v8::Global<v8::Array>,
-    len: u32,
-    pos: u32,
-    seg: Seg,
+pub(super) struct Frame {
+    pub(super) kind: Kind,
+    pub(super) object: v8::Global<v8::Object>,
+    pub(super) list: v8::Global<v8::Array>,
+    pub(super) len: u32,
+    pub(super) pos: u32,
+    pub(super) seg: Seg,
 }
 
-enum Kind {
+pub(super) enum Kind {
     Object,
     /// `count`: leading numeric (index) keys of the list.
     Dense {
@@ -95,7 +112,7 @@ enum Kind {
     },
 }
 
-enum Seg {
+pub(super) enum Seg {
     None,
     Index(u64),
     /// The key at this position of the frame's list.
@@ -103,7 +120,7 @@ enum Seg {
     Name(&'static str),
 }
 
-enum Step<'s> {
+pub(super) enum Step<'s> {
     Child(v8::Local<'s, v8::Value>),
     Skip,
     Done,
@@ -122,7 +139,7 @@ fn names_args(numbers: bool) -> v8::GetPropertyNamesArgs {
         .build()
 }
 
-fn v8_str<'s>(s: &mut v8::HandleScope<'s>, text: &str) -> Result<v8::Local<'s, v8::String>> {
+pub(super) fn v8_str<'s>(s: &mut v8::HandleScope<'s>, text: &str) -> Result<v8::Local<'s, v8::String>> {
     v8::String::new(s, text).ok_or(EncodeError::Exception)
 }
 
@@ -153,6 +170,9 @@ impl Encoder {
             transfer: distinct.iter().map(|&ab| v8::Global::new(s, ab)).collect(),
             frames: Vec::new(),
             root: root.to_owned(),
+            copies: Vec::new(),
+            move_copies: root == "result",
+            shared_key: None,
         })
     }
 
@@ -185,6 +205,7 @@ impl Encoder {
             };
             transferred.push(SharedMemory::from_backing_store(store));
         }
+        transferred.extend(self.copies);
         for ab in buffers {
             ab.detach(None).ok_or(EncodeError::Exception)?;
         }
@@ -198,7 +219,7 @@ impl Encoder {
     /// The path of the value being written (the current child of the top
     /// frame), plus `extra`. Very deep paths keep their first and last
     /// `PATH_KEEP` segments around a `…`.
-    fn path(&self, s: &mut v8::HandleScope, extra: &str) -> String {
+    pub(super) fn path(&self, s: &mut v8::HandleScope, extra: &str) -> String {
         let mut p = self.root.clone();
         let n = self.frames.len();
         for (i, f) in self.frames.iter().enumerate() {
@@ -227,12 +248,12 @@ impl Encoder {
         p
     }
 
-    fn fail(&self, s: &mut v8::HandleScope, extra: &str, what: &str) -> EncodeError {
+    pub(super) fn fail(&self, s: &mut v8::HandleScope, extra: &str, what: &str) -> EncodeError {
         EncodeError::Clone(format!("{} is {what} and cannot be cloned", self.path(s, extra)))
     }
 
     /// Give `value` the next id (call right before writing its tag).
-    fn new_id(&mut self, s: &mut v8::HandleScope, value: v8::Local<v8::Value>) -> Result<()> {
+    pub(super) fn new_id(&mut self, s: &mut v8::HandleScope, value: v8::Local<v8::Value>) -> Result<()> {
         let ids = match &self.ids {
             Some(ids) => v8::Local::new(s, ids),
             None => {
@@ -275,7 +296,7 @@ impl Encoder {
         Ok(())
     }
 
-    fn write_value(&mut self, s: &mut v8::HandleScope, v: v8::Local<v8::Value>, extra: &str) -> Result<()> {
+    pub(super) fn write_value(&mut self, s: &mut v8::HandleScope, v: v8::Local<v8::Value>, extra: &str) -> Result<()> {
         if v.is_undefined() {
             self.out.push(UNDEFINED);
         } else if v.is_null() {
@@ -316,7 +337,7 @@ impl Encoder {
         if v.is_function() {
             return Err(self.fail(s, extra, "a function"));
         }
-        if let Some(value_id) = crate::engine::shared_value::handle_id(s, o) {
+        if let Some(value_id) = self.shared_value_id(s, o) {
             self.new_id(s, v)?;
             self.out.push(SHARED_VALUE);
             put_u32(&mut self.out, value_id);
@@ -382,6 +403,23 @@ impl Encoder {
         self.open(s, o, OBJECT, Kind::Object, keys)
     }
 
+    /// The id of a shared-value handle (`buffer()`); one private lookup for
+    /// any other object.
+    fn shared_value_id(&mut self, s: &mut v8::HandleScope, o: v8::Local<v8::Object>) -> Option<u32> {
+        let key = match &self.shared_key {
+            Some(key) => v8::Local::new(s, key),
+            None => {
+                let key = shared_value_key(s)?;
+                self.shared_key = Some(v8::Global::new(s, key));
+                key
+            }
+        };
+        if !o.has_private(s, key).unwrap_or(false) {
+            return None;
+        }
+        crate::engine::shared_value::handle_id(s, o)
+    }
+
     fn write_array(&mut self, s: &mut v8::HandleScope, array: v8::Local<v8::Array>) -> Result<()> {
         let length = array.length();
         let keys = array
@@ -439,184 +477,4 @@ impl Encoder {
         Ok(())
     }
 
-    /// RegExp and primitive wrappers, read by V8's serializer.
-    fn write_leaf(&mut self, s: &mut v8::HandleScope, o: v8::Local<v8::Object>, extra: &str) -> Result<()> {
-        let leaf = match native::probe(s, o) {
-            Ok(leaf) => leaf,
-            Err(ProbeError::Exception) => return Err(EncodeError::Exception),
-            Err(ProbeError::Format) => return Err(self.fail(s, extra, "an unsupported object")),
-        };
-        self.new_id(s, o.into())?;
-        let out = &mut self.out;
-        match leaf {
-            Leaf::RegExp(source, bits) => {
-                out.push(REGEXP);
-                write_str(out, &source);
-                let flags: Vec<u8> = REGEXP_FLAGS
-                    .iter()
-                    .filter(|(_, bit)| bits & bit != 0)
-                    .map(|&(c, _)| c)
-                    .collect();
-                write_str(out, &Str::Latin1(flags.into()));
-            }
-            Leaf::Number(n) => {
-                out.push(NUMBER_OBJECT);
-                out.extend(n.to_le_bytes());
-            }
-            Leaf::Bool(b) => {
-                out.push(BOOLEAN_OBJECT);
-                out.push(b as u8);
-            }
-            Leaf::String(text) => {
-                out.push(STRING_OBJECT);
-                write_str(out, &text);
-            }
-            Leaf::BigInt(negative, words) => {
-                out.push(BIGINT_OBJECT);
-                write_bigint_words(out, negative, &words);
-            }
-        }
-        Ok(())
-    }
-
-    fn write_array_buffer(
-        &mut self,
-        s: &mut v8::HandleScope,
-        ab: v8::Local<v8::ArrayBuffer>,
-        extra: &str,
-    ) -> Result<()> {
-        if let Some(index) = self.transfer.iter().position(|g| *g == ab) {
-            self.new_id(s, ab.into())?;
-            self.out.push(TRANSFERRED_BUFFER);
-            put_u32(&mut self.out, index as u32);
-            return Ok(());
-        }
-        if ab.was_detached() {
-            return Err(self.fail(s, extra, "a detached ArrayBuffer"));
-        }
-        // A resizable buffer goes as a plain one of its current length.
-        let len = ab.byte_length();
-        self.new_id(s, ab.into())?;
-        self.out.push(ARRAY_BUFFER);
-        put_u64(&mut self.out, len as u64);
-        copy_buffer(s, ab, len, &mut self.out)
-    }
-
-    fn write_view(&mut self, s: &mut v8::HandleScope, view: v8::Local<v8::ArrayBufferView>, extra: &str) -> Result<()> {
-        let v: v8::Local<v8::Value> = view.into();
-        let (tag, kind, length) = match v8::Local::<v8::TypedArray>::try_from(v) {
-            Ok(typed) => match typed_array_kind(v) {
-                Some(kind) => (TYPED_ARRAY, Some(kind), typed.length()),
-                None => return Err(self.fail(s, extra, "an unsupported typed array")),
-            },
-            Err(_) if v.is_data_view() => (DATA_VIEW, None, view.byte_length()),
-            Err(_) => return Err(self.fail(s, extra, "an unsupported view")),
-        };
-        let buffer = view.buffer(s).ok_or(EncodeError::Exception)?;
-        let offset = view.byte_offset();
-        self.new_id(s, v)?;
-        self.out.push(tag);
-        self.out.extend(kind);
-        let extra = format!("{extra}.buffer");
-        self.write_value(s, buffer.into(), &extra)?;
-        put_u64(&mut self.out, offset as u64);
-        put_u64(&mut self.out, length as u64);
-        Ok(())
-    }
-
-    /// Advance the top frame by one child.
-    fn step<'s>(&mut self, s: &mut v8::HandleScope<'s>) -> Result<Step<'s>> {
-        let Some(f) = self.frames.last_mut() else {
-            return Ok(Step::Done);
-        };
-        let out = &mut self.out;
-        let object = v8::Local::new(s, &f.object);
-        let list = v8::Local::new(s, &f.list);
-        let entry = |s: &mut v8::HandleScope<'s>, pos: u32| list.get_index(s, pos).ok_or(EncodeError::Exception);
-        match &mut f.kind {
-            Kind::Map | Kind::Set => {
-                if f.pos >= f.len {
-                    out.push(END);
-                    return Ok(Step::Done);
-                }
-                let value = entry(s, f.pos)?;
-                let index = if matches!(f.kind, Kind::Map) { f.pos / 2 } else { f.pos };
-                f.seg = Seg::Index(u64::from(index));
-                f.pos += 1;
-                return Ok(Step::Child(value));
-            }
-            Kind::Dense { length, next, count } if *next < *length => {
-                if f.pos >= *count {
-                    out.resize(out.len() + (*length - *next) as usize, HOLE);
-                    *next = *length;
-                    return Ok(Step::Skip);
-                }
-                let key = entry(s, f.pos)?;
-                f.pos += 1;
-                let index = key.number_value(s).ok_or(EncodeError::Exception)?;
-                if !(index >= f64::from(*next) && index < f64::from(*length)) {
-                    return Ok(Step::Skip);
-                }
-                let index = index as u32;
-                out.resize(out.len() + (index - *next) as usize, HOLE);
-                *next = index + 1;
-                let value = object.get_index(s, index).ok_or(EncodeError::Exception)?;
-                f.seg = Seg::Index(u64::from(index));
-                return Ok(Step::Child(value));
-            }
-            Kind::Error { phase } if *phase < 2 => {
-                let name = if *phase == 0 { "cause" } else { "code" };
-                *phase += 1;
-                let key = v8_str(s, name)?;
-                if !object.has_own_property(s, key.into()).ok_or(EncodeError::Exception)? {
-                    return Ok(Step::Skip);
-                }
-                let value = object.get(s, key.into()).ok_or(EncodeError::Exception)?;
-                write_latin1(out, name.as_bytes());
-                f.seg = Seg::Name(name);
-                return Ok(Step::Child(value));
-            }
-            _ => {}
-        }
-        // Key/value pairs from the key list, then END.
-        if f.pos >= f.len {
-            out.push(END);
-            return Ok(Step::Done);
-        }
-        let pos = f.pos;
-        f.pos += 1;
-        let key = entry(s, pos)?;
-        if key.is_number() {
-            // An index key of a sparse array (never expected elsewhere).
-            if !matches!(f.kind, Kind::Sparse) {
-                return Ok(Step::Skip);
-            }
-            let index = key.number_value(s).ok_or(EncodeError::Exception)?;
-            if !(0.0..4294967295.0).contains(&index) {
-                return Ok(Step::Skip);
-            }
-            let index = index as u32;
-            let value = object.get_index(s, index).ok_or(EncodeError::Exception)?;
-            write_latin1(out, index.to_string().as_bytes());
-            f.seg = Seg::Index(u64::from(index));
-            return Ok(Step::Child(value));
-        }
-        let Ok(name) = v8::Local::<v8::String>::try_from(key) else {
-            return Ok(Step::Skip);
-        };
-        if matches!(f.kind, Kind::Error { .. }) && name.length() <= 7 {
-            let text = name.to_rust_string_lossy(s);
-            if matches!(text.as_str(), "name" | "message" | "stack" | "cause" | "code") {
-                return Ok(Step::Skip);
-            }
-        }
-        // A getter may have deleted a later key: skip it, as structured clone does.
-        if !object.has_own_property(s, name.into()).ok_or(EncodeError::Exception)? {
-            return Ok(Step::Skip);
-        }
-        let value = object.get(s, key).ok_or(EncodeError::Exception)?;
-        write_string(out, s, name);
-        f.seg = Seg::KeyAt(pos);
-        Ok(Step::Child(value))
-    }
 }

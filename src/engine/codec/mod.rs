@@ -27,12 +27,18 @@
 
 mod args;
 mod decode;
+mod decode_help;
 mod encode;
+mod encode_step;
 mod native;
 mod reader;
 mod tags;
+mod to_v8;
+mod v8_wire;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_v8_wire;
 #[cfg(test)]
 mod tests_wire;
 mod write;
@@ -45,6 +51,10 @@ pub use tags::MAX_DEPTH;
 /// Properties read or written per HandleScope (each step makes a handful
 /// of handles; a scope is closed after this many steps).
 const STEPS_PER_SCOPE: usize = 64;
+
+/// ArrayBuffers of a result at least this large cross as a moved copy (one
+/// copy, handed to the host as is) rather than inside the bytes.
+const MOVE_COPY_FROM: usize = 64 * 1024;
 
 /// A value that could not be encoded.
 pub enum EncodeError {

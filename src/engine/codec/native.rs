@@ -131,26 +131,27 @@ fn parse_leaf(bytes: &[u8]) -> Option<Leaf> {
     (r.pos == bytes.len()).then_some(leaf)
 }
 
-struct V8Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+/// A cursor over V8-format bytes (also used by `v8_wire`).
+pub(super) struct V8Reader<'a> {
+    pub(super) bytes: &'a [u8],
+    pub(super) pos: usize,
 }
 
-impl V8Reader<'_> {
-    fn u8(&mut self) -> Option<u8> {
+impl<'a> V8Reader<'a> {
+    pub(super) fn u8(&mut self) -> Option<u8> {
         let b = *self.bytes.get(self.pos)?;
         self.pos += 1;
         Some(b)
     }
 
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
+    pub(super) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let end = self.pos.checked_add(n)?;
         let slice = self.bytes.get(self.pos..end)?;
         self.pos = end;
         Some(slice)
     }
 
-    fn varint(&mut self) -> Option<u64> {
+    pub(super) fn varint(&mut self) -> Option<u64> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.u8()?;
@@ -285,9 +286,16 @@ pub fn error_prototype_tag(name: &Str) -> Option<u8> {
 
 /// V8's typed array sub-tag for one of our kinds.
 pub fn typed_array_subtag(kind: u8) -> Option<u8> {
-    const SUBTAGS: [u8; 11] = [b'b', b'B', b'C', b'w', b'W', b'd', b'D', b'f', b'F', b'q', b'Q'];
     SUBTAGS.get(usize::from(kind)).copied()
 }
+
+/// Our typed array kind of V8's sub-tag (the inverse of `typed_array_subtag`).
+pub fn typed_array_kind_of(subtag: u8) -> Option<u8> {
+    SUBTAGS.iter().position(|&t| t == subtag).map(|k| k as u8)
+}
+
+/// V8's typed array sub-tags, by our kind number.
+const SUBTAGS: [u8; 11] = [b'b', b'B', b'C', b'w', b'W', b'd', b'D', b'f', b'F', b'q', b'Q'];
 
 struct Builder {
     shared: Option<v8::Global<v8::SharedArrayBuffer>>,

@@ -456,3 +456,41 @@ fn call_arguments_refuse_malformed_input_either_way() {
         }
     });
 }
+
+#[test]
+fn big_result_buffers_go_as_a_moved_copy() {
+    with_isolate(|s| {
+        let value = eval(
+            s,
+            "globalThis.big = new Uint8Array(100000).map((_, i) => i & 255); \
+             [big, new Uint16Array(big.buffer, 2, 3), new Uint8Array(10)]",
+        );
+        let tc = &mut v8::TryCatch::new(s);
+        let payload = encode(tc, value, "result", &[]).unwrap();
+        // The big buffer (once, for both views) is a copy; the small one inline.
+        assert_eq!(payload.transferred.len(), 1);
+        assert!(payload.bytes.len() < 1000);
+        assert!(eval(tc, "!big.buffer.detached && big.byteLength === 100000").is_true());
+        let context = v8::Context::new(tc);
+        let s = &mut v8::ContextScope::new(tc, context);
+        let v = decode(s, payload).unwrap();
+        assert!(call(
+            s,
+            "v => v[0].length === 100000 && v[0][99999] === (99999 & 255) && v[1].buffer === v[0].buffer \
+             && v[1].byteOffset === 2 && v[2].length === 10",
+            v
+        )
+        .is_true());
+    });
+}
+
+#[test]
+fn long_two_byte_strings_round_trip_at_any_offset() {
+    with_isolate(|s| {
+        round_trip(
+            s,
+            "['x', 'é€\\ud800'.repeat(50000), 'ab', '\\udc00€'.repeat(3)]",
+            "v => v[1] === 'é€\\ud800'.repeat(50000) && v[3] === '\\udc00€'.repeat(3) && v[2] === 'ab'",
+        );
+    });
+}

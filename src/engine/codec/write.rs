@@ -47,12 +47,18 @@ pub fn copy_buffer(
 ) -> Result<(), EncodeError> {
     let start = out.len();
     out.resize(start + len, 0);
+    copy_into(s, ab, &mut out[start..])
+}
+
+/// Fill `dst` with the first `dst.len()` bytes of `ab`.
+pub fn copy_into(s: &mut v8::HandleScope, ab: v8::Local<v8::ArrayBuffer>, dst: &mut [u8]) -> Result<(), EncodeError> {
+    let len = dst.len();
     let mut offset = 0;
     while offset < len {
         let s = &mut v8::HandleScope::new(s);
         let n = COPY_CHUNK.min(len - offset);
         let view = v8::Uint8Array::new(s, ab, offset, n).ok_or(EncodeError::Exception)?;
-        if view.copy_contents(&mut out[start + offset..start + offset + n]) != n {
+        if view.copy_contents(&mut dst[offset..offset + n]) != n {
             return Err(EncodeError::Exception);
         }
         offset += n;
@@ -93,14 +99,46 @@ pub fn write_string(out: &mut Vec<u8>, isolate: &mut v8::Isolate, st: v8::Local<
         out.push(STRING_LATIN1);
         put_u32(out, len as u32);
         let start = out.len();
-        out.resize(start + len, 0);
-        st.write_one_byte(isolate, &mut out[start..], 0, options);
+        out.reserve(len);
+        // Written straight into the spare capacity: no zeroing pass first.
+        let written = st.write_one_byte_uninit(isolate, &mut out.spare_capacity_mut()[..len], 0, options);
+        if written == len {
+            // SAFETY: V8 initialized the `len` bytes after `start` (it
+            // reported writing all of them), within the reserved capacity.
+            unsafe { out.set_len(start + len) };
+        } else {
+            out.resize(start + len, 0);
+            st.write_one_byte(isolate, &mut out[start..], 0, options);
+        }
     } else {
         out.push(STRING_UTF16);
         put_u32(out, len as u32);
-        let mut units = vec![0u16; len];
-        st.write(isolate, &mut units, 0, options);
-        out.reserve(2 * len);
+        let start = out.len();
+        out.resize(start + 2 * len, 0);
+        // SAFETY: any bytes are a valid u16 and back; align_to only yields
+        // an aligned middle part within the slice.
+        let (head, units, _) = unsafe { out[start..].align_to_mut::<u16>() };
+        if cfg!(target_endian = "little") && head.is_empty() && units.len() == len {
+            st.write(isolate, units, 0, options); // straight into the output
+        } else {
+            let mut units = vec![0u16; len];
+            st.write(isolate, &mut units, 0, options);
+            out.truncate(start);
+            put_units(out, &units);
+        }
+    }
+}
+
+/// Append UTF-16 code units as little-endian bytes (one copy on
+/// little-endian machines, no per-unit work).
+pub fn put_units(out: &mut Vec<u8>, units: &[u16]) {
+    if cfg!(target_endian = "little") {
+        // SAFETY: a [u16] is readable as twice as many bytes (u8 has no
+        // alignment or validity requirements); the slice lives for the call.
+        let bytes = unsafe { std::slice::from_raw_parts(units.as_ptr() as *const u8, 2 * units.len()) };
+        out.extend_from_slice(bytes);
+    } else {
+        out.reserve(2 * units.len());
         out.extend(units.iter().flat_map(|u| u.to_le_bytes()));
     }
 }
@@ -119,6 +157,14 @@ pub fn write_str(out: &mut Vec<u8>, text: &Str) {
             out.extend_from_slice(bytes);
         }
     }
+}
+
+/// REGEXP: the source, then the flags of V8's flag `bits` as text.
+pub fn write_regexp(out: &mut Vec<u8>, source: &Str, bits: u32) {
+    out.push(REGEXP);
+    write_str(out, source);
+    let flags: Vec<u8> = REGEXP_FLAGS.iter().filter(|(_, bit)| bits & bit != 0).map(|&(c, _)| c).collect();
+    write_str(out, &Str::Latin1(flags.into()));
 }
 
 pub fn write_bigint(out: &mut Vec<u8>, b: v8::Local<v8::BigInt>) {

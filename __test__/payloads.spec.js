@@ -1,0 +1,178 @@
+'use strict'
+// Real payloads both ways (issue 20): long and two-byte strings, lone
+// surrogates, strings near the memory limit, big buffers (moved as a copy),
+// records sharing sub-objects, Map/Set, and the codec's guarantees on them.
+const { test, describe, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const { Thread } = require('..')
+
+const cloneErr = (re) => (err) => {
+  assert.equal(err.code, 'ERR_CLONE', String(err))
+  assert.match(err.message, re)
+  return true
+}
+
+describe('payloads', () => {
+  let t
+  before(() => {
+    t = new Thread(() => {
+      const made = {
+        twoByte: (n) => 'é€'.repeat(n),
+        surrogates: (n) => '\ud800a\udc00'.repeat(n) + '\udbff',
+        latin1High: (n) => 'ÿé\u0080'.repeat(n),
+        records: (n) => {
+          const tags = ['shared', 'tags']
+          const owner = { name: 'owner' }
+          return Array.from({ length: n }, (_, i) => ({ id: i, name: 'user' + i, tags, owner, score: i / 2 }))
+        },
+        map: (n) => new Map(Array.from({ length: n }, (_, i) => ['k' + i, i])),
+        bytes: (n) => { const u = new Uint8Array(n); for (let i = 0; i < n; i += 997) u[i] = i & 255; return u },
+      }
+      return (op, x, y) => {
+        switch (op) {
+          case 'echo': return x
+          case 'make': return made[x](y)
+          case 'same': return x === structuredClone(x) && x === y
+          case 'len': return [x.length, x.charCodeAt(x.length - 1)]
+          case 'sharedTags': return x[0].tags === x[x.length - 1].tags && x[0].owner === x[1].owner && x[0].tags !== x[0].owner
+          case 'bytes': { const u = x; let sum = 0; for (let i = 0; i < u.length; i += 997) sum += u[i]; return [u.length, u.byteOffset, sum] }
+          case 'badResult': return { a: [0, 1, 2, { b: () => 1 }], big: 'z'.repeat(200000) }
+        }
+      }
+    }, { memoryLimit: 256, name: 'payloads' })
+  })
+  after(() => t.close())
+
+  test('two-byte strings of every length cross both ways, unchanged', async () => {
+    for (const n of [1, 31, 32, 100, 128, 1000, 300000]) {
+      const s = 'é€'.repeat(n)
+      assert.equal(await t.run('make', 'twoByte', n), s)
+      assert.equal(await t.run('echo', s), s)
+      // At an odd byte offset inside the payload (after a 1-char latin1 string).
+      const [a, b] = await t.run('echo', ['x', s])
+      assert.equal(a, 'x'); assert.equal(b, s)
+    }
+  })
+
+  test('latin1 strings with code units 0x80-0xFF cross both ways', async () => {
+    for (const n of [1, 50, 200, 100000]) {
+      const s = 'ÿé\u0080'.repeat(n)
+      assert.equal(await t.run('make', 'latin1High', n), s)
+      assert.equal(await t.run('echo', s), s)
+    }
+  })
+
+  test('lone surrogates round-trip exactly as structuredClone keeps them', async () => {
+    for (const n of [1, 40, 100, 50000]) {
+      const s = '\ud800a\udc00'.repeat(n) + '\udbff'
+      assert.equal(structuredClone(s), s)
+      const out = await t.run('make', 'surrogates', n)
+      assert.equal(out, s)
+      assert.equal(out.length, s.length)
+      assert.equal(await t.run('echo', s), s)
+      assert.equal(await t.run('same', s, s), true, 'the thread sees the same code units')
+    }
+  })
+
+  test('strings near the memory limit cross both ways', async () => {
+    const small = new Thread(() => (op, n) => (op === 'make' ? 'q'.repeat(n) + '!' : [n.length, n.charCodeAt(n.length - 1)]), { memoryLimit: 64 })
+    try {
+      const n = 20 << 20 // made as a rope, then flattened to be sent: 40 MB of a 64 MB heap
+      const s = await small.run('make', n)
+      assert.equal(s.length, n + 1)
+      assert.equal(s.charCodeAt(n), 33)
+      assert.deepEqual(await small.run('len', 'w'.repeat(36 << 20) + '!'), [(36 << 20) + 1, 33])
+      assert.deepEqual(await small.run('len', '€'.repeat(12 << 20)), [12 << 20, 0x20ac]) // 24 MB two-byte
+    } finally {
+      await small.close()
+    }
+  })
+
+  test('records sharing sub-objects stay one graph, both ways', async () => {
+    for (const n of [3, 2000]) { // 2000: past the size where results go unbatched
+      const r = await t.run('make', 'records', n)
+      assert.equal(r.length, n)
+      assert.equal(r[0].tags, r[1].tags)
+      assert.equal(r[0].tags, r[n - 1].tags)
+      assert.equal(r[0].owner, r[1].owner)
+      assert.deepEqual(r[n - 1], { id: n - 1, name: 'user' + (n - 1), tags: ['shared', 'tags'], owner: { name: 'owner' }, score: (n - 1) / 2 })
+      const tags = ['x'], owner = {}
+      const mine = Array.from({ length: n }, (_, i) => ({ id: i, tags, owner }))
+      assert.equal(await t.run('sharedTags', mine), true)
+    }
+  })
+
+  test('cycles in big payloads', async () => {
+    const a = { list: Array.from({ length: 5000 }, (_, i) => ({ i })) }
+    a.self = a
+    a.list.push(a)
+    const back = await t.run('echo', a)
+    assert.equal(back.self, back)
+    assert.equal(back.list[5000], back)
+    assert.equal(back.list[4999].i, 4999)
+  })
+
+  test('Map and Set, big and small, both ways', async () => {
+    const m = await t.run('make', 'map', 100000)
+    assert.ok(m instanceof Map)
+    assert.equal(m.size, 100000)
+    assert.equal(m.get('k99999'), 99999)
+    const key = { k: 1 }
+    const value = [key]
+    const mixed = new Map([[key, value], ['s', new Set([key, 'a', 1])]])
+    const back = await t.run('echo', mixed)
+    const [k2] = back.keys()
+    assert.deepEqual(k2, { k: 1 })
+    assert.equal(back.get(k2)[0], k2)
+    assert.ok(back.get('s').has(k2))
+    assert.equal(back.get('s').size, 3)
+    const big = new Set(Array.from({ length: 50000 }, (_, i) => 'v' + i))
+    const bigBack = await t.run('echo', big)
+    assert.equal(bigBack.size, 50000)
+    assert.ok(bigBack.has('v49999'))
+  })
+
+  test('big buffers are copied both ways: the sender keeps its own', async () => {
+    const u = new Uint8Array(1 << 20)
+    for (let i = 0; i < u.length; i += 997) u[i] = i & 255
+    let sum = 0
+    for (let i = 0; i < u.length; i += 997) sum += u[i]
+    assert.deepEqual(await t.run('bytes', u), [u.length, 0, sum]) // run(): rest arguments
+    assert.equal(u.buffer.byteLength, 1 << 20, 'not detached')
+    u[1000] = 7; u[1997] = 9
+    assert.deepEqual(await t.runWith({ args: ['bytes', new Uint8Array(u.buffer, 1000, 5000)] }), [5000, 1000, 16])
+    // Two views of one big buffer: one buffer on the other side.
+    const [a, b] = await t.run('echo', [new Uint8Array(u.buffer, 0, 10), new Uint16Array(u.buffer, 2, 10)])
+    assert.equal(a.buffer, b.buffer)
+    assert.equal(a.buffer.byteLength, 1 << 20)
+    assert.equal(b.byteOffset, 2)
+    const out = await t.run('make', 'bytes', 3 << 20)
+    assert.equal(out.length, 3 << 20)
+    assert.equal(out[997 * 3], (997 * 3) & 255)
+    const again = await t.run('make', 'bytes', 3 << 20)
+    assert.notEqual(again.buffer, out.buffer)
+    // A big buffer with a transfer list: the listed one moves, the big one is copied.
+    const moved = new ArrayBuffer(8)
+    const res = await t.runWith({ args: ['echo', [moved, u.buffer]], transfer: [moved] })
+    assert.equal(moved.byteLength, 0)
+    assert.equal(res[0].byteLength, 8)
+    assert.equal(res[1].byteLength, 1 << 20)
+    assert.equal(u.buffer.byteLength, 1 << 20)
+  })
+
+  test('clone errors name the path in big payloads, both ways', async () => {
+    await assert.rejects(t.run('badResult'), cloneErr(/^result\.a\[3\]\.b is a function/))
+    const big = { data: 'y'.repeat(300000), a: [0, 1, 2, { b: Symbol('s') }] }
+    await assert.rejects(t.run('echo', big), cloneErr(/^args\[1\]\.a\[3\]\.b is a symbol/))
+  })
+
+  test('a proxy deep in a big payload is refused before any trap runs', async () => {
+    let traps = 0
+    const handler = new Proxy({}, { get() { traps++; return undefined } })
+    const p = new Proxy({}, handler)
+    const list = Array.from({ length: 3000 }, (_, i) => ({ i, s: 'é€'.repeat(40) }))
+    list.push({ p })
+    await assert.rejects(t.run('echo', list), cloneErr(/^args\[1\]\[3000\]\.p is a Proxy/))
+    assert.equal(traps, 0)
+  })
+})
