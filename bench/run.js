@@ -10,6 +10,7 @@ async function main() {
   await require('./service')()
   await require('./shared')()
   await require('./runtime')()
+  await require('./host')()
   console.log('\n' + table())
 }
 
