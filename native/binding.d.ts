@@ -30,9 +30,11 @@ export declare class Host {
   /**
    * Wait up to `us` µs for events from isolate threads and deliver them
    * before returning (a parked event loop takes longer to wake than a
-   * small call takes). True when something was delivered.
+   * small call takes). `yielding`: give the core away between polls,
+   * for a thread that was just handed work and may share this core.
+   * True when something was delivered.
    */
-  awaitEvents(us: number): boolean
+  awaitEvents(us: number, yielding?: boolean | undefined | null): boolean
   /**
    * Start an isolate thread running `source` (the context function);
    * `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools);

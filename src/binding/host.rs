@@ -85,12 +85,14 @@ impl Host {
 
     /// Wait up to `us` µs for events from isolate threads and deliver them
     /// before returning (a parked event loop takes longer to wake than a
-    /// small call takes). True when something was delivered.
+    /// small call takes). `yielding`: give the core away between polls,
+    /// for a thread that was just handed work and may share this core.
+    /// True when something was delivered.
     #[napi]
-    pub fn await_events(&self, env: Env, us: f64) -> bool {
+    pub fn await_events(&self, env: Env, us: f64, yielding: Option<bool>) -> bool {
         let max = Duration::from_secs_f64(us.clamp(0.0, 1000.0) / 1e6);
         // SAFETY: called on this environment's JS thread.
-        unsafe { napi_raw::deliver_soon(env.raw(), &self.sink, max) }
+        unsafe { napi_raw::deliver_soon(env.raw(), &self.sink, max, yielding.unwrap_or(false)) }
     }
 
     /// Start an isolate thread running `source` (the context function);
