@@ -1,6 +1,8 @@
 // Public typings of isothread (API.md). The native binding's own generated
 // typings are in native/binding.d.ts; this file types the public surface.
 
+import { EventEmitter } from 'node:events'
+
 /** Every error the library raises has one of these codes (API.md §6). */
 export type ErrorCode =
   | 'ERR_CLONE'
@@ -48,7 +50,25 @@ export interface ThreadOptions {
   name?: string
   /** Calls in flight keep the process alive (default true). */
   reffed?: boolean
+  /**
+   * Functions the thread may call as `parent.host.name(...args)`: each runs
+   * on the host's event loop with the arguments cloned in, and the thread's
+   * promise settles with the clone of its awaited result or its error.
+   */
+  host?: HostFunctions
 }
+
+/** The `host` option: functions threads may call as `parent.host.name(...args)`. */
+export type HostFunctions = Record<string, (...args: any[]) => unknown>
+
+/** What a progress-message listener gets besides the value. */
+export interface MessageInfo {
+  /** The thread that sent it (`threadId` inside). */
+  threadId: number
+}
+
+/** Receives `parent.sendMessage(value)` of a thread. */
+export type MessageListener = (value: any, info: MessageInfo) => void
 
 /** Per-call options of `runWith()`. */
 export interface RunOptions<A extends any[] = any[]> {
@@ -59,6 +79,8 @@ export interface RunOptions<A extends any[] = any[]> {
   timeout?: number
   /** Aborting rejects with ERR_ABORTED: a queued call is dropped, a running one terminated. */
   signal?: AbortSignal
+  /** This call's `parent.sendMessage(value)`s, in order, all before it settles (instead of the `'message'` event). */
+  onMessage?: MessageListener
 }
 
 /** `thread.stats()` (API.md §7). Heap figures as of the end of the last call, in bytes. */
@@ -74,8 +96,11 @@ export interface ThreadStats {
   cpuTimeMs: number
 }
 
-/** A V8 isolate on its own OS thread, running the function its context returns. */
-export declare class Thread<C extends Context = Context> {
+/**
+ * A V8 isolate on its own OS thread, running the function its context returns.
+ * Emits `'message'` for `parent.sendMessage(value)` of calls without their own `onMessage`.
+ */
+export declare class Thread<C extends Context = Context> extends EventEmitter {
   /**
    * @param context a function evaluated once inside the thread; it returns the function to run.
    * It cannot close over host variables: pass values as arguments.
@@ -98,6 +123,11 @@ export declare class Thread<C extends Context = Context> {
   /** Let the process exit even with calls in flight. */
   unref(): this
   stats(): ThreadStats
+  /** `parent.sendMessage(value)` of a call made without `onMessage`, or of no call. */
+  on(event: 'message', listener: MessageListener): this
+  on(event: string | symbol, listener: (...args: any[]) => void): this
+  once(event: 'message', listener: MessageListener): this
+  once(event: string | symbol, listener: (...args: any[]) => void): this
 }
 
 /** Options of `new ThreadPool()`: those of a Thread, plus scheduling. */
@@ -127,8 +157,8 @@ export interface ThreadPoolStats {
   threads: ThreadStats[]
 }
 
-/** `poolSize` threads running one context. */
-export declare class ThreadPool<C extends Context = Context> {
+/** `poolSize` threads running one context. Emits `'message'` as Thread does. */
+export declare class ThreadPool<C extends Context = Context> extends EventEmitter {
   constructor(context: C | ModuleContext, poolSize: number, options?: ThreadPoolOptions)
   /** Threads in the pool; 0 once close()/destroy() resolved. */
   readonly size: number
@@ -145,6 +175,11 @@ export declare class ThreadPool<C extends Context = Context> {
   ref(): this
   unref(): this
   stats(): ThreadPoolStats
+  /** `parent.sendMessage(value)` of a call made without `onMessage`, or of no call. */
+  on(event: 'message', listener: MessageListener): this
+  on(event: string | symbol, listener: (...args: any[]) => void): this
+  once(event: 'message', listener: MessageListener): this
+  once(event: string | symbol, listener: (...args: any[]) => void): this
 }
 
 /**
@@ -240,10 +275,17 @@ export interface DefinedAPI<D> {
   readonly tasks: TaskName<D>[]
 }
 
+/** Options of define(). */
+export interface DefineOptions {
+  identifier?: string
+  /** Functions its tasks and services may call as `parent.host.name(...args)`. */
+  host?: HostFunctions
+}
+
 /** Define tasks and hooks from an ES module: its named exports (names are checked inside the thread). */
-export declare function define(definitions: { module: string | URL }, options?: { identifier?: string }): DefinedAPI<Definitions> & PromiseLike<DefinedAPI<Definitions>>
+export declare function define(definitions: { module: string | URL }, options?: DefineOptions): DefinedAPI<Definitions> & PromiseLike<DefinedAPI<Definitions>>
 /** Define tasks and hooks; the functions are sent to threads as source. */
-export declare function define<D extends Definitions>(definitions: D, options?: { identifier?: string }): DefinedAPI<D> & PromiseLike<DefinedAPI<D>>
+export declare function define<D extends Definitions>(definitions: D, options?: DefineOptions): DefinedAPI<D> & PromiseLike<DefinedAPI<D>>
 
 /** Threads per core for the global pool. */
 export declare const ConcurrencyOption: {
@@ -355,8 +397,6 @@ export { spawn as async }
 
 // ---------------------------------------------------------------------------
 // ThreadsManager (API.md §3)
-
-import { EventEmitter } from 'node:events'
 
 /** Identified sandboxes that receive events. Emits 'error' with `{ identifier, error }`. */
 export declare class ThreadsManager extends EventEmitter {

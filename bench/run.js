@@ -11,6 +11,7 @@ async function main() {
   await require('./shared')()
   await require('./payloads')()
   await require('./runtime')()
+  await require('./host')()
   console.log('\n' + table())
 }
 

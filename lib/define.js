@@ -49,14 +49,15 @@ function checkTaskOptions(o, names) {
   }
 }
 
-/** Run one task through the global pool. */
-function runTask(defs, names, options) {
+/** Run one task through the global pool (`host`: the define()'s host functions). */
+function runTask(defs, names, host, options) {
   let c
   try {
     c = checkTaskOptions(options, names)
   } catch (err) {
     return Promise.reject(err)
   }
+  c.host = host
   return new Promise((resolve, reject) => {
     const item = {
       kind: 'task',
@@ -80,7 +81,7 @@ function runTask(defs, names, options) {
 }
 
 /** Launch a service: resolves once `__initializeService` finished. */
-function launchService(defs, names, identifier, options) {
+function launchService(defs, names, host, identifier, options) {
   let o
   try {
     o = opts.checkObject(options, 'launchService options')
@@ -99,6 +100,7 @@ function launchService(defs, names, identifier, options) {
       reffed: true, // a pending launch keeps the process alive until it settles
       memoryLimit: o.memoryLimit,
       start(slot) {
+        slot.host = host // the slot serves this service until it closes
         const service = new Service(slot, defs, names, identifier, o)
         this.service = service
         return service._start().then(() => {
@@ -118,21 +120,22 @@ function launchService(defs, names, identifier, options) {
  * Define tasks (and hooks). Returns the API: call it to run a task, or
  * `api.launchService()` for a service. `await define(...)` works too.
  * @param {Record<string, Function>} definitions
- * @param {{ identifier?: string }} [options]
+ * @param {{ identifier?: string, host?: Record<string, Function> }} [options]
  */
 function define(definitions, options) {
   if (definitions === null || typeof definitions !== 'object') throw opts.invalid('define() takes an object of functions')
   const o = opts.checkObject(options, 'define options')
   if (o.identifier !== undefined && typeof o.identifier !== 'string') throw opts.invalid('identifier must be a string')
   const identifier = o.identifier !== undefined ? o.identifier : `define-${++anonymous}`
+  const host = opts.checkHost(o.host)
   // define({ module }): the module's named exports are the tasks and hooks.
   const fromModule = 'module' in definitions && typeof definitions.module !== 'function'
   const source = fromModule ? MODULE_DEFINITIONS + opts.moduleContext(definitions).module : definitionsSource(definitions)
-  const defs = new native.Definitions(source)
+  const defs = new native.Definitions(source, host === undefined ? undefined : Object.keys(host))
   const names = fromModule ? null : new Set(Object.keys(definitions).filter((k) => !HOOKS.includes(k) && !k.startsWith('__')))
   const make = () => {
-    const api = (taskOptions) => runTask(defs, names, taskOptions)
-    api.launchService = (serviceOptions) => launchService(defs, names, identifier, serviceOptions)
+    const api = (taskOptions) => runTask(defs, names, host, taskOptions)
+    api.launchService = (serviceOptions) => launchService(defs, names, host, identifier, serviceOptions)
     api.identifier = identifier
     api.tasks = names === null ? [] : [...names]
     return api

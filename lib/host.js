@@ -65,6 +65,9 @@ const sharedGone = new FinalizationRegistry((addr) => {
 
 const KIND_BATCH = 7
 const KIND_LOCK_GRANTED = 8
+const KIND_HOST_CALL = 9
+/** host-calls.js, loaded on the first host call (it needs this module). */
+let hostCalls
 
 /** Many call results in one call: 7 numbers each in `meta`, values in `bytes`. */
 function onBatch(meta, bytes) {
@@ -80,6 +83,9 @@ function onEvent(kind, thread, a, b, c, d, e, f, g, h) {
   switch (kind) {
     case KIND_BATCH: return onBatch(thread, a)
     case KIND_LOCK_GRANTED: return require('./locks').granted(a)
+    case KIND_HOST_CALL:
+      if (hostCalls === undefined) hostCalls = require('./host-calls')
+      return hostCalls.serve(ownerOf(thread), a, b, f, c, d, e)
     case KIND_DONE: {
       const owner = owners.get(thread)
       if (owner !== undefined) owner._settle(a, b, c, d, e, f, g, h)
@@ -97,7 +103,9 @@ function onEvent(kind, thread, a, b, c, d, e, f, g, h) {
       return require('./messenger').deliverMessenger(a, b === 1, c, d)
     case KIND_MESSAGE:
     case KIND_UNCAUGHT: {
-      const owner = ownerOf(thread)
+      // (a message names the call in flight, `a`, and the thread it is
+      // reported as, `b`: a pool sibling whose queued call ran here)
+      const owner = ownerOf(kind === KIND_MESSAGE ? b : thread)
       let value
       try {
         value = decodeFrom(c, d, e)
@@ -105,7 +113,7 @@ function onEvent(kind, thread, a, b, c, d, e, f, g, h) {
         value = err
       }
       if (kind === KIND_MESSAGE) {
-        if (owner !== undefined) owner._message(value)
+        if (owner !== undefined) owner._message(value, a, thread)
       } else if (owner !== undefined) {
         owner._uncaught(value)
       } else {

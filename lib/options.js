@@ -5,6 +5,8 @@ const { makeError } = require('./errors')
 
 const invalid = (message) => makeError('ERR_INVALID_ARG', message)
 
+const kind = (v) => (v === null ? 'null' : typeof v)
+
 const NO_OPTIONS = Object.freeze(Object.create(null))
 
 /**
@@ -58,7 +60,29 @@ function checkSignal(signal) {
 }
 
 /**
- * Check `runWith()` options; returns `{ args, transfer, timeout, signal }`
+ * The `host` option: an object of functions the threads may call as
+ * `parent.host.name(...)`. Returns a frozen copy (no prototype), or
+ * undefined when there is none.
+ */
+function checkHost(v) {
+  if (v === undefined) return undefined
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalid('host must be an object of functions')
+  const table = Object.create(null)
+  for (const name of Object.keys(v)) {
+    if (typeof v[name] !== 'function') throw invalid(`host.${name} must be a function, got ${kind(v[name])}`)
+    table[name] = v[name]
+  }
+  return Object.freeze(table)
+}
+
+function checkFunction(v, what) {
+  if (v === undefined) return undefined
+  if (typeof v !== 'function') throw invalid(`${what} must be a function, got ${kind(v)}`)
+  return v
+}
+
+/**
+ * Check `runWith()` options; returns `{ args, transfer, timeout, signal, onMessage }`
  * (throws ERR_INVALID_ARG / ERR_ABORTED, for the caller to turn into a rejection).
  */
 function checkRunOptions(options, defaultTimeout) {
@@ -71,7 +95,7 @@ function checkRunOptions(options, defaultTimeout) {
   if (signal !== undefined && signal.aborted) {
     throw makeError('ERR_ABORTED', 'the call was aborted before it started', { cause: signal.reason })
   }
-  return { args, transfer: o.transfer, timeout, signal }
+  return { args, transfer: o.transfer, timeout, signal, onMessage: checkFunction(o.onMessage, 'onMessage') }
 }
 
 /**
@@ -113,4 +137,4 @@ function contextSource(context) {
   return `Object.values({ ${src} })[0]`
 }
 
-module.exports = { invalid, moduleContext, checkRunOptions, checkObject, checkMemoryLimit, checkTimeout, checkName, checkBoolean, checkSignal, contextSource }
+module.exports = { invalid, moduleContext, checkRunOptions, checkHost, checkFunction, checkObject, checkMemoryLimit, checkTimeout, checkName, checkBoolean, checkSignal, contextSource }

@@ -1,6 +1,7 @@
 'use strict'
 // ThreadPool: poolSize threads of one context (API.md §1).
 
+const { EventEmitter } = require('node:events')
 const { Slot } = require('./slot')
 const { PoolGroup } = require('../native/binding.js')
 const { makeError } = require('./errors')
@@ -42,9 +43,10 @@ function checkMaxQueue(v, poolSize) {
 /**
  * `poolSize` threads running the same context. Calls go to the thread with
  * the fewest calls in flight (`least-busy`, ties in round-robin order) or to
- * thread n mod size (`round-robin`).
+ * thread n mod size (`round-robin`). Emits `'message'` `(value, { threadId })`
+ * as Thread does.
  */
-class ThreadPool {
+class ThreadPool extends EventEmitter {
   #slots
   #scheduler
   #maxQueue
@@ -63,9 +65,10 @@ class ThreadPool {
   /**
    * @param {Function} context returns the function to run; evaluated once in each thread
    * @param {number} poolSize how many threads
-   * @param {{ memoryLimit?: number, timeout?: number, name?: string, reffed?: boolean, scheduler?: 'round-robin'|'least-busy', maxQueue?: number|'auto' }} [options]
+   * @param {{ memoryLimit?: number, timeout?: number, name?: string, reffed?: boolean, scheduler?: 'round-robin'|'least-busy', maxQueue?: number|'auto', host?: Record<string, Function> }} [options]
    */
   constructor(context, poolSize, options) {
+    super()
     const o = opts.checkObject(options, 'options')
     const source = opts.contextSource(context)
     checkPoolSize(poolSize)
@@ -77,6 +80,8 @@ class ThreadPool {
     if (!SCHEDULERS.includes(scheduler)) throw opts.invalid(`scheduler must be 'round-robin' or 'least-busy', got ${String(scheduler)}`)
     this.#scheduler = scheduler
     this.#maxQueue = checkMaxQueue(o.maxQueue, poolSize)
+    const host = opts.checkHost(o.host)
+    const onThreadMessage = (value, info) => { this.emit('message', value, info) }
     const onDone = (waitMs, runMs, failed) => {
       this.#completed++
       if (failed) this.#failed++
@@ -87,7 +92,7 @@ class ThreadPool {
     // still queued on a busy one (round-robin places every call for good).
     const group = scheduler === 'least-busy' && poolSize > 1 ? new PoolGroup() : undefined
     // Each thread builds its isolate on its own OS thread: start-up is parallel.
-    this.#slots = Array.from({ length: poolSize }, () => new Slot(source, { memoryLimit, name, respawn: true, onDone, group }))
+    this.#slots = Array.from({ length: poolSize }, () => new Slot(source, { memoryLimit, name, respawn: true, onDone, group, host, onThreadMessage }))
   }
 
   /** Threads in the pool (0 once close()/destroy() has resolved). */
@@ -108,7 +113,7 @@ class ThreadPool {
     return slot.call(args, this.#timeout, this.#reffed)
   }
 
-  /** Run with `{ args, transfer, timeout, signal }`. */
+  /** Run with `{ args, transfer, timeout, signal, onMessage }`. */
   runWith(options) {
     try {
       const c = opts.checkRunOptions(options, this.#timeout)

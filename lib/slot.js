@@ -33,20 +33,54 @@ class Call {
     this.reject = null
     this.unlisten = undefined
     this.reffed = reffed
+    /** `runWith({ onMessage })`: this call's progress messages. */
+    this.onMessage = undefined
+    /** A define() task's host functions (else the slot's). */
+    this.host = undefined
     this.promise = new Promise((res, rej) => { this.resolve = res; this.reject = rej })
+  }
+}
+
+/**
+ * Whether waiting briefly on the host for a thread's answer pays: it does
+ * while answers come within the window; after 3 misses, one probe every
+ * 64 times.
+ */
+class SpinGuess {
+  misses = 0
+  sinceProbe = 0
+
+  should() {
+    if (this.misses < 3) return true
+    if (++this.sinceProbe < 64) return false
+    this.sinceProbe = 0
+    return true
+  }
+
+  /** The last wait caught an answer (`hit`) or not. */
+  saw(hit) { this.misses = hit ? 0 : this.misses + 1 }
+}
+
+/** Call a message listener; its error is rethrown apart, so delivery goes on. */
+function deliver(listener, value, threadId) {
+  try {
+    listener(value, { threadId })
+  } catch (error) {
+    queueMicrotask(() => { throw error })
   }
 }
 
 class Slot {
   /**
    * @param {string} source context source
-   * @param {{ memoryLimit: number, name?: string, respawn?: boolean, onDone?: Function, group?: object }} o
+   * @param {{ memoryLimit: number, name?: string, respawn?: boolean, onDone?: Function, group?: object, host?: object, onThreadMessage?: Function }} o
    */
   constructor(source, o) {
     const mod = typeof source === 'string' ? undefined : source
+    const hostNames = o.host === undefined ? undefined : Object.keys(o.host)
     this.native = mod === undefined
-      ? host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, undefined, undefined, o.group)
-      : host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export, o.group)
+      ? host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, undefined, undefined, o.group, hostNames)
+      : host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export, o.group, hostNames)
     this.id = this.native.id
     /** Plain calls queued behind a running one, handed over in batches. */
     this.outbox = new Outbox(this.native, () => this._exited(false))
@@ -60,10 +94,16 @@ class Slot {
     this.exited = false
     this.closed = false
     this.exit = null
-    this.misses = 0
-    this.sinceProbe = 0
-    /** `parent.sendMessage(value)` inside the thread. */
+    /** Waiting on the host for a lone call's answer (awaitLone). */
+    this.loneSpin = new SpinGuess()
+    /** Waiting on the host for the next host call (host-calls.js). */
+    this.hostSpin = new SpinGuess()
+    /** The host functions its threads may call (`host` option), by name. */
+    this.host = o.host
+    /** Every `parent.sendMessage(value)` inside the thread (services, ThreadsManager). */
     this.onMessage = o.onMessage
+    /** Else: messages of no call, or of a call without its own onMessage (Thread's 'message'). */
+    this.onThreadMessage = o.onThreadMessage
     /** An error nobody caught inside (default: console.error naming the thread). */
     this.onUncaught = o.onUncaught
     register(this.id, this)
@@ -120,11 +160,11 @@ class Slot {
    * batch instead, with no waiting.
    */
   awaitLone(id) {
-    if (inFlight !== 1 || !this.shouldSpin()) return
+    if (inFlight !== 1 || !this.loneSpin.should()) return
     queueMicrotask(() => {
       if (inFlight !== 1 || !this.calls.has(id)) return
       host.awaitEvents(SPIN_US)
-      this.misses = this.calls.has(id) ? this.misses + 1 : 0
+      this.loneSpin.saw(!this.calls.has(id))
     })
   }
 
@@ -161,6 +201,8 @@ class Slot {
     if (!held) this.outbox.flush()
     const id = nextCallId++
     const call = this.open(id, c.reffed)
+    call.onMessage = c.onMessage
+    call.host = c.host
     if (!send(id)) {
       this._exited(false) // the isolate ended (out of memory) while idle
       return call.promise
@@ -185,14 +227,6 @@ class Slot {
     inFlight++
     this.hold(reffed)
     return call
-  }
-
-  /** Spin while calls answer within the window; after 3 misses, probe once every 64 calls. */
-  shouldSpin() {
-    if (this.misses < 3) return true
-    if (++this.sinceProbe < 64) return false
-    this.sinceProbe = 0
-    return true
   }
 
   /** Finish every queued call, then end; resolves when the isolate is gone. */
@@ -311,9 +345,21 @@ class Slot {
     this.finish(id, ok, value)
   }
 
-  /** @internal a message from the thread (from host.js) */
-  _message(value) {
-    if (this.onMessage !== undefined) this.onMessage(value)
+  /**
+   * @internal `parent.sendMessage(value)` in thread `threadId` during call
+   * `callId` (0: none), from host.js: to the slot's onMessage, else the
+   * call's, else the thread's. A message of a call that already settled
+   * (aborted) is dropped.
+   */
+  _message(value, callId, threadId) {
+    if (this.onMessage !== undefined) return this.onMessage(value)
+    let listener = this.onThreadMessage
+    if (callId !== 0) {
+      const call = this.calls.get(callId)
+      if (call === undefined) return
+      if (call.onMessage !== undefined) listener = call.onMessage
+    }
+    if (listener !== undefined) deliver(listener, value, threadId)
   }
 
   /** @internal an uncaught error inside the thread (from host.js) */

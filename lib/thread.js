@@ -1,14 +1,17 @@
 'use strict'
 // Thread: one isolate on its own OS thread (API.md §1).
 
+const { EventEmitter } = require('node:events')
 const { Slot } = require('./slot')
 const { makeError } = require('./errors')
 const opts = require('./options')
 
 /**
  * A V8 isolate on its own thread, running the function its `context` returns.
+ * Emits `'message'` `(value, { threadId })` for `parent.sendMessage(value)`
+ * of a call made without its own `onMessage` (or of no call).
  */
-class Thread {
+class Thread extends EventEmitter {
   #slot
   #timeout
   #reffed
@@ -17,16 +20,19 @@ class Thread {
 
   /**
    * @param {Function} context returns the function to run; evaluated once inside the thread
-   * @param {{ memoryLimit?: number, timeout?: number, name?: string, reffed?: boolean }} [options]
+   * @param {{ memoryLimit?: number, timeout?: number, name?: string, reffed?: boolean, host?: Record<string, Function> }} [options]
    */
   constructor(context, options) {
+    super()
     const o = opts.checkObject(options, 'options')
     const source = opts.contextSource(context)
     const memoryLimit = opts.checkMemoryLimit(o.memoryLimit)
     this.#timeout = opts.checkTimeout(o.timeout)
     const name = opts.checkName(o.name)
     this.#reffed = opts.checkBoolean(o.reffed, 'reffed', true)
-    this.#slot = new Slot(source, { memoryLimit, name })
+    const host = opts.checkHost(o.host)
+    const onThreadMessage = (value, info) => { this.emit('message', value, info) }
+    this.#slot = new Slot(source, { memoryLimit, name, host, onThreadMessage })
   }
 
   /** The thread's id (also `threadId` inside the thread). */
@@ -42,7 +48,7 @@ class Thread {
   }
 
   /**
-   * Run with options: `{ args, transfer, timeout, signal }`.
+   * Run with options: `{ args, transfer, timeout, signal, onMessage }`.
    * @returns {Promise<any>}
    */
   runWith(options) {

@@ -11,11 +11,14 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /**
  * A `define()` definitions object, as source, shared by every task and
- * service of it without copying.
+ * service of it without copying, with the names of its host functions.
  */
 export declare class Definitions {
-  /** `source` evaluates to the definitions object (`({ name: fn, … })`). */
-  constructor(source: string)
+  /**
+   * `source` evaluates to the definitions object (`({ name: fn, … })`);
+   * `host` names the host functions its tasks and services may call.
+   */
+  constructor(source: string, host?: Array<string> | undefined | null)
 }
 
 /** The native side of one JS environment. */
@@ -27,17 +30,20 @@ export declare class Host {
   /**
    * Wait up to `us` µs for events from isolate threads and deliver them
    * before returning (a parked event loop takes longer to wake than a
-   * small call takes). True when something was delivered.
+   * small call takes). `yielding`: give the core away between polls,
+   * for a thread that was just handed work and may share this core.
+   * True when something was delivered.
    */
-  awaitEvents(us: number): boolean
+  awaitEvents(us: number, yielding?: boolean | undefined | null): boolean
   /**
    * Start an isolate thread running `source` (the context function);
    * `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools);
    * `oneShot`: spawn() semantics (settle and end on an empty event loop);
    * `modulePath`/`moduleExport`: an ES module context instead of `source`;
-   * `group`: the pool's threads that take calls queued on each other.
+   * `group`: the pool's threads that take calls queued on each other;
+   * `host`: names of the host functions it may call (`parent.host`).
    */
-  spawn(source: string, memoryLimitMb: number, name?: string | undefined | null, respawn?: boolean | undefined | null, oneShot?: boolean | undefined | null, modulePath?: string | undefined | null, moduleExport?: string | undefined | null, group?: PoolGroup | undefined | null): NativeThread
+  spawn(source: string, memoryLimitMb: number, name?: string | undefined | null, respawn?: boolean | undefined | null, oneShot?: boolean | undefined | null, modulePath?: string | undefined | null, moduleExport?: string | undefined | null, group?: PoolGroup | undefined | null, host?: Array<string> | undefined | null): NativeThread
   /**
    * Wake threads blocked in `Atomics.wait` at `byteIndex` of the shared
    * memory `view` spans; returns how many woke.
@@ -116,6 +122,11 @@ export declare class NativeThread {
   attachMessenger(name: string): void
   /** Send a message to the thread's `parent.onMessage` listeners. */
   message(bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null): boolean
+  /**
+   * Answer host call `seq` with an encoded value (`thrown`: the host
+   * function threw it). False when the thread has ended.
+   */
+  hostReply(seq: number, thrown: boolean, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null): boolean
   /** True once the isolate is gone (no Exit event is still to come). */
   get finished(): boolean
   /** Stop call `callId` (abort, or timeout when `timedOutMs` is given). */

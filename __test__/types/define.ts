@@ -22,7 +22,9 @@ async function main(): Promise<void> {
   // @ts-expect-error the result is a number
   const wrong: string = await api({ name: 'add', params: [1, 2] })
 
-  const awaited = await define({ twice: (x: number) => x * 2 })
+  const awaited = await define({ twice: (x: number) => x * 2 }, { identifier: 'tw', host: { log: (m: string) => console.log(m) } })
+  // @ts-expect-error host functions must be functions
+  define({ twice: (x: number) => x * 2 }, { host: { log: 1 } })
   const four: number = await awaited({ name: 'twice', params: [2] })
 
   const svc: Service<{ add: (x: number, y: number) => number }> = await api.launchService({ exceptionHandler: ({ error }) => void error })

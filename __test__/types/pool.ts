@@ -11,6 +11,9 @@ async function main(): Promise<void> {
   const st: ThreadPoolStats = pool.stats()
   const p99: number = st.runTime.p99 + st.threads[0].heapUsed
   const viaRunWith: number = await pool.runWith({ args: [1, 2], timeout: 5 })
+  const hosted = new ThreadPool(() => () => 1, 2, { host: { f: (x: number) => x } })
+  hosted.once('message', (value, { threadId }) => { void [value, threadId] })
+  await hosted.close()
   await pool.destroy()
   void [sum, p99, viaRunWith, pool.size, pool.queueLength]
 }

@@ -32,6 +32,14 @@ async function main(): Promise<void> {
   // @ts-expect-error module must be a path or URL
   new Thread({ module: 42 })
   void anything
+  const withHost = new Thread(() => async () => 1, { host: { readFile: async (p: string) => p, now: () => Date.now() } })
+  // @ts-expect-error host functions must be functions
+  new Thread(() => () => 1, { host: { readFile: 'no' } })
+  withHost.on('message', (value, info) => { const id: number = info.threadId; void [value, id] })
+  const progress: number = await withHost.runWith({ onMessage: (value, { threadId }) => { void [value, threadId] } })
+  // @ts-expect-error onMessage is a function
+  await withHost.runWith({ onMessage: 1 })
+  void progress
   const woke: number = notify(new Int32Array(new SharedArrayBuffer(8)), 0)
   try { await t.run(1, 'y') } catch (e) { const code: string = (e as IsothreadError).code; void code }
   void [s, n, r, viaRunWith, heap, woke]

@@ -85,19 +85,22 @@ impl Host {
 
     /// Wait up to `us` µs for events from isolate threads and deliver them
     /// before returning (a parked event loop takes longer to wake than a
-    /// small call takes). True when something was delivered.
+    /// small call takes). `yielding`: give the core away between polls,
+    /// for a thread that was just handed work and may share this core.
+    /// True when something was delivered.
     #[napi]
-    pub fn await_events(&self, env: Env, us: f64) -> bool {
+    pub fn await_events(&self, env: Env, us: f64, yielding: Option<bool>) -> bool {
         let max = Duration::from_secs_f64(us.clamp(0.0, 1000.0) / 1e6);
         // SAFETY: called on this environment's JS thread.
-        unsafe { napi_raw::deliver_soon(env.raw(), &self.sink, max) }
+        unsafe { napi_raw::deliver_soon(env.raw(), &self.sink, max, yielding.unwrap_or(false)) }
     }
 
     /// Start an isolate thread running `source` (the context function);
     /// `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools);
     /// `oneShot`: spawn() semantics (settle and end on an empty event loop);
     /// `modulePath`/`moduleExport`: an ES module context instead of `source`;
-    /// `group`: the pool's threads that take calls queued on each other.
+    /// `group`: the pool's threads that take calls queued on each other;
+    /// `host`: names of the host functions it may call (`parent.host`).
     #[napi]
     #[allow(clippy::too_many_arguments)]
     pub fn spawn(
@@ -110,10 +113,11 @@ impl Host {
         module_path: Option<String>,
         module_export: Option<String>,
         group: Option<&PoolGroup>,
+        host: Option<Vec<String>>,
     ) -> Result<NativeThread> {
         let module = module_path.map(|p| (p, module_export.unwrap_or_else(|| "default".into())));
         let steal = group.map(|g| g.0.clone());
-        let cfg = ThreadConfig { name, source, memory_limit_mb, respawn: respawn.unwrap_or(false), one_shot: one_shot.unwrap_or(false), module, steal };
+        let cfg = ThreadConfig { name, source, memory_limit_mb, respawn: respawn.unwrap_or(false), one_shot: one_shot.unwrap_or(false), module, steal, host: host.unwrap_or_default().into() };
         let handle = ThreadHandle::spawn(cfg, self.sink.clone())
             .map_err(|e| error(Code::InvalidArg, format!("could not start a thread: {e}")))?;
         {

@@ -32,18 +32,20 @@ impl NativeThread {
 }
 
 /// A `define()` definitions object, as source, shared by every task and
-/// service of it without copying.
+/// service of it without copying, with the names of its host functions.
 #[napi]
 pub struct Definitions {
     source: Arc<str>,
+    host: Arc<[String]>,
 }
 
 #[napi]
 impl Definitions {
-    /// `source` evaluates to the definitions object (`({ name: fn, … })`).
+    /// `source` evaluates to the definitions object (`({ name: fn, … })`);
+    /// `host` names the host functions its tasks and services may call.
     #[napi(constructor)]
-    pub fn new(source: String) -> Self {
-        Self { source: Arc::from(source) }
+    pub fn new(source: String, host: Option<Vec<String>>) -> Self {
+        Self { source: Arc::from(source), host: host.unwrap_or_default().into() }
     }
 }
 
@@ -117,8 +119,8 @@ impl NativeThread {
         timeout_ms: Option<f64>,
     ) -> Result<bool> {
         let args = self.payload(&env, bytes, shared, transferred)?;
-        let source = definitions.source.clone();
-        let job = Job::Task { call_id: call_id as u64, source, name, args, timeout_ms, queued_at: Instant::now() };
+        let (source, host) = (definitions.source.clone(), definitions.host.clone());
+        let job = Job::Task { call_id: call_id as u64, source, host, name, args, timeout_ms, queued_at: Instant::now() };
         Ok(self.handle.send(job))
     }
 
@@ -126,8 +128,8 @@ impl NativeThread {
     /// once `__initializeService` finished.
     #[napi]
     pub fn service_start(&self, call_id: f64, definitions: &Definitions) -> bool {
-        let source = definitions.source.clone();
-        self.handle.send(Job::ServiceStart { call_id: call_id as u64, source })
+        let (source, host) = (definitions.source.clone(), definitions.host.clone());
+        self.handle.send(Job::ServiceStart { call_id: call_id as u64, source, host })
     }
 
     /// Queue a call of the service's task `name`.
@@ -158,6 +160,14 @@ impl NativeThread {
     pub fn message(&self, env: Env, bytes: Unknown, shared: Option<Vec<Unknown>>, transferred: Option<Vec<Unknown>>) -> Result<bool> {
         let payload = self.payload(&env, bytes, shared, transferred)?;
         Ok(self.handle.send(Job::Message { payload }))
+    }
+
+    /// Answer host call `seq` with an encoded value (`thrown`: the host
+    /// function threw it). False when the thread has ended.
+    #[napi]
+    pub fn host_reply(&self, env: Env, seq: f64, thrown: bool, bytes: Unknown, shared: Option<Vec<Unknown>>, transferred: Option<Vec<Unknown>>) -> Result<bool> {
+        let payload = self.payload(&env, bytes, shared, transferred)?;
+        Ok(self.handle.send(Job::HostReply { seq: seq as u64, thrown, payload }))
     }
 
     /// True once the isolate is gone (no Exit event is still to come).

@@ -5,6 +5,8 @@ use std::time::Instant;
 
 use super::codec;
 use super::event_loop::{Current, Loop, Main};
+use super::globals::ThreadState;
+use super::host_calls::CallRef;
 use super::outcome::{encode_thrown, exception_with_location};
 use super::realm;
 use crate::engine::Payload;
@@ -28,24 +30,26 @@ impl Loop {
         let waited = |at: Instant| at.elapsed().as_secs_f64() * 1e6;
         match job {
             Job::Run { call_id, args, timeout_ms, queued_at } => {
-                if self.begin(call_id, timeout_ms, waited(queued_at), 0) {
+                if self.begin(scope, call_id, timeout_ms, waited(queued_at), 0) {
                     self.start_run(scope, args);
                 }
             }
-            Job::Task { call_id, source, name, args, timeout_ms, queued_at } => {
+            Job::Task { call_id, source, host, name, args, timeout_ms, queued_at } => {
                 let id = self.next_realm;
                 self.next_realm = self.next_realm.wrapping_add(1).max(1);
-                if self.begin(call_id, timeout_ms, waited(queued_at), id) {
+                if self.begin(scope, call_id, timeout_ms, waited(queued_at), id) {
+                    host_names(scope, id, host);
                     self.start_task(scope, id, &source, &name, args);
                 }
             }
-            Job::ServiceStart { call_id, source } => {
-                if self.begin(call_id, None, 0.0, 0) {
+            Job::ServiceStart { call_id, source, host } => {
+                if self.begin(scope, call_id, None, 0.0, 0) {
+                    host_names(scope, 0, host);
                     self.start_service(scope, &source);
                 }
             }
             Job::ServiceCall { call_id, name, args, timeout_ms, queued_at } => {
-                if self.begin(call_id, timeout_ms, waited(queued_at), 0) {
+                if self.begin(scope, call_id, timeout_ms, waited(queued_at), 0) {
                     self.start_service_call(scope, &name, args);
                 }
             }
@@ -53,18 +57,23 @@ impl Loop {
             Job::MessengerAttach { name } => self.messenger_attach(scope, name),
             Job::MessengerMessage { name, payload, close } => self.messenger_messages(scope, &name, std::slice::from_ref(&payload), close),
             Job::MessengerBatch { name, payloads } => self.messenger_messages(scope, &name, &payloads, false),
+            Job::HostReply { seq, thrown, payload } => self.host_reply(scope, seq, thrown, payload),
             Job::Close | Job::Wake => {}
         }
     }
 
     /// Mark `call_id` as the call in flight; false if it was cancelled.
-    fn begin(&mut self, call_id: u64, timeout_ms: Option<f64>, wait_us: f64, realm: u32) -> bool {
+    fn begin(&mut self, scope: &mut v8::HandleScope, call_id: u64, timeout_ms: Option<f64>, wait_us: f64, realm: u32) -> bool {
         let lender = self.lender.take();
         if !self.control.begin_call(call_id) {
             if let Some(l) = lender {
                 l.end_loan(call_id);
             }
             return false; // cancelled while queued; the caller already has its answer
+        }
+        let owner = lender.as_ref().map_or(self.control.id, |l| l.id);
+        if let Some(st) = scope.get_slot_mut::<ThreadState>() {
+            st.call = Some(CallRef { id: call_id, owner });
         }
         self.current = Some(Current { call_id, started: Instant::now(), wait_us, promise: None, realm, after: None, lender, fresh_realm: false });
         if let Some(ms) = timeout_ms {
@@ -260,6 +269,9 @@ impl Loop {
     /// after-hook and drop a task's realm.
     pub(super) fn finish(&mut self, scope: &mut v8::HandleScope, outcome: Outcome) {
         let Some(cur) = self.current.take() else { return };
+        if let Some(st) = scope.get_slot_mut::<ThreadState>() {
+            st.call = None;
+        }
         let mut outcome = outcome;
         self.last_run = cur.started.elapsed();
         let run_us = self.last_run.as_secs_f64() * 1e6;
@@ -340,6 +352,13 @@ impl Loop {
         self.service = true; // route to the host, never to the call
         self.uncaught(scope, error);
         self.service = service;
+    }
+}
+
+/// Realm `realm` may call the host functions `names` (its define()'s).
+fn host_names(scope: &mut v8::HandleScope, realm: u32, names: std::sync::Arc<[String]>) {
+    if let Some(st) = scope.get_slot_mut::<ThreadState>() {
+        st.host.set_names(realm, names);
     }
 }
 

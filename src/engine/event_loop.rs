@@ -294,9 +294,19 @@ impl Loop {
         if let Some(d) = scope.get_slot::<ThreadState>().and_then(|st| st.timers.next_deadline()) {
             until = until.min(d);
         }
-        match self.jobs.recv_deadline(until) {
+        // A host call's answer usually comes within microseconds: poll for
+        // it a little before parking.
+        let spin = scope.get_slot::<ThreadState>().and_then(|st| st.host.spin_until());
+        let got = match spin {
+            Some(s) => match inbox::recv(&self.jobs, Some(s.min(until))) {
+                Err(RecvTimeoutError::Timeout) if s < until => self.jobs.recv_deadline(until),
+                got => got,
+            },
+            None => self.jobs.recv_deadline(until),
+        };
+        match got {
             Ok(Job::Wake) | Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
-            Ok(job @ (Job::Message { .. } | Job::MessengerAttach { .. } | Job::MessengerMessage { .. } | Job::MessengerBatch { .. })) => {
+            Ok(job @ (Job::Message { .. } | Job::HostReply { .. } | Job::MessengerAttach { .. } | Job::MessengerMessage { .. } | Job::MessengerBatch { .. })) => {
                 self.poll = POLL_MIN;
                 self.start(scope, job);
             }
@@ -501,10 +511,11 @@ impl Loop {
         Outcome::Failed { code, message, cause: None }
     }
 
-    /// Drop the timers of `realm` and every pending microtask.
+    /// Drop the timers and host calls of `realm` and every pending microtask.
     pub(super) fn drop_pending(&mut self, scope: &mut v8::HandleScope, realm: u32) {
         if let Some(st) = scope.get_slot_mut::<ThreadState>() {
             st.timers.clear_where(|id| (id >> 32) as u32 == realm);
+            st.host.drop_realm(realm);
             st.rejections.clear();
         }
         if let Some(r) = self.realms.get(&realm) {

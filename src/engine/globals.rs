@@ -25,21 +25,31 @@ pub(crate) struct ThreadState {
     pub control: Arc<Control>,
     /// ES modules loaded in this isolate.
     pub modules: super::modules::ModuleMap,
+    /// Host functions: names by realm, calls awaiting their answer.
+    pub host: super::host_calls::HostCalls,
+    /// The call in flight, if any (messages and host calls name it).
+    pub call: Option<super::host_calls::CallRef>,
 }
 
 fn state<'a>(scope: &'a mut v8::HandleScope) -> &'a mut ThreadState {
     scope.get_slot_mut::<ThreadState>().expect("thread state is installed before any JS runs")
 }
 
-/// Throw `new TypeError(message)` with an optional `code`.
-pub(crate) fn throw_type_error(scope: &mut v8::HandleScope, message: &str, code: Option<&str>) {
-    let Some(msg) = v8::String::new(scope, message) else { return };
+/// `new TypeError(message)` with an optional `code`.
+pub(crate) fn type_error<'s>(scope: &mut v8::HandleScope<'s>, message: &str, code: Option<&str>) -> v8::Local<'s, v8::Value> {
+    let msg = v8::String::new(scope, message).unwrap_or_else(|| v8::String::empty(scope));
     let exc = v8::Exception::type_error(scope, msg);
     if let (Some(code), Ok(obj)) = (code, v8::Local::<v8::Object>::try_from(exc)) {
         let key = v8::String::new(scope, "code").unwrap();
         let val = v8::String::new(scope, code).unwrap();
         obj.set(scope, key.into(), val.into());
     }
+    exc
+}
+
+/// Throw `new TypeError(message)` with an optional `code`.
+pub(crate) fn throw_type_error(scope: &mut v8::HandleScope, message: &str, code: Option<&str>) {
+    let exc = type_error(scope, message, code);
     scope.throw_exception(exc);
 }
 
@@ -166,7 +176,8 @@ fn post(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v
     };
     let st = state(scope);
     let thread = st.thread_id;
-    st.sink.send(Event::Message { thread, payload });
+    let (owner, call_id) = st.call.map_or((thread, 0), |c| (c.owner, c.id));
+    st.sink.send(Event::Message { thread, owner, call_id, payload });
 }
 
 fn string_arg(scope: &mut v8::HandleScope, v: v8::Local<v8::Value>) -> String {
@@ -266,7 +277,7 @@ fn binding(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut
 /// Build the object of native functions handed to `prelude.js`.
 pub(crate) fn native_object<'s>(scope: &mut v8::HandleScope<'s>) -> v8::Local<'s, v8::Object> {
     let obj = v8::Object::new(scope);
-    let entries: [(&str, v8::Local<v8::Function>); 18] = [
+    let entries: [(&str, v8::Local<v8::Function>); 20] = [
         ("loader", v8::Function::new(scope, super::modules::loader_native).unwrap()),
         ("lock", v8::Function::new(scope, lock).unwrap()),
         ("unlock", v8::Function::new(scope, unlock).unwrap()),
@@ -285,6 +296,8 @@ pub(crate) fn native_object<'s>(scope: &mut v8::HandleScope<'s>) -> v8::Local<'s
         ("utf8Decode", v8::Function::new(scope, utf8_decode).unwrap()),
         ("hostNotify", v8::Function::new(scope, host_notify).unwrap()),
         ("binding", v8::Function::new(scope, binding).unwrap()),
+        ("hostCall", v8::Function::new(scope, super::host_calls::host_call).unwrap()),
+        ("hostNames", v8::Function::new(scope, super::host_calls::host_names).unwrap()),
     ];
     for (name, f) in entries {
         let key = v8::String::new(scope, name).unwrap();

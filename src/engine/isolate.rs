@@ -40,6 +40,8 @@ pub struct IsolateConfig {
     pub module: Option<(String, String)>,
     /// A least-busy pool's threads: take calls queued on siblings when idle.
     pub steal: Option<Arc<crate::runtime::steal::StealGroup>>,
+    /// Names of the host functions the main realm may call (`parent.host`).
+    pub host: Arc<[String]>,
 }
 
 /// Extra heap granted when the limit is hit, so termination can unwind
@@ -187,6 +189,8 @@ pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job
         endpoint: messenger::Endpoint::Thread { id: control.id, jobs: control.sender() },
         control: control.clone(),
         modules: Default::default(),
+        host: super::host_calls::HostCalls::new(cfg.host.clone()),
+        call: None,
     });
     let reason = {
         let scope = &mut v8::HandleScope::new(&mut isolate);

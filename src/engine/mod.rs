@@ -6,6 +6,7 @@ pub mod codec;
 mod cpu_clock;
 mod event_loop;
 mod globals;
+mod host_calls;
 mod isolate;
 mod modules;
 mod natives;

@@ -360,11 +360,24 @@
     }
   }
 
-  // parent: messages with the host (services, ThreadsManager, …).
+  // parent.host: the host functions this realm may call (its Thread's,
+  // ThreadPool's or define()'s `host` option), made on first use. Each
+  // returns a promise of the host function's (cloned) result.
+  let hostFunctions
+  const makeHost = () => {
+    const fns = Object.create(null)
+    const call = native.hostCall
+    for (const name of native.hostNames(realmId)) fns[name] = { [name]: (...args) => call(realmId, name, args) }[name]
+    return Object.freeze(fns)
+  }
+
+  // parent: messages with the host (progress messages of a call, services,
+  // ThreadsManager, …) and host functions.
   const listeners = makeListeners()
   const streams = makeStreams((value) => native.post(value))
   const parent = Object.freeze({
     sendMessage(value) { native.post(value) },
+    get host() { return hostFunctions || (hostFunctions = makeHost()) },
     /** A stream to the host: resolves with a writer once the host accepted it. */
     createStream(metaData) { return streams.create(metaData) },
     /** Streams the host opens: `cb(reader)`, reader.metaData. Returns a remover. */

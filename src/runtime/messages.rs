@@ -23,6 +23,8 @@ pub enum Job {
         call_id: u64,
         /// Source of the definitions object (`({ name: fn, … })`).
         source: std::sync::Arc<str>,
+        /// Names of the define() API's host functions (`parent.host`).
+        host: std::sync::Arc<[String]>,
         /// The task to run.
         name: String,
         /// The encoded arguments array.
@@ -39,6 +41,8 @@ pub enum Job {
         call_id: u64,
         /// Source of the definitions object.
         source: std::sync::Arc<str>,
+        /// Names of the define() API's host functions (`parent.host`).
+        host: std::sync::Arc<[String]>,
     },
     /// Call task `name` of the service's definitions.
     ServiceCall {
@@ -79,6 +83,16 @@ pub enum Job {
         name: String,
         /// The encoded values.
         payloads: Vec<Payload>,
+    },
+    /// The host's answer to `parent.host.name(...)` number `seq`; handled
+    /// at once, even while a call is in flight (a call awaits it).
+    HostReply {
+        /// The host call's number (`Event::HostCall`).
+        seq: u64,
+        /// The host function threw (or its promise rejected) `payload`.
+        thrown: bool,
+        /// The encoded result or error.
+        payload: Payload,
     },
     /// Nothing to do: look at the thread's `Control` (an interrupt may wait).
     Wake,
@@ -163,8 +177,27 @@ pub enum Event {
     Message {
         /// The thread's id.
         thread: u32,
+        /// The thread the call in flight is reported as (its own id, or
+        /// the pool sibling it took the call from); `thread` without a call.
+        owner: u32,
+        /// The call in flight when it was sent (0: none).
+        call_id: u64,
         /// The encoded value.
         payload: Payload,
+    },
+    /// `parent.host.name(...args)` inside the thread: the host runs its
+    /// function and answers with `Job::HostReply`.
+    HostCall {
+        /// The thread's id (the reply goes to it).
+        thread: u32,
+        /// The call in flight when it was made (0: none).
+        call_id: u64,
+        /// Its number on this thread.
+        seq: u64,
+        /// The host function's name.
+        name: String,
+        /// The encoded arguments array.
+        args: Payload,
     },
     /// An error nobody caught (a timer, a listener, a rejection) while no
     /// call could take it, or in a service (which keeps running).

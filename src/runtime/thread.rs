@@ -31,6 +31,8 @@ pub struct ThreadConfig {
     pub module: Option<(String, String)>,
     /// A least-busy pool's group: idle threads take calls queued on siblings.
     pub steal: Option<Arc<StealGroup>>,
+    /// Names of the host functions the thread may call (`parent.host`).
+    pub host: Arc<[String]>,
 }
 
 /// Host-side handle of one isolate thread.
@@ -80,6 +82,7 @@ impl ThreadHandle {
             one_shot: cfg.one_shot,
             module: cfg.module,
             steal: cfg.steal.clone(),
+            host: cfg.host,
         };
         if let Some(g) = &cfg.steal {
             g.join(&control, rx.clone(), tx.clone());

@@ -155,6 +155,7 @@ const MESSAGE: f64 = 4.0;
 const UNCAUGHT: f64 = 5.0;
 const MESSENGER: f64 = 6.0;
 const LOCK_GRANTED: f64 = 8.0;
+const HOST_CALL: f64 = 9.0;
 
 pub(super) unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostSink, event: Event) {
     // SAFETY: everything below runs on the env's JS thread inside a handle
@@ -203,10 +204,20 @@ pub(super) unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, sink: &
                 argv[3] = number(env, byte_index as f64);
                 argv[4] = number(env, if count == u32::MAX { f64::INFINITY } else { count as f64 });
             }
-            Event::Message { thread, payload } => {
+            Event::Message { thread, owner, call_id, payload } => {
                 argv[0] = number(env, MESSAGE);
                 argv[1] = number(env, thread as f64);
+                argv[2] = number(env, call_id as f64);
+                argv[3] = number(env, owner as f64);
                 argv[4..7].copy_from_slice(&payload_args(env, sink, payload));
+            }
+            Event::HostCall { thread, call_id, seq, name, args } => {
+                argv[0] = number(env, HOST_CALL);
+                argv[1] = number(env, thread as f64);
+                argv[2] = number(env, call_id as f64);
+                argv[3] = number(env, seq as f64);
+                argv[4..7].copy_from_slice(&payload_args(env, sink, args));
+                argv[7] = string(env, &name);
             }
             Event::Uncaught { thread, error } => {
                 argv[0] = number(env, UNCAUGHT);

@@ -56,8 +56,9 @@ impl HostSink {
 
     /// Host thread: wait up to `max` for an event, without letting isolate
     /// threads wake the event loop meanwhile (the host is awake anyway).
-    /// True when events are ready; then call `drain_now` at once.
-    pub fn spin_for_events(&self, max: std::time::Duration) -> bool {
+    /// `yielding`: give the core away between polls even when cores are
+    /// not crowded. True when events are ready; then call `drain_now` at once.
+    pub fn spin_for_events(&self, max: std::time::Duration, yielding: bool) -> bool {
         let was_scheduled = self.scheduled.swap(true, Ordering::AcqRel);
         let until = std::time::Instant::now() + max;
         let ready = loop {
@@ -71,7 +72,7 @@ impl HostSink {
             for _ in 0..32 {
                 std::hint::spin_loop();
             }
-            if crate::runtime::inbox::cores_crowded() {
+            if yielding || crate::runtime::inbox::cores_crowded() {
                 // Let an isolate thread that may share this core answer.
                 std::thread::yield_now();
             }
@@ -126,12 +127,13 @@ unsafe extern "C" fn call_js(env: sys::napi_env, js_cb: sys::napi_value, context
 
 /// Host thread, right after a call was queued: wait up to `max` for events
 /// and deliver them at once, so a fast call settles without a wake-up of
-/// the event loop. True when something was delivered.
+/// the event loop (`yielding`: see `spin_for_events`). True when something
+/// was delivered.
 ///
 /// # Safety
 /// `env` must be the sink's env, on its JS thread.
-pub unsafe fn deliver_soon(env: sys::napi_env, sink: &HostSink, max: std::time::Duration) -> bool {
-    if !sink.spin_for_events(max) {
+pub unsafe fn deliver_soon(env: sys::napi_env, sink: &HostSink, max: std::time::Duration, yielding: bool) -> bool {
+    if !sink.spin_for_events(max, yielding) {
         return false;
     }
     let Some(&cb_ref) = sink.callback.get() else { return false };

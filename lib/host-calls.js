@@ -1,0 +1,103 @@
+'use strict'
+// Host functions (RUNTIME.md §4): `parent.host.name(...args)` in a thread
+// runs `fn(...args)` here, on the host's event loop (arguments cloned in);
+// the thread's promise settles with the clone of fn's awaited result, or
+// rejects with what it threw. The thread drops answers that come after the
+// call that asked was stopped (src/engine/host_calls.rs).
+
+const { host, encodeFor, decodeFrom } = require('./host')
+const { makeError } = require('./errors')
+
+/**
+ * How long (µs) the host waits for a thread's next event after answering
+ * it: the thread usually calls again (or returns) within microseconds,
+ * while a parked event loop takes tens of µs to wake.
+ */
+const SPIN_US = 50
+/** Waits in a row before the event loop gets a turn (timers, I/O). */
+const SPINS_PER_TURN = 64
+
+/**
+ * Run host function `name` for the thread `owner` serves (its Slot), as
+ * asked by call `callId` (0: none): a define() task's own functions, else
+ * the slot's. Answers host call `seq`.
+ */
+function serve(owner, callId, seq, name, bytes, shared, transferred) {
+  if (owner === undefined) return // the thread's handle is gone: nobody waits
+  const call = callId === 0 ? undefined : owner.calls.get(callId)
+  const fns = call !== undefined && call.host !== undefined ? call.host : owner.host
+  let result
+  let pending = false
+  try {
+    const fn = fns === undefined ? undefined : fns[name]
+    if (typeof fn !== 'function') throw new TypeError(`there is no host function named ${JSON.stringify(name)}`)
+    result = fn(...decodeFrom(bytes, shared, transferred))
+    pending = result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function'
+  } catch (error) {
+    return answer(owner, seq, name, true, error)
+  }
+  if (!pending) return answer(owner, seq, name, false, result)
+  Promise.resolve(result).then((v) => answer(owner, seq, name, false, v), (e) => answer(owner, seq, name, true, e))
+}
+
+/** Send the answer to host call `seq`, unless the thread is gone. */
+function answer(owner, seq, name, thrown, value) {
+  if (owner.exited) return
+  const reply = encodeAnswer(name, thrown, value)
+  if (owner.native.hostReply(seq, reply.thrown, reply.bytes, reply.shared, reply.transferred)) spinSoon(owner)
+}
+
+/**
+ * `{ thrown, bytes, shared, transferred }` for the thread. A result that
+ * cannot be cloned rejects with ERR_CLONE naming its path
+ * (`host.readFile(result.handler)`); a thrown one with ERR_CLONE and
+ * `String(value)`, as a thread's own thrown values do.
+ */
+function encodeAnswer(name, thrown, value) {
+  try {
+    return { thrown, ...encodeFor(value, 'result') }
+  } catch (error) {
+    if (thrown) return { thrown, ...encodeFor(makeError('ERR_CLONE', describe(value)), 'result') }
+    if (error && error.code === 'ERR_CLONE') return encodeAnswer(name, true, makeError('ERR_CLONE', inHostCall(name, error.message)))
+    return encodeAnswer(name, true, error) // a getter of the result threw
+  }
+}
+
+/** `host.readFile(result.x) is …` from `result.x is …` (a path ends at its last " is "). */
+function inHostCall(name, message) {
+  const end = message.lastIndexOf(' is ')
+  if (!message.startsWith('result') || end < 0) return `host.${name}(result): ${message}`
+  return `host.${name}(${message.slice(0, end)})${message.slice(end)}`
+}
+
+function describe(value) {
+  try {
+    return String(value)
+  } catch {
+    return 'a thrown value that cannot be cloned'
+  }
+}
+
+let spinQueued = false
+let spinsThisTurn = 0
+const newTurn = () => { spinsThisTurn = 0 }
+
+/**
+ * After answering, wait briefly (in a microtask, once every event of this
+ * delivery is handled) for the thread's next event, so a thread calling
+ * the host in a loop is served without waking the event loop each time.
+ * The wait yields the core between polls: the thread just woken with the
+ * answer is often scheduled on this very core, and a spin that keeps it
+ * off the CPU waits in vain (measured under load: p50 18 → 10 µs).
+ */
+function spinSoon(owner) {
+  if (spinQueued || spinsThisTurn >= SPINS_PER_TURN || !owner.hostSpin.should()) return
+  if (spinsThisTurn++ === 0) setImmediate(newTurn).unref()
+  spinQueued = true
+  queueMicrotask(() => {
+    spinQueued = false
+    owner.hostSpin.saw(host.awaitEvents(SPIN_US, true))
+  })
+}
+
+module.exports = { serve }
