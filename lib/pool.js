@@ -87,7 +87,8 @@ class ThreadPool {
     // still queued on a busy one (round-robin places every call for good).
     const group = scheduler === 'least-busy' && poolSize > 1 ? new PoolGroup() : undefined
     // Each thread builds its isolate on its own OS thread: start-up is parallel.
-    this.#slots = Array.from({ length: poolSize }, () => new Slot(source, { memoryLimit, name, respawn: true, onDone, group }))
+    const extras = opts.contextOrigin(context, source)
+    this.#slots = Array.from({ length: poolSize }, () => new Slot(source, { memoryLimit, name, respawn: true, onDone, group, extras }))
   }
 
   /** Threads in the pool (0 once close()/destroy() has resolved). */

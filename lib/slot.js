@@ -6,6 +6,7 @@ const { host, register, hold, release, encodeFor, decodeFrom, failure } = requir
 const { encodeRestArgs, decodeRange } = require('./codec')
 const { makeError } = require('./errors')
 const { Outbox } = require('./outbox')
+const { mapError } = require('./stack')
 
 let nextCallId = 1
 /** Calls in flight on every thread of this environment. */
@@ -40,13 +41,13 @@ class Call {
 class Slot {
   /**
    * @param {string} source context source
-   * @param {{ memoryLimit: number, name?: string, respawn?: boolean, onDone?: Function, group?: object }} o
+   * @param {{ memoryLimit: number, name?: string, respawn?: boolean, onDone?: Function, group?: object, extras?: object }} o
    */
   constructor(source, o) {
     const mod = typeof source === 'string' ? undefined : source
     this.native = mod === undefined
-      ? host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, undefined, undefined, o.group)
-      : host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export, o.group)
+      ? host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, undefined, undefined, o.group, o.extras)
+      : host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export, o.group, o.extras)
     this.id = this.native.id
     /** Plain calls queued behind a running one, handed over in batches. */
     this.outbox = new Outbox(this.native, () => this._exited(false))
@@ -308,6 +309,7 @@ class Slot {
 
   settled(id, ok, value, waitUs, runUs) {
     if (this.onDone !== undefined) this.onDone(waitUs / 1000, runUs / 1000, !ok)
+    if (!ok) value = mapError(value)
     this.finish(id, ok, value)
   }
 

@@ -26,7 +26,8 @@ class Thread {
     this.#timeout = opts.checkTimeout(o.timeout)
     const name = opts.checkName(o.name)
     this.#reffed = opts.checkBoolean(o.reffed, 'reffed', true)
-    this.#slot = new Slot(source, { memoryLimit, name })
+    const extras = opts.contextOrigin(context, source)
+    this.#slot = new Slot(source, { memoryLimit, name, extras })
   }
 
   /** The thread's id (also `threadId` inside the thread). */

@@ -35,9 +35,10 @@ export declare class Host {
    * `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools);
    * `oneShot`: spawn() semantics (settle and end on an empty event loop);
    * `modulePath`/`moduleExport`: an ES module context instead of `source`;
-   * `group`: the pool's threads that take calls queued on each other.
+   * `group`: the pool's threads that take calls queued on each other;
+   * `extras`: debugging (where the context stands, the inspector).
    */
-  spawn(source: string, memoryLimitMb: number, name?: string | undefined | null, respawn?: boolean | undefined | null, oneShot?: boolean | undefined | null, modulePath?: string | undefined | null, moduleExport?: string | undefined | null, group?: PoolGroup | undefined | null): NativeThread
+  spawn(source: string, memoryLimitMb: number, name?: string | undefined | null, respawn?: boolean | undefined | null, oneShot?: boolean | undefined | null, modulePath?: string | undefined | null, moduleExport?: string | undefined | null, group?: PoolGroup | undefined | null, extras?: SpawnExtras | undefined | null): NativeThread
   /**
    * Wake threads blocked in `Atomics.wait` at `byteIndex` of the shared
    * memory `view` spans; returns how many woke.
@@ -144,3 +145,13 @@ export declare class PoolGroup {
  * `process` reports. Called once when the package loads.
  */
 export declare function setRuntimeDir(dir: string, info: string): void
+
+/** Debugging options of a new thread (all optional). */
+export interface SpawnExtras {
+  /** The user's file the context function is written in. */
+  originFile?: string
+  /** 0-based line where the function starts in it. */
+  originLine?: number
+  /** 0-based column where the function starts in it. */
+  originColumn?: number
+}

@@ -59,6 +59,8 @@ pub(crate) struct Loop {
     pub(super) backlog: VecDeque<Job>,
     pub(super) sink: Arc<BatchingSink>,
     pub(super) script_name: String,
+    /// Where the context's source stands in the user's file.
+    origin: Option<crate::runtime::debug::SourceOrigin>,
     pub(super) realms: HashMap<u32, Realm>,
     pub(super) next_realm: u32,
     pub(super) token: v8::Global<v8::Value>,
@@ -97,6 +99,7 @@ impl Loop {
             backlog: VecDeque::new(),
             sink,
             script_name: cfg.script_name.clone(),
+            origin: cfg.origin.clone(),
             realms,
             next_realm: 1,
             token: v8::Global::new(scope, token),
@@ -420,7 +423,11 @@ impl Loop {
 
     fn evaluate_context(&mut self, scope: &mut v8::HandleScope, source: &str) {
         let tc = &mut v8::TryCatch::new(scope);
-        let result = match realm::evaluate(tc, source, &self.script_name) {
+        let evaluated = match &self.origin {
+            Some(o) => realm::evaluate_at(tc, source, &o.file, Some((o.line, o.column))),
+            None => realm::evaluate(tc, source, &self.script_name),
+        };
+        let result = match evaluated {
             Ok(ctx) => match v8::Local::<v8::Function>::try_from(ctx) {
                 Ok(f) => {
                     let recv = v8::undefined(tc).into();

@@ -40,6 +40,9 @@ pub struct IsolateConfig {
     pub module: Option<(String, String)>,
     /// A least-busy pool's threads: take calls queued on siblings when idle.
     pub steal: Option<Arc<crate::runtime::steal::StealGroup>>,
+    /// Where a function context stands in the user's file: its script is
+    /// named after that file, with line and column offsets.
+    pub origin: Option<crate::runtime::debug::SourceOrigin>,
 }
 
 /// Extra heap granted when the limit is hit, so termination can unwind

@@ -2,6 +2,7 @@
 
 pub mod batch;
 mod control;
+pub mod debug;
 pub mod locks;
 pub mod inbox;
 mod messages;

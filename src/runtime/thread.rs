@@ -31,6 +31,8 @@ pub struct ThreadConfig {
     pub module: Option<(String, String)>,
     /// A least-busy pool's group: idle threads take calls queued on siblings.
     pub steal: Option<Arc<StealGroup>>,
+    /// Where a function context stands in the user's file (stack traces).
+    pub origin: Option<super::debug::SourceOrigin>,
 }
 
 /// Host-side handle of one isolate thread.
@@ -80,6 +82,7 @@ impl ThreadHandle {
             one_shot: cfg.one_shot,
             module: cfg.module,
             steal: cfg.steal.clone(),
+            origin: cfg.origin,
         };
         if let Some(g) = &cfg.steal {
             g.join(&control, rx.clone(), tx.clone());
