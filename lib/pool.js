@@ -5,6 +5,7 @@ const { Slot } = require('./slot')
 const { PoolGroup } = require('../native/binding.js')
 const { makeError } = require('./errors')
 const opts = require('./options')
+const inspect = require('./inspect')
 
 const SCHEDULERS = ['round-robin', 'least-busy']
 const SAMPLES = 4096
@@ -46,6 +47,7 @@ function checkMaxQueue(v, poolSize) {
  */
 class ThreadPool {
   #slots
+  #threads
   #scheduler
   #maxQueue
   #timeout
@@ -87,8 +89,17 @@ class ThreadPool {
     // still queued on a busy one (round-robin places every call for good).
     const group = scheduler === 'least-busy' && poolSize > 1 ? new PoolGroup() : undefined
     // Each thread builds its isolate on its own OS thread: start-up is parallel.
-    const extras = opts.contextOrigin(context, source)
+    const extras = inspect.inspectExtras(o, opts.contextOrigin(context, source))
     this.#slots = Array.from({ length: poolSize }, () => new Slot(source, { memoryLimit, name, respawn: true, onDone, group, extras }))
+  }
+
+  /**
+   * The pool's threads, each with `threadId`, `inspectorUrl`, `profile(fn)`,
+   * `heapSnapshot()` and `stats()`.
+   */
+  get threads() {
+    if (this.#threads === undefined) this.#threads = Object.freeze(this.#slots.map((s) => new inspect.PoolThread(s)))
+    return this.#threads
   }
 
   /** Threads in the pool (0 once close()/destroy() has resolved). */

@@ -45,6 +45,8 @@ class Slot {
    */
   constructor(source, o) {
     const mod = typeof source === 'string' ? undefined : source
+    // ISOTHREAD_INSPECT reaches every thread (Thread and ThreadPool pass extras).
+    if (!('extras' in o)) o = { ...o, extras: require('./inspect').inspectExtras({}, undefined) }
     this.native = mod === undefined
       ? host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, undefined, undefined, o.group, o.extras)
       : host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export, o.group, o.extras)

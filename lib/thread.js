@@ -4,6 +4,7 @@
 const { Slot } = require('./slot')
 const { makeError } = require('./errors')
 const opts = require('./options')
+const inspect = require('./inspect')
 
 /**
  * A V8 isolate on its own thread, running the function its `context` returns.
@@ -17,7 +18,7 @@ class Thread {
 
   /**
    * @param {Function} context returns the function to run; evaluated once inside the thread
-   * @param {{ memoryLimit?: number, timeout?: number, name?: string, reffed?: boolean }} [options]
+   * @param {{ memoryLimit?: number, timeout?: number, name?: string, reffed?: boolean, inspect?: boolean|number|string, inspectBrk?: boolean }} [options]
    */
   constructor(context, options) {
     const o = opts.checkObject(options, 'options')
@@ -26,9 +27,23 @@ class Thread {
     this.#timeout = opts.checkTimeout(o.timeout)
     const name = opts.checkName(o.name)
     this.#reffed = opts.checkBoolean(o.reffed, 'reffed', true)
-    const extras = opts.contextOrigin(context, source)
+    const extras = inspect.inspectExtras(o, opts.contextOrigin(context, source))
     this.#slot = new Slot(source, { memoryLimit, name, extras })
   }
+
+  /** The DevTools WebSocket URL (`inspect` option), else undefined. */
+  get inspectorUrl() { return this.#slot.native.inspectorUrl ?? undefined }
+
+  /**
+   * Run `fn` (which makes calls on this thread) under the thread's CPU
+   * profiler; resolves with the `.cpuprofile` object.
+   * @param {(thread: Thread) => any} fn
+   * @param {{ samplingInterval?: number }} [options] µs between samples
+   */
+  profile(fn, options) { return inspect.profile(this.#slot, fn, this, options) }
+
+  /** A heap snapshot of the thread, as a `.heapsnapshot` string. */
+  heapSnapshot() { return inspect.heapSnapshot(this.#slot) }
 
   /** The thread's id (also `threadId` inside the thread). */
   get threadId() { return this.#slot.id }

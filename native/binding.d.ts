@@ -86,8 +86,25 @@ export declare class Host {
   get realSharedArrayBuffers(): boolean
 }
 
+/** A DevTools protocol session with one thread, driven from the host. */
+export declare class InspectorSession {
+  /**
+   * Send message `text` (JSON with numeric `id`); resolves with the
+   * response's JSON, or, for `HeapProfiler.takeHeapSnapshot`, with the
+   * snapshot's text. Null when the thread ended first. One command at
+   * a time per session.
+   */
+  post(id: number, text: string, snapshot?: boolean | undefined | null): Promise<string | null>
+  /** End the session. */
+  close(): void
+}
+
 /** One isolate thread, seen from the host. */
 export declare class NativeThread {
+  /** The DevTools WebSocket URL, when the thread is inspected. */
+  get inspectorUrl(): string | null
+  /** Open a protocol session with the thread's inspector. */
+  inspectorSession(): InspectorSession
   /** The thread's id (`threadId` inside). */
   get id(): number
   /**
@@ -154,4 +171,10 @@ export interface SpawnExtras {
   originLine?: number
   /** 0-based column where the function starts in it. */
   originColumn?: number
+  /** Serve the DevTools protocol on this interface… */
+  inspectHost?: string
+  /** …and port (0: a free one). */
+  inspectPort?: number
+  /** Wait for a debugger and pause before the context runs. */
+  inspectBrk?: boolean
 }

@@ -6,6 +6,7 @@ pub mod codec;
 mod cpu_clock;
 mod event_loop;
 mod globals;
+mod inspector;
 mod isolate;
 mod modules;
 pub mod notifier;

@@ -106,9 +106,15 @@
   // console: forwarded to the host console with the arguments cloned.
   const levels = { log: 0, info: 1, warn: 2, error: 3, debug: 4, trace: 4 }
   const consoleObj = {}
+  // V8's own console reports to an attached debugger (a no-op otherwise).
+  const v8console = g.console
   for (const name of Object.keys(levels)) {
     const level = levels[name]
-    define(consoleObj, name, function (...args) { native.print(level, args) })
+    const inspector = v8console[name]
+    define(consoleObj, name, function (...args) {
+      inspector.apply(v8console, args)
+      native.print(level, args)
+    })
   }
   define(consoleObj, 'assert', function (cond, ...args) {
     if (!cond) native.print(3, ['Assertion failed' + (args.length ? ':' : ''), ...args])
