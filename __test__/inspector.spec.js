@@ -198,6 +198,32 @@ test('two inspected threads are two targets on one server; a pool lists each thr
   await pool.close()
 })
 
+test('dispose() ends a thread paused at a breakpoint; its calls reject, the socket closes', async () => {
+  const t = new Thread(() => (x) => {
+    debugger // eslint-disable-line no-debugger
+    return x
+  }, { inspect: 0 })
+  const s = await attach(t.inspectorUrl)
+  await s.send('Debugger.enable')
+  const call = t.run(1).catch((e) => e)
+  const queued = t.run(2).catch((e) => e)
+  await s.waitFor('Debugger.paused')
+  await t.dispose()
+  assert.equal((await call).code, 'ERR_CLOSED')
+  assert.equal((await queued).code, 'ERR_CLOSED')
+  await s.closed
+})
+
+test('a host that is not an IP or localhost is refused (DNS rebinding)', async () => {
+  const t = new Thread(() => () => 1, { inspect: 0 })
+  const { port } = new URL(t.inspectorUrl)
+  const status = await new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/json/list', headers: { Host: 'evil.example' } }, (res) => { res.resume(); resolve(res.statusCode) }).on('error', reject)
+  })
+  assert.equal(status, 403)
+  await t.close()
+})
+
 test('closing a thread with a debugger attached closes the socket', async () => {
   const t = new Thread(() => () => 1, { inspect: 0 })
   const s = await attach(t.inspectorUrl)

@@ -51,6 +51,11 @@ function inspectExtras(o, extras) {
   return { ...extras, inspectHost: addr.host, inspectPort: addr.port, inspectBrk: inspectBrk === true }
 }
 
+/** The extras of a thread with no inspect options: ISOTHREAD_INSPECT's, or undefined. */
+function envExtras() {
+  return envAddress() === null ? undefined : inspectExtras({}, undefined)
+}
+
 /** A protocol session with one thread: `post(method, params)` → result. */
 class Session {
   #native
@@ -129,4 +134,4 @@ class PoolThread {
   stats() { return this.#slot.stats() }
 }
 
-module.exports = { inspectExtras, profile, heapSnapshot, PoolThread }
+module.exports = { inspectExtras, envExtras, profile, heapSnapshot, PoolThread }

@@ -7,6 +7,7 @@ const { encodeRestArgs, decodeRange } = require('./codec')
 const { makeError } = require('./errors')
 const { Outbox } = require('./outbox')
 const { mapError } = require('./stack')
+const { envExtras } = require('./inspect')
 
 let nextCallId = 1
 /** Calls in flight on every thread of this environment. */
@@ -46,10 +47,10 @@ class Slot {
   constructor(source, o) {
     const mod = typeof source === 'string' ? undefined : source
     // ISOTHREAD_INSPECT reaches every thread (Thread and ThreadPool pass extras).
-    if (!('extras' in o)) o = { ...o, extras: require('./inspect').inspectExtras({}, undefined) }
+    const extras = 'extras' in o ? o.extras : envExtras()
     this.native = mod === undefined
-      ? host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, undefined, undefined, o.group, o.extras)
-      : host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export, o.group, o.extras)
+      ? host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, undefined, undefined, o.group, extras)
+      : host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export, o.group, extras)
     this.id = this.native.id
     /** Plain calls queued behind a running one, handed over in batches. */
     this.outbox = new Outbox(this.native, () => this._exited(false))

@@ -172,6 +172,11 @@ fn serve(mut stream: TcpStream, shared: &Shared, addr: SocketAddr) {
     };
     let upgrade = header("upgrade").is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     let host = header("host").unwrap_or_else(|| authority(&addr));
+    if !host_allowed(&host) {
+        // As Node's inspector: a page on another site cannot reach it by
+        // DNS rebinding (its Host header names that site).
+        return respond(&mut stream, "403 Forbidden", "text/plain", "Host header must be an IP address or localhost\n");
+    }
     if upgrade {
         let link = lock(&shared.targets).get(path.trim_start_matches('/')).map(|t| t.link.clone());
         match link {
@@ -192,6 +197,18 @@ fn serve(mut stream: TcpStream, shared: &Shared, addr: SocketAddr) {
         }
         _ => respond(&mut stream, "404 Not Found", "text/plain", "unknown path\n"),
     }
+}
+
+/// `localhost` or an IP literal, with or without a port.
+fn host_allowed(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else if host.matches(':').count() > 1 {
+        host // a bare IPv6 address
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { host })
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok()
 }
 
 fn list(shared: &Shared, host: &str) -> String {
@@ -264,6 +281,21 @@ fn forward(ws: &mut WebSocket<TcpStream>, from_thread: &crossbeam_channel::Recei
             Ok(text) => ws.send(Message::text(text)).map_err(|_| ())?,
             Err(TryRecvError::Empty) => return Ok(true),
             Err(TryRecvError::Disconnected) => return Ok(false),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_allowed;
+
+    #[test]
+    fn hosts_that_may_reach_the_inspector() {
+        for ok in ["127.0.0.1:9229", "localhost:9229", "LOCALHOST", "[::1]:9229", "10.0.0.2", "::1"] {
+            assert!(host_allowed(ok), "{ok}");
+        }
+        for bad in ["evil.example:9229", "evil.example", "127.0.0.1.evil.example:80"] {
+            assert!(!host_allowed(bad), "{bad}");
         }
     }
 }
