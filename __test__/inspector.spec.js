@@ -118,6 +118,11 @@ test('a breakpoint by line in a module context pauses run(), shows its locals, a
   await new Promise((r) => setTimeout(r, 400))
   const { result } = await s.send('Debugger.evaluateOnCallFrame', { callFrameId: frame.callFrameId, expression: 'doubled + offset' })
   assert.equal(result.value, 41)
+  // HeapProfiler while paused: V8 takes the snapshot at once.
+  const before = s.events.length
+  await s.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false })
+  const chunks = s.events.slice(before).filter((e) => e.method === 'HeapProfiler.addHeapSnapshotChunk').map((e) => e.params.chunk)
+  assert.ok(JSON.parse(chunks.join('')).snapshot)
   await s.send('Debugger.resume')
   assert.equal(await call, 41)
   // Stepping: pause again, step over one line, read the next local.
