@@ -84,6 +84,7 @@ test('a thread with inspect: 0 is listed on /json/list and evaluates over the pr
   assert.equal(me.type, 'node')
   const version = await getJson(httpBase(t.inspectorUrl) + '/json/version')
   assert.equal(version['Protocol-Version'], '1.1')
+  if (list.length === 1) assert.equal(version.webSocketDebuggerUrl, t.inspectorUrl, 'a lone target is named by /json/version')
   const s = await attach(t.inspectorUrl)
   await s.send('Runtime.enable')
   // As DevTools does: evaluate in the context Runtime.enable announced.

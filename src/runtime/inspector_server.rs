@@ -192,7 +192,14 @@ fn serve(mut stream: TcpStream, shared: &Shared, addr: SocketAddr) {
             respond(&mut stream, "200 OK", "application/json; charset=UTF-8", &body)
         }
         "/json/version" => {
-            let body = serde_json::json!({ "Browser": format!("isothread/{}", env!("CARGO_PKG_VERSION")), "Protocol-Version": "1.1" });
+            let mut body = serde_json::json!({ "Browser": format!("isothread/{}", env!("CARGO_PKG_VERSION")), "Protocol-Version": "1.1" });
+            // One target: its URL, so a client that attaches by port alone
+            // (VS Code's "port") finds it without reading the list.
+            let targets = lock(&shared.targets);
+            if let (1, Some(id)) = (targets.len(), targets.keys().next()) {
+                body["webSocketDebuggerUrl"] = format!("ws://{host}/{id}").into();
+            }
+            drop(targets);
             respond(&mut stream, "200 OK", "application/json; charset=UTF-8", &body.to_string())
         }
         _ => respond(&mut stream, "404 Not Found", "text/plain", "unknown path\n"),
