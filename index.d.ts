@@ -56,6 +56,51 @@ export interface ThreadOptions {
    * promise settles with the clone of its awaited result or its error.
    */
   host?: HostFunctions
+  /**
+   * Serve the Chrome DevTools protocol for the thread: `true` (port 9229, or
+   * ISOTHREAD_INSPECT's), a port (0: a free one), or `'[host:]port'`; `false`
+   * overrides ISOTHREAD_INSPECT. Listens on 127.0.0.1 unless a host is given.
+   */
+  inspect?: boolean | number | string
+  /** Wait for a debugger and pause before the context runs (implies `inspect`). */
+  inspectBrk?: boolean
+}
+
+/** A `.cpuprofile` (Chrome DevTools, speedscope): the protocol's `Profiler.Profile`. */
+export interface CpuProfile {
+  nodes: Array<{
+    id: number
+    callFrame: { functionName: string; scriptId: string; url: string; lineNumber: number; columnNumber: number }
+    hitCount?: number
+    children?: number[]
+    positionTicks?: Array<{ line: number; ticks: number }>
+  }>
+  startTime: number
+  endTime: number
+  samples?: number[]
+  timeDeltas?: number[]
+}
+
+/** Options of `profile()`. */
+export interface ProfileOptions {
+  /** µs between samples (V8's default: 1000). */
+  samplingInterval?: number
+}
+
+/** Profiling one thread (a Thread, or `pool.threads[i]`). */
+export interface Profilable<T> {
+  /** The DevTools WebSocket URL when the thread is inspected, else undefined. */
+  readonly inspectorUrl: string | undefined
+  /** Run `fn` (which makes calls on the thread) under its CPU profiler; resolves with the profile. */
+  profile(fn: (thread: T) => unknown, options?: ProfileOptions): Promise<CpuProfile>
+  /** The thread's heap as a `.heapsnapshot` string (taken once the running call, if any, returns). */
+  heapSnapshot(): Promise<string>
+}
+
+/** One thread of a pool (`pool.threads[i]`). */
+export interface PoolThread extends Profilable<PoolThread> {
+  readonly threadId: number
+  stats(): ThreadStats
 }
 
 /** The `host` option: functions threads may call as `parent.host.name(...args)`. */
@@ -128,6 +173,12 @@ export declare class Thread<C extends Context = Context> extends EventEmitter {
   on(event: string | symbol, listener: (...args: any[]) => void): this
   once(event: 'message', listener: MessageListener): this
   once(event: string | symbol, listener: (...args: any[]) => void): this
+  /** The DevTools WebSocket URL when the thread is inspected, else undefined. */
+  readonly inspectorUrl: string | undefined
+  /** Run `fn` (which makes calls on this thread) under its CPU profiler; resolves with the profile. */
+  profile(fn: (thread: this) => unknown, options?: ProfileOptions): Promise<CpuProfile>
+  /** The thread's heap as a `.heapsnapshot` string (taken once the running call, if any, returns). */
+  heapSnapshot(): Promise<string>
 }
 
 /** Options of `new ThreadPool()`: those of a Thread, plus scheduling. */
@@ -162,6 +213,8 @@ export declare class ThreadPool<C extends Context = Context> extends EventEmitte
   constructor(context: C | ModuleContext, poolSize: number, options?: ThreadPoolOptions)
   /** Threads in the pool; 0 once close()/destroy() resolved. */
   readonly size: number
+  /** The pool's threads: their ids, inspector URLs, profiles and heap snapshots. */
+  readonly threads: readonly PoolThread[]
   /** Calls waiting behind a running call. */
   readonly queueLength: number
   run(...args: Parameters<RunFunction<C>>): Promise<Awaited<ReturnType<RunFunction<C>>>>

@@ -137,4 +137,17 @@ function contextSource(context) {
   return `Object.values({ ${src} })[0]`
 }
 
-module.exports = { invalid, moduleContext, checkRunOptions, checkHost, checkFunction, checkObject, checkMemoryLimit, checkTimeout, checkName, checkBoolean, checkSignal, contextSource }
+/**
+ * Where a function context stands in the user's file, as the native
+ * spawn's extras (`originFile`, `originLine`, `originColumn`: where
+ * `source` would start), or undefined.
+ */
+function contextOrigin(context, source) {
+  if (typeof context !== 'function') return undefined
+  const src = Function.prototype.toString.call(context)
+  const loc = require('./location').locate(context, src)
+  if (loc === undefined) return undefined
+  return { originFile: loc.file, originLine: loc.line, originColumn: loc.column - source.indexOf(src) }
+}
+
+module.exports = { invalid, moduleContext, contextOrigin, checkRunOptions, checkHost, checkFunction, checkObject, checkMemoryLimit, checkTimeout, checkName, checkBoolean, checkSignal, contextSource }

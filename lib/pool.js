@@ -6,6 +6,7 @@ const { Slot } = require('./slot')
 const { PoolGroup } = require('../native/binding.js')
 const { makeError } = require('./errors')
 const opts = require('./options')
+const inspect = require('./inspect')
 
 const SCHEDULERS = ['round-robin', 'least-busy']
 const SAMPLES = 4096
@@ -48,6 +49,7 @@ function checkMaxQueue(v, poolSize) {
  */
 class ThreadPool extends EventEmitter {
   #slots
+  #threads
   #scheduler
   #maxQueue
   #timeout
@@ -92,7 +94,17 @@ class ThreadPool extends EventEmitter {
     // still queued on a busy one (round-robin places every call for good).
     const group = scheduler === 'least-busy' && poolSize > 1 ? new PoolGroup() : undefined
     // Each thread builds its isolate on its own OS thread: start-up is parallel.
-    this.#slots = Array.from({ length: poolSize }, () => new Slot(source, { memoryLimit, name, respawn: true, onDone, group, host, onThreadMessage }))
+    const extras = inspect.inspectExtras(o, opts.contextOrigin(context, source))
+    this.#slots = Array.from({ length: poolSize }, () => new Slot(source, { memoryLimit, name, respawn: true, onDone, group, host, onThreadMessage, extras }))
+  }
+
+  /**
+   * The pool's threads, each with `threadId`, `inspectorUrl`, `profile(fn)`,
+   * `heapSnapshot()` and `stats()`.
+   */
+  get threads() {
+    if (this.#threads === undefined) this.#threads = Object.freeze(this.#slots.map((s) => new inspect.PoolThread(s)))
+    return this.#threads
   }
 
   /** Threads in the pool (0 once close()/destroy() has resolved). */

@@ -6,6 +6,8 @@ const { host, register, hold, release, encodeFor, decodeFrom, failure } = requir
 const { encodeRestArgs, decodeRange } = require('./codec')
 const { makeError } = require('./errors')
 const { Outbox } = require('./outbox')
+const { mapError } = require('./stack')
+const { envExtras } = require('./inspect')
 
 let nextCallId = 1
 /** Calls in flight on every thread of this environment. */
@@ -73,14 +75,16 @@ function deliver(listener, value, threadId) {
 class Slot {
   /**
    * @param {string} source context source
-   * @param {{ memoryLimit: number, name?: string, respawn?: boolean, onDone?: Function, group?: object, host?: object, onThreadMessage?: Function }} o
+   * @param {{ memoryLimit: number, name?: string, respawn?: boolean, onDone?: Function, group?: object, host?: object, onThreadMessage?: Function, extras?: object }} o
    */
   constructor(source, o) {
     const mod = typeof source === 'string' ? undefined : source
     const hostNames = o.host === undefined ? undefined : Object.keys(o.host)
+    // ISOTHREAD_INSPECT reaches every thread (Thread and ThreadPool pass extras).
+    const extras = 'extras' in o ? o.extras : envExtras()
     this.native = mod === undefined
-      ? host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, undefined, undefined, o.group, hostNames)
-      : host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export, o.group, hostNames)
+      ? host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, undefined, undefined, o.group, hostNames, extras)
+      : host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export, o.group, hostNames, extras)
     this.id = this.native.id
     /** Plain calls queued behind a running one, handed over in batches. */
     this.outbox = new Outbox(this.native, () => this._exited(false))
@@ -342,6 +346,7 @@ class Slot {
 
   settled(id, ok, value, waitUs, runUs) {
     if (this.onDone !== undefined) this.onDone(waitUs / 1000, runUs / 1000, !ok)
+    if (!ok) value = mapError(value)
     this.finish(id, ok, value)
   }
 

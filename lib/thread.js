@@ -5,6 +5,7 @@ const { EventEmitter } = require('node:events')
 const { Slot } = require('./slot')
 const { makeError } = require('./errors')
 const opts = require('./options')
+const inspect = require('./inspect')
 
 /**
  * A V8 isolate on its own thread, running the function its `context` returns.
@@ -20,7 +21,7 @@ class Thread extends EventEmitter {
 
   /**
    * @param {Function} context returns the function to run; evaluated once inside the thread
-   * @param {{ memoryLimit?: number, timeout?: number, name?: string, reffed?: boolean, host?: Record<string, Function> }} [options]
+   * @param {{ memoryLimit?: number, timeout?: number, name?: string, reffed?: boolean, host?: Record<string, Function>, inspect?: boolean|number|string, inspectBrk?: boolean }} [options]
    */
   constructor(context, options) {
     super()
@@ -32,8 +33,23 @@ class Thread extends EventEmitter {
     this.#reffed = opts.checkBoolean(o.reffed, 'reffed', true)
     const host = opts.checkHost(o.host)
     const onThreadMessage = (value, info) => { this.emit('message', value, info) }
-    this.#slot = new Slot(source, { memoryLimit, name, host, onThreadMessage })
+    const extras = inspect.inspectExtras(o, opts.contextOrigin(context, source))
+    this.#slot = new Slot(source, { memoryLimit, name, host, onThreadMessage, extras })
   }
+
+  /** The DevTools WebSocket URL (`inspect` option), else undefined. */
+  get inspectorUrl() { return this.#slot.native.inspectorUrl ?? undefined }
+
+  /**
+   * Run `fn` (which makes calls on this thread) under the thread's CPU
+   * profiler; resolves with the `.cpuprofile` object.
+   * @param {(thread: Thread) => any} fn
+   * @param {{ samplingInterval?: number }} [options] µs between samples
+   */
+  profile(fn, options) { return inspect.profile(this.#slot, fn, this, options) }
+
+  /** A heap snapshot of the thread, as a `.heapsnapshot` string. */
+  heapSnapshot() { return inspect.heapSnapshot(this.#slot) }
 
   /** The thread's id (also `threadId` inside the thread). */
   get threadId() { return this.#slot.id }

@@ -41,9 +41,10 @@ export declare class Host {
    * `oneShot`: spawn() semantics (settle and end on an empty event loop);
    * `modulePath`/`moduleExport`: an ES module context instead of `source`;
    * `group`: the pool's threads that take calls queued on each other;
-   * `host`: names of the host functions it may call (`parent.host`).
+   * `host`: names of the host functions it may call (`parent.host`);
+   * `extras`: debugging (where the context stands, the inspector).
    */
-  spawn(source: string, memoryLimitMb: number, name?: string | undefined | null, respawn?: boolean | undefined | null, oneShot?: boolean | undefined | null, modulePath?: string | undefined | null, moduleExport?: string | undefined | null, group?: PoolGroup | undefined | null, host?: Array<string> | undefined | null): NativeThread
+  spawn(source: string, memoryLimitMb: number, name?: string | undefined | null, respawn?: boolean | undefined | null, oneShot?: boolean | undefined | null, modulePath?: string | undefined | null, moduleExport?: string | undefined | null, group?: PoolGroup | undefined | null, host?: Array<string> | undefined | null, extras?: SpawnExtras | undefined | null): NativeThread
   /**
    * Wake threads blocked in `Atomics.wait` at `byteIndex` of the shared
    * memory `view` spans; returns how many woke.
@@ -91,8 +92,25 @@ export declare class Host {
   get realSharedArrayBuffers(): boolean
 }
 
+/** A DevTools protocol session with one thread, driven from the host. */
+export declare class InspectorSession {
+  /**
+   * Send message `text` (JSON with numeric `id`); resolves with the
+   * response's JSON, or, for `HeapProfiler.takeHeapSnapshot`, with the
+   * snapshot's text. Null when the thread ended first. One command at
+   * a time per session.
+   */
+  post(id: number, text: string, snapshot?: boolean | undefined | null): Promise<string | null>
+  /** End the session. */
+  close(): void
+}
+
 /** One isolate thread, seen from the host. */
 export declare class NativeThread {
+  /** The DevTools WebSocket URL, when the thread is inspected. */
+  get inspectorUrl(): string | null
+  /** Open a protocol session with the thread's inspector. */
+  inspectorSession(): InspectorSession
   /** The thread's id (`threadId` inside). */
   get id(): number
   /**
@@ -162,3 +180,19 @@ export declare function decodeString(bytes: unknown, start: number, units: numbe
  * `process` reports. Called once when the package loads.
  */
 export declare function setRuntimeDir(dir: string, info: string): void
+
+/** Debugging options of a new thread (all optional). */
+export interface SpawnExtras {
+  /** The user's file the context function is written in. */
+  originFile?: string
+  /** 0-based line where the function starts in it. */
+  originLine?: number
+  /** 0-based column where the function starts in it. */
+  originColumn?: number
+  /** Serve the DevTools protocol on this interface… */
+  inspectHost?: string
+  /** …and port (0: a free one). */
+  inspectPort?: number
+  /** Wait for a debugger and pause before the context runs. */
+  inspectBrk?: boolean
+}

@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.Definitions = nativeBinding.Definitions
 module.exports.Host = nativeBinding.Host
+module.exports.InspectorSession = nativeBinding.InspectorSession
 module.exports.NativeThread = nativeBinding.NativeThread
 module.exports.PoolGroup = nativeBinding.PoolGroup
 module.exports.decodeString = nativeBinding.decodeString

@@ -13,6 +13,7 @@ use super::napi_raw::{self, HostSink};
 use super::thread::NativeThread;
 use crate::engine::notifier;
 use crate::engine::Payload;
+use crate::runtime::debug::{InspectConfig, SourceOrigin};
 use crate::runtime::steal::StealGroup;
 use crate::runtime::{self, locks, messenger, shared_registry, shared_value, Control, ThreadConfig, ThreadHandle};
 
@@ -38,6 +39,24 @@ impl PoolGroup {
     pub fn new() -> Self {
         Self(Arc::default())
     }
+}
+
+/// Debugging options of a new thread (all optional).
+#[napi(object)]
+#[derive(Default)]
+pub struct SpawnExtras {
+    /// The user's file the context function is written in.
+    pub origin_file: Option<String>,
+    /// 0-based line where the function starts in it.
+    pub origin_line: Option<i32>,
+    /// 0-based column where the function starts in it.
+    pub origin_column: Option<i32>,
+    /// Serve the DevTools protocol on this interface…
+    pub inspect_host: Option<String>,
+    /// …and port (0: a free one).
+    pub inspect_port: Option<u32>,
+    /// Wait for a debugger and pause before the context runs.
+    pub inspect_brk: Option<bool>,
 }
 
 /// The native side of one JS environment.
@@ -100,7 +119,8 @@ impl Host {
     /// `oneShot`: spawn() semantics (settle and end on an empty event loop);
     /// `modulePath`/`moduleExport`: an ES module context instead of `source`;
     /// `group`: the pool's threads that take calls queued on each other;
-    /// `host`: names of the host functions it may call (`parent.host`).
+    /// `host`: names of the host functions it may call (`parent.host`);
+    /// `extras`: debugging (where the context stands, the inspector).
     #[napi]
     #[allow(clippy::too_many_arguments)]
     pub fn spawn(
@@ -114,10 +134,18 @@ impl Host {
         module_export: Option<String>,
         group: Option<&PoolGroup>,
         host: Option<Vec<String>>,
+        extras: Option<SpawnExtras>,
     ) -> Result<NativeThread> {
         let module = module_path.map(|p| (p, module_export.unwrap_or_else(|| "default".into())));
         let steal = group.map(|g| g.0.clone());
-        let cfg = ThreadConfig { name, source, memory_limit_mb, respawn: respawn.unwrap_or(false), one_shot: one_shot.unwrap_or(false), module, steal, host: host.unwrap_or_default().into() };
+        let extras = extras.unwrap_or_default();
+        let origin = extras.origin_file.map(|file| SourceOrigin { file, line: extras.origin_line.unwrap_or(0), column: extras.origin_column.unwrap_or(0) });
+        let inspect = extras.inspect_port.map(|port| InspectConfig {
+            host: extras.inspect_host.unwrap_or_else(|| "127.0.0.1".into()),
+            port: port.min(u16::MAX as u32) as u16,
+            brk: extras.inspect_brk.unwrap_or(false),
+        });
+        let cfg = ThreadConfig { name, source, memory_limit_mb, respawn: respawn.unwrap_or(false), one_shot: one_shot.unwrap_or(false), module, steal, host: host.unwrap_or_default().into(), origin, inspect };
         let handle = ThreadHandle::spawn(cfg, self.sink.clone())
             .map_err(|e| error(Code::InvalidArg, format!("could not start a thread: {e}")))?;
         {

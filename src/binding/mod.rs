@@ -2,6 +2,7 @@
 
 pub mod errors;
 mod host;
+mod inspect;
 mod napi_raw;
 mod strings;
 mod thread;

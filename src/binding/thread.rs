@@ -24,6 +24,10 @@ impl NativeThread {
         Self { handle, sink }
     }
 
+    pub(crate) fn handle(&self) -> &ThreadHandle {
+        &self.handle
+    }
+
     /// An encoded value from JS: its bytes, the SharedArrayBuffers it
     /// references (Uint8Arrays over each) and the ArrayBuffers it moves.
     fn payload(&self, env: &Env, bytes: Unknown, shared: Option<Vec<Unknown>>, transferred: Option<Vec<Unknown>>) -> Result<Payload> {

@@ -59,6 +59,12 @@ pub(crate) struct Loop {
     pub(super) backlog: VecDeque<Job>,
     pub(super) sink: Arc<BatchingSink>,
     pub(super) script_name: String,
+    /// Where the context's source stands in the user's file.
+    origin: Option<crate::runtime::debug::SourceOrigin>,
+    /// Messages for the inspector (checked each turn; see `inspector`).
+    inspector: Receiver<crate::runtime::debug::InspectorMsg>,
+    inspect_brk: bool,
+    failure: Option<String>,
     pub(super) realms: HashMap<u32, Realm>,
     pub(super) next_realm: u32,
     pub(super) token: v8::Global<v8::Value>,
@@ -97,6 +103,10 @@ impl Loop {
             backlog: VecDeque::new(),
             sink,
             script_name: cfg.script_name.clone(),
+            origin: cfg.origin.clone(),
+            inspector: cfg.inspector.clone(),
+            inspect_brk: cfg.inspect_brk,
+            failure: cfg.failure.clone(),
             realms,
             next_realm: 1,
             token: v8::Global::new(scope, token),
@@ -124,7 +134,13 @@ impl Loop {
     }
 
     fn serve(mut self, outer: &mut v8::HandleScope, source: &str, module: Option<&(String, String)>) -> ExitReason {
-        if let Some((path, export)) = module {
+        if let Some(message) = self.failure.take() {
+            self.main = Some(Main::Failed { message, cause: None });
+        } else if self.inspect_brk {
+            super::inspector::wait_for_debugger(outer);
+        }
+        if self.main.is_some() {
+        } else if let Some((path, export)) = module {
             let scope = &mut v8::HandleScope::new(outer);
             self.evaluate_module(scope, path, export);
         } else if !source.is_empty() {
@@ -206,6 +222,9 @@ impl Loop {
     /// rejections, then settle what can be settled. True if anything ran.
     fn turn(&mut self, scope: &mut v8::HandleScope) -> bool {
         let mut progressed = false;
+        if !self.inspector.is_empty() {
+            super::inspector::pump(scope);
+        }
         // Microtasks queued by what ran last (a call's synchronous part) run
         // before any timer, as in Node.
         scope.perform_microtask_checkpoint();
@@ -436,7 +455,11 @@ impl Loop {
 
     fn evaluate_context(&mut self, scope: &mut v8::HandleScope, source: &str) {
         let tc = &mut v8::TryCatch::new(scope);
-        let result = match realm::evaluate(tc, source, &self.script_name) {
+        let evaluated = match &self.origin {
+            Some(o) => realm::evaluate_at(tc, source, &o.file, Some((o.line, o.column))),
+            None => realm::evaluate(tc, source, &self.script_name),
+        };
+        let result = match evaluated {
             Ok(ctx) => match v8::Local::<v8::Function>::try_from(ctx) {
                 Ok(f) => {
                     let recv = v8::undefined(tc).into();

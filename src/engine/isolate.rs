@@ -24,6 +24,12 @@ impl Terminator {
     pub fn terminate(&self) {
         self.0.terminate_execution();
     }
+
+    /// Have the running JS (or the next JS to run) stop briefly to let the
+    /// inspector read its messages.
+    pub fn poll_inspector(&self) {
+        self.0.request_interrupt(super::inspector::on_interrupt, std::ptr::null_mut());
+    }
 }
 
 /// What an isolate thread is built from.
@@ -42,6 +48,19 @@ pub struct IsolateConfig {
     pub steal: Option<Arc<crate::runtime::steal::StealGroup>>,
     /// Names of the host functions the main realm may call (`parent.host`).
     pub host: Arc<[String]>,
+    /// Where a function context stands in the user's file: its script is
+    /// named after that file, with line and column offsets.
+    pub origin: Option<crate::runtime::debug::SourceOrigin>,
+    /// What reaches the thread's inspector (made on its first message).
+    pub inspector: crossbeam_channel::Receiver<crate::runtime::debug::InspectorMsg>,
+    /// The thread's title in DevTools.
+    pub title: String,
+    /// Served to DevTools (`inspect`): the inspector is made at once.
+    pub inspected: bool,
+    /// `inspectBrk`: wait for a debugger, then pause before the context runs.
+    pub inspect_brk: bool,
+    /// Every call fails with this (ERR_INVALID_ARG): the inspector could not listen.
+    pub failure: Option<String>,
 }
 
 /// Extra heap granted when the limit is hit, so termination can unwind
@@ -197,6 +216,7 @@ pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job
         let context = v8::Local::new(scope, context);
         let scope = &mut v8::ContextScope::new(scope, context);
         let hooks = realm::install_prelude(scope, control.id, 0);
+        super::inspector::install(scope, cfg.inspector.clone(), control.clone(), cfg.title.clone(), cfg.inspected);
         match hooks {
             Some(hooks) => {
                 let main = Realm { context: v8::Global::new(scope, context), hooks };
@@ -205,6 +225,7 @@ pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job
             None => ExitReason::Closed,
         }
     };
+    super::inspector::uninstall(&mut isolate);
     drop(isolate);
     count_heap(&control, 0); // this heap no longer counts
     reason

@@ -7,6 +7,7 @@ mod cpu_clock;
 mod event_loop;
 mod globals;
 mod host_calls;
+mod inspector;
 mod isolate;
 mod modules;
 mod natives;

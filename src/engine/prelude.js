@@ -106,6 +106,8 @@
   // console: forwarded to the host console with the arguments cloned.
   const levels = { log: 0, info: 1, warn: 2, error: 3, debug: 4, trace: 4 }
   const consoleObj = {}
+  // V8's own console reports to an attached debugger (a no-op otherwise).
+  const v8console = g.console
   define(consoleObj, 'assert', function (cond, ...args) {
     if (!cond) native.print(3, ['Assertion failed' + (args.length ? ':' : ''), ...args])
   })
@@ -114,7 +116,13 @@
   const started = new Map()
   let indent = ''
   const out = (level, args) => native.print(level, indent === '' ? args : [indent.slice(1), ...args])
-  for (const name of Object.keys(levels)) define(consoleObj, name, function (...args) { out(levels[name], args) })
+  for (const name of Object.keys(levels)) {
+    const inspector = v8console[name]
+    define(consoleObj, name, function (...args) {
+      inspector.apply(v8console, args)
+      out(levels[name], args)
+    })
+  }
   define(consoleObj, 'dir', function (value) { out(0, [value]) })
   define(consoleObj, 'dirxml', function (...args) { out(0, args) })
   define(consoleObj, 'table', function (...args) { out(0, args) })

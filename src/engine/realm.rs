@@ -97,12 +97,29 @@ pub(crate) fn evaluate<'s>(
     source: &str,
     name: &str,
 ) -> Result<v8::Local<'s, v8::Value>, Option<v8::Local<'s, v8::Value>>> {
-    let wrapped = format!("({source}\n)");
+    evaluate_at(scope, source, name, None)
+}
+
+/// `evaluate`, with `source` standing at (0-based) `line`, `column` of the
+/// file `name`: the wrapper's `(` goes just before it (or alone on the line
+/// above when the text starts a line), so every frame names the user's line
+/// and column.
+pub(crate) fn evaluate_at<'s>(
+    scope: &mut v8::TryCatch<v8::HandleScope<'s>>,
+    source: &str,
+    name: &str,
+    at: Option<(i32, i32)>,
+) -> Result<v8::Local<'s, v8::Value>, Option<v8::Local<'s, v8::Value>>> {
+    let (wrapped, line, column) = match at {
+        Some((line, column)) if column >= 1 => (format!("({source}\n)"), line, column - 1),
+        Some((line, _)) if line >= 1 => (format!("(\n{source}\n)"), line - 1, 0),
+        _ => (format!("({source}\n)"), 0, 0),
+    };
     let result = (|| {
         let code = v8::String::new(scope, &wrapped)?;
         let name = v8::String::new(scope, name)?;
         let undefined = v8::undefined(scope).into();
-        let origin = v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, 0, undefined, false, false, false);
+        let origin = v8::ScriptOrigin::new(scope, name.into(), line, column, false, 0, undefined, false, false, false);
         let script = v8::Script::compile(scope, code, Some(&origin))?;
         script.run(scope)
     })();

@@ -65,6 +65,8 @@ pub struct Control {
     wake: Sender<Job>,
     finished: Mutex<bool>,
     ended: Condvar,
+    /// Time spent paused in a debugger: (since when, if paused now; total).
+    paused: Mutex<(Option<Instant>, Duration)>,
 }
 
 impl Control {
@@ -80,7 +82,35 @@ impl Control {
             wake,
             finished: Mutex::new(false),
             ended: Condvar::new(),
+            paused: Mutex::new((None, Duration::ZERO)),
         }
+    }
+
+    /// Let the isolate's inspector read its messages, even while JS runs.
+    pub fn poke_inspector(&self) {
+        if let Some(t) = self.terminator.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            t.poll_inspector();
+        }
+    }
+
+    /// Isolate thread: a debugger paused (true) or resumed (false) it.
+    pub fn set_paused(&self, on: bool) {
+        let mut p = self.paused.lock().unwrap_or_else(|p| p.into_inner());
+        match (on, p.0) {
+            (true, None) => p.0 = Some(Instant::now()),
+            (false, Some(since)) => {
+                p.1 += since.elapsed();
+                p.0 = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether a debugger holds the thread paused, and the time spent
+    /// paused so far (a call's timeout does not count it).
+    pub fn paused_time(&self) -> (bool, Duration) {
+        let p = self.paused.lock().unwrap_or_else(|p| p.into_inner());
+        (p.0.is_some(), p.1 + p.0.map_or(Duration::ZERO, |s| s.elapsed()))
     }
 
     fn state(&self) -> MutexGuard<'_, State> {

@@ -2,8 +2,10 @@
 
 pub mod batch;
 mod control;
+pub mod debug;
 pub mod locks;
 pub mod inbox;
+pub mod inspector_server;
 mod messages;
 pub mod messenger;
 pub mod shared_registry;

@@ -8,6 +8,7 @@ use crossbeam_channel::Sender;
 
 use super::control::{Control, Interrupt};
 use super::messages::{Event, EventSink, ExitReason, Job};
+use super::debug::InspectorLink;
 use super::steal::StealGroup;
 use crate::engine::{self, IsolateConfig};
 
@@ -33,6 +34,10 @@ pub struct ThreadConfig {
     pub steal: Option<Arc<StealGroup>>,
     /// Names of the host functions the thread may call (`parent.host`).
     pub host: Arc<[String]>,
+    /// Where a function context stands in the user's file (stack traces).
+    pub origin: Option<super::debug::SourceOrigin>,
+    /// Serve the DevTools protocol (RUNTIME.md §5).
+    pub inspect: Option<super::debug::InspectConfig>,
 }
 
 /// Host-side handle of one isolate thread.
@@ -40,6 +45,10 @@ pub struct ThreadHandle {
     /// Shared state (ids, counters, interrupts).
     pub control: Arc<Control>,
     jobs: Sender<Job>,
+    /// Sessions of the thread's inspector (profiles, heap snapshots).
+    pub inspector: InspectorLink,
+    /// The DevTools WebSocket URL, when the thread is inspected.
+    pub inspector_url: Option<String>,
 }
 
 /// Threads still running, so process exit can stop and join them.
@@ -75,6 +84,16 @@ impl ThreadHandle {
         let script_name = cfg.name.clone().unwrap_or_else(|| format!("isothread:thread-{id}"));
         let (tx, rx) = crossbeam_channel::unbounded();
         let control = Arc::new(Control::new(id, label, tx.clone()));
+        let title = cfg.name.clone().unwrap_or_else(|| format!("thread {id}"));
+        let (link, inspector_rx) = InspectorLink::new(&control);
+        let (registration, failure) = match &cfg.inspect {
+            Some(ic) => match super::inspector_server::register(ic, &title, link.clone()) {
+                Ok(r) => (Some(r), None),
+                Err(message) => (None, Some(message)),
+            },
+            None => (None, None),
+        };
+        let inspector_url = registration.as_ref().map(|r| r.url.clone());
         let iso = IsolateConfig {
             script_name,
             source: cfg.source,
@@ -83,6 +102,12 @@ impl ThreadHandle {
             module: cfg.module,
             steal: cfg.steal.clone(),
             host: cfg.host,
+            origin: cfg.origin,
+            inspector: inspector_rx,
+            title,
+            inspected: registration.is_some(),
+            inspect_brk: cfg.inspect.as_ref().is_some_and(|i| i.brk) && failure.is_none(),
+            failure,
         };
         if let Some(g) = &cfg.steal {
             g.join(&control, rx.clone(), tx.clone());
@@ -94,7 +119,7 @@ impl ThreadHandle {
             threads.retain(|w| w.strong_count() > 0);
             threads.push(Arc::downgrade(&control));
         }
-        let work = Work { iso, jobs: rx, control: control.clone(), sink, respawn };
+        let work = Work { iso, jobs: rx, control: control.clone(), sink, respawn, registration };
         // A spare's OS thread is counted as running since it started.
         if work.iso.heap_limit == SPARE_HEAP_LIMIT {
             if let Some(work) = claim_spare(work) {
@@ -104,7 +129,7 @@ impl ThreadHandle {
         } else {
             spawn_thread(format!("isothread-{id}"), work)?;
         }
-        Ok(Self { control, jobs: tx })
+        Ok(Self { control, jobs: tx, inspector: link, inspector_url })
     }
 
     /// Queue a job. False when the thread has ended (nothing was queued).
@@ -146,6 +171,8 @@ struct Work {
     control: Arc<Control>,
     sink: Arc<dyn EventSink>,
     respawn: bool,
+    /// The thread's target on its inspector server, while it lives.
+    registration: Option<super::inspector_server::Registration>,
 }
 
 /// Warm spares: OS threads that already made an isolate with the default
@@ -211,7 +238,7 @@ fn spawn_thread(name: String, work: Work) -> std::io::Result<()> {
 
 /// Serve a Thread on the current OS thread until it ends, then say so.
 fn serve(mut prepared: Option<engine::Prepared>, work: Work) {
-    let Work { iso, jobs, control, sink, respawn } = work;
+    let Work { iso, jobs, control, sink, respawn, registration } = work;
     control.counters.cpu.attach();
     let reason = loop {
         let reason = match prepared.take() {
@@ -228,6 +255,7 @@ fn serve(mut prepared: Option<engine::Prepared>, work: Work) {
         g.leave(control.id);
     }
     drop(jobs);
+    drop(registration); // off the inspector's target list
     super::messenger::leave_all_threads(control.id);
     super::locks::release_all(super::locks::Holder::Thread(control.id));
     // Finished first: a host that sees `finished` knows no Exit event is

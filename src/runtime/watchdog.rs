@@ -14,7 +14,14 @@ struct Entry {
     control: Weak<Control>,
     call_id: u64,
     ms: f64,
+    /// When the timeout was due at first, and the thread's paused time
+    /// then: time paused in a debugger since is added to the deadline.
+    due: Instant,
+    paused_before: Duration,
 }
+
+/// While a debugger holds the thread paused, look again this often.
+const PAUSED_RECHECK: Duration = Duration::from_millis(50);
 
 impl PartialEq for Entry {
     fn eq(&self, other: &Self) -> bool {
@@ -54,8 +61,17 @@ fn sender() -> &'static Sender<Entry> {
                     }
                     let now = Instant::now();
                     while heap.peek().is_some_and(|Reverse(e)| e.at <= now) {
-                        let Reverse(e) = heap.pop().expect("peeked");
+                        let Some(Reverse(mut e)) = heap.pop() else { break };
                         if let Some(control) = e.control.upgrade() {
+                            // A thread paused in a debugger does not time out:
+                            // the deadline moves by the time spent paused.
+                            let (paused, total) = control.paused_time();
+                            let later = if paused { now + PAUSED_RECHECK } else { e.due + total.saturating_sub(e.paused_before) };
+                            if later > now {
+                                e.at = later;
+                                heap.push(Reverse(e));
+                                continue;
+                            }
                             // A call that already ended is left alone by `interrupt_call`.
                             if control.current() == Some(e.call_id) {
                                 control.interrupt_call(e.call_id, Interrupt::Timeout(e.ms));
@@ -72,5 +88,6 @@ fn sender() -> &'static Sender<Entry> {
 /// Interrupt call `call_id` of `control` with `ERR_TIMEOUT` after `ms`.
 pub fn arm(control: &Arc<Control>, call_id: u64, ms: f64) {
     let at = Instant::now() + Duration::from_secs_f64(ms.max(0.0) / 1000.0);
-    let _ = sender().send(Entry { at, control: Arc::downgrade(control), call_id, ms });
+    let paused_before = control.paused_time().1;
+    let _ = sender().send(Entry { at, control: Arc::downgrade(control), call_id, ms, due: at, paused_before });
 }
