@@ -484,3 +484,56 @@ describe('reusable output buffer', () => {
     assert.equal(decode(encode({ small: true }).bytes).small, true)
   })
 })
+
+describe('large payloads', () => {
+  const { encodeRestArgs } = require('../lib/codec')
+
+  test('long latin1 and two-byte strings, lone surrogates included, round-trip', () => {
+    for (const s of ['ÿé\u0080'.repeat(500), 'a€'.repeat(300), '\ud800x\udc00'.repeat(200) + '\udbff', 'x'.repeat(64), '€'.repeat(64)]) {
+      assert.equal(rt(s), s)
+      assert.equal(rt(['y', s])[1], s) // at an odd offset
+    }
+  })
+
+  test('big ArrayBuffers of call arguments are listed as a view to copy, other roots keep them inline', () => {
+    const ab = new Uint8Array(70000).fill(3).buffer
+    const small = new ArrayBuffer(8)
+    const call = encode([ab, new Uint8Array(ab, 4, 2), small], 'args')
+    assert.equal(call.transferred.length, 1)
+    assert.ok(call.transferred[0] instanceof Uint8Array)
+    assert.equal(call.transferred[0].buffer, ab, 'a view of the sender\'s buffer, not a copy yet')
+    assert.equal(ab.byteLength, 70000, 'not detached')
+    assert.ok(call.bytes.length < 200)
+    const back = decode(Uint8Array.from(call.bytes), [], [call.transferred[0].slice().buffer])
+    assert.equal(back[0].byteLength, 70000)
+    assert.equal(back[1].buffer, back[0])
+    assert.equal(back[2].byteLength, 8)
+    for (const root of ['message', 'value']) {
+      const e = encode([ab], root)
+      assert.equal(e.transferred.length, 0)
+      assert.ok(e.bytes.length > 70000)
+    }
+    // A transfer list comes first; the copies are numbered after it.
+    const moved = new ArrayBuffer(4)
+    const both = encode([moved, ab], 'args', [moved])
+    assert.equal(both.transferred.length, 2)
+    assert.equal(both.transferred[1].buffer, ab)
+    assert.equal(moved.byteLength, 0)
+  })
+
+  test('encodeRestArgs hands a payload with buffers to the encode() that follows, without encoding twice', () => {
+    const ab = new ArrayBuffer(70000)
+    let reads = 0
+    const args = [{ get g() { reads++; return 1 } }, ab]
+    assert.equal(encodeRestArgs(args), undefined)
+    const e = encode(args, 'args')
+    assert.equal(reads, 1)
+    assert.equal(e.transferred.length, 1)
+    assert.deepEqual(Object.keys(decode(Uint8Array.from(e.bytes), [], [e.transferred[0].slice().buffer])[0]), ['g'])
+    encodeRestArgs(args)
+    assert.equal(reads, 2)
+    encode([2], 'args') // another value in between: the held payload is dropped
+    encode(args, 'args')
+    assert.equal(reads, 3)
+  })
+})

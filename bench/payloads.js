@@ -54,16 +54,20 @@ const show = (s) => `${ms(s.p50)} / ${ms(s.mean)} / ${ms(s.p99)}`
 
 // Warm-up calls before measuring: big payloads reach a steady state (the
 // allocator's mapped pages, GC heuristics) only after a dozen or so, for a
-// Worker and for us alike.
-async function measure(n, once, warm) {
-  for (let i = 0; i < Math.min(warm, n); i++) await once()
-  const xs = []
+// Worker and for us alike. Then ours and the Worker's calls alternate, so
+// that both see the same load on a shared machine.
+async function measure(n, warm, ours, peer) {
+  for (let i = 0; i < Math.min(warm, n); i++) { await ours(); await peer() }
+  const xs = [], ys = []
   for (let i = 0; i < n; i++) {
-    const t0 = nowUs()
-    await once()
+    let t0 = nowUs()
+    await ours()
     xs.push(nowUs() - t0)
+    t0 = nowUs()
+    await peer()
+    ys.push(nowUs() - t0)
   }
-  return stats(xs)
+  return [stats(xs), stats(ys)]
 }
 
 module.exports = async function payloads(only) {
@@ -82,8 +86,9 @@ module.exports = async function payloads(only) {
     for (const dir of ['out', 'in']) {
       const label = `${name}, ${dir === 'out' ? 'thread → host' : 'host → thread'}`
       const warm = BIG.has(name) ? 20 : 5
-      const ours = dir === 'out' ? await measure(n, () => t.run('out', name), warm) : await measure(n, () => t.run('in', value(name)), warm)
-      const peer = dir === 'out' ? await measure(n, () => ping(['out', name]), warm) : await measure(n, () => ping(['in', value(name)]), warm)
+      const [ours, peer] = dir === 'out'
+        ? await measure(n, warm, () => t.run('out', name), () => ping(['out', name]))
+        : await measure(n, warm, () => t.run('in', value(name)), () => ping(['in', value(name)]))
       const ratio = ours.p50 / peer.p50
       results.push({ label, ours, peer, ratio })
       report(`payload ${label} (p50 / mean / p99)`, show(ours), `Worker ${show(peer)}`, `${ratio.toFixed(2)}×`, '≤ 0.5× a Worker')

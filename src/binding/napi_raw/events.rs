@@ -129,6 +129,7 @@ unsafe fn bytes_to_js(env: sys::napi_env, bytes: Vec<u8>) -> sys::napi_value {
         // Not handed over (a runtime without external buffers): copy below.
         // SAFETY: Node refused the buffer, so the box is still ours.
         let bytes = unsafe { Box::from_raw(hint) };
+        // SAFETY: forwarded contract (live env on its JS thread).
         return unsafe { copy_to_js(env, &bytes) };
     }
     // SAFETY: forwarded contract.
