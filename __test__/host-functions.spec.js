@@ -198,6 +198,25 @@ test('dispose() while a host function runs: the call rejects, the late answer go
   await u.close()
 })
 
+test("a pool thread replaced after ERR_MEMORY_LIMIT never gets the old isolate's late answers", async () => {
+  const gateA = deferred()
+  const gateB = deferred()
+  const calledB = deferred()
+  const pool = new ThreadPool(() => (k) => {
+    if (k !== 'oom') return parent.host.fresh()
+    parent.host.slow() // answered only after this isolate is gone
+    return new Promise(() => setTimeout(() => { const a = []; for (;;) a.push({ a, s: 'x' + a.length }) }, 1))
+  }, 1, { memoryLimit: 16, host: { slow: () => gateA.promise, fresh: () => { calledB.resolve(); return gateB.promise } } })
+  await assert.rejects(pool.run('oom'), { code: 'ERR_MEMORY_LIMIT' })
+  const b = pool.run('fresh') // on the fresh isolate, awaiting its own host call
+  await calledB.promise
+  gateA.resolve('late')
+  await tick()
+  gateB.resolve('fresh')
+  assert.equal(await b, 'fresh')
+  await pool.close()
+})
+
 test('a call awaiting a host function holds its thread: the next call waits', async () => {
   const gate = deferred()
   const order = []

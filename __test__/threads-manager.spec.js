@@ -4,6 +4,11 @@ const assert = require('node:assert/strict')
 const { ThreadsManager } = require('..')
 const { runChild, describe } = require('./helpers')
 
+/** Until `cond()` holds (polled: a loaded machine starts threads slowly), 10 s at most. */
+async function until(cond) {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 10))
+}
+
 test('the API.md §3 example: run with this bound, message() to the callback, send() an event', async () => {
   const mgr = new ThreadsManager()
   const got = []
@@ -12,9 +17,12 @@ test('the API.md §3 example: run with this bound, message() to the callback, se
     this.greet = (d) => message('hi ' + d.name)
   }, 'foobar', { who: 'sandbox' }, (msg) => got.push(msg))
   mgr.send('foobar', 'greet', { name: 'host' })
-  await new Promise((r) => setTimeout(r, 50))
-  assert.deepEqual(got, ['hello from sandbox', 'hi host'])
-  mgr.kill('foobar')
+  try {
+    await until(() => got.length >= 2)
+    assert.deepEqual(got, ['hello from sandbox', 'hi host'])
+  } finally {
+    mgr.kill('foobar') // a live sandbox would keep this file's process alive
+  }
 })
 
 test('state and timers persist between events', async () => {
@@ -27,9 +35,12 @@ test('state and timers persist between events', async () => {
   }, 'counter', 10, (m) => got.push(m))
   mgr.send('counter', 'add', 1)
   mgr.send('counter', 'add', 2)
-  await new Promise((r) => setTimeout(r, 80))
-  assert.deepEqual(got, [11, 13, 'timer 13'])
-  mgr.killAll()
+  try {
+    await until(() => got.length >= 3)
+    assert.deepEqual(got, [11, 13, 'timer 13'])
+  } finally {
+    mgr.killAll()
+  }
 })
 
 test('ERR_ALREADY_RUNNING for a live id, ERR_NOT_RUNNING for send/kill of one that is not', () => {

@@ -3,12 +3,15 @@
 //! returns a promise; the host runs the function and its answer
 //! (`Job::HostReply`) settles the promise.
 //!
-//! Every host call has a number, unique on its thread for the thread's
-//! life. A call that is stopped (timeout, abort) drops the pending host
+//! Every host call has a number, unique in the process (a pool's thread
+//! that ran out of memory gets a fresh isolate on the same queue: an
+//! answer meant for the old one must not match a call of the new one). A
+//! call that is stopped (timeout, abort) drops the pending host
 //! calls of its realm, as it drops its timers: a late answer then finds no
 //! number and is dropped, so it never reaches a dead or a later call.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,6 +25,9 @@ use crate::runtime::Event;
 /// it parks: the host usually answers within microseconds, and a parked
 /// thread takes ~25 µs to wake.
 pub(super) const ANSWER_SPIN: Duration = Duration::from_micros(100);
+
+/// The next host call's number (process-wide).
+static NEXT_SEQ: AtomicU64 = AtomicU64::new(1);
 
 /// The call in flight on a thread: its id and the thread it is reported
 /// as (a pool sibling whose queued call this thread took, else itself).
@@ -45,7 +51,6 @@ pub(crate) struct HostCalls {
     /// realm has its define() API's.
     names: HashMap<u32, Arc<[String]>>,
     pending: HashMap<u64, Pending>,
-    next: u64,
     /// When the last host call was sent.
     last_sent: Option<Instant>,
 }
@@ -53,7 +58,7 @@ pub(crate) struct HostCalls {
 impl HostCalls {
     /// The host functions of the main realm are `main`.
     pub fn new(main: Arc<[String]>) -> Self {
-        Self { names: HashMap::from([(0, main)]), pending: HashMap::new(), next: 1, last_sent: None }
+        Self { names: HashMap::from([(0, main)]), pending: HashMap::new(), last_sent: None }
     }
 
     /// Realm `realm` may call the host functions `names`.
@@ -129,8 +134,7 @@ pub(super) fn host_call(scope: &mut v8::HandleScope, args: v8::FunctionCallbackA
     };
     let resolver = v8::Global::new(tc, resolver);
     let st = state(tc);
-    let seq = st.host.next;
-    st.host.next += 1;
+    let seq = NEXT_SEQ.fetch_add(1, Ordering::Relaxed);
     st.host.pending.insert(seq, Pending { resolver, realm });
     st.host.last_sent = Some(Instant::now());
     let call_id = st.call.map_or(0, |c| c.id);
