@@ -29,6 +29,14 @@ fn closed(scope: &mut v8::HandleScope, id: u32) {
 }
 
 fn read<'s>(scope: &mut v8::HandleScope<'s>, id: u32) -> Option<v8::Local<'s, v8::Value>> {
+    match shared_value::get_number(id) {
+        Ok(Some(n)) => return Some(v8::Number::new(scope, n).into()),
+        Ok(None) => {}
+        Err(_) => {
+            closed(scope, id);
+            return None;
+        }
+    }
     let Ok(payload) = shared_value::get(id) else {
         closed(scope, id);
         return None;
@@ -43,6 +51,13 @@ fn read<'s>(scope: &mut v8::HandleScope<'s>, id: u32) -> Option<v8::Local<'s, v8
 }
 
 fn write(scope: &mut v8::HandleScope, id: u32, value: v8::Local<v8::Value>) {
+    if value.is_number() {
+        let n = value.number_value(scope).unwrap_or(f64::NAN);
+        if shared_value::set_number(id, n).is_err() {
+            closed(scope, id);
+        }
+        return;
+    }
     match codec::encode(scope, value, "value", &[]) {
         Ok(p) => {
             if shared_value::set(id, p).is_err() {
