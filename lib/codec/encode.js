@@ -452,16 +452,17 @@ function encode(value, root = 'args', transfer = undefined) {
 const encodeArgs = (argsArray, transfer) => encode(argsArray, 'args', transfer)
 
 /**
- * The bytes of `args`, an array made by rest parameters (see beginRestArgs), or
+ * The bytes of `args`, an array made by rest parameters (see beginRestArgs;
+ * `root` names it in errors), or
  * undefined when they reference shared memory (use encode then). The bytes
  * are a view of the encoder's buffer: copy or send them before encoding again.
  */
-function encodeRestArgs(args) {
+function encodeRestArgs(args, root = 'args') {
   const enc = mainEncoder.busy ? new Encoder() : mainEncoder
   enc.busy = true
   const shared = []
   let bytes
-  try { bytes = enc.run(args, 'args', null, shared, true) } finally { enc.reset() }
+  try { bytes = enc.run(args, root, null, shared, true) } finally { enc.reset() }
   return shared.length > 0 ? undefined : bytes
 }
 
