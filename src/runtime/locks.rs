@@ -91,8 +91,8 @@ impl Queue {
     }
 }
 
-#[derive(Default)]
 struct NamedLock {
+    name: String,
     owner: AtomicU64,
     /// Number of queued waiters (read without the queue's mutex).
     queued: AtomicUsize,
@@ -117,7 +117,7 @@ impl NamedLock {
     /// After a release (the lock may be free): hand it to a host or a
     /// long-waiting thread at the head, else wake the head thread (unless one
     /// is already woken) to compete for it.
-    fn after_release(&self, name: &str, q: &mut Queue) {
+    fn after_release(&self, q: &mut Queue) {
         let Some(head) = q.waiters.front() else { return };
         let fair = match head {
             Waiter::Host { .. } => true,
@@ -136,7 +136,7 @@ impl NamedLock {
                     p.granted.store(true, Ordering::SeqCst);
                     p.wake.notify_one();
                 }
-                Waiter::Host { token, sink, .. } => sink.send(Event::LockGranted { token, name: name.to_owned() }),
+                Waiter::Host { token, sink, .. } => sink.send(Event::LockGranted { token, name: self.name.clone() }),
             }
         } else if q.woken.is_none() {
             if let Waiter::Thread(p) = head {
@@ -147,7 +147,7 @@ impl NamedLock {
     }
 
     /// Release held by `who`; false if `who` does not hold it.
-    fn release(&self, name: &str, who: Holder) -> bool {
+    fn release(&self, who: Holder) -> bool {
         if self.owner.compare_exchange(who.word(), FREE, Ordering::SeqCst, Ordering::Relaxed).is_err() {
             return false;
         }
@@ -155,42 +155,67 @@ impl NamedLock {
         // after it sees the lock free when it re-checks)
         if self.queued.load(Ordering::SeqCst) > 0 {
             let mut q = self.queue();
-            self.after_release(name, &mut q);
+            self.after_release(&mut q);
         }
         true
     }
 }
 
-type Table = Mutex<HashMap<String, Arc<NamedLock>>>;
+struct Table {
+    locks: HashMap<String, Arc<NamedLock>>,
+    /// Idle entries are swept when the table grows to this many.
+    sweep_at: usize,
+}
 
-fn table() -> MutexGuard<'static, HashMap<String, Arc<NamedLock>>> {
-    static T: OnceLock<Table> = OnceLock::new();
-    T.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner())
+fn table() -> MutexGuard<'static, Table> {
+    static T: OnceLock<Mutex<Table>> = OnceLock::new();
+    T.get_or_init(|| Mutex::new(Table { locks: HashMap::new(), sweep_at: 64 })).lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn idle(l: &Arc<NamedLock>) -> bool {
+    // Only the table holds it (a clone needs the table's mutex): nobody
+    // can take it while the table's mutex is held.
+    Arc::strong_count(l) == 1 && l.owner.load(Ordering::SeqCst) == FREE && l.queued.load(Ordering::SeqCst) == 0
 }
 
 fn entry(name: &str) -> Arc<NamedLock> {
     let mut t = table();
-    if let Some(l) = t.get(name) {
+    if let Some(l) = t.locks.get(name) {
         return l.clone();
     }
-    let l = Arc::new(NamedLock::default());
-    t.insert(name.to_owned(), l.clone());
+    if t.locks.len() >= t.sweep_at {
+        t.locks.retain(|_, l| !idle(l));
+        t.sweep_at = (2 * t.locks.len()).max(64);
+    }
+    let l = Arc::new(NamedLock {
+        name: name.to_owned(),
+        owner: AtomicU64::new(FREE),
+        queued: AtomicUsize::new(0),
+        queue: Mutex::default(),
+    });
+    t.locks.insert(name.to_owned(), l.clone());
     l
 }
 
-/// Forget `name`'s entry when nobody holds, waits for or looks at it.
-fn tidy(name: &str, lock: Arc<NamedLock>) {
-    if lock.owner.load(Ordering::SeqCst) != FREE || lock.queued.load(Ordering::SeqCst) > 0 {
-        return;
+/// A named lock looked up once, for a caller that takes it often (a
+/// shared value's `mod()`): the same lock as `lock_blocking(name, …)`.
+#[derive(Clone)]
+pub struct LockRef(Arc<NamedLock>);
+
+/// The lock named `name`.
+pub fn lookup(name: &str) -> LockRef {
+    LockRef(entry(name))
+}
+
+impl LockRef {
+    /// As `lock_blocking`.
+    pub fn lock_blocking(&self, thread: u32, stop: impl Fn() -> bool) -> Result<(), Stopped> {
+        take_blocking(&self.0, thread, stop)
     }
-    drop(lock);
-    let mut t = table();
-    // Only the table holds it (a clone needs the table's mutex): nobody
-    // can take it between this check and the removal.
-    if let Some(l) = t.get(name) {
-        if Arc::strong_count(l) == 1 && l.owner.load(Ordering::SeqCst) == FREE && l.queued.load(Ordering::SeqCst) == 0 {
-            t.remove(name);
-        }
+
+    /// As `unlock`.
+    pub fn unlock(&self, who: Holder) -> Result<(), NotLocked> {
+        if self.0.release(who) { Ok(()) } else { Err(NotLocked) }
     }
 }
 
@@ -205,31 +230,45 @@ pub struct Stopped;
 /// Thread `thread` takes lock `name`, waiting while another holds it;
 /// `stop()` is polled while waiting and ends the wait.
 pub fn lock_blocking(name: &str, thread: u32, stop: impl Fn() -> bool) -> Result<(), Stopped> {
-    let me = Holder::Thread(thread).word();
-    let lock = entry(name);
-    if lock.try_take(me) || lock.owner.load(Ordering::SeqCst) == me {
-        return Ok(()); // free, or already ours
-    }
+    take_blocking(&entry(name), thread, stop)
+}
+
+/// Spin a little while for the lock (or for `granted`): true once it is
+/// ours. Yields now and then: on a busy machine the holder may be waiting
+/// for a core.
+fn spin(lock: &NamedLock, me: u64, granted: &AtomicBool) -> bool {
     for round in 0..SPIN_ROUNDS {
         for _ in 0..(8 << (round / 16).min(3)) {
             std::hint::spin_loop();
         }
-        if lock.owner.load(Ordering::Relaxed) == FREE && lock.try_take(me) {
-            return Ok(());
+        if granted.load(Ordering::Acquire) || (lock.owner.load(Ordering::Relaxed) == FREE && lock.try_take(me)) {
+            return true;
         }
         if round % 16 == 15 {
-            std::thread::yield_now(); // the holder may be waiting for a core
+            std::thread::yield_now();
         }
     }
+    false
+}
+
+fn take_blocking(lock: &NamedLock, thread: u32, stop: impl Fn() -> bool) -> Result<(), Stopped> {
+    let me = Holder::Thread(thread).word();
+    if lock.try_take(me) || lock.owner.load(Ordering::SeqCst) == me {
+        return Ok(()); // free, or already ours
+    }
     let parked = Arc::new(Parked { thread, granted: AtomicBool::new(false), wake: Condvar::new(), since: Instant::now() });
+    if spin(lock, me, &parked.granted) {
+        return Ok(());
+    }
     let mut q = lock.queue();
     q.waiters.push_back(Waiter::Thread(parked.clone()));
     lock.queued.fetch_add(1, Ordering::SeqCst);
+    let mut respun = false;
     loop {
         if parked.granted.load(Ordering::SeqCst) {
             return Ok(()); // handed over (and taken off the queue)
         }
-        if lock.try_take(me) {
+        if lock.try_take(me) || lock.owner.load(Ordering::SeqCst) == me {
             lock.remove(&mut q, Holder::Thread(thread));
             q.awake(thread);
             return Ok(());
@@ -238,12 +277,23 @@ pub fn lock_blocking(name: &str, thread: u32, stop: impl Fn() -> bool) -> Result
             lock.remove(&mut q, Holder::Thread(thread));
             q.awake(thread);
             if lock.owner.load(Ordering::SeqCst) == FREE {
-                lock.after_release(name, &mut q); // do not leave the others asleep
+                lock.after_release(&mut q); // do not leave the others asleep
             }
             return Err(Stopped);
         }
-        // Lost the race after a wake-up: the holder's release wakes the next.
+        if q.woken == Some(thread) && !respun {
+            // Woken, and a running thread took the lock first: spin again
+            // while still the woken one (releases meanwhile wake nobody and
+            // this thread takes the lock without a system call).
+            respun = true;
+            drop(q);
+            spin(lock, me, &parked.granted);
+            q = lock.queue();
+            continue; // (took it, was handed it, or re-checks before parking)
+        }
+        // The holder's release wakes the next.
         q.awake(thread);
+        respun = false;
         q = parked.wake.wait_timeout(q, POLL).unwrap_or_else(|p| p.into_inner()).0;
     }
 }
@@ -260,35 +310,30 @@ pub fn lock_host(name: &str, key: usize, token: f64, sink: Arc<dyn EventSink>) -
     q.waiters.push_back(Waiter::Host { key, token, sink });
     lock.queued.fetch_add(1, Ordering::SeqCst);
     if lock.owner.load(Ordering::SeqCst) == FREE {
-        lock.after_release(name, &mut q); // released meanwhile
+        lock.after_release(&mut q); // released meanwhile
     }
     false
 }
 
 /// Release lock `name` held by `who`.
 pub fn unlock(name: &str, who: Holder) -> Result<(), NotLocked> {
-    let Some(lock) = table().get(name).cloned() else { return Err(NotLocked) };
-    if !lock.release(name, who) {
-        return Err(NotLocked);
-    }
-    tidy(name, lock);
-    Ok(())
+    let Some(lock) = table().locks.get(name).cloned() else { return Err(NotLocked) };
+    if lock.release(who) { Ok(()) } else { Err(NotLocked) }
 }
 
 /// Release every lock `who` holds and drop its waits (it ended, or its call
 /// was terminated).
 pub fn release_all(who: Holder) {
-    let all: Vec<(String, Arc<NamedLock>)> = table().iter().map(|(n, l)| (n.clone(), l.clone())).collect();
-    for (name, lock) in all {
+    let all: Vec<Arc<NamedLock>> = table().locks.values().cloned().collect();
+    for lock in all {
         if lock.queued.load(Ordering::SeqCst) > 0 {
             let mut q = lock.queue();
             lock.remove(&mut q, who);
             if lock.owner.load(Ordering::SeqCst) == FREE {
-                lock.after_release(&name, &mut q);
+                lock.after_release(&mut q);
             }
         }
-        lock.release(&name, who);
-        tidy(&name, lock);
+        lock.release(who);
     }
 }
 

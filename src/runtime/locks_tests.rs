@@ -99,5 +99,8 @@ fn sixteen_threads_and_a_host_lose_no_update_and_leave_no_waiter() {
     }
     let stopped: u32 = handles.into_iter().map(|h| h.join().unwrap()).sum();
     assert_eq!(counter.load(Ordering::SeqCst), THREADS * EACH - stopped + host_updates);
-    assert!(table().get("t16").is_none(), "no waiter left behind");
+    let lock = lookup("t16");
+    assert_eq!(lock.0.owner.load(Ordering::SeqCst), FREE);
+    assert_eq!(lock.0.queued.load(Ordering::SeqCst), 0, "no waiter left behind");
+    assert!(lock.0.queue().waiters.is_empty());
 }
