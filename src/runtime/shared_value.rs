@@ -5,9 +5,10 @@
 //! of a counter neither decodes nor encodes.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+use super::locks::{self, LockRef};
 use crate::engine::Payload;
 
 static NEXT: AtomicU32 = AtomicU32::new(1);
@@ -64,8 +65,15 @@ fn encode_number(n: f64) -> Vec<u8> {
     }
 }
 
-fn table() -> &'static Mutex<HashMap<u32, Stored>> {
-    static T: OnceLock<Mutex<HashMap<u32, Stored>>> = OnceLock::new();
+/// One shared value and the lock its read-modify-writes take.
+struct Cell {
+    value: Mutex<Stored>,
+    lock: LockRef,
+    cleaned: AtomicBool,
+}
+
+fn table() -> &'static Mutex<HashMap<u32, Arc<Cell>>> {
+    static T: OnceLock<Mutex<HashMap<u32, Arc<Cell>>>> = OnceLock::new();
     T.get_or_init(Default::default)
 }
 
@@ -73,44 +81,90 @@ fn table() -> &'static Mutex<HashMap<u32, Stored>> {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Cleaned;
 
+/// A shared value looked up once (for a `mod()`): its lock and value.
+pub struct ValueRef(Arc<Cell>);
+
+impl ValueRef {
+    /// The lock that serializes its read-modify-writes (named `lock_name(id)`).
+    pub fn lock(&self) -> &LockRef {
+        &self.0.lock
+    }
+
+    fn value(&self) -> Result<MutexGuard<'_, Stored>, Cleaned> {
+        let v = self.0.value.lock().unwrap_or_else(|p| p.into_inner());
+        if self.0.cleaned.load(Ordering::SeqCst) {
+            return Err(Cleaned);
+        }
+        Ok(v)
+    }
+
+    /// A copy of the current value.
+    pub fn get(&self) -> Result<Payload, Cleaned> {
+        Ok(self.value()?.payload())
+    }
+
+    /// The current value when it is a number (`Ok(None)`: it is something else).
+    pub fn number(&self) -> Result<Option<f64>, Cleaned> {
+        match &*self.value()? {
+            Stored::Number(n) => Ok(Some(*n)),
+            Stored::Encoded(_) => Ok(None),
+        }
+    }
+
+    /// Replace the value.
+    pub fn set(&self, value: Payload) -> Result<(), Cleaned> {
+        *self.value()? = Stored::from_payload(value);
+        Ok(())
+    }
+
+    /// Replace the value with a number.
+    pub fn set_number(&self, n: f64) -> Result<(), Cleaned> {
+        *self.value()? = Stored::Number(n);
+        Ok(())
+    }
+}
+
+/// Shared value `id`.
+pub fn lookup(id: u32) -> Result<ValueRef, Cleaned> {
+    table().lock().unwrap_or_else(|p| p.into_inner()).get(&id).cloned().map(ValueRef).ok_or(Cleaned)
+}
+
 /// A new shared value; returns its id.
 pub fn create(value: Payload) -> u32 {
     let id = NEXT.fetch_add(1, Ordering::Relaxed);
-    table().lock().unwrap_or_else(|p| p.into_inner()).insert(id, Stored::from_payload(value));
+    let cell = Cell { value: Mutex::new(Stored::from_payload(value)), lock: locks::lookup(&lock_name(id)), cleaned: AtomicBool::new(false) };
+    table().lock().unwrap_or_else(|p| p.into_inner()).insert(id, Arc::new(cell));
     id
 }
 
 /// A copy of the current value.
 pub fn get(id: u32) -> Result<Payload, Cleaned> {
-    table().lock().unwrap_or_else(|p| p.into_inner()).get(&id).map(Stored::payload).ok_or(Cleaned)
+    lookup(id)?.get()
 }
 
 /// The current value when it is a number (`Ok(None)`: it is something else).
 pub fn get_number(id: u32) -> Result<Option<f64>, Cleaned> {
-    match table().lock().unwrap_or_else(|p| p.into_inner()).get(&id).ok_or(Cleaned)? {
-        Stored::Number(n) => Ok(Some(*n)),
-        Stored::Encoded(_) => Ok(None),
-    }
+    lookup(id)?.number()
 }
 
 /// Replace the value.
 pub fn set(id: u32, value: Payload) -> Result<(), Cleaned> {
-    let mut t = table().lock().unwrap_or_else(|p| p.into_inner());
-    let slot = t.get_mut(&id).ok_or(Cleaned)?;
-    *slot = Stored::from_payload(value);
-    Ok(())
+    lookup(id)?.set(value)
 }
 
 /// Replace the value with a number.
 pub fn set_number(id: u32, n: f64) -> Result<(), Cleaned> {
-    let mut t = table().lock().unwrap_or_else(|p| p.into_inner());
-    *t.get_mut(&id).ok_or(Cleaned)? = Stored::Number(n);
-    Ok(())
+    lookup(id)?.set_number(n)
 }
 
 /// Free the value; later use fails with `Cleaned`.
 pub fn clean(id: u32) {
-    table().lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+    let cell = table().lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+    if let Some(cell) = cell {
+        let mut v = cell.value.lock().unwrap_or_else(|p| p.into_inner());
+        cell.cleaned.store(true, Ordering::SeqCst);
+        *v = Stored::Number(0.0); // free the bytes now
+    }
 }
 
 /// True while the value exists.
