@@ -77,8 +77,8 @@ pub enum Job {
     MessengerBatch {
         /// The messenger's name.
         name: String,
-        /// The encoded values.
-        payloads: Vec<Payload>,
+        /// The encoded values, shared by every receiving thread.
+        batch: std::sync::Arc<super::messenger::Packed>,
     },
     /// Nothing to do: look at the thread's `Control` (an interrupt may wait).
     Wake,
