@@ -5,14 +5,15 @@ const { Thread, lock, unlock } = require('..')
 
 test('the llib scenario: the host takes lock 5, a thread waits on it until the host unlocks', async () => {
   await lock(5)
-  const t = new Thread(() => () => { lock('5'); const got = Date.now(); unlock(5); return got })
-  const result = t.run()
-  await new Promise((r) => setTimeout(r, 100))
+  const flag = new SharedArrayBuffer(4)
+  const t = new Thread(() => (f) => { Atomics.store(new Int32Array(f), 0, 1); lock('5'); const at = Date.now(); unlock(5); return at })
+  const result = t.run(flag)
+  while (Atomics.load(new Int32Array(flag), 0) === 0) await new Promise((r) => setTimeout(r, 5))
+  await new Promise((r) => setTimeout(r, 100)) // the thread is in lock() by now
   const unlockedAt = Date.now()
   unlock('5')
-  const got = await result
-  // (what counts is order, not a wall time a loaded machine can stretch)
-  assert.ok(got >= unlockedAt, `the thread got the lock at ${got}, before the host unlocked it at ${unlockedAt}`)
+  const gotAt = await result
+  assert.ok(gotAt >= unlockedAt, `the thread got the lock at ${gotAt}, before the host unlocked it at ${unlockedAt}`)
   await t.close()
 })
 
@@ -82,5 +83,57 @@ test('locks serialize work across threads', async () => {
   }))
   await Promise.all(threads.map((t) => t.run(sab, 5000)))
   assert.equal(new Int32Array(sab)[0], 20000)
+  await Promise.all(threads.map((t) => t.close()))
+})
+
+test('16 threads and the host hammer one lock, calls ending at random timeouts: no lost update, no waiter left behind', { timeout: 300000 }, async () => {
+  const THREADS = 16
+  const sab = new SharedArrayBuffer(4 * (1 + THREADS))
+  const v = new Int32Array(sab)
+  const threads = Array.from({ length: THREADS }, () => new Thread(() => (s, k, n) => {
+    const a = new Int32Array(s)
+    for (let i = 0; i < n; i++) {
+      lock('hammer')
+      const x = a[0] // a non-atomic read-modify-write, safe only under the lock
+      for (let j = 0; j < (i % 7) * 40; j++);
+      a[0] = x + 1
+      unlock('hammer')
+      Atomics.add(a, 1 + k, 1) // counted once the update is made
+    }
+    return n
+  }))
+  let terminated = 0
+  const lanes = threads.map(async (t, k) => {
+    for (let round = 0; round < 4; round++) {
+      const timeout = 1 + Math.floor(Math.random() * 40)
+      try {
+        await t.runWith({ args: [sab, k, 300], timeout })
+      } catch (err) {
+        assert.equal(err.code, 'ERR_TIMEOUT')
+        terminated++
+      }
+    }
+  })
+  let host = 0
+  const hostLane = (async () => {
+    for (let i = 0; i < 300; i++) {
+      await lock('hammer')
+      const x = v[0]
+      if (Math.random() < 0.3) await new Promise((r) => setImmediate(r)) // hold it across a turn of the event loop
+      v[0] = x + 1
+      host++
+      unlock('hammer')
+    }
+  })()
+  await Promise.all([...lanes, hostLane]) // every call and every host lock() settled
+  let counted = host
+  for (let k = 0; k < THREADS; k++) counted += v[1 + k]
+  // A call terminated between its update and its count adds one uncounted
+  // update; a lost update would leave the counter below the count.
+  assert.ok(v[0] >= counted && v[0] <= counted + terminated, `counter ${v[0]}, counted ${counted}, terminated calls ${terminated}`)
+  await lock('hammer') // free: nobody holds it or is left queued before us
+  unlock('hammer')
+  const t = threads[0]
+  assert.equal(await t.run(sab, 0, 1), 1)
   await Promise.all(threads.map((t) => t.close()))
 })

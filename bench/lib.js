@@ -18,6 +18,15 @@ const nowUs = () => Number(process.hrtime.bigint()) / 1000
 /** Format a number with a unit. */
 const fmt = (v, unit) => `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${unit}`
 
+/** p50, mean and p99 of `xs`. */
+const stats = (xs) => ({ p50: pct(xs, 50), mean: mean(xs), p99: pct(xs, 99) })
+
+/** `p50 a, mean b, p99 c unit` of a stats() result. */
+const fmtStats = (s, unit) => `p50 ${fmt(s.p50, unit)}, mean ${fmt(s.mean, unit)}, p99 ${fmt(s.p99, unit)}`
+
+/** ours/peer as `1/n` when ours is smaller, else `n x` (for a time that should be smaller). */
+const frac = (ours, peer) => (peer >= ours ? `1/${(peer / ours).toFixed(1)}` : `${(ours / peer).toFixed(1)}x`)
+
 const rows = []
 /** Record one comparison: ours vs peer, and the ratio target text. */
 function report(what, ours, peer, ratio, target) {
@@ -31,4 +40,4 @@ function table() {
   return lines.join('\n')
 }
 
-module.exports = { QUICK, pct, mean, nowUs, fmt, report, table }
+module.exports = { QUICK, pct, mean, stats, nowUs, fmt, fmtStats, frac, report, table }

@@ -13,7 +13,7 @@ const path = require('node:path')
 const { pathToFileURL } = require('node:url')
 const { Worker } = require('node:worker_threads')
 const { define, Messenger, pool, ConcurrencyOption } = require('..')
-const { QUICK, pct, nowUs, fmt, report } = require('./lib')
+const { QUICK, stats, nowUs, fmtStats, frac, report } = require('./lib')
 
 const N_START = QUICK ? 3 : 30
 const N_START_PEER = QUICK ? 3 : 15
@@ -21,12 +21,11 @@ const N_CALL = QUICK ? 2000 : 20000
 const N_WARM = QUICK ? 200 : 1000
 const SERVICES = 4
 const N_MSG = QUICK ? 2000 : 20000
-const ROUNDS = QUICK ? 1 : 3
+const ROUNDS = QUICK ? 1 : 5
 const CHANNEL = 'isothread-bench-broadcast'
 
-/** ours/peer as `1/n` when ours is smaller, else `n x` (a time that should be smaller). */
-const frac = (ours, peer) => (peer >= ours ? `1/${(peer / ours).toFixed(1)}` : `${(ours / peer).toFixed(1)}x`)
-const median = (xs) => pct(xs, 50)
+/** µs samples → stats in ms. */
+const msStats = (xs) => stats(xs.map((x) => x / 1000))
 
 // Ours: definitions are sent as source, so they use the thread's globals only.
 const ECHO = { add: (x, y) => x + y }
@@ -87,9 +86,10 @@ async function startup(nano) {
   const oursApi = define(ECHO, { identifier: 'bench-echo' })
   const ours = await timeStartup(() => oursApi.launchService(), N_START)
   const peer = await timeStartup(() => nano.echo.launchService(), N_START_PEER)
-  const o = median(ours) / 1000
-  const p = median(peer) / 1000
-  report('launchService + first call (p50)', fmt(o, 'ms'), `nanolith ${fmt(p, 'ms')}`, frac(o, p), '≤ 1/20 of nanolith')
+  const o = msStats(ours)
+  const p = msStats(peer)
+  report('launchService + first call', fmtStats(o, 'ms'), `nanolith ${fmtStats(p, 'ms')}`,
+    `p50 ${frac(o.p50, p.p50)}, mean ${frac(o.mean, p.mean)}`, '≤ 1/40 of nanolith')
 }
 
 /** `N_CALL` sequential calls after `N_WARM` warm ones, in µs each. */
@@ -108,17 +108,17 @@ async function timeCalls(svc) {
 async function roundTrip(nano) {
   const ours = await timeCalls(await define(ECHO, { identifier: 'bench-echo' }).launchService())
   const peer = await timeCalls(await nano.echo.launchService())
-  const o50 = pct(ours, 50)
-  const p50 = pct(peer, 50)
-  report('warm service.call round trip p50 (p99)', `${fmt(o50, 'µs')} (${fmt(pct(ours, 99), 'µs')})`,
-    `nanolith ${fmt(p50, 'µs')} (${fmt(pct(peer, 99), 'µs')})`, frac(o50, p50), 'p50 ≤ 1/10 of nanolith')
+  const o = stats(ours)
+  const p = stats(peer)
+  report('warm service.call round trip', fmtStats(o, 'µs'), `nanolith ${fmtStats(p, 'µs')}`,
+    `p50 ${frac(o.p50, p.p50)}, mean ${frac(o.mean, p.mean)}`, 'p50 and mean ≤ 1/15 of nanolith')
 }
 
 /**
  * One broadcast contender: `arm(total)` resets every receiver and resolves
  * once they all took it; `send(i)` broadcasts one message; `done()` resolves
  * with a promise settled when every receiver reported `total` messages.
- * Returns the median wall time in ms of `ROUNDS` rounds after a warm-up.
+ * Returns the wall times in ms of `ROUNDS` rounds after a warm-up.
  */
 async function timeBroadcast(name, c) {
   const round = async (n) => {
@@ -137,10 +137,10 @@ async function timeBroadcast(name, c) {
     }
     return (nowUs() - t0) / 1000
   }
-  await round(Math.min(N_MSG, 1000))
+  await round(N_MSG) // a full round first: every contender runs warm (JIT, buffers)
   const xs = []
   for (let r = 0; r < ROUNDS; r++) xs.push(await round(N_MSG))
-  return median(xs)
+  return xs
 }
 
 async function broadcastOurs() {
@@ -220,11 +220,14 @@ async function broadcastChannel() {
 async function broadcast(nano) {
   const ours = await broadcastOurs()
   const peer = await broadcastNanolith(nano)
-  const raw = await broadcastChannel()
-  report(`Messenger: ${N_MSG / 1000}k messages host → ${SERVICES} services (median of ${ROUNDS})`, fmt(ours, 'ms'),
-    `nanolith ${fmt(peer, 'ms')}; BroadcastChannel + ${SERVICES} Workers ${fmt(raw, 'ms')}`,
-    `speed-up ${(peer / ours).toFixed(1)}x vs nanolith, ${(raw / ours).toFixed(2)}x vs BroadcastChannel`,
-    '≥ 5× nanolith and faster than BroadcastChannel')
+  const raw = stats(await broadcastChannel())
+  const o = stats(ours)
+  const p = stats(peer)
+  report(`Messenger: ${N_MSG / 1000}k messages host → ${SERVICES} services (${ROUNDS} rounds)`, fmtStats(o, 'ms'),
+    `nanolith ${fmtStats(p, 'ms')}; BroadcastChannel + ${SERVICES} Workers ${fmtStats(raw, 'ms')}`,
+    `p50 ${(p.p50 / o.p50).toFixed(1)}x / mean ${(p.mean / o.mean).toFixed(1)}x faster than nanolith, ` +
+    `p50 ${(raw.p50 / o.p50).toFixed(2)}x / mean ${(raw.mean / o.mean).toFixed(2)}x than BroadcastChannel`,
+    '≥ 8× nanolith and ≥ 3× BroadcastChannel')
 }
 
 module.exports = async function serviceBench() {

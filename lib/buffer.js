@@ -1,9 +1,10 @@
 'use strict'
 // buffer(value) (API.md §4): one shared value for every thread it is passed
-// to (at any depth of args or data), stored as encoded bytes in Rust behind
-// a lock, so no isolate owns it. On the host get() is synchronous and
-// set()/mod() are promises that wait for the value's lock without blocking
-// the event loop; inside threads all four are synchronous.
+// to (at any depth of args or data), stored in Rust behind a lock (encoded
+// bytes; a number as a number, so a thread's mod() of a counter neither
+// decodes nor encodes), so no isolate owns it. On the host get() is
+// synchronous and set()/mod() are promises that wait for the value's lock
+// without blocking the event loop; inside threads all four are synchronous.
 
 const { host, encodeFor, decodeFrom } = require('./host')
 const codec = require('./codec')

@@ -16,7 +16,6 @@ class Service {
   #listeners = new Listeners()
   #end = deferred()
   #closing = null
-  #active = 0
   #reffed = false
   #streams
   /** Resolved by the global pool once it took the thread back. */
@@ -70,13 +69,24 @@ class Service {
   /** True once close() was called or the thread died. */
   get closed() { return this.#closing !== null || this.#slot.closed }
   /** Calls in flight. */
-  get activeCalls() { return this.#active }
+  get activeCalls() { return this.#slot.calls.size }
 
   /**
    * Call a task of the service: `{ name, params, timeout, signal, transfer }`.
    * @returns {Promise<any>}
    */
   call(options) {
+    // The common call, `{ name, params }` and no other option, takes the
+    // lean path of Thread#run: no options copy, no extra promise.
+    if (options !== null && typeof options === 'object' && options.transfer === undefined &&
+        options.timeout === undefined && options.signal === undefined) {
+      const name = options.name
+      const params = options.params
+      if (typeof name === 'string' && (params === undefined || Array.isArray(params)) && !this.closed &&
+          (this.#names === null || this.#names.has(name))) {
+        return this.#slot.serviceCall(name, params === undefined ? [] : params)
+      }
+    }
     try {
       const o = opts.checkObject(options, 'call options')
       if (this.closed) throw makeError('ERR_CLOSED', `the service ${this.identifier} is closed`)
@@ -84,11 +94,7 @@ class Service {
       if (this.#names !== null && !this.#names.has(o.name)) throw makeError('ERR_UNKNOWN_TASK', `there is no task named ${JSON.stringify(o.name)}`)
       const c = opts.checkRunOptions({ args: o.params, transfer: o.transfer, timeout: o.timeout, signal: o.signal })
       c.reffed = false // the service itself keeps the process alive (unless launched unreffed)
-      this.#active++
-      const done = () => { this.#active-- }
-      const p = this.#slot.submitServiceCall(o.name, c)
-      p.then(done, done)
-      return p
+      return this.#slot.submitServiceCall(o.name, c)
     } catch (err) {
       return Promise.reject(err)
     }

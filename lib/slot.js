@@ -189,6 +189,26 @@ class Slot {
     return this.enqueue(c, (id) => this.native.serviceCall(id, name, bytes, shared, transferred, c.timeout))
   }
 
+  /**
+   * A service call with no options (`service.call({ name, params })`), the
+   * lean path of call(): encoded as rest arguments, no options object.
+   */
+  serviceCall(name, params) {
+    let bytes
+    try {
+      bytes = encodeRestArgs(params, 'params')
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    if (bytes === undefined) return this.submitServiceCall(name, { args: params, reffed: false }) // shared memory
+    this.outbox.flush()
+    const id = nextCallId++
+    const call = this.open(id, false)
+    if (!this.native.serviceCall(id, name, bytes, undefined, undefined, undefined)) this._exited(false)
+    else this.awaitLone(id)
+    return call.promise
+  }
+
   /** Send `value` to the thread's `parent.onMessage` listeners. */
   postMessage(value, transfer) {
     const { bytes, shared, transferred } = encodeFor(value, 'message', transfer)

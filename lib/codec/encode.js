@@ -474,7 +474,7 @@ let pendingRest = null
 function encode(value, root = 'args', transfer = undefined) {
   const pending = pendingRest
   pendingRest = null
-  if (pending !== null && pending.args === value && root === 'args' && (transfer === undefined || transfer === null)) return pending.result
+  if (pending !== null && pending.args === value && pending.root === root && (transfer === undefined || transfer === null)) return pending.result
   const map = prepareTransfer(transfer)
   const enc = mainEncoder.busy ? new Encoder() : mainEncoder // a getter may encode re-entrantly
   enc.busy = true
@@ -493,20 +493,21 @@ function withCopies(moved, copies) {
 const encodeArgs = (argsArray, transfer) => encode(argsArray, 'args', transfer)
 
 /**
- * The bytes of `args`, an array made by rest parameters (see beginRestArgs), or
+ * The bytes of `args`, an array made by rest parameters (see beginRestArgs;
+ * `root` names it in errors), or
  * undefined when they reference shared memory (use encode then). The bytes
  * are a view of the encoder's buffer: copy or send them before encoding again.
  */
-function encodeRestArgs(args) {
+function encodeRestArgs(args, root = 'args') {
   pendingRest = null
   const enc = mainEncoder.busy ? new Encoder() : mainEncoder
   enc.busy = true
   const shared = [], copies = []
   let bytes
-  try { bytes = enc.run(args, 'args', null, shared, true, copies) } finally { enc.reset() }
+  try { bytes = enc.run(args, root, null, shared, true, copies) } finally { enc.reset() }
   if (shared.length === 0 && copies.length === 0) return bytes
   // The caller falls back to encode(args) at once: hand it this result.
-  pendingRest = { args, result: { bytes, shared, transferred: copies } }
+  pendingRest = { args, root, result: { bytes, shared, transferred: copies } }
   return undefined
 }
 

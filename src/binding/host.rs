@@ -210,8 +210,9 @@ impl Host {
     /// the byte length of each.
     #[napi]
     pub fn messenger_post_many(&self, name: String, lengths: Float64ArraySlice, bytes: Uint8ArraySlice) -> Result<()> {
-        let payloads = super::thread::unpack(&bytes, lengths.iter().copied()).ok_or_else(|| error(Code::InvalidArg, "messengerPostMany: lengths exceed the bytes"))?;
-        messenger::broadcast_many(&name, &self.endpoint(), payloads);
+        let batch = messenger::Packed::new(bytes.to_vec(), lengths.iter().map(|&l| l as usize))
+            .ok_or_else(|| error(Code::InvalidArg, "messengerPostMany: lengths exceed the bytes"))?;
+        messenger::broadcast_many(&name, &self.endpoint(), batch);
         Ok(())
     }
 

@@ -55,8 +55,10 @@ impl Loop {
             }
             Job::Message { payload } => self.dispatch(scope, payload),
             Job::MessengerAttach { name } => self.messenger_attach(scope, name),
-            Job::MessengerMessage { name, payload, close } => self.messenger_messages(scope, &name, std::slice::from_ref(&payload), close),
-            Job::MessengerBatch { name, payloads } => self.messenger_messages(scope, &name, &payloads, false),
+            Job::MessengerMessage { name, payload, close } => self.messenger_messages(scope, &name, 1, |_| payload.share(), close),
+            Job::MessengerBatch { name, batch } => {
+                self.messenger_messages(scope, &name, batch.len(), |i| Payload { bytes: batch.get(i).to_vec(), ..Default::default() }, false)
+            }
             Job::HostReply { seq, thrown, payload } => self.host_reply(scope, seq, thrown, payload),
             Job::Close | Job::Wake => {}
         }

@@ -405,16 +405,18 @@ impl Loop {
     /// Messages on messenger `name` for every realm's listeners, in order,
     /// one JS call per realm for up to MESSAGES_PER_CALL of them (`close`:
     /// the channel closed, there are no payloads).
-    pub(super) fn messenger_messages(&mut self, scope: &mut v8::HandleScope, name: &str, payloads: &[crate::engine::Payload], close: bool) {
+    pub(super) fn messenger_messages(&mut self, scope: &mut v8::HandleScope, name: &str, count: usize, payload: impl Fn(usize) -> crate::engine::Payload, close: bool) {
+        let count = if close { 0 } else { count };
         if close {
             if let Some(st) = scope.get_slot_mut::<ThreadState>() {
                 st.messengers.retain(|n| n != name);
             }
         }
-        let chunks: Vec<&[crate::engine::Payload]> = if close { vec![&[]] } else { payloads.chunks(MESSAGES_PER_CALL).collect() };
         let realms: Vec<u32> = self.realms.keys().copied().collect();
         for realm in realms {
-            for chunk in &chunks {
+            let mut start = 0;
+            loop {
+                let end = (start + MESSAGES_PER_CALL).min(count);
                 let Some(r) = self.realms.get(&realm) else { break };
                 let scope = &mut v8::HandleScope::new(scope);
                 let context = v8::Local::new(scope, &r.context);
@@ -423,7 +425,7 @@ impl Loop {
                 let tc = &mut v8::TryCatch::new(scope);
                 // A message that cannot be decoded is dropped (our own
                 // encoder made it: only a hostile payload fails).
-                let values: Vec<v8::Local<v8::Value>> = chunk.iter().filter_map(|p| codec::decode(tc, p.share()).ok()).collect();
+                let values: Vec<v8::Local<v8::Value>> = (start..end).filter_map(|i| codec::decode(tc, payload(i)).ok()).collect();
                 let values = v8::Array::new_with_elements(tc, &values).into();
                 let Some(n) = v8::String::new(tc, name) else { return };
                 let recv = v8::undefined(tc).into();
@@ -431,6 +433,10 @@ impl Loop {
                 let _ = hook.call(tc, recv, &[n.into(), values, c]);
                 if tc.is_execution_terminating() {
                     return;
+                }
+                start = end;
+                if start >= count {
+                    break; // (a close runs once, with no payloads)
                 }
             }
         }

@@ -361,6 +361,11 @@
         })
       },
       emit(value) {
+        if (set.size === 1) { // (most channels: no copy of the set per message)
+          const cb = set.values().next().value
+          try { cb(value) } catch (e) { Promise.reject(e) }
+          return
+        }
         for (const cb of [...set]) {
           try { cb(value) } catch (e) { Promise.reject(e) }
         }

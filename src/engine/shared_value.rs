@@ -4,7 +4,8 @@
 
 use super::codec;
 use super::globals::{throw_type_error, ThreadState};
-use crate::runtime::{locks, shared_value};
+use crate::runtime::shared_value::{self, ValueRef};
+use crate::runtime::locks;
 
 fn key<'s>(scope: &mut v8::HandleScope<'s>) -> v8::Local<'s, v8::Private> {
     let name = v8::String::new(scope, "isothread.sharedValue").expect("a short string");
@@ -28,8 +29,13 @@ fn closed(scope: &mut v8::HandleScope, id: u32) {
     throw_type_error(scope, &format!("buffer {id} was cleaned"), Some("ERR_CLOSED"));
 }
 
-fn read<'s>(scope: &mut v8::HandleScope<'s>, id: u32) -> Option<v8::Local<'s, v8::Value>> {
-    let Ok(payload) = shared_value::get(id) else {
+fn read<'s>(scope: &mut v8::HandleScope<'s>, id: u32, cell: &ValueRef) -> Option<v8::Local<'s, v8::Value>> {
+    let payload = match cell.number() {
+        Ok(Some(n)) => return Some(v8::Number::new(scope, n).into()),
+        Ok(None) => cell.get(),
+        Err(e) => Err(e),
+    };
+    let Ok(payload) = payload else {
         closed(scope, id);
         return None;
     };
@@ -42,52 +48,67 @@ fn read<'s>(scope: &mut v8::HandleScope<'s>, id: u32) -> Option<v8::Local<'s, v8
     }
 }
 
-fn write(scope: &mut v8::HandleScope, id: u32, value: v8::Local<v8::Value>) {
-    match codec::encode(scope, value, "value", &[]) {
-        Ok(p) => {
-            if shared_value::set(id, p).is_err() {
-                closed(scope, id);
-            }
+fn write(scope: &mut v8::HandleScope, id: u32, cell: &ValueRef, value: v8::Local<v8::Value>) {
+    let stored = if value.is_number() {
+        cell.set_number(value.number_value(scope).unwrap_or(f64::NAN))
+    } else {
+        match codec::encode(scope, value, "value", &[]) {
+            Ok(p) => cell.set(p),
+            Err(codec::EncodeError::Clone(m)) => return throw_type_error(scope, &m, Some("ERR_CLONE")),
+            Err(codec::EncodeError::Exception) => return,
         }
-        Err(codec::EncodeError::Clone(m)) => throw_type_error(scope, &m, Some("ERR_CLONE")),
-        Err(codec::EncodeError::Exception) => {}
+    };
+    if stored.is_err() {
+        closed(scope, id);
     }
+}
+
+/// Shared value `id`, or a thrown ERR_CLOSED.
+fn cell_of(scope: &mut v8::HandleScope, id: u32) -> Option<ValueRef> {
+    let cell = shared_value::lookup(id).ok();
+    if cell.is_none() {
+        closed(scope, id);
+    }
+    cell
 }
 
 fn get(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
     let id = id_of(scope, &args);
-    if let Some(v) = read(scope, id) {
+    let Some(cell) = cell_of(scope, id) else { return };
+    if let Some(v) = read(scope, id, &cell) {
         rv.set(v);
     }
 }
 
 fn set(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
     let id = id_of(scope, &args);
-    write(scope, id, args.get(0));
+    let Some(cell) = cell_of(scope, id) else { return };
+    write(scope, id, &cell, args.get(0));
 }
 
 /// `mod(fn)`: under the value's lock, run `fn` on a copy and store what it
 /// returns (or the mutated copy when it returns undefined). Atomic across
-/// threads; a wait for the lock stays stoppable.
+/// threads; a wait for the lock stays stoppable. A number goes in and out
+/// as a number (no decoding, no encoding).
 fn modify(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
     let id = id_of(scope, &args);
     let Ok(f) = v8::Local::<v8::Function>::try_from(args.get(0)) else {
         return throw_type_error(scope, "mod() takes a function", Some("ERR_INVALID_ARG"));
     };
+    let Some(cell) = cell_of(scope, id) else { return };
     let control = scope.get_slot::<ThreadState>().expect("thread state").control.clone();
-    let name = shared_value::lock_name(id);
-    if locks::lock_blocking(&name, control.id, || control.has_interrupt() || control.is_disposed()).is_err() {
+    if cell.lock().lock_blocking(control.id, || control.has_interrupt() || control.is_disposed()).is_err() {
         return throw_type_error(scope, &format!("the wait for buffer {id} was stopped"), None);
     }
     let result = (|| {
-        let copy = read(scope, id)?;
+        let copy = read(scope, id, &cell)?;
         let recv = v8::undefined(scope).into();
         let out = f.call(scope, recv, &[copy])?;
         let stored = if out.is_undefined() { copy } else { out };
-        write(scope, id, stored);
+        write(scope, id, &cell, stored);
         Some(stored)
     })();
-    let _ = locks::unlock(&name, locks::Holder::Thread(control.id));
+    let _ = cell.lock().unlock(locks::Holder::Thread(control.id));
     if let Some(v) = result {
         rv.set(v);
     }

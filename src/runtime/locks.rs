@@ -1,11 +1,21 @@
 //! Named locks shared by every thread of the process (API.md §4). Threads
 //! wait blocking but stoppable (their timeout, abort or dispose ends the
 //! wait at once); a host environment waits asynchronously (an event grants
-//! it the lock). Waiters are served first come, first served.
+//! it the lock).
+//!
+//! Each lock is one atomic word (its holder, 0 when free) beside a small
+//! queue. Taking a free lock is one compare-and-swap. A thread that finds
+//! it held spins briefly (a lock is mostly held for microseconds), then
+//! queues and parks. A release wakes at most one parked thread at a time and
+//! lets a running thread take the lock meanwhile ("barging": no hand-over
+//! through the OS while another thread is ready to run); a waiter that waited
+//! longer than `FAIR_AFTER`, and a host, get the lock handed to them instead,
+//! so nobody waits forever.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::messages::{Event, EventSink};
 
@@ -18,38 +28,195 @@ pub enum Holder {
     Host(usize),
 }
 
+const FREE: u64 = 0;
+const HOST_BIT: u64 = 1 << 63;
+
+impl Holder {
+    /// The holder as a nonzero word.
+    fn word(self) -> u64 {
+        match self {
+            Holder::Thread(id) => u64::from(id) + 1,
+            Holder::Host(key) => HOST_BIT | (key as u64 & !HOST_BIT),
+        }
+    }
+}
+
+/// Spin rounds before a thread queues; each round checks the lock once.
+const SPIN_ROUNDS: u32 = 64;
+/// A waiter queued longer than this gets the lock handed to it on the next release.
+const FAIR_AFTER: Duration = Duration::from_millis(1);
+/// A parked thread re-checks its stop condition this often.
+const POLL: Duration = Duration::from_millis(2);
+
+/// A thread parked in `lock()`.
+struct Parked {
+    thread: u32,
+    /// Set (under the queue's mutex) when the lock was handed to it.
+    granted: AtomicBool,
+    wake: Condvar,
+    since: Instant,
+}
+
 enum Waiter {
-    /// A thread blocked in `lock()`, woken by its own condvar (no herd).
-    Thread(u32, Arc<Condvar>),
+    Thread(Arc<Parked>),
     Host { key: usize, token: f64, sink: Arc<dyn EventSink> },
 }
 
 impl Waiter {
     fn holder(&self) -> Holder {
         match self {
-            Waiter::Thread(t, _) => Holder::Thread(*t),
+            Waiter::Thread(p) => Holder::Thread(p.thread),
             Waiter::Host { key, .. } => Holder::Host(*key),
         }
     }
 }
 
 #[derive(Default)]
-struct Lock {
-    holder: Option<Holder>,
+struct Queue {
     waiters: VecDeque<Waiter>,
+    /// A parked thread that was woken and has not yet tried the lock: a
+    /// release then wakes nobody else (one wake-up in flight at a time).
+    woken: Option<u32>,
+    /// No hand-over to a thread before this (`None`: any time); at most one
+    /// per `FAIR_AFTER`, so barging keeps the lock moving between hand-overs.
+    next_fair: Option<Instant>,
+}
+
+impl Queue {
+    /// Thread `thread` is done with its wake-up.
+    fn awake(&mut self, thread: u32) {
+        if self.woken == Some(thread) {
+            self.woken = None;
+        }
+    }
+}
+
+struct NamedLock {
+    name: String,
+    owner: AtomicU64,
+    /// Number of queued waiters (read without the queue's mutex).
+    queued: AtomicUsize,
+    queue: Mutex<Queue>,
+}
+
+impl NamedLock {
+    fn try_take(&self, me: u64) -> bool {
+        self.owner.compare_exchange(FREE, me, Ordering::SeqCst, Ordering::Relaxed).is_ok()
+    }
+
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn remove(&self, q: &mut Queue, who: Holder) {
+        let before = q.waiters.len();
+        q.waiters.retain(|w| w.holder() != who);
+        self.queued.fetch_sub(before - q.waiters.len(), Ordering::SeqCst);
+    }
+
+    /// After a release (the lock may be free): hand it to a host or a
+    /// long-waiting thread at the head, else wake the head thread (unless one
+    /// is already woken) to compete for it.
+    fn after_release(&self, q: &mut Queue) {
+        let Some(head) = q.waiters.front() else { return };
+        let fair = match head {
+            Waiter::Host { .. } => true,
+            Waiter::Thread(p) => p.since.elapsed() >= FAIR_AFTER && q.next_fair.map_or(true, |t| Instant::now() >= t),
+        };
+        if fair {
+            if !self.try_take(head.holder().word()) {
+                return; // taken meanwhile: its release comes back here
+            }
+            let head = q.waiters.pop_front().expect("a head");
+            self.queued.fetch_sub(1, Ordering::SeqCst);
+            match head {
+                Waiter::Thread(p) => {
+                    q.awake(p.thread);
+                    q.next_fair = Some(Instant::now() + FAIR_AFTER);
+                    p.granted.store(true, Ordering::SeqCst);
+                    p.wake.notify_one();
+                }
+                Waiter::Host { token, sink, .. } => sink.send(Event::LockGranted { token, name: self.name.clone() }),
+            }
+        } else if q.woken.is_none() {
+            if let Waiter::Thread(p) = head {
+                q.woken = Some(p.thread);
+                p.wake.notify_one();
+            }
+        }
+    }
+
+    /// Release held by `who`; false if `who` does not hold it.
+    fn release(&self, who: Holder) -> bool {
+        if self.owner.compare_exchange(who.word(), FREE, Ordering::SeqCst, Ordering::Relaxed).is_err() {
+            return false;
+        }
+        // (the store above comes before this read: a waiter that queued
+        // after it sees the lock free when it re-checks)
+        if self.queued.load(Ordering::SeqCst) > 0 {
+            let mut q = self.queue();
+            self.after_release(&mut q);
+        }
+        true
+    }
 }
 
 struct Table {
-    locks: Mutex<HashMap<String, Lock>>,
+    locks: HashMap<String, Arc<NamedLock>>,
+    /// Idle entries are swept when the table grows to this many.
+    sweep_at: usize,
 }
 
-fn table() -> &'static Table {
-    static T: OnceLock<Table> = OnceLock::new();
-    T.get_or_init(|| Table { locks: Mutex::new(HashMap::new()) })
+fn table() -> MutexGuard<'static, Table> {
+    static T: OnceLock<Mutex<Table>> = OnceLock::new();
+    T.get_or_init(|| Mutex::new(Table { locks: HashMap::new(), sweep_at: 64 })).lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn locks() -> MutexGuard<'static, HashMap<String, Lock>> {
-    table().locks.lock().unwrap_or_else(|p| p.into_inner())
+fn idle(l: &Arc<NamedLock>) -> bool {
+    // Only the table holds it (a clone needs the table's mutex): nobody
+    // can take it while the table's mutex is held.
+    Arc::strong_count(l) == 1 && l.owner.load(Ordering::SeqCst) == FREE && l.queued.load(Ordering::SeqCst) == 0
+}
+
+fn entry(name: &str) -> Arc<NamedLock> {
+    let mut t = table();
+    if let Some(l) = t.locks.get(name) {
+        return l.clone();
+    }
+    if t.locks.len() >= t.sweep_at {
+        t.locks.retain(|_, l| !idle(l));
+        t.sweep_at = (2 * t.locks.len()).max(64);
+    }
+    let l = Arc::new(NamedLock {
+        name: name.to_owned(),
+        owner: AtomicU64::new(FREE),
+        queued: AtomicUsize::new(0),
+        queue: Mutex::default(),
+    });
+    t.locks.insert(name.to_owned(), l.clone());
+    l
+}
+
+/// A named lock looked up once, for a caller that takes it often (a
+/// shared value's `mod()`): the same lock as `lock_blocking(name, …)`.
+#[derive(Clone)]
+pub struct LockRef(Arc<NamedLock>);
+
+/// The lock named `name`.
+pub fn lookup(name: &str) -> LockRef {
+    LockRef(entry(name))
+}
+
+impl LockRef {
+    /// As `lock_blocking`.
+    pub fn lock_blocking(&self, thread: u32, stop: impl Fn() -> bool) -> Result<(), Stopped> {
+        take_blocking(&self.0, thread, stop)
+    }
+
+    /// As `unlock`.
+    pub fn unlock(&self, who: Holder) -> Result<(), NotLocked> {
+        if self.0.release(who) { Ok(()) } else { Err(NotLocked) }
+    }
 }
 
 /// `unlock` of a lock the caller does not hold.
@@ -60,146 +227,116 @@ pub struct NotLocked;
 #[derive(Debug, PartialEq, Eq)]
 pub struct Stopped;
 
-/// A free lock goes straight to the first waiter: a thread is woken as its
-/// holder; a host is granted it by an event.
-fn hand_over(name: &str, lock: &mut Lock) {
-    if lock.holder.is_some() {
-        return;
-    }
-    match lock.waiters.pop_front() {
-        Some(Waiter::Thread(id, wake)) => {
-            lock.holder = Some(Holder::Thread(id));
-            wake.notify_one();
-        }
-        Some(Waiter::Host { key, token, sink }) => {
-            lock.holder = Some(Holder::Host(key));
-            sink.send(Event::LockGranted { token, name: name.to_owned() });
-        }
-        None => {}
-    }
-}
-
 /// Thread `thread` takes lock `name`, waiting while another holds it;
 /// `stop()` is polled while waiting and ends the wait.
 pub fn lock_blocking(name: &str, thread: u32, stop: impl Fn() -> bool) -> Result<(), Stopped> {
-    let me = Holder::Thread(thread);
-    let mut g = locks();
-    let wake = Arc::new(Condvar::new());
-    let mut queued = false;
-    loop {
-        let lock = g.entry(name.to_owned()).or_default();
-        if lock.holder == Some(me) {
-            return Ok(()); // ours: free, already held, or handed over to us
+    take_blocking(&entry(name), thread, stop)
+}
+
+/// Spin a little while for the lock (or for `granted`): true once it is
+/// ours. Yields now and then: on a busy machine the holder may be waiting
+/// for a core.
+fn spin(lock: &NamedLock, me: u64, granted: &AtomicBool) -> bool {
+    for round in 0..SPIN_ROUNDS {
+        for _ in 0..(8 << (round / 16).min(3)) {
+            std::hint::spin_loop();
         }
-        if lock.holder.is_none() && lock.waiters.is_empty() {
-            lock.holder = Some(me);
+        if granted.load(Ordering::Acquire) || (lock.owner.load(Ordering::Relaxed) == FREE && lock.try_take(me)) {
+            return true;
+        }
+        if round % 16 == 15 {
+            std::thread::yield_now();
+        }
+    }
+    false
+}
+
+fn take_blocking(lock: &NamedLock, thread: u32, stop: impl Fn() -> bool) -> Result<(), Stopped> {
+    let me = Holder::Thread(thread).word();
+    if lock.try_take(me) || lock.owner.load(Ordering::SeqCst) == me {
+        return Ok(()); // free, or already ours
+    }
+    let parked = Arc::new(Parked { thread, granted: AtomicBool::new(false), wake: Condvar::new(), since: Instant::now() });
+    if spin(lock, me, &parked.granted) {
+        return Ok(());
+    }
+    let mut q = lock.queue();
+    q.waiters.push_back(Waiter::Thread(parked.clone()));
+    lock.queued.fetch_add(1, Ordering::SeqCst);
+    let mut respun = false;
+    loop {
+        if parked.granted.load(Ordering::SeqCst) {
+            return Ok(()); // handed over (and taken off the queue)
+        }
+        if lock.try_take(me) || lock.owner.load(Ordering::SeqCst) == me {
+            lock.remove(&mut q, Holder::Thread(thread));
+            q.awake(thread);
             return Ok(());
         }
-        if !queued {
-            lock.waiters.push_back(Waiter::Thread(thread, wake.clone()));
-            queued = true;
-        }
         if stop() {
-            lock.waiters.retain(|w| w.holder() != me);
-            hand_over(name, lock);
+            lock.remove(&mut q, Holder::Thread(thread));
+            q.awake(thread);
+            if lock.owner.load(Ordering::SeqCst) == FREE {
+                lock.after_release(&mut q); // do not leave the others asleep
+            }
             return Err(Stopped);
         }
-        g = wake.wait_timeout(g, Duration::from_millis(2)).unwrap_or_else(|p| p.into_inner()).0;
+        if q.woken == Some(thread) && !respun {
+            // Woken, and a running thread took the lock first: spin again
+            // while still the woken one (releases meanwhile wake nobody and
+            // this thread takes the lock without a system call).
+            respun = true;
+            drop(q);
+            spin(lock, me, &parked.granted);
+            q = lock.queue();
+            continue; // (took it, was handed it, or re-checks before parking)
+        }
+        // The holder's release wakes the next.
+        q.awake(thread);
+        respun = false;
+        q = parked.wake.wait_timeout(q, POLL).unwrap_or_else(|p| p.into_inner()).0;
     }
 }
 
 /// A host environment asks for lock `name`: true when it got it now; else
 /// `Event::LockGranted { token }` reaches `sink` when it is its turn.
 pub fn lock_host(name: &str, key: usize, token: f64, sink: Arc<dyn EventSink>) -> bool {
-    let me = Holder::Host(key);
-    let mut g = locks();
-    let lock = g.entry(name.to_owned()).or_default();
-    if lock.holder.is_none() && lock.waiters.is_empty() {
-        lock.holder = Some(me);
+    let me = Holder::Host(key).word();
+    let lock = entry(name);
+    if lock.try_take(me) {
         return true;
     }
-    lock.waiters.push_back(Waiter::Host { key, token, sink });
+    let mut q = lock.queue();
+    q.waiters.push_back(Waiter::Host { key, token, sink });
+    lock.queued.fetch_add(1, Ordering::SeqCst);
+    if lock.owner.load(Ordering::SeqCst) == FREE {
+        lock.after_release(&mut q); // released meanwhile
+    }
     false
 }
 
 /// Release lock `name` held by `who`.
 pub fn unlock(name: &str, who: Holder) -> Result<(), NotLocked> {
-    let mut g = locks();
-    let Some(lock) = g.get_mut(name) else { return Err(NotLocked) };
-    if lock.holder != Some(who) {
-        return Err(NotLocked);
-    }
-    lock.holder = None;
-    hand_over(name, lock);
-    if lock.holder.is_none() && lock.waiters.is_empty() {
-        g.remove(name);
-    }
-    Ok(())
+    let Some(lock) = table().locks.get(name).cloned() else { return Err(NotLocked) };
+    if lock.release(who) { Ok(()) } else { Err(NotLocked) }
 }
 
 /// Release every lock `who` holds and drop its waits (it ended, or its call
 /// was terminated).
 pub fn release_all(who: Holder) {
-    let mut g = locks();
-    let names: Vec<String> = g.keys().cloned().collect();
-    for name in names {
-        let Some(lock) = g.get_mut(&name) else { continue };
-        lock.waiters.retain(|w| w.holder() != who);
-        if lock.holder == Some(who) {
-            lock.holder = None;
-            hand_over(&name, lock);
+    let all: Vec<Arc<NamedLock>> = table().locks.values().cloned().collect();
+    for lock in all {
+        if lock.queued.load(Ordering::SeqCst) > 0 {
+            let mut q = lock.queue();
+            lock.remove(&mut q, who);
+            if lock.owner.load(Ordering::SeqCst) == FREE {
+                lock.after_release(&mut q);
+            }
         }
-        if lock.holder.is_none() && lock.waiters.is_empty() {
-            g.remove(&name);
-        }
+        lock.release(who);
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::atomic::{AtomicBool, Ordering};
-
-    #[test]
-    fn a_thread_waits_until_the_holder_unlocks() {
-        // Ids of their own: tests share the process-wide table.
-        lock_blocking("t1", 101, || false).unwrap();
-        let h = std::thread::spawn(|| lock_blocking("t1", 102, || false));
-        std::thread::sleep(Duration::from_millis(20));
-        assert!(!h.is_finished());
-        unlock("t1", Holder::Thread(101)).unwrap();
-        assert_eq!(h.join().unwrap(), Ok(()));
-        assert_eq!(unlock("t1", Holder::Thread(101)), Err(NotLocked));
-        unlock("t1", Holder::Thread(102)).unwrap();
-    }
-
-    #[test]
-    fn a_stopped_wait_returns_at_once_and_leaves_the_queue() {
-        lock_blocking("t2", 201, || false).unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let s = stop.clone();
-        let h = std::thread::spawn(move || lock_blocking("t2", 202, || s.load(Ordering::SeqCst)));
-        std::thread::sleep(Duration::from_millis(10));
-        stop.store(true, Ordering::SeqCst);
-        assert_eq!(h.join().unwrap(), Err(Stopped));
-        release_all(Holder::Thread(201));
-        assert_eq!(lock_blocking("t2", 203, || false), Ok(()));
-        release_all(Holder::Thread(203));
-    }
-
-    #[test]
-    fn a_released_lock_goes_to_the_first_waiter() {
-        lock_blocking("t3", 301, || false).unwrap();
-        let first = std::thread::spawn(|| { lock_blocking("t3", 302, || false).unwrap(); std::time::Instant::now() });
-        std::thread::sleep(Duration::from_millis(10));
-        let second = std::thread::spawn(|| { lock_blocking("t3", 303, || false).unwrap(); std::time::Instant::now() });
-        std::thread::sleep(Duration::from_millis(10));
-        unlock("t3", Holder::Thread(301)).unwrap();
-        let t_first = first.join().unwrap();
-        std::thread::sleep(Duration::from_millis(10));
-        unlock("t3", Holder::Thread(302)).unwrap();
-        let t_second = second.join().unwrap();
-        assert!(t_first < t_second, "first come, first served");
-        unlock("t3", Holder::Thread(303)).unwrap();
-    }
-}
+#[path = "locks_tests.rs"]
+mod tests;

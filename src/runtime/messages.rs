@@ -81,8 +81,8 @@ pub enum Job {
     MessengerBatch {
         /// The messenger's name.
         name: String,
-        /// The encoded values.
-        payloads: Vec<Payload>,
+        /// The encoded values, shared by every receiving thread.
+        batch: std::sync::Arc<super::messenger::Packed>,
     },
     /// The host's answer to `parent.host.name(...)` number `seq`; handled
     /// at once, even while a call is in flight (a call awaits it).

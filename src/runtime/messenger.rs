@@ -76,22 +76,66 @@ pub fn leave_all_threads(id: u32) {
     });
 }
 
+/// Several encoded messages back to back, as the host sends them in one
+/// batch: every receiving thread reads the same bytes (no copy per message
+/// and receiver is made on the sending thread).
+pub struct Packed {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Packed {
+    /// `bytes` holding messages of `lengths` bytes each, in order; None when
+    /// the lengths exceed the bytes.
+    pub fn new(bytes: Vec<u8>, lengths: impl Iterator<Item = usize>) -> Option<Packed> {
+        let mut end = 0usize;
+        let ends = lengths
+            .map(|len| {
+                end = end.checked_add(len)?;
+                (end <= bytes.len()).then_some(end)
+            })
+            .collect::<Option<Vec<usize>>>()?;
+        Some(Packed { bytes, ends })
+    }
+
+    /// Number of messages.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there is no message.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Message `i` (i < len()).
+    pub fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+}
+
 /// Send several messages to every endpoint of `name` but `from`, in order,
 /// as one job per thread (one wake-up for the lot).
-pub fn broadcast_many(name: &str, from: &Endpoint, payloads: Vec<Payload>) {
+pub fn broadcast_many(name: &str, from: &Endpoint, batch: Packed) {
     let targets: Vec<Endpoint> = {
         let c = channels().lock().unwrap_or_else(|p| p.into_inner());
         c.get(name).map(|list| list.iter().filter(|e| !e.same(from)).cloned().collect()).unwrap_or_default()
     };
+    let batch = Arc::new(batch);
     for target in targets {
-        let batch: Vec<Payload> = payloads.iter().map(Payload::share).collect();
         match target {
             Endpoint::Host { sink, .. } => {
-                let events = batch.into_iter().map(|payload| Event::MessengerMessage { name: name.to_owned(), payload, close: false }).collect();
+                let events = (0..batch.len())
+                    .map(|i| {
+                        let payload = Payload { bytes: batch.get(i).to_vec(), ..Default::default() };
+                        Event::MessengerMessage { name: name.to_owned(), payload, close: false }
+                    })
+                    .collect();
                 sink.send_all(events);
             }
             Endpoint::Thread { jobs, .. } => {
-                let _ = jobs.send(Job::MessengerBatch { name: name.to_owned(), payloads: batch });
+                let _ = jobs.send(Job::MessengerBatch { name: name.to_owned(), batch: batch.clone() });
             }
         }
     }
@@ -153,5 +197,14 @@ mod tests {
         broadcast("test-chan", &ea, &Payload::default(), false);
         assert_eq!(b.0.lock().unwrap().len(), 3);
         leave("test-chan", &ea);
+    }
+
+    #[test]
+    fn a_packed_batch_splits_by_length_and_rejects_lengths_past_its_end() {
+        let p = Packed::new(vec![1, 2, 3, 4, 5, 6], [1, 0, 2, 3].into_iter()).unwrap();
+        assert_eq!(p.len(), 4);
+        assert_eq!((p.get(0), p.get(1), p.get(2), p.get(3)), (&[1u8][..], &[][..], &[2u8, 3][..], &[4u8, 5, 6][..]));
+        assert!(Packed::new(vec![1, 2], [1, 2].into_iter()).is_none());
+        assert!(Packed::new(vec![], std::iter::empty()).unwrap().is_empty());
     }
 }
