@@ -2,7 +2,6 @@
 // Thread: one isolate on its own OS thread (API.md §1).
 
 const { Slot } = require('./slot')
-const { makeError } = require('./errors')
 const opts = require('./options')
 
 /**
@@ -37,7 +36,7 @@ class Thread {
 
   /** Run the function with these arguments; resolves with its (awaited) result. */
   run(...args) {
-    if (this.#slot.closed) return Promise.reject(makeError('ERR_CLOSED', `${this.#slot.label()} is closed`))
+    if (this.#slot.closed) return Promise.reject(this.#slot.closedError())
     return this.#slot.call(args, this.#timeout, this.#reffed)
   }
 
@@ -48,7 +47,7 @@ class Thread {
   runWith(options) {
     try {
       const c = opts.checkRunOptions(options, this.#timeout)
-      if (this.#slot.closed) throw makeError('ERR_CLOSED', `${this.#slot.label()} is closed`)
+      if (this.#slot.closed) throw this.#slot.closedError()
       c.reffed = this.#reffed
       return this.#slot.submit(c)
     } catch (err) {
