@@ -181,8 +181,10 @@ pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job
             None => ExitReason::Closed,
         }
     };
+    platform::forget_isolate(&mut isolate);
     drop(isolate);
     super::cage::release(&control); // this heap no longer counts
+    batching.flush();
     reason
 }
 
