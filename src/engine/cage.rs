@@ -75,9 +75,10 @@ pub fn hand_over(control: &Control) {
 
 /// Bring the total up to date with this isolate's heap (`heap` bytes, as
 /// `total_heap_size`); true when the total crossed the ceiling while this
-/// isolate grew.
+/// isolate grew. No isolate counts less than `START`, so closing N threads
+/// always makes room for N new ones.
 pub fn count(control: &Control, heap: usize) -> bool {
-    let now = heap + UNSEEN;
+    let now = (heap + UNSEEN).max(START);
     let before = control.heap_counted.swap(now, Ordering::AcqRel);
     if now >= before {
         let total = TOTAL.fetch_add(now - before, Ordering::AcqRel) + (now - before);
