@@ -1,6 +1,8 @@
 'use strict'
 // Thread churn (not in CI): create → run → dispose, `lanes` at a time,
-// printing threads/s and RSS (after a GC) every 10,000 cycles.
+// printing threads/s and RSS (after a GC) every 10,000 cycles, with the
+// host's own JS heap (Node grows and shrinks its young generation by tens
+// of MB under churn: most of the RSS swings).
 // `node --expose-gc bench/churn.js [cycles=100000] [lanes=1]`
 const { Thread } = require('..')
 
@@ -23,7 +25,9 @@ async function main() {
       if (++done % 10000 === 0) {
         gc()
         const now = Date.now()
-        console.log(`${done} cycles: ${(10000 / ((now - last) / 1000)).toFixed(0)} threads/s, rss ${mb()} MB`)
+        const m = process.memoryUsage()
+        const host = `host JS heap ${(m.heapTotal / 1048576).toFixed(1)} MB (${(m.heapUsed / 1048576).toFixed(1)} in use)`
+        console.log(`${done} cycles: ${(10000 / ((now - last) / 1000)).toFixed(0)} threads/s, rss ${mb()} MB, of which ${host}`)
         last = now
       }
     }
