@@ -89,7 +89,10 @@ impl ThreadHandle {
         // when it was made, and its charge passes to this thread.
         let spare = if spare_limit { take_spare() } else { None };
         let admitted = match spare {
-            Some(_) => Ok(engine::cage::hand_over(&control)),
+            Some(_) => {
+                engine::cage::hand_over(&control);
+                Ok(())
+            }
             None => engine::cage::admit(&control),
         };
         if let Err(why) = admitted {
