@@ -217,6 +217,69 @@ const CASES = {
     if (grew > 60) throw new Error('rss grew ' + grew)
     if (tasks() > baseTasks + 2) throw new Error('leaked OS threads: ' + baseTasks + ' -> ' + tasks())
   `,
+  'scale: threads opened until the JS heap ceiling refuses one: open ones answer, refused ones reject ERR_MEMORY_LIMIT, closing 100 lets 100 open': `
+    // All isolates share one 4 GB cage (API.md §7): a new isolate is
+    // admitted only while its start-up pages fit under the 3 GB ceiling.
+    const open = []
+    let refused
+    const t0 = Date.now()
+    for (let i = 0; i < 10000 && refused === undefined; i++) {
+      const t = new Thread(() => (x) => x + 1)
+      await track(t.run(i)).then((v) => { if (v !== i + 1) throw new Error('wrong ' + v); open.push(t) }, (e) => { refused = e; if (!t.closed) throw new Error('a refused thread is not closed') })
+    }
+    if (refused === undefined || refused.code !== 'ERR_MEMORY_LIMIT' || !/holds \\d+ threads using \\d+ MB of its 3072 MB/.test(refused.message)) throw refused || new Error('never refused')
+    console.log(open.length, 'threads open in', Date.now() - t0, 'ms, rss', (process.memoryUsage().rss / 1048576).toFixed(0), 'MB:', refused.message)
+    const again = new Thread(() => () => 1)
+    if (await code(again.runWith({ args: [] })) !== 'ERR_MEMORY_LIMIT') throw new Error('a second refusal')
+    await track(again.close())
+    const answers = await track(Promise.all(open.map((t, i) => t.run(i))))
+    if (!answers.every((v, i) => v === i + 1)) throw new Error('an open thread did not answer')
+    await track(Promise.all(open.splice(0, 100).map((t) => t.close())))
+    for (let i = 0; i < 100; i++) {
+      const t = new Thread(() => (x) => x + 1)
+      if (await track(t.run(i)) !== i + 1) throw new Error('reopened thread')
+      open.push(t)
+    }
+    if (await code(new Thread(() => () => 1).run()) !== 'ERR_MEMORY_LIMIT') throw new Error('room past the ceiling')
+    await track(Promise.all(open.map((t) => t.close())))
+  `,
+  'scale: a ThreadPool of 4,000 threads starts those that fit and serves every call on them; a pool with no room rejects ERR_MEMORY_LIMIT': `
+    const pool = new ThreadPool(() => (x) => x * 2, 4000)
+    const started = pool.size
+    if (!(started > 500 && started < 4000)) throw new Error('started ' + started)
+    const got = await track(Promise.all(Array.from({ length: 8000 }, (_, i) => pool.run(i))))
+    if (!got.every((v, i) => v === i * 2)) throw new Error('wrong values')
+    const full = new ThreadPool(() => (x) => x, 4)
+    if (full.size !== 0 || await code(full.run(1)) !== 'ERR_MEMORY_LIMIT') throw new Error('a pool past the ceiling: ' + full.size)
+    await track(full.close())
+    await track(pool.close())
+    const after = new ThreadPool(() => (x) => x + 1, 4)
+    if (after.size !== 4 || await track(after.run(1)) !== 2) throw new Error('no room after close')
+    await track(after.close())
+    console.log('pool of 4000 started', started, 'threads')
+  `,
+  'scale: 16,000 create/run/dispose cycles: RSS stays flat (medians of samples)': `
+    // 100,000 cycles take ~5 minutes here (~300-400 threads/s on 2 cores);
+    // bench/churn.js runs them. Sampled after a GC every 2,000: RSS less
+    // the host's own JS heap (Node sizes its young generation up and down
+    // by tens of MB under such churn, whatever we do), and the host heap in
+    // use (what lib/ keeps).
+    const rss = []
+    const used = []
+    const t0 = Date.now()
+    for (let i = 1; i <= 16000; i++) {
+      const t = new Thread(() => (x) => x + 1)
+      if (await track(t.run(i)) !== i + 1) throw new Error('wrong')
+      await track(t.dispose())
+      if (i % 2000 === 0) { global.gc(); const m = process.memoryUsage(); rss.push(m.rss - m.heapTotal); used.push(m.heapUsed) }
+    }
+    const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
+    const growth = (xs) => (median(xs.slice(4)) - median(xs.slice(1, 4))) / 1048576
+    const grew = growth(rss)
+    const heapGrew = growth(used)
+    console.log((16000 / ((Date.now() - t0) / 1000)).toFixed(0), 'threads/s; from 4k-8k to 10k-16k cycles (medians) rss outside the host heap grew', grew.toFixed(1), 'MB, host heap in use', heapGrew.toFixed(2), 'MB')
+    if (grew > 16 || heapGrew > 2) throw new Error('grew ' + grew + ' / ' + heapGrew)
+  `,
   'load: 1,000,000 calls queued on a 2-thread pool all complete': `
     const pool = new ThreadPool(() => (x) => x + 1, 2)
     let sum = 0

@@ -1,6 +1,7 @@
 'use strict'
 // Soak (not in CI): a mixed load for a while (default 10 minutes), printing
-// calls/s and RSS every 10 s. `node bench/soak.js [minutes]`.
+// calls/s and RSS every 10 s. `node bench/soak.js [minutes]`. Thread churn
+// alone (threads/s, RSS per 10,000 cycles): bench/churn.js.
 const { ThreadPool, Thread, define, Messenger, buffer } = require('..')
 
 async function main() {

@@ -62,6 +62,7 @@ class ThreadPool extends EventEmitter {
   #completed = 0
   #failed = 0
   #wait = new Samples()
+  #refused = null
   #run = new Samples()
 
   /**
@@ -95,7 +96,12 @@ class ThreadPool extends EventEmitter {
     const group = scheduler === 'least-busy' && poolSize > 1 ? new PoolGroup() : undefined
     // Each thread builds its isolate on its own OS thread: start-up is parallel.
     const extras = inspect.inspectExtras(o, opts.contextOrigin(context, source))
-    this.#slots = Array.from({ length: poolSize }, () => new Slot(source, { memoryLimit, name, respawn: true, onDone, group, host, onThreadMessage, extras }))
+    const slots = Array.from({ length: poolSize }, () => new Slot(source, { memoryLimit, name, respawn: true, onDone, group, host, onThreadMessage, extras }))
+    // Threads the process had no room for (the JS heap ceiling, API.md §7)
+    // are left out: their calls queue on the others; with none started,
+    // every call rejects with ERR_MEMORY_LIMIT.
+    this.#slots = slots.filter((s) => s.refusal === undefined)
+    if (this.#slots.length === 0) this.#refused = slots[0]
   }
 
   /**
@@ -120,6 +126,7 @@ class ThreadPool extends EventEmitter {
   /** Run the function on one of the threads. */
   run(...args) {
     if (this.#closing) return Promise.reject(makeError('ERR_CLOSED', 'the pool is closed'))
+    if (this.#refused !== null) return Promise.reject(this.#refused.closedError())
     const slot = this.#pick()
     if (this.#queueFull(slot)) return Promise.reject(this.#queueFullError())
     return slot.call(args, this.#timeout, this.#reffed)
@@ -130,6 +137,7 @@ class ThreadPool extends EventEmitter {
     try {
       const c = opts.checkRunOptions(options, this.#timeout)
       if (this.#closing) throw makeError('ERR_CLOSED', 'the pool is closed')
+      if (this.#refused !== null) throw this.#refused.closedError()
       const slot = this.#pick()
       if (this.#queueFull(slot)) throw this.#queueFullError()
       c.reffed = this.#reffed

@@ -86,6 +86,8 @@ class Slot {
       ? host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, undefined, undefined, o.group, hostNames, extras)
       : host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export, o.group, hostNames, extras)
     this.id = this.native.id
+    /** Set when the process had no room for this thread's isolate. */
+    this.refusal = this.native.refused ?? undefined
     /** Plain calls queued behind a running one, handed over in batches. */
     this.outbox = new Outbox(this.native, () => this._exited(false))
     this.name = o.name
@@ -110,7 +112,18 @@ class Slot {
     this.onThreadMessage = o.onThreadMessage
     /** An error nobody caught inside (default: console.error naming the thread). */
     this.onUncaught = o.onUncaught
+    if (this.refusal !== undefined) {
+      this.exited = true
+      this.closed = true
+      return
+    }
     register(this.id, this)
+  }
+
+  /** The error of a call the thread cannot take: ERR_MEMORY_LIMIT if it was never started, else ERR_CLOSED. */
+  closedError() {
+    if (this.refusal !== undefined) return makeError('ERR_MEMORY_LIMIT', `${this.label()} was not started: ${this.refusal}`)
+    return makeError('ERR_CLOSED', `${this.label()} is closed`)
   }
 
   label() {
@@ -136,6 +149,7 @@ class Slot {
    * transfer list, no signal. Cheaper than submit().
    */
   call(args, timeout, reffed) {
+    if (this.refusal !== undefined) return Promise.reject(this.closedError())
     let bytes
     try {
       bytes = encodeRestArgs(args)
@@ -222,6 +236,7 @@ class Slot {
    * this one is batched); a lone one may be waited for (awaitLone).
    */
   enqueue(c, send, held = false) {
+    if (this.refusal !== undefined) return Promise.reject(this.closedError())
     if (!held) this.outbox.flush()
     const id = nextCallId++
     const call = this.open(id, c.reffed)

@@ -3,7 +3,6 @@
 
 const { EventEmitter } = require('node:events')
 const { Slot } = require('./slot')
-const { makeError } = require('./errors')
 const opts = require('./options')
 const inspect = require('./inspect')
 
@@ -59,7 +58,7 @@ class Thread extends EventEmitter {
 
   /** Run the function with these arguments; resolves with its (awaited) result. */
   run(...args) {
-    if (this.#slot.closed) return Promise.reject(makeError('ERR_CLOSED', `${this.#slot.label()} is closed`))
+    if (this.#slot.closed) return Promise.reject(this.#slot.closedError())
     return this.#slot.call(args, this.#timeout, this.#reffed)
   }
 
@@ -70,7 +69,7 @@ class Thread extends EventEmitter {
   runWith(options) {
     try {
       const c = opts.checkRunOptions(options, this.#timeout)
-      if (this.#slot.closed) throw makeError('ERR_CLOSED', `${this.#slot.label()} is closed`)
+      if (this.#slot.closed) throw this.#slot.closedError()
       c.reffed = this.#reffed
       return this.#slot.submit(c)
     } catch (err) {

@@ -145,6 +145,11 @@ export declare class NativeThread {
    * function threw it). False when the thread has ended.
    */
   hostReply(seq: number, thrown: boolean, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null): boolean
+  /**
+   * Why no isolate was made for this thread: the process-wide ceiling
+   * on JS heaps (API.md §7) had no room for it. The thread is finished.
+   */
+  get refused(): string | null
   /** True once the isolate is gone (no Exit event is still to come). */
   get finished(): boolean
   /** Stop call `callId` (abort, or timeout when `timedOutMs` is given). */

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 'use strict'
-// Run the smoke file (__test__/smoke.spec.js) under other JS runtimes, all
-// fetched from the npm registry (shared/spec/HOST.md says how to run each).
+// Run the smoke file (__test__/smoke.spec.js) and the admission case
+// (__test__/fixtures/admission.js: threads opened until the JS heap ceiling
+// refuses one) under other JS runtimes, all fetched from the npm registry
+// (shared/spec/HOST.md says how to run each).
 //   node scripts/runtimes.js                 # every runtime
 //   node scripts/runtimes.js node20 bun      # some of them
 //   node scripts/runtimes.js --packed        # from the npm tarballs, installed into an empty folder
@@ -14,6 +16,7 @@ const path = require('node:path')
 const ROOT = path.join(__dirname, '..')
 const CACHE = path.join(ROOT, '.runtimes')
 const SMOKE = path.join(ROOT, '__test__', 'smoke.spec.js')
+const ADMISSION = path.join(ROOT, '__test__', 'fixtures', 'admission.js')
 
 const RUNTIMES = {
   node20: { bin: () => process.execPath, args: [] },
@@ -40,6 +43,7 @@ const packed = process.argv.includes('--packed')
 const names = process.argv.slice(2).filter((a) => a !== '--packed')
 const wanted = names.length ? names : Object.keys(RUNTIMES)
 let smoke = SMOKE
+let admission = ADMISSION
 let cwd = ROOT
 if (packed) {
   const os = require('node:os')
@@ -47,6 +51,8 @@ if (packed) {
   require('./pack').installPacked(cwd, [path.join(ROOT, 'node_modules', 'lodash')]) // the smoke requires lodash inside a thread
   smoke = path.join(cwd, 'smoke.js')
   fs.writeFileSync(smoke, fs.readFileSync(SMOKE, 'utf8').replace("require('../lib/index.js')", "require('isothread')"))
+  admission = path.join(cwd, 'admission.js')
+  fs.writeFileSync(admission, fs.readFileSync(ADMISSION, 'utf8').replace("require('../../lib/index.js')", "require('isothread')"))
 }
 const rows = []
 for (const name of wanted) {
@@ -56,20 +62,24 @@ for (const name of wanted) {
   try {
     bin = spec.bin ? spec.bin() : install(name, spec)
   } catch (err) {
-    rows.push([name, '-', 'not installed: ' + String(err.message).split('\n')[0]])
+    rows.push([name, '-', 'not installed: ' + String(err.message).split('\n')[0], '-'])
     continue
   }
   const version = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0]
-  const start = Date.now()
-  const r = spawnSync(bin, [...spec.args, smoke], { encoding: 'utf8', timeout: 120000, cwd })
-  const ok = r.status === 0 && /smoke ok/.test(r.stdout)
-  const ms = Date.now() - start
-  rows.push([name, version, ok ? `pass (${ms} ms)` : `FAIL status=${r.status} signal=${r.signal}\n${r.stdout}\n${r.stderr}`])
-  console.log(`${name} ${version}: ${ok ? 'pass' : 'FAIL'}`)
+  const run = (file, done) => {
+    const start = Date.now()
+    const r = spawnSync(bin, [...spec.args, file], { encoding: 'utf8', timeout: 120000, cwd })
+    const ok = r.status === 0 && done.test(r.stdout)
+    const ms = Date.now() - start
+    return ok ? `pass (${ms} ms)` : `FAIL status=${r.status} signal=${r.signal}\n${r.stdout}\n${r.stderr}`
+  }
+  const results = [run(smoke, /smoke ok/), run(admission, /admission ok/)]
+  rows.push([name, version, ...results])
+  console.log(`${name} ${version}: smoke ${results[0].split(' ')[0]}, admission ${results[1].split(' ')[0]}`)
 }
-console.log(`\n${packed ? 'from the packed tarballs' : 'from this checkout'}\n\n| runtime | version | smoke |\n|---|---|---|`)
-for (const [n, v, res] of rows) console.log(`| ${n} | ${v} | ${res.split('\n')[0]} |`)
-const failed = rows.filter(([, , res]) => !res.startsWith('pass'))
-for (const [n, , res] of failed) console.error(`\n${n}: ${res}`)
+console.log(`\n${packed ? 'from the packed tarballs' : 'from this checkout'}\n\n| runtime | version | smoke | admission |\n|---|---|---|---|`)
+for (const [n, v, ...res] of rows) console.log(`| ${n} | ${v} | ${res.map((x) => x.split('\n')[0]).join(' | ')} |`)
+const failed = rows.filter(([, , ...res]) => res.some((x) => !x.startsWith('pass')))
+for (const [n, , ...res] of failed) console.error(`\n${n}: ${res.filter((x) => !x.startsWith('pass')).join('\n')}`)
 if (packed) fs.rmSync(cwd, { recursive: true, force: true })
 process.exit(failed.length ? 1 : 0)

@@ -174,6 +174,13 @@ impl NativeThread {
         Ok(self.handle.send(Job::HostReply { seq: seq as u64, thrown, payload }))
     }
 
+    /// Why no isolate was made for this thread: the process-wide ceiling
+    /// on JS heaps (API.md §7) had no room for it. The thread is finished.
+    #[napi(getter)]
+    pub fn refused(&self) -> Option<String> {
+        self.handle.refused.clone()
+    }
+
     /// True once the isolate is gone (no Exit event is still to come).
     #[napi(getter)]
     pub fn finished(&self) -> bool {

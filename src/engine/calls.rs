@@ -315,6 +315,8 @@ impl Loop {
             }
         }
         let failed = !matches!(outcome, Outcome::Value(_));
+        // A thread out of memory answers once its isolate is gone (run_prepared).
+        let ending = matches!(outcome, Outcome::Failed { code: "ERR_MEMORY_LIMIT", .. });
         self.settled_once = true;
         self.control.record_run(failed);
         // A call taken off a sibling's queue is answered as the sibling's.
@@ -323,7 +325,7 @@ impl Loop {
         if let Some(l) = &cur.lender {
             l.end_loan(cur.call_id);
         }
-        if self.jobs.is_empty() && self.backlog.is_empty() {
+        if self.jobs.is_empty() && self.backlog.is_empty() && !ending {
             self.sink.flush(); // nothing else to do soon: answer now
         }
         if scope.is_execution_terminating() || self.control.has_interrupt() {

@@ -126,11 +126,10 @@ impl Loop {
     }
 
     /// Evaluate the context (if any), then serve jobs until the thread ends.
+    /// What is still batched is sent by the caller once the isolate is gone
+    /// (a host that sees ERR_MEMORY_LIMIT finds the room given back).
     pub(crate) fn run(self, outer: &mut v8::HandleScope, source: &str, module: Option<&(String, String)>) -> ExitReason {
-        let sink = self.sink.clone();
-        let reason = self.serve(outer, source, module);
-        sink.flush();
-        reason
+        self.serve(outer, source, module)
     }
 
     fn serve(mut self, outer: &mut v8::HandleScope, source: &str, module: Option<&(String, String)>) -> ExitReason {

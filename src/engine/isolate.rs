@@ -2,7 +2,6 @@
 //! near-heap-limit guard, the context with its globals, then the event loop.
 
 use std::ffi::c_void;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -81,25 +80,6 @@ extern "C" fn near_heap_limit(data: *mut c_void, current: usize, initial: usize)
     (current * 2 + OOM_GRACE).min(initial + OOM_HEADROOM).max(current)
 }
 
-/// All isolates share one 4 GB pointer-compression cage: past this total of
-/// JS heap the thread that grows is stopped with ERR_MEMORY_LIMIT, so the
-/// cage never fills (V8 would abort the whole process).
-const PROCESS_HEAP_CEILING: usize = 3 << 30;
-static PROCESS_HEAP: AtomicUsize = AtomicUsize::new(0);
-
-/// Bring the process-wide total up to date with this isolate's heap (`now`
-/// bytes); true when the total crossed the ceiling while this heap grew.
-fn count_heap(control: &Control, now: usize) -> bool {
-    let before = control.heap_counted.swap(now, Ordering::AcqRel);
-    if now >= before {
-        let total = PROCESS_HEAP.fetch_add(now - before, Ordering::AcqRel) + (now - before);
-        now > before && total > PROCESS_HEAP_CEILING
-    } else {
-        PROCESS_HEAP.fetch_sub(before - now, Ordering::AcqRel);
-        false
-    }
-}
-
 extern "C" fn on_gc(isolate: *mut v8::Isolate, _kind: v8::GCType, _flags: v8::GCCallbackFlags, data: *mut c_void) {
     // SAFETY: `data` is the thread's Control (kept alive by run_prepared
     // until the isolate is dropped); V8 calls this on the isolate's own
@@ -108,7 +88,7 @@ extern "C" fn on_gc(isolate: *mut v8::Isolate, _kind: v8::GCType, _flags: v8::GC
     let mut stats = v8::HeapStatistics::default();
     isolate.get_heap_statistics(&mut stats);
     let external_cap = (stats.heap_size_limit() * EXTERNAL_FACTOR).max(EXTERNAL_MIN);
-    if count_heap(control, stats.total_heap_size()) || stats.external_memory() > external_cap {
+    if super::cage::count(control, stats.total_heap_size()) || stats.external_memory() > external_cap {
         control.out_of_memory();
     }
 }
@@ -226,8 +206,10 @@ pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job
         }
     };
     super::inspector::uninstall(&mut isolate);
+    platform::forget_isolate(&mut isolate);
     drop(isolate);
-    count_heap(&control, 0); // this heap no longer counts
+    super::cage::release(&control); // this heap no longer counts
+    batching.flush();
     reason
 }
 

@@ -2,6 +2,7 @@
 //! limits, the per-thread event loop, the value codec and termination.
 
 mod calls;
+pub mod cage;
 pub mod codec;
 mod cpu_clock;
 mod event_loop;

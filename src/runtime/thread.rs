@@ -49,6 +49,9 @@ pub struct ThreadHandle {
     pub inspector: InspectorLink,
     /// The DevTools WebSocket URL, when the thread is inspected.
     pub inspector_url: Option<String>,
+    /// Why no isolate was made: the process-wide ceiling had no room for
+    /// it (`engine::cage`). The thread is finished from the start.
+    pub refused: Option<String>,
 }
 
 /// Threads still running, so process exit can stop and join them.
@@ -94,6 +97,7 @@ impl ThreadHandle {
             None => (None, None),
         };
         let inspector_url = registration.as_ref().map(|r| r.url.clone());
+        let spare_limit = (cfg.memory_limit_mb * 1024.0 * 1024.0) as usize == SPARE_HEAP_LIMIT;
         let iso = IsolateConfig {
             script_name,
             source: cfg.source,
@@ -109,27 +113,56 @@ impl ThreadHandle {
             inspect_brk: cfg.inspect.as_ref().is_some_and(|i| i.brk) && failure.is_none(),
             failure,
         };
+        // Admission (engine::cage): a waiting spare's isolate was admitted
+        // when it was made, and its charge passes to this thread.
+        let spare = if spare_limit { take_spare() } else { None };
+        let admitted = match spare {
+            Some(_) => {
+                engine::cage::hand_over(&control);
+                Ok(())
+            }
+            None => engine::cage::admit(&control),
+        };
+        if let Err(why) = admitted {
+            control.mark_finished();
+            return Ok(Self { control, jobs: tx, inspector: link, inspector_url, refused: Some(why) });
+        }
         if let Some(g) = &cfg.steal {
             g.join(&control, rx.clone(), tx.clone());
         }
-        let respawn = cfg.respawn;
-        let l = live();
-        {
-            let mut threads = l.threads.lock().unwrap_or_else(|p| p.into_inner());
-            threads.retain(|w| w.strong_count() > 0);
-            threads.push(Arc::downgrade(&control));
-        }
-        let work = Work { iso, jobs: rx, control: control.clone(), sink, respawn, registration };
-        // A spare's OS thread is counted as running since it started.
-        if work.iso.heap_limit == SPARE_HEAP_LIMIT {
-            if let Some(work) = claim_spare(work) {
-                spawn_thread(format!("isothread-{id}"), work)?;
+        track(&control);
+        let work = Work { iso, jobs: rx, control: control.clone(), sink, respawn: cfg.respawn, registration };
+        let had_spare = spare.is_some();
+        let work = match spare {
+            Some(s) => s.send(work).err().map(|crossbeam_channel::SendError(work)| work),
+            None => Some(work),
+        };
+        let started = match work {
+            None => Ok(()),
+            // That spare died: this thread makes its own isolate.
+            Some(work) if had_spare => match engine::cage::admit(&control) {
+                Ok(()) => spawn_thread(format!("isothread-{id}"), work),
+                Err(why) => {
+                    if let Some(g) = &cfg.steal {
+                        g.leave(id);
+                    }
+                    control.mark_finished();
+                    return Ok(Self { control, jobs: tx, inspector: link, inspector_url, refused: Some(why) });
+                }
+            },
+            Some(work) => spawn_thread(format!("isothread-{id}"), work),
+        };
+        if let Err(e) = started {
+            engine::cage::release(&control);
+            if let Some(g) = &cfg.steal {
+                g.leave(id);
             }
-            refill_spares();
-        } else {
-            spawn_thread(format!("isothread-{id}"), work)?;
+            return Err(e);
         }
-        Ok(Self { control, jobs: tx, inspector: link, inspector_url })
+        if spare_limit {
+            refill_spares();
+        }
+        Ok(Self { control, jobs: tx, inspector: link, inspector_url, refused: None })
     }
 
     /// Queue a job. False when the thread has ended (nothing was queued).
@@ -186,23 +219,25 @@ fn spares() -> &'static Mutex<Vec<Sender<Work>>> {
     S.get_or_init(Default::default)
 }
 
-/// Hand `work` to a waiting spare; gives it back when none is ready.
-fn claim_spare(work: Work) -> Option<Work> {
-    let mut work = work;
-    loop {
-        let spare = spares().lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let Some(spare) = spare else { return Some(work) };
-        match spare.send(work) {
-            Ok(()) => return None,
-            Err(crossbeam_channel::SendError(back)) => work = back, // that spare is gone: try the next
-        }
-    }
+/// A waiting spare, if one is ready.
+fn take_spare() -> Option<Sender<Work>> {
+    spares().lock().unwrap_or_else(|p| p.into_inner()).pop()
+}
+
+/// Remember a live thread so process exit can stop it.
+fn track(control: &Arc<Control>) {
+    let mut threads = live().threads.lock().unwrap_or_else(|p| p.into_inner());
+    threads.retain(|w| w.strong_count() > 0);
+    threads.push(Arc::downgrade(control));
 }
 
 /// Start spares until `SPARES_KEPT` wait.
 fn refill_spares() {
     let missing = SPARES_KEPT.saturating_sub(spares().lock().unwrap_or_else(|p| p.into_inner()).len());
     for _ in 0..missing {
+        if engine::cage::reserve().is_err() {
+            return; // no spare past the ceiling
+        }
         let (tx, rx) = crossbeam_channel::bounded::<Work>(1);
         *live().running.lock().unwrap_or_else(|p| p.into_inner()) += 1;
         let spawned = std::thread::Builder::new()
@@ -212,13 +247,20 @@ fn refill_spares() {
                 let _running = RunningGuard;
                 let prepared = engine::prepare_isolate(SPARE_HEAP_LIMIT);
                 // Until claimed; at exit the sender is dropped and the spare ends.
-                if let Ok(work) = rx.recv() {
-                    serve(Some(prepared), work);
+                match rx.recv() {
+                    Ok(work) => serve(Some(prepared), work),
+                    Err(_) => {
+                        drop(prepared);
+                        engine::cage::unreserve();
+                    }
                 }
             });
         match spawned {
             Ok(_) => spares().lock().unwrap_or_else(|p| p.into_inner()).push(tx),
-            Err(_) => *live().running.lock().unwrap_or_else(|p| p.into_inner()) -= 1,
+            Err(_) => {
+                *live().running.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+                engine::cage::unreserve();
+            }
         }
     }
 }
@@ -246,6 +288,11 @@ fn serve(mut prepared: Option<engine::Prepared>, work: Work) {
             None => engine::run_isolate(&iso, &jobs, control.clone(), sink.clone()),
         };
         if !(respawn && reason == ExitReason::MemoryLimit && control.replace_isolate()) {
+            break reason;
+        }
+        // The fresh isolate must fit under the ceiling too (its calls then
+        // end as the old isolate's did).
+        if engine::cage::admit(&control).is_err() {
             break reason;
         }
     };
