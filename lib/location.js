@@ -6,8 +6,9 @@
 // is read once (cached) and the function's own text
 // (`Function.prototype.toString()`) is looked up in it, nearest the call.
 // That covers functions written inline or elsewhere in the same file.
-// Otherwise (a function imported from another file) Node's inspector reads
-// the function's `[[FunctionLocation]]` once per function (~150 µs, cached).
+// Otherwise a function a loaded CommonJS module exports is looked for in that
+// module's file; with ISOTHREAD_LOCATE=inspector, Node's inspector reads the
+// function's `[[FunctionLocation]]` (any function, at a cost: see locate()).
 // Bun, Deno, or a source not on disk (transpiled on load): undefined, and
 // the thread keeps naming its script after the thread.
 
@@ -162,6 +163,25 @@ function isModuleFile(url) {
   }
 }
 
+/** Whether the plain object `exp` holds `fn` as a data property (no getter or proxy trap runs). */
+function exportsAsValue(exp, fn) {
+  if (exp === null || typeof exp !== 'object' || require('node:util').types.isProxy(exp)) return false
+  return Object.values(Object.getOwnPropertyDescriptors(exp)).some((d) => d.value === fn)
+}
+
+/** A function a loaded CommonJS module exports (itself or as a property): found in that module's file. */
+function exportedFrom(fn, src) {
+  const cache = require.cache
+  for (const id of Object.keys(cache)) {
+    const exp = cache[id] && cache[id].exports
+    if (exp === fn || exportsAsValue(exp, fn)) {
+      const loc = search(id, src, 0)
+      if (loc !== undefined) return loc
+    }
+  }
+  return undefined
+}
+
 /**
  * Where `fn`'s text starts in the user's file: `{ file, line, column }`
  * (0-based line and column), or undefined when it cannot be told.
@@ -173,7 +193,11 @@ function locate(fn, src) {
   if (known !== undefined) return known ?? undefined
   const caller = callerFrame()
   let loc = caller === undefined ? undefined : search(caller.file, src, caller.line)
-  if (loc === undefined) loc = inspectorLocation(fn)
+  if (loc === undefined) loc = exportedFrom(fn, src)
+  // The host inspector finds any function, but switching its debugger on
+  // to map script ids costs ~20 ms the first time and ~3 ms for each new
+  // script (every `new Function`): only when asked for.
+  if (loc === undefined && process.env.ISOTHREAD_LOCATE === 'inspector') loc = inspectorLocation(fn)
   byFunction.set(fn, loc ?? null)
   return loc
 }
