@@ -20,10 +20,8 @@ const fixture = (name) => path.join(FIX, name)
 /** A thread whose function is `fn` (sent as source, like any function context). */
 const threadOf = (fn, options) => new Thread(new Function(`return ${fn}`), options)
 
-/** Run `fn(...args)` on the host and in a fresh thread; assert equal; return both. */
-async function both(fn, ...args) {
-  const host = structuredClone(await fn(...args))
-  const t = threadOf(fn)
+/** Run thread `t` with `args`, assert its result equals `host`, close it; return both. */
+async function against(t, host, args) {
   try {
     const inThread = await t.run(...args)
     assert.deepStrictEqual(inThread, host)
@@ -33,18 +31,17 @@ async function both(fn, ...args) {
   }
 }
 
+/** Run `fn(...args)` on the host and in a fresh thread; assert equal; return both. */
+async function both(fn, ...args) {
+  const host = structuredClone(await fn(...args))
+  return against(threadOf(fn), host, args)
+}
+
 /** Import the fixture `file` on the host and as a thread's module context; compare `name(...args)`. */
 async function bothModule(file, name, ...args) {
   const mod = await import(pathToFileURL(fixture(file)).href)
   const host = structuredClone(await mod[name](...args))
-  const t = new Thread({ module: fixture(file), export: name })
-  try {
-    const inThread = await t.run(...args)
-    assert.deepStrictEqual(inThread, host)
-    return { host, inThread }
-  } finally {
-    await t.close()
-  }
+  return against(new Thread({ module: fixture(file), export: name }), host, args)
 }
 
 // --- packages through ES module contexts -------------------------------------------------------

@@ -71,8 +71,8 @@ function tokenize(args, options) {
       for (const value of rest) tokens.push({ kind: 'positional', index: ++index, value })
       break
     }
-    if (isLoneShort(arg)) {
-      const name = findLongByShort(arg[1], options)
+    // `-x` or `--name` alone: a string option takes the next argument.
+    const lone = (name) => {
       let value
       let inlineValue
       if (optionOf(options, name, 'type') === 'string' && next != null) {
@@ -81,6 +81,9 @@ function tokenize(args, options) {
       }
       tokens.push({ kind: 'option', name, rawName: arg, index, value, inlineValue })
       if (value != null) ++index
+    }
+    if (isLoneShort(arg)) {
+      lone(findLongByShort(arg[1], options))
       continue
     }
     if (isShortGroup(arg, options)) {
@@ -101,15 +104,7 @@ function tokenize(args, options) {
       continue
     }
     if (isLoneLong(arg)) {
-      const name = arg.slice(2)
-      let value
-      let inlineValue
-      if (optionOf(options, name, 'type') === 'string' && next != null) {
-        value = rest.shift()
-        inlineValue = false
-      }
-      tokens.push({ kind: 'option', name, rawName: arg, index, value, inlineValue })
-      if (value != null) ++index
+      lone(arg.slice(2))
       continue
     }
     if (isLongAndValue(arg)) {
