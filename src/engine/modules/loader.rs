@@ -6,9 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use super::resolve::{self, Format, Target};
+use super::resolve::{self, Target};
 use super::{source, throw_code};
-use crate::engine::globals::throw_type_error;
 
 const LOADER: &str = include_str!("loader.js");
 
@@ -80,17 +79,7 @@ fn resolve_fn(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, 
             set(scope, &["builtin", &builtin_file(&name), &name])
         }
         Target::File(path) => {
-            let kind = match resolve::format_of(&path) {
-                Format::Esm => "esm",
-                Format::Cjs => "cjs",
-                Format::Json => "json",
-                Format::Detect if source::is_module_syntax(scope, &path) => "esm",
-                Format::Detect => "cjs",
-                Format::Addon => {
-                    let msg = format!("cannot require {spec:?} from {}: native addons cannot load inside a thread", importer.display());
-                    return throw_type_error(scope, &msg, Some("ERR_INVALID_ARG"));
-                }
-            };
+            let Some(kind) = super::kind_of(scope, &path, "require", &spec, &importer) else { return };
             set(scope, &[kind, &path.display().to_string(), &spec])
         }
     };

@@ -112,30 +112,39 @@ fn resolve_import(scope: &mut v8::HandleScope, spec: &str, importer: &Path) -> O
     }
 }
 
+/// How the file at `path` loads: `esm`, `cjs` or `json`. A native addon
+/// is refused (thrown, naming `spec` and `importer`; `verb`: import or
+/// require).
+pub(crate) fn kind_of(scope: &mut v8::HandleScope, path: &Path, verb: &str, spec: &str, importer: &Path) -> Option<&'static str> {
+    Some(match resolve::format_of(path) {
+        Format::Esm => "esm",
+        Format::Cjs => "cjs",
+        Format::Json => "json",
+        Format::Detect if source::is_module_syntax(scope, path) => "esm",
+        Format::Detect => "cjs",
+        Format::Addon => {
+            let msg = format!("cannot {verb} {spec:?} from {}: native addons cannot load inside a thread", importer.display());
+            throw_type_error(scope, &msg, Some("ERR_INVALID_ARG"));
+            return None;
+        }
+    })
+}
+
 /// The module for `target` in this realm: an ES module compiled and linked,
 /// or a synthetic module over what the loader gives (CommonJS, JSON, a
 /// built-in), which runs it now.
 fn module_for<'s>(scope: &mut v8::HandleScope<'s>, target: &Target, spec: &str, importer: &Path) -> Option<v8::Local<'s, v8::Module>> {
-    let (key, kind, file, name) = match target {
-        Target::Builtin(name) => (PathBuf::from(format!("node:{name}")), "builtin", String::new(), name.clone()),
-        Target::File(path) => {
-            let kind = match resolve::format_of(path) {
-                Format::Esm => "esm",
-                Format::Cjs => "cjs",
-                Format::Json => "json",
-                Format::Detect if source::is_module_syntax(scope, path) => "esm",
-                Format::Detect => "cjs",
-                Format::Addon => {
-                    throw_type_error(scope, &format!("cannot import {spec:?} from {}: native addons cannot load inside a thread", importer.display()), Some("ERR_INVALID_ARG"));
-                    return None;
-                }
-            };
-            (path.clone(), kind, path.display().to_string(), spec.to_owned())
-        }
+    let key = match target {
+        Target::Builtin(name) => PathBuf::from(format!("node:{name}")),
+        Target::File(path) => path.clone(),
     };
     if let Some(m) = known(scope, &key) {
         return Some(m);
     }
+    let (kind, file, name) = match target {
+        Target::Builtin(name) => ("builtin", String::new(), name.clone()),
+        Target::File(path) => (kind_of(scope, path, "import", spec, importer)?, path.display().to_string(), spec.to_owned()),
+    };
     if kind == "esm" {
         let module = source::compile_esm(scope, &key)?;
         remember(scope, &key, module);
