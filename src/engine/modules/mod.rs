@@ -374,6 +374,9 @@ pub(crate) fn forget_unfinished(scope: &mut v8::HandleScope, context: v8::Local<
                 if let Some(list) = mm.keys.get_mut(&hash) {
                     list.retain(|(g, _)| *g != m);
                 }
+                if let Some(list) = mm.exports.get_mut(&hash) {
+                    list.retain(|r| r.module != m);
+                }
             }
         }
     }

@@ -19,7 +19,8 @@ pub(crate) enum Exports {
 /// `whole_default` the default export is the exports value itself
 /// (CommonJS `module.exports`); otherwise `default` is read from it.
 pub(crate) struct Record {
-    module: v8::Global<v8::Module>,
+    /// The synthetic module this record belongs to.
+    pub(crate) module: v8::Global<v8::Module>,
     exports: Exports,
     names: Vec<String>,
     whole_default: bool,
