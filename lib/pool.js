@@ -2,7 +2,7 @@
 // ThreadPool: poolSize threads of one context (API.md §1).
 
 const { EventEmitter } = require('node:events')
-const { Slot } = require('./slot')
+const { Slot, encodeData } = require('./slot')
 const { PoolGroup } = require('../native/binding.js')
 const { makeError } = require('./errors')
 const opts = require('./options')
@@ -96,7 +96,8 @@ class ThreadPool extends EventEmitter {
     const group = scheduler === 'least-busy' && poolSize > 1 ? new PoolGroup() : undefined
     // Each thread builds its isolate on its own OS thread: start-up is parallel.
     const extras = inspect.inspectExtras(o, opts.contextOrigin(context, source))
-    const slots = Array.from({ length: poolSize }, () => new Slot(source, { memoryLimit, name, respawn: true, onDone, group, host, onThreadMessage, extras }))
+    const data = encodeData(o.data)
+    const slots = Array.from({ length: poolSize }, () => new Slot(source, { memoryLimit, name, respawn: true, onDone, group, host, onThreadMessage, extras, data }))
     // Threads the process had no room for (the JS heap ceiling, API.md §7)
     // are left out: their calls queue on the others; with none started,
     // every call rejects with ERR_MEMORY_LIMIT.

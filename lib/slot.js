@@ -21,6 +21,18 @@ let inFlight = 0
  */
 const SPIN_US = 30
 
+/**
+ * The `data` option of a Thread or ThreadPool, encoded once for every
+ * thread it starts (a replaced one too); undefined for none. Throws
+ * ERR_CLONE naming the path (`data.handler`) for a value that cannot cross.
+ * @returns {{ bytes: Uint8Array, shared: Uint8Array[] | undefined } | undefined}
+ */
+function encodeData(value) {
+  if (value === undefined) return undefined
+  const { bytes, shared } = encodeFor(value, 'data')
+  return { bytes, shared }
+}
+
 /** A new promise with its settle functions. */
 function deferred() {
   let resolve, reject
@@ -75,16 +87,17 @@ function deliver(listener, value, threadId) {
 class Slot {
   /**
    * @param {string} source context source
-   * @param {{ memoryLimit: number, name?: string, respawn?: boolean, onDone?: Function, group?: object, host?: object, onThreadMessage?: Function, extras?: object }} o
+   * @param {{ memoryLimit: number, name?: string, respawn?: boolean, onDone?: Function, group?: object, host?: object, onThreadMessage?: Function, extras?: object, data?: { bytes: Uint8Array, shared?: Uint8Array[] } }} o
    */
   constructor(source, o) {
     const mod = typeof source === 'string' ? undefined : source
     const hostNames = o.host === undefined ? undefined : Object.keys(o.host)
     // ISOTHREAD_INSPECT reaches every thread (Thread and ThreadPool pass extras).
     const extras = 'extras' in o ? o.extras : envExtras()
+    const data = o.data // the `data` option, encoded (encodeData)
     this.native = mod === undefined
-      ? host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, undefined, undefined, o.group, hostNames, extras)
-      : host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export, o.group, hostNames, extras)
+      ? host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, undefined, undefined, o.group, hostNames, extras, data?.bytes, data?.shared)
+      : host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export, o.group, hostNames, extras, data?.bytes, data?.shared)
     this.id = this.native.id
     /** Set when the process had no room for this thread's isolate. */
     this.refusal = this.native.refused ?? undefined
@@ -428,4 +441,4 @@ class Slot {
   }
 }
 
-module.exports = { Slot, deferred }
+module.exports = { Slot, deferred, encodeData }

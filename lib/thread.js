@@ -2,7 +2,7 @@
 // Thread: one isolate on its own OS thread (API.md §1).
 
 const { EventEmitter } = require('node:events')
-const { Slot } = require('./slot')
+const { Slot, encodeData } = require('./slot')
 const opts = require('./options')
 const inspect = require('./inspect')
 
@@ -19,8 +19,8 @@ class Thread extends EventEmitter {
   #disposePromise = null
 
   /**
-   * @param {Function} context returns the function to run; evaluated once inside the thread
-   * @param {{ memoryLimit?: number, timeout?: number, name?: string, reffed?: boolean, host?: Record<string, Function>, inspect?: boolean|number|string, inspectBrk?: boolean }} [options]
+   * @param {Function|{ module: string|URL, export?: string }} context returns the function to run; evaluated once inside the thread (given `options.data`)
+   * @param {{ memoryLimit?: number, timeout?: number, name?: string, reffed?: boolean, host?: Record<string, Function>, inspect?: boolean|number|string, inspectBrk?: boolean, data?: any }} [options]
    */
   constructor(context, options) {
     super()
@@ -32,8 +32,9 @@ class Thread extends EventEmitter {
     this.#reffed = opts.checkBoolean(o.reffed, 'reffed', true)
     const host = opts.checkHost(o.host)
     const onThreadMessage = (value, info) => { this.emit('message', value, info) }
+    const data = encodeData(o.data)
     const extras = inspect.inspectExtras(o, opts.contextOrigin(context, source))
-    this.#slot = new Slot(source, { memoryLimit, name, host, onThreadMessage, extras })
+    this.#slot = new Slot(source, { memoryLimit, name, host, onThreadMessage, extras, data })
   }
 
   /** The DevTools WebSocket URL (`inspect` option), else undefined. */

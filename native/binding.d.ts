@@ -42,9 +42,11 @@ export declare class Host {
    * `modulePath`/`moduleExport`: an ES module context instead of `source`;
    * `group`: the pool's threads that take calls queued on each other;
    * `host`: names of the host functions it may call (`parent.host`);
-   * `extras`: debugging (where the context stands, the inspector).
+   * `extras`: debugging (where the context stands, the inspector);
+   * `data`/`dataShared`: the `data` option, encoded, and the
+   * SharedArrayBuffers it references (Uint8Arrays over each).
    */
-  spawn(source: string, memoryLimitMb: number, name?: string | undefined | null, respawn?: boolean | undefined | null, oneShot?: boolean | undefined | null, modulePath?: string | undefined | null, moduleExport?: string | undefined | null, group?: PoolGroup | undefined | null, host?: Array<string> | undefined | null, extras?: SpawnExtras | undefined | null): NativeThread
+  spawn(source: string, memoryLimitMb: number, name?: string | undefined | null, respawn?: boolean | undefined | null, oneShot?: boolean | undefined | null, modulePath?: string | undefined | null, moduleExport?: string | undefined | null, group?: PoolGroup | undefined | null, host?: Array<string> | undefined | null, extras?: SpawnExtras | undefined | null, data?: unknown | undefined | null, dataShared?: Array<unknown> | undefined | null): NativeThread
   /**
    * Wake threads blocked in `Atomics.wait` at `byteIndex` of the shared
    * memory `view` spans; returns how many woke.

@@ -120,11 +120,14 @@ impl Host {
     /// `modulePath`/`moduleExport`: an ES module context instead of `source`;
     /// `group`: the pool's threads that take calls queued on each other;
     /// `host`: names of the host functions it may call (`parent.host`);
-    /// `extras`: debugging (where the context stands, the inspector).
+    /// `extras`: debugging (where the context stands, the inspector);
+    /// `data`/`dataShared`: the `data` option, encoded, and the
+    /// SharedArrayBuffers it references (Uint8Arrays over each).
     #[napi]
     #[allow(clippy::too_many_arguments)]
     pub fn spawn(
         &self,
+        env: Env,
         source: String,
         memory_limit_mb: f64,
         name: Option<String>,
@@ -135,7 +138,10 @@ impl Host {
         group: Option<&PoolGroup>,
         host: Option<Vec<String>>,
         extras: Option<SpawnExtras>,
+        data: Option<Unknown>,
+        data_shared: Option<Vec<Unknown>>,
     ) -> Result<NativeThread> {
+        let data = data.map(|bytes| super::thread::encoded(&env, &self.sink, bytes, data_shared, None)).transpose()?;
         let module = module_path.map(|p| (p, module_export.unwrap_or_else(|| "default".into())));
         let steal = group.map(|g| g.0.clone());
         let extras = extras.unwrap_or_default();
@@ -145,7 +151,7 @@ impl Host {
             port: port.min(u16::MAX as u32) as u16,
             brk: extras.inspect_brk.unwrap_or(false),
         });
-        let cfg = ThreadConfig { name, source, memory_limit_mb, respawn: respawn.unwrap_or(false), one_shot: one_shot.unwrap_or(false), module, steal, host: host.unwrap_or_default().into(), origin, inspect };
+        let cfg = ThreadConfig { name, source, memory_limit_mb, respawn: respawn.unwrap_or(false), one_shot: one_shot.unwrap_or(false), module, steal, host: host.unwrap_or_default().into(), origin, inspect, data };
         let handle = ThreadHandle::spawn(cfg, self.sink.clone())
             .map_err(|e| error(Code::InvalidArg, format!("could not start a thread: {e}")))?;
         {

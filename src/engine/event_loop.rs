@@ -89,6 +89,8 @@ pub(crate) struct Loop {
     /// How long the last call ran: the guess for the next one, so a result
     /// is not held back through a long call.
     pub(super) last_run: Duration,
+    /// The `data` option, decoded once before the context runs.
+    data: Option<crate::engine::Payload>,
 }
 
 impl Loop {
@@ -122,6 +124,7 @@ impl Loop {
             lender: None,
             heap_check_in: 1,
             last_run: Duration::ZERO,
+            data: cfg.data.as_ref().map(crate::engine::Payload::share),
         }
     }
 
@@ -141,10 +144,14 @@ impl Loop {
         if self.main.is_some() {
         } else if let Some((path, export)) = module {
             let scope = &mut v8::HandleScope::new(outer);
-            self.evaluate_module(scope, path, export);
+            if self.install_data(scope).is_some() {
+                self.evaluate_module(scope, path, export);
+            }
         } else if !source.is_empty() {
             let scope = &mut v8::HandleScope::new(outer);
-            self.evaluate_context(scope, source);
+            if let Some(data) = self.install_data(scope) {
+                self.evaluate_context(scope, source, data);
+            }
         }
         loop {
             // Every handle a turn creates dies with its turn.
@@ -458,7 +465,16 @@ impl Loop {
         }
     }
 
-    fn evaluate_context(&mut self, scope: &mut v8::HandleScope, source: &str) {
+    /// The `data` option (if any), decoded for the context; None when it
+    /// cannot be (every call then fails, as for a bad context).
+    fn install_data<'s>(&mut self, scope: &mut v8::HandleScope<'s>) -> Option<Option<v8::Local<'s, v8::Value>>> {
+        let Some(payload) = self.data.take() else { return Some(None) };
+        let decoded = realm::install_data(scope, payload).map_err(|e| format!("the thread's data could not be decoded: {e}"));
+        decoded.map(Some).map_err(|message| self.main = Some(Main::Failed { message, cause: None })).ok()
+    }
+
+    /// Evaluate a function context and call it (with `data`, if any).
+    fn evaluate_context(&mut self, scope: &mut v8::HandleScope, source: &str, data: Option<v8::Local<v8::Value>>) {
         let tc = &mut v8::TryCatch::new(scope);
         let evaluated = match &self.origin {
             Some(o) => realm::evaluate_at(tc, source, &o.file, Some((o.line, o.column))),
@@ -468,7 +484,7 @@ impl Loop {
             Ok(ctx) => match v8::Local::<v8::Function>::try_from(ctx) {
                 Ok(f) => {
                     let recv = v8::undefined(tc).into();
-                    f.call(tc, recv, &[])
+                    f.call(tc, recv, data.as_slice())
                 }
                 Err(_) => None,
             },

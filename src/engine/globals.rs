@@ -29,6 +29,9 @@ pub(crate) struct ThreadState {
     pub host: super::host_calls::HostCalls,
     /// The call in flight, if any (messages and host calls name it).
     pub call: Option<super::host_calls::CallRef>,
+    /// The `data` option as decoded in the main realm (that realm's modules
+    /// read it as `import.meta.data`).
+    pub data: Option<(v8::Global<v8::Context>, v8::Global<v8::Value>)>,
 }
 
 fn state<'a>(scope: &'a mut v8::HandleScope) -> &'a mut ThreadState {

@@ -60,6 +60,9 @@ pub struct IsolateConfig {
     pub inspect_brk: bool,
     /// Every call fails with this (ERR_INVALID_ARG): the inspector could not listen.
     pub failure: Option<String>,
+    /// The `data` option, encoded: the context function's first argument
+    /// and a module context's `import.meta.data`.
+    pub data: Option<super::Payload>,
 }
 
 /// Extra heap granted when the limit is hit, so termination can unwind
@@ -190,6 +193,7 @@ pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job
         modules: Default::default(),
         host: super::host_calls::HostCalls::new(cfg.host.clone()),
         call: None,
+        data: None,
     });
     let reason = {
         let scope = &mut v8::HandleScope::new(&mut isolate);

@@ -90,6 +90,19 @@ pub(crate) fn new_realm(scope: &mut v8::HandleScope, id: u32, thread_id: u32, to
     Some(Realm { context: v8::Global::new(scope, context), hooks })
 }
 
+/// Decode the `data` option in the current (main) context and keep it for
+/// that context's modules (`import.meta.data`); returns the value.
+pub(crate) fn install_data<'s>(scope: &mut v8::HandleScope<'s>, payload: crate::engine::Payload) -> Result<v8::Local<'s, v8::Value>, String> {
+    let tc = &mut v8::TryCatch::new(scope);
+    let value = super::codec::decode(tc, payload).map_err(|super::codec::DecodeError(message)| message)?;
+    let context = tc.get_current_context();
+    let kept = (v8::Global::new(tc, context), v8::Global::new(tc, value));
+    if let Some(st) = tc.get_slot_mut::<super::globals::ThreadState>() {
+        st.data = Some(kept);
+    }
+    Ok(value)
+}
+
 /// Compile and run `(source)` as a script named `name` in the current
 /// context. `Err(None)` when execution was terminated.
 pub(crate) fn evaluate<'s>(

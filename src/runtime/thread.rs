@@ -38,6 +38,8 @@ pub struct ThreadConfig {
     pub origin: Option<super::debug::SourceOrigin>,
     /// Serve the DevTools protocol (RUNTIME.md §5).
     pub inspect: Option<super::debug::InspectConfig>,
+    /// The `data` option, encoded: each isolate (a replacement too) decodes it.
+    pub data: Option<engine::Payload>,
 }
 
 /// Host-side handle of one isolate thread.
@@ -112,6 +114,7 @@ impl ThreadHandle {
             inspected: registration.is_some(),
             inspect_brk: cfg.inspect.as_ref().is_some_and(|i| i.brk) && failure.is_none(),
             failure,
+            data: cfg.data,
         };
         // Admission (engine::cage): a waiting spare's isolate was admitted
         // when it was made, and its charge passes to this thread.

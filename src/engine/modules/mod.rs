@@ -407,8 +407,9 @@ pub(crate) fn namespace<'s>(scope: &mut v8::HandleScope<'s>, path: &Path) -> Opt
     Some(v8::Local::new(scope, ns))
 }
 
-/// `import.meta`: `url`, `filename`, `dirname` of the module's file and
-/// `resolve(specifier)` (a `file:` URL, or `node:name` for a built-in).
+/// `import.meta`: `url`, `filename`, `dirname` of the module's file,
+/// `resolve(specifier)` (a `file:` URL, or `node:name` for a built-in) and,
+/// in the main realm of a thread given the `data` option, `data`.
 pub(crate) extern "C" fn import_meta(context: v8::Local<v8::Context>, module: v8::Local<v8::Module>, meta: v8::Local<v8::Object>) {
     // SAFETY: V8 calls this on the isolate's thread the first time a module reads import.meta.
     let scope = &mut unsafe { v8::CallbackScope::new(context) };
@@ -423,6 +424,12 @@ pub(crate) extern "C" fn import_meta(context: v8::Local<v8::Context>, module: v8
     let Some(f) = v8::Function::builder(meta_resolve).data(data.into()).build(scope) else { return };
     if let Some(k) = v8::String::new(scope, "resolve") {
         meta.create_data_property(scope, k.into(), f.into());
+    }
+    // The `data` option, for the modules of the realm it was decoded in.
+    let data = scope.get_slot::<ThreadState>().and_then(|st| st.data.as_ref()).filter(|(c, _)| *c == context).map(|(_, v)| v.clone());
+    if let (Some(v), Some(k)) = (data, v8::String::new(scope, "data")) {
+        let v = v8::Local::new(scope, v);
+        meta.create_data_property(scope, k.into(), v);
     }
 }
 
