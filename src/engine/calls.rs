@@ -212,7 +212,7 @@ impl Loop {
             }
             Some(v) => {
                 let outcome = self.encode_value(tc, v);
-                self.finish(tc, outcome);
+                self.settle_returned(tc, outcome);
             }
             None if tc.has_terminated() => {} // the interrupt is handled at the loop's top
             None => {

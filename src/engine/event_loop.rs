@@ -294,6 +294,21 @@ impl Loop {
         }
     }
 
+    /// A call whose function returned a value (not a promise): its
+    /// microtasks run first, and a rejection still unhandled at their end
+    /// rejects the call instead (API.md §7; finish then does nothing).
+    /// A service's go to its exceptionHandler: its calls settle at once.
+    pub(super) fn settle_returned(&mut self, scope: &mut v8::HandleScope, outcome: Outcome) {
+        if !self.service {
+            scope.perform_microtask_checkpoint();
+            if scope.is_execution_terminating() {
+                return; // a timeout or abort: handled at the loop's top
+            }
+            self.check_rejections(scope);
+        }
+        self.finish(scope, outcome);
+    }
+
     fn check_rejections(&mut self, scope: &mut v8::HandleScope) {
         let list = match scope.get_slot_mut::<ThreadState>() {
             Some(st) if !st.rejections.is_empty() => std::mem::take(&mut st.rejections),
