@@ -150,4 +150,10 @@ function contextOrigin(context, source) {
   return { originFile: loc.file, originLine: loc.line, originColumn: loc.column - source.indexOf(src) }
 }
 
-module.exports = { invalid, moduleContext, contextOrigin, checkRunOptions, checkHost, checkFunction, checkObject, checkMemoryLimit, checkTimeout, checkName, checkBoolean, checkSignal, contextSource }
+/**
+ * `Symbol.asyncDispose` (`await using`); Node ≥ 18.18 defines it, as
+ * `Symbol.for('nodejs.asyncDispose')`, which stands in where it is missing.
+ */
+const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')
+
+module.exports = { asyncDispose, invalid, moduleContext, contextOrigin, checkRunOptions, checkHost, checkFunction, checkObject, checkMemoryLimit, checkTimeout, checkName, checkBoolean, checkSignal, contextSource }

@@ -115,6 +115,9 @@ class Service {
     return this.#closing
   }
 
+  /** `await using s = await api.launchService()`: close() when the scope ends. */
+  [opts.asyncDispose]() { return this.close() }
+
   /** Send a message to the service's `parent.onMessage` listeners. */
   sendMessage(data, transfer) {
     if (this.closed) throw makeError('ERR_CLOSED', `the service ${this.identifier} is closed`)

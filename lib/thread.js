@@ -90,6 +90,9 @@ class Thread extends EventEmitter {
     return this.#disposePromise
   }
 
+  /** `await using t = new Thread(…)`: close() when the scope ends. */
+  [opts.asyncDispose]() { return this.close() }
+
   /** Keep the process alive while calls are in flight (the default). */
   ref() { this.#reffed = true; this.#slot.setReffed(true); return this }
 
