@@ -27,11 +27,17 @@ export interface IsothreadError extends Error {
 /** Any function: what a context returns. */
 export type AnyFunction = (...args: any[]) => any
 
-/** A context: holds constants and helpers and returns the function to run (or a promise of it). */
-export type Context<F extends AnyFunction = AnyFunction> = () => F | Promise<F>
+/**
+ * A context: holds constants and helpers and returns the function to run (or
+ * a promise of it). Its first argument is the clone of the `data` option.
+ */
+export type Context<F extends AnyFunction = AnyFunction, D = any> = (data: D) => F | Promise<F>
 
 /** The function a context returns. */
-export type RunFunction<C> = C extends () => infer R ? Awaited<R> extends AnyFunction ? Awaited<R> : never : never
+export type RunFunction<C> = C extends (...args: any[]) => infer R ? Awaited<R> extends AnyFunction ? Awaited<R> : never : never
+
+/** The `data` a context takes as its first argument (`unknown` when it takes none). */
+export type ContextData<C> = C extends (data: infer D, ...rest: any[]) => any ? D : unknown
 
 /** An ES module as the context: its top level runs once per thread; `export` (default `'default'`) is the function to run. */
 export interface ModuleContext {
@@ -40,8 +46,8 @@ export interface ModuleContext {
   export?: string
 }
 
-/** Options of `new Thread()`. */
-export interface ThreadOptions {
+/** Options of `new Thread()`; `D` is the type of `data`. */
+export interface ThreadOptions<D = unknown> {
   /** MB of V8 heap, 8 to 4096 (default 128). */
   memoryLimit?: number
   /** ms per call, counted from the moment it starts running (default none). */
@@ -64,6 +70,12 @@ export interface ThreadOptions {
   inspect?: boolean | number | string
   /** Wait for a debugger and pause before the context runs (implies `inspect`). */
   inspectBrk?: boolean
+  /**
+   * Cloned into each thread (as call arguments are; a SharedArrayBuffer is
+   * shared) and passed as the context's first argument, like `workerData`;
+   * module contexts read it as `import.meta.data`.
+   */
+  data?: D
 }
 
 /** A `.cpuprofile` (Chrome DevTools, speedscope): the protocol's `Profiler.Profile`. */
@@ -150,7 +162,7 @@ export declare class Thread<C extends Context = Context> extends EventEmitter {
    * @param context a function evaluated once inside the thread; it returns the function to run.
    * It cannot close over host variables: pass values as arguments.
    */
-  constructor(context: C | ModuleContext, options?: ThreadOptions)
+  constructor(context: C | ModuleContext, options?: ThreadOptions<ContextData<C>>)
   /** The thread's id (also the `threadId` global inside it). */
   readonly threadId: number
   /** True from the moment close()/dispose() is called or the thread died. */
@@ -163,6 +175,8 @@ export declare class Thread<C extends Context = Context> extends EventEmitter {
   close(): Promise<void>
   /** Stop now: running and queued calls reject with ERR_CLOSED. */
   dispose(): Promise<void>
+  /** `await using`: close() when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void>
   /** Keep the process alive while calls are in flight (default). */
   ref(): this
   /** Let the process exit even with calls in flight. */
@@ -182,7 +196,7 @@ export declare class Thread<C extends Context = Context> extends EventEmitter {
 }
 
 /** Options of `new ThreadPool()`: those of a Thread, plus scheduling. */
-export interface ThreadPoolOptions extends ThreadOptions {
+export interface ThreadPoolOptions<D = unknown> extends ThreadOptions<D> {
   /** `'least-busy'` (default): the thread with the fewest calls in flight; `'round-robin'`: call n to thread n mod size. */
   scheduler?: 'round-robin' | 'least-busy'
   /** Calls that may wait when every thread is busy: a number ≥ 0 (0 = no queue), `Infinity` (default) or `'auto'` (poolSize²). */
@@ -210,7 +224,7 @@ export interface ThreadPoolStats {
 
 /** `poolSize` threads running one context. Emits `'message'` as Thread does. */
 export declare class ThreadPool<C extends Context = Context> extends EventEmitter {
-  constructor(context: C | ModuleContext, poolSize: number, options?: ThreadPoolOptions)
+  constructor(context: C | ModuleContext, poolSize: number, options?: ThreadPoolOptions<ContextData<C>>)
   /** Threads in the pool; 0 once close()/destroy() resolved. */
   readonly size: number
   /** The pool's threads: their ids, inspector URLs, profiles and heap snapshots. */
@@ -312,6 +326,8 @@ export interface Service<D = Definitions> {
   call<N extends TaskName<D>>(options: ServiceCallOptions<D, N>): Promise<TaskResult<D, N>>
   /** Calls in flight reject with ERR_CLOSED; resolves when the isolate is gone. */
   close(): Promise<void>
+  /** `await using`: close() when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void>
   sendMessage(data: unknown, transfer?: ArrayBuffer[]): void
   /** Returns a function that removes the listener. */
   onMessage(cb: (data: any) => void): () => void

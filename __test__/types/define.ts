@@ -33,6 +33,8 @@ async function main(): Promise<void> {
   await svc.call({ name: 'add', params: [1, '2'] })
   const off: () => void = svc.onMessage((m) => void m)
   svc.sendMessenger(new Messenger('x'))
+  const disposed: Promise<void> = svc[Symbol.asyncDispose]()
+  void disposed
 
   pool.setConcurrency(ConcurrencyOption.x2)
   // @ts-expect-error not a ConcurrencyOption

@@ -14,6 +14,11 @@ async function main(): Promise<void> {
   const hosted = new ThreadPool(() => () => 1, 2, { host: { f: (x: number) => x } })
   hosted.once('message', (value, { threadId }) => { void [value, threadId] })
   await hosted.close()
+  const configured = new ThreadPool((cfg: { k: number }) => (x: number) => x * cfg.k, 4, { data: { k: 3 } })
+  const tripled: number = await configured.run(14)
+  // @ts-expect-error data must match what the context takes
+  new ThreadPool((cfg: { k: number }) => (x: number) => x * cfg.k, 4, { data: {} })
+  void tripled
   await pool.destroy()
   void [sum, p99, viaRunWith, pool.size, pool.queueLength]
 }

@@ -45,3 +45,17 @@ async function main(): Promise<void> {
   void [s, n, r, viaRunWith, heap, woke]
 }
 void main
+
+async function data(): Promise<void> {
+  // The context's first argument is the `data` option.
+  const scaled = new Thread((cfg: { k: number }) => (x: number) => x * cfg.k, { data: { k: 3 } })
+  const n: number = await scaled.run(14)
+  // @ts-expect-error data must match what the context takes
+  new Thread((cfg: { k: number }) => (x: number) => x * cfg.k, { data: { k: 'three' } })
+  const untyped = new Thread((cfg) => () => cfg.anything, { data: { anything: 1 } })
+  const plain = new Thread(() => () => 1, { data: [1, 2] })
+  const mod = new Thread({ module: 'w.mjs' }, { data: { any: 'thing' } })
+  await scaled[Symbol.asyncDispose]()
+  void [n, untyped, plain, mod]
+}
+void data
