@@ -102,3 +102,13 @@ test('with no call in flight a rejection is printed naming the thread, and the t
   assert.match(r.stderr, /thread "late"/)
   assert.match(r.stderr, /rejected after the call/)
 })
+
+test('the microtasks a synchronous return queued are part of its call: timeout ends a loop of them and the thread serves on', async () => {
+  const t = new Thread(() => (loop) => {
+    if (loop) { const spin = () => Promise.resolve().then(spin); spin() }
+    return 'returned'
+  }, { timeout: 100 })
+  await assert.rejects(t.run(true), { code: 'ERR_TIMEOUT' })
+  assert.equal(await t.run(false), 'returned')
+  await t.close()
+})

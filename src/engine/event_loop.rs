@@ -484,8 +484,13 @@ impl Loop {
     /// cannot be (every call then fails, as for a bad context).
     fn install_data<'s>(&mut self, scope: &mut v8::HandleScope<'s>) -> Option<Option<v8::Local<'s, v8::Value>>> {
         let Some(payload) = self.data.take() else { return Some(None) };
-        let decoded = realm::install_data(scope, payload).map_err(|e| format!("the thread's data could not be decoded: {e}"));
-        decoded.map(Some).map_err(|message| self.main = Some(Main::Failed { message, cause: None })).ok()
+        match realm::install_data(scope, payload) {
+            Ok(value) => Some(Some(value)),
+            Err(e) => {
+                self.main = Some(Main::Failed { message: format!("the thread's data could not be decoded: {e}"), cause: None });
+                None
+            }
+        }
     }
 
     /// Evaluate a function context and call it (with `data`, if any).
