@@ -408,8 +408,9 @@ fn host_names(scope: &mut v8::HandleScope, realm: u32, names: std::sync::Arc<[St
     }
 }
 
-/// `defs[name]` when it is a function.
+/// `defs[name]` when it is a function (looked up per call: a task may
+/// replace a definition; the key is internalized, as a lookup needs anyway).
 fn hook<'s>(scope: &mut v8::HandleScope<'s>, defs: v8::Local<v8::Object>, name: &str) -> Option<v8::Local<'s, v8::Function>> {
-    let key = v8::String::new(scope, name)?;
+    let key = v8::String::new_from_utf8(scope, name.as_bytes(), v8::NewStringType::Internalized)?;
     v8::Local::<v8::Function>::try_from(defs.get(scope, key.into())?).ok()
 }
