@@ -129,3 +129,23 @@ test('messengers.seek() is an object keyed by name, as nanolith MessengerList.li
     fs.rmSync(peer.dir, { recursive: true, force: true })
   }
 })
+
+test('a call whose async before-hook never settles still ends at its timeout, and the service serves on', async () => {
+  const api = define({
+    __beforeServiceTask() {
+      if (!globalThis.blockNext) return undefined
+      globalThis.blockNext = false
+      return new Promise(() => {}) // never settles
+    },
+    arm() { globalThis.blockNext = true },
+    work: () => 'done',
+  })
+  const svc = await api.launchService()
+  try {
+    await svc.call({ name: 'arm' })
+    await assert.rejects(within(svc.call({ name: 'work', timeout: 50 }), 'the blocked call'), { code: 'ERR_TIMEOUT' })
+    assert.equal(await within(svc.call({ name: 'work', timeout: 5000 }), 'the next call'), 'done')
+  } finally {
+    await svc.close()
+  }
+})

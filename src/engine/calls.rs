@@ -220,7 +220,9 @@ impl Loop {
             self.report_hook_error(scope, e);
         }
         let realm = self.current.as_ref().map_or(0, |c| c.realm);
-        let Some(context) = self.realms.get(&realm).map(|r| v8::Local::new(scope, &r.context)) else { return };
+        let Some(context) = self.realms.get(&realm).map(|r| v8::Local::new(scope, &r.context)) else {
+            return self.finish(scope, failed("ERR_CLOSED", "the task's context is gone".into()));
+        };
         let scope = &mut v8::ContextScope::new(scope, context);
         let task = v8::Local::new(scope, &next.task);
         let recv = v8::Local::new(scope, &next.recv);
