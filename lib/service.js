@@ -17,6 +17,8 @@ const { host } = require('./host')
  * this long at most per launchService.
  */
 const START_SPIN_US = 400
+/** Launches waiting for their start: only a lone one is waited for on the host. */
+let starting = 0
 
 class Service {
   #slot
@@ -63,7 +65,11 @@ class Service {
     // Launching is a call in flight: it keeps the process alive until it settles.
     const started = this.#slot.submitServiceStart(this.#defs, true)
     started.catch(() => this.#unhold())
+    starting++
+    const done = () => { starting-- }
+    started.then(done, done)
     queueMicrotask(() => {
+      if (starting !== 1) return // many at once (a cluster): their answers come through the event loop
       const until = performance.now() + START_SPIN_US / 1000
       while (this.#slot.calls.size > 0 && performance.now() < until) host.awaitEvents(50)
     })
