@@ -25,6 +25,20 @@ test('the API.md §3 example: run with this bound, message() to the callback, se
   }
 })
 
+test('run(func, id) without data passes {} (API.md §3: data = {})', async () => {
+  const mgr = new ThreadsManager()
+  const got = []
+  mgr.run(function (data, message) {
+    message({ type: typeof data, isNull: data === null, keys: data === undefined || data === null ? null : Object.keys(data) })
+  }, 'no-data', undefined, (m) => got.push(m))
+  try {
+    await until(() => got.length >= 1)
+    assert.deepEqual(got, [{ type: 'object', isNull: false, keys: [] }])
+  } finally {
+    mgr.kill('no-data')
+  }
+})
+
 test('state and timers persist between events', async () => {
   const mgr = new ThreadsManager()
   const got = []

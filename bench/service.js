@@ -238,10 +238,17 @@ module.exports = async function serviceBench() {
       echo: await importFile(files.echo),
       counter: await importFile(files.counter),
     }
-    await startup(nano)
-    await roundTrip(nano)
-    await broadcast(nano)
+    // `node bench/service.js [launch|call|messenger …]`: those rows only (default: all)
+    const only = require.main === module ? process.argv.slice(2).filter((a) => !a.startsWith('--')) : []
+    const row = (name) => only.length === 0 || only.includes(name)
+    if (row('launch')) await startup(nano)
+    if (row('call')) await roundTrip(nano)
+    if (row('messenger')) await broadcast(nano)
   } finally {
     fs.rmSync(files.dir, { recursive: true, force: true })
   }
+}
+
+if (require.main === module) {
+  module.exports().catch((err) => { console.error(err); process.exit(1) })
 }

@@ -75,3 +75,7 @@ module.exports = async function sharedBench() {
   await lockPair()
   await hostWake()
 }
+
+if (require.main === module) {
+  module.exports().catch((err) => { console.error(err); process.exit(1) })
+}

@@ -101,7 +101,8 @@ function launchService(defs, names, host, identifier, options) {
       memoryLimit: o.memoryLimit,
       start(slot) {
         slot.host = host // the slot serves this service until it closes
-        const service = new Service(slot, defs, names, identifier, o)
+        // (its isolate ends with it: the pool starts a thread in its place meanwhile)
+        const service = new Service(slot, defs, names, identifier, o, () => pool._replaceSoon())
         this.service = service
         return service._start().then(() => {
           resolve(service)

@@ -112,6 +112,17 @@ class GlobalPool {
     }
   }
 
+  /**
+   * @internal A service is closing and its isolate goes with it: start a
+   * thread in its place now, while the old one is torn down, so the next
+   * launchService or task finds a started thread (README "Choices").
+   */
+  _replaceSoon() {
+    if (this.#idle.length === 0 && this.#queue.size === 0 && this.#active <= this.#max) {
+      this.#idle.push(new Slot('', { memoryLimit: TASK_MEMORY_MB, respawn: true }))
+    }
+  }
+
   /** @internal liveness bookkeeping hooks (host.js calls these on owners) */
   _exited() {}
 }

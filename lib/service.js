@@ -7,6 +7,18 @@ const { deferred } = require('./slot')
 const { messengerName } = require('./messenger')
 const { StreamHub } = require('./streams')
 const { Listeners } = require('./listeners')
+const { host } = require('./host')
+
+/**
+ * How long (µs) the host waits for a service's start on its own thread. A
+ * started thread evaluates small definitions in ~100 µs and then spins for
+ * its first call; a wake-up of the event loop costs about as much again, and
+ * the thread may park meanwhile. Once per launch, so the event loop is held
+ * this long at most per launchService.
+ */
+const START_SPIN_US = 400
+/** Launches waiting for their start: only a lone one is waited for on the host. */
+let starting = 0
 
 class Service {
   #slot
@@ -18,12 +30,14 @@ class Service {
   #closing = null
   #reffed = false
   #streams
+  #onClose
   /** Resolved by the global pool once it took the thread back. */
   released = null
 
   /** @internal use `api.launchService()` */
-  constructor(slot, defs, names, identifier, options) {
+  constructor(slot, defs, names, identifier, options, onClose) {
     this.#slot = slot
+    this.#onClose = onClose
     this.#defs = defs
     this.#names = names
     this.#options = options
@@ -51,6 +65,14 @@ class Service {
     // Launching is a call in flight: it keeps the process alive until it settles.
     const started = this.#slot.submitServiceStart(this.#defs, true)
     started.catch(() => this.#unhold())
+    starting++
+    const done = () => { starting-- }
+    started.then(done, done)
+    queueMicrotask(() => {
+      if (starting !== 1) return // many at once (a cluster): their answers come through the event loop
+      const until = performance.now() + START_SPIN_US / 1000
+      while (this.#slot.calls.size > 0 && performance.now() < until) host.awaitEvents(50)
+    })
     return started
   }
 
@@ -104,6 +126,7 @@ class Service {
   close() {
     if (this.#closing === null) {
       const gone = this.#slot.dispose(`the service ${this.identifier} was closed`)
+      if (this.#onClose !== undefined) this.#onClose()
       this.#unhold()
       this.#closing = gone.then(() => {
         const released = deferred()

@@ -39,7 +39,8 @@ class ThreadsManager extends EventEmitter {
     })
     slot.hold(true) // alive, and keeping the process alive, until killed
     this.#threads.set(identifier, slot)
-    slot.submit({ args: [data], reffed: true }).catch((error) => {
+    // API.md §3: `data = {}` when it is not given
+    slot.submit({ args: [data === undefined ? {} : data], reffed: true }).catch((error) => {
       if (error && error.code === 'ERR_CLOSED') return
       this.#error(identifier, error)
     })

@@ -19,6 +19,14 @@ const HEAP_CHECK_AFTER_US: f64 = 20.0;
 /// Otherwise the heap is checked after this many calls.
 const HEAP_CHECK_EVERY: u32 = 64;
 
+/// A task whose before-hook returned a promise: called once it settles
+/// (`Current::promise` holds the hook's promise meanwhile).
+pub(super) struct PendingTask {
+    task: v8::Global<v8::Function>,
+    recv: v8::Global<v8::Value>,
+    args: Payload,
+}
+
 /// A failure with a stable code and no cause.
 fn failed(code: &'static str, message: String) -> Outcome {
     Outcome::Failed { code, message, cause: None }
@@ -77,7 +85,7 @@ impl Loop {
         if let Some(st) = scope.get_slot_mut::<ThreadState>() {
             st.call = Some(CallRef { id: call_id, owner });
         }
-        self.current = Some(Current { call_id, started: Instant::now(), wait_us, promise: None, realm, after: None, lender, fresh_realm: false });
+        self.current = Some(Current { call_id, started: Instant::now(), wait_us, promise: None, realm, after: None, lender, fresh_realm: false, before: None });
         if let Some(ms) = timeout_ms {
             watchdog::arm(&self.control, call_id, ms);
         }
@@ -173,21 +181,52 @@ impl Loop {
             return self.finish(tc, failed("ERR_UNKNOWN_TASK", format!("there is no task named {name:?}")));
         };
         let id: v8::Local<v8::Value> = v8::Integer::new_from_unsigned(tc, self.control.id).into();
+        let mut awaited = None;
         if let Some(h) = hook(tc, defs, before) {
-            if h.call(tc, defs.into(), &[id]).is_none() {
-                if tc.has_terminated() {
-                    return;
+            match h.call(tc, defs.into(), &[id]) {
+                // An async before-hook (`await messengers.use(name)`) is awaited, as in nanolith.
+                Some(v) if v.is_promise() => awaited = v8::Local::<v8::Promise>::try_from(v).ok(),
+                Some(_) => {}
+                None if tc.has_terminated() => return,
+                None => {
+                    if let Some(exc) = tc.exception() {
+                        self.report_hook_error(tc, exc);
+                    }
+                    tc.reset();
                 }
-                if let Some(exc) = tc.exception() {
-                    self.report_hook_error(tc, exc);
-                }
-                tc.reset();
             }
         }
         if let (Some(h), Some(cur)) = (hook(tc, defs, after), self.current.as_mut()) {
             cur.after = Some(v8::Global::new(tc, h));
         }
-        self.call(tc, task, Some(defs.into()), args);
+        match (awaited, self.current.as_mut()) {
+            (Some(p), Some(cur)) => {
+                cur.promise = Some(v8::Global::new(tc, p));
+                let recv: v8::Local<v8::Value> = defs.into();
+                cur.before = Some(Box::new(PendingTask { task: v8::Global::new(tc, task), recv: v8::Global::new(tc, recv), args }));
+            }
+            _ => self.call(tc, task, Some(defs.into()), args),
+        }
+    }
+
+    /// The before-hook's promise settled: call the task (a rejection is the
+    /// hook's error, reported, never the call's), in the call's realm.
+    fn after_before_hook(&mut self, scope: &mut v8::HandleScope, hook: v8::Local<v8::Promise>, next: Box<PendingTask>) {
+        if let Some(cur) = self.current.as_mut() {
+            cur.promise = None;
+        }
+        if hook.state() == v8::PromiseState::Rejected {
+            let e = hook.result(scope);
+            self.report_hook_error(scope, e);
+        }
+        let realm = self.current.as_ref().map_or(0, |c| c.realm);
+        let Some(context) = self.realms.get(&realm).map(|r| v8::Local::new(scope, &r.context)) else {
+            return self.finish(scope, failed("ERR_CLOSED", "the task's context is gone".into()));
+        };
+        let scope = &mut v8::ContextScope::new(scope, context);
+        let task = v8::Local::new(scope, &next.task);
+        let recv = v8::Local::new(scope, &next.recv);
+        self.call(scope, task, Some(recv), next.args);
     }
 
     /// Decode `args` and call `func` with them.
@@ -241,6 +280,11 @@ impl Loop {
         }
         let Some(Current { promise: Some(p), .. }) = &self.current else { return };
         let p = v8::Local::new(scope, p);
+        if p.state() != v8::PromiseState::Pending {
+            if let Some(next) = self.current.as_mut().and_then(|c| c.before.take()) {
+                return self.after_before_hook(scope, p, next);
+            }
+        }
         let outcome = match p.state() {
             v8::PromiseState::Pending => return,
             v8::PromiseState::Fulfilled => {
@@ -366,8 +410,9 @@ fn host_names(scope: &mut v8::HandleScope, realm: u32, names: std::sync::Arc<[St
     }
 }
 
-/// `defs[name]` when it is a function.
+/// `defs[name]` when it is a function (looked up per call: a task may
+/// replace a definition; the key is internalized, as a lookup needs anyway).
 fn hook<'s>(scope: &mut v8::HandleScope<'s>, defs: v8::Local<v8::Object>, name: &str) -> Option<v8::Local<'s, v8::Function>> {
-    let key = v8::String::new(scope, name)?;
+    let key = v8::String::new_from_utf8(scope, name.as_bytes(), v8::NewStringType::Internalized)?;
     v8::Local::<v8::Function>::try_from(defs.get(scope, key.into())?).ok()
 }

@@ -44,6 +44,8 @@ pub(super) struct Current {
     pub lender: Option<Arc<Control>>,
     /// A task's fresh realm, dropped once the call is over.
     pub fresh_realm: bool,
+    /// The task to call once its async before-hook settled (`promise`).
+    pub before: Option<Box<super::calls::PendingTask>>,
 }
 
 /// Messenger messages handed to a realm's listeners in one JS call.

@@ -435,8 +435,8 @@
     }
   }
   define(g, 'messengers', Object.freeze({
-    /** With a name: that messenger if this thread has it, else undefined; without: all of them. */
-    seek(name) { return name === undefined ? [...attached.values()] : attached.get(String(name)) },
+    /** With a name: that messenger if this thread has it, else undefined; without: all of them, keyed by name (as nanolith's list). */
+    seek(name) { return name === undefined ? Object.fromEntries(attached) : attached.get(String(name)) },
     /** Resolves with messenger `name` once this thread has it. */
     use(name) {
       name = String(name)
