@@ -42,7 +42,10 @@ impl HostBytes {
     pub(super) fn new(bytes: Vec<u8>) -> Self {
         let bytes = Arc::new(bytes);
         if !bytes.is_empty() {
-            lock(live()).insert(bytes.as_ptr() as usize, (bytes.len(), Arc::downgrade(&bytes)));
+            lock(live()).insert(
+                bytes.as_ptr() as usize,
+                (bytes.len(), Arc::downgrade(&bytes)),
+            );
         }
         HostBytes(bytes)
     }
@@ -65,10 +68,20 @@ impl Drop for HostBytes {
 fn owner_of(addr: usize, len: usize) -> Option<Arc<Vec<u8>>> {
     let live = lock(live());
     let (&start, (size, owner)) = live.range(..=addr).next_back()?;
-    (addr + len <= start + size).then(|| owner.upgrade()).flatten()
+    (addr + len <= start + size)
+        .then(|| owner.upgrade())
+        .flatten()
 }
 
-type CreateExternal<T> = unsafe extern "C" fn(sys::napi_env, *mut T, usize, sys::napi_finalize, *mut c_void, *mut sys::napi_value, *mut bool) -> sys::napi_status;
+type CreateExternal<T> = unsafe extern "C" fn(
+    sys::napi_env,
+    *mut T,
+    usize,
+    sys::napi_finalize,
+    *mut c_void,
+    *mut sys::napi_value,
+    *mut bool,
+) -> sys::napi_status;
 
 /// `name` from the running process (the runtime's Node-API), or 0.
 #[cfg(unix)]
@@ -86,7 +99,8 @@ fn external_latin1() -> Option<CreateExternal<std::ffi::c_char>> {
     static F: OnceLock<usize> = OnceLock::new();
     let addr = *F.get_or_init(|| symbol(c"node_api_create_external_string_latin1"));
     // SAFETY: a non-null symbol of that name has the documented signature.
-    (addr != 0).then(|| unsafe { std::mem::transmute::<usize, CreateExternal<std::ffi::c_char>>(addr) })
+    (addr != 0)
+        .then(|| unsafe { std::mem::transmute::<usize, CreateExternal<std::ffi::c_char>>(addr) })
 }
 
 fn external_utf16() -> Option<CreateExternal<u16>> {
@@ -109,7 +123,13 @@ unsafe extern "C" fn drop_owner(_env: sys::napi_env, _data: *mut c_void, hint: *
 /// # Safety
 /// `env` is live on its JS thread; `text` points into `owner`'s bytes,
 /// `units` code units long (two bytes each, 2-aligned, with `two_byte`).
-unsafe fn external(env: sys::napi_env, owner: Arc<Vec<u8>>, text: *const u8, units: usize, two_byte: bool) -> Option<sys::napi_value> {
+unsafe fn external(
+    env: sys::napi_env,
+    owner: Arc<Vec<u8>>,
+    text: *const u8,
+    units: usize,
+    two_byte: bool,
+) -> Option<sys::napi_value> {
     if units > MAX_UNITS {
         return None;
     }
@@ -124,8 +144,24 @@ unsafe fn external(env: sys::napi_env, owner: Arc<Vec<u8>>, text: *const u8, uni
     // when it copied instead: `copied`).
     let status = unsafe {
         match (two_byte, latin1, utf16) {
-            (true, _, Some(f)) => f(env, text as *mut u16, units, Some(drop_owner), hint, &mut out, &mut copied),
-            (false, Some(f), _) => f(env, text as *mut std::ffi::c_char, units, Some(drop_owner), hint, &mut out, &mut copied),
+            (true, _, Some(f)) => f(
+                env,
+                text as *mut u16,
+                units,
+                Some(drop_owner),
+                hint,
+                &mut out,
+                &mut copied,
+            ),
+            (false, Some(f), _) => f(
+                env,
+                text as *mut std::ffi::c_char,
+                units,
+                Some(drop_owner),
+                hint,
+                &mut out,
+                &mut copied,
+            ),
             _ => unreachable!("checked above"),
         }
     };
@@ -145,28 +181,56 @@ unsafe fn external(env: sys::napi_env, owner: Arc<Vec<u8>>, text: *const u8, uni
 ///
 /// # Safety
 /// `env` is live on its JS thread and `bytes` a value of this call.
-pub unsafe fn decode_string(env: sys::napi_env, bytes: sys::napi_value, start: f64, units: f64, two_byte: bool) -> Result<sys::napi_value, &'static str> {
-    let (mut ty, mut len, mut data, mut ab, mut offset) = (0, 0usize, ptr::null_mut(), ptr::null_mut(), 0usize);
+pub unsafe fn decode_string(
+    env: sys::napi_env,
+    bytes: sys::napi_value,
+    start: f64,
+    units: f64,
+    two_byte: bool,
+) -> Result<sys::napi_value, &'static str> {
+    let (mut ty, mut len, mut data, mut ab, mut offset) =
+        (0, 0usize, ptr::null_mut(), ptr::null_mut(), 0usize);
     // SAFETY: `bytes` is a value of this call; out-pointers are locals.
-    let status = unsafe { sys::napi_get_typedarray_info(env, bytes, &mut ty, &mut len, &mut data, &mut ab, &mut offset) };
-    if status != sys::Status::napi_ok || ty != sys::TypedarrayType::uint8_array || !(start >= 0.0 && units >= 0.0) {
+    let status = unsafe {
+        sys::napi_get_typedarray_info(
+            env,
+            bytes,
+            &mut ty,
+            &mut len,
+            &mut data,
+            &mut ab,
+            &mut offset,
+        )
+    };
+    if status != sys::Status::napi_ok
+        || ty != sys::TypedarrayType::uint8_array
+        || !(start >= 0.0 && units >= 0.0)
+    {
         return Err("decodeString: expected a Uint8Array and a range");
     }
     let (start, units) = (start as usize, units as usize);
     let width = if two_byte { 2 } else { 1 };
-    let end = units.checked_mul(width).and_then(|n| n.checked_add(start)).filter(|&end| end <= len);
+    let end = units
+        .checked_mul(width)
+        .and_then(|n| n.checked_add(start))
+        .filter(|&end| end <= len);
     let end = end.ok_or("decodeString: the range is outside the bytes")?;
     let mut out = ptr::null_mut();
     if units == 0 || data.is_null() {
         // SAFETY: a static empty C string, length 0.
-        return made(unsafe { sys::napi_create_string_latin1(env, c"".as_ptr(), 0, &mut out) }, out);
+        return made(
+            unsafe { sys::napi_create_string_latin1(env, c"".as_ptr(), 0, &mut out) },
+            out,
+        );
     }
     // SAFETY: Node-API reported `len` readable bytes at `data`, and
     // start..end lies within them; JS does not run during this call.
     let text = unsafe { std::slice::from_raw_parts((data as *const u8).add(start), end - start) };
-    let aligned = (text.as_ptr() as usize) % 2 == 0 && cfg!(target_endian = "little");
+    let aligned = (text.as_ptr() as usize).is_multiple_of(2) && cfg!(target_endian = "little");
     if text.len() >= EXTERNAL_MIN && (!two_byte || aligned) {
-        if let Some(owner) = owner_of(text.as_ptr() as usize, text.len()).filter(|o| 2 * text.len() >= o.len()) {
+        if let Some(owner) =
+            owner_of(text.as_ptr() as usize, text.len()).filter(|o| 2 * text.len() >= o.len())
+        {
             // SAFETY: `text` lies in `owner`'s bytes (owner_of); aligned when two-byte.
             if let Some(s) = unsafe { external(env, owner, text.as_ptr(), units, two_byte) } {
                 return Ok(s);
@@ -175,15 +239,41 @@ pub unsafe fn decode_string(env: sys::napi_env, bytes: sys::napi_value, start: f
     }
     if !two_byte {
         // SAFETY: pointer and length of readable bytes (above).
-        return made(unsafe { sys::napi_create_string_latin1(env, text.as_ptr() as *const _, units as isize, &mut out) }, out);
+        return made(
+            unsafe {
+                sys::napi_create_string_latin1(
+                    env,
+                    text.as_ptr() as *const _,
+                    units as isize,
+                    &mut out,
+                )
+            },
+            out,
+        );
     }
     if aligned {
         // SAFETY: aligned, readable, and any bytes are valid u16 code units.
-        return made(unsafe { sys::napi_create_string_utf16(env, text.as_ptr() as *const u16, units as isize, &mut out) }, out);
+        return made(
+            unsafe {
+                sys::napi_create_string_utf16(
+                    env,
+                    text.as_ptr() as *const u16,
+                    units as isize,
+                    &mut out,
+                )
+            },
+            out,
+        );
     }
-    let units16: Vec<u16> = text.chunks_exact(2).map(|u| u16::from_le_bytes([u[0], u[1]])).collect();
+    let units16: Vec<u16> = text
+        .chunks_exact(2)
+        .map(|u| u16::from_le_bytes([u[0], u[1]]))
+        .collect();
     // SAFETY: pointer and length of a live Vec<u16>.
-    made(unsafe { sys::napi_create_string_utf16(env, units16.as_ptr(), units as isize, &mut out) }, out)
+    made(
+        unsafe { sys::napi_create_string_utf16(env, units16.as_ptr(), units as isize, &mut out) },
+        out,
+    )
 }
 
 fn made(status: sys::napi_status, out: sys::napi_value) -> Result<sys::napi_value, &'static str> {
