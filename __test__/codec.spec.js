@@ -95,6 +95,25 @@ describe('exact byte layouts (shared with the Rust half)', () => {
   })
 })
 
+describe('golden vectors (__test__/fixtures/codec-golden.json, also read by the Rust tests)', () => {
+  const { vectors } = require('./fixtures/codec-golden.json')
+  const TABLE = require('../lib/codec/tags.json')
+  test('the tag table is the one the codec uses', () => {
+    assert.equal(VERSION, TABLE.VERSION)
+    assert.deepEqual(bytesOf(undefined), [TABLE.VERSION, TABLE.tags.UNDEFINED])
+    assert.equal(new Set(Object.values(TABLE.tags)).size, Object.keys(TABLE.tags).length, 'tags are distinct')
+  })
+  for (const { name, source, hex, decodesAs } of vectors) {
+    test(name, () => {
+      const value = eval(source) // eslint-disable-line no-eval
+      assert.equal(Buffer.from(enc(value, 'value').bytes).toString('hex'), hex, 'encoded bytes')
+      const back = decode(Uint8Array.from(Buffer.from(hex, 'hex')))
+      assert.deepStrictEqual(back, decodesAs === undefined ? value : eval(decodesAs), 'decoded value') // eslint-disable-line no-eval
+      assert.equal(Buffer.from(enc(back, 'value').bytes).toString('hex'), hex, 're-encoded bytes')
+    })
+  }
+})
+
 describe('round trips', () => {
   test('primitives', () => {
     for (const v of [undefined, null, true, false, 0, -0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 1.25, NaN,

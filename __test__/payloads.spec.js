@@ -88,6 +88,45 @@ describe('payloads', () => {
     }
   })
 
+  test('long strings of a result made over its memory (external strings) equal the copied ones', async () => {
+    // The corpus: every latin1 code unit, two-byte with lone surrogates, around the
+    // 64 KB threshold, alone (made over the payload) and beside others (copied),
+    // at odd byte offsets (two-byte: copied), inside objects.
+    const all = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join('')
+    const corpus = [
+      all.repeat(256), all.repeat(256).slice(1), 'a'.repeat((64 << 10) - 1), 'a'.repeat(64 << 10),
+      '\ud800a\udc00€'.repeat(20000) + '\udbff', '€'.repeat(32 << 10), '€'.repeat((32 << 10) - 1),
+      ['x', '€é'.repeat(40000)], { a: all.repeat(300), b: all.repeat(300) }, ['y'.repeat(1 << 20), 'z'.repeat(100)],
+    ]
+    for (const v of corpus) {
+      const back = await t.run('echo', v)
+      assert.deepStrictEqual(back, v)
+      if (typeof v === 'string') assert.equal(await t.run('same', back, v), true)
+    }
+  })
+
+  test('a string made over a result outlives the result and is freed with it, under GC', () => {
+    const { spawnSync } = require('node:child_process')
+    const script = `
+      const { Thread } = require(${JSON.stringify(require.resolve('..'))})
+      ;(async () => {
+        const t = new Thread(() => (n, two) => (two ? '\\ud800€' : 'ÿa').repeat(n), { memoryLimit: 256 })
+        const kept = []
+        for (let i = 0; i < 60; i++) {
+          const s = await t.run(100000 + i, i % 2 === 1)
+          if (i % 10 === 0) kept.push([s, i])
+          gc()
+        }
+        await t.close()
+        for (let k = 0; k < 5; k++) { gc(); await new Promise((r) => setImmediate(r)) }
+        for (const [s, i] of kept) if (s !== (i % 2 === 1 ? '\\ud800€' : 'ÿa').repeat(100000 + i)) throw new Error('changed ' + i)
+        console.log('ok ' + kept.length)
+      })().catch((e) => { console.error(e); process.exit(1) })`
+    const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8', timeout: 120000 })
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(r.stdout.trim(), 'ok 6')
+  })
+
   test('records sharing sub-objects stay one graph, both ways', async () => {
     for (const n of [3, 2000]) { // 2000: past the size where results go unbatched
       const r = await t.run('make', 'records', n)

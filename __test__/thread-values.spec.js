@@ -83,3 +83,58 @@ test('a transferred ArrayBuffer is moved: the sender copy is detached', async ()
   assert.equal(ab.byteLength, 0)
   await t.close()
 })
+
+// A Proxy as a prototype: the object is an `Object.create(x)` object (API.md
+// §7: its own enumerable properties cross) and no trap of the Proxy runs, on
+// the host for arguments nor in the thread for results.
+const PROTO_CASES = `({
+  object: (p) => Object.setPrototypeOf({ a: 1, nested: { b: [2] } }, p),
+  deeper: (p) => Object.setPrototypeOf({ a: 1 }, Object.create(p)),
+  array: (p) => Object.setPrototypeOf([1, , 3], p),
+  error: (p) => { const e = new RangeError('m'); e.code = 'E'; return Object.setPrototypeOf(e, p) },
+  map: (p) => Object.setPrototypeOf(new Map([[1, 2]]), p),
+  date: (p) => Object.setPrototypeOf(new Date(5), p),
+})`
+const recordingProxy = (calls) => new Proxy({}, new Proxy({}, { get: (_, trap) => (...a) => { calls.push(trap); return Reflect[trap](...a) } }))
+
+function checkProtoCase(name, back) {
+  if (name === 'object') assert.deepStrictEqual(back, { a: 1, nested: { b: [2] } })
+  if (name === 'deeper') assert.deepStrictEqual(back, { a: 1 })
+  if (name === 'array') assert.deepStrictEqual(back, [1, , 3]) // eslint-disable-line no-sparse-arrays
+  if (name === 'error') { // only own name/message are read; no stack (formatting it reads through the chain)
+    assert.ok(back instanceof Error)
+    assert.equal(back.name, 'Error')
+    assert.equal(back.message, 'm')
+    assert.equal(back.code, 'E')
+  }
+  if (name === 'map') assert.deepStrictEqual(back, new Map([[1, 2]]))
+  if (name === 'date') assert.deepStrictEqual(back, new Date(5))
+}
+
+test('an object whose prototype is a Proxy crosses host → thread without running a trap', async () => {
+  const cases = eval(PROTO_CASES) // eslint-disable-line no-eval
+  for (const name of Object.keys(cases)) {
+    const calls = []
+    const back = await echo.run(cases[name](recordingProxy(calls)))
+    assert.deepEqual(calls, [], `${name}: traps ran on the host`)
+    checkProtoCase(name, back)
+  }
+})
+
+test('an object whose prototype is a Proxy crosses thread → host (as a result) without running a trap', async () => {
+  const t = new Thread(new Function(`return () => {
+    const cases = ${PROTO_CASES}
+    const calls = []
+    const proxy = new Proxy({}, new Proxy({}, { get: (_, trap) => (...a) => { calls.push(trap); return Reflect[trap](...a) } }))
+    return (name) => name === 'calls' ? calls.splice(0) : cases[name](proxy)
+  }`)()) // eslint-disable-line no-new-func
+  try {
+    for (const name of ['object', 'deeper', 'array', 'error', 'map', 'date']) {
+      const back = await t.run(name)
+      assert.deepEqual(await t.run('calls'), [], `${name}: traps ran in the thread`)
+      checkProtoCase(name, back)
+    }
+  } finally {
+    await t.close()
+  }
+})

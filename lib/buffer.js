@@ -32,7 +32,7 @@ class SharedBuffer {
 
   /** @internal */
   static idOf(v) {
-    return v instanceof SharedBuffer ? v.#id : undefined
+    return #id in v ? v.#id : undefined // a brand check: runs no proxy trap on v's prototype chain
   }
 
   #closed() {

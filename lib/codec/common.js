@@ -7,15 +7,21 @@
 const { types } = require('util')
 const { makeError } = require('../errors')
 
-const VERSION = 1
-const MAX_DEPTH = 10000
-const T_UNDEFINED = 0x00, T_NULL = 0x01, T_TRUE = 0x02, T_FALSE = 0x03, T_INT32 = 0x04
-const T_DOUBLE = 0x05, T_BIGINT = 0x06, T_LATIN1 = 0x07, T_UTF16 = 0x08, T_OBJECT = 0x09
-const T_ARRAY = 0x0a, T_SPARSE = 0x0b, T_HOLE = 0x0c, T_DATE = 0x0d, T_REGEXP = 0x0e
-const T_MAP = 0x0f, T_SET = 0x10, T_ERROR = 0x11, T_ARRAY_BUFFER = 0x12, T_SHARED = 0x13
-const T_TRANSFERRED = 0x14, T_TYPED_ARRAY = 0x15, T_DATA_VIEW = 0x16, T_BACKREF = 0x17
-const T_NUMBER_OBJECT = 0x18, T_STRING_OBJECT = 0x19, T_BOOLEAN_OBJECT = 0x1a
-const T_BIGINT_OBJECT = 0x1b, T_SHARED_VALUE = 0x1c, T_END = 0xff
+// The wire format's numbers are defined once, in tags.json (the Rust half
+// reads the same file when it is compiled).
+const TABLE = require('./tags.json')
+const TAGS = TABLE.tags
+const VERSION = TABLE.VERSION
+const MAX_DEPTH = TABLE.MAX_DEPTH
+const T_UNDEFINED = TAGS.UNDEFINED, T_NULL = TAGS.NULL, T_TRUE = TAGS.TRUE, T_FALSE = TAGS.FALSE
+const T_INT32 = TAGS.INT32, T_DOUBLE = TAGS.DOUBLE, T_BIGINT = TAGS.BIGINT, T_LATIN1 = TAGS.STRING_LATIN1
+const T_UTF16 = TAGS.STRING_UTF16, T_OBJECT = TAGS.OBJECT, T_ARRAY = TAGS.ARRAY, T_SPARSE = TAGS.SPARSE_ARRAY
+const T_HOLE = TAGS.HOLE, T_DATE = TAGS.DATE, T_REGEXP = TAGS.REGEXP, T_MAP = TAGS.MAP, T_SET = TAGS.SET
+const T_ERROR = TAGS.ERROR, T_ARRAY_BUFFER = TAGS.ARRAY_BUFFER, T_SHARED = TAGS.SHARED_BUFFER
+const T_TRANSFERRED = TAGS.TRANSFERRED_BUFFER, T_TYPED_ARRAY = TAGS.TYPED_ARRAY, T_DATA_VIEW = TAGS.DATA_VIEW
+const T_BACKREF = TAGS.BACKREF, T_NUMBER_OBJECT = TAGS.NUMBER_OBJECT, T_STRING_OBJECT = TAGS.STRING_OBJECT
+const T_BOOLEAN_OBJECT = TAGS.BOOLEAN_OBJECT, T_BIGINT_OBJECT = TAGS.BIGINT_OBJECT
+const T_SHARED_VALUE = TAGS.SHARED_VALUE, T_END = TAGS.END
 
 /** Shared values (buffer()): `{ idOf(v) → id | undefined, fromId(id) → handle }`, set by lib/buffer.js. */
 let sharedValues = null
@@ -77,8 +83,9 @@ const ObjectProto = Object.prototype, ArrayProto = Array.prototype
 const WeakRefProto = typeof WeakRef === 'function' ? WeakRef.prototype : null
 const FinRegProto = typeof FinalizationRegistry === 'function' ? FinalizationRegistry.prototype : null
 
-const TA_CTORS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array,
-  Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array]
+// Typed array constructors indexed by their kind byte (tags.json).
+const TA_CTORS = []
+for (const [name, kind] of Object.entries(TABLE.typedArrayKinds)) TA_CTORS[kind] = globalThis[name]
 const TA_KIND = new Map(TA_CTORS.map((C, i) => [C.name, i]))
 const ERROR_CTORS = new Map([Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError,
   URIError].map((C) => [C.name, C]))
@@ -183,6 +190,7 @@ module.exports = {
   dvByteLength,
   dvByteOffset,
   fromCharCode,
+  getOwnSymbols,
   getProto,
   getter,
   hasOwn,
@@ -228,6 +236,7 @@ module.exports = {
   setForEach,
   setSharedValues,
   strValueOf,
+  symbolDescription,
   taBuffer,
   taByteOffset,
   taLength,

@@ -53,6 +53,7 @@ const {
   dvBuffer,
   dvByteLength,
   dvByteOffset,
+  getOwnSymbols,
   getProto,
   getter,
   hasOwn,
@@ -93,6 +94,7 @@ const {
   reSource,
   setForEach,
   strValueOf,
+  symbolDescription,
   taBuffer,
   taByteOffset,
   taLength,
@@ -111,6 +113,21 @@ try { NodeBuffer = require('buffer').Buffer } catch { NodeBuffer = null }
 if (NodeBuffer !== null && typeof NodeBuffer.prototype.write !== 'function') NodeBuffer = null
 
 const F_ARRAY = 0, F_KEYS = 1, F_MAP = 2, F_SET = 3
+
+// True when a Proxy is on v's prototype chain (read without running a trap:
+// [[GetPrototypeOf]] of an ordinary object reads its slot).
+function protoChainHasProxy(v) {
+  for (let p = getProto(v); p !== null; p = getProto(p)) if (isProxy(p)) return true
+  return false
+}
+
+// A KeyObject or CryptoKey told by its own symbol slots alone (util.types reads them
+// through the prototype chain).
+const HOST_SLOTS = new Set(['kKeyType', 'kKeyObject'])
+function hasHostSymbol(v) {
+  for (const s of getOwnSymbols(v)) if (HOST_SLOTS.has(symbolDescription(s))) return true
+  return false
+}
 
 class Frame {
   constructor() {
@@ -359,7 +376,7 @@ class Encoder {
       this.head(v, T_REGEXP); this.writeString(source); return this.writeString(flags)
     }
     if (isMap(v) || isSet(v)) return this.beginCollection(v, isMap(v))
-    if (isNativeError(v)) return this.beginError(v)
+    if (isNativeError(v)) return this.beginError(v, protoChainHasProxy(v))
     if (isNumberObject(v)) { this.head(v, T_NUMBER_OBJECT); return this.writeF64(numValueOf(v)) }
     if (isStringObject(v)) { this.head(v, T_STRING_OBJECT); return this.writeString(strValueOf(v)) }
     if (isBooleanObject(v)) { this.head(v, T_BOOLEAN_OBJECT); return this.writeTag(boolValueOf(v) ? 1 : 0) }
@@ -370,7 +387,10 @@ class Encoder {
     if (isPromise(v)) throw this.fail('a Promise')
     if (isGeneratorObject(v)) throw this.fail('a generator object')
     if (isMapIterator(v) || isSetIterator(v)) throw this.fail('an iterator')
-    if (isExternal(v) || isKeyObject(v) || isCryptoKey(v)) throw this.fail('a host object')
+    // A Proxy in the prototype chain: nothing may read through it (util's
+    // isKeyObject and isCryptoKey read a property), so only own slots count.
+    const behindProxy = protoChainHasProxy(v)
+    if (isExternal(v) || (behindProxy ? hasHostSymbol(v) : isKeyObject(v) || isCryptoKey(v))) throw this.fail('a host object')
     for (let p = getProto(v); p !== null && !isProxy(p); p = getProto(p)) { // util.types has no isWeakRef
       if (p === WeakRefProto) throw this.fail('a WeakRef')
       if (p === FinRegProto) throw this.fail('a FinalizationRegistry')
@@ -387,8 +407,13 @@ class Encoder {
     this.head(v, isMapValue ? T_MAP : T_SET)
   }
 
-  beginError(v) {
-    const name = v.name, message = v.message, stack = v.stack
+  // behindProxy: a Proxy in its prototype chain, so `name`/`message` are read
+  // only when own, and `stack` not at all (formatting it runs the runtime's
+  // prepareStackTrace, which reads the error through the chain).
+  beginError(v, behindProxy) {
+    const name = behindProxy && !hasOwn(v, 'name') ? undefined : v.name
+    const message = behindProxy && !hasOwn(v, 'message') ? undefined : v.message
+    const stack = behindProxy ? undefined : v.stack
     const keys = [], own = objectKeys(v)
     if (hasOwn(v, 'cause')) keys.push('cause')
     if (hasOwn(v, 'code')) keys.push('code')

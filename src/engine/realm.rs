@@ -57,6 +57,7 @@ pub(crate) fn install_prelude(scope: &mut v8::HandleScope, thread_id: u32, realm
     let origin = v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, 0, undefined, false, false, false);
     let script = compile_prelude(scope, source, &origin)?;
     let factory = v8::Local::<v8::Function>::try_from(script.run(scope)?).ok()?;
+    super::shared_value::install(scope); // the codec's HostObjects
     let native = globals::native_object(scope);
     let id = v8::Integer::new_from_unsigned(scope, thread_id).into();
     let realm = v8::Integer::new_from_unsigned(scope, realm_id).into();

@@ -12,13 +12,33 @@ fn key<'s>(scope: &mut v8::HandleScope<'s>) -> v8::Local<'s, v8::Private> {
     v8::Private::for_api(scope, Some(name))
 }
 
-/// The shared-value id of `object`, when it is a handle.
-pub(crate) fn handle_id(scope: &mut v8::HandleScope, object: v8::Local<v8::Object>) -> Option<u32> {
-    let k = key(scope);
-    if !object.has_private(scope, k).unwrap_or(false) {
-        return None;
+/// The codec's view of shared-value handles: it writes them by id
+/// (SHARED_VALUE) and makes them back with [`handle`]. Given to each
+/// isolate with [`install`].
+struct SharedValues {
+    /// The private key marking a handle, made once per isolate.
+    key: v8::Global<v8::Private>,
+}
+
+impl codec::HostObjects for SharedValues {
+    fn id_of(&self, scope: &mut v8::HandleScope, object: v8::Local<v8::Object>) -> Option<u32> {
+        let k = v8::Local::new(scope, &self.key);
+        if !object.has_private(scope, k).unwrap_or(false) {
+            return None;
+        }
+        object.get_private(scope, k)?.uint32_value(scope)
     }
-    object.get_private(scope, k)?.uint32_value(scope)
+
+    fn handle<'s>(&self, scope: &mut v8::HandleScope<'s>, id: u32) -> Option<v8::Local<'s, v8::Value>> {
+        handle(scope, id)
+    }
+}
+
+/// Let the codec of this isolate pass shared-value handles by reference.
+pub(crate) fn install(scope: &mut v8::HandleScope) {
+    let k = key(scope);
+    let hosts = SharedValues { key: v8::Global::new(scope, k) };
+    codec::set_host_objects(scope, std::rc::Rc::new(hosts));
 }
 
 fn id_of(scope: &mut v8::HandleScope, args: &v8::FunctionCallbackArguments) -> u32 {
@@ -120,7 +140,7 @@ fn clean(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: 
 }
 
 /// A handle for shared value `id`.
-pub(crate) fn handle<'s>(scope: &mut v8::HandleScope<'s>, id: u32) -> Option<v8::Local<'s, v8::Value>> {
+fn handle<'s>(scope: &mut v8::HandleScope<'s>, id: u32) -> Option<v8::Local<'s, v8::Value>> {
     let obj = v8::Object::new(scope);
     let data: v8::Local<v8::Value> = v8::Integer::new_from_unsigned(scope, id).into();
     let k = key(scope);

@@ -7,6 +7,7 @@ use std::ptr;
 use napi::sys;
 
 use super::memory::memory_to_js;
+use super::strings::HostBytes;
 use super::HostSink;
 use crate::engine::{Payload, SharedMemory};
 use crate::runtime::{Event, ExitReason, Outcome};
@@ -108,9 +109,9 @@ unsafe fn payload_args(env: sys::napi_env, sink: &HostSink, p: Payload) -> [sys:
 }
 
 unsafe extern "C" fn drop_bytes(_env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
-    // SAFETY: `hint` is the Box<Vec<u8>> leaked in `bytes_to_js`; Node calls
-    // the finalizer once.
-    drop(unsafe { Box::from_raw(hint as *mut Vec<u8>) });
+    // SAFETY: `hint` is the Box<HostBytes> leaked in `bytes_to_js`; Node
+    // calls the finalizer once.
+    drop(unsafe { Box::from_raw(hint as *mut HostBytes) });
 }
 
 /// Encoded bytes as a JS value: a Buffer copy when small, else an
@@ -118,10 +119,14 @@ unsafe extern "C" fn drop_bytes(_env: sys::napi_env, _data: *mut c_void, hint: *
 unsafe fn bytes_to_js(env: sys::napi_env, bytes: Vec<u8>) -> sys::napi_value {
     let mut out = ptr::null_mut();
     if bytes.len() > BATCH_MAX_BYTES {
-        let (data, len) = (bytes.as_ptr() as *mut c_void, bytes.len());
+        // HostBytes: long strings of the payload can be made over it (strings.rs).
+        let bytes = HostBytes::new(bytes);
+        let (data, len) = (bytes.bytes().as_ptr() as *mut c_void, bytes.bytes().len());
         let hint = Box::into_raw(Box::new(bytes));
-        // SAFETY: the Vec's heap memory does not move when the Vec does (it
-        // is boxed and never grown); the finalizer frees it with the buffer.
+        // SAFETY: the Vec's heap memory does not move (it is in an Arc and
+        // never grown) and lives until the finalizer and every string made
+        // over it (strings.rs) let go; nothing writes into payload bytes
+        // (the decoder only reads them).
         let status = unsafe { sys::napi_create_external_arraybuffer(env, data, len, Some(drop_bytes), hint as *mut c_void, &mut out) };
         if status == sys::Status::napi_ok {
             return out;
@@ -130,7 +135,7 @@ unsafe fn bytes_to_js(env: sys::napi_env, bytes: Vec<u8>) -> sys::napi_value {
         // SAFETY: Node refused the buffer, so the box is still ours.
         let bytes = unsafe { Box::from_raw(hint) };
         // SAFETY: forwarded contract (live env on its JS thread).
-        return unsafe { copy_to_js(env, &bytes) };
+        return unsafe { copy_to_js(env, bytes.bytes()) };
     }
     // SAFETY: forwarded contract.
     unsafe { copy_to_js(env, &bytes) }

@@ -1,12 +1,15 @@
 //! The one module that makes raw Node-API calls: the threadsafe function
 //! that carries thread events to JS (here and in `events`), and memory
 //! shared with the host without a copy (`memory`: SharedArrayBuffers and
-//! moved ArrayBuffers, both directions).
+//! moved ArrayBuffers, both directions), and long strings made from payload
+//! bytes (`strings`).
 
 mod events;
 mod memory;
+mod strings;
 
 pub use memory::{address_of, has_external_sab, payload, typed_array_bytes};
+pub use strings::decode_string;
 use events::{deliver, Batch};
 
 use std::ffi::c_void;

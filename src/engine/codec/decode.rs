@@ -322,7 +322,8 @@ impl<'p> Decoder<'p> {
             SHARED_VALUE => {
                 let id = self.reserve();
                 let value_id = self.r.u32()?;
-                let handle = crate::engine::shared_value::handle(s, value_id).ok_or_else(|| DecodeError("could not make a buffer handle".into()))?;
+                let hosts = super::host_objects::host_objects(s).ok_or_else(|| DecodeError("a shared value, but this isolate has none".into()))?;
+                let handle = hosts.handle(s, value_id).ok_or_else(|| DecodeError("could not make a buffer handle".into()))?;
                 self.set(s, id, handle);
                 handle
             }

@@ -5,7 +5,9 @@
 //! Globals; the walk opens a fresh HandleScope every few steps.
 
 use std::fmt::Write as _;
+use std::rc::Rc;
 
+use super::host_objects::{host_objects, HostObjects};
 use super::tags::*;
 use super::write::*;
 use super::EncodeError;
@@ -33,8 +35,8 @@ pub fn encode(
 ) -> Result<Payload> {
     let scope = &mut v8::HandleScope::new(scope);
     if root == "result" && transfer.is_empty() && super::v8_wire::worth_it(value) {
-        let key = shared_value_key(scope).ok_or(EncodeError::Exception)?;
-        if let Some((bytes, shared, transferred)) = super::v8_wire::encode(scope, value, key)? {
+        let hosts = host_objects(scope);
+        if let Some((bytes, shared, transferred)) = super::v8_wire::encode(scope, value, hosts)? {
             return Ok(Payload { bytes, shared, transferred });
         }
     }
@@ -74,14 +76,8 @@ pub(super) struct Encoder {
     /// transfer list's buffers (only for results: `move_copies`).
     pub(super) copies: Vec<SharedMemory>,
     pub(super) move_copies: bool,
-    /// The private key that marks shared-value handles, made once per encode.
-    shared_key: Option<v8::Global<v8::Private>>,
-}
-
-/// The private key that marks shared-value handles (engine/shared_value.rs).
-pub(super) fn shared_value_key<'s>(s: &mut v8::HandleScope<'s>) -> Option<v8::Local<'s, v8::Private>> {
-    let name = v8::String::new(s, "isothread.sharedValue")?;
-    Some(v8::Private::for_api(s, Some(name)))
+    /// The handles written by reference (SHARED_VALUE), when the isolate has any.
+    hosts: Option<Rc<dyn HostObjects>>,
 }
 
 /// An open container: the object, its key list (Map/Set: entries), the
@@ -172,7 +168,7 @@ impl Encoder {
             root: root.to_owned(),
             copies: Vec::new(),
             move_copies: root == "result",
-            shared_key: None,
+            hosts: host_objects(s),
         })
     }
 
@@ -403,21 +399,10 @@ impl Encoder {
         self.open(s, o, OBJECT, Kind::Object, keys)
     }
 
-    /// The id of a shared-value handle (`buffer()`); one private lookup for
-    /// any other object.
+    /// The id of a shared-value handle (`buffer()`), asked of the isolate's
+    /// [`HostObjects`].
     fn shared_value_id(&mut self, s: &mut v8::HandleScope, o: v8::Local<v8::Object>) -> Option<u32> {
-        let key = match &self.shared_key {
-            Some(key) => v8::Local::new(s, key),
-            None => {
-                let key = shared_value_key(s)?;
-                self.shared_key = Some(v8::Global::new(s, key));
-                key
-            }
-        };
-        if !o.has_private(s, key).unwrap_or(false) {
-            return None;
-        }
-        crate::engine::shared_value::handle_id(s, o)
+        self.hosts.as_ref()?.id_of(s, o)
     }
 
     fn write_array(&mut self, s: &mut v8::HandleScope, array: v8::Local<v8::Array>) -> Result<()> {
@@ -448,22 +433,23 @@ impl Encoder {
     }
 
     fn write_error(&mut self, s: &mut v8::HandleScope, o: v8::Local<v8::Object>) -> Result<()> {
-        let key = v8_str(s, "name")?;
-        let name = o.get(s, key.into()).ok_or(EncodeError::Exception)?;
+        // Behind a Proxy, only own properties are read (a lookup that
+        // reached the prototype would run its trap) and `stack` not at all
+        // (formatting it reads the error through the chain).
+        let behind_proxy = proxy_in_chain(s, o);
+        let name = self.error_field(s, o, "name", behind_proxy)?;
         let name = if name.is_undefined() {
             v8_str(s, "Error")?
         } else {
             name.to_string(s).ok_or(EncodeError::Exception)?
         };
-        let key = v8_str(s, "message")?;
-        let message = o.get(s, key.into()).ok_or(EncodeError::Exception)?;
+        let message = self.error_field(s, o, "message", behind_proxy)?;
         let message = if message.is_undefined() {
             v8::String::empty(s)
         } else {
             message.to_string(s).ok_or(EncodeError::Exception)?
         };
-        let key = v8_str(s, "stack")?;
-        let stack = o.get(s, key.into()).ok_or(EncodeError::Exception)?;
+        let stack = if behind_proxy { v8::undefined(s).into() } else { self.error_field(s, o, "stack", false)? };
         let keys = o
             .get_own_property_names(s, names_args(false))
             .ok_or(EncodeError::Exception)?;
@@ -477,4 +463,29 @@ impl Encoder {
         Ok(())
     }
 
+}
+
+impl Encoder {
+    /// `o[key]`; with `own_only`, undefined unless `o` has it as its own.
+    fn error_field<'s>(&self, s: &mut v8::HandleScope<'s>, o: v8::Local<v8::Object>, key: &str, own_only: bool) -> Result<v8::Local<'s, v8::Value>> {
+        let key = v8_str(s, key)?;
+        if own_only && !o.has_own_property(s, key.into()).ok_or(EncodeError::Exception)? {
+            return Ok(v8::undefined(s).into());
+        }
+        o.get(s, key.into()).ok_or(EncodeError::Exception)
+    }
+}
+
+/// True when a Proxy is on `o`'s prototype chain. Reading the prototype of
+/// an object that is not a Proxy runs no JS.
+pub(super) fn proxy_in_chain(s: &mut v8::HandleScope, o: v8::Local<v8::Object>) -> bool {
+    let mut next = o.get_prototype(s);
+    while let Some(p) = next {
+        if p.is_proxy() {
+            return true;
+        }
+        let Ok(p) = v8::Local::<v8::Object>::try_from(p) else { return false };
+        next = p.get_prototype(s);
+    }
+    false
 }

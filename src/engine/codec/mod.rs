@@ -30,6 +30,7 @@ mod decode;
 mod decode_help;
 mod encode;
 mod encode_step;
+mod host_objects;
 mod native;
 mod reader;
 mod tags;
@@ -37,6 +38,8 @@ mod to_v8;
 mod v8_wire;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_golden;
 #[cfg(test)]
 mod tests_v8_wire;
 #[cfg(test)]
@@ -46,6 +49,7 @@ mod write;
 pub use args::decode_args;
 pub use decode::decode;
 pub use encode::encode;
+pub use host_objects::{set_host_objects, HostObjects};
 pub use tags::MAX_DEPTH;
 
 /// Properties read or written per HandleScope (each step makes a handful

@@ -1,54 +1,103 @@
 //! Constants of the wire format (docs/wire-format.md, version 1).
+//!
+//! Their values are defined once, in `lib/codec/tags.json` (which the host
+//! half requires); this file names them and reads the numbers from that file
+//! at compile time: a name missing from it, or a value out of range, fails
+//! the build.
+
+/// The table shared with lib/codec/common.js.
+pub(super) const TABLE: &str = include_str!("../../../lib/codec/tags.json");
+
+/// The number after `"name":` in [`TABLE`] (names are unique there).
+const fn number(name: &str) -> u64 {
+    let (t, n) = (TABLE.as_bytes(), name.as_bytes());
+    let mut i = 0;
+    while i + n.len() + 2 < t.len() {
+        let mut j = 0;
+        while j < n.len() && t[i + 1 + j] == n[j] {
+            j += 1;
+        }
+        if t[i] == b'"' && j == n.len() && t[i + 1 + j] == b'"' {
+            let mut k = i + n.len() + 2;
+            while t[k] == b' ' {
+                k += 1;
+            }
+            if t[k] == b':' {
+                k += 1;
+                while t[k] == b' ' {
+                    k += 1;
+                }
+                let mut v: u64 = 0;
+                let first = k;
+                while k < t.len() && t[k].is_ascii_digit() {
+                    v = v * 10 + (t[k] - b'0') as u64;
+                    k += 1;
+                }
+                assert!(k > first, "tags.json: not a number");
+                return v;
+            }
+        }
+        i += 1;
+    }
+    panic!("tags.json: name not found")
+}
+
+/// A one-byte entry of [`TABLE`].
+const fn byte(name: &str) -> u8 {
+    let v = number(name);
+    assert!(v <= 255, "tags.json: value out of range");
+    v as u8
+}
 
 /// `bytes[0]` of every payload.
-pub const VERSION: u8 = 0x01;
+pub const VERSION: u8 = byte("VERSION");
 
-pub const UNDEFINED: u8 = 0x00;
-pub const NULL: u8 = 0x01;
-pub const TRUE: u8 = 0x02;
-pub const FALSE: u8 = 0x03;
-pub const INT32: u8 = 0x04;
-pub const DOUBLE: u8 = 0x05;
-pub const BIGINT: u8 = 0x06;
-pub const STRING_LATIN1: u8 = 0x07;
-pub const STRING_UTF16: u8 = 0x08;
-pub const OBJECT: u8 = 0x09;
-pub const ARRAY: u8 = 0x0A;
-pub const SPARSE_ARRAY: u8 = 0x0B;
-pub const HOLE: u8 = 0x0C;
-pub const DATE: u8 = 0x0D;
-pub const REGEXP: u8 = 0x0E;
-pub const MAP: u8 = 0x0F;
-pub const SET: u8 = 0x10;
-pub const ERROR: u8 = 0x11;
-pub const ARRAY_BUFFER: u8 = 0x12;
-pub const SHARED_BUFFER: u8 = 0x13;
-pub const TRANSFERRED_BUFFER: u8 = 0x14;
-pub const TYPED_ARRAY: u8 = 0x15;
-pub const DATA_VIEW: u8 = 0x16;
-pub const BACKREF: u8 = 0x17;
-pub const NUMBER_OBJECT: u8 = 0x18;
-pub const STRING_OBJECT: u8 = 0x19;
-pub const BOOLEAN_OBJECT: u8 = 0x1A;
-pub const BIGINT_OBJECT: u8 = 0x1B;
-pub const SHARED_VALUE: u8 = 0x1C;
-pub const END: u8 = 0xFF;
+pub const UNDEFINED: u8 = byte("UNDEFINED");
+pub const NULL: u8 = byte("NULL");
+pub const TRUE: u8 = byte("TRUE");
+pub const FALSE: u8 = byte("FALSE");
+pub const INT32: u8 = byte("INT32");
+pub const DOUBLE: u8 = byte("DOUBLE");
+pub const BIGINT: u8 = byte("BIGINT");
+pub const STRING_LATIN1: u8 = byte("STRING_LATIN1");
+pub const STRING_UTF16: u8 = byte("STRING_UTF16");
+pub const OBJECT: u8 = byte("OBJECT");
+pub const ARRAY: u8 = byte("ARRAY");
+pub const SPARSE_ARRAY: u8 = byte("SPARSE_ARRAY");
+pub const HOLE: u8 = byte("HOLE");
+pub const DATE: u8 = byte("DATE");
+pub const REGEXP: u8 = byte("REGEXP");
+pub const MAP: u8 = byte("MAP");
+pub const SET: u8 = byte("SET");
+pub const ERROR: u8 = byte("ERROR");
+pub const ARRAY_BUFFER: u8 = byte("ARRAY_BUFFER");
+pub const SHARED_BUFFER: u8 = byte("SHARED_BUFFER");
+pub const TRANSFERRED_BUFFER: u8 = byte("TRANSFERRED_BUFFER");
+pub const TYPED_ARRAY: u8 = byte("TYPED_ARRAY");
+pub const DATA_VIEW: u8 = byte("DATA_VIEW");
+pub const BACKREF: u8 = byte("BACKREF");
+pub const NUMBER_OBJECT: u8 = byte("NUMBER_OBJECT");
+pub const STRING_OBJECT: u8 = byte("STRING_OBJECT");
+pub const BOOLEAN_OBJECT: u8 = byte("BOOLEAN_OBJECT");
+pub const BIGINT_OBJECT: u8 = byte("BIGINT_OBJECT");
+pub const SHARED_VALUE: u8 = byte("SHARED_VALUE");
+pub const END: u8 = byte("END");
 
 /// Most containers open at once, on both sides.
-pub const MAX_DEPTH: usize = 10_000;
+pub const MAX_DEPTH: usize = number("MAX_DEPTH") as usize;
 
 /// Typed array kinds (the `kind` byte of TYPED_ARRAY).
-pub const KIND_INT8: u8 = 0;
-pub const KIND_UINT8: u8 = 1;
-pub const KIND_UINT8_CLAMPED: u8 = 2;
-pub const KIND_INT16: u8 = 3;
-pub const KIND_UINT16: u8 = 4;
-pub const KIND_INT32: u8 = 5;
-pub const KIND_UINT32: u8 = 6;
-pub const KIND_FLOAT32: u8 = 7;
-pub const KIND_FLOAT64: u8 = 8;
-pub const KIND_BIGINT64: u8 = 9;
-pub const KIND_BIGUINT64: u8 = 10;
+pub const KIND_INT8: u8 = byte("Int8Array");
+pub const KIND_UINT8: u8 = byte("Uint8Array");
+pub const KIND_UINT8_CLAMPED: u8 = byte("Uint8ClampedArray");
+pub const KIND_INT16: u8 = byte("Int16Array");
+pub const KIND_UINT16: u8 = byte("Uint16Array");
+pub const KIND_INT32: u8 = byte("Int32Array");
+pub const KIND_UINT32: u8 = byte("Uint32Array");
+pub const KIND_FLOAT32: u8 = byte("Float32Array");
+pub const KIND_FLOAT64: u8 = byte("Float64Array");
+pub const KIND_BIGINT64: u8 = byte("BigInt64Array");
+pub const KIND_BIGUINT64: u8 = byte("BigUint64Array");
 
 /// Bytes per element of a typed array kind; `None` for an unknown kind.
 pub fn element_size(kind: u8) -> Option<u64> {

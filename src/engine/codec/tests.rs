@@ -338,6 +338,35 @@ fn proxies_are_refused_before_any_trap() {
 }
 
 #[test]
+fn a_proxy_prototype_runs_no_trap() {
+    with_isolate(|s| {
+        let setup = "globalThis.traps = []; globalThis.p = new Proxy({}, new Proxy({}, { get: (_, t) => (...a) => { traps.push(t); return Reflect[t](...a) } }))";
+        eval(s, setup);
+        for (expr, check) in [
+            ("Object.setPrototypeOf({ a: 1 }, p)", "v => v.a === 1 && Object.keys(v).length === 1"),
+            ("Object.setPrototypeOf({ a: 1 }, Object.create(p))", "v => v.a === 1"),
+            ("Object.setPrototypeOf([1, , 3], p)", "v => v.length === 3 && !(1 in v)"),
+            ("(() => { const e = new RangeError('m'); e.code = 'E'; return Object.setPrototypeOf(e, p) })()", "v => v instanceof Error && v.name === 'Error' && v.message === 'm' && v.code === 'E'"),
+        ] {
+            for root in ["value", "result"] {
+                eval(s, "traps.length = 0");
+                round_trip_as(s, expr, check, root);
+                assert!(eval(s, "traps.length === 0").is_true(), "{expr} as {root}: a trap ran");
+            }
+        }
+    });
+}
+
+/// [`round_trip`] with the value encoded as `root` ("result" tries V8's serializer first).
+fn round_trip_as(s: &mut v8::HandleScope, expr: &str, check: &str, root: &str) {
+    let payload = encode_js(s, &format!("({expr})"), root).unwrap_or_else(|e| panic!("{expr}: {e}"));
+    let tc = &mut v8::TryCatch::new(s);
+    let decoded = decode(tc, payload).unwrap_or_else(|e| panic!("{expr}: {e}"));
+    assert!(call(tc, check, decoded).is_true(), "{expr}: check {check} failed");
+    assert!(!tc.has_caught());
+}
+
+#[test]
 fn getters_run_once_and_exceptions_stay_pending() {
     with_isolate(|s| {
         let value = eval(

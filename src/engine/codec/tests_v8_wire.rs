@@ -2,7 +2,6 @@
 //! writes, and a fallback to the walker, before any user code ran, for
 //! whatever it does not take.
 
-use super::encode::shared_value_key;
 use super::tests::{encode_js, eval, with_isolate};
 use super::tags::*;
 use super::{decode, encode, to_v8, v8_wire, EncodeError};
@@ -36,8 +35,7 @@ const VALUES: [&str; 19] = [
 fn same_bytes(s: &mut v8::HandleScope, expr: &str) {
     let value = eval(s, &format!("({expr})"));
 
-    let key = shared_value_key(s).unwrap();
-    let (bytes, _, _) = v8_wire::encode(s, value, key).unwrap().unwrap_or_else(|| panic!("{expr}: V8 path gave up"));
+    let (bytes, _, _) = v8_wire::encode(s, value, None).unwrap().unwrap_or_else(|| panic!("{expr}: V8 path gave up"));
     let ours = encode_js(s, &format!("({expr})"), "value").unwrap();
     assert_eq!(bytes, ours.bytes, "{expr}");
 }
@@ -116,9 +114,8 @@ fn gives_up_before_user_code_runs() {
         ] {
             eval(s, "globalThis.ran = 0");
             let value = eval(s, &format!("({expr})"));
-            let key = shared_value_key(s).unwrap();
             let tc = &mut v8::TryCatch::new(s);
-            assert!(matches!(v8_wire::encode(tc, value, key), Ok(None)), "{expr}");
+            assert!(matches!(v8_wire::encode(tc, value, None), Ok(None)), "{expr}");
             assert!(!tc.has_caught(), "{expr}: an exception was left behind");
             assert!(eval(tc, "ran === 0").is_true(), "{expr}: user code ran");
         }

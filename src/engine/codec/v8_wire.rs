@@ -17,6 +17,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use super::host_objects::HostObjects;
 use super::native::{typed_array_kind_of, V8Reader, V8_DATA_VIEW};
 use super::tags::*;
 use super::write::*;
@@ -44,7 +45,7 @@ pub fn worth_it(value: v8::Local<v8::Value>) -> bool {
 
 struct Delegate {
     shared: Rc<RefCell<Vec<SharedMemory>>>,
-    shared_key: v8::Global<v8::Private>,
+    hosts: Option<Rc<dyn HostObjects>>,
 }
 
 impl v8::ValueSerializerImpl for Delegate {
@@ -60,8 +61,8 @@ impl v8::ValueSerializerImpl for Delegate {
     /// Host objects and shared-value handles: V8 then calls the default
     /// `write_host_object`, which throws, and our walker takes over.
     fn is_host_object<'s>(&mut self, scope: &mut v8::HandleScope<'s>, object: v8::Local<'s, v8::Object>) -> Option<bool> {
-        let key = v8::Local::new(scope, &self.shared_key);
-        Some(object.internal_field_count() > 0 || object.has_private(scope, key).unwrap_or(true))
+        let handle = self.hosts.as_ref().is_some_and(|h| h.id_of(scope, object).is_some());
+        Some(object.internal_field_count() > 0 || handle)
     }
 
     fn get_shared_array_buffer_id<'s>(&mut self, _scope: &mut v8::HandleScope<'s>, sab: v8::Local<'s, v8::SharedArrayBuffer>) -> Option<u32> {
@@ -82,12 +83,12 @@ pub type Translated = (Vec<u8>, Vec<SharedMemory>, Vec<SharedMemory>);
 pub fn encode(
     scope: &mut v8::HandleScope,
     value: v8::Local<v8::Value>,
-    shared_key: v8::Local<v8::Private>,
+    hosts: Option<Rc<dyn HostObjects>>,
 ) -> Result<Option<Translated>, EncodeError> {
     let shared = Rc::new(RefCell::new(Vec::new()));
     let tc = &mut v8::TryCatch::new(scope);
     let written = {
-        let delegate = Delegate { shared: shared.clone(), shared_key: v8::Global::new(tc, shared_key) };
+        let delegate = Delegate { shared: shared.clone(), hosts };
         let s = &mut v8::DisallowJavascriptExecutionScope::new(tc, v8::OnFailure::ThrowOnFailure);
         let context = s.get_current_context();
         let mut serializer = v8::ValueSerializer::new(s, Box::new(delegate));

@@ -1,0 +1,284 @@
+//! Long strings of a payload, made by the runtime from the payload's bytes
+//! (lib/codec/decode.js hands over where their code units sit): one copy
+//! with `napi_create_string_latin1/utf16`, or none at all for a long string
+//! of a payload that came from a thread as an external ArrayBuffer: then an
+//! external string (`node_api_create_external_string_latin1/utf16`, looked
+//! up at run time) is made over the payload's own memory, which lives as
+//! long as the string or the ArrayBuffer does.
+
+use std::collections::BTreeMap;
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+use napi::sys;
+
+use super::lock;
+
+/// Strings from this many bytes up are made over the payload's memory
+/// (smaller ones cost less to copy than to track).
+const EXTERNAL_MIN: usize = 64 * 1024;
+
+/// V8's longest string (`String::kMaxLength` on 64-bit), in code units: an
+/// external string is asked for only below it, so the runtime never fails
+/// after taking the finalizer.
+const MAX_UNITS: usize = (1 << 29) - 24;
+
+/// Payload bytes handed to the host as an external ArrayBuffer. While it
+/// lives, its memory is listed, so that strings over that memory can share
+/// it (they hold the `Arc`); dropped by the ArrayBuffer's finalizer.
+pub(super) struct HostBytes(Arc<Vec<u8>>);
+
+/// Listed payload memory: start address → (length, owner).
+type Live = BTreeMap<usize, (usize, Weak<Vec<u8>>)>;
+
+fn live() -> &'static Mutex<Live> {
+    static LIVE: OnceLock<Mutex<Live>> = OnceLock::new();
+    LIVE.get_or_init(|| Mutex::new(BTreeMap::new()))
+}
+
+impl HostBytes {
+    /// Take `bytes` and list their memory.
+    pub(super) fn new(bytes: Vec<u8>) -> Self {
+        let bytes = Arc::new(bytes);
+        if !bytes.is_empty() {
+            lock(live()).insert(
+                bytes.as_ptr() as usize,
+                (bytes.len(), Arc::downgrade(&bytes)),
+            );
+        }
+        HostBytes(bytes)
+    }
+
+    /// The bytes (their address does not change while `self` lives).
+    pub(super) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for HostBytes {
+    fn drop(&mut self) {
+        if !self.0.is_empty() {
+            lock(live()).remove(&(self.0.as_ptr() as usize));
+        }
+    }
+}
+
+/// The owner of listed memory holding `len` bytes at `addr`.
+fn owner_of(addr: usize, len: usize) -> Option<Arc<Vec<u8>>> {
+    let live = lock(live());
+    let (&start, (size, owner)) = live.range(..=addr).next_back()?;
+    (addr + len <= start + size)
+        .then(|| owner.upgrade())
+        .flatten()
+}
+
+type CreateExternal<T> = unsafe extern "C" fn(
+    sys::napi_env,
+    *mut T,
+    usize,
+    sys::napi_finalize,
+    *mut c_void,
+    *mut sys::napi_value,
+    *mut bool,
+) -> sys::napi_status;
+
+/// `name` from the running process (the runtime's Node-API), or 0.
+#[cfg(unix)]
+fn symbol(name: &std::ffi::CStr) -> usize {
+    // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name.
+    unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) as usize }
+}
+
+#[cfg(not(unix))]
+fn symbol(_name: &std::ffi::CStr) -> usize {
+    0 // not looked up here: strings are copied
+}
+
+fn external_latin1() -> Option<CreateExternal<std::ffi::c_char>> {
+    static F: OnceLock<usize> = OnceLock::new();
+    let addr = *F.get_or_init(|| symbol(c"node_api_create_external_string_latin1"));
+    // SAFETY: a non-null symbol of that name has the documented signature.
+    (addr != 0)
+        .then(|| unsafe { std::mem::transmute::<usize, CreateExternal<std::ffi::c_char>>(addr) })
+}
+
+fn external_utf16() -> Option<CreateExternal<u16>> {
+    static F: OnceLock<usize> = OnceLock::new();
+    let addr = *F.get_or_init(|| symbol(c"node_api_create_external_string_utf16"));
+    // SAFETY: a non-null symbol of that name has the documented signature.
+    (addr != 0).then(|| unsafe { std::mem::transmute::<usize, CreateExternal<u16>>(addr) })
+}
+
+unsafe extern "C" fn drop_owner(_env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
+    // SAFETY: `hint` is the Box<Arc<..>> leaked in `external`; the runtime
+    // calls the finalizer once. Only Rust memory is touched (it may run
+    // inside a garbage collection or after the env is gone).
+    drop(unsafe { Box::from_raw(hint as *mut Arc<Vec<u8>>) });
+}
+
+/// An external string over `units` code units at `text` (inside `owner`),
+/// or None when the runtime has no external strings (then the caller copies).
+///
+/// # Safety
+/// `env` is live on its JS thread; `text` points into `owner`'s bytes,
+/// `units` code units long (two bytes each, 2-aligned, with `two_byte`).
+unsafe fn external(
+    env: sys::napi_env,
+    owner: Arc<Vec<u8>>,
+    text: *const u8,
+    units: usize,
+    two_byte: bool,
+) -> Option<sys::napi_value> {
+    if units > MAX_UNITS {
+        return None;
+    }
+    let (latin1, utf16) = (external_latin1(), external_utf16());
+    if (two_byte && utf16.is_none()) || (!two_byte && latin1.is_none()) {
+        return None;
+    }
+    let hint = Box::into_raw(Box::new(owner)) as *mut c_void;
+    let (mut out, mut copied) = (ptr::null_mut(), false);
+    // SAFETY: the memory stays valid and unchanged while `hint` (an owner)
+    // lives, and the runtime frees `hint` through `drop_owner` (at once
+    // when it copied instead: `copied`).
+    let status = unsafe {
+        match (two_byte, latin1, utf16) {
+            (true, _, Some(f)) => f(
+                env,
+                text as *mut u16,
+                units,
+                Some(drop_owner),
+                hint,
+                &mut out,
+                &mut copied,
+            ),
+            (false, Some(f), _) => f(
+                env,
+                text as *mut std::ffi::c_char,
+                units,
+                Some(drop_owner),
+                hint,
+                &mut out,
+                &mut copied,
+            ),
+            _ => unreachable!("checked above"),
+        }
+    };
+    if status != sys::Status::napi_ok || out.is_null() {
+        // It failed before taking the finalizer (lengths are checked above):
+        // the owner is still ours.
+        // SAFETY: `hint` came from Box::into_raw above and was not freed.
+        drop(unsafe { Box::from_raw(hint as *mut Arc<Vec<u8>>) });
+        return None;
+    }
+    Some(out)
+}
+
+/// The string whose `units` code units start at byte `start` of the
+/// Uint8Array `bytes`: one byte each (Latin-1) or, with `two_byte`, two
+/// (UTF-16LE, lone surrogates kept). Err: the message of a bad argument.
+///
+/// # Safety
+/// `env` is live on its JS thread and `bytes` a value of this call.
+pub unsafe fn decode_string(
+    env: sys::napi_env,
+    bytes: sys::napi_value,
+    start: f64,
+    units: f64,
+    two_byte: bool,
+) -> Result<sys::napi_value, &'static str> {
+    let (mut ty, mut len, mut data, mut ab, mut offset) =
+        (0, 0usize, ptr::null_mut(), ptr::null_mut(), 0usize);
+    // SAFETY: `bytes` is a value of this call; out-pointers are locals.
+    let status = unsafe {
+        sys::napi_get_typedarray_info(
+            env,
+            bytes,
+            &mut ty,
+            &mut len,
+            &mut data,
+            &mut ab,
+            &mut offset,
+        )
+    };
+    if status != sys::Status::napi_ok
+        || ty != sys::TypedarrayType::uint8_array
+        || !(start >= 0.0 && units >= 0.0)
+    {
+        return Err("decodeString: expected a Uint8Array and a range");
+    }
+    let (start, units) = (start as usize, units as usize);
+    let width = if two_byte { 2 } else { 1 };
+    let end = units
+        .checked_mul(width)
+        .and_then(|n| n.checked_add(start))
+        .filter(|&end| end <= len);
+    let end = end.ok_or("decodeString: the range is outside the bytes")?;
+    let mut out = ptr::null_mut();
+    if units == 0 || data.is_null() {
+        // SAFETY: a static empty C string, length 0.
+        return made(
+            unsafe { sys::napi_create_string_latin1(env, c"".as_ptr(), 0, &mut out) },
+            out,
+        );
+    }
+    // SAFETY: Node-API reported `len` readable bytes at `data`, and
+    // start..end lies within them; JS does not run during this call.
+    let text = unsafe { std::slice::from_raw_parts((data as *const u8).add(start), end - start) };
+    let aligned = (text.as_ptr() as usize).is_multiple_of(2) && cfg!(target_endian = "little");
+    if text.len() >= EXTERNAL_MIN && (!two_byte || aligned) {
+        if let Some(owner) =
+            owner_of(text.as_ptr() as usize, text.len()).filter(|o| 2 * text.len() >= o.len())
+        {
+            // SAFETY: `text` lies in `owner`'s bytes (owner_of); aligned when two-byte.
+            if let Some(s) = unsafe { external(env, owner, text.as_ptr(), units, two_byte) } {
+                return Ok(s);
+            }
+        }
+    }
+    if !two_byte {
+        // SAFETY: pointer and length of readable bytes (above).
+        return made(
+            unsafe {
+                sys::napi_create_string_latin1(
+                    env,
+                    text.as_ptr() as *const _,
+                    units as isize,
+                    &mut out,
+                )
+            },
+            out,
+        );
+    }
+    if aligned {
+        // SAFETY: aligned, readable, and any bytes are valid u16 code units.
+        return made(
+            unsafe {
+                sys::napi_create_string_utf16(
+                    env,
+                    text.as_ptr() as *const u16,
+                    units as isize,
+                    &mut out,
+                )
+            },
+            out,
+        );
+    }
+    let units16: Vec<u16> = text
+        .chunks_exact(2)
+        .map(|u| u16::from_le_bytes([u[0], u[1]]))
+        .collect();
+    // SAFETY: pointer and length of a live Vec<u16>.
+    made(
+        unsafe { sys::napi_create_string_utf16(env, units16.as_ptr(), units as isize, &mut out) },
+        out,
+    )
+}
+
+fn made(status: sys::napi_status, out: sys::napi_value) -> Result<sys::napi_value, &'static str> {
+    if status != sys::Status::napi_ok || out.is_null() {
+        return Err("decodeString: the runtime could not make the string");
+    }
+    Ok(out)
+}

@@ -1,0 +1,109 @@
+//! The golden vectors shared with the host half's tests
+//! (`__test__/fixtures/codec-golden.json`), and the tag table both halves
+//! read (`lib/codec/tags.json`).
+
+use super::tags::*;
+use super::tests::{encode_js, with_isolate};
+use super::{decode, encode};
+use crate::engine::memory::Payload;
+
+const GOLDEN: &str = include_str!("../../../__test__/fixtures/codec-golden.json");
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn golden_vectors_encode_and_decode_as_on_the_host() {
+    let golden: serde_json::Value = serde_json::from_str(GOLDEN).unwrap();
+    let vectors = golden["vectors"].as_array().unwrap();
+    assert!(vectors.len() > 40);
+    with_isolate(|s| {
+        for v in vectors {
+            let (name, source, want) = (
+                v["name"].as_str().unwrap(),
+                v["source"].as_str().unwrap(),
+                v["hex"].as_str().unwrap(),
+            );
+            let expr = format!("({source})");
+            // Our walker ("value") and V8's serializer translated ("result").
+            for root in ["value", "result"] {
+                let got = encode_js(s, &expr, root).unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(hex(&got.bytes), want, "{name}: encoded as {root}");
+            }
+            let context = v8::Context::new(s);
+            let s = &mut v8::ContextScope::new(s, context);
+            let tc = &mut v8::TryCatch::new(s);
+            let payload = Payload {
+                bytes: unhex(want),
+                ..Default::default()
+            };
+            let decoded = decode(tc, payload).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let again =
+                encode(tc, decoded, "value", &[]).unwrap_or_else(|e| panic!("{name} again: {e}"));
+            assert_eq!(hex(&again.bytes), want, "{name}: re-encoded");
+            assert!(!tc.has_caught(), "{name}");
+        }
+    });
+}
+
+#[test]
+fn every_tag_of_the_table_is_named_here() {
+    let table: serde_json::Value = serde_json::from_str(TABLE).unwrap();
+    let named = [
+        ("UNDEFINED", UNDEFINED),
+        ("NULL", NULL),
+        ("TRUE", TRUE),
+        ("FALSE", FALSE),
+        ("INT32", INT32),
+        ("DOUBLE", DOUBLE),
+        ("BIGINT", BIGINT),
+        ("STRING_LATIN1", STRING_LATIN1),
+        ("STRING_UTF16", STRING_UTF16),
+        ("OBJECT", OBJECT),
+        ("ARRAY", ARRAY),
+        ("SPARSE_ARRAY", SPARSE_ARRAY),
+        ("HOLE", HOLE),
+        ("DATE", DATE),
+        ("REGEXP", REGEXP),
+        ("MAP", MAP),
+        ("SET", SET),
+        ("ERROR", ERROR),
+        ("ARRAY_BUFFER", ARRAY_BUFFER),
+        ("SHARED_BUFFER", SHARED_BUFFER),
+        ("TRANSFERRED_BUFFER", TRANSFERRED_BUFFER),
+        ("TYPED_ARRAY", TYPED_ARRAY),
+        ("DATA_VIEW", DATA_VIEW),
+        ("BACKREF", BACKREF),
+        ("NUMBER_OBJECT", NUMBER_OBJECT),
+        ("STRING_OBJECT", STRING_OBJECT),
+        ("BOOLEAN_OBJECT", BOOLEAN_OBJECT),
+        ("BIGINT_OBJECT", BIGINT_OBJECT),
+        ("SHARED_VALUE", SHARED_VALUE),
+        ("END", END),
+    ];
+    let tags = table["tags"].as_object().unwrap();
+    assert_eq!(
+        tags.len(),
+        named.len(),
+        "a tag of tags.json has no name in tags.rs"
+    );
+    for (name, value) in named {
+        assert_eq!(tags[name].as_u64(), Some(u64::from(value)), "{name}");
+    }
+    assert_eq!(table["VERSION"].as_u64(), Some(u64::from(VERSION)));
+    assert_eq!(table["MAX_DEPTH"].as_u64(), Some(MAX_DEPTH as u64));
+    let kinds = table["typedArrayKinds"].as_object().unwrap();
+    assert_eq!(kinds.len(), 11);
+    assert_eq!(
+        kinds["BigUint64Array"].as_u64(),
+        Some(u64::from(KIND_BIGUINT64))
+    );
+}
