@@ -97,9 +97,9 @@ impl Host {
 
     /// Keep the process alive (calls in flight) or not (idle).
     #[napi]
-    pub fn set_ref(&self, env: Env, on: bool) {
+    pub fn set_ref(&self, env: Env, on: bool) -> Result<()> {
         // SAFETY: called on this environment's JS thread.
-        unsafe { napi_raw::set_ref(env.raw(), &self.sink, on) };
+        unsafe { napi_raw::set_ref(env.raw(), &self.sink, on) }.map_err(invalid)
     }
 
     /// Wait up to `us` µs for events from isolate threads and deliver them
@@ -108,10 +108,10 @@ impl Host {
     /// for a thread that was just handed work and may share this core.
     /// True when something was delivered.
     #[napi]
-    pub fn await_events(&self, env: Env, us: f64, yielding: Option<bool>) -> bool {
+    pub fn await_events(&self, env: Env, us: f64, yielding: Option<bool>) -> Result<bool> {
         let max = Duration::from_secs_f64(us.clamp(0.0, 1000.0) / 1e6);
         // SAFETY: called on this environment's JS thread.
-        unsafe { napi_raw::deliver_soon(env.raw(), &self.sink, max, yielding.unwrap_or(false)) }
+        unsafe { napi_raw::deliver_soon(env.raw(), &self.sink, max, yielding.unwrap_or(false)) }.map_err(invalid)
     }
 
     /// Start an isolate thread running `source` (the context function);
