@@ -55,6 +55,23 @@ export declare class Host {
    * its address (the key of notify events).
    */
   registerShared(view: unknown): number
+  /**
+   * This environment is a `worker_threads` Worker: it may end while
+   * threads, buffers or Messenger queues still hold memory it lent
+   * (moved buffers are then copied; shared ones go to the keeper).
+   */
+  setWorker(): void
+  /**
+   * The main environment keeps a SharedArrayBuffer a Worker lent (its
+   * own object over the same memory) while anything still holds it.
+   * False when nothing is kept (released already, or kept before).
+   */
+  adoptShared(view: unknown): boolean
+  /**
+   * A Worker is about to lend the shared memory at `addr`: true when it
+   * should hand it to the keeper (see `adopt_shared`).
+   */
+  reserveKeeper(addr: number): boolean
   /** The host let go of a SharedArrayBuffer registered before. */
   unregisterShared(addr: number): void
   /** This environment joins messenger `name` (its first Messenger of it). */

@@ -175,6 +175,30 @@ impl Host {
         Ok(addr as f64)
     }
 
+    /// This environment is a `worker_threads` Worker: it may end while
+    /// threads, buffers or Messenger queues still hold memory it lent
+    /// (moved buffers are then copied; shared ones go to the keeper).
+    #[napi]
+    pub fn set_worker(&self) {
+        self.sink.set_ends_early();
+    }
+
+    /// The main environment keeps a SharedArrayBuffer a Worker lent (its
+    /// own object over the same memory) while anything still holds it.
+    /// False when nothing is kept (released already, or kept before).
+    #[napi]
+    pub fn adopt_shared(&self, env: Env, view: Unknown) -> Result<bool> {
+        // SAFETY: a live value of this JS thread; the sink is this env's.
+        unsafe { napi_raw::adopt_shared(env.raw(), view.raw(), &self.sink) }.map_err(invalid)
+    }
+
+    /// A Worker is about to lend the shared memory at `addr`: true when it
+    /// should hand it to the keeper (see `adopt_shared`).
+    #[napi]
+    pub fn reserve_keeper(&self, addr: f64) -> bool {
+        napi_raw::reserve_keeper(addr as usize)
+    }
+
     /// The host let go of a SharedArrayBuffer registered before.
     #[napi]
     pub fn unregister_shared(&self, addr: f64) {

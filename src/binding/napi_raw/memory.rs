@@ -3,13 +3,15 @@
 
 use std::ffi::{c_void, CStr};
 use std::ptr;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 
 use napi::sys;
 
 use super::check::napi_call;
-use super::{lock, HostRef, HostSink};
-use crate::engine::{Keepalive, Payload, SharedMemory};
+use super::lent::keepalive;
+use super::{lock, HostSink};
+use crate::engine::{Payload, SharedMemory};
 
 /// The bytes of a typed array: start pointer and length.
 ///
@@ -40,30 +42,6 @@ pub unsafe fn copy_bytes(env: sys::napi_env, value: sys::napi_value) -> napi::Re
     Ok(unsafe { std::slice::from_raw_parts(data, len) }.to_vec())
 }
 
-/// A strong reference to `value` until the returned box is dropped (on any
-/// thread: the reference is then deleted on the env's JS thread).
-///
-/// # Safety
-/// `value` must be a live value of `env`, on its JS thread.
-unsafe fn keepalive(env: sys::napi_env, value: sys::napi_value, sink: &Arc<HostSink>) -> napi::Result<Keepalive> {
-    struct Held {
-        r: usize,
-        sink: Arc<HostSink>,
-    }
-    impl Drop for Held {
-        fn drop(&mut self) {
-            self.sink.release_later(HostRef(self.r));
-        }
-    }
-    let mut r = ptr::null_mut();
-    // SAFETY: a live value of this env, on its JS thread (the caller's
-    // contract); `r` is kept only after success.
-    if unsafe { napi_call!(napi_create_reference(env, value, 1, &mut r)) }.is_err() {
-        return Err(napi::Error::from_reason("could not keep a buffer alive"));
-    }
-    Ok(Box::new(Held { r: r as usize, sink: sink.clone() }))
-}
-
 /// Host SharedArrayBuffer (given as a Uint8Array over all of it) → memory a
 /// thread can map. The host object stays alive while any isolate uses it.
 ///
@@ -73,15 +51,22 @@ pub unsafe fn host_shared(env: sys::napi_env, view: sys::napi_value, sink: &Arc<
     // SAFETY: forwarded contract.
     let (data, len) = unsafe { typed_array_bytes(env, view)? };
     // SAFETY: forwarded contract.
-    let keep = unsafe { keepalive(env, view, sink)? };
+    let keep = unsafe { keepalive(env, view, sink, Some(data as usize))? };
     // SAFETY: the reference in `keep` keeps the SharedArrayBuffer, and so its
-    // memory, alive until the isolate's backing store releases it.
+    // memory, alive until the isolate's backing store releases it, while the
+    // lending env lives. Should it be a Worker that ends first, the keeper's
+    // reference does (`lent`: the main env adopts it, lib/keeper.js). The one
+    // gap: with isothread not loaded on the main thread there is no keeper,
+    // and a Worker must outlive the threads that hold its memory (README
+    // "Choices").
     Ok(unsafe { SharedMemory::from_host(data, len, true, keep) })
 }
 
 /// Host ArrayBuffer already detached from the user's hands (moved) →
 /// memory a thread takes over. A Uint8Array instead (the codec's big
-/// buffers, sent as a copy) is copied now into memory of its own.
+/// buffers, sent as a copy) is copied now into memory of its own, and so is
+/// a moved buffer of an env that may end first (a Worker: its memory would
+/// go with it; nobody else can see the bytes, so a copy is the same value).
 ///
 /// # Safety
 /// `ab` must be a live ArrayBuffer or Uint8Array of `env`, on its JS thread.
@@ -91,19 +76,24 @@ pub unsafe fn host_moved(env: sys::napi_env, ab: sys::napi_value, sink: &Arc<Hos
     if unsafe { napi_call!(napi_is_typedarray(env, ab, &mut is_view)) }.is_err() {
         return Err(napi::Error::from_reason("expected an ArrayBuffer"));
     }
+    let own = |bytes: Vec<u8>| SharedMemory::from_backing_store(v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared());
     if is_view {
         // SAFETY: forwarded contract (a live typed array of this env).
-        let bytes = unsafe { copy_bytes(env, ab)? };
-        let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared();
-        return Ok(SharedMemory::from_backing_store(store));
+        return Ok(own(unsafe { copy_bytes(env, ab)? }));
     }
     let (mut data, mut len) = (ptr::null_mut(), 0usize);
     // SAFETY: out-pointers are valid locals, read only after success.
     if unsafe { napi_call!(napi_get_arraybuffer_info(env, ab, &mut data, &mut len)) }.is_err() {
         return Err(napi::Error::from_reason("expected an ArrayBuffer"));
     }
+    if sink.ends_early.load(Ordering::Relaxed) {
+        // SAFETY: Node-API reported `len` readable bytes at `data` (none
+        // when empty); JS does not run during this call.
+        let bytes = if len == 0 { Vec::new() } else { unsafe { std::slice::from_raw_parts(data as *const u8, len) }.to_vec() };
+        return Ok(own(bytes));
+    }
     // SAFETY: forwarded contract.
-    let keep = unsafe { keepalive(env, ab, sink)? };
+    let keep = unsafe { keepalive(env, ab, sink, None)? };
     // SAFETY: as in host_shared, for a non-shared buffer nobody else holds.
     Ok(unsafe { SharedMemory::from_host(data as *mut u8, len, false, keep) })
 }

@@ -5,9 +5,11 @@
 
 mod check;
 mod events;
+mod lent;
 mod memory;
 
 pub use check::{latin1_string, utf16_string};
+pub use lent::{adopt_shared, reserve_keeper};
 pub use memory::{address_of, has_external_sab, payload, typed_array_bytes};
 use check::{napi_call, report_uncaught};
 use events::{deliver, Batch};
@@ -36,6 +38,9 @@ pub struct HostSink {
     queue: Mutex<Vec<Event>>,
     releases: Mutex<Vec<HostRef>>,
     scheduled: AtomicBool,
+    /// The env may end before the process (a `worker_threads` Worker):
+    /// memory it moves to threads is copied (see `memory::host_moved`).
+    pub(super) ends_early: AtomicBool,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -95,6 +100,11 @@ impl HostSink {
             }
         }
         false
+    }
+
+    /// This env may end before the process (a `worker_threads` Worker).
+    pub fn set_ends_early(&self) {
+        self.ends_early.store(true, Ordering::Relaxed);
     }
 
     pub(super) fn release_later(&self, r: HostRef) {
@@ -201,7 +211,7 @@ pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostS
 /// `env` and `func` must be live values of the calling JS thread.
 pub unsafe fn create_sink(env: sys::napi_env, func: sys::napi_value) -> napi::Result<Arc<HostSink>> {
     let failed = |e: napi::Error| napi::Error::new(e.status, format!("could not create the event channel: {}", e.reason));
-    let sink = Arc::new(HostSink { tsfn: RwLock::new(None), callback: OnceLock::new(), shared_views: Mutex::default(), queue: Mutex::new(Vec::new()), releases: Mutex::new(Vec::new()), scheduled: AtomicBool::new(false) });
+    let sink = Arc::new(HostSink { tsfn: RwLock::new(None), callback: OnceLock::new(), shared_views: Mutex::default(), queue: Mutex::new(Vec::new()), releases: Mutex::new(Vec::new()), scheduled: AtomicBool::new(false), ends_early: AtomicBool::new(false) });
     let mut cb_ref = ptr::null_mut();
     // SAFETY: `func` is a live function of this env; the reference lives as
     // long as the env (the sink is per env); `cb_ref` is kept only once the
