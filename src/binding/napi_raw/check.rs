@@ -149,3 +149,17 @@ pub(super) unsafe fn report_uncaught(env: sys::napi_env, err: &napi::Error) {
         let _ = napi_call!(napi_fatal_exception(env, exc));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::status;
+    use napi::sys;
+
+    #[test]
+    fn a_status_other_than_ok_is_an_error_naming_the_call() {
+        assert!(status(sys::Status::napi_ok, "napi_create_double").is_ok());
+        let err = status(sys::Status::napi_pending_exception, "napi_create_arraybuffer").unwrap_err();
+        assert_eq!(err.status, napi::Status::PendingException);
+        assert!(err.reason.contains("napi_create_arraybuffer"), "{}", err.reason);
+    }
+}
