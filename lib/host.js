@@ -6,6 +6,7 @@
 // locks, Messengers, host functions). Nothing it requires requires it back
 // (__test__/layers.spec.js checks lib/ has no require circle).
 
+const { ConsoleMethod } = require('../native/binding.js')
 const codec = require('./codec')
 const { host, on, EventKind } = require('./host-events')
 const { register, ownerOf, hold, release } = require('./liveness')
@@ -14,7 +15,9 @@ const locks = require('./locks')
 const messenger = require('./messenger')
 const hostCalls = require('./host-calls')
 
-const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug']
+/** `console` method by level (ConsoleMethod, src/binding/protocol.rs). */
+const CONSOLE_METHODS = []
+for (const [name, level] of Object.entries(ConsoleMethod)) CONSOLE_METHODS[level] = name.toLowerCase()
 
 on(EventKind.Console, (_thread, level, _b, bytes, shared, transferred) => {
   let args

@@ -220,6 +220,23 @@ export declare const enum CallStatus {
 }
 
 /**
+ * Which `console` method prints a `Console` event (its `level`): the
+ * key, lower-cased, names the method.
+ */
+export declare const enum ConsoleMethod {
+  /** `console.log` */
+  Log = 0,
+  /** `console.info` */
+  Info = 1,
+  /** `console.warn` */
+  Warn = 2,
+  /** `console.error` */
+  Error = 3,
+  /** `console.debug` */
+  Debug = 4,
+}
+
+/**
  * The string whose `units` code units start at byte `start` of the
  * Uint8Array `bytes`: one byte each (Latin-1) or, with `twoByte`, two
  * (UTF-16LE, lone surrogates kept).
@@ -233,7 +250,7 @@ export declare const enum EventKind {
    * transferred, "code\0message" when failed, waitUs, runUs)`.
    */
   Done = 0,
-  /** `console.*` in a thread: `(thread, level, _, bytes, shared, transferred)`. */
+  /** `console.*` in a thread: `(thread, level: ConsoleMethod, _, bytes, shared, transferred)`. */
   Console = 1,
   /** `Atomics.notify` on host memory: `(0, address, byteIndex, count)`. */
   Notify = 2,

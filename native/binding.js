@@ -843,6 +843,7 @@ module.exports.PoolGroup = nativeBinding.PoolGroup
 module.exports.BATCH_STRIDE = nativeBinding.BATCH_STRIDE
 module.exports.BatchField = nativeBinding.BatchField
 module.exports.CallStatus = nativeBinding.CallStatus
+module.exports.ConsoleMethod = nativeBinding.ConsoleMethod
 module.exports.decodeString = nativeBinding.decodeString
 module.exports.EventKind = nativeBinding.EventKind
 module.exports.ExitCause = nativeBinding.ExitCause

@@ -6,13 +6,15 @@
 
 use napi_derive::napi;
 
+use crate::runtime::ConsoleLevel;
+
 /// What an event is: the first argument of `onEvent(kind, thread, a…h)`.
 #[napi]
 pub enum EventKind {
     /// A call settled: `(thread, callId, status: CallStatus, bytes, shared,
     /// transferred, "code\0message" when failed, waitUs, runUs)`.
     Done = 0,
-    /// `console.*` in a thread: `(thread, level, _, bytes, shared, transferred)`.
+    /// `console.*` in a thread: `(thread, level: ConsoleMethod, _, bytes, shared, transferred)`.
     Console = 1,
     /// `Atomics.notify` on host memory: `(0, address, byteIndex, count)`.
     Notify = 2,
@@ -53,6 +55,34 @@ pub enum ExitCause {
     MemoryLimit = 1,
 }
 
+/// Which `console` method prints a `Console` event (its `level`): the
+/// key, lower-cased, names the method.
+#[napi]
+pub enum ConsoleMethod {
+    /// `console.log`
+    Log = 0,
+    /// `console.info`
+    Info = 1,
+    /// `console.warn`
+    Warn = 2,
+    /// `console.error`
+    Error = 3,
+    /// `console.debug`
+    Debug = 4,
+}
+
+impl From<ConsoleLevel> for ConsoleMethod {
+    fn from(level: ConsoleLevel) -> Self {
+        match level {
+            ConsoleLevel::Log => ConsoleMethod::Log,
+            ConsoleLevel::Info => ConsoleMethod::Info,
+            ConsoleLevel::Warn => ConsoleMethod::Warn,
+            ConsoleLevel::Error => ConsoleMethod::Error,
+            ConsoleLevel::Debug => ConsoleMethod::Debug,
+        }
+    }
+}
+
 /// Numbers per call result in a `Batch` event's `meta`.
 #[napi]
 pub const BATCH_STRIDE: u32 = 7;
@@ -84,6 +114,13 @@ impl EventKind {
 }
 
 impl CallStatus {
+    /// As the callback receives it.
+    pub(crate) fn js(self) -> f64 {
+        self as u32 as f64
+    }
+}
+
+impl ConsoleMethod {
     /// As the callback receives it.
     pub(crate) fn js(self) -> f64 {
         self as u32 as f64

@@ -9,7 +9,7 @@ use napi::sys;
 use super::check::{napi_call, number, string, undefined, Scope};
 use super::memory::memory_to_js;
 use super::HostSink;
-use crate::binding::protocol::{BatchField, CallStatus, EventKind, ExitCause, BATCH_STRIDE};
+use crate::binding::protocol::{BatchField, CallStatus, ConsoleMethod, EventKind, ExitCause, BATCH_STRIDE};
 use crate::engine::{Payload, SharedMemory};
 use crate::runtime::{Event, ExitReason, Outcome};
 
@@ -185,7 +185,7 @@ pub(super) unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, sink: &
             Event::Console { thread, level, args } => {
                 argv[0] = n(EventKind::Console.js())?;
                 argv[1] = n(thread as f64)?;
-                argv[2] = n(level as u8 as f64)?;
+                argv[2] = n(ConsoleMethod::from(level).js())?;
                 argv[4..7].copy_from_slice(&payload_args(env, sink, args)?);
             }
             Event::Notify { addr, byte_index, count } => {
