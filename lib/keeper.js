@@ -21,6 +21,7 @@ try {
   channel = new wt.BroadcastChannel(CHANNEL)
   if (!worker) channel.onmessage = (e) => { if (e.data instanceof SharedArrayBuffer) host.adoptShared(new Uint8Array(e.data)) }
   channel.unref()
+  if (!worker) host.becomeKeeper()
 } catch {
   channel = null // a runtime without BroadcastChannel: no keeper
 }

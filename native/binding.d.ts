@@ -61,6 +61,8 @@ export declare class Host {
    * (moved buffers are then copied; shared ones go to the keeper).
    */
   setWorker(): void
+  /** This (main) environment adopts the SharedArrayBuffers Workers lend. */
+  becomeKeeper(): void
   /**
    * The main environment keeps a SharedArrayBuffer a Worker lent (its
    * own object over the same memory) while anything still holds it.

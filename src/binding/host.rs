@@ -183,6 +183,12 @@ impl Host {
         self.sink.set_ends_early();
     }
 
+    /// This (main) environment adopts the SharedArrayBuffers Workers lend.
+    #[napi]
+    pub fn become_keeper(&self) {
+        napi_raw::become_keeper();
+    }
+
     /// The main environment keeps a SharedArrayBuffer a Worker lent (its
     /// own object over the same memory) while anything still holds it.
     /// False when nothing is kept (released already, or kept before).

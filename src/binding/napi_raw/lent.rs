@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use napi::sys;
@@ -140,12 +141,22 @@ pub(super) unsafe fn keepalive(env: sys::napi_env, value: sys::napi_value, sink:
     Ok(Box::new(Held { r: r as usize, sink: sink.clone(), addr }))
 }
 
+/// True once an env listens for hand-overs (lib/keeper.js on the main thread).
+static KEEPER: AtomicBool = AtomicBool::new(false);
+
+/// This env (the main thread's) adopts what Workers hand over.
+pub fn become_keeper() {
+    KEEPER.store(true, Ordering::Release);
+}
+
 /// A Worker is about to lend the shared memory at `addr`: true when it
-/// should hand the memory to the keeper (nobody holds it for the keeper
-/// yet). The region then counts as lent until the keeper adopts it, so a
-/// lend released before the hand-over arrives cannot end the record early.
+/// should hand the memory to the keeper (there is one, and nobody holds the
+/// memory for it yet). The region then counts as lent until the keeper
+/// adopts it, so a lend released before the hand-over arrives cannot end
+/// the record early. Without a keeper nothing is reserved (a reservation
+/// nobody adopts would stay forever).
 pub fn reserve_keeper(addr: usize) -> bool {
-    lock(&LENT).reserve(addr)
+    KEEPER.load(Ordering::Acquire) && lock(&LENT).reserve(addr)
 }
 
 /// The keeper env adopts the SharedArrayBuffer `view` spans (its own object

@@ -9,7 +9,7 @@ mod lent;
 mod memory;
 
 pub use check::{latin1_string, utf16_string};
-pub use lent::{adopt_shared, reserve_keeper};
+pub use lent::{adopt_shared, become_keeper, reserve_keeper};
 pub use memory::{address_of, has_external_sab, payload, typed_array_bytes};
 use check::{napi_call, report_uncaught};
 use events::{deliver, Batch};
