@@ -13,15 +13,19 @@
 const { host } = require('./host-events')
 
 const CHANNEL = 'isothread:keeper'
-let worker = false
+const wt = (() => { try { return require('node:worker_threads') } catch { return {} } })()
+const worker = wt.isMainThread === false
 let channel = null
 try {
-  const wt = require('node:worker_threads')
-  worker = !wt.isMainThread
-  channel = new wt.BroadcastChannel(CHANNEL)
-  if (!worker) channel.onmessage = (e) => { if (e.data instanceof SharedArrayBuffer) host.adoptShared(new Uint8Array(e.data)) }
-  channel.unref()
-  if (!worker) host.becomeKeeper()
+  const c = new wt.BroadcastChannel(CHANNEL)
+  if (typeof c.unref !== 'function') {
+    c.close() // a channel that cannot be unreffed would keep the process alive
+  } else {
+    if (!worker) c.onmessage = (e) => { if (e.data instanceof SharedArrayBuffer) host.adoptShared(new Uint8Array(e.data)) }
+    c.unref()
+    if (!worker) host.becomeKeeper()
+    channel = c
+  }
 } catch {
   channel = null // a runtime without BroadcastChannel: no keeper
 }
