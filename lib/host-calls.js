@@ -5,7 +5,8 @@
 // rejects with what it threw. The thread drops answers that come after the
 // call that asked was stopped (src/engine/host_calls.rs).
 
-const { host, encodeFor, decodeFrom } = require('./host')
+const { host } = require('./host-events')
+const { encodeFor, decodeFrom } = require('./host-codec')
 const { makeError } = require('./errors')
 
 /**

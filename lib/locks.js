@@ -3,7 +3,8 @@
 // never blocks); unlock() is synchronous. Inside threads the same names
 // are blocking globals. Ids are strings or numbers (5 and '5' are one lock).
 
-const { host, hold, release } = require('./host')
+const { host } = require('./host-events')
+const { hold, release } = require('./liveness')
 const { makeError } = require('./errors')
 const opts = require('./options')
 

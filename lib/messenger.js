@@ -5,7 +5,9 @@
 // message, never the sender, in send order per sender.
 
 const { randomUUID } = require('node:crypto')
-const { host, hold, release, encodeFor } = require('./host')
+const { host } = require('./host-events')
+const { hold, release } = require('./liveness')
+const { encodeFor } = require('./host-codec')
 const { makeError } = require('./errors')
 const opts = require('./options')
 const { Listeners } = require('./listeners')

@@ -57,6 +57,25 @@ export declare class Host {
    * its address (the key of notify events).
    */
   registerShared(view: unknown): number
+  /**
+   * This environment is a `worker_threads` Worker: it may end while
+   * threads, buffers or Messenger queues still hold memory it lent
+   * (moved buffers are then copied; shared ones go to the keeper).
+   */
+  setWorker(): void
+  /** This (main) environment adopts the SharedArrayBuffers Workers lend. */
+  becomeKeeper(): void
+  /**
+   * The main environment keeps a SharedArrayBuffer a Worker lent (its
+   * own object over the same memory) while anything still holds it.
+   * False when nothing is kept (released already, or kept before).
+   */
+  adoptShared(view: unknown): boolean
+  /**
+   * A Worker is about to lend the shared memory at `addr`: true when it
+   * should hand it to the keeper (see `adopt_shared`).
+   */
+  reserveKeeper(addr: number): boolean
   /** The host let go of a SharedArrayBuffer registered before. */
   unregisterShared(addr: number): void
   /** This environment joins messenger `name` (its first Messenger of it). */
@@ -173,12 +192,98 @@ export declare class PoolGroup {
   constructor()
 }
 
+/** Numbers per call result in a `Batch` event's `meta`. */
+export declare const BATCH_STRIDE: number
+
+/** Where each number of a batched call result sits, from its first. */
+export declare const enum BatchField {
+  /** The thread's id. */
+  Thread = 0,
+  /** The call's id. */
+  CallId = 1,
+  /** `CallStatus::Value` or `CallStatus::Thrown`. */
+  Status = 2,
+  /** Offset of its encoded value in `bytes`. */
+  Start = 3,
+  /** Length of its encoded value. */
+  Length = 4,
+  /** µs it waited in the queue. */
+  WaitUs = 5,
+  /** µs it ran. */
+  RunUs = 6,
+}
+
+/** How a call ended (`Done` events and `BatchField::Status`). */
+export declare const enum CallStatus {
+  /** It returned a value. */
+  Value = 0,
+  /** It threw a value. */
+  Thrown = 1,
+  /** The library failed it (a coded error, maybe with an encoded cause). */
+  Failed = 2,
+}
+
+/**
+ * Which `console` method prints a `Console` event (its `level`): the
+ * key, lower-cased, names the method.
+ */
+export declare const enum ConsoleMethod {
+  /** `console.log` */
+  Log = 0,
+  /** `console.info` */
+  Info = 1,
+  /** `console.warn` */
+  Warn = 2,
+  /** `console.error` */
+  Error = 3,
+  /** `console.debug` */
+  Debug = 4,
+}
+
 /**
  * The string whose `units` code units start at byte `start` of the
  * Uint8Array `bytes`: one byte each (Latin-1) or, with `twoByte`, two
  * (UTF-16LE, lone surrogates kept).
  */
 export declare function decodeString(bytes: unknown, start: number, units: number, twoByte: boolean): Raw
+
+/** What an event is: the first argument of `onEvent(kind, thread, a…h)`. */
+export declare const enum EventKind {
+  /**
+   * A call settled: `(thread, callId, status: CallStatus, bytes, shared,
+   * transferred, "code\0message" when failed, waitUs, runUs)`.
+   */
+  Done = 0,
+  /** `console.*` in a thread: `(thread, level: ConsoleMethod, _, bytes, shared, transferred)`. */
+  Console = 1,
+  /** `Atomics.notify` on host memory: `(0, address, byteIndex, count)`. */
+  Notify = 2,
+  /** A thread ended: `(thread, cause: ExitCause)`. */
+  Exit = 3,
+  /** `parent.sendMessage`: `(thread, callId, reportedThread, bytes, shared, transferred)`. */
+  Message = 4,
+  /** An error nobody caught in a thread: `(thread, _, _, bytes, shared, transferred)`. */
+  Uncaught = 5,
+  /** A Messenger message for this env: `(0, name, close, bytes, shared, transferred)`. */
+  Messenger = 6,
+  /**
+   * Many call results: `(meta: Float64Array, bytes: Buffer)`, `BATCH_STRIDE`
+   * numbers per result laid out as `BatchField`.
+   */
+  Batch = 7,
+  /** A lock this env waited for is its: `(0, token, name)`. */
+  LockGranted = 8,
+  /** `parent.host.name(...)`: `(thread, callId, seq, bytes, shared, transferred, name)`. */
+  HostCall = 9,
+}
+
+/** Why a thread ended (`Exit` events). */
+export declare const enum ExitCause {
+  /** Closed, disposed or finished. */
+  Ended = 0,
+  /** Its isolate ran out of memory. */
+  MemoryLimit = 1,
+}
 
 /**
  * Where the thread runtime's JS files are (`lib/runtime`): built-ins and

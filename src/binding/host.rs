@@ -97,9 +97,9 @@ impl Host {
 
     /// Keep the process alive (calls in flight) or not (idle).
     #[napi]
-    pub fn set_ref(&self, env: Env, on: bool) {
+    pub fn set_ref(&self, env: Env, on: bool) -> Result<()> {
         // SAFETY: called on this environment's JS thread.
-        unsafe { napi_raw::set_ref(env.raw(), &self.sink, on) };
+        unsafe { napi_raw::set_ref(env.raw(), &self.sink, on) }.map_err(invalid)
     }
 
     /// Wait up to `us` µs for events from isolate threads and deliver them
@@ -108,10 +108,10 @@ impl Host {
     /// for a thread that was just handed work and may share this core.
     /// True when something was delivered.
     #[napi]
-    pub fn await_events(&self, env: Env, us: f64, yielding: Option<bool>) -> bool {
+    pub fn await_events(&self, env: Env, us: f64, yielding: Option<bool>) -> Result<bool> {
         let max = Duration::from_secs_f64(us.clamp(0.0, 1000.0) / 1e6);
         // SAFETY: called on this environment's JS thread.
-        unsafe { napi_raw::deliver_soon(env.raw(), &self.sink, max, yielding.unwrap_or(false)) }
+        unsafe { napi_raw::deliver_soon(env.raw(), &self.sink, max, yielding.unwrap_or(false)) }.map_err(invalid)
     }
 
     /// Start an isolate thread running `source` (the context function);
@@ -179,6 +179,36 @@ impl Host {
         let addr = unsafe { napi_raw::address_of(env.raw(), view.raw()) }.map_err(invalid)?;
         shared_registry::register(addr);
         Ok(addr as f64)
+    }
+
+    /// This environment is a `worker_threads` Worker: it may end while
+    /// threads, buffers or Messenger queues still hold memory it lent
+    /// (moved buffers are then copied; shared ones go to the keeper).
+    #[napi]
+    pub fn set_worker(&self) {
+        self.sink.set_ends_early();
+    }
+
+    /// This (main) environment adopts the SharedArrayBuffers Workers lend.
+    #[napi]
+    pub fn become_keeper(&self) {
+        napi_raw::become_keeper();
+    }
+
+    /// The main environment keeps a SharedArrayBuffer a Worker lent (its
+    /// own object over the same memory) while anything still holds it.
+    /// False when nothing is kept (released already, or kept before).
+    #[napi]
+    pub fn adopt_shared(&self, env: Env, view: Unknown) -> Result<bool> {
+        // SAFETY: a live value of this JS thread; the sink is this env's.
+        unsafe { napi_raw::adopt_shared(env.raw(), view.raw(), &self.sink) }.map_err(invalid)
+    }
+
+    /// A Worker is about to lend the shared memory at `addr`: true when it
+    /// should hand it to the keeper (see `adopt_shared`).
+    #[napi]
+    pub fn reserve_keeper(&self, addr: f64) -> bool {
+        napi_raw::reserve_keeper(addr as usize)
     }
 
     /// The host let go of a SharedArrayBuffer registered before.

@@ -4,6 +4,7 @@ pub mod errors;
 mod host;
 mod inspect;
 mod napi_raw;
+mod protocol;
 mod strings;
 mod thread;
 

@@ -9,11 +9,20 @@ pub struct SharedMemory {
     store: v8::SharedRef<v8::BackingStore>,
 }
 
-// SAFETY: a v8::BackingStore is a thread-safe, reference-counted block of
-// memory (std::shared_ptr in C++); rusty_v8 marks it Send and its SharedRef
-// Send + Sync. Nothing here hands out isolate-bound handles.
+// SAFETY: rusty_v8 marks v8::BackingStore Send but not Sync, so its
+// SharedRef (a std::shared_ptr) is neither, and this impl is what makes the
+// wrapper Send. It holds because: the shared_ptr's count is atomic, so the
+// ref may be cloned and dropped on any thread (V8 shares one backing store
+// between isolates on different threads for every SharedArrayBuffer); the
+// only methods called on the store (Data, ByteLength, IsShared) read fields
+// fixed when it was made; and the deleter the last drop runs may run on any
+// thread: for host memory it drops a `Keepalive`, which is `Send`, and an
+// isolate's own stores hold a reference to their allocator (rusty_v8's
+// default `array_buffer_allocator_shared`), so they outlive the isolate.
+// Nothing here hands out isolate-bound handles.
 unsafe impl Send for SharedMemory {}
-// SAFETY: as above; shared access only reads the pointer and length.
+// SAFETY: `&SharedMemory` allows only those reads of immutable fields and
+// cloning the SharedRef (an atomic increment), both safe from many threads.
 unsafe impl Sync for SharedMemory {}
 
 /// Anything a host keeps alive while our V8 uses its memory.

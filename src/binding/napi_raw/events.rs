@@ -6,22 +6,22 @@ use std::ptr;
 
 use napi::sys;
 
+use super::check::{napi_call, number, string, undefined, Scope};
 use super::memory::memory_to_js;
 use super::strings::HostBytes;
 use super::HostSink;
+use crate::binding::protocol::{BatchField, CallStatus, ConsoleMethod, EventKind, ExitCause, BATCH_STRIDE};
 use crate::engine::{Payload, SharedMemory};
 use crate::runtime::{Event, ExitReason, Outcome};
 
-/// Call results packed for one JS call: per result 7 numbers in `meta`
-/// (thread, call id, status, byte start, byte length, wait µs, run µs) and
-/// the encoded values back to back in `bytes`.
+/// Call results packed for one JS call: per result `BATCH_STRIDE` numbers
+/// in `meta` (laid out as `BatchField`) and the encoded values back to
+/// back in `bytes`.
 #[derive(Default)]
 pub(super) struct Batch {
     meta: Vec<f64>,
     bytes: Vec<u8>,
 }
-
-const BATCH: f64 = 7.0;
 
 /// A value larger than this goes alone, its bytes handed over without a copy.
 const BATCH_MAX_BYTES: usize = 64 * 1024;
@@ -36,75 +36,77 @@ impl Batch {
 
     pub(super) fn push(&mut self, thread: u32, call_id: u64, outcome: Outcome, wait_us: f64, run_us: f64) {
         let (status, p) = match outcome {
-            Outcome::Value(p) => (0.0, p),
-            Outcome::Thrown(p) => (1.0, p),
+            Outcome::Value(p) => (CallStatus::Value, p),
+            Outcome::Thrown(p) => (CallStatus::Thrown, p),
             Outcome::Failed { .. } => unreachable!("checked by fits()"),
         };
         let start = self.bytes.len() as f64;
         self.bytes.extend_from_slice(&p.bytes);
-        self.meta.extend_from_slice(&[thread as f64, call_id as f64, status, start, p.bytes.len() as f64, wait_us, run_us]);
+        let mut fields = [0.0; BATCH_STRIDE as usize];
+        fields[BatchField::Thread as usize] = thread as f64;
+        fields[BatchField::CallId as usize] = call_id as f64;
+        fields[BatchField::Status as usize] = status.js();
+        fields[BatchField::Start as usize] = start;
+        fields[BatchField::Length as usize] = p.bytes.len() as f64;
+        fields[BatchField::WaitUs as usize] = wait_us;
+        fields[BatchField::RunUs as usize] = run_us;
+        self.meta.extend_from_slice(&fields);
     }
 
-    /// Deliver what is packed as `js_cb(7, meta: Float64Array, bytes: Buffer)`.
-    pub(super) unsafe fn flush(&mut self, env: sys::napi_env, js_cb: sys::napi_value) {
+    /// Deliver what is packed as `js_cb(Batch, meta: Float64Array, bytes: Buffer)`.
+    /// The batch is empty afterwards, delivered or not.
+    pub(super) unsafe fn flush(&mut self, env: sys::napi_env, js_cb: sys::napi_value) -> napi::Result<()> {
         if self.meta.is_empty() {
-            return;
+            return Ok(());
         }
-        // SAFETY: JS thread, live env; a handle scope bounds the values.
-        unsafe {
-            let mut scope = ptr::null_mut();
-            sys::napi_open_handle_scope(env, &mut scope);
-            let byte_len = self.meta.len() * 8;
-            let (mut data, mut ab, mut meta) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-            sys::napi_create_arraybuffer(env, byte_len, &mut data, &mut ab);
-            ptr::copy_nonoverlapping(self.meta.as_ptr() as *const u8, data as *mut u8, byte_len);
-            sys::napi_create_typedarray(env, sys::TypedarrayType::float64_array, self.meta.len(), ab, 0, &mut meta);
-            let (mut out, mut buf) = (ptr::null_mut(), ptr::null_mut());
-            sys::napi_create_buffer_copy(env, self.bytes.len(), self.bytes.as_ptr() as *const c_void, &mut out, &mut buf);
-            call(env, js_cb, &[number(env, BATCH), meta, buf]);
-            sys::napi_close_handle_scope(env, scope);
-        }
+        // SAFETY: forwarded contract (JS thread, live env and callback).
+        let done = unsafe { self.flush_now(env, js_cb) };
         self.meta.clear();
         self.bytes.clear();
+        done
+    }
+
+    unsafe fn flush_now(&self, env: sys::napi_env, js_cb: sys::napi_value) -> napi::Result<()> {
+        // SAFETY: JS thread, live env (the caller's contract); the scope
+        // bounds the values made here; every out-pointer is a local, read
+        // only after its call succeeded; `data` is written only once
+        // napi_create_arraybuffer reported `byte_len` writable bytes there.
+        unsafe {
+            let _scope = Scope::open(env)?;
+            let byte_len = self.meta.len() * 8;
+            let (mut data, mut ab, mut meta) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+            napi_call!(napi_create_arraybuffer(env, byte_len, &mut data, &mut ab))?;
+            ptr::copy_nonoverlapping(self.meta.as_ptr() as *const u8, data as *mut u8, byte_len);
+            napi_call!(napi_create_typedarray(env, sys::TypedarrayType::float64_array, self.meta.len(), ab, 0, &mut meta))?;
+            let (mut out, mut buf) = (ptr::null_mut(), ptr::null_mut());
+            napi_call!(napi_create_buffer_copy(env, self.bytes.len(), self.bytes.as_ptr() as *const c_void, &mut out, &mut buf))?;
+            call(env, js_cb, &[number(env, EventKind::Batch.js())?, meta, buf])
+        }
     }
 }
 
-unsafe fn js_array(env: sys::napi_env, sink: &HostSink, items: Vec<SharedMemory>, shared: bool) -> sys::napi_value {
-    let mut arr = ptr::null_mut();
-    // SAFETY: live env on its thread; indices are in range.
+unsafe fn js_array(env: sys::napi_env, sink: &HostSink, items: Vec<SharedMemory>, shared: bool) -> napi::Result<sys::napi_value> {
+    // SAFETY: live env on its thread (the caller's contract); indices are in
+    // range; out-pointers are locals read only after success.
     unsafe {
         if items.is_empty() {
-            sys::napi_get_undefined(env, &mut arr);
-            return arr;
+            return undefined(env);
         }
-        sys::napi_create_array_with_length(env, items.len(), &mut arr);
+        let mut arr = ptr::null_mut();
+        napi_call!(napi_create_array_with_length(env, items.len(), &mut arr))?;
         for (i, mem) in items.into_iter().enumerate() {
-            let v = memory_to_js(env, sink, mem, shared);
-            sys::napi_set_element(env, arr, i as u32, v);
+            let v = memory_to_js(env, sink, mem, shared)?;
+            napi_call!(napi_set_element(env, arr, i as u32, v))?;
         }
+        Ok(arr)
     }
-    arr
 }
 
-unsafe fn number(env: sys::napi_env, n: f64) -> sys::napi_value {
-    let mut v = ptr::null_mut();
-    // SAFETY: live env on its thread.
-    unsafe { sys::napi_create_double(env, n, &mut v) };
-    v
-}
-
-unsafe fn string(env: sys::napi_env, s: &str) -> sys::napi_value {
-    let mut v = ptr::null_mut();
-    // SAFETY: pointer and length of a valid UTF-8 str.
-    unsafe { sys::napi_create_string_utf8(env, s.as_ptr() as *const _, s.len() as isize, &mut v) };
-    v
-}
-
-unsafe fn payload_args(env: sys::napi_env, sink: &HostSink, p: Payload) -> [sys::napi_value; 3] {
+unsafe fn payload_args(env: sys::napi_env, sink: &HostSink, p: Payload) -> napi::Result<[sys::napi_value; 3]> {
     // SAFETY: forwarded: live env on its JS thread.
     unsafe {
-        let buf = bytes_to_js(env, p.bytes);
-        [buf, js_array(env, sink, p.shared, true), js_array(env, sink, p.transferred, false)]
+        let buf = bytes_to_js(env, p.bytes)?;
+        Ok([buf, js_array(env, sink, p.shared, true)?, js_array(env, sink, p.transferred, false)?])
     }
 }
 
@@ -116,7 +118,7 @@ unsafe extern "C" fn drop_bytes(_env: sys::napi_env, _data: *mut c_void, hint: *
 
 /// Encoded bytes as a JS value: a Buffer copy when small, else an
 /// ArrayBuffer over the bytes themselves (no copy; freed with it).
-unsafe fn bytes_to_js(env: sys::napi_env, bytes: Vec<u8>) -> sys::napi_value {
+unsafe fn bytes_to_js(env: sys::napi_env, bytes: Vec<u8>) -> napi::Result<sys::napi_value> {
     let mut out = ptr::null_mut();
     if bytes.len() > BATCH_MAX_BYTES {
         // HostBytes: long strings of the payload can be made over it (strings.rs).
@@ -127,9 +129,9 @@ unsafe fn bytes_to_js(env: sys::napi_env, bytes: Vec<u8>) -> sys::napi_value {
         // never grown) and lives until the finalizer and every string made
         // over it (strings.rs) let go; nothing writes into payload bytes
         // (the decoder only reads them).
-        let status = unsafe { sys::napi_create_external_arraybuffer(env, data, len, Some(drop_bytes), hint as *mut c_void, &mut out) };
-        if status == sys::Status::napi_ok {
-            return out;
+        let made = unsafe { napi_call!(napi_create_external_arraybuffer(env, data, len, Some(drop_bytes), hint as *mut c_void, &mut out)) };
+        if made.is_ok() {
+            return Ok(out);
         }
         // Not handed over (a runtime without external buffers): copy below.
         // SAFETY: Node refused the buffer, so the box is still ours.
@@ -141,133 +143,122 @@ unsafe fn bytes_to_js(env: sys::napi_env, bytes: Vec<u8>) -> sys::napi_value {
     unsafe { copy_to_js(env, &bytes) }
 }
 
-unsafe fn copy_to_js(env: sys::napi_env, bytes: &[u8]) -> sys::napi_value {
+unsafe fn copy_to_js(env: sys::napi_env, bytes: &[u8]) -> napi::Result<sys::napi_value> {
     let (mut data, mut out) = (ptr::null_mut(), ptr::null_mut());
-    // SAFETY: copies `bytes` into a new Buffer of this env.
-    let status = unsafe { sys::napi_create_buffer_copy(env, bytes.len(), bytes.as_ptr() as *const c_void, &mut data, &mut out) };
-    if status != sys::Status::napi_ok {
-        // SAFETY: plain value creation; the decoder then reports bad input.
-        unsafe { sys::napi_get_undefined(env, &mut out) };
-    }
-    out
+    // SAFETY: copies `bytes` into a new Buffer of this env; `out` is read
+    // only after the call succeeded.
+    unsafe { napi_call!(napi_create_buffer_copy(env, bytes.len(), bytes.as_ptr() as *const c_void, &mut data, &mut out))? };
+    Ok(out)
 }
 
-/// Event kinds as the JS callback sees them: `(kind, thread, a, b, c, d, e, f, g, h)`.
-const DONE: f64 = 0.0;
-const CONSOLE: f64 = 1.0;
-const NOTIFY: f64 = 2.0;
-const EXIT: f64 = 3.0;
-const MESSAGE: f64 = 4.0;
-const UNCAUGHT: f64 = 5.0;
-const MESSENGER: f64 = 6.0;
-const LOCK_GRANTED: f64 = 8.0;
-const HOST_CALL: f64 = 9.0;
-
-pub(super) unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostSink, event: Event) {
-    // SAFETY: everything below runs on the env's JS thread inside a handle
-    // scope that is closed before returning.
+/// Deliver one event as `js_cb(kind, thread, a, b, c, d, e, f, g, h)`
+/// (`EventKind` documents each shape). Positional on purpose: this is the
+/// path of every call result that does not fit a batch, and ten plain
+/// arguments cost the callback no object to build or read.
+pub(super) unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostSink, event: Event) -> napi::Result<()> {
+    // SAFETY: everything below runs on the env's JS thread (the caller's
+    // contract) inside a handle scope that is closed before returning.
     unsafe {
-        let mut scope = ptr::null_mut();
-        sys::napi_open_handle_scope(env, &mut scope);
-        let mut undef = ptr::null_mut();
-        sys::napi_get_undefined(env, &mut undef);
-        let mut argv = [undef; 10];
+        let _scope = Scope::open(env)?;
+        let mut argv = [undefined(env)?; 10];
+        let n = |v: f64| number(env, v);
         match event {
             Event::Done { thread, call_id, outcome, wait_us, run_us } => {
-                argv[8] = number(env, wait_us);
-                argv[9] = number(env, run_us);
-                argv[0] = number(env, DONE);
-                argv[1] = number(env, thread as f64);
-                argv[2] = number(env, call_id as f64);
+                argv[8] = n(wait_us)?;
+                argv[9] = n(run_us)?;
+                argv[0] = n(EventKind::Done.js())?;
+                argv[1] = n(thread as f64)?;
+                argv[2] = n(call_id as f64)?;
                 match outcome {
                     Outcome::Value(p) => {
-                        argv[3] = number(env, 0.0);
-                        argv[4..7].copy_from_slice(&payload_args(env, sink, p));
+                        argv[3] = n(CallStatus::Value.js())?;
+                        argv[4..7].copy_from_slice(&payload_args(env, sink, p)?);
                     }
                     Outcome::Thrown(p) => {
-                        argv[3] = number(env, 1.0);
-                        argv[4..7].copy_from_slice(&payload_args(env, sink, p));
+                        argv[3] = n(CallStatus::Thrown.js())?;
+                        argv[4..7].copy_from_slice(&payload_args(env, sink, p)?);
                     }
                     Outcome::Failed { code, message, cause } => {
-                        argv[3] = number(env, 2.0);
+                        argv[3] = n(CallStatus::Failed.js())?;
                         if let Some(c) = cause {
-                            argv[4..7].copy_from_slice(&payload_args(env, sink, c));
+                            argv[4..7].copy_from_slice(&payload_args(env, sink, c)?);
                         }
-                        argv[7] = string(env, &format!("{code}\u{0}{message}"));
+                        argv[7] = string(env, &format!("{code}\u{0}{message}"))?;
                     }
                 }
             }
             Event::Console { thread, level, args } => {
-                argv[0] = number(env, CONSOLE);
-                argv[1] = number(env, thread as f64);
-                argv[2] = number(env, level as u8 as f64);
-                argv[4..7].copy_from_slice(&payload_args(env, sink, args));
+                argv[0] = n(EventKind::Console.js())?;
+                argv[1] = n(thread as f64)?;
+                argv[2] = n(ConsoleMethod::from(level).js())?;
+                argv[4..7].copy_from_slice(&payload_args(env, sink, args)?);
             }
             Event::Notify { addr, byte_index, count } => {
-                argv[0] = number(env, NOTIFY);
-                argv[1] = number(env, 0.0);
-                argv[2] = number(env, addr as f64);
-                argv[3] = number(env, byte_index as f64);
-                argv[4] = number(env, if count == u32::MAX { f64::INFINITY } else { count as f64 });
+                argv[0] = n(EventKind::Notify.js())?;
+                argv[1] = n(0.0)?;
+                argv[2] = n(addr as f64)?;
+                argv[3] = n(byte_index as f64)?;
+                argv[4] = n(if count == u32::MAX { f64::INFINITY } else { count as f64 })?;
             }
             Event::Message { thread, owner, call_id, payload } => {
-                argv[0] = number(env, MESSAGE);
-                argv[1] = number(env, thread as f64);
-                argv[2] = number(env, call_id as f64);
-                argv[3] = number(env, owner as f64);
-                argv[4..7].copy_from_slice(&payload_args(env, sink, payload));
+                argv[0] = n(EventKind::Message.js())?;
+                argv[1] = n(thread as f64)?;
+                argv[2] = n(call_id as f64)?;
+                argv[3] = n(owner as f64)?;
+                argv[4..7].copy_from_slice(&payload_args(env, sink, payload)?);
             }
             Event::HostCall { thread, call_id, seq, name, args } => {
-                argv[0] = number(env, HOST_CALL);
-                argv[1] = number(env, thread as f64);
-                argv[2] = number(env, call_id as f64);
-                argv[3] = number(env, seq as f64);
-                argv[4..7].copy_from_slice(&payload_args(env, sink, args));
-                argv[7] = string(env, &name);
+                argv[0] = n(EventKind::HostCall.js())?;
+                argv[1] = n(thread as f64)?;
+                argv[2] = n(call_id as f64)?;
+                argv[3] = n(seq as f64)?;
+                argv[4..7].copy_from_slice(&payload_args(env, sink, args)?);
+                argv[7] = string(env, &name)?;
             }
             Event::Uncaught { thread, error } => {
-                argv[0] = number(env, UNCAUGHT);
-                argv[1] = number(env, thread as f64);
-                argv[4..7].copy_from_slice(&payload_args(env, sink, error));
+                argv[0] = n(EventKind::Uncaught.js())?;
+                argv[1] = n(thread as f64)?;
+                argv[4..7].copy_from_slice(&payload_args(env, sink, error)?);
             }
             Event::MessengerMessage { name, payload, close } => {
-                argv[0] = number(env, MESSENGER);
-                argv[1] = number(env, 0.0);
-                argv[2] = string(env, &name);
-                argv[3] = number(env, if close { 1.0 } else { 0.0 });
-                argv[4..7].copy_from_slice(&payload_args(env, sink, payload));
+                argv[0] = n(EventKind::Messenger.js())?;
+                argv[1] = n(0.0)?;
+                argv[2] = string(env, &name)?;
+                argv[3] = n(if close { 1.0 } else { 0.0 })?;
+                argv[4..7].copy_from_slice(&payload_args(env, sink, payload)?);
             }
             Event::LockGranted { token, name } => {
-                argv[0] = number(env, LOCK_GRANTED);
-                argv[1] = number(env, 0.0);
-                argv[2] = number(env, token);
-                argv[3] = string(env, &name);
+                argv[0] = n(EventKind::LockGranted.js())?;
+                argv[1] = n(0.0)?;
+                argv[2] = n(token)?;
+                argv[3] = string(env, &name)?;
             }
             Event::Exit { thread, reason } => {
-                argv[0] = number(env, EXIT);
-                argv[1] = number(env, thread as f64);
-                argv[2] = number(env, if reason == ExitReason::MemoryLimit { 1.0 } else { 0.0 });
+                argv[0] = n(EventKind::Exit.js())?;
+                argv[1] = n(thread as f64)?;
+                let cause = if reason == ExitReason::MemoryLimit { ExitCause::MemoryLimit } else { ExitCause::Ended };
+                argv[2] = n(cause.js())?;
             }
         }
-        call(env, js_cb, &argv);
-        sys::napi_close_handle_scope(env, scope);
+        call(env, js_cb, &argv)
     }
 }
 
-/// Call the JS callback; an exception it throws is reported as uncaught
-/// (the callback catches its own errors, so this is a bug surfacing).
-unsafe fn call(env: sys::napi_env, js_cb: sys::napi_value, argv: &[sys::napi_value]) {
-    // SAFETY: JS thread, live env and values (callers' contract).
+/// Call the JS callback. An exception it throws is reported as uncaught
+/// (the callback catches its own errors, so this is a bug surfacing) and
+/// is not an error of the delivery; any other failed status is.
+unsafe fn call(env: sys::napi_env, js_cb: sys::napi_value, argv: &[sys::napi_value]) -> napi::Result<()> {
+    // SAFETY: JS thread, live env and values (callers' contract);
+    // out-pointers are locals read only after success.
     unsafe {
-        let mut undef = ptr::null_mut();
-        sys::napi_get_undefined(env, &mut undef);
+        let undef = undefined(env)?;
         let mut result = ptr::null_mut();
         let status = sys::napi_call_function(env, undef, js_cb, argv.len(), argv.as_ptr(), &mut result);
         if status == sys::Status::napi_pending_exception {
             let mut exc = ptr::null_mut();
-            sys::napi_get_and_clear_last_exception(env, &mut exc);
-            sys::napi_fatal_exception(env, exc);
+            napi_call!(napi_get_and_clear_last_exception(env, &mut exc))?;
+            return napi_call!(napi_fatal_exception(env, exc));
         }
+        super::check::status(status, "napi_call_function")
     }
 }
-

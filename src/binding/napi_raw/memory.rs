@@ -3,12 +3,15 @@
 
 use std::ffi::{c_void, CStr};
 use std::ptr;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 
 use napi::sys;
 
-use super::{lock, HostRef, HostSink};
-use crate::engine::{Keepalive, Payload, SharedMemory};
+use super::check::napi_call;
+use super::lent::keepalive;
+use super::{lock, HostSink};
+use crate::engine::{Payload, SharedMemory};
 
 /// The bytes of a typed array: start pointer and length.
 ///
@@ -16,9 +19,10 @@ use crate::engine::{Keepalive, Payload, SharedMemory};
 /// `value` must be a live value of `env`, on its JS thread.
 pub unsafe fn typed_array_bytes(env: sys::napi_env, value: sys::napi_value) -> napi::Result<(*mut u8, usize)> {
     let (mut ty, mut len, mut data, mut ab, mut offset) = (0, 0usize, ptr::null_mut(), ptr::null_mut(), 0usize);
-    // SAFETY: out-pointers are valid locals.
-    let status = unsafe { sys::napi_get_typedarray_info(env, value, &mut ty, &mut len, &mut data, &mut ab, &mut offset) };
-    if status != sys::Status::napi_ok || ty != sys::TypedarrayType::uint8_array {
+    // SAFETY: the caller's contract; out-pointers are valid locals, read
+    // only after success.
+    let status = unsafe { napi_call!(napi_get_typedarray_info(env, value, &mut ty, &mut len, &mut data, &mut ab, &mut offset)) };
+    if status.is_err() || ty != sys::TypedarrayType::uint8_array {
         return Err(napi::Error::from_reason("expected a Uint8Array"));
     }
     Ok((data as *mut u8, len))
@@ -38,25 +42,6 @@ pub unsafe fn copy_bytes(env: sys::napi_env, value: sys::napi_value) -> napi::Re
     Ok(unsafe { std::slice::from_raw_parts(data, len) }.to_vec())
 }
 
-fn keepalive(env: sys::napi_env, value: sys::napi_value, sink: &Arc<HostSink>) -> napi::Result<Keepalive> {
-    struct Held {
-        r: usize,
-        sink: Arc<HostSink>,
-    }
-    impl Drop for Held {
-        fn drop(&mut self) {
-            self.sink.release_later(HostRef(self.r));
-        }
-    }
-    let mut r = ptr::null_mut();
-    // SAFETY: a live value of this env, on its JS thread.
-    let status = unsafe { sys::napi_create_reference(env, value, 1, &mut r) };
-    if status != sys::Status::napi_ok {
-        return Err(napi::Error::from_reason("could not keep a buffer alive"));
-    }
-    Ok(Box::new(Held { r: r as usize, sink: sink.clone() }))
-}
-
 /// Host SharedArrayBuffer (given as a Uint8Array over all of it) → memory a
 /// thread can map. The host object stays alive while any isolate uses it.
 ///
@@ -65,37 +50,50 @@ fn keepalive(env: sys::napi_env, value: sys::napi_value, sink: &Arc<HostSink>) -
 pub unsafe fn host_shared(env: sys::napi_env, view: sys::napi_value, sink: &Arc<HostSink>) -> napi::Result<SharedMemory> {
     // SAFETY: forwarded contract.
     let (data, len) = unsafe { typed_array_bytes(env, view)? };
-    let keep = keepalive(env, view, sink)?;
+    // SAFETY: forwarded contract.
+    let keep = unsafe { keepalive(env, view, sink, Some(data as usize))? };
     // SAFETY: the reference in `keep` keeps the SharedArrayBuffer, and so its
-    // memory, alive until the isolate's backing store releases it.
+    // memory, alive until the isolate's backing store releases it, while the
+    // lending env lives. Should it be a Worker that ends first, the keeper's
+    // reference does (`lent`: the main env adopts it, lib/keeper.js). The one
+    // gap: with isothread not loaded on the main thread there is no keeper,
+    // and a Worker must outlive the threads that hold its memory (README
+    // "Choices").
     Ok(unsafe { SharedMemory::from_host(data, len, true, keep) })
 }
 
 /// Host ArrayBuffer already detached from the user's hands (moved) →
 /// memory a thread takes over. A Uint8Array instead (the codec's big
-/// buffers, sent as a copy) is copied now into memory of its own.
+/// buffers, sent as a copy) is copied now into memory of its own, and so is
+/// a moved buffer of an env that may end first (a Worker: its memory would
+/// go with it; nobody else can see the bytes, so a copy is the same value).
 ///
 /// # Safety
 /// `ab` must be a live ArrayBuffer or Uint8Array of `env`, on its JS thread.
 pub unsafe fn host_moved(env: sys::napi_env, ab: sys::napi_value, sink: &Arc<HostSink>) -> napi::Result<SharedMemory> {
     let mut is_view = false;
     // SAFETY: a live value of this env; the out-pointer is a local.
-    if unsafe { sys::napi_is_typedarray(env, ab, &mut is_view) } != sys::Status::napi_ok {
+    if unsafe { napi_call!(napi_is_typedarray(env, ab, &mut is_view)) }.is_err() {
         return Err(napi::Error::from_reason("expected an ArrayBuffer"));
     }
+    let own = |bytes: Vec<u8>| SharedMemory::from_backing_store(v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared());
     if is_view {
         // SAFETY: forwarded contract (a live typed array of this env).
-        let bytes = unsafe { copy_bytes(env, ab)? };
-        let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared();
-        return Ok(SharedMemory::from_backing_store(store));
+        return Ok(own(unsafe { copy_bytes(env, ab)? }));
     }
     let (mut data, mut len) = (ptr::null_mut(), 0usize);
-    // SAFETY: out-pointers are valid locals.
-    let status = unsafe { sys::napi_get_arraybuffer_info(env, ab, &mut data, &mut len) };
-    if status != sys::Status::napi_ok {
+    // SAFETY: out-pointers are valid locals, read only after success.
+    if unsafe { napi_call!(napi_get_arraybuffer_info(env, ab, &mut data, &mut len)) }.is_err() {
         return Err(napi::Error::from_reason("expected an ArrayBuffer"));
     }
-    let keep = keepalive(env, ab, sink)?;
+    if sink.ends_early.load(Ordering::Relaxed) {
+        // SAFETY: Node-API reported `len` readable bytes at `data` (none
+        // when empty); JS does not run during this call.
+        let bytes = if len == 0 { Vec::new() } else { unsafe { std::slice::from_raw_parts(data as *const u8, len) }.to_vec() };
+        return Ok(own(bytes));
+    }
+    // SAFETY: forwarded contract.
+    let keep = unsafe { keepalive(env, ab, sink, None)? };
     // SAFETY: as in host_shared, for a non-shared buffer nobody else holds.
     Ok(unsafe { SharedMemory::from_host(data as *mut u8, len, false, keep) })
 }
@@ -103,16 +101,26 @@ pub unsafe fn host_moved(env: sys::napi_env, ab: sys::napi_value, sink: &Arc<Hos
 type CreateExternalSab = unsafe extern "C" fn(sys::napi_env, *mut c_void, usize, Option<unsafe extern "C" fn(*mut c_void, *mut c_void)>, *mut c_void, *mut sys::napi_value) -> sys::napi_status;
 
 /// `node_api_create_external_sharedarraybuffer`, where the runtime has it
-/// (Node 22+, Bun); looked up at run time, never linked.
+/// (Node 22+, Bun); looked up at run time, never linked. Unix only (dlsym
+/// over the process's symbols); elsewhere the host gets ArrayBuffers over
+/// the same memory, as on a runtime without the function.
 fn external_sab_fn() -> Option<CreateExternalSab> {
     static F: OnceLock<usize> = OnceLock::new();
-    let addr = *F.get_or_init(|| {
-        let name: &CStr = c"node_api_create_external_sharedarraybuffer";
-        // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name.
-        unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) as usize }
-    });
+    let addr = *F.get_or_init(lookup_external_sab);
     // SAFETY: a non-null symbol of that name has the documented signature.
     (addr != 0).then(|| unsafe { std::mem::transmute::<usize, CreateExternalSab>(addr) })
+}
+
+#[cfg(unix)]
+fn lookup_external_sab() -> usize {
+    let name: &CStr = c"node_api_create_external_sharedarraybuffer";
+    // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name.
+    unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) as usize }
+}
+
+#[cfg(not(unix))]
+fn lookup_external_sab() -> usize {
+    0
 }
 
 /// True when the host receives real SharedArrayBuffers from threads.
@@ -122,7 +130,8 @@ pub fn has_external_sab() -> bool {
 
 unsafe extern "C" fn drop_memory_noenv(data: *mut c_void, hint: *mut c_void) {
     let _ = data;
-    // SAFETY: `hint` is the Box<SharedMemory> leaked in `memory_to_js`.
+    // SAFETY: `hint` is the Box<SharedMemory> leaked in `new_external`; the
+    // runtime calls the finalizer once.
     drop(unsafe { Box::from_raw(hint as *mut SharedMemory) });
 }
 
@@ -131,9 +140,20 @@ unsafe extern "C" fn drop_memory(_env: sys::napi_env, data: *mut c_void, hint: *
     unsafe { drop_memory_noenv(data, hint) };
 }
 
+/// The value a weak reference of this env points at, None once collected.
+///
+/// # Safety
+/// `r` must be a live reference of `env`, on its JS thread.
+unsafe fn weak_target(env: sys::napi_env, r: usize) -> napi::Result<Option<sys::napi_value>> {
+    let mut v = ptr::null_mut();
+    // SAFETY: the caller's contract; `v` is read only after success.
+    unsafe { napi_call!(napi_get_reference_value(env, r as sys::napi_ref, &mut v))? };
+    Ok((!v.is_null()).then_some(v))
+}
+
 /// Thread memory → a host buffer over the same bytes (no copy): a real
 /// SharedArrayBuffer where the runtime can make one, else an ArrayBuffer.
-pub(super) unsafe fn memory_to_js(env: sys::napi_env, sink: &HostSink, mem: SharedMemory, shared: bool) -> sys::napi_value {
+pub(super) unsafe fn memory_to_js(env: sys::napi_env, sink: &HostSink, mem: SharedMemory, shared: bool) -> napi::Result<sys::napi_value> {
     if !shared {
         // SAFETY: forwarded contract.
         return unsafe { new_external(env, mem, false) };
@@ -141,66 +161,71 @@ pub(super) unsafe fn memory_to_js(env: sys::napi_env, sink: &HostSink, mem: Shar
     let key = mem.as_ptr() as usize;
     let mut views = lock(&sink.shared_views);
     if let Some(&(len, r)) = views.get(&key) {
-        let mut existing = ptr::null_mut();
         // SAFETY: r is a live (weak) reference of this env.
-        unsafe { sys::napi_get_reference_value(env, r as sys::napi_ref, &mut existing) };
-        if !existing.is_null() && len == mem.len() {
-            // The host object holds its own share of this memory.
-            return existing;
+        if let Some(existing) = unsafe { weak_target(env, r)? } {
+            if len == mem.len() {
+                // The host object holds its own share of this memory.
+                return Ok(existing);
+            }
         }
-        // SAFETY: a reference of this env, deleted once (replaced below).
-        unsafe { sys::napi_delete_reference(env, r as sys::napi_ref) };
         views.remove(&key);
+        // SAFETY: a reference of this env, deleted once (replaced below).
+        unsafe { napi_call!(napi_delete_reference(env, r as sys::napi_ref))? };
     }
     let len = mem.len();
     // SAFETY: forwarded contract.
-    let value = unsafe { new_external(env, mem, true) };
+    let value = unsafe { new_external(env, mem, true)? };
     let mut r = ptr::null_mut();
     // SAFETY: a live value of this env; refcount 0 makes the reference weak.
-    if unsafe { sys::napi_create_reference(env, value, 0, &mut r) } == sys::Status::napi_ok {
+    // Without one (a failed call) the value is still right, only a later
+    // return of the same memory makes a second host object.
+    if unsafe { napi_call!(napi_create_reference(env, value, 0, &mut r)) }.is_ok() {
         if views.len() >= 64 && views.len().is_power_of_two() {
-            // Drop entries whose host objects were collected.
+            // Drop entries whose host objects were collected (or whose
+            // reference can no longer be read).
             views.retain(|_, (_, old)| {
-                let mut v = ptr::null_mut();
                 // SAFETY: live references of this env; dead ones deleted once.
                 unsafe {
-                    sys::napi_get_reference_value(env, *old as sys::napi_ref, &mut v);
-                    if v.is_null() {
-                        sys::napi_delete_reference(env, *old as sys::napi_ref);
+                    if let Ok(Some(_)) = weak_target(env, *old) {
+                        return true;
                     }
+                    // A failed delete leaves the reference to the env's teardown.
+                    let _ = napi_call!(napi_delete_reference(env, *old as sys::napi_ref));
                 }
-                !v.is_null()
+                false
             });
         }
         views.insert(key, (len, r as usize));
     }
-    value
+    Ok(value)
 }
 
-unsafe fn new_external(env: sys::napi_env, mem: SharedMemory, shared: bool) -> sys::napi_value {
+unsafe fn new_external(env: sys::napi_env, mem: SharedMemory, shared: bool) -> napi::Result<sys::napi_value> {
     let (data, len) = (mem.as_ptr(), mem.len());
     let mut out = ptr::null_mut();
     if len == 0 || data.is_null() {
-        // SAFETY: plain creation of an empty buffer.
-        unsafe { sys::napi_create_arraybuffer(env, 0, &mut ptr::null_mut(), &mut out) };
-        return out;
+        let mut nothing = ptr::null_mut();
+        // SAFETY: plain creation of an empty buffer; nothing is written
+        // through `nothing`, and `out` is read only after success.
+        unsafe { napi_call!(napi_create_arraybuffer(env, 0, &mut nothing, &mut out))? };
+        return Ok(out);
     }
     let hint = Box::into_raw(Box::new(mem)) as *mut c_void;
     // SAFETY: `data` stays valid while the boxed SharedMemory lives; the
     // finalizer drops it once the host buffer is collected.
+    // `out` is read only after success.
     let status = unsafe {
         match external_sab_fn().filter(|_| shared) {
-            Some(create) => create(env, data as *mut c_void, len, Some(drop_memory_noenv), hint, &mut out),
-            None => sys::napi_create_external_arraybuffer(env, data as *mut c_void, len, Some(drop_memory), hint, &mut out),
+            Some(create) => super::check::status(create(env, data as *mut c_void, len, Some(drop_memory_noenv), hint, &mut out), "node_api_create_external_sharedarraybuffer"),
+            None => napi_call!(napi_create_external_arraybuffer(env, data as *mut c_void, len, Some(drop_memory), hint, &mut out)),
         }
     };
-    if status != sys::Status::napi_ok {
+    if let Err(e) = status {
         // SAFETY: not handed to Node; still ours to drop.
         drop(unsafe { Box::from_raw(hint as *mut SharedMemory) });
-        // SAFETY: plain creation of an empty buffer.
-        unsafe { sys::napi_get_undefined(env, &mut out) };
+        return Err(e);
     }
-    out
+    Ok(out)
 }
 
 /// Start address of a Uint8Array's memory (for the shared-memory registry).

@@ -2,14 +2,18 @@
 //! that carries thread events to JS (here and in `events`), and memory
 //! shared with the host without a copy (`memory`: SharedArrayBuffers and
 //! moved ArrayBuffers, both directions), and long strings made from payload
-//! bytes (`strings`).
+//! bytes (`strings`). Every call is checked (`check`).
 
+mod check;
 mod events;
+mod lent;
 mod memory;
 mod strings;
 
+pub use lent::{adopt_shared, become_keeper, reserve_keeper};
 pub use memory::{address_of, has_external_sab, payload, typed_array_bytes};
 pub use strings::decode_string;
+use check::{napi_call, report_uncaught};
 use events::{deliver, Batch};
 
 use std::ffi::c_void;
@@ -36,6 +40,9 @@ pub struct HostSink {
     queue: Mutex<Vec<Event>>,
     releases: Mutex<Vec<HostRef>>,
     scheduled: AtomicBool,
+    /// The env may end before the process (a `worker_threads` Worker):
+    /// memory it moves to threads is copied (see `memory::host_moved`).
+    pub(super) ends_early: AtomicBool,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -51,8 +58,12 @@ impl HostSink {
         if let Some(tsfn) = *guard {
             // SAFETY: the read lock keeps the tsfn alive: its finalizer takes
             // the write lock and clears it before Node frees it.
-            unsafe {
-                sys::napi_call_threadsafe_function(tsfn as sys::napi_threadsafe_function, ptr::null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking);
+            let queued = unsafe { napi_call!(napi_call_threadsafe_function(tsfn as sys::napi_threadsafe_function, ptr::null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking)) };
+            // The queue is unbounded, so the one failure is napi_closing: the
+            // env is ending and will never drain. Nothing to report to (this
+            // may be an isolate thread); clear the flag so nothing waits on it.
+            if queued.is_err() {
+                self.scheduled.store(false, Ordering::SeqCst);
             }
         }
     }
@@ -91,6 +102,11 @@ impl HostSink {
             }
         }
         false
+    }
+
+    /// This env may end before the process (a `worker_threads` Worker).
+    pub fn set_ends_early(&self) {
+        self.ends_early.store(true, Ordering::Relaxed);
     }
 
     pub(super) fn release_later(&self, r: HostRef) {
@@ -135,29 +151,39 @@ unsafe extern "C" fn call_js(env: sys::napi_env, js_cb: sys::napi_value, context
 ///
 /// # Safety
 /// `env` must be the sink's env, on its JS thread.
-pub unsafe fn deliver_soon(env: sys::napi_env, sink: &HostSink, max: std::time::Duration, yielding: bool) -> bool {
+pub unsafe fn deliver_soon(env: sys::napi_env, sink: &HostSink, max: std::time::Duration, yielding: bool) -> napi::Result<bool> {
     if !sink.spin_for_events(max, yielding) {
-        return false;
+        return Ok(false);
     }
-    let Some(&cb_ref) = sink.callback.get() else { return false };
+    let Some(&cb_ref) = sink.callback.get() else { return Ok(false) };
     let mut cb = ptr::null_mut();
-    // SAFETY: cb_ref is a live reference of this env (see create_sink).
+    // SAFETY: cb_ref is a live strong reference of this env (see
+    // create_sink); `cb` is used only once the call filled it.
     unsafe {
-        sys::napi_get_reference_value(env, cb_ref as sys::napi_ref, &mut cb);
+        napi_call!(napi_get_reference_value(env, cb_ref as sys::napi_ref, &mut cb))?;
         drain_now(env, cb, sink);
     }
-    true
+    Ok(true)
 }
 
-/// Deliver every queued event to `js_cb` now (JS thread only).
+/// Deliver every queued event to `js_cb` now (JS thread only). An event
+/// that cannot be delivered (a failed Node-API call) becomes an uncaught
+/// exception of the env (`check::report_uncaught`: there is no JS caller
+/// to throw to) and the events after it are still delivered.
 ///
 /// # Safety
 /// `env` and `js_cb` must be live values of the sink's JS thread.
 pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostSink) {
     sink.scheduled.store(false, Ordering::SeqCst);
+    let report = |done: napi::Result<()>| {
+        if let Err(e) = done {
+            // SAFETY: forwarded contract (live env on its JS thread).
+            unsafe { report_uncaught(env, &e) };
+        }
+    };
     for r in std::mem::take(&mut *lock(&sink.releases)) {
         // SAFETY: r.0 is a napi_ref created on this env's thread, deleted once.
-        unsafe { sys::napi_delete_reference(env, r.0 as sys::napi_ref) };
+        report(unsafe { napi_call!(napi_delete_reference(env, r.0 as sys::napi_ref)) });
     }
     let events = std::mem::take(&mut *lock(&sink.queue));
     let mut batch = Batch::default();
@@ -171,14 +197,14 @@ pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostS
             other => {
                 // SAFETY: forwarded: live env and callback on the JS thread.
                 unsafe {
-                    batch.flush(env, js_cb);
-                    deliver(env, js_cb, sink, other);
+                    report(batch.flush(env, js_cb));
+                    report(deliver(env, js_cb, sink, other));
                 }
             }
         }
     }
     // SAFETY: as above.
-    unsafe { batch.flush(env, js_cb) };
+    report(unsafe { batch.flush(env, js_cb) });
 }
 
 /// Create the event sink of `env`, calling `func` for every event.
@@ -186,30 +212,43 @@ pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostS
 /// # Safety
 /// `env` and `func` must be live values of the calling JS thread.
 pub unsafe fn create_sink(env: sys::napi_env, func: sys::napi_value) -> napi::Result<Arc<HostSink>> {
-    let sink = Arc::new(HostSink { tsfn: RwLock::new(None), callback: OnceLock::new(), shared_views: Mutex::default(), queue: Mutex::new(Vec::new()), releases: Mutex::new(Vec::new()), scheduled: AtomicBool::new(false) });
-    let context = Arc::into_raw(sink.clone()) as *mut c_void;
-    let mut name = ptr::null_mut();
-    let mut tsfn = ptr::null_mut();
-    // SAFETY: plain Node-API calls with live arguments; on success the tsfn
-    // owns one Arc<HostSink> (released by tsfn_finalize).
-    let status = unsafe {
-        sys::napi_create_string_utf8(env, c"isothread".as_ptr(), 9, &mut name);
-        sys::napi_create_threadsafe_function(env, func, ptr::null_mut(), name, 0, 1, context, Some(tsfn_finalize), context, Some(call_js), &mut tsfn)
-    };
-    if status != sys::Status::napi_ok {
-        // SAFETY: creation failed, so the Arc leaked above is still ours.
-        drop(unsafe { Arc::from_raw(context as *const HostSink) });
-        return Err(napi::Error::from_reason("could not create the event channel"));
-    }
-    *sink.tsfn.write().unwrap_or_else(|p| p.into_inner()) = Some(tsfn as usize);
+    let failed = |e: napi::Error| napi::Error::new(e.status, format!("could not create the event channel: {}", e.reason));
+    let sink = Arc::new(HostSink { tsfn: RwLock::new(None), callback: OnceLock::new(), shared_views: Mutex::default(), queue: Mutex::new(Vec::new()), releases: Mutex::new(Vec::new()), scheduled: AtomicBool::new(false), ends_early: AtomicBool::new(false) });
     let mut cb_ref = ptr::null_mut();
     // SAFETY: `func` is a live function of this env; the reference lives as
-    // long as the env (the sink is per env).
-    unsafe { sys::napi_create_reference(env, func, 1, &mut cb_ref) };
+    // long as the env (the sink is per env); `cb_ref` is kept only once the
+    // call filled it.
+    unsafe { napi_call!(napi_create_reference(env, func, 1, &mut cb_ref)).map_err(failed)? };
     let _ = sink.callback.set(cb_ref as usize);
-    // SAFETY: the tsfn was just created on this env. Idle hosts never keep
-    // the process alive; `set_ref` turns it on while calls are in flight.
-    unsafe { sys::napi_unref_threadsafe_function(env, tsfn) };
+    let context = Arc::into_raw(sink.clone()) as *mut c_void;
+    let mut tsfn = ptr::null_mut();
+    // SAFETY: plain Node-API calls with live arguments (the caller's
+    // contract), each made only once the one before succeeded; on success
+    // the tsfn owns one Arc<HostSink> (released by tsfn_finalize). Created
+    // unreffed: idle hosts never keep the process alive; `set_ref` turns it
+    // on while calls are in flight.
+    let made = unsafe {
+        check::string(env, "isothread")
+            .and_then(|name| napi_call!(napi_create_threadsafe_function(env, func, ptr::null_mut(), name, 0, 1, context, Some(tsfn_finalize), context, Some(call_js), &mut tsfn)))
+            .and_then(|()| {
+                *sink.tsfn.write().unwrap_or_else(|p| p.into_inner()) = Some(tsfn as usize);
+                napi_call!(napi_unref_threadsafe_function(env, tsfn)).inspect_err(|_| {
+                    // Release it: its finalizer then drops the Arc it owns.
+                    let _ = napi_call!(napi_release_threadsafe_function(tsfn, sys::ThreadsafeFunctionReleaseMode::abort));
+                })
+            })
+    };
+    if let Err(e) = made {
+        if sink.tsfn.read().unwrap_or_else(|p| p.into_inner()).is_none() {
+            // SAFETY: no tsfn was made, so the Arc leaked above is still ours.
+            drop(unsafe { Arc::from_raw(context as *const HostSink) });
+        }
+        // SAFETY: the reference made above, deleted once. Should this fail,
+        // the reference only lives on until the env ends; the error that
+        // matters is `e`, returned below.
+        let _ = unsafe { napi_call!(napi_delete_reference(env, cb_ref)) };
+        return Err(failed(e));
+    }
     Ok(sink)
 }
 
@@ -217,17 +256,18 @@ pub unsafe fn create_sink(env: sys::napi_env, func: sys::napi_value) -> napi::Re
 ///
 /// # Safety
 /// `env` must be the env the sink was created on, on its JS thread.
-pub unsafe fn set_ref(env: sys::napi_env, sink: &HostSink, on: bool) {
+pub unsafe fn set_ref(env: sys::napi_env, sink: &HostSink, on: bool) -> napi::Result<()> {
     if let Some(tsfn) = *sink.tsfn.read().unwrap_or_else(|p| p.into_inner()) {
         let tsfn = tsfn as sys::napi_threadsafe_function;
         // SAFETY: a live tsfn of this env, called on its JS thread.
         unsafe {
             if on {
-                sys::napi_ref_threadsafe_function(env, tsfn);
+                napi_call!(napi_ref_threadsafe_function(env, tsfn))?;
             } else {
-                sys::napi_unref_threadsafe_function(env, tsfn);
+                napi_call!(napi_unref_threadsafe_function(env, tsfn))?;
             }
         }
     }
+    Ok(())
 }
 

@@ -14,6 +14,8 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use napi::sys;
 
 use super::lock;
+use super::check::{latin1_string, utf16_string};
+use super::memory::typed_array_bytes;
 
 /// Strings from this many bytes up are made over the payload's memory
 /// (smaller ones cost less to copy than to track).
@@ -188,97 +190,46 @@ pub unsafe fn decode_string(
     units: f64,
     two_byte: bool,
 ) -> Result<sys::napi_value, &'static str> {
-    let (mut ty, mut len, mut data, mut ab, mut offset) =
-        (0, 0usize, ptr::null_mut(), ptr::null_mut(), 0usize);
-    // SAFETY: `bytes` is a value of this call; out-pointers are locals.
-    let status = unsafe {
-        sys::napi_get_typedarray_info(
-            env,
-            bytes,
-            &mut ty,
-            &mut len,
-            &mut data,
-            &mut ab,
-            &mut offset,
-        )
-    };
-    if status != sys::Status::napi_ok
-        || ty != sys::TypedarrayType::uint8_array
-        || !(start >= 0.0 && units >= 0.0)
-    {
-        return Err("decodeString: expected a Uint8Array and a range");
+    const BAD_ARGS: &str = "decodeString: expected a Uint8Array and a range";
+    const NOT_MADE: &str = "decodeString: the runtime could not make the string";
+    // SAFETY: `bytes` is a value of this call (the caller's contract).
+    let (data, len) = unsafe { typed_array_bytes(env, bytes) }.map_err(|_| BAD_ARGS)?;
+    if !(start >= 0.0 && units >= 0.0) {
+        return Err(BAD_ARGS);
     }
     let (start, units) = (start as usize, units as usize);
     let width = if two_byte { 2 } else { 1 };
-    let end = units
-        .checked_mul(width)
-        .and_then(|n| n.checked_add(start))
-        .filter(|&end| end <= len);
+    let end = units.checked_mul(width).and_then(|n| n.checked_add(start)).filter(|&end| end <= len);
     let end = end.ok_or("decodeString: the range is outside the bytes")?;
-    let mut out = ptr::null_mut();
     if units == 0 || data.is_null() {
-        // SAFETY: a static empty C string, length 0.
-        return made(
-            unsafe { sys::napi_create_string_latin1(env, c"".as_ptr(), 0, &mut out) },
-            out,
-        );
+        // SAFETY: live env on its JS thread (the caller's contract).
+        return unsafe { latin1_string(env, &[]) }.map_err(|_| NOT_MADE);
     }
     // SAFETY: Node-API reported `len` readable bytes at `data`, and
     // start..end lies within them; JS does not run during this call.
-    let text = unsafe { std::slice::from_raw_parts((data as *const u8).add(start), end - start) };
+    let text = unsafe { std::slice::from_raw_parts(data.add(start) as *const u8, end - start) };
     let aligned = (text.as_ptr() as usize).is_multiple_of(2) && cfg!(target_endian = "little");
     if text.len() >= EXTERNAL_MIN && (!two_byte || aligned) {
-        if let Some(owner) =
-            owner_of(text.as_ptr() as usize, text.len()).filter(|o| 2 * text.len() >= o.len())
-        {
+        if let Some(owner) = owner_of(text.as_ptr() as usize, text.len()).filter(|o| 2 * text.len() >= o.len()) {
             // SAFETY: `text` lies in `owner`'s bytes (owner_of); aligned when two-byte.
             if let Some(s) = unsafe { external(env, owner, text.as_ptr(), units, two_byte) } {
                 return Ok(s);
             }
         }
     }
-    if !two_byte {
-        // SAFETY: pointer and length of readable bytes (above).
-        return made(
-            unsafe {
-                sys::napi_create_string_latin1(
-                    env,
-                    text.as_ptr() as *const _,
-                    units as isize,
-                    &mut out,
-                )
-            },
-            out,
-        );
-    }
-    if aligned {
-        // SAFETY: aligned, readable, and any bytes are valid u16 code units.
-        return made(
-            unsafe {
-                sys::napi_create_string_utf16(
-                    env,
-                    text.as_ptr() as *const u16,
-                    units as isize,
-                    &mut out,
-                )
-            },
-            out,
-        );
-    }
-    let units16: Vec<u16> = text
-        .chunks_exact(2)
-        .map(|u| u16::from_le_bytes([u[0], u[1]]))
-        .collect();
-    // SAFETY: pointer and length of a live Vec<u16>.
-    made(
-        unsafe { sys::napi_create_string_utf16(env, units16.as_ptr(), units as isize, &mut out) },
-        out,
-    )
-}
-
-fn made(status: sys::napi_status, out: sys::napi_value) -> Result<sys::napi_value, &'static str> {
-    if status != sys::Status::napi_ok || out.is_null() {
-        return Err("decodeString: the runtime could not make the string");
-    }
-    Ok(out)
+    let made = if !two_byte {
+        // SAFETY: live env on its JS thread; `text` is readable (above).
+        unsafe { latin1_string(env, text) }
+    } else if aligned {
+        // SAFETY: aligned and readable (above), and any bytes are valid u16
+        // code units: `units` of them lie in `text`.
+        let units16 = unsafe { std::slice::from_raw_parts(text.as_ptr() as *const u16, units) };
+        // SAFETY: live env on its JS thread.
+        unsafe { utf16_string(env, units16) }
+    } else {
+        let units16: Vec<u16> = text.chunks_exact(2).map(|u| u16::from_le_bytes([u[0], u[1]])).collect();
+        // SAFETY: live env on its JS thread.
+        unsafe { utf16_string(env, &units16) }
+    };
+    made.map_err(|_| NOT_MADE)
 }

@@ -1,0 +1,80 @@
+'use strict'
+// Liveness: which owners (slots) have work in flight and so are kept alive,
+// every live owner without keeping it alive, and the process's ref count
+// (the native Host keeps the event loop alive only while work is in
+// flight). Call results and thread exits go straight to their owner.
+
+const native = require('../native/binding.js')
+const { host, on, EventKind } = require('./host-events')
+
+const { BATCH_STRIDE, BatchField, CallStatus, ExitCause } = native
+const F_THREAD = BatchField.Thread
+const F_CALL = BatchField.CallId
+const F_STATUS = BatchField.Status
+const F_START = BatchField.Start
+const F_LENGTH = BatchField.Length
+const F_WAIT = BatchField.WaitUs
+const F_RUN = BatchField.RunUs
+const THROWN = CallStatus.Thrown
+const MEMORY_LIMIT = ExitCause.MemoryLimit
+
+/** Owners (slots) with work in flight, by native thread id: kept alive. */
+const owners = new Map()
+/** Every live owner, by native thread id, without keeping it alive. */
+const everyOwner = new Map()
+const ownerGone = new FinalizationRegistry((id) => {
+  const ref = everyOwner.get(id)
+  if (ref !== undefined && ref.deref() === undefined) everyOwner.delete(id)
+})
+
+/** Owner of thread `id`, busy or not. */
+function ownerOf(id) {
+  const busy = owners.get(id)
+  if (busy !== undefined) return busy
+  const ref = everyOwner.get(id)
+  return ref === undefined ? undefined : ref.deref()
+}
+
+/** Register an owner for messages and errors that come while it is idle. */
+function register(id, owner) {
+  everyOwner.set(id, new WeakRef(owner))
+  ownerGone.register(owner, id)
+}
+
+/** Reffed units of work in flight (calls, pending close/dispose). */
+let refs = 0
+
+/** `owner` has one more unit of work in flight (`first`: it had none). */
+function hold(id, owner, reffed, first = true) {
+  if (first) owners.set(id, owner)
+  if (reffed && refs++ === 0) host.setRef(true)
+}
+
+/** One unit of work of `owner` is over; `idle` drops the owner from the table. */
+function release(id, reffed, idle) {
+  if (idle) owners.delete(id)
+  if (reffed && --refs === 0) host.setRef(false)
+}
+
+// Many call results in one call: BATCH_STRIDE numbers each in `meta`, values in `bytes`.
+on(EventKind.Batch, (meta, bytes) => {
+  for (let i = 0; i < meta.length; i += BATCH_STRIDE) {
+    const owner = owners.get(meta[i + F_THREAD])
+    if (owner === undefined) continue
+    const start = meta[i + F_START]
+    owner._settleRange(meta[i + F_CALL], meta[i + F_STATUS] === THROWN, bytes, start, start + meta[i + F_LENGTH], meta[i + F_WAIT], meta[i + F_RUN])
+  }
+})
+
+on(EventKind.Done, (thread, callId, status, bytes, shared, transferred, codeAndMessage, waitUs, runUs) => {
+  const owner = owners.get(thread)
+  if (owner !== undefined) owner._settle(callId, status, bytes, shared, transferred, codeAndMessage, waitUs, runUs)
+})
+
+on(EventKind.Exit, (thread, cause) => {
+  const owner = owners.get(thread)
+  if (owner !== undefined) owner._exited(cause === MEMORY_LIMIT)
+  everyOwner.delete(thread)
+})
+
+module.exports = { register, ownerOf, hold, release }

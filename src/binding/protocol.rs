@@ -1,0 +1,135 @@
+//! The host event protocol, defined once: the numbers the event callback of
+//! `Host` receives (napi_raw/events.rs sends them, lib/host-events.js and
+//! lib/liveness.js read these exports instead of restating them).
+// Under `cargo test` napi-derive leaves out the registration: no reader then.
+#![cfg_attr(test, allow(dead_code))]
+
+use napi_derive::napi;
+
+use crate::runtime::ConsoleLevel;
+
+/// What an event is: the first argument of `onEvent(kind, thread, a…h)`.
+#[napi]
+pub enum EventKind {
+    /// A call settled: `(thread, callId, status: CallStatus, bytes, shared,
+    /// transferred, "code\0message" when failed, waitUs, runUs)`.
+    Done = 0,
+    /// `console.*` in a thread: `(thread, level: ConsoleMethod, _, bytes, shared, transferred)`.
+    Console = 1,
+    /// `Atomics.notify` on host memory: `(0, address, byteIndex, count)`.
+    Notify = 2,
+    /// A thread ended: `(thread, cause: ExitCause)`.
+    Exit = 3,
+    /// `parent.sendMessage`: `(thread, callId, reportedThread, bytes, shared, transferred)`.
+    Message = 4,
+    /// An error nobody caught in a thread: `(thread, _, _, bytes, shared, transferred)`.
+    Uncaught = 5,
+    /// A Messenger message for this env: `(0, name, close, bytes, shared, transferred)`.
+    Messenger = 6,
+    /// Many call results: `(meta: Float64Array, bytes: Buffer)`, `BATCH_STRIDE`
+    /// numbers per result laid out as `BatchField`.
+    Batch = 7,
+    /// A lock this env waited for is its: `(0, token, name)`.
+    LockGranted = 8,
+    /// `parent.host.name(...)`: `(thread, callId, seq, bytes, shared, transferred, name)`.
+    HostCall = 9,
+}
+
+/// How a call ended (`Done` events and `BatchField::Status`).
+#[napi]
+pub enum CallStatus {
+    /// It returned a value.
+    Value = 0,
+    /// It threw a value.
+    Thrown = 1,
+    /// The library failed it (a coded error, maybe with an encoded cause).
+    Failed = 2,
+}
+
+/// Why a thread ended (`Exit` events).
+#[napi]
+pub enum ExitCause {
+    /// Closed, disposed or finished.
+    Ended = 0,
+    /// Its isolate ran out of memory.
+    MemoryLimit = 1,
+}
+
+/// Which `console` method prints a `Console` event (its `level`): the
+/// key, lower-cased, names the method.
+#[napi]
+pub enum ConsoleMethod {
+    /// `console.log`
+    Log = 0,
+    /// `console.info`
+    Info = 1,
+    /// `console.warn`
+    Warn = 2,
+    /// `console.error`
+    Error = 3,
+    /// `console.debug`
+    Debug = 4,
+}
+
+impl From<ConsoleLevel> for ConsoleMethod {
+    fn from(level: ConsoleLevel) -> Self {
+        match level {
+            ConsoleLevel::Log => ConsoleMethod::Log,
+            ConsoleLevel::Info => ConsoleMethod::Info,
+            ConsoleLevel::Warn => ConsoleMethod::Warn,
+            ConsoleLevel::Error => ConsoleMethod::Error,
+            ConsoleLevel::Debug => ConsoleMethod::Debug,
+        }
+    }
+}
+
+/// Numbers per call result in a `Batch` event's `meta`.
+#[napi]
+pub const BATCH_STRIDE: u32 = 7;
+
+/// Where each number of a batched call result sits, from its first.
+#[napi]
+pub enum BatchField {
+    /// The thread's id.
+    Thread = 0,
+    /// The call's id.
+    CallId = 1,
+    /// `CallStatus::Value` or `CallStatus::Thrown`.
+    Status = 2,
+    /// Offset of its encoded value in `bytes`.
+    Start = 3,
+    /// Length of its encoded value.
+    Length = 4,
+    /// µs it waited in the queue.
+    WaitUs = 5,
+    /// µs it ran.
+    RunUs = 6,
+}
+
+impl EventKind {
+    /// As the callback receives it.
+    pub(crate) fn js(self) -> f64 {
+        self as u32 as f64
+    }
+}
+
+impl CallStatus {
+    /// As the callback receives it.
+    pub(crate) fn js(self) -> f64 {
+        self as u32 as f64
+    }
+}
+
+impl ConsoleMethod {
+    /// As the callback receives it.
+    pub(crate) fn js(self) -> f64 {
+        self as u32 as f64
+    }
+}
+
+impl ExitCause {
+    /// As the callback receives it.
+    pub(crate) fn js(self) -> f64 {
+        self as u32 as f64
+    }
+}
