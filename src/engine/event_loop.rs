@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 
 use super::codec;
 use super::globals::ThreadState;
@@ -14,7 +14,7 @@ use super::outcome::exception_with_location;
 use super::platform;
 use super::realm::{self, Realm};
 use crate::runtime::batch::BatchingSink;
-use crate::runtime::steal::StealGroup;
+use crate::runtime::pool::PoolQueue;
 use crate::runtime::{inbox, Control, Event, EventSink, ExitReason, Interrupt, Job, Outcome};
 
 /// What the thread's main realm holds.
@@ -40,8 +40,8 @@ pub(super) struct Current {
     pub realm: u32,
     /// Hook to run once the caller has its result (`__afterTask`, …).
     pub after: Option<v8::Global<v8::Function>>,
-    /// A call taken off a sibling's queue: the sibling it is reported as.
-    pub lender: Option<Arc<Control>>,
+    /// The id its events are reported under: the pool's, else the thread's.
+    pub owner: u32,
     /// A task's fresh realm, dropped once the call is over.
     pub fresh_realm: bool,
 }
@@ -56,6 +56,8 @@ const POLL_MAX: Duration = Duration::from_millis(10);
 pub(crate) struct Loop {
     pub(super) control: Arc<Control>,
     pub(super) jobs: Receiver<Job>,
+    /// A sender of `jobs`: how the pool hands this idle thread a call.
+    own: Sender<Job>,
     pub(super) backlog: VecDeque<Job>,
     pub(super) sink: Arc<BatchingSink>,
     pub(super) script_name: String,
@@ -80,10 +82,8 @@ pub(crate) struct Loop {
     poll: Duration,
     /// The process-wide platform, held rather than fetched every turn.
     platform: v8::SharedRef<v8::Platform>,
-    /// A least-busy pool's threads: calls queued on siblings can be taken.
-    steal: Option<Arc<StealGroup>>,
-    /// The sibling whose call `next_job` just took (for `begin`).
-    pub(super) lender: Option<Arc<Control>>,
+    /// The queue of the pool this thread serves: taken from when idle.
+    pub(super) pool: Option<Arc<PoolQueue>>,
     /// Calls left before the heap is checked anyway (see `finish`).
     pub(super) heap_check_in: u32,
     /// How long the last call ran: the guess for the next one, so a result
@@ -97,8 +97,10 @@ impl Loop {
         let token = context.get_security_token(scope);
         let mut realms = HashMap::new();
         realms.insert(0, main);
+        let own = control.sender();
         Self {
             control,
+            own,
             jobs,
             backlog: VecDeque::new(),
             sink,
@@ -118,8 +120,7 @@ impl Loop {
             closing: false,
             poll: POLL_MIN,
             platform: platform::platform(),
-            steal: cfg.steal.clone(),
-            lender: None,
+            pool: cfg.pool.clone(),
             heap_check_in: 1,
             last_run: Duration::ZERO,
         }
@@ -183,17 +184,19 @@ impl Loop {
             }
             // The host hears of results once per batch: right away when this
             // thread is about to wait, else when enough piled up.
-            if self.busy() || (self.backlog.is_empty() && self.jobs.is_empty()) {
+            let waiting = self.waiting();
+            if self.busy() || waiting == 0 {
                 self.sink.flush();
                 self.control.counters.cpu.sample(false);
             } else {
-                self.sink.flush_if_due(self.backlog.len() + self.jobs.len(), self.last_run);
+                self.sink.flush_if_due(waiting, self.last_run);
             }
             if self.busy() {
                 self.wait_busy(scope, progressed);
             } else if let Some(job) = self.next_job(scope) {
                 match job {
-                    Job::Close => return ExitReason::Closed,
+                    Job::Close if !self.close_after_queue() => return ExitReason::Closed,
+                    Job::Close => {}
                     job => self.start(scope, job),
                 }
             } else if self.closing {
@@ -211,6 +214,22 @@ impl Loop {
     fn loop_is_empty(&self, scope: &mut v8::HandleScope) -> bool {
         let no_timers = scope.get_slot::<ThreadState>().is_some_and(|st| st.timers.is_empty());
         no_timers && !scope.has_pending_background_tasks() && self.backlog.is_empty() && self.jobs.is_empty()
+    }
+
+    /// Jobs this thread has still to take: its own, and its pool's calls.
+    pub(super) fn waiting(&self) -> usize {
+        self.backlog.len() + self.jobs.len() + self.pool.as_ref().map_or(0, |p| p.queued())
+    }
+
+    /// A pool thread asked to close takes no more calls, but serves those
+    /// still waiting first (true: some wait; `closing` is then set).
+    fn close_after_queue(&mut self) -> bool {
+        let Some(pool) = &self.pool else { return false };
+        let queued = pool.stop_taking(self.control.id);
+        // Calls the pool handed over before it heard of the close.
+        self.backlog.extend(self.jobs.try_iter());
+        self.closing = queued || !self.backlog.is_empty();
+        self.closing
     }
 
     fn busy(&self) -> bool {
@@ -349,17 +368,33 @@ impl Loop {
             }
             Err(TryRecvError::Empty) => {}
         }
-        if let Some(lent) = self.steal.as_ref().and_then(|g| g.steal(&self.control)) {
-            self.lender = Some(lent.owner);
-            return Some(lent.job);
+        let mut retire_at = None;
+        if let Some(pool) = &self.pool {
+            if let Some(job) = pool.take(&self.control, &self.own, self.closing) {
+                return Some(job);
+            }
+            if self.closing {
+                return None; // serve what waited, then end
+            }
+            retire_at = pool.idle_timeout().map(|t| Instant::now() + t);
         }
-        // About to wait: nothing may stay held. (A sibling can take the
-        // last queued call between the loop's check and here.)
+        // About to wait: nothing may stay held.
         self.sink.flush();
-        let deadline = scope.get_slot::<ThreadState>().and_then(|st| st.timers.next_deadline());
+        let timer = scope.get_slot::<ThreadState>().and_then(|st| st.timers.next_deadline());
+        let deadline = match (timer, retire_at) {
+            (Some(t), Some(r)) => Some(t.min(r)),
+            (t, r) => t.or(r),
+        };
         match inbox::recv(&self.jobs, deadline) {
             Ok(job) => Some(job),
-            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Timeout) => {
+                // Idle for the pool's idleTimeout: leave if the pool may shrink.
+                let due = retire_at.is_some_and(|r| Instant::now() >= r);
+                if due && self.pool.as_ref().is_some_and(|p| p.retire(self.control.id)) {
+                    self.closing = true;
+                }
+                None
+            }
             Err(RecvTimeoutError::Disconnected) => {
                 self.closing = true;
                 None
