@@ -53,6 +53,13 @@ test('idleTimeout 0 sheds idle threads at once; a fixed pool (the default) keeps
   await Promise.all([shed.close(), fixed.close()])
 })
 
+test("idleTimeout counts from a thread's last call, whatever timers wake it meanwhile", async () => {
+  const pool = new ThreadPool(() => { setInterval(() => {}, 5); return () => threadId }, 2, { minThreads: 0, idleTimeout: 100 })
+  await Promise.all([pool.run(), pool.run()])
+  assert.ok(await until(() => pool.size === 0), `size ${pool.size}`)
+  await pool.close()
+})
+
 test('minThreads and idleTimeout are checked', () => {
   const ok = () => (x) => x
   for (const options of [{ minThreads: -1 }, { minThreads: 1.5 }, { minThreads: 3 }, { minThreads: '1' }, { idleTimeout: -1 }, { idleTimeout: 'x' }, { idleTimeout: NaN },

@@ -72,6 +72,7 @@ impl Loop {
             }
             return false; // cancelled while queued; the caller already has its answer
         }
+        self.idle_since = None;
         // A pool's calls are the pool's: answered under its id.
         let owner = self.pool.as_ref().map_or(self.control.id, |p| p.id);
         if let Some(st) = scope.get_slot_mut::<ThreadState>() {

@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::codec;
 use super::globals::ThreadState;
@@ -57,7 +57,7 @@ pub(crate) struct Loop {
     pub(super) control: Arc<Control>,
     pub(super) jobs: Receiver<Job>,
     /// A sender of `jobs`: how the pool hands this idle thread a call.
-    own: Sender<Job>,
+    pub(super) own: Sender<Job>,
     pub(super) backlog: VecDeque<Job>,
     pub(super) sink: Arc<BatchingSink>,
     pub(super) script_name: String,
@@ -78,12 +78,15 @@ pub(crate) struct Loop {
     /// the thread ends once a call settled and the loop is empty.
     one_shot: bool,
     pub(super) settled_once: bool,
-    closing: bool,
+    pub(super) closing: bool,
     poll: Duration,
     /// The process-wide platform, held rather than fetched every turn.
     platform: v8::SharedRef<v8::Platform>,
     /// The queue of the pool this thread serves: taken from when idle.
     pub(super) pool: Option<Arc<PoolQueue>>,
+    /// Since when this pool thread has had no call (its idleTimeout counts
+    /// from there, whatever timers wake it meanwhile).
+    pub(super) idle_since: Option<Instant>,
     /// Calls left before the heap is checked anyway (see `finish`).
     pub(super) heap_check_in: u32,
     /// How long the last call ran: the guess for the next one, so a result
@@ -121,6 +124,7 @@ impl Loop {
             poll: POLL_MIN,
             platform: platform::platform(),
             pool: cfg.pool.clone(),
+            idle_since: None,
             heap_check_in: 1,
             last_run: Duration::ZERO,
         }
@@ -216,21 +220,6 @@ impl Loop {
         no_timers && !scope.has_pending_background_tasks() && self.backlog.is_empty() && self.jobs.is_empty()
     }
 
-    /// Jobs this thread has still to take: its own, and its pool's calls.
-    pub(super) fn waiting(&self) -> usize {
-        self.backlog.len() + self.jobs.len() + self.pool.as_ref().map_or(0, |p| p.queued())
-    }
-
-    /// A pool thread asked to close takes no more calls, but serves those
-    /// still waiting first (true: some wait; `closing` is then set).
-    fn close_after_queue(&mut self) -> bool {
-        let Some(pool) = &self.pool else { return false };
-        let queued = pool.stop_taking(self.control.id);
-        // Calls the pool handed over before it heard of the close.
-        self.backlog.extend(self.jobs.try_iter());
-        self.closing = queued || !self.backlog.is_empty();
-        self.closing
-    }
 
     fn busy(&self) -> bool {
         self.current.is_some() || matches!(self.main, Some(Main::Pending(_)))
@@ -354,53 +343,6 @@ impl Loop {
         }
     }
 
-    /// The next job when idle: the backlog first, then the channel, waiting
-    /// until the next timer at most.
-    fn next_job(&mut self, scope: &mut v8::HandleScope) -> Option<Job> {
-        if let Some(job) = self.backlog.pop_front() {
-            return Some(job);
-        }
-        match self.jobs.try_recv() {
-            Ok(job) => return Some(job),
-            Err(TryRecvError::Disconnected) => {
-                self.closing = true;
-                return None;
-            }
-            Err(TryRecvError::Empty) => {}
-        }
-        let mut retire_at = None;
-        if let Some(pool) = &self.pool {
-            if let Some(job) = pool.take(&self.control, &self.own, self.closing) {
-                return Some(job);
-            }
-            if self.closing {
-                return None; // serve what waited, then end
-            }
-            retire_at = pool.idle_timeout().map(|t| Instant::now() + t);
-        }
-        // About to wait: nothing may stay held.
-        self.sink.flush();
-        let timer = scope.get_slot::<ThreadState>().and_then(|st| st.timers.next_deadline());
-        let deadline = match (timer, retire_at) {
-            (Some(t), Some(r)) => Some(t.min(r)),
-            (t, r) => t.or(r),
-        };
-        match inbox::recv(&self.jobs, deadline) {
-            Ok(job) => Some(job),
-            Err(RecvTimeoutError::Timeout) => {
-                // Idle for the pool's idleTimeout: leave if the pool may shrink.
-                let due = retire_at.is_some_and(|r| Instant::now() >= r);
-                if due && self.pool.as_ref().is_some_and(|p| p.retire(self.control.id)) {
-                    self.closing = true;
-                }
-                None
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                self.closing = true;
-                None
-            }
-        }
-    }
 
     /// A host message for the main realm's `parent.onMessage` listeners.
     pub(super) fn dispatch(&mut self, scope: &mut v8::HandleScope, payload: crate::engine::Payload) {
