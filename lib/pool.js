@@ -46,8 +46,12 @@ function checkIdleTimeout(v) {
   return v
 }
 
-/** Options the pool reads itself; every other one goes to each thread. */
-const POOL_OPTIONS = new Set(['memoryLimit', 'timeout', 'name', 'reffed', 'scheduler', 'maxQueue', 'minThreads', 'idleTimeout', 'host', 'inspect', 'inspectBrk'])
+/**
+ * Options the pool reads itself, and names the thread plumbing uses inside
+ * (never taken from the user); every other option goes to each thread.
+ */
+const POOL_OPTIONS = new Set(['memoryLimit', 'timeout', 'name', 'reffed', 'scheduler', 'maxQueue', 'minThreads', 'idleTimeout', 'host', 'inspect', 'inspectBrk',
+  'respawn', 'oneShot', 'group', 'queue', 'capacity', 'onExit', 'onFinish', 'onDone', 'onMessage', 'onThreadMessage', 'onUncaught', 'extras'])
 
 function checkMaxQueue(v, poolSize) {
   if (v === undefined || v === Infinity) return Infinity
