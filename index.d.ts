@@ -197,10 +197,14 @@ export declare class Thread<C extends Context = Context> extends EventEmitter {
 
 /** Options of `new ThreadPool()`: those of a Thread, plus scheduling. */
 export interface ThreadPoolOptions<D = unknown> extends ThreadOptions<D> {
-  /** `'least-busy'` (default): the thread with the fewest calls in flight; `'round-robin'`: call n to thread n mod size. */
+  /** `'least-busy'` (default): one queue for the pool, a thread with no call in flight takes the next; `'round-robin'`: call n to thread n mod size. */
   scheduler?: 'round-robin' | 'least-busy'
   /** Calls that may wait when every thread is busy: a number ≥ 0 (0 = no queue), `Infinity` (default) or `'auto'` (poolSize²). */
   maxQueue?: number | 'auto'
+  /** Threads kept however idle: an integer from 0 to poolSize (default poolSize: a fixed pool). Below poolSize needs `'least-busy'`. */
+  minThreads?: number
+  /** ms a thread above minThreads stays idle before it closes (default 1000). */
+  idleTimeout?: number
 }
 
 /** Wait or run times over recent calls, in ms. */
@@ -222,15 +226,19 @@ export interface ThreadPoolStats {
   threads: ThreadStats[]
 }
 
-/** `poolSize` threads running one context. Emits `'message'` as Thread does. */
+/** Up to `poolSize` threads running one context. Emits `'message'` as Thread does, and `'drain'` when `needsDrain` turns false. */
 export declare class ThreadPool<C extends Context = Context> extends EventEmitter {
   constructor(context: C | ModuleContext, poolSize: number, options?: ThreadPoolOptions<ContextData<C>>)
-  /** Threads in the pool; 0 once close()/destroy() resolved. */
+  /** Threads open now; 0 once close()/destroy() resolved. */
   readonly size: number
-  /** The pool's threads: their ids, inspector URLs, profiles and heap snapshots. */
+  /** The pool's open threads: their ids, inspector URLs, profiles and heap snapshots. */
   readonly threads: readonly PoolThread[]
-  /** Calls waiting behind a running call. */
+  /** Calls waiting for a thread. */
   readonly queueLength: number
+  /** True while the queue holds poolSize calls or more, or reaches maxQueue. */
+  readonly needsDrain: boolean
+  /** `await using`: close(). */
+  [Symbol.asyncDispose](): Promise<void>
   run(...args: Parameters<RunFunction<C>>): Promise<Awaited<ReturnType<RunFunction<C>>>>
   runWith(options: RunOptions<Parameters<RunFunction<C>>>): Promise<Awaited<ReturnType<RunFunction<C>>>>
   /** New calls reject with ERR_CLOSED; every call made finishes; then the threads go. */
@@ -244,8 +252,11 @@ export declare class ThreadPool<C extends Context = Context> extends EventEmitte
   stats(): ThreadPoolStats
   /** `parent.sendMessage(value)` of a call made without `onMessage`, or of no call. */
   on(event: 'message', listener: MessageListener): this
+  /** The queue fell below poolSize (and maxQueue) after needsDrain was true. */
+  on(event: 'drain', listener: () => void): this
   on(event: string | symbol, listener: (...args: any[]) => void): this
   once(event: 'message', listener: MessageListener): this
+  once(event: 'drain', listener: () => void): this
   once(event: string | symbol, listener: (...args: any[]) => void): this
 }
 

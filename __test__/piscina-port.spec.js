@@ -1,10 +1,10 @@
 'use strict'
 // piscina's tests (piscinajs/piscina test/*.test.ts) rewritten for ThreadPool where the
-// contracts meet; each test is prefixed with the piscina file it ports. Not ported, as
-// ThreadPool lacks them: minThreads/maxThreads growth, idleTimeout, concurrentTasksPerWorker,
+// contracts meet; each test is prefixed with the piscina file it ports (poolSize stands
+// for maxThreads). Not ported, as ThreadPool lacks them: concurrentTasksPerWorker,
 // custom task queues/load balancers, workerData/env/argv/execArgv, resourceLimits, nice,
 // atomics modes, recordTiming/workerHistogram switches, Piscina.move and transferable
-// symbols, EventEmitter signals, pool events ('message', 'drain', 'workerCreate', ...),
+// symbols, EventEmitter signals, pool events other than 'message' and 'drain' ('needsDrain', 'workerCreate', ...),
 // per-run task names and filenames, async_hooks resources, close({ force })/closeTimeout
 // (destroy() after close() instead) and process.exit() in a worker (threads have no process).
 // Where piscina replaces a worker after an abort, isothread keeps the warm isolate by design.
@@ -413,4 +413,54 @@ test('console-log: console.log and console.error in a thread reach the host stdo
   assert.equal(r.status, 0, describe(r))
   assert.equal(r.stdout, 'A\n')
   assert.equal(r.stderr, 'B\n')
+})
+
+test('idle-timeout: idle timeout will let go of threads early', async () => {
+  const pool = new ThreadPool(() => (ms) => new Promise((r) => setTimeout(() => r(threadId), ms)), 2, { idleTimeout: 200, minThreads: 1 })
+  assert.equal(pool.size, 1)
+  const first = [pool.run(20), pool.run(20)]
+  assert.equal(pool.size, 2)
+  const early = await Promise.all(first)
+  await until(() => pool.size === 1)
+  const second = [pool.run(20), pool.run(20)]
+  assert.equal(pool.size, 2)
+  const late = await Promise.all(second)
+  // One thread idled out in between, one was kept and reused.
+  assert.equal(new Set([...early, ...late]).size, 3)
+  await pool.close()
+})
+
+test('thread-count: will start with minThreads and max out at poolSize', async () => {
+  const pool = new ThreadPool(() => () => { for (;;); }, 4, { minThreads: 2 })
+  assert.equal(pool.size, 2)
+  const calls = []
+  for (const size of [2, 2, 3, 4, 4]) {
+    calls.push(pool.run())
+    assert.equal(pool.size, size)
+  }
+  const settled = Promise.allSettled(calls)
+  await pool.destroy()
+  assert.equal(pool.size, 0, 'thread count should be 0 upon destruction')
+  assert.ok((await settled).every((r) => r.reason.code === 'ERR_CLOSED'))
+})
+
+test('post-task: the pool emits drain, and needsDrain is false by then', async () => {
+  const pool = new ThreadPool(() => (x) => x, 1)
+  let drained = false
+  let needsDrain = true
+  pool.on('drain', () => { drained = true; needsDrain = pool.needsDrain })
+  await Promise.all([pool.run(123), pool.run(123), pool.run(123)])
+  assert.ok(drained)
+  assert.equal(needsDrain, false)
+  await pool.close()
+})
+
+test('post-task: needsDrain is true when the queue reaches maxQueue, and drain follows', async () => {
+  const pool = new ThreadPool(() => (x) => x, 1, { maxQueue: 3 })
+  const drained = new Promise((r) => pool.once('drain', r))
+  const calls = [pool.run(1), pool.run(2), pool.run(3), pool.run(4)]
+  assert.ok(pool.needsDrain)
+  await drained
+  assert.deepEqual(await Promise.all(calls), [1, 2, 3, 4])
+  await pool.close()
 })

@@ -1,6 +1,6 @@
 'use strict'
-// Least-busy pools share their queues: a thread with nothing to do takes a
-// call still queued on a busy sibling (src/runtime/steal.rs).
+// Least-busy pools keep one queue (src/runtime/pool.rs): a thread with nothing
+// to do takes the next call, never one waiting behind a busy sibling.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { ThreadPool } = require('..')
@@ -15,7 +15,6 @@ test('calls queued behind a long call are taken by the idle thread, not kept wai
   const pool = new ThreadPool(WORKER, 2)
   const t0 = Date.now()
   const long = pool.run('block', 400).then((id) => ({ id, at: Date.now() - t0 }))
-  // Least-busy places half of these behind the long call (ties go round-robin).
   const short = Array.from({ length: 20 }, () => pool.run('block', 5).then((id) => ({ id, at: Date.now() - t0 })))
   const shorts = await Promise.all(short)
   const l = await long
@@ -41,7 +40,7 @@ test('aborting a call a sibling took stops it there; that thread serves on', asy
   const blocked = pool.run('block', 1500) // thread A
   const short = pool.run('block', 20) // thread B, the idle one
   const ac = new AbortController()
-  // One call in flight on each: the tie goes to A, behind the long call.
+  // Both threads busy: it waits in the pool's queue, for whichever frees first.
   const queued = pool.runWith({ args: ['forever', sab], signal: ac.signal })
   const other = await short
   const started = Date.now()

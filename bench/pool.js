@@ -11,16 +11,16 @@ const os = require('node:os')
 const path = require('node:path')
 const { Worker } = require('node:worker_threads')
 const { ThreadPool } = require('..')
-const { QUICK, pct, nowUs, fmt, report } = require('./lib')
+const { QUICK, stats, fmtStats, nowUs, fmt, report } = require('./lib')
 
 const SIZE = 2
 const FIB_N = 20
 const FIB_SRC = 'function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2) }'
 /** The same work for every peer, as source. */
-const TASK_SRC = { inc: '(x) => x + 1', fib: `(() => { ${FIB_SRC}; return fib })()` }
+const TASK_SRC = { inc: "(x) => (typeof x === 'object' ? x.a + x.b : x + 1)", fib: `(() => { ${FIB_SRC}; return fib })()` }
 /** Ours: contexts are sent as source, so each defines its own helpers. */
 const CONTEXT = {
-  inc: () => (x) => x + 1,
+  inc: () => (x) => (typeof x === 'object' ? x.a + x.b : x + 1),
   fib: () => { function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2) } return fib },
 }
 
@@ -110,14 +110,15 @@ function rawWorkers(files, task) {
 
 // Measurements.
 
-/** Sequential `await call(i)`: round-trip times in µs. */
+/** Sequential `await call({ a: 1, b: 2 })` (PERF.md's argument): round-trip times in µs. */
 async function sequential(c, n) {
   const xs = new Array(n)
+  const arg = { a: 1, b: 2 }
   for (let i = 0; i < n; i++) {
     const t0 = nowUs()
-    const r = await c.call(i)
+    const r = await c.call(arg)
     xs[i] = nowUs() - t0
-    if (r !== i + 1) throw new Error(`${c.name}: run(${i}) gave ${r}`)
+    if (r !== 3) throw new Error(`${c.name}: run({ a: 1, b: 2 }) gave ${r}`)
   }
   return xs
 }
@@ -233,14 +234,22 @@ module.exports = async function poolBench() {
       }
     }
 
-    const rt = (name) => `${fmt(pct(seq[name], 50), 'µs')} (${fmt(pct(seq[name], 99), 'µs')})`
-    const p50 = (name) => pct(seq[name], 50)
+    const st = {}
+    for (const name of Object.keys(seq)) st[name] = stats(seq[name])
+    const mine = st.isothread
     report(
-      'pool of 2: sequential run() round trip p50 (p99)',
-      rt('isothread'),
-      ['piscina', 'tinypool', 'raw Workers'].map((n) => `${n} ${rt(n)}`).join(', '),
-      `vs piscina ${frac(p50('isothread'), p50('piscina'))} (tinypool ${frac(p50('isothread'), p50('tinypool'))}, raw Workers ${frac(p50('isothread'), p50('raw Workers'))})`,
-      '≤ 1/10 of piscina',
+      'pool of 2: warm run() round trip, one in flight, argument { a: 1, b: 2 }',
+      fmtStats(mine, 'µs'),
+      ['piscina', 'tinypool', 'raw Workers'].map((n) => `${n} ${fmtStats(st[n], 'µs')}`).join('; '),
+      `p50 ${frac(mine.p50, st.piscina.p50)} piscina (tinypool ${frac(mine.p50, st.tinypool.p50)}, raw Workers ${frac(mine.p50, st['raw Workers'].p50)})`,
+      'p50 ≤ 1/15 of piscina',
+    )
+    report(
+      'pool of 2: same round trip, mean and tail',
+      `mean ${fmt(mine.mean, 'µs')}, p99 ${fmt(mine.p99, 'µs')}`,
+      `piscina mean ${fmt(st.piscina.mean, 'µs')}`,
+      `mean ${frac(mine.mean, st.piscina.mean)} piscina; our p99 ${(mine.p99 / mine.p50).toFixed(1)}x our p50`,
+      'mean ≤ 1/10 of piscina; p99 ≤ 4× our p50',
     )
     report(
       `pool of 2: tiny tasks/s, ${DEPTH} in flight`,

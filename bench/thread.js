@@ -5,7 +5,7 @@
 
 const { Worker } = require('node:worker_threads')
 const { Thread } = require('..')
-const { QUICK, pct, mean, nowUs, fmt, report } = require('./lib')
+const { QUICK, pct, mean, stats, fmtStats, nowUs, fmt, report } = require('./lib')
 
 const WORKER_ECHO = `require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m))`
 
@@ -29,7 +29,8 @@ async function startup() {
   }
   const o = pct(ours, 50) / 1000
   const p = pct(peer, 50) / 1000
-  report('thread start → first result (p50)', fmt(o, 'ms'), `Worker ${fmt(p, 'ms')}`, `1/${(p / o).toFixed(0)}`, '≤ 1/40 of a Worker')
+  const ms = (xs) => stats(xs.map((x) => x / 1000))
+  report('thread start → first result', fmtStats(ms(ours), 'ms'), `Worker ${fmtStats(ms(peer), 'ms')}`, `p50 1/${(p / o).toFixed(0)}, mean 1/${(mean(peer) / mean(ours)).toFixed(0)}`, '≤ 1/40 of a Worker')
 }
 
 async function roundTrip() {
@@ -37,9 +38,10 @@ async function roundTrip() {
   const t = new Thread(() => (x) => x)
   for (let i = 0; i < 1000; i++) await t.run(i)
   const ours = []
+  const arg = { a: 1, b: 2 }
   for (let i = 0; i < n; i++) {
     const t0 = nowUs()
-    await t.run(i)
+    await t.run(arg)
     ours.push(nowUs() - t0)
   }
   await t.close()
@@ -49,13 +51,14 @@ async function roundTrip() {
   const peer = []
   for (let i = 0; i < n; i++) {
     const t0 = nowUs()
-    await ping(i)
+    await ping(arg)
     peer.push(nowUs() - t0)
   }
   await w.terminate()
-  const o50 = pct(ours, 50)
-  const p50 = pct(peer, 50)
-  report('warm run() round trip p50 (p99)', `${fmt(o50, 'µs')} (${fmt(pct(ours, 99), 'µs')})`, `Worker postMessage ${fmt(p50, 'µs')} (${fmt(pct(peer, 99), 'µs')})`, `1/${(p50 / o50).toFixed(1)}`, '≤ 1/10 of a Worker')
+  const o = stats(ours)
+  const p = stats(peer)
+  report('warm run() round trip, argument { a: 1, b: 2 }', fmtStats(o, 'µs'), `Worker postMessage ${fmtStats(p, 'µs')}`,
+    `p50 1/${(p.p50 / o.p50).toFixed(1)}, mean 1/${(p.mean / o.mean).toFixed(1)}; our p99 ${(o.p99 / o.p50).toFixed(1)}x our p50`, '≤ 1/10 of a Worker')
 }
 
 async function sabReturn() {

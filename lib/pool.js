@@ -3,7 +3,7 @@
 
 const { EventEmitter } = require('node:events')
 const { Slot, encodeData } = require('./slot')
-const { PoolGroup } = require('../native/binding.js')
+const { host: nativeHost } = require('./host')
 const { makeError } = require('./errors')
 const opts = require('./options')
 const inspect = require('./inspect')
@@ -34,6 +34,25 @@ function checkPoolSize(n) {
   return n
 }
 
+function checkMinThreads(v, poolSize) {
+  if (v === undefined) return poolSize
+  if (!Number.isInteger(v) || v < 0 || v > poolSize) throw opts.invalid(`minThreads must be an integer from 0 to poolSize (${poolSize}), got ${String(v)}`)
+  return v
+}
+
+function checkIdleTimeout(v) {
+  if (v === undefined) return 1000
+  if (typeof v !== 'number' || !(v >= 0)) throw opts.invalid(`idleTimeout must be a number ≥ 0 (ms), got ${String(v)}`)
+  return v
+}
+
+/**
+ * Options the pool reads itself, and names the thread plumbing uses inside
+ * (never taken from the user); every other option goes to each thread.
+ */
+const POOL_OPTIONS = new Set(['memoryLimit', 'timeout', 'name', 'reffed', 'scheduler', 'maxQueue', 'minThreads', 'idleTimeout', 'host', 'inspect', 'inspectBrk',
+  'respawn', 'oneShot', 'group', 'queue', 'capacity', 'onExit', 'onFinish', 'onDone', 'onMessage', 'onThreadMessage', 'onUncaught', 'extras'])
+
 function checkMaxQueue(v, poolSize) {
   if (v === undefined || v === Infinity) return Infinity
   if (v === 'auto') return poolSize * poolSize
@@ -42,14 +61,24 @@ function checkMaxQueue(v, poolSize) {
 }
 
 /**
- * `poolSize` threads running the same context. Calls go to the thread with
- * the fewest calls in flight (`least-busy`, ties in round-robin order) or to
- * thread n mod size (`round-robin`). Emits `'message'` `(value, { threadId })`
- * as Thread does.
+ * Up to `poolSize` threads running the same context. With `'least-busy'`
+ * (the default) calls wait in one queue of the pool's and a thread with no
+ * call in flight takes the next (src/runtime/pool.rs); threads above
+ * `minThreads` leave after `idleTimeout` ms idle and start again on demand.
+ * With `'round-robin'`, call n goes to thread n mod size and waits there.
+ * Emits `'message'` `(value, { threadId })` as Thread does, and `'drain'`
+ * when `needsDrain` turns false.
  */
 class ThreadPool extends EventEmitter {
-  #slots
+  /** Open threads, in start order (round-robin: fixed, by turn). */
+  #slots = []
   #threads
+  #poolSize
+  #minThreads
+  /** Least-busy: the slot holding every call of the pool (its native queue). */
+  #queue = null
+  /** Makes one more thread: a Slot (maybe refused). */
+  #spawn
   #scheduler
   #maxQueue
   #timeout
@@ -62,19 +91,23 @@ class ThreadPool extends EventEmitter {
   #completed = 0
   #failed = 0
   #wait = new Samples()
+  /** The last thread the process had no room for (ERR_MEMORY_LIMIT). */
   #refused = null
   #run = new Samples()
+  /** needsDrain was seen true: 'drain' is due once it turns false. */
+  #draining = false
 
   /**
    * @param {Function} context returns the function to run; evaluated once in each thread
-   * @param {number} poolSize how many threads
-   * @param {{ memoryLimit?: number, timeout?: number, name?: string, reffed?: boolean, scheduler?: 'round-robin'|'least-busy', maxQueue?: number|'auto', host?: Record<string, Function> }} [options]
+   * @param {number} poolSize the most threads
+   * @param {{ memoryLimit?: number, timeout?: number, name?: string, reffed?: boolean, scheduler?: 'round-robin'|'least-busy', maxQueue?: number|'auto', minThreads?: number, idleTimeout?: number, host?: Record<string, Function> }} [options]
    */
   constructor(context, poolSize, options) {
     super()
     const o = opts.checkObject(options, 'options')
     const source = opts.contextSource(context)
     checkPoolSize(poolSize)
+    this.#poolSize = poolSize
     const memoryLimit = opts.checkMemoryLimit(o.memoryLimit)
     this.#timeout = opts.checkTimeout(o.timeout)
     const name = opts.checkName(o.name)
@@ -83,6 +116,11 @@ class ThreadPool extends EventEmitter {
     if (!SCHEDULERS.includes(scheduler)) throw opts.invalid(`scheduler must be 'round-robin' or 'least-busy', got ${String(scheduler)}`)
     this.#scheduler = scheduler
     this.#maxQueue = checkMaxQueue(o.maxQueue, poolSize)
+    this.#minThreads = checkMinThreads(o.minThreads, poolSize)
+    const idleTimeout = checkIdleTimeout(o.idleTimeout)
+    if (scheduler === 'round-robin' && this.#minThreads < poolSize) {
+      throw opts.invalid("minThreads below poolSize needs scheduler 'least-busy' (round-robin places calls on poolSize threads)")
+    }
     const host = opts.checkHost(o.host)
     const onThreadMessage = (value, info) => { this.emit('message', value, info) }
     const onDone = (waitMs, runMs, failed) => {
@@ -91,18 +129,70 @@ class ThreadPool extends EventEmitter {
       this.#wait.add(waitMs)
       this.#run.add(runMs)
     }
-    // Least-busy threads share their queues: an idle thread takes calls
-    // still queued on a busy one (round-robin places every call for good).
-    const group = scheduler === 'least-busy' && poolSize > 1 ? new PoolGroup() : undefined
-    // Each thread builds its isolate on its own OS thread: start-up is parallel.
     const extras = inspect.inspectExtras(o, opts.contextOrigin(context, source))
-    const data = encodeData(o.data)
-    const slots = Array.from({ length: poolSize }, () => new Slot(source, { memoryLimit, name, respawn: true, onDone, group, host, onThreadMessage, extras, data }))
-    // Threads the process had no room for (the JS heap ceiling, API.md §7)
-    // are left out: their calls queue on the others; with none started,
-    // every call rejects with ERR_MEMORY_LIMIT.
-    this.#slots = slots.filter((s) => s.refusal === undefined)
-    if (this.#slots.length === 0) this.#refused = slots[0]
+    // Options the pool does not read itself reach each thread as given.
+    const rest = {}
+    for (const key of Object.keys(o)) if (!POOL_OPTIONS.has(key)) rest[key] = o[key]
+    // `data` is encoded once here (ERR_CLONE from the constructor) and
+    // decoded by each thread, replacements included.
+    const base = { ...rest, data: encodeData(o.data), memoryLimit, name, host, onThreadMessage, extras }
+    const onFinish = () => this.#checkDrain()
+    if (scheduler === 'round-robin') {
+      // Each thread keeps its own calls; one that ran out of memory gets a
+      // fresh isolate on the same queue.
+      this.#spawn = () => new Slot(source, { ...base, respawn: true, onDone, onFinish })
+    } else {
+      const group = nativeHost.poolGroup(this.#minThreads, idleTimeout)
+      this.#queue = new Slot('', { queue: group, capacity: poolSize, respawn: true, onDone, onFinish, onThreadMessage, name })
+      this.#spawn = () => {
+        const slot = new Slot(source, { ...base, group, onExit: () => this.#exited(slot) })
+        // Held (unreffed) while open, so its end is heard even when idle.
+        if (slot.refusal === undefined) slot.hold(false)
+        return slot
+      }
+    }
+    // Each thread builds its isolate on its own OS thread: start-up is parallel.
+    this.#grow(this.#minThreads)
+  }
+
+  /**
+   * Start threads until `want` are open (poolSize at most). Threads the
+   * process has no room for (the JS heap ceiling, API.md §7) are left out:
+   * their calls wait for the others, or for a later try.
+   */
+  #grow(want) {
+    want = Math.min(want, this.#poolSize)
+    while (this.#slots.length < want) {
+      const slot = this.#spawn()
+      if (slot.refusal !== undefined) {
+        this.#refused = slot
+        break
+      }
+      this.#refused = null
+      this.#slots.push(slot)
+      this.#threads = undefined
+    }
+  }
+
+  /** Least-busy: a thread ended (closed, idle, out of memory). */
+  #exited(slot) {
+    const i = this.#slots.indexOf(slot)
+    if (i < 0) return
+    this.#slots.splice(i, 1)
+    this.#threads = undefined
+    slot.unhold(false)
+    if (this.#destroyPromise !== null) return
+    // A thread replacing it gets a new threadId; calls still queued need one.
+    const waiting = this.#queue.calls.size
+    if (!this.#closing) this.#grow(Math.max(this.#minThreads, waiting))
+    else if (this.#slots.length === 0 && waiting > 0) {
+      this.#grow(1)
+      for (const s of this.#slots) s.close()
+    }
+    if (this.#slots.length === 0 && this.#queue.calls.size > 0) {
+      // No thread, and none can start: nothing would ever run them.
+      this.#queue.rejectAll(() => this.#refused.closedError())
+    }
   }
 
   /**
@@ -114,76 +204,103 @@ class ThreadPool extends EventEmitter {
     return this.#threads
   }
 
-  /** Threads in the pool (0 once close()/destroy() has resolved). */
+  /** Threads open now (0 once close()/destroy() has resolved). */
   get size() { return this.#ended ? 0 : this.#slots.length }
 
-  /** Calls waiting behind a running call. */
+  /** Calls waiting for a thread (none of them running). */
   get queueLength() {
+    if (this.#queue !== null) return Math.max(0, this.#queue.calls.size - this.#slots.length)
     let n = 0
     for (const s of this.#slots) if (s.calls.size > 1) n += s.calls.size - 1
     return n
   }
 
+  /** True while the queue holds poolSize calls or more, or reaches maxQueue. */
+  get needsDrain() {
+    const n = this.queueLength
+    return n >= this.#poolSize || n >= this.#maxQueue
+  }
+
+  #checkDrain() {
+    if (this.#draining && !this.needsDrain) {
+      this.#draining = false
+      this.emit('drain')
+    }
+  }
+
   /** Run the function on one of the threads. */
   run(...args) {
-    if (this.#closing) return Promise.reject(makeError('ERR_CLOSED', 'the pool is closed'))
-    if (this.#refused !== null) return Promise.reject(this.#refused.closedError())
-    const slot = this.#pick()
-    if (this.#queueFull(slot)) return Promise.reject(this.#queueFullError())
-    return slot.call(args, this.#timeout, this.#reffed)
+    const slot = this.#place()
+    if (slot instanceof Error) return Promise.reject(slot)
+    const p = slot.call(args, this.#timeout, this.#reffed)
+    if (!this.#draining && this.needsDrain) this.#draining = true
+    return p
   }
 
   /** Run with `{ args, transfer, timeout, signal, onMessage }`. */
   runWith(options) {
     try {
       const c = opts.checkRunOptions(options, this.#timeout)
-      if (this.#closing) throw makeError('ERR_CLOSED', 'the pool is closed')
-      if (this.#refused !== null) throw this.#refused.closedError()
-      const slot = this.#pick()
-      if (this.#queueFull(slot)) throw this.#queueFullError()
+      const slot = this.#place()
+      if (slot instanceof Error) throw slot
       c.reffed = this.#reffed
-      return slot.submit(c)
+      const p = slot.submit(c)
+      if (!this.#draining && this.needsDrain) this.#draining = true
+      return p
     } catch (err) {
       return Promise.reject(err)
     }
   }
 
-  /** A call for `slot` would wait, and the queue holds maxQueue calls. */
-  #queueFull(slot) {
-    return this.#maxQueue !== Infinity && slot.calls.size > 0 && this.queueLength >= this.#maxQueue
+  /** Where the next call goes (the pool's queue, or a thread by turn), or why it cannot. */
+  #place() {
+    if (this.#closing) return makeError('ERR_CLOSED', 'the pool is closed')
+    const q = this.#queue
+    if (q === null) {
+      if (this.#slots.length === 0) return this.#refused.closedError()
+      const slot = this.#slots[this.#next++ % this.#slots.length]
+      if (this.#maxQueue !== Infinity && slot.calls.size > 0 && this.queueLength >= this.#maxQueue) return this.#queueFullError()
+      return slot
+    }
+    // Threads start on demand, as calls come with none free.
+    if (q.calls.size >= this.#slots.length) this.#grow(q.calls.size + 1)
+    if (this.#slots.length === 0) return this.#refused.closedError()
+    if (this.#maxQueue !== Infinity && q.calls.size >= this.#poolSize && q.calls.size - this.#poolSize >= this.#maxQueue) return this.#queueFullError()
+    return q
   }
 
   #queueFullError() {
     return makeError('ERR_QUEUE_FULL', `every thread is busy and the queue is full (maxQueue ${this.#maxQueue})`)
   }
 
-  #pick() {
-    const slots = this.#slots
-    const n = slots.length
-    const start = this.#next++ % n
-    if (this.#scheduler === 'round-robin') return slots[start]
-    let best = slots[start]
-    for (let i = 1; i < n && best.calls.size > 0; i++) {
-      const s = slots[(start + i) % n]
-      if (s.calls.size < best.calls.size) best = s
-    }
-    return best
-  }
-
   /** New calls reject with ERR_CLOSED; every call made finishes; then the threads go. */
   close() {
     if (this.#closePromise === null) {
+      if (this.#queue !== null) this.#queue.outbox.flush()
       this.#closing = true
-      this.#closePromise = Promise.all(this.#slots.map((s) => s.close())).then(() => { this.#ended = true })
+      this.#closePromise = this.#closeAll().then(() => { this.#ended = true })
     }
     return this.#closePromise
+  }
+
+  async #closeAll() {
+    if (this.#queue === null) return void await Promise.all(this.#slots.map((s) => s.close()))
+    // (a thread that died while closing may be replaced to finish the queue)
+    while (this.#slots.length > 0) await Promise.all(this.#slots.map((s) => s.close()))
   }
 
   /** Running and queued calls reject with ERR_CLOSED at once; the threads go. */
   destroy() {
     if (this.#destroyPromise === null) {
       this.#closing = true
-      this.#destroyPromise = Promise.all(this.#slots.map((s) => s.dispose('the pool was destroyed'))).then(() => { this.#ended = true })
+      const slots = [...this.#slots]
+      const done = Promise.all(slots.map((s) => s.dispose('the pool was destroyed')))
+      if (this.#queue !== null) {
+        this.#queue.native.clear()
+        this.#queue.outbox.clear()
+        this.#queue.rejectAll(() => makeError('ERR_CLOSED', 'the pool was destroyed'))
+      }
+      this.#destroyPromise = done.then(() => { this.#ended = true })
     }
     return this.#destroyPromise
   }
@@ -191,23 +308,30 @@ class ThreadPool extends EventEmitter {
   /** Same as destroy() (isolated-threads' name). */
   dispose() { return this.destroy() }
 
+  /** `await using pool = new ThreadPool(…)`: close() at the end of the scope. */
+  [Symbol.asyncDispose]() { return this.close() }
+
   /** Keep the process alive while calls are in flight (the default). */
-  ref() { this.#reffed = true; for (const s of this.#slots) s.setReffed(true); return this }
+  ref() { this.#reffed = true; for (const s of this.#holders()) s.setReffed(true); return this }
 
   /** Let the process exit even with calls in flight. */
-  unref() { this.#reffed = false; for (const s of this.#slots) s.setReffed(false); return this }
+  unref() { this.#reffed = false; for (const s of this.#holders()) s.setReffed(false); return this }
+
+  #holders() { return this.#queue !== null ? [this.#queue] : this.#slots }
 
   /** Counters and timings (API.md §7); waitTime/runTime in ms over recent calls. */
   stats() {
     const threads = this.#slots.map((s) => s.stats())
+    const queued = this.queueLength
     let active = 0
-    for (const t of threads) active += t.active
+    if (this.#queue !== null) active = this.#queue.calls.size - queued
+    else for (const t of threads) active += t.active
     return {
       size: this.size,
       completed: this.#completed,
       failed: this.#failed,
       active,
-      queued: this.queueLength,
+      queued,
       waitTime: this.#wait.summary(),
       runTime: this.#run.summary(),
       threads,

@@ -87,17 +87,20 @@ function deliver(listener, value, threadId) {
 class Slot {
   /**
    * @param {string} source context source
-   * @param {{ memoryLimit: number, name?: string, respawn?: boolean, onDone?: Function, group?: object, host?: object, onThreadMessage?: Function, extras?: object, data?: { bytes: Uint8Array, shared?: Uint8Array[] } }} o
+   * @param {{ memoryLimit: number, name?: string, respawn?: boolean, onDone?: Function, group?: object, host?: object, onThreadMessage?: Function, extras?: object, data?: { bytes: Uint8Array, shared?: Uint8Array[] }, queue?: object, capacity?: number, onExit?: Function, onFinish?: Function }} o
+   *   `queue`: a pool's native queue (a PoolGroup) stands in for a thread: the
+   *   slot holds the pool's calls, `capacity` of them running at once.
+   *   `data`: the `data` option, encoded (encodeData).
    */
   constructor(source, o) {
     const mod = typeof source === 'string' ? undefined : source
     const hostNames = o.host === undefined ? undefined : Object.keys(o.host)
     // ISOTHREAD_INSPECT reaches every thread (Thread and ThreadPool pass extras).
     const extras = 'extras' in o ? o.extras : envExtras()
-    const data = o.data // the `data` option, encoded (encodeData)
-    this.native = mod === undefined
-      ? host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, undefined, undefined, o.group, hostNames, extras, data?.bytes, data?.shared)
-      : host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export, o.group, hostNames, extras, data?.bytes, data?.shared)
+    const data = o.data
+    if (o.queue !== undefined) this.native = o.queue
+    else if (mod === undefined) this.native = host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, undefined, undefined, o.group, hostNames, extras, data?.bytes, data?.shared)
+    else this.native = host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export, o.group, hostNames, extras, data?.bytes, data?.shared)
     this.id = this.native.id
     /** Set when the process had no room for this thread's isolate. */
     this.refusal = this.native.refused ?? undefined
@@ -107,6 +110,14 @@ class Slot {
     this.respawn = o.respawn === true
     /** Called after every settled call: (waitMs, runMs, failed). */
     this.onDone = o.onDone
+    /** Calls that run at once; more wait (and are handed over in batches). */
+    this.capacity = o.capacity ?? 1
+    /** Called once the isolate is gone: (outOfMemory). */
+    this.onExit = o.onExit
+    /** Called after a call left `calls` (settled, aborted or rejected). */
+    this.onFinish = o.onFinish
+    /** A pool's thread: its calls are the pool's (`stats()` asks the thread). */
+    this.pooled = o.group !== undefined
     /** call id → { resolve, reject, unlisten, reffed } */
     this.calls = new Map()
     this.holds = 0
@@ -150,7 +161,7 @@ class Slot {
    */
   submit(c) {
     const { bytes, shared, transferred } = encodeFor(c.args, 'args', c.transfer)
-    if (this.calls.size > 0 && shared === undefined && transferred === undefined) {
+    if (this.calls.size >= this.capacity && shared === undefined && transferred === undefined) {
       // The thread is busy: this call waits anyway, so it goes with others.
       return this.enqueue(c, (id) => this.outbox.add(id, bytes, c.timeout), true)
     }
@@ -170,7 +181,7 @@ class Slot {
       return Promise.reject(err)
     }
     if (bytes === undefined) return this.submit({ args, timeout, reffed }) // shared memory
-    const busy = this.calls.size > 0
+    const busy = this.calls.size >= this.capacity
     const id = nextCallId++
     const call = this.open(id, reffed)
     if (busy) {
@@ -311,15 +322,17 @@ class Slot {
   }
 
   stats() {
-    const [runs, failures, heapUsed, heapLimit, cpuTimeMs] = this.native.stats()
+    const [runs, failures, heapUsed, heapLimit, cpuTimeMs, running] = this.native.stats()
     const inFlight = this.calls.size
+    // A pool's calls wait in the pool's queue, never on one of its threads.
+    const active = this.pooled ? running : inFlight > 0 ? 1 : 0
     return {
       name: this.name,
       threadId: this.id,
       runs,
       failures,
-      active: inFlight > 0 ? 1 : 0,
-      queue: inFlight > 1 ? inFlight - 1 : 0,
+      active,
+      queue: !this.pooled && inFlight > 1 ? inFlight - 1 : 0,
       heapUsed,
       heapLimit,
       cpuTimeMs,
@@ -357,6 +370,7 @@ class Slot {
     this.unhold(call.reffed)
     if (ok) call.resolve(value)
     else call.reject(value)
+    if (this.onFinish !== undefined) this.onFinish()
     return true
   }
 
@@ -438,6 +452,7 @@ class Slot {
       this.exit.resolve()
       this.unhold(true)
     }
+    if (this.onExit !== undefined) this.onExit(outOfMemory)
   }
 }
 

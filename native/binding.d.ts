@@ -36,11 +36,16 @@ export declare class Host {
    */
   awaitEvents(us: number, yielding?: boolean | undefined | null): boolean
   /**
+   * A new pool queue: `minThreads` stay however idle; the others leave
+   * after `idleTimeoutMs` idle (negative or NaN: never).
+   */
+  poolGroup(minThreads: number, idleTimeoutMs: number): PoolGroup
+  /**
    * Start an isolate thread running `source` (the context function);
    * `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools);
    * `oneShot`: spawn() semantics (settle and end on an empty event loop);
    * `modulePath`/`moduleExport`: an ES module context instead of `source`;
-   * `group`: the pool's threads that take calls queued on each other;
+   * `group`: the queue of the pool it serves (least-busy pools);
    * `host`: names of the host functions it may call (`parent.host`);
    * `extras`: debugging (where the context stands, the inspector);
    * `data`/`dataShared`: the `data` option, encoded, and the
@@ -179,17 +184,35 @@ export declare class NativeThread {
   close(): void
   /** Dispose the isolate now. */
   dispose(): void
-  /** `[runs, failures, heapUsed, heapLimit, cpuTimeMs]`. */
+  /**
+   * `[runs, failures, heapUsed, heapLimit, cpuTimeMs, running]`
+   * (`running`: 1 while a call runs on it, else 0).
+   */
   stats(): Array<number>
 }
 
 /**
- * The threads of one least-busy pool: an idle one takes calls still
- * queued on the others (`runtime::steal`).
+ * The queue of one least-busy pool (`runtime::pool`): calls wait here and
+ * idle threads take them. Made by `Host.poolGroup`.
  */
 export declare class PoolGroup {
-  /** An empty group; threads join it when spawned with it. */
-  constructor()
+  /** The id the pool's calls are answered under. */
+  get id(): number
+  /** Queue call `callId` (see `NativeThread.run`); always true. */
+  run(callId: number, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null): boolean
+  /** Queue many calls at once (see `NativeThread.runBatch`); always true. */
+  runBatch(meta: Float64Array, bytes: Uint8Array): boolean
+  /**
+   * Stop call `callId` (abort, or timeout when `timedOutMs` is given):
+   * dropped if still queued, else interrupted where it runs.
+   */
+  cancel(callId: number, timedOutMs?: number | undefined | null): void
+  /** Drop every queued call (the pool is destroyed). */
+  clear(): void
+  /** Calls no thread has taken yet. */
+  get queued(): number
+  /** The pool never ends by itself (its threads do): always false. */
+  get finished(): boolean
 }
 
 /** Numbers per call result in a `Batch` event's `meta`. */

@@ -3,7 +3,7 @@
 //! environment ends.
 
 use std::sync::{Arc, Mutex, Once, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use napi::bindgen_prelude::{Env, Float64ArraySlice, JsValue, Uint8ArraySlice, Unknown};
 use napi_derive::napi;
@@ -14,8 +14,8 @@ use super::thread::NativeThread;
 use crate::engine::notifier;
 use crate::engine::Payload;
 use crate::runtime::debug::{InspectConfig, SourceOrigin};
-use crate::runtime::steal::StealGroup;
-use crate::runtime::{self, locks, messenger, shared_registry, shared_value, Control, ThreadConfig, ThreadHandle};
+use crate::runtime::pool::PoolQueue;
+use crate::runtime::{self, Interrupt, Job, locks, messenger, shared_registry, shared_value, Control, ThreadConfig, ThreadHandle};
 
 type ThreadList = Arc<Mutex<Vec<Weak<Control>>>>;
 
@@ -26,18 +26,69 @@ extern "C" fn at_process_exit() {
     runtime::shutdown_all(EXIT_WAIT);
 }
 
-/// The threads of one least-busy pool: an idle one takes calls still
-/// queued on the others (`runtime::steal`).
+/// The queue of one least-busy pool (`runtime::pool`): calls wait here and
+/// idle threads take them. Made by `Host.poolGroup`.
 #[napi]
-pub struct PoolGroup(Arc<StealGroup>);
+pub struct PoolGroup {
+    queue: Arc<PoolQueue>,
+    sink: Arc<HostSink>,
+}
 
 #[napi]
 impl PoolGroup {
-    /// An empty group; threads join it when spawned with it.
-    #[napi(constructor)]
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self(Arc::default())
+    /// The id the pool's calls are answered under.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.queue.id
+    }
+
+    /// Queue call `callId` (see `NativeThread.run`); always true.
+    #[napi]
+    pub fn run(&self, env: Env, call_id: f64, bytes: Unknown, shared: Option<Vec<Unknown>>, transferred: Option<Vec<Unknown>>, timeout_ms: Option<f64>) -> Result<bool> {
+        let args = super::thread::encoded(&env, &self.sink, bytes, shared, transferred)?;
+        self.queue.submit(Job::Run { call_id: call_id as u64, args, timeout_ms, queued_at: Instant::now() });
+        Ok(true)
+    }
+
+    /// Queue many calls at once (see `NativeThread.runBatch`); always true.
+    #[napi]
+    pub fn run_batch(&self, meta: Float64ArraySlice, bytes: Uint8ArraySlice) -> Result<bool> {
+        let meta: &[f64] = &meta;
+        if meta.len() % 3 != 0 {
+            return Err(error(Code::InvalidArg, "runBatch: meta must hold 3 numbers per call"));
+        }
+        let calls = meta.chunks_exact(3);
+        let payloads = super::thread::unpack(&bytes, calls.clone().map(|m| m[1])).ok_or_else(|| error(Code::InvalidArg, "runBatch: meta lengths exceed the bytes"))?;
+        let queued_at = Instant::now();
+        let jobs = calls.zip(payloads).map(|(m, args)| Job::Run { call_id: m[0] as u64, args, timeout_ms: (!m[2].is_nan()).then_some(m[2]), queued_at });
+        self.queue.submit_all(jobs);
+        Ok(true)
+    }
+
+    /// Stop call `callId` (abort, or timeout when `timedOutMs` is given):
+    /// dropped if still queued, else interrupted where it runs.
+    #[napi]
+    pub fn cancel(&self, call_id: f64, timed_out_ms: Option<f64>) {
+        let why = timed_out_ms.map_or(Interrupt::Aborted, Interrupt::Timeout);
+        self.queue.cancel(call_id as u64, why);
+    }
+
+    /// Drop every queued call (the pool is destroyed).
+    #[napi]
+    pub fn clear(&self) {
+        self.queue.clear();
+    }
+
+    /// Calls no thread has taken yet.
+    #[napi(getter)]
+    pub fn queued(&self) -> u32 {
+        self.queue.queued() as u32
+    }
+
+    /// The pool never ends by itself (its threads do): always false.
+    #[napi(getter)]
+    pub fn finished(&self) -> bool {
+        false
     }
 }
 
@@ -114,11 +165,19 @@ impl Host {
         unsafe { napi_raw::deliver_soon(env.raw(), &self.sink, max, yielding.unwrap_or(false)) }.map_err(invalid)
     }
 
+    /// A new pool queue: `minThreads` stay however idle; the others leave
+    /// after `idleTimeoutMs` idle (negative or NaN: never).
+    #[napi]
+    pub fn pool_group(&self, min_threads: u32, idle_timeout_ms: f64) -> PoolGroup {
+        let idle = (idle_timeout_ms >= 0.0 && idle_timeout_ms.is_finite()).then(|| Duration::from_secs_f64(idle_timeout_ms / 1000.0));
+        PoolGroup { queue: Arc::new(PoolQueue::new(min_threads as usize, idle)), sink: self.sink.clone() }
+    }
+
     /// Start an isolate thread running `source` (the context function);
     /// `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools);
     /// `oneShot`: spawn() semantics (settle and end on an empty event loop);
     /// `modulePath`/`moduleExport`: an ES module context instead of `source`;
-    /// `group`: the pool's threads that take calls queued on each other;
+    /// `group`: the queue of the pool it serves (least-busy pools);
     /// `host`: names of the host functions it may call (`parent.host`);
     /// `extras`: debugging (where the context stands, the inspector);
     /// `data`/`dataShared`: the `data` option, encoded, and the
@@ -143,7 +202,7 @@ impl Host {
     ) -> Result<NativeThread> {
         let data = data.map(|bytes| super::thread::encoded(&env, &self.sink, bytes, data_shared, None)).transpose()?;
         let module = module_path.map(|p| (p, module_export.unwrap_or_else(|| "default".into())));
-        let steal = group.map(|g| g.0.clone());
+        let pool = group.map(|g| g.queue.clone());
         let extras = extras.unwrap_or_default();
         let origin = extras.origin_file.map(|file| SourceOrigin { file, line: extras.origin_line.unwrap_or(0), column: extras.origin_column.unwrap_or(0) });
         let inspect = extras.inspect_port.map(|port| InspectConfig {
@@ -151,7 +210,7 @@ impl Host {
             port: port.min(u16::MAX as u32) as u16,
             brk: extras.inspect_brk.unwrap_or(false),
         });
-        let cfg = ThreadConfig { name, source, memory_limit_mb, respawn: respawn.unwrap_or(false), one_shot: one_shot.unwrap_or(false), module, steal, host: host.unwrap_or_default().into(), origin, inspect, data };
+        let cfg = ThreadConfig { name, source, memory_limit_mb, respawn: respawn.unwrap_or(false), one_shot: one_shot.unwrap_or(false), module, pool, host: host.unwrap_or_default().into(), origin, inspect, data };
         let handle = ThreadHandle::spawn(cfg, self.sink.clone())
             .map_err(|e| error(Code::InvalidArg, format!("could not start a thread: {e}")))?;
         {

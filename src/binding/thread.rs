@@ -206,7 +206,8 @@ impl NativeThread {
         self.handle.dispose();
     }
 
-    /// `[runs, failures, heapUsed, heapLimit, cpuTimeMs]`.
+    /// `[runs, failures, heapUsed, heapLimit, cpuTimeMs, running]`
+    /// (`running`: 1 while a call runs on it, else 0).
     #[napi]
     pub fn stats(&self) -> Vec<f64> {
         let c = &self.handle.control.counters;
@@ -216,6 +217,7 @@ impl NativeThread {
             c.heap_used.load(Ordering::Relaxed) as f64,
             c.heap_limit.load(Ordering::Relaxed) as f64,
             c.cpu.read_us() as f64 / 1000.0,
+            if self.handle.control.current().is_some() { 1.0 } else { 0.0 },
         ]
     }
 }

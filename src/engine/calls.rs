@@ -74,18 +74,19 @@ impl Loop {
 
     /// Mark `call_id` as the call in flight; false if it was cancelled.
     fn begin(&mut self, scope: &mut v8::HandleScope, call_id: u64, timeout_ms: Option<f64>, wait_us: f64, realm: u32) -> bool {
-        let lender = self.lender.take();
         if !self.control.begin_call(call_id) {
-            if let Some(l) = lender {
-                l.end_loan(call_id);
+            if let Some(p) = &self.pool {
+                p.done(call_id);
             }
             return false; // cancelled while queued; the caller already has its answer
         }
-        let owner = lender.as_ref().map_or(self.control.id, |l| l.id);
+        self.idle_since = None;
+        // A pool's calls are the pool's: answered under its id.
+        let owner = self.pool.as_ref().map_or(self.control.id, |p| p.id);
         if let Some(st) = scope.get_slot_mut::<ThreadState>() {
             st.call = Some(CallRef { id: call_id, owner });
         }
-        self.current = Some(Current { call_id, started: Instant::now(), wait_us, promise: None, realm, after: None, lender, fresh_realm: false, before: None });
+        self.current = Some(Current { call_id, started: Instant::now(), wait_us, promise: None, realm, after: None, owner, fresh_realm: false, before: None });
         if let Some(ms) = timeout_ms {
             watchdog::arm(&self.control, call_id, ms);
         }
@@ -363,13 +364,11 @@ impl Loop {
         let ending = matches!(outcome, Outcome::Failed { code: "ERR_MEMORY_LIMIT", .. });
         self.settled_once = true;
         self.control.record_run(failed);
-        // A call taken off a sibling's queue is answered as the sibling's.
-        let thread = cur.lender.as_ref().map_or(self.control.id, |l| l.id);
-        self.sink.send(Event::Done { thread, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us });
-        if let Some(l) = &cur.lender {
-            l.end_loan(cur.call_id);
+        self.sink.send(Event::Done { thread: cur.owner, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us });
+        if let Some(p) = &self.pool {
+            p.done(cur.call_id);
         }
-        if self.jobs.is_empty() && self.backlog.is_empty() && !ending {
+        if !ending && self.waiting() == 0 {
             self.sink.flush(); // nothing else to do soon: answer now
         }
         if scope.is_execution_terminating() || self.control.has_interrupt() {

@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::codec;
 use super::globals::ThreadState;
@@ -14,7 +14,7 @@ use super::outcome::exception_with_location;
 use super::platform;
 use super::realm::{self, Realm};
 use crate::runtime::batch::BatchingSink;
-use crate::runtime::steal::StealGroup;
+use crate::runtime::pool::PoolQueue;
 use crate::runtime::{inbox, Control, Event, EventSink, ExitReason, Interrupt, Job, Outcome};
 
 /// What the thread's main realm holds.
@@ -40,8 +40,8 @@ pub(super) struct Current {
     pub realm: u32,
     /// Hook to run once the caller has its result (`__afterTask`, …).
     pub after: Option<v8::Global<v8::Function>>,
-    /// A call taken off a sibling's queue: the sibling it is reported as.
-    pub lender: Option<Arc<Control>>,
+    /// The id its events are reported under: the pool's, else the thread's.
+    pub owner: u32,
     /// A task's fresh realm, dropped once the call is over.
     pub fresh_realm: bool,
     /// The task to call once its async before-hook settled (`promise`).
@@ -58,6 +58,8 @@ const POLL_MAX: Duration = Duration::from_millis(10);
 pub(crate) struct Loop {
     pub(super) control: Arc<Control>,
     pub(super) jobs: Receiver<Job>,
+    /// A sender of `jobs`: how the pool hands this idle thread a call.
+    pub(super) own: Sender<Job>,
     pub(super) backlog: VecDeque<Job>,
     pub(super) sink: Arc<BatchingSink>,
     pub(super) script_name: String,
@@ -78,14 +80,15 @@ pub(crate) struct Loop {
     /// the thread ends once a call settled and the loop is empty.
     one_shot: bool,
     pub(super) settled_once: bool,
-    closing: bool,
+    pub(super) closing: bool,
     poll: Duration,
     /// The process-wide platform, held rather than fetched every turn.
     platform: v8::SharedRef<v8::Platform>,
-    /// A least-busy pool's threads: calls queued on siblings can be taken.
-    steal: Option<Arc<StealGroup>>,
-    /// The sibling whose call `next_job` just took (for `begin`).
-    pub(super) lender: Option<Arc<Control>>,
+    /// The queue of the pool this thread serves: taken from when idle.
+    pub(super) pool: Option<Arc<PoolQueue>>,
+    /// Since when this pool thread has had no call (its idleTimeout counts
+    /// from there, whatever timers wake it meanwhile).
+    pub(super) idle_since: Option<Instant>,
     /// Calls left before the heap is checked anyway (see `finish`).
     pub(super) heap_check_in: u32,
     /// How long the last call ran: the guess for the next one, so a result
@@ -101,8 +104,10 @@ impl Loop {
         let token = context.get_security_token(scope);
         let mut realms = HashMap::new();
         realms.insert(0, main);
+        let own = control.sender();
         Self {
             control,
+            own,
             jobs,
             backlog: VecDeque::new(),
             sink,
@@ -122,8 +127,8 @@ impl Loop {
             closing: false,
             poll: POLL_MIN,
             platform: platform::platform(),
-            steal: cfg.steal.clone(),
-            lender: None,
+            pool: cfg.pool.clone(),
+            idle_since: None,
             heap_check_in: 1,
             last_run: Duration::ZERO,
             data: cfg.data.as_ref().map(crate::engine::Payload::share),
@@ -192,17 +197,19 @@ impl Loop {
             }
             // The host hears of results once per batch: right away when this
             // thread is about to wait, else when enough piled up.
-            if self.busy() || (self.backlog.is_empty() && self.jobs.is_empty()) {
+            let waiting = self.waiting();
+            if self.busy() || waiting == 0 {
                 self.sink.flush();
                 self.control.counters.cpu.sample(false);
             } else {
-                self.sink.flush_if_due(self.backlog.len() + self.jobs.len(), self.last_run);
+                self.sink.flush_if_due(waiting, self.last_run);
             }
             if self.busy() {
                 self.wait_busy(scope, progressed);
             } else if let Some(job) = self.next_job(scope) {
                 match job {
-                    Job::Close => return ExitReason::Closed,
+                    Job::Close if !self.close_after_queue() => return ExitReason::Closed,
+                    Job::Close => {}
                     job => self.start(scope, job),
                 }
             } else if self.closing {
@@ -221,6 +228,7 @@ impl Loop {
         let no_timers = scope.get_slot::<ThreadState>().is_some_and(|st| st.timers.is_empty());
         no_timers && !scope.has_pending_background_tasks() && self.backlog.is_empty() && self.jobs.is_empty()
     }
+
 
     fn busy(&self) -> bool {
         self.current.is_some() || matches!(self.main, Some(Main::Pending(_)))
@@ -359,37 +367,6 @@ impl Loop {
         }
     }
 
-    /// The next job when idle: the backlog first, then the channel, waiting
-    /// until the next timer at most.
-    fn next_job(&mut self, scope: &mut v8::HandleScope) -> Option<Job> {
-        if let Some(job) = self.backlog.pop_front() {
-            return Some(job);
-        }
-        match self.jobs.try_recv() {
-            Ok(job) => return Some(job),
-            Err(TryRecvError::Disconnected) => {
-                self.closing = true;
-                return None;
-            }
-            Err(TryRecvError::Empty) => {}
-        }
-        if let Some(lent) = self.steal.as_ref().and_then(|g| g.steal(&self.control)) {
-            self.lender = Some(lent.owner);
-            return Some(lent.job);
-        }
-        // About to wait: nothing may stay held. (A sibling can take the
-        // last queued call between the loop's check and here.)
-        self.sink.flush();
-        let deadline = scope.get_slot::<ThreadState>().and_then(|st| st.timers.next_deadline());
-        match inbox::recv(&self.jobs, deadline) {
-            Ok(job) => Some(job),
-            Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => {
-                self.closing = true;
-                None
-            }
-        }
-    }
 
     /// A host message for the main realm's `parent.onMessage` listeners.
     pub(super) fn dispatch(&mut self, scope: &mut v8::HandleScope, payload: crate::engine::Payload) {

@@ -29,8 +29,8 @@ pub(super) const ANSWER_SPIN: Duration = Duration::from_micros(100);
 /// The next host call's number (process-wide).
 static NEXT_SEQ: AtomicU64 = AtomicU64::new(1);
 
-/// The call in flight on a thread: its id and the thread it is reported
-/// as (a pool sibling whose queued call this thread took, else itself).
+/// The call in flight on a thread: its id and the id it is reported
+/// under (its pool's, else the thread's own).
 #[derive(Clone, Copy)]
 pub(crate) struct CallRef {
     /// The call's id.

@@ -43,8 +43,8 @@ pub struct IsolateConfig {
     pub one_shot: bool,
     /// An ES module context: the file and the export to run (instead of `source`).
     pub module: Option<(String, String)>,
-    /// A least-busy pool's threads: take calls queued on siblings when idle.
-    pub steal: Option<Arc<crate::runtime::steal::StealGroup>>,
+    /// The queue of the pool the thread serves (least-busy pools).
+    pub pool: Option<Arc<crate::runtime::pool::PoolQueue>>,
     /// Names of the host functions the main realm may call (`parent.host`).
     pub host: Arc<[String]>,
     /// Where a function context stands in the user's file: its script is

@@ -8,6 +8,7 @@ mod cpu_clock;
 mod event_loop;
 mod globals;
 mod host_calls;
+mod intake;
 mod inspector;
 mod isolate;
 mod modules;

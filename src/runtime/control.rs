@@ -1,9 +1,9 @@
 //! The part of a thread that other threads may touch: which call runs, the
 //! pending interrupt, counters. The isolate itself never leaves its thread.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
@@ -29,8 +29,6 @@ struct State {
     current: Option<u64>,
     interrupt: Option<Interrupt>,
     cancelled: HashSet<u64>,
-    /// Calls queued here that a sibling took and runs (see `steal`).
-    lent: HashMap<u64, Weak<Control>>,
     disposed: bool,
 }
 
@@ -204,34 +202,9 @@ impl Control {
             }
             drop(st);
             let _ = self.wake.send(Job::Wake);
-        } else if let Some(runner) = st.lent.get(&call_id).and_then(Weak::upgrade) {
-            drop(st);
-            runner.interrupt_call(call_id, why);
         } else {
             st.cancelled.insert(call_id);
         }
-    }
-
-    /// A sibling (`thief`) takes the next job off this thread's queue with
-    /// `take`, under this thread's lock so no abort slips between: a call
-    /// aborted while queued is dropped (None); another call is lent, its
-    /// aborts forwarded to the thief until `end_loan`. Other jobs are
-    /// returned as they are.
-    pub fn lend(&self, take: impl FnOnce() -> Option<Job>, thief: &Arc<Control>) -> Option<Job> {
-        let mut st = self.state();
-        let job = take()?;
-        if let Job::Run { call_id, .. } = &job {
-            if st.cancelled.remove(call_id) {
-                return None;
-            }
-            st.lent.insert(*call_id, Arc::downgrade(thief));
-        }
-        Some(job)
-    }
-
-    /// The lent call `call_id` is over.
-    pub fn end_loan(&self, call_id: u64) {
-        self.state().lent.remove(&call_id);
     }
 
     /// Isolate thread (heap-limit callback): the heap is full; terminate.

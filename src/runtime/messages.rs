@@ -177,8 +177,8 @@ pub enum Event {
     Message {
         /// The thread's id.
         thread: u32,
-        /// The thread the call in flight is reported as (its own id, or
-        /// the pool sibling it took the call from); `thread` without a call.
+        /// The id the call in flight is reported under (its pool's, else
+        /// the thread's own); `thread` without a call.
         owner: u32,
         /// The call in flight when it was sent (0: none).
         call_id: u64,

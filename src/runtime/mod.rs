@@ -10,7 +10,7 @@ mod messages;
 pub mod messenger;
 pub mod shared_registry;
 pub mod shared_value;
-pub mod steal;
+pub mod pool;
 mod thread;
 pub mod watchdog;
 

@@ -9,10 +9,15 @@ use crossbeam_channel::Sender;
 use super::control::{Control, Interrupt};
 use super::messages::{Event, EventSink, ExitReason, Job};
 use super::debug::InspectorLink;
-use super::steal::StealGroup;
+use super::pool::PoolQueue;
 use crate::engine::{self, IsolateConfig};
 
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+/// A fresh process-unique id (threads and pools share the numbering).
+pub(super) fn next_id() -> u32 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
 
 /// What a new thread needs.
 pub struct ThreadConfig {
@@ -23,15 +28,16 @@ pub struct ThreadConfig {
     /// V8 heap limit in MB.
     pub memory_limit_mb: f64,
     /// After `ERR_MEMORY_LIMIT`, start a fresh isolate on the same queue
-    /// (pools) instead of ending (a lone Thread).
+    /// (round-robin pools) instead of ending (a lone Thread; a pool
+    /// thread, which the pool replaces with a new one).
     pub respawn: bool,
     /// spawn(): a call settles with `undefined` when the event loop runs
     /// empty, and the thread ends once it settled and its loop is empty.
     pub one_shot: bool,
     /// An ES module context: (absolute file path, export name).
     pub module: Option<(String, String)>,
-    /// A least-busy pool's group: idle threads take calls queued on siblings.
-    pub steal: Option<Arc<StealGroup>>,
+    /// The queue of the pool this thread serves (least-busy pools).
+    pub pool: Option<Arc<PoolQueue>>,
     /// Names of the host functions the thread may call (`parent.host`).
     pub host: Arc<[String]>,
     /// Where a function context stands in the user's file (stack traces).
@@ -81,7 +87,7 @@ impl Drop for RunningGuard {
 impl ThreadHandle {
     /// Start a thread; its isolate is created on it, never here.
     pub fn spawn(cfg: ThreadConfig, sink: Arc<dyn EventSink>) -> std::io::Result<Self> {
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let id = next_id();
         let label = match &cfg.name {
             Some(n) => format!("thread \"{n}\""),
             None => format!("thread {id}"),
@@ -106,7 +112,7 @@ impl ThreadHandle {
             heap_limit: (cfg.memory_limit_mb * 1024.0 * 1024.0) as usize,
             one_shot: cfg.one_shot,
             module: cfg.module,
-            steal: cfg.steal.clone(),
+            pool: cfg.pool.clone(),
             host: cfg.host,
             origin: cfg.origin,
             inspector: inspector_rx,
@@ -130,8 +136,8 @@ impl ThreadHandle {
             control.mark_finished();
             return Ok(Self { control, jobs: tx, inspector: link, inspector_url, refused: Some(why) });
         }
-        if let Some(g) = &cfg.steal {
-            g.join(&control, rx.clone(), tx.clone());
+        if let Some(p) = &cfg.pool {
+            p.join();
         }
         track(&control);
         let work = Work { iso, jobs: rx, control: control.clone(), sink, respawn: cfg.respawn, registration };
@@ -146,8 +152,8 @@ impl ThreadHandle {
             Some(work) if had_spare => match engine::cage::admit(&control) {
                 Ok(()) => spawn_thread(format!("isothread-{id}"), work),
                 Err(why) => {
-                    if let Some(g) = &cfg.steal {
-                        g.leave(id);
+                    if let Some(p) = &cfg.pool {
+                        p.leave(id, Vec::new());
                     }
                     control.mark_finished();
                     return Ok(Self { control, jobs: tx, inspector: link, inspector_url, refused: Some(why) });
@@ -157,8 +163,8 @@ impl ThreadHandle {
         };
         if let Err(e) = started {
             engine::cage::release(&control);
-            if let Some(g) = &cfg.steal {
-                g.leave(id);
+            if let Some(p) = &cfg.pool {
+                p.leave(id, Vec::new());
             }
             return Err(e);
         }
@@ -290,7 +296,7 @@ fn serve(mut prepared: Option<engine::Prepared>, work: Work) {
             Some(p) => engine::run_prepared(p, &iso, &jobs, control.clone(), sink.clone()),
             None => engine::run_isolate(&iso, &jobs, control.clone(), sink.clone()),
         };
-        if !(respawn && reason == ExitReason::MemoryLimit && control.replace_isolate()) {
+        if !(respawn && iso.pool.is_none() && reason == ExitReason::MemoryLimit && control.replace_isolate()) {
             break reason;
         }
         // The fresh isolate must fit under the ceiling too (its calls then
@@ -299,10 +305,11 @@ fn serve(mut prepared: Option<engine::Prepared>, work: Work) {
             break reason;
         }
     };
-    // No more jobs can be queued once the receiver is gone (the pool's
-    // group holds the other one).
-    if let Some(g) = &iso.steal {
-        g.leave(control.id);
+    // Calls the pool handed over and this thread never began go back to
+    // the pool's queue, for another thread (or a new one).
+    if let Some(p) = &iso.pool {
+        let unrun = jobs.try_iter().filter(|j| matches!(j, Job::Run { .. })).collect();
+        p.leave(control.id, unrun);
     }
     drop(jobs);
     drop(registration); // off the inspector's target list
