@@ -30,8 +30,8 @@ on(EventKind.Console, (_thread, level, _b, bytes, shared, transferred) => {
   console[method](...args)
 })
 
-// (a message names the call in flight and the thread it is reported as:
-// a pool sibling whose queued call ran here)
+// (a message names the call in flight and whom it is reported to: the
+// thread, or the pool's queue for a call a pool thread took from it)
 on(EventKind.Message, (thread, callId, reportedAs, bytes, shared, transferred) => {
   const owner = ownerOf(reportedAs)
   let value

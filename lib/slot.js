@@ -30,7 +30,9 @@ const SPIN_US = 30
 function encodeData(value) {
   if (value === undefined) return undefined
   const { bytes, shared } = encodeFor(value, 'data')
-  return { bytes, shared }
+  // A copy: the encoder's bytes may be its reused scratch, and a pool sends
+  // these again to every thread it starts later.
+  return { bytes: bytes.slice(), shared }
 }
 
 /** A new promise with its settle functions. */
