@@ -12,6 +12,7 @@ async function main() {
   await require('./payloads')()
   await require('./runtime')()
   await require('./host')()
+  await require('./churn')()
   console.log('\n' + table())
 }
 
