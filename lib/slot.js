@@ -8,6 +8,7 @@ const { makeError } = require('./errors')
 const { Outbox } = require('./outbox')
 const { mapError } = require('./stack')
 const { envExtras } = require('./inspect')
+const { CallStatus } = require('../native/binding.js')
 
 let nextCallId = 1
 /** Calls in flight on every thread of this environment. */
@@ -101,8 +102,22 @@ class Slot {
     const extras = 'extras' in o ? o.extras : envExtras()
     const data = o.data
     if (o.queue !== undefined) this.native = o.queue
-    else if (mod === undefined) this.native = host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, undefined, undefined, o.group, hostNames, extras, data?.bytes, data?.shared)
-    else this.native = host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export, o.group, hostNames, extras, data?.bytes, data?.shared)
+    else {
+      this.native = host.spawn({
+        source: mod === undefined ? source : undefined,
+        memoryLimitMb: o.memoryLimit,
+        name: o.name,
+        respawn: o.respawn === true,
+        oneShot: o.oneShot === true,
+        modulePath: mod?.module,
+        moduleExport: mod?.export,
+        group: o.group,
+        host: hostNames,
+        extras,
+        data: data?.bytes,
+        dataShared: data?.shared,
+      })
+    }
     this.id = this.native.id
     /** Set when the process had no room for this thread's isolate. */
     this.refusal = this.native.refused ?? undefined
@@ -324,10 +339,10 @@ class Slot {
   }
 
   stats() {
-    const [runs, failures, heapUsed, heapLimit, cpuTimeMs, running] = this.native.stats()
+    const { runs, failures, heapUsed, heapLimit, cpuTimeMs, running } = this.native.stats()
     const inFlight = this.calls.size
     // A pool's calls wait in the pool's queue, never on one of its threads.
-    const active = this.pooled ? running : inFlight > 0 ? 1 : 0
+    const active = this.pooled ? (running ? 1 : 0) : inFlight > 0 ? 1 : 0
     return {
       name: this.name,
       threadId: this.id,
@@ -387,7 +402,7 @@ class Slot {
 
   /** @internal a call settled on the thread (from host.js) */
   _settle(id, status, bytes, shared, transferred, codeAndMessage, waitUs, runUs) {
-    if (status !== 2) return this.settleDecoded(id, status === 0, decodeFrom, bytes, shared, transferred, waitUs, runUs)
+    if (status !== CallStatus.Failed) return this.settleDecoded(id, status === CallStatus.Value, decodeFrom, bytes, shared, transferred, waitUs, runUs)
     if (!this.calls.has(id)) return
     const error = failure(codeAndMessage, bytes, shared, transferred)
     // A lone thread that ran out of memory is being disposed: closed now.

@@ -847,4 +847,7 @@ module.exports.ConsoleMethod = nativeBinding.ConsoleMethod
 module.exports.decodeString = nativeBinding.decodeString
 module.exports.EventKind = nativeBinding.EventKind
 module.exports.ExitCause = nativeBinding.ExitCause
+module.exports.Owner = nativeBinding.Owner
+module.exports.RUN_BATCH_STRIDE = nativeBinding.RUN_BATCH_STRIDE
+module.exports.RunBatchField = nativeBinding.RunBatchField
 module.exports.setRuntimeDir = nativeBinding.setRuntimeDir
