@@ -36,7 +36,10 @@ function encodeData(value) {
   return { bytes: bytes.slice(), shared }
 }
 
-/** A new promise with its settle functions. */
+/**
+ * A new promise with its settle functions.
+ * @returns {{ promise: Promise<any>, resolve: (value?: any) => void, reject: (reason?: any) => void }}
+ */
 function deferred() {
   let resolve, reject
   const promise = new Promise((res, rej) => { resolve = res; reject = rej })
@@ -87,13 +90,37 @@ function deliver(listener, value, threadId) {
   }
 }
 
+/**
+ * How a Slot starts. `queue`: a pool's native queue (a PoolGroup) stands in
+ * for a thread: the slot holds the pool's calls, `capacity` of them running
+ * at once (no `memoryLimit` then). `data`: the `data` option, encoded
+ * (encodeData). `oneShot`: spawn() semantics. The `on…` callbacks are
+ * described where the constructor stores them.
+ * @typedef {{
+ *   memoryLimit?: number, name?: string, respawn?: boolean, oneShot?: boolean,
+ *   group?: import('../native/binding').PoolGroup, host?: Record<string, Function>,
+ *   extras?: import('../native/binding').SpawnExtras,
+ *   data?: { bytes: Uint8Array, shared?: Uint8Array[] },
+ *   queue?: import('../native/binding').PoolGroup, capacity?: number,
+ *   onDone?: (waitMs: number, runMs: number, failed: boolean) => void,
+ *   onExit?: (outOfMemory: boolean) => void, onFinish?: () => void,
+ *   onMessage?: (value: any) => void,
+ *   onThreadMessage?: (value: any, info: { threadId: number }) => void,
+ *   onUncaught?: (error: any) => void,
+ * }} SlotOptions
+ */
+
+/**
+ * One call's options as submit() takes them (`reffed`: it keeps the
+ * process alive; `host`: a define() task's host functions).
+ * @typedef {{ args: any[], transfer?: any[], timeout?: number, signal?: AbortSignal, onMessage?: Function, host?: Record<string, Function>, reffed?: boolean }} CallOptions
+ */
+
 class Slot {
   /**
-   * @param {string} source context source
-   * @param {{ memoryLimit: number, name?: string, respawn?: boolean, onDone?: Function, group?: object, host?: object, onThreadMessage?: Function, extras?: object, data?: { bytes: Uint8Array, shared?: Uint8Array[] }, queue?: object, capacity?: number, onExit?: Function, onFinish?: Function }} o
-   *   `queue`: a pool's native queue (a PoolGroup) stands in for a thread: the
-   *   slot holds the pool's calls, `capacity` of them running at once.
-   *   `data`: the `data` option, encoded (encodeData).
+   * @param {string | { module: string, export?: string }} source context
+   *   source, or the module of an ES module context
+   * @param {SlotOptions} o
    */
   constructor(source, o) {
     const mod = typeof source === 'string' ? undefined : source
@@ -101,10 +128,16 @@ class Slot {
     // ISOTHREAD_INSPECT reaches every thread (Thread and ThreadPool pass extras).
     const extras = 'extras' in o ? o.extras : envExtras()
     const data = o.data
-    if (o.queue !== undefined) this.native = o.queue
-    else {
-      this.native = host.spawn({
-        source: mod === undefined ? source : undefined,
+    /**
+     * The native thread, or the pool's queue standing in for one: a
+     * PoolGroup answers what a pool's slot asks of it (id, finished, run,
+     * runBatch, cancel), so it is typed as the thread it stands for.
+     * @type {import('../native/binding').NativeThread}
+     */
+    this.native = o.queue !== undefined
+      ? /** @type {any} */ (o.queue)
+      : host.spawn({
+        source: typeof source === 'string' ? source : undefined,
         memoryLimitMb: o.memoryLimit,
         name: o.name,
         respawn: o.respawn === true,
@@ -117,7 +150,6 @@ class Slot {
         data: data?.bytes,
         dataShared: data?.shared,
       })
-    }
     this.id = this.native.id
     /** Set when the process had no room for this thread's isolate. */
     this.refusal = this.native.refused ?? undefined
@@ -174,7 +206,7 @@ class Slot {
   /**
    * Queue one call of the thread's function. Never throws for a call's own
    * failures: returns its promise.
-   * @param {{ args: any[], transfer?: any[], timeout?: number, signal?: AbortSignal, reffed: boolean }} c
+   * @param {CallOptions} c
    */
   submit(c) {
     const { bytes, shared, transferred } = encodeFor(c.args, 'args', c.transfer)
