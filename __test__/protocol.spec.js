@@ -31,6 +31,12 @@ test('every protocol member lib/ names is one the binding exports', () => {
     for (const [, name, member] of text.matchAll(new RegExp(`\\b(${ENUMS.join('|')})\\.([A-Za-z]+)`, 'g'))) {
       used.set(`${name}.${member}`, path.relative(LIB, file))
     }
+    // const { A, B: alias } = require('../native/binding.js')
+    for (const [, names] of text.matchAll(/const \{([^}]*)\} = require\('(?:\.\.\/)+native\/binding\.js'\)/g)) {
+      for (const name of names.split(',').map((n) => n.split(':')[0].trim()).filter(Boolean)) {
+        assert.ok(name in native, `${path.relative(LIB, file)} takes ${name} from the binding, which does not export it`)
+      }
+    }
   }
   assert.ok(used.size >= 20, `lib reads the protocol from the binding (found ${used.size} uses)`)
   for (const [name, file] of used) {

@@ -8,7 +8,7 @@ const { makeError } = require('./errors')
 const { Outbox } = require('./outbox')
 const { mapError } = require('./stack')
 const { envExtras } = require('./inspect')
-const { CallStatus } = require('../native/binding.js')
+const { CallStatus, NO_CALL } = require('../native/binding.js')
 
 let nextCallId = 1
 /** Calls in flight on every thread of this environment. */
@@ -463,14 +463,14 @@ class Slot {
 
   /**
    * @internal `parent.sendMessage(value)` in thread `threadId` during call
-   * `callId` (0: none), from host.js: to the slot's onMessage, else the
+   * `callId` (NO_CALL: none), from host.js: to the slot's onMessage, else the
    * call's, else the thread's. A message of a call that already settled
    * (aborted) is dropped.
    */
   _message(value, callId, threadId) {
     if (this.onMessage !== undefined) return this.onMessage(value)
     let listener = this.onThreadMessage
-    if (callId !== 0) {
+    if (callId !== NO_CALL) {
       const call = this.calls.get(callId)
       if (call === undefined) return
       if (call.onMessage !== undefined) listener = call.onMessage

@@ -295,6 +295,12 @@ export declare enum ExitCause {
 }
 
 /**
+ * The `callId` of a `Message` or `HostCall` event sent outside any call
+ * (lib's call ids count from 1).
+ */
+export declare const NO_CALL: number
+
+/**
  * Ids of the host's own units of work in its liveness table, beside the
  * threads' ids (which count from 1). `Host` is also the thread of the
  * events that concern no thread (`Notify`, `Messenger`, `LockGranted`).

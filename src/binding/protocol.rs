@@ -121,6 +121,11 @@ pub enum RunBatchField {
     TimeoutMs = 2,
 }
 
+/// The `callId` of a `Message` or `HostCall` event sent outside any call
+/// (lib's call ids count from 1).
+#[napi]
+pub const NO_CALL: u32 = 0;
+
 /// Ids of the host's own units of work in its liveness table, beside the
 /// threads' ids (which count from 1). `Host` is also the thread of the
 /// events that concern no thread (`Notify`, `Messenger`, `LockGranted`).
