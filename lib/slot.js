@@ -10,6 +10,9 @@ const { mapError } = require('./stack')
 const { envExtras } = require('./inspect')
 const { CallStatus, NO_CALL } = require('../native/binding.js')
 
+const VALUE = CallStatus.Value
+const FAILED = CallStatus.Failed
+
 let nextCallId = 1
 /** Calls in flight on every thread of this environment. */
 let inFlight = 0
@@ -434,7 +437,7 @@ class Slot {
 
   /** @internal a call settled on the thread (from host.js) */
   _settle(id, status, bytes, shared, transferred, codeAndMessage, waitUs, runUs) {
-    if (status !== CallStatus.Failed) return this.settleDecoded(id, status === CallStatus.Value, decodeFrom, bytes, shared, transferred, waitUs, runUs)
+    if (status !== FAILED) return this.settleDecoded(id, status === VALUE, decodeFrom, bytes, shared, transferred, waitUs, runUs)
     if (!this.calls.has(id)) return
     const error = failure(codeAndMessage, bytes, shared, transferred)
     // A lone thread that ran out of memory is being disposed: closed now.
