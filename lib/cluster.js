@@ -9,7 +9,7 @@ class ServiceCluster {
   #api
   #services = new Set()
 
-  /** @param {Function} api what define() returned */
+  /** @param {import('./define').DefinedApi} api what define() returned */
   constructor(api) {
     if (typeof api !== 'function' || typeof api.launchService !== 'function') throw opts.invalid('ServiceCluster takes the API define() returned')
     this.#api = api

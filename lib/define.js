@@ -118,10 +118,21 @@ function launchService(defs, names, host, identifier, options) {
 }
 
 /**
+ * What define() returns: call it to run a task.
+ * @typedef {((taskOptions: any) => Promise<any>) & {
+ *   launchService(serviceOptions?: any): Promise<any>,
+ *   identifier: string,
+ *   tasks: string[],
+ *   then?: (onFulfilled?: (api: DefinedApi) => any, onRejected?: (reason: any) => any) => Promise<any>,
+ * }} DefinedApi
+ */
+
+/**
  * Define tasks (and hooks). Returns the API: call it to run a task, or
  * `api.launchService()` for a service. `await define(...)` works too.
  * @param {Record<string, Function>} definitions
  * @param {{ identifier?: string, host?: Record<string, Function> }} [options]
+ * @returns {DefinedApi}
  */
 function define(definitions, options) {
   if (definitions === null || typeof definitions !== 'object') throw opts.invalid('define() takes an object of functions')
@@ -135,7 +146,7 @@ function define(definitions, options) {
   const defs = new native.Definitions(source, host === undefined ? undefined : Object.keys(host))
   const names = fromModule ? null : new Set(Object.keys(definitions).filter((k) => !HOOKS.includes(k) && !k.startsWith('__')))
   const make = () => {
-    const api = (taskOptions) => runTask(defs, names, host, taskOptions)
+    const api = /** @type {DefinedApi} */ ((taskOptions) => runTask(defs, names, host, taskOptions))
     api.launchService = (serviceOptions) => launchService(defs, names, host, identifier, serviceOptions)
     api.identifier = identifier
     api.tasks = names === null ? [] : [...names]

@@ -17,15 +17,18 @@ const CODES = Object.freeze({
   ERR_INVALID_ARG: TypeError,
 })
 
+/** @typedef {Error & { code: string }} CodedError an error with a stable `code` (API.md §6) */
+
 /**
  * Make a library error with a stable `code`.
  * @param {keyof typeof CODES} code
  * @param {string} message
  * @param {object} [extra] own properties to add (e.g. `cause`)
+ * @returns {CodedError}
  */
 function makeError(code, message, extra) {
   const Ctor = CODES[code] || Error
-  const err = new Ctor(message)
+  const err = /** @type {CodedError} */ (new Ctor(message))
   err.code = code
   if (extra) {
     for (const key of Object.keys(extra)) {

@@ -7,6 +7,7 @@
 const os = require('node:os')
 const { Slot } = require('./slot')
 const { hold, release } = require('./host')
+const { Owner } = require('../native/binding.js')
 const { PriorityQueue } = require('./queue')
 const opts = require('./options')
 
@@ -23,7 +24,7 @@ const ConcurrencyOption = Object.freeze({
   x10: 'x10',
 })
 const PER_CORE = { Quarter: 0.25, Half: 0.5, Default: 1, x1: 1, x2: 2, x4: 4, x6: 6, x8: 8, x10: 10 }
-const QUEUE_HOLD_ID = 0 // the owner id under which queued items keep the process alive
+const QUEUE_HOLD_ID = Owner.Host // the owner id under which queued items keep the process alive
 const TASK_MEMORY_MB = 128
 
 class GlobalPool {

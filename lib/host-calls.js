@@ -8,6 +8,7 @@
 const { host } = require('./host-events')
 const { encodeFor, decodeFrom } = require('./host-codec')
 const { makeError } = require('./errors')
+const { NO_CALL } = require('../native/binding.js')
 
 /**
  * How long (µs) the host waits for a thread's next event after answering
@@ -20,12 +21,12 @@ const SPINS_PER_TURN = 64
 
 /**
  * Run host function `name` for the thread `owner` serves (its Slot), as
- * asked by call `callId` (0: none): a define() task's own functions, else
+ * asked by call `callId` (NO_CALL: none): a define() task's own functions, else
  * the slot's. Answers host call `seq`.
  */
 function serve(owner, callId, seq, name, bytes, shared, transferred) {
   if (owner === undefined) return // the thread's handle is gone: nobody waits
-  const call = callId === 0 ? undefined : owner.calls.get(callId)
+  const call = callId === NO_CALL ? undefined : owner.calls.get(callId)
   const fns = call !== undefined && call.host !== undefined ? call.host : owner.host
   let result
   let pending = false

@@ -75,6 +75,7 @@ function notify(typedArray, index, count = Infinity) {
   if (!Number.isInteger(i) || i < 0 || i >= typedArray.length) {
     throw makeError('ERR_INVALID_ARG', `notify(): index ${index} is out of range`)
   }
+  // @ts-expect-error TypeScript's lib has one overload per array type, none for their union (checked above)
   const hostWoken = Atomics.notify(typedArray, i, count)
   const c = count === undefined ? Infinity : Math.max(0, Number(count))
   const byteIndex = typedArray.byteOffset + i * typedArray.BYTES_PER_ELEMENT

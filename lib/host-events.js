@@ -22,7 +22,12 @@ native.setRuntimeDir(path.join(__dirname, 'runtime'), JSON.stringify({
   features: process.features,
 }))
 
-/** Handler per event kind; an event nobody registered for is dropped. */
+/** @typedef {(thread: any, a?: any, b?: any, c?: any, d?: any, e?: any, f?: any, g?: any, h?: any) => void} EventHandler */
+
+/**
+ * Handler per event kind; an event nobody registered for is dropped.
+ * @type {EventHandler[]}
+ */
 const handlers = Object.values(EventKind).map(() => () => {})
 
 /**
@@ -40,7 +45,7 @@ const host = new native.Host(onEvent)
  * Route events of `kind` (an `EventKind`) to `handler(thread, a, …, h)`,
  * the arguments after the kind.
  * @param {number} kind
- * @param {(thread: any, a?: any, b?: any, c?: any, d?: any, e?: any, f?: any, g?: any, h?: any) => void} handler
+ * @param {EventHandler} handler
  */
 function on(kind, handler) {
   if (handlers[kind] === undefined) throw new RangeError(`no event kind ${kind}`)

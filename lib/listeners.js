@@ -19,7 +19,10 @@ class Listeners {
   /** Remove `cb`. */
   off(cb) { this.#set.delete(cb) }
 
-  /** Resolves with the first value for which `predicate` is true. */
+  /**
+   * Resolves with the first value for which `predicate` is true.
+   * @param {(value: any) => unknown} [predicate]
+   */
   wait(predicate = () => true) {
     return new Promise((resolve, reject) => {
       const off = this.on((m) => {

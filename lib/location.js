@@ -109,6 +109,12 @@ let session
 /** scriptId → url, filled from Debugger.scriptParsed. */
 const scriptUrls = new Map()
 
+/**
+ * Run an inspector method synchronously (Node's session calls back at once).
+ * @param {string} method
+ * @param {object} params
+ * @returns {any} its result, shaped as the DevTools protocol says for `method`
+ */
 function post(method, params) {
   let error
   let result

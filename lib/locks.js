@@ -4,11 +4,12 @@
 // are blocking globals. Ids are strings or numbers (5 and '5' are one lock).
 
 const { host } = require('./host-events')
+const { Owner } = require('../native/binding.js')
 const { hold, release } = require('./liveness')
 const { makeError } = require('./errors')
 const opts = require('./options')
 
-const HOLD_ID = -2 // owner id under which pending lock() calls keep the process alive
+const HOLD_ID = Owner.Locks // owner id under which pending lock() calls keep the process alive
 const pending = new Map() // token → resolve
 let nextToken = 1
 

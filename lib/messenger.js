@@ -6,6 +6,7 @@
 
 const { randomUUID } = require('node:crypto')
 const { host } = require('./host-events')
+const { Owner } = require('../native/binding.js')
 const { hold, release } = require('./liveness')
 const { encodeFor } = require('./host-codec')
 const { makeError } = require('./errors')
@@ -15,7 +16,7 @@ const { PackedBytes } = require('./packed')
 
 /** This environment's open Messengers, by name. */
 const local = new Map()
-const HOLD_ID = -1 // owner id for reffed messengers (events never use it)
+const HOLD_ID = Owner.Messengers // owner id for reffed messengers (events never use it)
 let reffedCount = 0
 
 class Messenger {

@@ -5,10 +5,13 @@
 // for many calls, as results come back in batches the other way.
 
 const { PackedBytes } = require('./packed')
+const { RUN_BATCH_STRIDE: META, RunBatchField } = require('../native/binding.js')
 
 /** Hand a thread's calls over once this many wait. */
 const BATCH = 64
-const META = 3 // per call: id, byte length, timeout (NaN: none)
+const F_CALL = RunBatchField.CallId
+const F_LENGTH = RunBatchField.Length
+const F_TIMEOUT = RunBatchField.TimeoutMs
 
 /** Outboxes holding calls, flushed at the end of this microtask turn. */
 let listed = []
@@ -48,9 +51,9 @@ class Outbox {
     }
     this.bytes.append(bytes)
     const m = this.n * META
-    this.meta[m] = id
-    this.meta[m + 1] = bytes.length
-    this.meta[m + 2] = timeout === undefined ? NaN : timeout
+    this.meta[m + F_CALL] = id
+    this.meta[m + F_LENGTH] = bytes.length
+    this.meta[m + F_TIMEOUT] = timeout === undefined ? NaN : timeout
     if (++this.n === BATCH) this.flush()
     return true
   }

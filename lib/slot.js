@@ -8,6 +8,10 @@ const { makeError } = require('./errors')
 const { Outbox } = require('./outbox')
 const { mapError } = require('./stack')
 const { envExtras } = require('./inspect')
+const { CallStatus, NO_CALL } = require('../native/binding.js')
+
+const VALUE = CallStatus.Value
+const FAILED = CallStatus.Failed
 
 let nextCallId = 1
 /** Calls in flight on every thread of this environment. */
@@ -35,7 +39,10 @@ function encodeData(value) {
   return { bytes: bytes.slice(), shared }
 }
 
-/** A new promise with its settle functions. */
+/**
+ * A new promise with its settle functions.
+ * @returns {{ promise: Promise<any>, resolve: (value?: any) => void, reject: (reason?: any) => void }}
+ */
 function deferred() {
   let resolve, reject
   const promise = new Promise((res, rej) => { resolve = res; reject = rej })
@@ -86,13 +93,37 @@ function deliver(listener, value, threadId) {
   }
 }
 
+/**
+ * How a Slot starts. `queue`: a pool's native queue (a PoolGroup) stands in
+ * for a thread: the slot holds the pool's calls, `capacity` of them running
+ * at once (no `memoryLimit` then). `data`: the `data` option, encoded
+ * (encodeData). `oneShot`: spawn() semantics. The `on…` callbacks are
+ * described where the constructor stores them.
+ * @typedef {{
+ *   memoryLimit?: number, name?: string, respawn?: boolean, oneShot?: boolean,
+ *   group?: import('../native/binding').PoolGroup, host?: Record<string, Function>,
+ *   extras?: import('../native/binding').SpawnExtras,
+ *   data?: { bytes: Uint8Array, shared?: Uint8Array[] },
+ *   queue?: import('../native/binding').PoolGroup, capacity?: number,
+ *   onDone?: (waitMs: number, runMs: number, failed: boolean) => void,
+ *   onExit?: (outOfMemory: boolean) => void, onFinish?: () => void,
+ *   onMessage?: (value: any) => void,
+ *   onThreadMessage?: (value: any, info: { threadId: number }) => void,
+ *   onUncaught?: (error: any) => void,
+ * }} SlotOptions
+ */
+
+/**
+ * One call's options as submit() takes them (`reffed`: it keeps the
+ * process alive; `host`: a define() task's host functions).
+ * @typedef {{ args: any[], transfer?: any[], timeout?: number, signal?: AbortSignal, onMessage?: Function, host?: Record<string, Function>, reffed?: boolean }} CallOptions
+ */
+
 class Slot {
   /**
-   * @param {string} source context source
-   * @param {{ memoryLimit: number, name?: string, respawn?: boolean, onDone?: Function, group?: object, host?: object, onThreadMessage?: Function, extras?: object, data?: { bytes: Uint8Array, shared?: Uint8Array[] }, queue?: object, capacity?: number, onExit?: Function, onFinish?: Function }} o
-   *   `queue`: a pool's native queue (a PoolGroup) stands in for a thread: the
-   *   slot holds the pool's calls, `capacity` of them running at once.
-   *   `data`: the `data` option, encoded (encodeData).
+   * @param {string | { module: string, export?: string }} source context
+   *   source, or the module of an ES module context
+   * @param {SlotOptions} o
    */
   constructor(source, o) {
     const mod = typeof source === 'string' ? undefined : source
@@ -100,9 +131,28 @@ class Slot {
     // ISOTHREAD_INSPECT reaches every thread (Thread and ThreadPool pass extras).
     const extras = 'extras' in o ? o.extras : envExtras()
     const data = o.data
-    if (o.queue !== undefined) this.native = o.queue
-    else if (mod === undefined) this.native = host.spawn(source, o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, undefined, undefined, o.group, hostNames, extras, data?.bytes, data?.shared)
-    else this.native = host.spawn('', o.memoryLimit, o.name, o.respawn === true, o.oneShot === true, mod.module, mod.export, o.group, hostNames, extras, data?.bytes, data?.shared)
+    /**
+     * The native thread, or the pool's queue standing in for one: a
+     * PoolGroup answers what a pool's slot asks of it (id, finished, run,
+     * runBatch, cancel), so it is typed as the thread it stands for.
+     * @type {import('../native/binding').NativeThread}
+     */
+    this.native = o.queue !== undefined
+      ? /** @type {any} */ (o.queue)
+      : host.spawn({
+        source: typeof source === 'string' ? source : undefined,
+        memoryLimitMb: o.memoryLimit,
+        name: o.name,
+        respawn: o.respawn === true,
+        oneShot: o.oneShot === true,
+        modulePath: mod?.module,
+        moduleExport: mod?.export,
+        group: o.group,
+        host: hostNames,
+        extras,
+        data: data?.bytes,
+        dataShared: data?.shared,
+      })
     this.id = this.native.id
     /** Set when the process had no room for this thread's isolate. */
     this.refusal = this.native.refused ?? undefined
@@ -159,7 +209,7 @@ class Slot {
   /**
    * Queue one call of the thread's function. Never throws for a call's own
    * failures: returns its promise.
-   * @param {{ args: any[], transfer?: any[], timeout?: number, signal?: AbortSignal, reffed: boolean }} c
+   * @param {CallOptions} c
    */
   submit(c) {
     const { bytes, shared, transferred } = encodeFor(c.args, 'args', c.transfer)
@@ -324,10 +374,10 @@ class Slot {
   }
 
   stats() {
-    const [runs, failures, heapUsed, heapLimit, cpuTimeMs, running] = this.native.stats()
+    const { runs, failures, heapUsed, heapLimit, cpuTimeMs, running } = this.native.stats()
     const inFlight = this.calls.size
     // A pool's calls wait in the pool's queue, never on one of its threads.
-    const active = this.pooled ? running : inFlight > 0 ? 1 : 0
+    const active = this.pooled ? (running ? 1 : 0) : inFlight > 0 ? 1 : 0
     return {
       name: this.name,
       threadId: this.id,
@@ -387,7 +437,7 @@ class Slot {
 
   /** @internal a call settled on the thread (from host.js) */
   _settle(id, status, bytes, shared, transferred, codeAndMessage, waitUs, runUs) {
-    if (status !== 2) return this.settleDecoded(id, status === 0, decodeFrom, bytes, shared, transferred, waitUs, runUs)
+    if (status !== FAILED) return this.settleDecoded(id, status === VALUE, decodeFrom, bytes, shared, transferred, waitUs, runUs)
     if (!this.calls.has(id)) return
     const error = failure(codeAndMessage, bytes, shared, transferred)
     // A lone thread that ran out of memory is being disposed: closed now.
@@ -416,14 +466,14 @@ class Slot {
 
   /**
    * @internal `parent.sendMessage(value)` in thread `threadId` during call
-   * `callId` (0: none), from host.js: to the slot's onMessage, else the
+   * `callId` (NO_CALL: none), from host.js: to the slot's onMessage, else the
    * call's, else the thread's. A message of a call that already settled
    * (aborted) is dropped.
    */
   _message(value, callId, threadId) {
     if (this.onMessage !== undefined) return this.onMessage(value)
     let listener = this.onThreadMessage
-    if (callId !== 0) {
+    if (callId !== NO_CALL) {
       const call = this.calls.get(callId)
       if (call === undefined) return
       if (call.onMessage !== undefined) listener = call.onMessage

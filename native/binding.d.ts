@@ -40,18 +40,8 @@ export declare class Host {
    * after `idleTimeoutMs` idle (negative or NaN: never).
    */
   poolGroup(minThreads: number, idleTimeoutMs: number): PoolGroup
-  /**
-   * Start an isolate thread running `source` (the context function);
-   * `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools);
-   * `oneShot`: spawn() semantics (settle and end on an empty event loop);
-   * `modulePath`/`moduleExport`: an ES module context instead of `source`;
-   * `group`: the queue of the pool it serves (least-busy pools);
-   * `host`: names of the host functions it may call (`parent.host`);
-   * `extras`: debugging (where the context stands, the inspector);
-   * `data`/`dataShared`: the `data` option, encoded, and the
-   * SharedArrayBuffers it references (Uint8Arrays over each).
-   */
-  spawn(source: string, memoryLimitMb: number, name?: string | undefined | null, respawn?: boolean | undefined | null, oneShot?: boolean | undefined | null, modulePath?: string | undefined | null, moduleExport?: string | undefined | null, group?: PoolGroup | undefined | null, host?: Array<string> | undefined | null, extras?: SpawnExtras | undefined | null, data?: unknown | undefined | null, dataShared?: Array<unknown> | undefined | null): NativeThread
+  /** Start an isolate thread as `options` say (see `SpawnOptions`). */
+  spawn(options: SpawnOptions): NativeThread
   /**
    * Wake threads blocked in `Atomics.wait` at `byteIndex` of the shared
    * memory `view` spans; returns how many woke.
@@ -147,8 +137,7 @@ export declare class NativeThread {
   run(callId: number, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null): boolean
   /**
    * Queue many calls with one wake-up of the thread. Per call, `meta`
-   * holds 3 numbers: its id, the byte length of its encoded arguments
-   * (back to back in `bytes`) and its timeout in ms (NaN for none).
+   * holds `RUN_BATCH_STRIDE` numbers laid out as `RunBatchField`.
    * Arguments that reference shared or moved memory go through `run`.
    * False when the thread has ended (nothing was queued).
    */
@@ -184,11 +173,8 @@ export declare class NativeThread {
   close(): void
   /** Dispose the isolate now. */
   dispose(): void
-  /**
-   * `[runs, failures, heapUsed, heapLimit, cpuTimeMs, running]`
-   * (`running`: 1 while a call runs on it, else 0).
-   */
-  stats(): Array<number>
+  /** Its counters now. */
+  stats(): ThreadCounters
 }
 
 /**
@@ -219,7 +205,7 @@ export declare class PoolGroup {
 export declare const BATCH_STRIDE: number
 
 /** Where each number of a batched call result sits, from its first. */
-export declare const enum BatchField {
+export declare enum BatchField {
   /** The thread's id. */
   Thread = 0,
   /** The call's id. */
@@ -237,7 +223,7 @@ export declare const enum BatchField {
 }
 
 /** How a call ended (`Done` events and `BatchField::Status`). */
-export declare const enum CallStatus {
+export declare enum CallStatus {
   /** It returned a value. */
   Value = 0,
   /** It threw a value. */
@@ -250,7 +236,7 @@ export declare const enum CallStatus {
  * Which `console` method prints a `Console` event (its `level`): the
  * key, lower-cased, names the method.
  */
-export declare const enum ConsoleMethod {
+export declare enum ConsoleMethod {
   /** `console.log` */
   Log = 0,
   /** `console.info` */
@@ -271,7 +257,7 @@ export declare const enum ConsoleMethod {
 export declare function decodeString(bytes: unknown, start: number, units: number, twoByte: boolean): Raw
 
 /** What an event is: the first argument of `onEvent(kind, thread, a…h)`. */
-export declare const enum EventKind {
+export declare enum EventKind {
   /**
    * A call settled: `(thread, callId, status: CallStatus, bytes, shared,
    * transferred, "code\0message" when failed, waitUs, runUs)`.
@@ -301,11 +287,44 @@ export declare const enum EventKind {
 }
 
 /** Why a thread ended (`Exit` events). */
-export declare const enum ExitCause {
+export declare enum ExitCause {
   /** Closed, disposed or finished. */
   Ended = 0,
   /** Its isolate ran out of memory. */
   MemoryLimit = 1,
+}
+
+/**
+ * The `callId` of a `Message` or `HostCall` event sent outside any call
+ * (lib's call ids count from 1).
+ */
+export declare const NO_CALL: number
+
+/**
+ * Ids of the host's own units of work in its liveness table, beside the
+ * threads' ids (which count from 1). `Host` is also the thread of the
+ * events that concern no thread (`Notify`, `Messenger`, `LockGranted`).
+ */
+export declare enum Owner {
+  /** The host itself: events of no thread, the global pool's queue. */
+  Host = 0,
+  /** Reffed Messengers (lib/messenger.js). */
+  Messengers = -1,
+  /** Pending `locks.request()` calls (lib/locks.js). */
+  Locks = -2,
+}
+
+/** Numbers per call in the `meta` of `runBatch` (lib/outbox.js). */
+export declare const RUN_BATCH_STRIDE: number
+
+/** Where each number of a call sits in the `meta` of `runBatch`, from its first. */
+export declare enum RunBatchField {
+  /** The call's id. */
+  CallId = 0,
+  /** Byte length of its encoded arguments (back to back in `bytes`). */
+  Length = 1,
+  /** Its timeout in ms (NaN: none). */
+  TimeoutMs = 2,
 }
 
 /**
@@ -330,4 +349,51 @@ export interface SpawnExtras {
   inspectPort?: number
   /** Wait for a debugger and pause before the context runs. */
   inspectBrk?: boolean
+}
+
+/**
+ * What `Host.spawn` starts: a thread running `source` (the context
+ * function) or, with `modulePath`, an ES module context.
+ */
+export interface SpawnOptions {
+  /** The context function's source (none with `modulePath`). */
+  source?: string
+  /** The isolate's heap limit. */
+  memoryLimitMb: number
+  /** Shown in errors and the debugger. */
+  name?: string
+  /** Replace the isolate after ERR_MEMORY_LIMIT (pools). */
+  respawn?: boolean
+  /** spawn() semantics: settle and end on an empty event loop. */
+  oneShot?: boolean
+  /** An ES module context instead of `source`… */
+  modulePath?: string
+  /** …and the export it runs (default: `default`). */
+  moduleExport?: string
+  /** The queue of the pool it serves (least-busy pools). */
+  group?: PoolGroup
+  /** Names of the host functions it may call (`parent.host`). */
+  host?: Array<string>
+  /** Debugging: where the context stands, the inspector. */
+  extras?: SpawnExtras
+  /** The `data` option, encoded… */
+  data?: unknown
+  /** …and the SharedArrayBuffers it references (Uint8Arrays over each). */
+  dataShared?: Array<unknown>
+}
+
+/** A thread's counters, as `NativeThread.stats()` returns them. */
+export interface ThreadCounters {
+  /** Calls it ran. */
+  runs: number
+  /** Calls that failed or threw. */
+  failures: number
+  /** Bytes of its heap in use. */
+  heapUsed: number
+  /** Its heap limit in bytes. */
+  heapLimit: number
+  /** CPU time it used, in ms. */
+  cpuTimeMs: number
+  /** A call runs on it now. */
+  running: boolean
 }

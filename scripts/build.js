@@ -16,7 +16,7 @@ if (!env.RUSTY_V8_ARCHIVE) {
   console.warn('no ../shared/v8 archive: the v8 crate will try to download its prebuilt library')
 }
 const debug = process.argv.includes('--debug')
-const args = ['napi', 'build', '--platform', '--output-dir', 'native', '--js', 'binding.js', '--dts', 'binding.d.ts']
+const args = ['napi', 'build', '--platform', '--output-dir', 'native', '--js', 'binding.js', '--dts', 'binding.d.ts', '--no-const-enum']
 if (!debug) args.push('--release')
 const r = spawnSync('npx', args, { cwd: ROOT, env, stdio: 'inherit' })
 process.exit(r.status ?? 1)

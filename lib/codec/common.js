@@ -87,6 +87,7 @@ const FinRegProto = typeof FinalizationRegistry === 'function' ? FinalizationReg
 const TA_CTORS = []
 for (const [name, kind] of Object.entries(TABLE.typedArrayKinds)) TA_CTORS[kind] = globalThis[name]
 const TA_KIND = new Map(TA_CTORS.map((C, i) => [C.name, i]))
+/** @type {Map<string, new (...args: any[]) => Error>} constructors of the errors the codec rebuilds, by name */
 const ERROR_CTORS = new Map([Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError,
   URIError].map((C) => [C.name, C]))
 if (typeof AggregateError === 'function') ERROR_CTORS.set('AggregateError', AggregateError)

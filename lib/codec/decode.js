@@ -368,7 +368,7 @@ const EMPTY = Object.freeze([])
 
 function decode(bytes, shared = EMPTY, transferred = EMPTY) {
   if (!(bytes instanceof Uint8Array)) {
-    if (isView(bytes) && taTag(bytes) === 'Uint8Array') bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)
+    if (isView(bytes) && taTag(bytes) === 'Uint8Array') bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     else if (isAnyArrayBuffer(bytes)) bytes = new Uint8Array(bytes)
     else throw makeError('ERR_INVALID_ARG', 'decode() expects the payload bytes as a Uint8Array')
   }

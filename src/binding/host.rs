@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, Once, Weak};
 use std::time::{Duration, Instant};
 
-use napi::bindgen_prelude::{Env, Float64ArraySlice, JsValue, Uint8ArraySlice, Unknown};
+use napi::bindgen_prelude::{ClassInstance, Env, Float64ArraySlice, JsValue, Uint8ArraySlice, Unknown};
 use napi_derive::napi;
 
 use super::errors::{error, invalid, Code, Result};
@@ -54,13 +54,10 @@ impl PoolGroup {
     #[napi]
     pub fn run_batch(&self, meta: Float64ArraySlice, bytes: Uint8ArraySlice) -> Result<bool> {
         let meta: &[f64] = &meta;
-        if meta.len() % 3 != 0 {
-            return Err(error(Code::InvalidArg, "runBatch: meta must hold 3 numbers per call"));
-        }
-        let calls = meta.chunks_exact(3);
-        let payloads = super::thread::unpack(&bytes, calls.clone().map(|m| m[1])).ok_or_else(|| error(Code::InvalidArg, "runBatch: meta lengths exceed the bytes"))?;
+        let calls = super::thread::batch_calls(meta)?;
+        let payloads = super::thread::unpack(&bytes, calls.clone().map(|m| m.length())).ok_or_else(|| error(Code::InvalidArg, "runBatch: meta lengths exceed the bytes"))?;
         let queued_at = Instant::now();
-        let jobs = calls.zip(payloads).map(|(m, args)| Job::Run { call_id: m[0] as u64, args, timeout_ms: (!m[2].is_nan()).then_some(m[2]), queued_at });
+        let jobs = calls.zip(payloads).map(|(m, args)| Job::Run { call_id: m.call_id(), args, timeout_ms: m.timeout_ms(), queued_at });
         self.queue.submit_all(jobs);
         Ok(true)
     }
@@ -108,6 +105,36 @@ pub struct SpawnExtras {
     pub inspect_port: Option<u32>,
     /// Wait for a debugger and pause before the context runs.
     pub inspect_brk: Option<bool>,
+}
+
+/// What `Host.spawn` starts: a thread running `source` (the context
+/// function) or, with `modulePath`, an ES module context.
+#[napi(object, object_to_js = false)]
+pub struct SpawnOptions<'a> {
+    /// The context function's source (none with `modulePath`).
+    pub source: Option<String>,
+    /// The isolate's heap limit.
+    pub memory_limit_mb: f64,
+    /// Shown in errors and the debugger.
+    pub name: Option<String>,
+    /// Replace the isolate after ERR_MEMORY_LIMIT (pools).
+    pub respawn: Option<bool>,
+    /// spawn() semantics: settle and end on an empty event loop.
+    pub one_shot: Option<bool>,
+    /// An ES module context instead of `source`…
+    pub module_path: Option<String>,
+    /// …and the export it runs (default: `default`).
+    pub module_export: Option<String>,
+    /// The queue of the pool it serves (least-busy pools).
+    pub group: Option<ClassInstance<'a, PoolGroup>>,
+    /// Names of the host functions it may call (`parent.host`).
+    pub host: Option<Vec<String>>,
+    /// Debugging: where the context stands, the inspector.
+    pub extras: Option<SpawnExtras>,
+    /// The `data` option, encoded…
+    pub data: Option<Unknown<'a>>,
+    /// …and the SharedArrayBuffers it references (Uint8Arrays over each).
+    pub data_shared: Option<Vec<Unknown<'a>>>,
 }
 
 /// The native side of one JS environment.
@@ -173,33 +200,10 @@ impl Host {
         PoolGroup { queue: Arc::new(PoolQueue::new(min_threads as usize, idle)), sink: self.sink.clone() }
     }
 
-    /// Start an isolate thread running `source` (the context function);
-    /// `respawn`: replace the isolate after ERR_MEMORY_LIMIT (pools);
-    /// `oneShot`: spawn() semantics (settle and end on an empty event loop);
-    /// `modulePath`/`moduleExport`: an ES module context instead of `source`;
-    /// `group`: the queue of the pool it serves (least-busy pools);
-    /// `host`: names of the host functions it may call (`parent.host`);
-    /// `extras`: debugging (where the context stands, the inspector);
-    /// `data`/`dataShared`: the `data` option, encoded, and the
-    /// SharedArrayBuffers it references (Uint8Arrays over each).
+    /// Start an isolate thread as `options` say (see `SpawnOptions`).
     #[napi]
-    #[allow(clippy::too_many_arguments)]
-    pub fn spawn(
-        &self,
-        env: Env,
-        source: String,
-        memory_limit_mb: f64,
-        name: Option<String>,
-        respawn: Option<bool>,
-        one_shot: Option<bool>,
-        module_path: Option<String>,
-        module_export: Option<String>,
-        group: Option<&PoolGroup>,
-        host: Option<Vec<String>>,
-        extras: Option<SpawnExtras>,
-        data: Option<Unknown>,
-        data_shared: Option<Vec<Unknown>>,
-    ) -> Result<NativeThread> {
+    pub fn spawn(&self, env: Env, options: SpawnOptions) -> Result<NativeThread> {
+        let SpawnOptions { source, memory_limit_mb, name, respawn, one_shot, module_path, module_export, group, host, extras, data, data_shared } = options;
         let data = data.map(|bytes| super::thread::encoded(&env, &self.sink, bytes, data_shared, None)).transpose()?;
         let module = module_path.map(|p| (p, module_export.unwrap_or_else(|| "default".into())));
         let pool = group.map(|g| g.queue.clone());
@@ -210,6 +214,7 @@ impl Host {
             port: port.min(u16::MAX as u32) as u16,
             brk: extras.inspect_brk.unwrap_or(false),
         });
+        let source = source.unwrap_or_default();
         let cfg = ThreadConfig { name, source, memory_limit_mb, respawn: respawn.unwrap_or(false), one_shot: one_shot.unwrap_or(false), module, pool, host: host.unwrap_or_default().into(), origin, inspect, data };
         let handle = ThreadHandle::spawn(cfg, self.sink.clone())
             .map_err(|e| error(Code::InvalidArg, format!("could not start a thread: {e}")))?;

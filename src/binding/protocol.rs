@@ -106,6 +106,56 @@ pub enum BatchField {
     RunUs = 6,
 }
 
+/// Numbers per call in the `meta` of `runBatch` (lib/outbox.js).
+#[napi]
+pub const RUN_BATCH_STRIDE: u32 = 3;
+
+/// Where each number of a call sits in the `meta` of `runBatch`, from its first.
+#[napi]
+pub enum RunBatchField {
+    /// The call's id.
+    CallId = 0,
+    /// Byte length of its encoded arguments (back to back in `bytes`).
+    Length = 1,
+    /// Its timeout in ms (NaN: none).
+    TimeoutMs = 2,
+}
+
+/// The `callId` of a `Message` or `HostCall` event sent outside any call
+/// (lib's call ids count from 1).
+#[napi]
+pub const NO_CALL: u32 = 0;
+
+/// Ids of the host's own units of work in its liveness table, beside the
+/// threads' ids (which count from 1). `Host` is also the thread of the
+/// events that concern no thread (`Notify`, `Messenger`, `LockGranted`).
+#[napi]
+pub enum Owner {
+    /// The host itself: events of no thread, the global pool's queue.
+    Host = 0,
+    /// Reffed Messengers (lib/messenger.js).
+    Messengers = -1,
+    /// Pending `locks.request()` calls (lib/locks.js).
+    Locks = -2,
+}
+
+/// A thread's counters, as `NativeThread.stats()` returns them.
+#[napi(object)]
+pub struct ThreadCounters {
+    /// Calls it ran.
+    pub runs: f64,
+    /// Calls that failed or threw.
+    pub failures: f64,
+    /// Bytes of its heap in use.
+    pub heap_used: f64,
+    /// Its heap limit in bytes.
+    pub heap_limit: f64,
+    /// CPU time it used, in ms.
+    pub cpu_time_ms: f64,
+    /// A call runs on it now.
+    pub running: bool,
+}
+
 impl EventKind {
     /// As the callback receives it.
     pub(crate) fn js(self) -> f64 {
@@ -124,6 +174,13 @@ impl ConsoleMethod {
     /// As the callback receives it.
     pub(crate) fn js(self) -> f64 {
         self as u32 as f64
+    }
+}
+
+impl Owner {
+    /// As the callback receives it (the thread of an event).
+    pub(crate) fn js(self) -> f64 {
+        self as i32 as f64
     }
 }
 

@@ -9,6 +9,7 @@ use napi_derive::napi;
 
 use super::errors::{error, invalid, Code, Result};
 use super::napi_raw::{self, HostSink};
+use super::protocol::{RunBatchField, ThreadCounters, RUN_BATCH_STRIDE};
 use crate::engine::Payload;
 use crate::runtime::{Interrupt, Job, ThreadHandle};
 
@@ -87,22 +88,17 @@ impl NativeThread {
     }
 
     /// Queue many calls with one wake-up of the thread. Per call, `meta`
-    /// holds 3 numbers: its id, the byte length of its encoded arguments
-    /// (back to back in `bytes`) and its timeout in ms (NaN for none).
+    /// holds `RUN_BATCH_STRIDE` numbers laid out as `RunBatchField`.
     /// Arguments that reference shared or moved memory go through `run`.
     /// False when the thread has ended (nothing was queued).
     #[napi]
     pub fn run_batch(&self, meta: Float64ArraySlice, bytes: Uint8ArraySlice) -> Result<bool> {
         let meta: &[f64] = &meta;
-        if meta.len() % 3 != 0 {
-            return Err(error(Code::InvalidArg, "runBatch: meta must hold 3 numbers per call"));
-        }
-        let calls = meta.chunks_exact(3);
-        let payloads = unpack(&bytes, calls.clone().map(|m| m[1])).ok_or_else(|| error(Code::InvalidArg, "runBatch: meta lengths exceed the bytes"))?;
+        let calls = batch_calls(meta)?;
+        let payloads = unpack(&bytes, calls.clone().map(|m| m.length())).ok_or_else(|| error(Code::InvalidArg, "runBatch: meta lengths exceed the bytes"))?;
         let queued_at = Instant::now();
         for (m, args) in calls.zip(payloads) {
-            let timeout_ms = (!m[2].is_nan()).then_some(m[2]);
-            if !self.handle.send(Job::Run { call_id: m[0] as u64, args, timeout_ms, queued_at }) {
+            if !self.handle.send(Job::Run { call_id: m.call_id(), args, timeout_ms: m.timeout_ms(), queued_at }) {
                 return Ok(false);
             }
         }
@@ -206,20 +202,47 @@ impl NativeThread {
         self.handle.dispose();
     }
 
-    /// `[runs, failures, heapUsed, heapLimit, cpuTimeMs, running]`
-    /// (`running`: 1 while a call runs on it, else 0).
+    /// Its counters now.
     #[napi]
-    pub fn stats(&self) -> Vec<f64> {
+    pub fn stats(&self) -> ThreadCounters {
         let c = &self.handle.control.counters;
-        vec![
-            c.runs.load(Ordering::Acquire) as f64,
-            c.failures.load(Ordering::Relaxed) as f64,
-            c.heap_used.load(Ordering::Relaxed) as f64,
-            c.heap_limit.load(Ordering::Relaxed) as f64,
-            c.cpu.read_us() as f64 / 1000.0,
-            if self.handle.control.current().is_some() { 1.0 } else { 0.0 },
-        ]
+        ThreadCounters {
+            runs: c.runs.load(Ordering::Acquire) as f64,
+            failures: c.failures.load(Ordering::Relaxed) as f64,
+            heap_used: c.heap_used.load(Ordering::Relaxed) as f64,
+            heap_limit: c.heap_limit.load(Ordering::Relaxed) as f64,
+            cpu_time_ms: c.cpu.read_us() as f64 / 1000.0,
+            running: self.handle.control.current().is_some(),
+        }
     }
+}
+
+/// One call of `runBatch`'s `meta`: `RUN_BATCH_STRIDE` numbers laid out as `RunBatchField`.
+#[derive(Clone, Copy)]
+pub(crate) struct BatchedCall<'a>(&'a [f64]);
+
+impl BatchedCall<'_> {
+    pub(crate) fn call_id(self) -> u64 {
+        self.0[RunBatchField::CallId as usize] as u64
+    }
+
+    pub(crate) fn length(self) -> f64 {
+        self.0[RunBatchField::Length as usize]
+    }
+
+    pub(crate) fn timeout_ms(self) -> Option<f64> {
+        let t = self.0[RunBatchField::TimeoutMs as usize];
+        (!t.is_nan()).then_some(t)
+    }
+}
+
+/// The calls of `runBatch`'s `meta`; an error unless it holds whole calls.
+pub(crate) fn batch_calls(meta: &[f64]) -> Result<impl Iterator<Item = BatchedCall<'_>> + Clone> {
+    let stride = RUN_BATCH_STRIDE as usize;
+    if !meta.len().is_multiple_of(stride) {
+        return Err(error(Code::InvalidArg, format!("runBatch: meta must hold {stride} numbers per call")));
+    }
+    Ok(meta.chunks_exact(stride).map(BatchedCall))
 }
 
 /// Encoded values packed back to back in `bytes` (lib/packed.js), split by
@@ -249,6 +272,7 @@ pub(crate) fn encoded(env: &Env, sink: &Arc<HostSink>, bytes: Unknown, shared: O
 /// as JSON (version, versions, argv, execPath, pid) that a thread's
 /// `process` reports. Called once when the package loads.
 #[napi]
+#[cfg_attr(test, allow(dead_code))] // napi-derive registers it only outside `cargo test`
 pub fn set_runtime_dir(dir: String, info: String) {
     crate::engine::set_runtime_dir(std::path::PathBuf::from(dir), info);
 }

@@ -10,7 +10,7 @@ use super::check::{napi_call, number, string, undefined, Scope};
 use super::memory::memory_to_js;
 use super::strings::HostBytes;
 use super::HostSink;
-use crate::binding::protocol::{BatchField, CallStatus, ConsoleMethod, EventKind, ExitCause, BATCH_STRIDE};
+use crate::binding::protocol::{BatchField, CallStatus, ConsoleMethod, EventKind, ExitCause, Owner, BATCH_STRIDE};
 use crate::engine::{Payload, SharedMemory};
 use crate::runtime::{Event, ExitReason, Outcome};
 
@@ -195,7 +195,7 @@ pub(super) unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, sink: &
             }
             Event::Notify { addr, byte_index, count } => {
                 argv[0] = n(EventKind::Notify.js())?;
-                argv[1] = n(0.0)?;
+                argv[1] = n(Owner::Host.js())?;
                 argv[2] = n(addr as f64)?;
                 argv[3] = n(byte_index as f64)?;
                 argv[4] = n(if count == u32::MAX { f64::INFINITY } else { count as f64 })?;
@@ -222,14 +222,14 @@ pub(super) unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, sink: &
             }
             Event::MessengerMessage { name, payload, close } => {
                 argv[0] = n(EventKind::Messenger.js())?;
-                argv[1] = n(0.0)?;
+                argv[1] = n(Owner::Host.js())?;
                 argv[2] = string(env, &name)?;
                 argv[3] = n(if close { 1.0 } else { 0.0 })?;
                 argv[4..7].copy_from_slice(&payload_args(env, sink, payload)?);
             }
             Event::LockGranted { token, name } => {
                 argv[0] = n(EventKind::LockGranted.js())?;
-                argv[1] = n(0.0)?;
+                argv[1] = n(Owner::Host.js())?;
                 argv[2] = n(token)?;
                 argv[3] = string(env, &name)?;
             }
