@@ -240,22 +240,9 @@ impl Loop {
         }
     }
 
-    /// Settle the context or the call whose promise settled.
+    /// Settle the call whose promise settled (or start the task whose
+    /// before-hook's did).
     pub(super) fn check_settled(&mut self, scope: &mut v8::HandleScope) {
-        if let Some(Main::Pending(p)) = &self.main {
-            let p = v8::Local::new(scope, p);
-            match p.state() {
-                v8::PromiseState::Pending => {}
-                v8::PromiseState::Fulfilled => {
-                    let v = p.result(scope);
-                    self.set_func(scope, v);
-                }
-                v8::PromiseState::Rejected => {
-                    let e = p.result(scope);
-                    self.context_failed(scope, e, None);
-                }
-            }
-        }
         let Some(p) = self.calls.promise() else { return };
         let p = v8::Local::new(scope, p);
         if p.state() != v8::PromiseState::Pending {

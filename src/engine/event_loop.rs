@@ -243,8 +243,26 @@ impl Loop {
             return true;
         }
         self.check_rejections(scope);
+        self.check_main_settled(scope);
         self.check_settled(scope);
         progressed
+    }
+
+    /// The context's promise settled: the thread's function, or its failure.
+    fn check_main_settled(&mut self, scope: &mut v8::HandleScope) {
+        let Some(Main::Pending(p)) = &self.main else { return };
+        let p = v8::Local::new(scope, p);
+        match p.state() {
+            v8::PromiseState::Pending => {}
+            v8::PromiseState::Fulfilled => {
+                let v = p.result(scope);
+                self.set_func(scope, v);
+            }
+            v8::PromiseState::Rejected => {
+                let e = p.result(scope);
+                self.context_failed(scope, e, None);
+            }
+        }
     }
 
     /// An error nobody caught: it rejects the call in flight (Threads), fails
@@ -467,7 +485,7 @@ impl Loop {
         }
     }
 
-    pub(super) fn set_func(&mut self, scope: &mut v8::HandleScope, value: v8::Local<v8::Value>) {
+    fn set_func(&mut self, scope: &mut v8::HandleScope, value: v8::Local<v8::Value>) {
         self.main = Some(match v8::Local::<v8::Function>::try_from(value) {
             Ok(f) => Main::Ready(v8::Global::new(scope, f)),
             Err(_) => {
@@ -477,7 +495,7 @@ impl Loop {
         });
     }
 
-    pub(super) fn context_failed(&mut self, scope: &mut v8::HandleScope, error: v8::Local<v8::Value>, message: Option<String>) {
+    fn context_failed(&mut self, scope: &mut v8::HandleScope, error: v8::Local<v8::Value>, message: Option<String>) {
         let message = message.unwrap_or_else(|| exception_with_location(scope, error));
         let cause = Some(v8::Global::new(scope, error));
         self.main = Some(Main::Failed { message: format!("the thread's context failed: {message}"), cause });
