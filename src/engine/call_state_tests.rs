@@ -137,3 +137,59 @@ fn the_heap_is_checked_after_the_first_call_then_at_least_every_64() {
     // Calls this short (no JS ran) are checked by count, not each time.
     assert!(checked.len() < 50, "{checked:?}");
 }
+
+/// In an isolate of its own (as the codec's tests make them): the handles a
+/// call keeps.
+fn with_isolate(f: impl FnOnce(&mut v8::HandleScope)) {
+    crate::engine::platform::init();
+    let isolate = &mut v8::Isolate::new(Default::default());
+    let scope = &mut v8::HandleScope::new(isolate);
+    let context = v8::Context::new(scope);
+    let scope = &mut v8::ContextScope::new(scope, context);
+    f(scope);
+}
+
+fn eval<'s>(s: &mut v8::HandleScope<'s>, code: &str) -> v8::Local<'s, v8::Value> {
+    let source = v8::String::new(s, code).unwrap();
+    v8::Script::compile(s, source, None).unwrap().run(s).unwrap()
+}
+
+#[test]
+fn a_before_hooks_promise_then_the_tasks_then_the_after_hook_once() {
+    with_isolate(|s| {
+        let (c, _rx) = control();
+        let mut st = CallState::new();
+        let promise = |s: &mut v8::HandleScope| {
+            let p = v8::Local::<v8::Promise>::try_from(eval(s, "new Promise(() => {})")).unwrap();
+            v8::Global::new(s, p)
+        };
+        let function = |s: &mut v8::HandleScope| {
+            let f = v8::Local::<v8::Function>::try_from(eval(s, "(function task() {})")).unwrap();
+            v8::Global::new(s, f)
+        };
+        // No call: nothing is kept.
+        let hook = promise(s);
+        let task = function(s);
+        let undefined: v8::Local<v8::Value> = v8::undefined(s).into();
+        let recv = v8::Global::new(s, undefined);
+        assert!(!st.await_before_hook(hook, super::PendingTask::new(task, recv.clone(), Payload::default())));
+        assert!(st.promise().is_none());
+
+        assert!(st.begin(&c, 1, 3, 2, 0.0));
+        let after = function(s);
+        st.set_after(after.clone());
+        let hook = promise(s);
+        let task = function(s);
+        assert!(st.await_before_hook(hook.clone(), super::PendingTask::new(task.clone(), recv, Payload::default())));
+        assert!(st.promise() == Some(&hook), "the call waits on the before-hook first");
+        let (t, _, _) = st.take_before_hook().expect("the task to call").into_parts();
+        assert!(t == task);
+        assert!(st.promise().is_none() && st.take_before_hook().is_none());
+        let own = promise(s);
+        st.await_promise(own.clone());
+        assert!(st.promise() == Some(&own), "then on the task's own promise");
+        let done = st.settle().unwrap();
+        assert!(done.after == Some(after), "the after-hook is handed back with the settled call");
+        assert!(st.settle().is_none() && st.promise().is_none());
+    });
+}
