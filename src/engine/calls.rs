@@ -3,29 +3,16 @@
 
 use std::time::Instant;
 
+use super::call_state::{self, PendingTask};
 use super::codec;
-use super::event_loop::{Current, Loop, Main};
+use super::event_loop::{Loop, Main};
 use super::globals::ThreadState;
 use super::host_calls::CallRef;
 use super::outcome::{encode_thrown, exception_with_location};
 use super::realm;
+use super::realms::MAIN;
 use crate::engine::Payload;
-use crate::runtime::{watchdog, Event, EventSink, Interrupt, Job, Outcome};
-
-/// A call that ran this long (µs) may have allocated a lot: its end checks
-/// the heap against the limit. Allocating enough to matter takes time (V8
-/// initializes what it allocates).
-const HEAP_CHECK_AFTER_US: f64 = 20.0;
-/// Otherwise the heap is checked after this many calls.
-const HEAP_CHECK_EVERY: u32 = 64;
-
-/// A task whose before-hook returned a promise: called once it settles
-/// (`Current::promise` holds the hook's promise meanwhile).
-pub(super) struct PendingTask {
-    task: v8::Global<v8::Function>,
-    recv: v8::Global<v8::Value>,
-    args: Payload,
-}
+use crate::runtime::{watchdog, Event, EventSink, Job, Outcome};
 
 /// A failure with a stable code and no cause.
 fn failed(code: &'static str, message: String) -> Outcome {
@@ -38,26 +25,25 @@ impl Loop {
         let waited = |at: Instant| at.elapsed().as_secs_f64() * 1e6;
         match job {
             Job::Run { call_id, args, timeout_ms, queued_at } => {
-                if self.begin(scope, call_id, timeout_ms, waited(queued_at), 0) {
+                if self.begin(scope, call_id, timeout_ms, waited(queued_at), MAIN) {
                     self.start_run(scope, args);
                 }
             }
             Job::Task { call_id, source, host, name, args, timeout_ms, queued_at } => {
-                let id = self.next_realm;
-                self.next_realm = self.next_realm.wrapping_add(1).max(1);
+                let id = self.realms.next_id();
                 if self.begin(scope, call_id, timeout_ms, waited(queued_at), id) {
                     host_names(scope, id, host);
                     self.start_task(scope, id, &source, &name, args);
                 }
             }
             Job::ServiceStart { call_id, source, host } => {
-                if self.begin(scope, call_id, None, 0.0, 0) {
-                    host_names(scope, 0, host);
+                if self.begin(scope, call_id, None, 0.0, MAIN) {
+                    host_names(scope, MAIN, host);
                     self.start_service(scope, &source);
                 }
             }
             Job::ServiceCall { call_id, name, args, timeout_ms, queued_at } => {
-                if self.begin(scope, call_id, timeout_ms, waited(queued_at), 0) {
+                if self.begin(scope, call_id, timeout_ms, waited(queued_at), MAIN) {
                     self.start_service_call(scope, &name, args);
                 }
             }
@@ -74,19 +60,16 @@ impl Loop {
 
     /// Mark `call_id` as the call in flight; false if it was cancelled.
     fn begin(&mut self, scope: &mut v8::HandleScope, call_id: u64, timeout_ms: Option<f64>, wait_us: f64, realm: u32) -> bool {
-        if !self.control.begin_call(call_id) {
-            if let Some(p) = &self.pool {
-                p.done(call_id);
-            }
+        // A pool's calls are the pool's: answered under its id.
+        let owner = self.intake.owner();
+        if !self.calls.begin(&self.control, call_id, owner, realm, wait_us) {
+            self.intake.done(call_id);
             return false; // cancelled while queued; the caller already has its answer
         }
-        self.idle_since = None;
-        // A pool's calls are the pool's: answered under its id.
-        let owner = self.pool.as_ref().map_or(self.control.id, |p| p.id);
+        self.intake.began();
         if let Some(st) = scope.get_slot_mut::<ThreadState>() {
             st.call = Some(CallRef { id: call_id, owner });
         }
-        self.current = Some(Current { call_id, started: Instant::now(), wait_us, promise: None, realm, after: None, owner, fresh_realm: false, before: None });
         if let Some(ms) = timeout_ms {
             watchdog::arm(&self.control, call_id, ms);
         }
@@ -108,15 +91,10 @@ impl Loop {
     }
 
     fn start_task(&mut self, scope: &mut v8::HandleScope, id: u32, source: &str, name: &str, args: Payload) {
-        let token = v8::Local::new(scope, &self.token);
-        let Some(r) = realm::new_realm(scope, id, self.control.id, token) else {
+        let Some(context) = self.realms.create(scope, id, self.control.id) else {
             return self.finish(scope, failed("ERR_INVALID_ARG", "could not create a context for the task".into()));
         };
-        let context = v8::Local::new(scope, &r.context);
-        self.realms.insert(id, r);
-        if let Some(cur) = self.current.as_mut() {
-            cur.fresh_realm = true;
-        }
+        self.calls.mark_fresh_realm();
         let scope = &mut v8::ContextScope::new(scope, context);
         let Some(defs) = self.definitions(scope, source) else { return };
         self.run_task(scope, defs, name, "__beforeTask", "__afterTask", args);
@@ -197,14 +175,16 @@ impl Loop {
                 }
             }
         }
-        if let (Some(h), Some(cur)) = (hook(tc, defs, after), self.current.as_mut()) {
-            cur.after = Some(v8::Global::new(tc, h));
+        if let Some(h) = hook(tc, defs, after) {
+            let h = v8::Global::new(tc, h);
+            self.calls.set_after(h);
         }
-        match (awaited, self.current.as_mut()) {
-            (Some(p), Some(cur)) => {
-                cur.promise = Some(v8::Global::new(tc, p));
+        match awaited {
+            Some(p) if self.calls.in_flight() => {
                 let recv: v8::Local<v8::Value> = defs.into();
-                cur.before = Some(Box::new(PendingTask { task: v8::Global::new(tc, task), recv: v8::Global::new(tc, recv), args }));
+                let next = PendingTask::new(v8::Global::new(tc, task), v8::Global::new(tc, recv), args);
+                let p = v8::Global::new(tc, p);
+                self.calls.await_before_hook(p, next);
             }
             _ => self.call(tc, task, Some(defs.into()), args),
         }
@@ -213,21 +193,19 @@ impl Loop {
     /// The before-hook's promise settled: call the task (a rejection is the
     /// hook's error, reported, never the call's), in the call's realm.
     fn after_before_hook(&mut self, scope: &mut v8::HandleScope, hook: v8::Local<v8::Promise>, next: Box<PendingTask>) {
-        if let Some(cur) = self.current.as_mut() {
-            cur.promise = None;
-        }
         if hook.state() == v8::PromiseState::Rejected {
             let e = hook.result(scope);
             self.report_hook_error(scope, e);
         }
-        let realm = self.current.as_ref().map_or(0, |c| c.realm);
-        let Some(context) = self.realms.get(&realm).map(|r| v8::Local::new(scope, &r.context)) else {
+        let realm = self.calls.realm();
+        let Some(context) = self.realms.get(realm).map(|r| v8::Local::new(scope, &r.context)) else {
             return self.finish(scope, failed("ERR_CLOSED", "the task's context is gone".into()));
         };
         let scope = &mut v8::ContextScope::new(scope, context);
-        let task = v8::Local::new(scope, &next.task);
-        let recv = v8::Local::new(scope, &next.recv);
-        self.call(scope, task, Some(recv), next.args);
+        let (task, recv, args) = next.into_parts();
+        let task = v8::Local::new(scope, task);
+        let recv = v8::Local::new(scope, recv);
+        self.call(scope, task, Some(recv), args);
     }
 
     /// Decode `args` and call `func` with them.
@@ -246,9 +224,8 @@ impl Loop {
         match func.call(tc, recv, argv) {
             Some(v) if v.is_promise() => {
                 let p = v8::Local::<v8::Promise>::try_from(v).expect("checked is_promise");
-                if let Some(cur) = self.current.as_mut() {
-                    cur.promise = Some(v8::Global::new(tc, p));
-                }
+                let p = v8::Global::new(tc, p);
+                self.calls.await_promise(p);
             }
             Some(v) => {
                 let outcome = self.encode_value(tc, v);
@@ -263,26 +240,13 @@ impl Loop {
         }
     }
 
-    /// Settle the context or the call whose promise settled.
+    /// Settle the call whose promise settled (or start the task whose
+    /// before-hook's did).
     pub(super) fn check_settled(&mut self, scope: &mut v8::HandleScope) {
-        if let Some(Main::Pending(p)) = &self.main {
-            let p = v8::Local::new(scope, p);
-            match p.state() {
-                v8::PromiseState::Pending => {}
-                v8::PromiseState::Fulfilled => {
-                    let v = p.result(scope);
-                    self.set_func(scope, v);
-                }
-                v8::PromiseState::Rejected => {
-                    let e = p.result(scope);
-                    self.context_failed(scope, e, None);
-                }
-            }
-        }
-        let Some(Current { promise: Some(p), .. }) = &self.current else { return };
+        let Some(p) = self.calls.promise() else { return };
         let p = v8::Local::new(scope, p);
         if p.state() != v8::PromiseState::Pending {
-            if let Some(next) = self.current.as_mut().and_then(|c| c.before.take()) {
+            if let Some(next) = self.calls.take_before_hook() {
                 return self.after_before_hook(scope, p, next);
             }
         }
@@ -315,19 +279,11 @@ impl Loop {
     /// Settle the call in flight (if any) with `outcome`, then run its
     /// after-hook and drop a task's realm.
     pub(super) fn finish(&mut self, scope: &mut v8::HandleScope, outcome: Outcome) {
-        let Some(cur) = self.current.take() else { return };
+        let Some(cur) = self.calls.settle() else { return };
         if let Some(st) = scope.get_slot_mut::<ThreadState>() {
             st.call = None;
         }
-        let mut outcome = outcome;
-        self.last_run = cur.started.elapsed();
-        let run_us = self.last_run.as_secs_f64() * 1e6;
-        // Heap figures cost a walk over every space: taken after any call
-        // long enough to have allocated much, else every HEAP_CHECK_EVERY
-        // calls (stats() shows the last ones).
-        self.heap_check_in = self.heap_check_in.saturating_sub(1);
-        if run_us >= HEAP_CHECK_AFTER_US || self.heap_check_in == 0 {
-            self.heap_check_in = HEAP_CHECK_EVERY;
+        if cur.check_heap {
             let mut stats = v8::HeapStatistics::default();
             scope.get_heap_statistics(&mut stats);
             if stats.used_heap_size() > stats.heap_size_limit() {
@@ -338,36 +294,18 @@ impl Loop {
             }
             self.control.record_heap(stats.used_heap_size(), stats.heap_size_limit());
         }
-        match self.control.end_call() {
-            None => {}
-            Some(Interrupt::MemoryLimit) => {
-                // The heap crossed the limit inside a builtin that never
-                // checked for interrupts: the call still failed, and the
-                // thread goes (handled at the loop's top).
-                if !matches!(outcome, Outcome::Failed { code: "ERR_MEMORY_LIMIT", .. }) {
-                    outcome = self.out_of_memory_outcome();
-                }
-            }
-            Some(Interrupt::Disposed) => {}
-            Some(why) => {
-                // A timeout or abort raced with the end of the call: the call
-                // is over, so the termination must not hit the next one. A
-                // call that failed meanwhile failed because of it.
-                scope.cancel_terminate_execution();
-                if !matches!(outcome, Outcome::Value(_)) {
-                    outcome = self.interrupt_outcome(why);
-                }
-            }
+        let (outcome, raced) = call_state::end_call(&self.control, outcome);
+        if raced {
+            // A timeout or abort raced with the end of the call: the call
+            // is over, so the termination must not hit the next one.
+            scope.cancel_terminate_execution();
         }
         let failed = !matches!(outcome, Outcome::Value(_));
         // A thread out of memory answers once its isolate is gone (run_prepared).
         let ending = matches!(outcome, Outcome::Failed { code: "ERR_MEMORY_LIMIT", .. });
-        self.settled_once = true;
         self.control.record_run(failed);
-        self.sink.send(Event::Done { thread: cur.owner, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us });
-        if let Some(p) = &self.pool {
-            p.done(cur.call_id);
-        }
+        self.sink.send(Event::Done { thread: cur.owner, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us: cur.run_us });
+        self.intake.done(cur.call_id);
         if !ending && self.waiting() == 0 {
             self.sink.flush(); // nothing else to do soon: answer now
         }
@@ -388,7 +326,7 @@ impl Loop {
         if cur.fresh_realm {
             // No state survives a task: its timers, microtasks and context go.
             self.drop_pending(scope, cur.realm);
-            self.realms.remove(&cur.realm);
+            self.realms.remove(cur.realm);
         }
     }
 

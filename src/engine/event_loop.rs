@@ -1,21 +1,22 @@
 //! The per-thread event loop: jobs, timers, platform tasks, microtasks,
 //! messages, and interrupts. What a call does is in `calls.rs`.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError};
 
+use super::call_state::{self, CallState};
 use super::codec;
 use super::globals::ThreadState;
+use super::intake::Intake;
 use super::isolate::IsolateConfig;
 use super::outcome::exception_with_location;
 use super::platform;
 use super::realm::{self, Realm};
+use super::realms::{self, Realms};
 use crate::runtime::batch::BatchingSink;
-use crate::runtime::pool::PoolQueue;
-use crate::runtime::{inbox, Control, Event, EventSink, ExitReason, Interrupt, Job, Outcome};
+use crate::runtime::{Control, Event, EventSink, ExitReason, Interrupt, Job, Outcome};
 
 /// What the thread's main realm holds.
 pub(super) enum Main {
@@ -29,25 +30,6 @@ pub(super) enum Main {
     Defs(v8::Global<v8::Object>),
 }
 
-/// The call in flight.
-pub(super) struct Current {
-    pub call_id: u64,
-    pub started: Instant,
-    pub wait_us: f64,
-    /// The promise the call's function returned, while it is pending.
-    pub promise: Option<v8::Global<v8::Promise>>,
-    /// The realm it runs in.
-    pub realm: u32,
-    /// Hook to run once the caller has its result (`__afterTask`, …).
-    pub after: Option<v8::Global<v8::Function>>,
-    /// The id its events are reported under: the pool's, else the thread's.
-    pub owner: u32,
-    /// A task's fresh realm, dropped once the call is over.
-    pub fresh_realm: bool,
-    /// The task to call once its async before-hook settled (`promise`).
-    pub before: Option<Box<super::calls::PendingTask>>,
-}
-
 /// Messenger messages handed to a realm's listeners in one JS call.
 const MESSAGES_PER_CALL: usize = 1024;
 
@@ -57,10 +39,8 @@ const POLL_MAX: Duration = Duration::from_millis(10);
 /// State of one thread's loop; V8 handles are only ever `Global`s here.
 pub(crate) struct Loop {
     pub(super) control: Arc<Control>,
-    pub(super) jobs: Receiver<Job>,
-    /// A sender of `jobs`: how the pool hands this idle thread a call.
-    pub(super) own: Sender<Job>,
-    pub(super) backlog: VecDeque<Job>,
+    /// Where jobs come from.
+    pub(super) intake: Intake,
     pub(super) sink: Arc<BatchingSink>,
     pub(super) script_name: String,
     /// Where the context's source stands in the user's file.
@@ -69,47 +49,28 @@ pub(crate) struct Loop {
     inspector: Receiver<crate::runtime::debug::InspectorMsg>,
     inspect_brk: bool,
     failure: Option<String>,
-    pub(super) realms: HashMap<u32, Realm>,
-    pub(super) next_realm: u32,
-    pub(super) token: v8::Global<v8::Value>,
+    pub(super) realms: Realms,
     pub(super) main: Option<Main>,
-    pub(super) current: Option<Current>,
+    /// The call in flight and its bookkeeping.
+    pub(super) calls: CallState,
     /// A service: uncaught errors go to its exceptionHandler, never to a call.
     pub(super) service: bool,
     /// spawn(): an empty event loop settles the call (with undefined), and
     /// the thread ends once a call settled and the loop is empty.
     one_shot: bool,
-    pub(super) settled_once: bool,
-    pub(super) closing: bool,
     poll: Duration,
     /// The process-wide platform, held rather than fetched every turn.
     platform: v8::SharedRef<v8::Platform>,
-    /// The queue of the pool this thread serves: taken from when idle.
-    pub(super) pool: Option<Arc<PoolQueue>>,
-    /// Since when this pool thread has had no call (its idleTimeout counts
-    /// from there, whatever timers wake it meanwhile).
-    pub(super) idle_since: Option<Instant>,
-    /// Calls left before the heap is checked anyway (see `finish`).
-    pub(super) heap_check_in: u32,
-    /// How long the last call ran: the guess for the next one, so a result
-    /// is not held back through a long call.
-    pub(super) last_run: Duration,
     /// The `data` option, decoded once before the context runs.
     data: Option<crate::engine::Payload>,
 }
 
 impl Loop {
     pub(crate) fn new(scope: &mut v8::HandleScope, control: Arc<Control>, jobs: Receiver<Job>, sink: Arc<BatchingSink>, main: Realm, cfg: &IsolateConfig) -> Self {
-        let context = v8::Local::new(scope, &main.context);
-        let token = context.get_security_token(scope);
-        let mut realms = HashMap::new();
-        realms.insert(0, main);
-        let own = control.sender();
+        let realms = Realms::new(scope, main);
         Self {
+            intake: Intake::new(control.clone(), jobs, cfg.pool.clone()),
             control,
-            own,
-            jobs,
-            backlog: VecDeque::new(),
             sink,
             script_name: cfg.script_name.clone(),
             origin: cfg.origin.clone(),
@@ -117,20 +78,12 @@ impl Loop {
             inspect_brk: cfg.inspect_brk,
             failure: cfg.failure.clone(),
             realms,
-            next_realm: 1,
-            token: v8::Global::new(scope, token),
             main: None,
-            current: None,
+            calls: CallState::new(),
             service: false,
             one_shot: cfg.one_shot,
-            settled_once: false,
-            closing: false,
             poll: POLL_MIN,
             platform: platform::platform(),
-            pool: cfg.pool.clone(),
-            idle_since: None,
-            heap_check_in: 1,
-            last_run: Duration::ZERO,
             data: cfg.data.as_ref().map(crate::engine::Payload::share),
         }
     }
@@ -185,13 +138,13 @@ impl Loop {
                 continue; // an interrupt landed: handle it at the top
             }
             if self.one_shot && !progressed && self.loop_is_empty(scope) {
-                if self.current.is_some() {
+                if self.calls.in_flight() {
                     let undefined = v8::undefined(scope).into();
                     let outcome = self.encode_value(scope, undefined);
                     self.finish(scope, outcome);
                     continue;
                 }
-                if self.settled_once && !matches!(self.main, Some(Main::Pending(_))) {
+                if self.calls.settled_once() && !matches!(self.main, Some(Main::Pending(_))) {
                     return ExitReason::Closed;
                 }
             }
@@ -202,36 +155,48 @@ impl Loop {
                 self.sink.flush();
                 self.control.counters.cpu.sample(false);
             } else {
-                self.sink.flush_if_due(waiting, self.last_run);
+                self.sink.flush_if_due(waiting, self.calls.last_run());
             }
             if self.busy() {
                 self.wait_busy(scope, progressed);
             } else if let Some(job) = self.next_job(scope) {
                 match job {
-                    Job::Close if !self.close_after_queue() => return ExitReason::Closed,
+                    Job::Close if !self.intake.close_after_queue() => return ExitReason::Closed,
                     Job::Close => {}
                     job => self.start(scope, job),
                 }
-            } else if self.closing {
+            } else if self.intake.closing() {
                 return ExitReason::Closed;
             }
         }
     }
 
-    pub(super) fn out_of_memory_outcome(&self) -> Outcome {
-        let message = format!("{} ran out of memory (its memoryLimit) and was disposed", self.control.label);
-        Outcome::Failed { code: "ERR_MEMORY_LIMIT", message, cause: None }
+    fn out_of_memory_outcome(&self) -> Outcome {
+        call_state::out_of_memory_outcome(&self.control)
+    }
+
+    /// Jobs this thread has still to take.
+    pub(super) fn waiting(&self) -> usize {
+        self.intake.waiting()
+    }
+
+    /// The next job when idle, waiting until the next timer at most (the
+    /// batched results are sent before it waits).
+    fn next_job(&mut self, scope: &mut v8::HandleScope) -> Option<Job> {
+        let timer = scope.get_slot::<ThreadState>().and_then(|st| st.timers.next_deadline());
+        let sink = &self.sink;
+        self.intake.next_job(timer, || sink.flush())
     }
 
     /// Nothing can run any more: no timer, no platform task, no job.
     fn loop_is_empty(&self, scope: &mut v8::HandleScope) -> bool {
         let no_timers = scope.get_slot::<ThreadState>().is_some_and(|st| st.timers.is_empty());
-        no_timers && !scope.has_pending_background_tasks() && self.backlog.is_empty() && self.jobs.is_empty()
+        no_timers && !scope.has_pending_background_tasks() && self.intake.is_empty()
     }
 
 
     fn busy(&self) -> bool {
-        self.current.is_some() || matches!(self.main, Some(Main::Pending(_)))
+        self.calls.in_flight() || matches!(self.main, Some(Main::Pending(_)))
     }
 
     /// One turn: due timers, platform tasks, microtasks, unhandled
@@ -252,7 +217,7 @@ impl Loop {
             let due = scope.get_slot_mut::<ThreadState>().and_then(|st| st.timers.pop_due(now));
             let Some(id) = due else { break };
             progressed = true;
-            let Some(realm) = self.realms.get(&((id >> 32) as u32)) else { continue };
+            let Some(realm) = self.realms.get((id >> 32) as u32) else { continue };
             let tc = &mut v8::TryCatch::new(scope);
             let fire = v8::Local::new(tc, &realm.hooks.fire);
             let arg = v8::Number::new(tc, id as f64).into();
@@ -278,14 +243,32 @@ impl Loop {
             return true;
         }
         self.check_rejections(scope);
+        self.check_main_settled(scope);
         self.check_settled(scope);
         progressed
+    }
+
+    /// The context's promise settled: the thread's function, or its failure.
+    fn check_main_settled(&mut self, scope: &mut v8::HandleScope) {
+        let Some(Main::Pending(p)) = &self.main else { return };
+        let p = v8::Local::new(scope, p);
+        match p.state() {
+            v8::PromiseState::Pending => {}
+            v8::PromiseState::Fulfilled => {
+                let v = p.result(scope);
+                self.set_func(scope, v);
+            }
+            v8::PromiseState::Rejected => {
+                let e = p.result(scope);
+                self.context_failed(scope, e, None);
+            }
+        }
     }
 
     /// An error nobody caught: it rejects the call in flight (Threads), fails
     /// a pending context, or is reported to the host.
     pub(super) fn uncaught(&mut self, scope: &mut v8::HandleScope, error: v8::Local<v8::Value>) {
-        if !self.service && self.current.is_some() {
+        if !self.service && self.calls.in_flight() {
             let outcome = super::outcome::encode_thrown(scope, error);
             self.finish(scope, outcome);
         } else if matches!(self.main, Some(Main::Pending(_))) {
@@ -325,7 +308,7 @@ impl Loop {
             _ => return,
         };
         for (promise, value) in list {
-            let own = self.current.as_ref().and_then(|c| c.promise.as_ref()).is_some_and(|p| *p == promise)
+            let own = self.calls.promise().is_some_and(|p| *p == promise)
                 || matches!(&self.main, Some(Main::Pending(p)) if *p == promise);
             if own {
                 continue; // settled through the call itself
@@ -347,14 +330,7 @@ impl Loop {
         // A host call's answer usually comes within microseconds: poll for
         // it a little before parking.
         let spin = scope.get_slot::<ThreadState>().and_then(|st| st.host.spin_until());
-        let got = match spin {
-            Some(s) => match inbox::recv(&self.jobs, Some(s.min(until))) {
-                Err(RecvTimeoutError::Timeout) if s < until => self.jobs.recv_deadline(until),
-                got => got,
-            },
-            None => self.jobs.recv_deadline(until),
-        };
-        match got {
+        match self.intake.recv_busy(spin, until) {
             Ok(Job::Wake) | Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
             Ok(job @ (Job::Message { .. } | Job::HostReply { .. } | Job::MessengerAttach { .. } | Job::MessengerMessage { .. } | Job::MessengerBatch { .. })) => {
                 self.poll = POLL_MIN;
@@ -362,7 +338,7 @@ impl Loop {
             }
             Ok(job) => {
                 self.poll = POLL_MIN;
-                self.backlog.push_back(job);
+                self.intake.defer(job);
             }
         }
     }
@@ -370,7 +346,7 @@ impl Loop {
 
     /// A host message for the main realm's `parent.onMessage` listeners.
     pub(super) fn dispatch(&mut self, scope: &mut v8::HandleScope, payload: crate::engine::Payload) {
-        let Some(realm) = self.realms.get(&0) else { return };
+        let Some(realm) = self.realms.get(realms::MAIN) else { return };
         let dispatch = v8::Local::new(scope, &realm.hooks.dispatch);
         let tc = &mut v8::TryCatch::new(scope);
         let value = match codec::decode(tc, payload) {
@@ -392,7 +368,7 @@ impl Loop {
                 st.messengers.push(name.clone());
             }
         }
-        let hooks: Vec<v8::Global<v8::Function>> = self.realms.values().map(|r| r.hooks.messenger_attach.clone()).collect();
+        let hooks: Vec<v8::Global<v8::Function>> = self.realms.all().map(|r| r.hooks.messenger_attach.clone()).collect();
         let tc = &mut v8::TryCatch::new(scope);
         let Some(n) = v8::String::new(tc, &name) else { return };
         for h in hooks {
@@ -412,12 +388,12 @@ impl Loop {
                 st.messengers.retain(|n| n != name);
             }
         }
-        let realms: Vec<u32> = self.realms.keys().copied().collect();
+        let realms = self.realms.ids();
         for realm in realms {
             let mut start = 0;
             loop {
                 let end = (start + MESSAGES_PER_CALL).min(count);
-                let Some(r) = self.realms.get(&realm) else { break };
+                let Some(r) = self.realms.get(realm) else { break };
                 let scope = &mut v8::HandleScope::new(scope);
                 let context = v8::Local::new(scope, &r.context);
                 let hook = v8::Local::new(scope, &r.hooks.messenger_dispatch);
@@ -509,7 +485,7 @@ impl Loop {
         }
     }
 
-    pub(super) fn set_func(&mut self, scope: &mut v8::HandleScope, value: v8::Local<v8::Value>) {
+    fn set_func(&mut self, scope: &mut v8::HandleScope, value: v8::Local<v8::Value>) {
         self.main = Some(match v8::Local::<v8::Function>::try_from(value) {
             Ok(f) => Main::Ready(v8::Global::new(scope, f)),
             Err(_) => {
@@ -519,7 +495,7 @@ impl Loop {
         });
     }
 
-    pub(super) fn context_failed(&mut self, scope: &mut v8::HandleScope, error: v8::Local<v8::Value>, message: Option<String>) {
+    fn context_failed(&mut self, scope: &mut v8::HandleScope, error: v8::Local<v8::Value>, message: Option<String>) {
         let message = message.unwrap_or_else(|| exception_with_location(scope, error));
         let cause = Some(v8::Global::new(scope, error));
         self.main = Some(Main::Failed { message: format!("the thread's context failed: {message}"), cause });
@@ -531,27 +507,16 @@ impl Loop {
         scope.cancel_terminate_execution();
         // A terminated call releases the named locks its thread held.
         crate::runtime::locks::release_all(crate::runtime::locks::Holder::Thread(self.control.id));
-        let realm = self.current.as_ref().map_or(0, |c| c.realm);
+        let realm = self.calls.realm();
         self.drop_pending(scope, realm);
-        if let Some(r) = self.realms.get(&realm) {
+        if let Some(r) = self.realms.get(realm) {
             let context = v8::Local::new(scope, &r.context);
             super::modules::forget_unfinished(scope, context);
         }
-        if self.current.is_some() {
-            let outcome = self.interrupt_outcome(why);
+        if self.calls.in_flight() {
+            let outcome = call_state::interrupt_outcome(&self.control, why);
             self.finish(scope, outcome);
         }
-    }
-
-    /// How a call ends when `why` stopped it.
-    pub(super) fn interrupt_outcome(&self, why: Interrupt) -> Outcome {
-        let label = &self.control.label;
-        let (code, message) = match why {
-            Interrupt::Timeout(ms) => ("ERR_TIMEOUT", format!("{label} timed out after {ms} ms")),
-            Interrupt::MemoryLimit => return self.out_of_memory_outcome(),
-            _ => ("ERR_ABORTED", format!("the call on {label} was aborted")),
-        };
-        Outcome::Failed { code, message, cause: None }
     }
 
     /// Drop the timers and host calls of `realm` and every pending microtask.
@@ -561,7 +526,7 @@ impl Loop {
             st.host.drop_realm(realm);
             st.rejections.clear();
         }
-        if let Some(r) = self.realms.get(&realm) {
+        if let Some(r) = self.realms.get(realm) {
             let tc = &mut v8::TryCatch::new(scope);
             let clear = v8::Local::new(tc, &r.hooks.clear_all);
             let recv = v8::undefined(tc).into();

@@ -148,7 +148,7 @@ impl Loop {
         let Some(pending) = scope.get_slot_mut::<ThreadState>().and_then(|st| st.host.pending.remove(&seq)) else {
             return; // dropped: its call was stopped, or its realm is gone
         };
-        let Some(realm) = self.realms.get(&pending.realm) else { return };
+        let Some(realm) = self.realms.get(pending.realm) else { return };
         let scope = &mut v8::HandleScope::new(scope);
         let context = v8::Local::new(scope, &realm.context);
         let scope = &mut v8::ContextScope::new(scope, context);

@@ -1,19 +1,91 @@
 //! Job intake: what an idle thread takes next — its own channel first
 //! (control messages, and calls its pool handed it), then its pool's queue —
 //! and how long it waits for it (the next timer, its pool's idleTimeout).
+//! No V8 here: the loop passes in its next timer's deadline.
 
+use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Instant;
 
-use crossbeam_channel::{RecvTimeoutError, TryRecvError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 
-use super::event_loop::Loop;
-use super::globals::ThreadState;
-use crate::runtime::{inbox, Job};
+use crate::runtime::pool::PoolQueue;
+use crate::runtime::{inbox, Control, Job};
 
-impl Loop {
+/// Where one thread's jobs come from: its channel, jobs set aside while a
+/// call was in flight, and its pool's queue.
+pub(super) struct Intake {
+    control: Arc<Control>,
+    jobs: Receiver<Job>,
+    /// A sender of `jobs`: how the pool hands this idle thread a call.
+    own: Sender<Job>,
+    /// Jobs that came while a call was in flight, taken first.
+    backlog: VecDeque<Job>,
+    /// The queue of the pool this thread serves: taken from when idle.
+    pool: Option<Arc<PoolQueue>>,
+    /// Since when this pool thread has had no call (its idleTimeout counts
+    /// from there, whatever timers wake it meanwhile).
+    idle_since: Option<Instant>,
+    /// No more jobs will be taken once those waiting are served.
+    closing: bool,
+}
+
+impl Intake {
+    /// The intake of the thread `control`, fed by `jobs` (and `pool`).
+    pub(super) fn new(control: Arc<Control>, jobs: Receiver<Job>, pool: Option<Arc<PoolQueue>>) -> Self {
+        let own = control.sender();
+        Self { control, jobs, own, backlog: VecDeque::new(), pool, idle_since: None, closing: false }
+    }
+
     /// Jobs this thread has still to take: its own, and its pool's calls.
     pub(super) fn waiting(&self) -> usize {
         self.backlog.len() + self.jobs.len() + self.pool.as_ref().map_or(0, |p| p.queued())
+    }
+
+    /// No job of this thread's own waits (its pool's queue aside).
+    pub(super) fn is_empty(&self) -> bool {
+        self.backlog.is_empty() && self.jobs.is_empty()
+    }
+
+    /// The thread is to end once what waits is served.
+    pub(super) fn closing(&self) -> bool {
+        self.closing
+    }
+
+    /// The id a call's events are reported under: the pool's, else the
+    /// thread's own.
+    pub(super) fn owner(&self) -> u32 {
+        self.pool.as_ref().map_or(self.control.id, |p| p.id)
+    }
+
+    /// A call began: the thread is no longer idle.
+    pub(super) fn began(&mut self) {
+        self.idle_since = None;
+    }
+
+    /// Call `call_id` is over (or was skipped): its pool forgets it.
+    pub(super) fn done(&self, call_id: u64) {
+        if let Some(p) = &self.pool {
+            p.done(call_id);
+        }
+    }
+
+    /// A job that came while a call was in flight: taken once idle.
+    pub(super) fn defer(&mut self, job: Job) {
+        self.backlog.push_back(job);
+    }
+
+    /// Wait, while a call is in flight, for a job until `until`, polling
+    /// first until `spin` (a host call's answer usually comes within
+    /// microseconds).
+    pub(super) fn recv_busy(&self, spin: Option<Instant>, until: Instant) -> Result<Job, RecvTimeoutError> {
+        match spin {
+            Some(s) => match inbox::recv(&self.jobs, Some(s.min(until))) {
+                Err(RecvTimeoutError::Timeout) if s < until => self.jobs.recv_deadline(until),
+                got => got,
+            },
+            None => self.jobs.recv_deadline(until),
+        }
     }
 
     /// A pool thread asked to close takes no more calls, but serves those
@@ -27,9 +99,10 @@ impl Loop {
         self.closing
     }
 
-    /// The next job when idle: the backlog first, then the channel, waiting
-    /// until the next timer at most.
-    pub(super) fn next_job(&mut self, scope: &mut v8::HandleScope) -> Option<Job> {
+    /// The next job when idle: the backlog first, then the channel, then
+    /// the pool's queue, waiting until `timer` (the next timer's deadline)
+    /// at most; `before_wait` runs before it waits (nothing may stay held).
+    pub(super) fn next_job(&mut self, timer: Option<Instant>, before_wait: impl FnOnce()) -> Option<Job> {
         if let Some(job) = self.backlog.pop_front() {
             return Some(job);
         }
@@ -52,9 +125,7 @@ impl Loop {
             let since = *self.idle_since.get_or_insert_with(Instant::now);
             retire_at = pool.idle_timeout().map(|t| since + t);
         }
-        // About to wait: nothing may stay held.
-        self.sink.flush();
-        let timer = scope.get_slot::<ThreadState>().and_then(|st| st.timers.next_deadline());
+        before_wait();
         let deadline = match (timer, retire_at) {
             (Some(t), Some(r)) => Some(t.min(r)),
             (t, r) => t.or(r),
@@ -76,3 +147,7 @@ impl Loop {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "intake_tests.rs"]
+mod tests;

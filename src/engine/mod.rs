@@ -1,6 +1,7 @@
 //! The only code that names `v8::`: platform start-up, isolates with heap
 //! limits, the per-thread event loop, the value codec and termination.
 
+mod call_state;
 mod calls;
 pub mod cage;
 pub mod codec;
@@ -17,6 +18,7 @@ pub mod notifier;
 pub mod memory;
 mod outcome;
 mod realm;
+mod realms;
 mod shared_value;
 pub mod platform;
 mod timers;
