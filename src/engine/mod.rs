@@ -4,7 +4,6 @@
 mod calls;
 pub mod cage;
 pub mod codec;
-mod cpu_clock;
 mod event_loop;
 mod globals;
 mod host_calls;
@@ -22,7 +21,6 @@ pub mod platform;
 mod timers;
 
 pub use isolate::{prepare_isolate, run_isolate, run_prepared, IsolateConfig, Prepared, Terminator};
-pub use cpu_clock::CpuClock;
 pub use memory::{Keepalive, Payload, SharedMemory};
 
 /// Where the thread runtime's JS files are (built-ins load from there),

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Sender;
 
 use super::messages::Job;
-use crate::engine::{CpuClock, Terminator};
+use super::cpu_clock::CpuClock;
+use crate::engine::Terminator;
 
 /// Why the running code was (or is to be) terminated.
 #[derive(Clone, Copy, Debug, PartialEq)]

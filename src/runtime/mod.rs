@@ -2,6 +2,7 @@
 
 pub mod batch;
 mod control;
+mod cpu_clock;
 pub mod debug;
 pub mod locks;
 pub mod inbox;
@@ -15,5 +16,6 @@ mod thread;
 pub mod watchdog;
 
 pub use control::{Control, Counters, Interrupt};
+pub use cpu_clock::CpuClock;
 pub use messages::{ConsoleLevel, Event, EventSink, ExitReason, Job, Outcome};
 pub use thread::{shutdown_all, ThreadConfig, ThreadHandle};
