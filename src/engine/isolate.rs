@@ -13,20 +13,17 @@ use super::realm::{self, Realm};
 use super::platform;
 use super::timers::Timers;
 use crate::runtime::batch::BatchingSink;
-use crate::runtime::{messenger, Control, EventSink, ExitReason, Job};
+use crate::runtime::{messenger, Control, EventSink, ExitReason, Job, Terminator};
 
 /// A thread-safe handle that stops whatever JS the isolate runs.
-pub struct Terminator(v8::IsolateHandle);
+struct IsolateTerminator(v8::IsolateHandle);
 
-impl Terminator {
-    /// Terminate the running JS (or the next JS to run).
-    pub fn terminate(&self) {
+impl Terminator for IsolateTerminator {
+    fn terminate(&self) {
         self.0.terminate_execution();
     }
 
-    /// Have the running JS (or the next JS to run) stop briefly to let the
-    /// inspector read its messages.
-    pub fn poll_inspector(&self) {
+    fn poll_inspector(&self) {
         self.0.request_interrupt(super::inspector::on_interrupt, std::ptr::null_mut());
     }
 }
@@ -178,7 +175,7 @@ pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job
     isolate.add_near_heap_limit_callback(near_heap_limit, Arc::as_ptr(&control) as *mut c_void);
     isolate.add_gc_prologue_callback(on_gc, Arc::as_ptr(&control) as *mut c_void, v8::GCType::ALL);
     isolate.set_capture_stack_trace_for_uncaught_exceptions(false, 10);
-    control.set_terminator(Terminator(isolate.thread_safe_handle()));
+    control.set_terminator(Box::new(IsolateTerminator(isolate.thread_safe_handle())));
     let origin_unix_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
     isolate.set_slot(ThreadState {
         timers: Timers::default(),

@@ -20,7 +20,7 @@ mod shared_value;
 pub mod platform;
 mod timers;
 
-pub use isolate::{prepare_isolate, run_isolate, run_prepared, IsolateConfig, Prepared, Terminator};
+pub use isolate::{prepare_isolate, run_isolate, run_prepared, IsolateConfig, Prepared};
 pub use memory::{Keepalive, Payload, SharedMemory};
 
 /// Where the thread runtime's JS files are (built-ins load from there),

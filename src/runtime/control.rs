@@ -10,7 +10,16 @@ use crossbeam_channel::Sender;
 
 use super::messages::Job;
 use super::cpu_clock::CpuClock;
-use crate::engine::Terminator;
+
+/// What stops an isolate's running JS from any thread. The engine gives
+/// one per isolate (`set_terminator`), so this layer never names V8.
+pub trait Terminator: Send {
+    /// Terminate the running JS (or the next JS to run).
+    fn terminate(&self);
+    /// Have the running JS (or the next JS to run) stop briefly to let the
+    /// inspector read its messages.
+    fn poll_inspector(&self);
+}
 
 /// Why the running code was (or is to be) terminated.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -60,7 +69,7 @@ pub struct Control {
     /// Counters for `stats()`.
     pub counters: Counters,
     state: Mutex<State>,
-    terminator: Mutex<Option<Terminator>>,
+    terminator: Mutex<Option<Box<dyn Terminator>>>,
     wake: Sender<Job>,
     finished: Mutex<bool>,
     ended: Condvar,
@@ -117,7 +126,7 @@ impl Control {
     }
 
     /// Called by the isolate thread when its isolate exists.
-    pub fn set_terminator(&self, terminator: Terminator) {
+    pub fn set_terminator(&self, terminator: Box<dyn Terminator>) {
         *self.terminator.lock().unwrap_or_else(|p| p.into_inner()) = Some(terminator);
         // A dispose that came before the isolate existed still applies.
         if self.state().disposed {

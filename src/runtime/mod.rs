@@ -15,7 +15,7 @@ pub mod pool;
 mod thread;
 pub mod watchdog;
 
-pub use control::{Control, Counters, Interrupt};
+pub use control::{Control, Counters, Interrupt, Terminator};
 pub use cpu_clock::CpuClock;
 pub use messages::{ConsoleLevel, Event, EventSink, ExitReason, Job, Outcome};
 pub use thread::{shutdown_all, ThreadConfig, ThreadHandle};
