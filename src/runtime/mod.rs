@@ -8,6 +8,7 @@ pub mod locks;
 pub mod inbox;
 pub mod inspector_server;
 mod messages;
+pub mod payload;
 pub mod messenger;
 pub mod shared_registry;
 pub mod shared_value;
@@ -17,5 +18,6 @@ pub mod watchdog;
 
 pub use control::{Control, Counters, Interrupt, Terminator};
 pub use cpu_clock::CpuClock;
+pub use payload::{Payload, SharedMemory};
 pub use messages::{ConsoleLevel, Event, EventSink, ExitReason, Job, Outcome};
 pub use thread::{shutdown_all, ThreadConfig, ThreadHandle};

@@ -225,7 +225,7 @@ fn hand(st: &mut State, mut job: Job) -> Option<Job> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Payload;
+    use crate::runtime::Payload;
     use std::time::Instant;
 
     fn run(call_id: u64) -> Job {

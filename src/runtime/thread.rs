@@ -45,7 +45,7 @@ pub struct ThreadConfig {
     /// Serve the DevTools protocol (RUNTIME.md §5).
     pub inspect: Option<super::debug::InspectConfig>,
     /// The `data` option, encoded: each isolate (a replacement too) decodes it.
-    pub data: Option<engine::Payload>,
+    pub data: Option<super::payload::Payload>,
 }
 
 /// Host-side handle of one isolate thread.
