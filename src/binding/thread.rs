@@ -10,7 +10,8 @@ use napi_derive::napi;
 use super::errors::{error, invalid, Code, Result};
 use super::napi_raw::{self, HostSink};
 use crate::engine::Payload;
-use crate::runtime::{Interrupt, Job, ThreadHandle};
+use crate::engine::ThreadHandle;
+use crate::runtime::{Interrupt, Job};
 
 /// One isolate thread, seen from the host.
 #[napi]

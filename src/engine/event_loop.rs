@@ -9,7 +9,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::codec;
 use super::globals::ThreadState;
-use super::isolate::IsolateConfig;
+use super::config::IsolateConfig;
 use super::outcome::exception_with_location;
 use super::platform;
 use super::realm::{self, Realm};

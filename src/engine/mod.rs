@@ -4,6 +4,7 @@
 mod calls;
 pub mod cage;
 pub mod codec;
+mod config;
 mod event_loop;
 mod globals;
 mod host_calls;
@@ -17,10 +18,11 @@ pub mod memory;
 mod outcome;
 mod realm;
 mod shared_value;
+mod thread;
 pub mod platform;
 mod timers;
 
-pub use isolate::{prepare_isolate, run_isolate, run_prepared, IsolateConfig, Prepared};
+pub use thread::{shutdown_all, ThreadConfig, ThreadHandle};
 pub use memory::{Keepalive, Payload, SharedMemory};
 
 /// Where the thread runtime's JS files are (built-ins load from there),

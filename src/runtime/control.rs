@@ -2,7 +2,7 @@
 //! pending interrupt, counters. The isolate itself never leaves its thread.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -10,6 +10,13 @@ use crossbeam_channel::Sender;
 
 use super::messages::Job;
 use super::cpu_clock::CpuClock;
+
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+/// A fresh process-unique id (threads and pools share the numbering).
+pub fn next_id() -> u32 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
 
 /// What stops an isolate's running JS from any thread. The engine gives
 /// one per isolate (`set_terminator`), so this layer never names V8.

@@ -13,11 +13,9 @@ pub mod messenger;
 pub mod shared_registry;
 pub mod shared_value;
 pub mod pool;
-mod thread;
 pub mod watchdog;
 
-pub use control::{Control, Counters, Interrupt, Terminator};
+pub use control::{next_id, Control, Counters, Interrupt, Terminator};
 pub use cpu_clock::CpuClock;
 pub use payload::{Payload, SharedMemory};
 pub use messages::{ConsoleLevel, Event, EventSink, ExitReason, Job, Outcome};
-pub use thread::{shutdown_all, ThreadConfig, ThreadHandle};
