@@ -1,5 +1,7 @@
 //! The only code that names `v8::`: platform start-up, isolates with heap
-//! limits, the per-thread event loop, the value codec and termination.
+//! limits, the per-thread event loop, the value codec and termination; and
+//! the OS threads that serve isolates (`thread.rs`). Uses `runtime`, never
+//! `binding`.
 
 mod calls;
 pub mod cage;

@@ -1,4 +1,6 @@
-//! Threads, channels, queues and timeouts. No `v8::` and no Node-API here.
+//! Channels, queues, thread control and timeouts. No `v8::`, no Node-API,
+//! and nothing from `engine` or `binding` here (the engine hands in what
+//! this layer needs: a `Terminator`, the memory behind a `Payload`).
 
 pub mod batch;
 mod control;
