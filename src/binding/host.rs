@@ -15,7 +15,8 @@ use crate::engine::notifier;
 use crate::engine::Payload;
 use crate::runtime::debug::{InspectConfig, SourceOrigin};
 use crate::runtime::pool::PoolQueue;
-use crate::runtime::{self, Interrupt, Job, locks, messenger, shared_registry, shared_value, Control, ThreadConfig, ThreadHandle};
+use crate::engine::{self, ThreadConfig, ThreadHandle};
+use crate::runtime::{Interrupt, Job, locks, messenger, shared_registry, shared_value, Control};
 
 type ThreadList = Arc<Mutex<Vec<Weak<Control>>>>;
 
@@ -23,7 +24,7 @@ type ThreadList = Arc<Mutex<Vec<Weak<Control>>>>;
 const EXIT_WAIT: Duration = Duration::from_secs(3);
 
 extern "C" fn at_process_exit() {
-    runtime::shutdown_all(EXIT_WAIT);
+    engine::shutdown_all(EXIT_WAIT);
 }
 
 /// The queue of one least-busy pool (`runtime::pool`): calls wait here and

@@ -11,7 +11,8 @@ use super::errors::{error, invalid, Code, Result};
 use super::napi_raw::{self, HostSink};
 use super::protocol::{RunBatchField, ThreadCounters, RUN_BATCH_STRIDE};
 use crate::engine::Payload;
-use crate::runtime::{Interrupt, Job, ThreadHandle};
+use crate::engine::ThreadHandle;
+use crate::runtime::{Interrupt, Job};
 
 /// One isolate thread, seen from the host.
 #[napi]

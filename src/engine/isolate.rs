@@ -7,62 +7,26 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::Receiver;
 
+use super::config::IsolateConfig;
 use super::event_loop::Loop;
 use super::globals::ThreadState;
 use super::realm::{self, Realm};
 use super::platform;
 use super::timers::Timers;
 use crate::runtime::batch::BatchingSink;
-use crate::runtime::{messenger, Control, EventSink, ExitReason, Job};
+use crate::runtime::{messenger, Control, EventSink, ExitReason, Job, Terminator};
 
 /// A thread-safe handle that stops whatever JS the isolate runs.
-pub struct Terminator(v8::IsolateHandle);
+struct IsolateTerminator(v8::IsolateHandle);
 
-impl Terminator {
-    /// Terminate the running JS (or the next JS to run).
-    pub fn terminate(&self) {
+impl Terminator for IsolateTerminator {
+    fn terminate(&self) {
         self.0.terminate_execution();
     }
 
-    /// Have the running JS (or the next JS to run) stop briefly to let the
-    /// inspector read its messages.
-    pub fn poll_inspector(&self) {
+    fn poll_inspector(&self) {
         self.0.request_interrupt(super::inspector::on_interrupt, std::ptr::null_mut());
     }
-}
-
-/// What an isolate thread is built from.
-pub struct IsolateConfig {
-    /// Script name in stack traces.
-    pub script_name: String,
-    /// Source of the context function (`Function.prototype.toString()`).
-    pub source: String,
-    /// V8 heap limit in bytes.
-    pub heap_limit: usize,
-    /// spawn(): settle on an empty event loop, end after the first call.
-    pub one_shot: bool,
-    /// An ES module context: the file and the export to run (instead of `source`).
-    pub module: Option<(String, String)>,
-    /// The queue of the pool the thread serves (least-busy pools).
-    pub pool: Option<Arc<crate::runtime::pool::PoolQueue>>,
-    /// Names of the host functions the main realm may call (`parent.host`).
-    pub host: Arc<[String]>,
-    /// Where a function context stands in the user's file: its script is
-    /// named after that file, with line and column offsets.
-    pub origin: Option<crate::runtime::debug::SourceOrigin>,
-    /// What reaches the thread's inspector (made on its first message).
-    pub inspector: crossbeam_channel::Receiver<crate::runtime::debug::InspectorMsg>,
-    /// The thread's title in DevTools.
-    pub title: String,
-    /// Served to DevTools (`inspect`): the inspector is made at once.
-    pub inspected: bool,
-    /// `inspectBrk`: wait for a debugger, then pause before the context runs.
-    pub inspect_brk: bool,
-    /// Every call fails with this (ERR_INVALID_ARG): the inspector could not listen.
-    pub failure: Option<String>,
-    /// The `data` option, encoded: the context function's first argument
-    /// and a module context's `import.meta.data`.
-    pub data: Option<super::Payload>,
 }
 
 /// Extra heap granted when the limit is hit, so termination can unwind
@@ -136,14 +100,6 @@ pub struct Prepared {
     // Declared before the isolate: a handle must go before its isolate.
     context: v8::Global<v8::Context>,
     isolate: v8::OwnedIsolate,
-    heap_limit: usize,
-}
-
-impl Prepared {
-    /// The heap limit it was made with (bytes).
-    pub fn heap_limit(&self) -> usize {
-        self.heap_limit
-    }
 }
 
 /// Make an isolate on this thread, ready for `run_prepared`.
@@ -156,7 +112,7 @@ pub fn prepare_isolate(heap_limit: usize) -> Prepared {
         let context = v8::Context::new(scope);
         v8::Global::new(scope, context)
     };
-    Prepared { context, isolate, heap_limit }
+    Prepared { context, isolate }
 }
 
 /// Create an isolate on this thread, serve `jobs` until closed, disposed or
@@ -170,7 +126,7 @@ pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job
     // Everything this thread sends is batched; the loop flushes it.
     let batching = Arc::new(BatchingSink::new(host));
     let sink: Arc<dyn EventSink> = batching.clone();
-    let Prepared { context, mut isolate, .. } = prepared;
+    let Prepared { context, mut isolate } = prepared;
     isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
     isolate.set_promise_reject_callback(on_promise_reject);
     isolate.set_host_import_module_dynamically_callback(super::modules::dynamic_import);
@@ -178,7 +134,7 @@ pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job
     isolate.add_near_heap_limit_callback(near_heap_limit, Arc::as_ptr(&control) as *mut c_void);
     isolate.add_gc_prologue_callback(on_gc, Arc::as_ptr(&control) as *mut c_void, v8::GCType::ALL);
     isolate.set_capture_stack_trace_for_uncaught_exceptions(false, 10);
-    control.set_terminator(Terminator(isolate.thread_safe_handle()));
+    control.set_terminator(Box::new(IsolateTerminator(isolate.thread_safe_handle())));
     let origin_unix_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
     isolate.set_slot(ThreadState {
         timers: Timers::default(),

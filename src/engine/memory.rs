@@ -3,11 +3,12 @@
 
 use std::ffi::c_void;
 
+pub use crate::runtime::payload::{Payload, SharedMemory};
+use crate::runtime::payload::MemoryStore;
+
 /// A V8 backing store that any thread may hold. Dropping the last holder
 /// runs the store's deleter (for host memory: releases the host's object).
-pub struct SharedMemory {
-    store: v8::SharedRef<v8::BackingStore>,
-}
+struct V8Memory(v8::SharedRef<v8::BackingStore>);
 
 // SAFETY: rusty_v8 marks v8::BackingStore Send but not Sync, so its
 // SharedRef (a std::shared_ptr) is neither, and this impl is what makes the
@@ -20,10 +21,10 @@ pub struct SharedMemory {
 // isolate's own stores hold a reference to their allocator (rusty_v8's
 // default `array_buffer_allocator_shared`), so they outlive the isolate.
 // Nothing here hands out isolate-bound handles.
-unsafe impl Send for SharedMemory {}
-// SAFETY: `&SharedMemory` allows only those reads of immutable fields and
+unsafe impl Send for V8Memory {}
+// SAFETY: `&V8Memory` allows only those reads of immutable fields and
 // cloning the SharedRef (an atomic increment), both safe from many threads.
-unsafe impl Sync for SharedMemory {}
+unsafe impl Sync for V8Memory {}
 
 /// Anything a host keeps alive while our V8 uses its memory.
 pub type Keepalive = Box<dyn Send + 'static>;
@@ -34,10 +35,33 @@ extern "C" fn drop_keepalive(_data: *mut c_void, _len: usize, deleter_data: *mut
     drop(unsafe { Box::from_raw(deleter_data as *mut Keepalive) });
 }
 
+impl MemoryStore for V8Memory {
+    fn as_ptr(&self) -> *mut u8 {
+        self.0.data().map_or(std::ptr::null_mut(), |p| p.as_ptr() as *mut u8)
+    }
+
+    fn byte_length(&self) -> usize {
+        self.0.byte_length()
+    }
+
+    fn is_shared(&self) -> bool {
+        self.0.is_shared()
+    }
+
+    fn share(&self) -> Box<dyn MemoryStore> {
+        Box::new(V8Memory(self.0.clone()))
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// V8's side of the runtime's `SharedMemory`: made over backing stores.
 impl SharedMemory {
     /// Wrap a backing store of an isolate (thread side).
     pub fn from_backing_store(store: v8::SharedRef<v8::BackingStore>) -> Self {
-        Self { store }
+        Self::new(Box::new(V8Memory(store)))
     }
 
     /// Wrap memory owned by the host. `keepalive` is dropped (on any thread)
@@ -56,51 +80,12 @@ impl SharedMemory {
                 v8::ArrayBuffer::new_backing_store_from_ptr(ptr as *mut c_void, len, drop_keepalive, data)
             }
         };
-        Self { store: store.make_shared() }
+        Self::from_backing_store(store.make_shared())
     }
 
     /// The V8 backing store, to build an ArrayBuffer or SharedArrayBuffer over.
     pub fn backing_store(&self) -> &v8::SharedRef<v8::BackingStore> {
-        &self.store
-    }
-
-    /// Start of the memory (null for an empty store).
-    pub fn as_ptr(&self) -> *mut u8 {
-        self.store.data().map_or(std::ptr::null_mut(), |p| p.as_ptr() as *mut u8)
-    }
-
-    /// Length in bytes.
-    pub fn len(&self) -> usize {
-        self.store.byte_length()
-    }
-
-    /// True for an empty store.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// True when the memory belongs to a SharedArrayBuffer.
-    pub fn is_shared(&self) -> bool {
-        self.store.is_shared()
-    }
-}
-
-/// Serialized value plus the memory it refers to by index.
-#[derive(Default)]
-pub struct Payload {
-    /// The encoded value (docs/wire-format.md).
-    pub bytes: Vec<u8>,
-    /// SharedArrayBuffers, referenced by `SHARED_BUFFER` index.
-    pub shared: Vec<SharedMemory>,
-    /// Moved ArrayBuffers, referenced by `TRANSFERRED_BUFFER` index.
-    pub transferred: Vec<SharedMemory>,
-}
-
-impl Payload {
-    /// A copy for one more receiver: the same bytes and shared memory.
-    /// Moved buffers cannot go to several receivers and are left out.
-    pub fn share(&self) -> Payload {
-        let shared = self.shared.iter().map(|m| SharedMemory { store: m.store.clone() }).collect();
-        Payload { bytes: self.bytes.clone(), shared, transferred: Vec::new() }
+        // Every SharedMemory is made by the two constructors above.
+        &self.store().as_any().downcast_ref::<V8Memory>().expect("memory made by the engine").0
     }
 }

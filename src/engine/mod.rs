@@ -1,11 +1,13 @@
 //! The only code that names `v8::`: platform start-up, isolates with heap
-//! limits, the per-thread event loop, the value codec and termination.
+//! limits, the per-thread event loop, the value codec and termination; and
+//! the OS threads that serve isolates (`thread.rs`). Uses `runtime`, never
+//! `binding`.
 
 mod call_state;
 mod calls;
 pub mod cage;
 pub mod codec;
-mod cpu_clock;
+mod config;
 mod event_loop;
 mod globals;
 mod host_calls;
@@ -20,11 +22,11 @@ mod outcome;
 mod realm;
 mod realms;
 mod shared_value;
+mod thread;
 pub mod platform;
 mod timers;
 
-pub use isolate::{prepare_isolate, run_isolate, run_prepared, IsolateConfig, Prepared, Terminator};
-pub use cpu_clock::CpuClock;
+pub use thread::{shutdown_all, ThreadConfig, ThreadHandle};
 pub use memory::{Keepalive, Payload, SharedMemory};
 
 /// Where the thread runtime's JS files are (built-ins load from there),

@@ -2,14 +2,31 @@
 //! pending interrupt, counters. The isolate itself never leaves its thread.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
 use super::messages::Job;
-use crate::engine::{CpuClock, Terminator};
+use super::cpu_clock::CpuClock;
+
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+/// A fresh process-unique id (threads and pools share the numbering).
+pub fn next_id() -> u32 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// What stops an isolate's running JS from any thread. The engine gives
+/// one per isolate (`set_terminator`), so this layer never names V8.
+pub trait Terminator: Send {
+    /// Terminate the running JS (or the next JS to run).
+    fn terminate(&self);
+    /// Have the running JS (or the next JS to run) stop briefly to let the
+    /// inspector read its messages.
+    fn poll_inspector(&self);
+}
 
 /// Why the running code was (or is to be) terminated.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -59,7 +76,7 @@ pub struct Control {
     /// Counters for `stats()`.
     pub counters: Counters,
     state: Mutex<State>,
-    terminator: Mutex<Option<Terminator>>,
+    terminator: Mutex<Option<Box<dyn Terminator>>>,
     wake: Sender<Job>,
     finished: Mutex<bool>,
     ended: Condvar,
@@ -116,7 +133,7 @@ impl Control {
     }
 
     /// Called by the isolate thread when its isolate exists.
-    pub fn set_terminator(&self, terminator: Terminator) {
+    pub fn set_terminator(&self, terminator: Box<dyn Terminator>) {
         *self.terminator.lock().unwrap_or_else(|p| p.into_inner()) = Some(terminator);
         // A dispose that came before the isolate existed still applies.
         if self.state().disposed {

@@ -1,6 +1,6 @@
 //! Message shapes between the host side and an isolate thread.
 
-use crate::engine::Payload;
+use super::payload::Payload;
 
 /// Work sent to an isolate thread, in order.
 pub enum Job {

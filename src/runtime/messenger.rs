@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crossbeam_channel::Sender;
 
 use super::messages::{Event, EventSink, Job};
-use crate::engine::Payload;
+use super::payload::Payload;
 
 /// Who is on a channel.
 #[derive(Clone)]

@@ -1,19 +1,23 @@
-//! Threads, channels, queues and timeouts. No `v8::` and no Node-API here.
+//! Channels, queues, thread control and timeouts. No `v8::`, no Node-API,
+//! and nothing from `engine` or `binding` here (the engine hands in what
+//! this layer needs: a `Terminator`, the memory behind a `Payload`).
 
 pub mod batch;
 mod control;
+mod cpu_clock;
 pub mod debug;
 pub mod locks;
 pub mod inbox;
 pub mod inspector_server;
 mod messages;
+pub mod payload;
 pub mod messenger;
 pub mod shared_registry;
 pub mod shared_value;
 pub mod pool;
-mod thread;
 pub mod watchdog;
 
-pub use control::{Control, Counters, Interrupt};
+pub use control::{next_id, Control, Counters, Interrupt, Terminator};
+pub use cpu_clock::CpuClock;
+pub use payload::{Payload, SharedMemory};
 pub use messages::{ConsoleLevel, Event, EventSink, ExitReason, Job, Outcome};
-pub use thread::{shutdown_all, ThreadConfig, ThreadHandle};

@@ -62,7 +62,7 @@ impl PoolQueue {
     /// A pool keeping `min_threads`, whose other threads leave after
     /// `idle_timeout` idle (None: never).
     pub fn new(min_threads: usize, idle_timeout: Option<Duration>) -> Self {
-        Self { id: super::thread::next_id(), min_threads, idle_timeout, state: Mutex::default() }
+        Self { id: super::control::next_id(), min_threads, idle_timeout, state: Mutex::default() }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -225,7 +225,7 @@ fn hand(st: &mut State, mut job: Job) -> Option<Job> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Payload;
+    use crate::runtime::Payload;
     use std::time::Instant;
 
     fn run(call_id: u64) -> Job {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use super::locks::{self, LockRef};
-use crate::engine::Payload;
+use super::payload::Payload;
 
 static NEXT: AtomicU32 = AtomicU32::new(1);
 

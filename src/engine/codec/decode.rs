@@ -6,7 +6,7 @@
 //! filled from an explicit stack of open containers, a few properties per
 //! HandleScope.
 
-use super::decode_help::{aggregate, typed_array};
+use super::decode_help::{aggregate, name, typed_array, v8_failed};
 use super::native::{self, Blob, Str};
 use super::reader::{bad, Reader};
 use super::tags::*;
@@ -15,11 +15,6 @@ use super::STEPS_PER_SCOPE;
 use crate::engine::memory::{Payload, SharedMemory};
 
 type Result<T> = std::result::Result<T, DecodeError>;
-
-/// V8 returned nothing: an exception (left pending) or termination.
-pub(super) fn v8_failed(what: &str) -> DecodeError {
-    DecodeError(format!("V8 could not create {what}"))
-}
 
 /// Decode a payload into a value of the scope's current context.
 ///
@@ -151,10 +146,6 @@ fn copy_units(bytes: &[u8]) -> Vec<u16> {
         return units;
     }
     bytes.chunks_exact(2).map(|u| u16::from_le_bytes([u[0], u[1]])).collect()
-}
-
-pub(super) fn name<'s>(s: &mut v8::HandleScope<'s>, text: &str) -> Result<v8::Local<'s, v8::Name>> {
-    Ok(v8::String::new(s, text).ok_or_else(|| v8_failed("a string"))?.into())
 }
 
 /// RegExp flags text -> V8 flag bits (unknown or repeated flags refused).

@@ -1,11 +1,20 @@
 //! Objects the decoder builds with a few V8 calls: typed arrays of each
-//! kind, and an AggregateError of the context.
+//! kind, an AggregateError of the context, property names; and the error
+//! for a V8 call that returned nothing.
 
-use super::decode::{name, v8_failed};
 use super::tags::*;
 use super::DecodeError;
 
 type Result<T> = std::result::Result<T, DecodeError>;
+
+/// V8 returned nothing: an exception (left pending) or termination.
+pub(super) fn v8_failed(what: &str) -> DecodeError {
+    DecodeError(format!("V8 could not create {what}"))
+}
+
+pub(super) fn name<'s>(s: &mut v8::HandleScope<'s>, text: &str) -> Result<v8::Local<'s, v8::Name>> {
+    Ok(v8::String::new(s, text).ok_or_else(|| v8_failed("a string"))?.into())
+}
 
 /// Make `error` an AggregateError of this context, if the context has one.
 pub(super) fn aggregate(s: &mut v8::HandleScope, error: v8::Local<v8::Object>) -> Result<bool> {

@@ -8,7 +8,7 @@ use brotli::{InputPair, InputReferenceMut};
 use brotli::{BrotliDecompressStream, BrotliResult, BrotliState};
 
 use super::deflate::Z_FINISH;
-use super::zlib::ZError;
+use super::zlib_types::ZError;
 
 const CHUNK: usize = 16 * 1024;
 

@@ -4,7 +4,7 @@
 
 use zlib_rs::{Deflate, DeflateConfig, DeflateFlush, Inflate, InflateError, InflateFlush, Status, Strategy};
 
-use super::zlib::{Mode, ZError};
+use super::zlib_types::{Mode, ZError};
 
 /// Output grows in steps of at least this many bytes.
 const CHUNK: usize = 16 * 1024;

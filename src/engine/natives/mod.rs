@@ -27,6 +27,7 @@ mod crypto;
 mod deflate;
 mod url;
 mod zlib;
+mod zlib_types;
 
 use std::collections::HashMap;
 

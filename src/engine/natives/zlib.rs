@@ -4,53 +4,8 @@
 
 use super::brotli::{Decoder, Encoder};
 use super::deflate::{Compressor, Decompressor, Params};
+use super::zlib_types::{Mode, ZError};
 use super::{id_arg, number_arg, return_bytes, set_fn, throw, type_error, with_bytes, Kind, Table};
-
-/// Node's `zlib.constants` mode numbers.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) enum Mode {
-    Deflate = 1,
-    Inflate = 2,
-    Gzip = 3,
-    Gunzip = 4,
-    DeflateRaw = 5,
-    InflateRaw = 6,
-    Unzip = 7,
-    BrotliDecode = 8,
-    BrotliEncode = 9,
-}
-
-impl Mode {
-    fn from_number(n: f64) -> Option<Mode> {
-        const ALL: [Mode; 9] = [
-            Mode::Deflate,
-            Mode::Inflate,
-            Mode::Gzip,
-            Mode::Gunzip,
-            Mode::DeflateRaw,
-            Mode::InflateRaw,
-            Mode::Unzip,
-            Mode::BrotliDecode,
-            Mode::BrotliEncode,
-        ];
-        ALL.into_iter().find(|&m| m as i32 as f64 == n)
-    }
-}
-
-/// An error as Node's zlib reports it: `message`, `.code`, `.errno`.
-#[derive(Debug, PartialEq, Eq)]
-pub(super) struct ZError {
-    pub message: String,
-    pub code: String,
-    pub errno: i32,
-}
-
-impl ZError {
-    /// An error with Node's `message`, `code` and `errno`.
-    pub(super) fn new(message: &str, code: &str, errno: i32) -> Self {
-        ZError { message: message.to_owned(), code: code.to_owned(), errno }
-    }
-}
 
 /// One compression or decompression stream.
 pub(super) enum Stream {

@@ -3,7 +3,8 @@
 //! Node, Node's errors, and the binding as JS calls it.
 
 use super::super::deflate::Params;
-use super::super::zlib::{Mode, Stream, ZError};
+use super::super::zlib::Stream;
+use super::super::zlib_types::{Mode, ZError};
 use super::{eval, with_bindings};
 
 const NO_FLUSH: i32 = 0;

@@ -1,23 +1,18 @@
-//! Starting an isolate thread and talking to it from other threads.
+//! Starting an isolate thread and talking to it from other threads: the
+//! OS thread that serves a Thread's isolates, and the warm spares.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
-use super::control::{Control, Interrupt};
-use super::messages::{Event, EventSink, ExitReason, Job};
-use super::debug::InspectorLink;
-use super::pool::PoolQueue;
-use crate::engine::{self, IsolateConfig};
-
-static NEXT_ID: AtomicU32 = AtomicU32::new(1);
-
-/// A fresh process-unique id (threads and pools share the numbering).
-pub(super) fn next_id() -> u32 {
-    NEXT_ID.fetch_add(1, Ordering::Relaxed)
-}
+use super::cage;
+use super::config::IsolateConfig;
+use super::isolate::{prepare_isolate, run_isolate, run_prepared, Prepared};
+use super::platform::THREAD_STACK_BYTES;
+use crate::runtime::debug::{self, InspectorLink};
+use crate::runtime::pool::PoolQueue;
+use crate::runtime::{inspector_server, locks, messenger, next_id, Control, Event, EventSink, ExitReason, Interrupt, Job, Payload};
 
 /// What a new thread needs.
 pub struct ThreadConfig {
@@ -41,11 +36,11 @@ pub struct ThreadConfig {
     /// Names of the host functions the thread may call (`parent.host`).
     pub host: Arc<[String]>,
     /// Where a function context stands in the user's file (stack traces).
-    pub origin: Option<super::debug::SourceOrigin>,
+    pub origin: Option<debug::SourceOrigin>,
     /// Serve the DevTools protocol (RUNTIME.md §5).
-    pub inspect: Option<super::debug::InspectConfig>,
+    pub inspect: Option<debug::InspectConfig>,
     /// The `data` option, encoded: each isolate (a replacement too) decodes it.
-    pub data: Option<engine::Payload>,
+    pub data: Option<Payload>,
 }
 
 /// Host-side handle of one isolate thread.
@@ -58,7 +53,7 @@ pub struct ThreadHandle {
     /// The DevTools WebSocket URL, when the thread is inspected.
     pub inspector_url: Option<String>,
     /// Why no isolate was made: the process-wide ceiling had no room for
-    /// it (`engine::cage`). The thread is finished from the start.
+    /// it (`cage`). The thread is finished from the start.
     pub refused: Option<String>,
 }
 
@@ -98,7 +93,7 @@ impl ThreadHandle {
         let title = cfg.name.clone().unwrap_or_else(|| format!("thread {id}"));
         let (link, inspector_rx) = InspectorLink::new(&control);
         let (registration, failure) = match &cfg.inspect {
-            Some(ic) => match super::inspector_server::register(ic, &title, link.clone()) {
+            Some(ic) => match inspector_server::register(ic, &title, link.clone()) {
                 Ok(r) => (Some(r), None),
                 Err(message) => (None, Some(message)),
             },
@@ -122,15 +117,15 @@ impl ThreadHandle {
             failure,
             data: cfg.data,
         };
-        // Admission (engine::cage): a waiting spare's isolate was admitted
+        // Admission (cage): a waiting spare's isolate was admitted
         // when it was made, and its charge passes to this thread.
         let spare = if spare_limit { take_spare() } else { None };
         let admitted = match spare {
             Some(_) => {
-                engine::cage::hand_over(&control);
+                cage::hand_over(&control);
                 Ok(())
             }
-            None => engine::cage::admit(&control),
+            None => cage::admit(&control),
         };
         if let Err(why) = admitted {
             control.mark_finished();
@@ -149,7 +144,7 @@ impl ThreadHandle {
         let started = match work {
             None => Ok(()),
             // That spare died: this thread makes its own isolate.
-            Some(work) if had_spare => match engine::cage::admit(&control) {
+            Some(work) if had_spare => match cage::admit(&control) {
                 Ok(()) => spawn_thread(format!("isothread-{id}"), work),
                 Err(why) => {
                     if let Some(p) = &cfg.pool {
@@ -162,7 +157,7 @@ impl ThreadHandle {
             Some(work) => spawn_thread(format!("isothread-{id}"), work),
         };
         if let Err(e) = started {
-            engine::cage::release(&control);
+            cage::release(&control);
             if let Some(p) = &cfg.pool {
                 p.leave(id, Vec::new());
             }
@@ -186,7 +181,7 @@ impl ThreadHandle {
 
     /// Put this thread on messenger `name` and tell it so.
     pub fn attach_messenger(&self, name: &str) {
-        super::messenger::join(name, super::messenger::Endpoint::Thread { id: self.control.id, jobs: self.jobs.clone() });
+        messenger::join(name, messenger::Endpoint::Thread { id: self.control.id, jobs: self.jobs.clone() });
         let _ = self.jobs.send(Job::MessengerAttach { name: name.to_owned() });
     }
 
@@ -214,7 +209,7 @@ struct Work {
     sink: Arc<dyn EventSink>,
     respawn: bool,
     /// The thread's target on its inspector server, while it lives.
-    registration: Option<super::inspector_server::Registration>,
+    registration: Option<inspector_server::Registration>,
 }
 
 /// Warm spares: OS threads that already made an isolate with the default
@@ -244,23 +239,23 @@ fn track(control: &Arc<Control>) {
 fn refill_spares() {
     let missing = SPARES_KEPT.saturating_sub(spares().lock().unwrap_or_else(|p| p.into_inner()).len());
     for _ in 0..missing {
-        if engine::cage::reserve().is_err() {
+        if cage::reserve().is_err() {
             return; // no spare past the ceiling
         }
         let (tx, rx) = crossbeam_channel::bounded::<Work>(1);
         *live().running.lock().unwrap_or_else(|p| p.into_inner()) += 1;
         let spawned = std::thread::Builder::new()
             .name("isothread-spare".into())
-            .stack_size(engine::platform::THREAD_STACK_BYTES)
+            .stack_size(THREAD_STACK_BYTES)
             .spawn(move || {
                 let _running = RunningGuard;
-                let prepared = engine::prepare_isolate(SPARE_HEAP_LIMIT);
+                let prepared = prepare_isolate(SPARE_HEAP_LIMIT);
                 // Until claimed; at exit the sender is dropped and the spare ends.
                 match rx.recv() {
                     Ok(work) => serve(Some(prepared), work),
                     Err(_) => {
                         drop(prepared);
-                        engine::cage::unreserve();
+                        cage::unreserve();
                     }
                 }
             });
@@ -268,7 +263,7 @@ fn refill_spares() {
             Ok(_) => spares().lock().unwrap_or_else(|p| p.into_inner()).push(tx),
             Err(_) => {
                 *live().running.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
-                engine::cage::unreserve();
+                cage::unreserve();
             }
         }
     }
@@ -278,7 +273,7 @@ fn spawn_thread(name: String, work: Work) -> std::io::Result<()> {
     *live().running.lock().unwrap_or_else(|p| p.into_inner()) += 1;
     std::thread::Builder::new()
         .name(name)
-        .stack_size(engine::platform::THREAD_STACK_BYTES)
+        .stack_size(THREAD_STACK_BYTES)
         .spawn(move || {
             let _running = RunningGuard;
             serve(None, work);
@@ -288,20 +283,20 @@ fn spawn_thread(name: String, work: Work) -> std::io::Result<()> {
 }
 
 /// Serve a Thread on the current OS thread until it ends, then say so.
-fn serve(mut prepared: Option<engine::Prepared>, work: Work) {
+fn serve(mut prepared: Option<Prepared>, work: Work) {
     let Work { iso, jobs, control, sink, respawn, registration } = work;
     control.counters.cpu.attach();
     let reason = loop {
         let reason = match prepared.take() {
-            Some(p) => engine::run_prepared(p, &iso, &jobs, control.clone(), sink.clone()),
-            None => engine::run_isolate(&iso, &jobs, control.clone(), sink.clone()),
+            Some(p) => run_prepared(p, &iso, &jobs, control.clone(), sink.clone()),
+            None => run_isolate(&iso, &jobs, control.clone(), sink.clone()),
         };
         if !(respawn && iso.pool.is_none() && reason == ExitReason::MemoryLimit && control.replace_isolate()) {
             break reason;
         }
         // The fresh isolate must fit under the ceiling too (its calls then
         // end as the old isolate's did).
-        if engine::cage::admit(&control).is_err() {
+        if cage::admit(&control).is_err() {
             break reason;
         }
     };
@@ -313,8 +308,8 @@ fn serve(mut prepared: Option<engine::Prepared>, work: Work) {
     }
     drop(jobs);
     drop(registration); // off the inspector's target list
-    super::messenger::leave_all_threads(control.id);
-    super::locks::release_all(super::locks::Holder::Thread(control.id));
+    messenger::leave_all_threads(control.id);
+    locks::release_all(locks::Holder::Thread(control.id));
     // Finished first: a host that sees `finished` knows no Exit event is
     // still to come for a close it has not asked for.
     control.counters.cpu.sample(true);
