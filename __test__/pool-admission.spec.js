@@ -9,7 +9,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const { runChild, describe, noCrashOutput } = require('./helpers')
 
-test('a pool thread lost to ERR_MEMORY_LIMIT with no room for a replacement: the others serve the queue, an empty pool rejects with ERR_MEMORY_LIMIT, and room freed starts new threads', () => {
+test('a pool thread lost to ERR_MEMORY_LIMIT with no room for a replacement: the others serve the queue, an empty pool rejects with ERR_MEMORY_LIMIT, and room freed starts new threads (round-robin too)', () => {
   const r = runChild(`
     const assert = require('node:assert/strict')
     const { Thread, ThreadPool } = lib
@@ -33,6 +33,10 @@ test('a pool thread lost to ERR_MEMORY_LIMIT with no room for a replacement: the
       assert.equal(refused && refused.code, 'ERR_MEMORY_LIMIT', String(refused))
       await fillers[0].run(48) // ~48 MB held: more than a 16 MB thread frees when it dies
       await assert.rejects(new Thread(() => () => 1).run(), { code: 'ERR_MEMORY_LIMIT' })
+      // A round-robin pool made now starts no thread: its calls reject.
+      const rr = new ThreadPool(ctx, 2, { scheduler: 'round-robin' })
+      assert.equal(rr.size, 0)
+      await assert.rejects(rr.run('sleep', 1), { code: 'ERR_MEMORY_LIMIT' })
 
       // Pool a: one thread dies, its replacement is refused; the other runs every queued call.
       const hog = a.run('hog', 0)
@@ -57,12 +61,14 @@ test('a pool thread lost to ERR_MEMORY_LIMIT with no room for a replacement: the
       const idB2 = await b.run('sleep', 1)
       assert.notEqual(idB2, idB)
       assert.equal(b.size, 1)
+      assert.equal(new Set(await Promise.all([rr.run('sleep', 1), rr.run('sleep', 1)])).size, 2, 'round-robin tried again')
+      assert.equal(rr.size, 2)
       const two = await Promise.all([a.run('sleep', 150), a.run('sleep', 150)])
       assert.equal(a.size, 2)
       assert.equal(new Set(two).size, 2, 'the two calls ran side by side')
       assert.ok(two.includes(survivor))
       assert.ok(!idsA.has(two.find((id) => id !== survivor)), 'the new thread has a new threadId')
-      await Promise.all([a.close(), b.close(), ...fillers.map((t) => t.close())])
+      await Promise.all([a.close(), b.close(), rr.close(), ...fillers.map((t) => t.close())])
       console.log('pool admission ok')
     }
     main().catch((err) => { console.error(err); process.exitCode = 1 })
