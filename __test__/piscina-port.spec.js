@@ -8,6 +8,9 @@
 // per-run task names and filenames, async_hooks resources, close({ force })/closeTimeout
 // (destroy() after close() instead) and process.exit() in a worker (threads have no process).
 // Where piscina replaces a worker after an abort, isothread keeps the warm isolate by design.
+// The cases that copy what a piscina user observes (completion and start order, queueSize,
+// maxQueue, drain/needsDrain, idleTimeout/minThreads, thread count, close() draining) also run
+// side by side with a real Piscina in pool-vs-piscina.spec.js.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')

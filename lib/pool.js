@@ -257,6 +257,8 @@ class ThreadPool extends EventEmitter {
     if (this.#closing) return makeError('ERR_CLOSED', 'the pool is closed')
     const q = this.#queue
     if (q === null) {
+      // Threads the process had no room for are tried again (their turns then exist).
+      if (this.#slots.length < this.#poolSize) this.#grow(this.#poolSize)
       if (this.#slots.length === 0) return this.#refused.closedError()
       const slot = this.#slots[this.#next++ % this.#slots.length]
       if (this.#maxQueue !== Infinity && slot.calls.size > 0 && this.queueLength >= this.#maxQueue) return this.#queueFullError()
