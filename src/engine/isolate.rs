@@ -124,7 +124,7 @@ pub fn run_isolate(cfg: &IsolateConfig, jobs: &Receiver<Job>, control: Arc<Contr
 /// `run_isolate` with an isolate made earlier on this thread.
 pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job>, control: Arc<Control>, host: Arc<dyn EventSink>) -> ExitReason {
     // Everything this thread sends is batched; the loop flushes it.
-    let batching = Arc::new(BatchingSink::new(host));
+    let batching = BatchingSink::new(host);
     let sink: Arc<dyn EventSink> = batching.clone();
     let Prepared { context, mut isolate } = prepared;
     isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);

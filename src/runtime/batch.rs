@@ -6,9 +6,20 @@
 //! Holding back only happens while calls are queued behind the running
 //! one: a caller with a backlog wants throughput, and every wake-up of the
 //! host takes CPU from the threads on a machine with few cores.
+//!
+//! The loop's guess of how long the next call takes can be wrong (a call
+//! that blocks until the host saw an earlier result would wait forever), so
+//! a sink that keeps events while a call starts is also handed to one
+//! process-wide sweeper thread, which sends them once the oldest has waited
+//! MAX_DELAY.
 
-use std::sync::{Arc, Mutex};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
+
+use crossbeam_channel::{RecvTimeoutError, Sender};
 
 use super::messages::{Event, EventSink};
 
@@ -27,24 +38,41 @@ struct Held {
 pub struct BatchingSink {
     inner: Arc<dyn EventSink>,
     held: Mutex<Held>,
+    /// This sink, for the sweeper.
+    me: Weak<BatchingSink>,
+    /// True while the sweeper has it.
+    swept: AtomicBool,
 }
 
 impl BatchingSink {
     /// Batch for `inner`.
-    pub fn new(inner: Arc<dyn EventSink>) -> Self {
-        Self { inner, held: Mutex::new(Held::default()) }
+    pub fn new(inner: Arc<dyn EventSink>) -> Arc<Self> {
+        Arc::new_cyclic(|me| Self { inner, held: Mutex::new(Held::default()), me: me.clone(), swept: AtomicBool::new(false) })
     }
 
-    /// Send everything held now.
+    /// Send everything held now. The lock is kept while sending, so a
+    /// flush by the sweeper and one by the thread never swap batches.
     pub fn flush(&self) {
-        let events = {
-            let mut h = self.held.lock().unwrap_or_else(|p| p.into_inner());
-            h.since = None;
-            std::mem::take(&mut h.events)
-        };
-        if !events.is_empty() {
-            self.inner.send_all(events);
+        let mut h = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        h.since = None;
+        if !h.events.is_empty() {
+            self.inner.send_all(std::mem::take(&mut h.events));
         }
+    }
+
+    /// The sweeper's flush: send what is held if the oldest event is due,
+    /// else say when it will be.
+    /// Leaving the sweeper happens under the lock, as joining it does.
+    fn sweep(&self) -> Option<Instant> {
+        let mut h = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(t) = h.since.filter(|t| t.elapsed() < MAX_DELAY) {
+            return Some(t + MAX_DELAY);
+        }
+        if h.since.take().is_some() {
+            self.inner.send_all(std::mem::take(&mut h.events));
+        }
+        self.swept.store(false, Ordering::Release);
+        None
     }
 
     /// Called before the next of `queued` calls starts, which is expected
@@ -60,8 +88,75 @@ impl BatchingSink {
         };
         if due {
             self.flush();
+        } else {
+            self.hand_to_sweeper();
         }
     }
+
+    /// Events stay held while a call runs: make sure they leave by MAX_DELAY.
+    fn hand_to_sweeper(&self) {
+        let h = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(t) = h.since {
+            if !self.swept.swap(true, Ordering::AcqRel) {
+                // (Without a sweeper thread nothing is sent and nothing else changes.)
+                sweeper().send(Due(Reverse(t + MAX_DELAY), self.me.clone())).ok();
+            }
+        }
+    }
+}
+
+/// A sink the sweeper looks at when the instant has come.
+struct Due(Reverse<Instant>, Weak<BatchingSink>);
+
+impl PartialEq for Due {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl Eq for Due {}
+impl PartialOrd for Due {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Due {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
+    }
+}
+
+/// The process-wide sweeper thread, started on first use.
+fn sweeper() -> &'static Sender<Due> {
+    static SWEEPER: OnceLock<Sender<Due>> = OnceLock::new();
+    SWEEPER.get_or_init(|| {
+        let (tx, rx) = crossbeam_channel::unbounded::<Due>();
+        // If the thread cannot start, `rx` is dropped with the closure and
+        // sends fail: results then wait for the thread's own flush, as before.
+        let _ = std::thread::Builder::new()
+            .name("isothread-sweeper".into())
+            .spawn(move || {
+                let mut due: BinaryHeap<Due> = BinaryHeap::new();
+                loop {
+                    let got = match due.peek() {
+                        Some(Due(Reverse(at), _)) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
+                        None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                    };
+                    match got {
+                        Ok(d) => due.push(d),
+                        Err(RecvTimeoutError::Disconnected) => return,
+                        Err(RecvTimeoutError::Timeout) => {}
+                    }
+                    while due.peek().is_some_and(|Due(Reverse(at), _)| *at <= Instant::now()) {
+                        let Some(Due(_, sink)) = due.pop() else { break };
+                        let Some(sink) = sink.upgrade() else { continue };
+                        if let Some(at) = sink.sweep() {
+                            due.push(Due(Reverse(at), Arc::downgrade(&sink)));
+                        }
+                    }
+                }
+            });
+        tx
+    })
 }
 
 impl EventSink for BatchingSink {
@@ -133,5 +228,22 @@ mod tests {
         assert!(inner.0.lock().unwrap().is_empty(), "a short call next: keep holding");
         b.flush_if_due(100, MAX_DELAY);
         assert_eq!(*inner.0.lock().unwrap(), vec![1], "a long call next: the held result goes first");
+    }
+
+    #[test]
+    fn the_sweeper_sends_what_a_long_call_held() {
+        let inner = Arc::new(Count::default());
+        let b = BatchingSink::new(inner.clone());
+        b.send(ev());
+        // The loop guessed a short call next and kept the event...
+        b.flush_if_due(100, Duration::ZERO);
+        assert!(inner.0.lock().unwrap().is_empty());
+        // ...but the call never ends: the sweeper sends it after MAX_DELAY.
+        let until = Instant::now() + Duration::from_secs(5);
+        while inner.0.lock().unwrap().is_empty() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(*inner.0.lock().unwrap(), vec![1]);
+        assert!(!b.swept.load(Ordering::Acquire), "it leaves the sweeper once sent");
     }
 }
