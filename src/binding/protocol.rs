@@ -124,7 +124,7 @@ pub enum RunBatchField {
 /// The `callId` of a `Message` or `HostCall` event sent outside any call
 /// (lib's call ids count from 1).
 #[napi]
-pub const NO_CALL: u32 = 0;
+pub const NO_CALL: u32 = crate::runtime::NO_CALL as u32;
 
 /// Ids of the host's own units of work in its liveness table, beside the
 /// threads' ids (which count from 1). `Host` is also the thread of the

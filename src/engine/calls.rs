@@ -192,7 +192,7 @@ impl Loop {
 
     /// The before-hook's promise settled: call the task (a rejection is the
     /// hook's error, reported, never the call's), in the call's realm.
-    fn after_before_hook(&mut self, scope: &mut v8::HandleScope, hook: v8::Local<v8::Promise>, next: Box<PendingTask>) {
+    fn after_before_hook(&mut self, scope: &mut v8::HandleScope, hook: v8::Local<v8::Promise>, next: PendingTask) {
         if hook.state() == v8::PromiseState::Rejected {
             let e = hook.result(scope);
             self.report_hook_error(scope, e);
@@ -247,7 +247,7 @@ impl Loop {
         let p = v8::Local::new(scope, p);
         if p.state() != v8::PromiseState::Pending {
             if let Some(next) = self.calls.take_before_hook() {
-                return self.after_before_hook(scope, p, next);
+                return self.after_before_hook(scope, p, *next);
             }
         }
         let outcome = match p.state() {

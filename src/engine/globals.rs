@@ -179,7 +179,7 @@ fn post(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v
     };
     let st = state(scope);
     let thread = st.thread_id;
-    let (owner, call_id) = st.call.map_or((thread, 0), |c| (c.owner, c.id));
+    let (owner, call_id) = st.call.map_or((thread, crate::runtime::NO_CALL), |c| (c.owner, c.id));
     st.sink.send(Event::Message { thread, owner, call_id, payload });
 }
 

@@ -137,7 +137,7 @@ pub(super) fn host_call(scope: &mut v8::HandleScope, args: v8::FunctionCallbackA
     let seq = NEXT_SEQ.fetch_add(1, Ordering::Relaxed);
     st.host.pending.insert(seq, Pending { resolver, realm });
     st.host.last_sent = Some(Instant::now());
-    let call_id = st.call.map_or(0, |c| c.id);
+    let call_id = st.call.map_or(crate::runtime::NO_CALL, |c| c.id);
     st.sink.send(Event::HostCall { thread: st.thread_id, call_id, seq, name, args: payload });
 }
 

@@ -121,7 +121,7 @@ impl NamedLock {
         let Some(head) = q.waiters.front() else { return };
         let fair = match head {
             Waiter::Host { .. } => true,
-            Waiter::Thread(p) => p.since.elapsed() >= FAIR_AFTER && q.next_fair.map_or(true, |t| Instant::now() >= t),
+            Waiter::Thread(p) => p.since.elapsed() >= FAIR_AFTER && q.next_fair.is_none_or(|t| Instant::now() >= t),
         };
         if fair {
             if !self.try_take(head.holder().word()) {

@@ -140,6 +140,9 @@ pub enum ConsoleLevel {
     Debug = 4,
 }
 
+/// The call id of an event that belongs to no call (ids count from 1).
+pub const NO_CALL: u64 = 0;
+
 /// What an isolate thread tells the host.
 pub enum Event {
     /// A call settled.

@@ -20,4 +20,4 @@ pub mod watchdog;
 pub use control::{next_id, Control, Counters, Interrupt, Terminator};
 pub use cpu_clock::CpuClock;
 pub use payload::{Payload, SharedMemory};
-pub use messages::{ConsoleLevel, Event, EventSink, ExitReason, Job, Outcome};
+pub use messages::{ConsoleLevel, Event, EventSink, ExitReason, Job, Outcome, NO_CALL};

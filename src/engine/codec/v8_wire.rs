@@ -203,7 +203,7 @@ impl<'a> Translator<'a> {
             b'U' => self.u32_varint()?,
             b'N' => {
                 let n = self.f64()?;
-                (n >= 0.0 && n < 4294967295.0 && n.fract() == 0.0).then_some(n as u32)?
+                ((0.0..4294967295.0).contains(&n) && n.fract() == 0.0).then_some(n as u32)?
             }
             _ => return None,
         };

@@ -191,7 +191,7 @@ fn match_map(dir: &Path, map: &serde_json::Map<String, Value>, key: &str, condit
         if let Some((prefix, suffix)) = k.split_once('*') {
             if key.len() >= prefix.len() + suffix.len() && key.starts_with(prefix) && key.ends_with(suffix) && key != prefix {
                 let middle = key[prefix.len()..key.len() - suffix.len()].to_owned();
-                if best.as_ref().map_or(true, |(b, _, _)| prefix.len() > b.split('*').next().unwrap_or("").len()) {
+                if best.as_ref().is_none_or(|(b, _, _)| prefix.len() > b.split('*').next().unwrap_or("").len()) {
                     best = Some((k.as_str(), t, middle));
                 }
             }
