@@ -7,10 +7,15 @@
 // and the exit code is non-zero if any failed.
 
 const { spawnSync } = require('node:child_process')
+const fs = require('node:fs')
 const path = require('node:path')
 
 const ROOT = path.join(__dirname, '..')
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+// clippy builds the v8 crate too: offline, from ../shared/v8, as build.js does.
+const ARCHIVE = path.join(ROOT, '..', 'shared', 'v8', 'librusty_v8_release_x86_64-unknown-linux-gnu.a.gz')
+const env = { ...process.env }
+if (!env.RUSTY_V8_ARCHIVE && fs.existsSync(ARCHIVE)) env.RUSTY_V8_ARCHIVE = ARCHIVE
 
 const steps = [
   ['cargo fmt --check', 'cargo', ['fmt', '--check']],
@@ -21,7 +26,7 @@ const steps = [
 const failed = []
 for (const [name, cmd, args] of steps) {
   const started = process.hrtime.bigint()
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' })
+  const r = spawnSync(cmd, args, { cwd: ROOT, env, stdio: 'inherit' })
   const s = Number(process.hrtime.bigint() - started) / 1e9
   const ok = r.status === 0
   console.log(`lint: ${name} ${ok ? 'passed' : 'FAILED'} in ${s.toFixed(1)} s`)

@@ -13,10 +13,10 @@ use super::napi_raw::{self, HostSink};
 use super::thread::NativeThread;
 use crate::engine::notifier;
 use crate::engine::Payload;
+use crate::engine::{self, ThreadConfig, ThreadHandle};
 use crate::runtime::debug::{InspectConfig, SourceOrigin};
 use crate::runtime::pool::PoolQueue;
-use crate::engine::{self, ThreadConfig, ThreadHandle};
-use crate::runtime::{Interrupt, Job, locks, messenger, shared_registry, shared_value, Control};
+use crate::runtime::{locks, messenger, shared_registry, shared_value, Control, Interrupt, Job};
 
 type ThreadList = Arc<Mutex<Vec<Weak<Control>>>>;
 
@@ -45,7 +45,15 @@ impl PoolGroup {
 
     /// Queue call `callId` (see `NativeThread.run`); always true.
     #[napi]
-    pub fn run(&self, env: Env, call_id: f64, bytes: Unknown, shared: Option<Vec<Unknown>>, transferred: Option<Vec<Unknown>>, timeout_ms: Option<f64>) -> Result<bool> {
+    pub fn run(
+        &self,
+        env: Env,
+        call_id: f64,
+        bytes: Unknown,
+        shared: Option<Vec<Unknown>>,
+        transferred: Option<Vec<Unknown>>,
+        timeout_ms: Option<f64>,
+    ) -> Result<bool> {
         let args = super::thread::encoded(&env, &self.sink, bytes, shared, transferred)?;
         self.queue.submit(Job::Run { call_id: call_id as u64, args, timeout_ms, queued_at: Instant::now() });
         Ok(true)
@@ -56,7 +64,8 @@ impl PoolGroup {
     pub fn run_batch(&self, meta: Float64ArraySlice, bytes: Uint8ArraySlice) -> Result<bool> {
         let meta: &[f64] = &meta;
         let calls = super::thread::batch_calls(meta)?;
-        let payloads = super::thread::unpack(&bytes, calls.clone().map(|m| m.length())).ok_or_else(|| error(Code::InvalidArg, "runBatch: meta lengths exceed the bytes"))?;
+        let payloads = super::thread::unpack(&bytes, calls.clone().map(|m| m.length()))
+            .ok_or_else(|| error(Code::InvalidArg, "runBatch: meta lengths exceed the bytes"))?;
         let queued_at = Instant::now();
         let jobs = calls.zip(payloads).map(|(m, args)| Job::Run { call_id: m.call_id(), args, timeout_ms: m.timeout_ms(), queued_at });
         self.queue.submit_all(jobs);
@@ -204,21 +213,50 @@ impl Host {
     /// Start an isolate thread as `options` say (see `SpawnOptions`).
     #[napi]
     pub fn spawn(&self, env: Env, options: SpawnOptions) -> Result<NativeThread> {
-        let SpawnOptions { source, memory_limit_mb, name, respawn, one_shot, module_path, module_export, group, host, extras, data, data_shared } = options;
+        let SpawnOptions {
+            source,
+            memory_limit_mb,
+            name,
+            respawn,
+            one_shot,
+            module_path,
+            module_export,
+            group,
+            host,
+            extras,
+            data,
+            data_shared,
+        } = options;
         let data = data.map(|bytes| super::thread::encoded(&env, &self.sink, bytes, data_shared, None)).transpose()?;
         let module = module_path.map(|p| (p, module_export.unwrap_or_else(|| "default".into())));
         let pool = group.map(|g| g.queue.clone());
         let extras = extras.unwrap_or_default();
-        let origin = extras.origin_file.map(|file| SourceOrigin { file, line: extras.origin_line.unwrap_or(0), column: extras.origin_column.unwrap_or(0) });
+        let origin = extras.origin_file.map(|file| SourceOrigin {
+            file,
+            line: extras.origin_line.unwrap_or(0),
+            column: extras.origin_column.unwrap_or(0),
+        });
         let inspect = extras.inspect_port.map(|port| InspectConfig {
             host: extras.inspect_host.unwrap_or_else(|| "127.0.0.1".into()),
             port: port.min(u16::MAX as u32) as u16,
             brk: extras.inspect_brk.unwrap_or(false),
         });
         let source = source.unwrap_or_default();
-        let cfg = ThreadConfig { name, source, memory_limit_mb, respawn: respawn.unwrap_or(false), one_shot: one_shot.unwrap_or(false), module, pool, host: host.unwrap_or_default().into(), origin, inspect, data };
-        let handle = ThreadHandle::spawn(cfg, self.sink.clone())
-            .map_err(|e| error(Code::InvalidArg, format!("could not start a thread: {e}")))?;
+        let cfg = ThreadConfig {
+            name,
+            source,
+            memory_limit_mb,
+            respawn: respawn.unwrap_or(false),
+            one_shot: one_shot.unwrap_or(false),
+            module,
+            pool,
+            host: host.unwrap_or_default().into(),
+            origin,
+            inspect,
+            data,
+        };
+        let handle =
+            ThreadHandle::spawn(cfg, self.sink.clone()).map_err(|e| error(Code::InvalidArg, format!("could not start a thread: {e}")))?;
         {
             let mut list = self.threads.lock().unwrap_or_else(|p| p.into_inner());
             list.retain(|w| w.strong_count() > 0);

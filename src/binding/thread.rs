@@ -96,7 +96,8 @@ impl NativeThread {
     pub fn run_batch(&self, meta: Float64ArraySlice, bytes: Uint8ArraySlice) -> Result<bool> {
         let meta: &[f64] = &meta;
         let calls = batch_calls(meta)?;
-        let payloads = unpack(&bytes, calls.clone().map(|m| m.length())).ok_or_else(|| error(Code::InvalidArg, "runBatch: meta lengths exceed the bytes"))?;
+        let payloads = unpack(&bytes, calls.clone().map(|m| m.length()))
+            .ok_or_else(|| error(Code::InvalidArg, "runBatch: meta lengths exceed the bytes"))?;
         let queued_at = Instant::now();
         for (m, args) in calls.zip(payloads) {
             if !self.handle.send(Job::Run { call_id: m.call_id(), args, timeout_ms: m.timeout_ms(), queued_at }) {
@@ -166,7 +167,15 @@ impl NativeThread {
     /// Answer host call `seq` with an encoded value (`thrown`: the host
     /// function threw it). False when the thread has ended.
     #[napi]
-    pub fn host_reply(&self, env: Env, seq: f64, thrown: bool, bytes: Unknown, shared: Option<Vec<Unknown>>, transferred: Option<Vec<Unknown>>) -> Result<bool> {
+    pub fn host_reply(
+        &self,
+        env: Env,
+        seq: f64,
+        thrown: bool,
+        bytes: Unknown,
+        shared: Option<Vec<Unknown>>,
+        transferred: Option<Vec<Unknown>>,
+    ) -> Result<bool> {
         let payload = self.payload(&env, bytes, shared, transferred)?;
         Ok(self.handle.send(Job::HostReply { seq: seq as u64, thrown, payload }))
     }
@@ -261,12 +270,17 @@ pub(crate) fn unpack(bytes: &[u8], lengths: impl Iterator<Item = f64>) -> Option
 }
 
 /// An encoded value from JS (see `napi_raw::payload`).
-pub(crate) fn encoded(env: &Env, sink: &Arc<HostSink>, bytes: Unknown, shared: Option<Vec<Unknown>>, transferred: Option<Vec<Unknown>>) -> Result<Payload> {
+pub(crate) fn encoded(
+    env: &Env,
+    sink: &Arc<HostSink>,
+    bytes: Unknown,
+    shared: Option<Vec<Unknown>>,
+    transferred: Option<Vec<Unknown>>,
+) -> Result<Payload> {
     let raws = |list: Option<Vec<Unknown>>| list.unwrap_or_default().iter().map(|v| v.raw()).collect::<Vec<_>>();
     // SAFETY: every value came in as an argument of the current native call.
     unsafe { napi_raw::payload(env.raw(), bytes.raw(), &raws(shared), &raws(transferred), sink) }.map_err(invalid)
 }
-
 
 /// Where the thread runtime's JS files are (`lib/runtime`): built-ins and
 /// host-only stubs load from there; `info` is the host's `process` facts

@@ -101,7 +101,8 @@ impl CallState {
             return false;
         }
         let started = Instant::now();
-        self.current = Some(Current { call_id, started, wait_us, promise: None, realm, after: None, owner, fresh_realm: false, before: None });
+        self.current =
+            Some(Current { call_id, started, wait_us, promise: None, realm, after: None, owner, fresh_realm: false, before: None });
         true
     }
 
@@ -182,7 +183,16 @@ impl CallState {
         if check_heap {
             self.heap_check_in = HEAP_CHECK_EVERY;
         }
-        Some(Settled { call_id: cur.call_id, owner: cur.owner, wait_us: cur.wait_us, run_us, check_heap, after: cur.after, realm: cur.realm, fresh_realm: cur.fresh_realm })
+        Some(Settled {
+            call_id: cur.call_id,
+            owner: cur.owner,
+            wait_us: cur.wait_us,
+            run_us,
+            check_heap,
+            after: cur.after,
+            realm: cur.realm,
+            fresh_realm: cur.fresh_realm,
+        })
     }
 }
 

@@ -50,9 +50,13 @@ impl Loop {
             Job::Message { payload } => self.dispatch(scope, payload),
             Job::MessengerAttach { name } => self.messenger_attach(scope, name),
             Job::MessengerMessage { name, payload, close } => self.messenger_messages(scope, &name, 1, |_| payload.share(), close),
-            Job::MessengerBatch { name, batch } => {
-                self.messenger_messages(scope, &name, batch.len(), |i| Payload { bytes: batch.get(i).to_vec(), ..Default::default() }, false)
-            }
+            Job::MessengerBatch { name, batch } => self.messenger_messages(
+                scope,
+                &name,
+                batch.len(),
+                |i| Payload { bytes: batch.get(i).to_vec(), ..Default::default() },
+                false,
+            ),
             Job::HostReply { seq, thrown, payload } => self.host_reply(scope, seq, thrown, payload),
             Job::Close | Job::Wake => {}
         }
@@ -220,7 +224,13 @@ impl Loop {
     }
 
     /// Call `func`; a returned promise is awaited by the loop.
-    fn invoke(&mut self, tc: &mut v8::TryCatch<v8::HandleScope>, func: v8::Local<v8::Function>, recv: v8::Local<v8::Value>, argv: &[v8::Local<v8::Value>]) {
+    fn invoke(
+        &mut self,
+        tc: &mut v8::TryCatch<v8::HandleScope>,
+        func: v8::Local<v8::Function>,
+        recv: v8::Local<v8::Value>,
+        argv: &[v8::Local<v8::Value>],
+    ) {
         match func.call(tc, recv, argv) {
             Some(v) if v.is_promise() => {
                 let p = v8::Local::<v8::Promise>::try_from(v).expect("checked is_promise");

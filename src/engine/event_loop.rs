@@ -8,8 +8,8 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use super::call_state::{self, CallState};
 use super::codec;
-use super::globals::ThreadState;
 use super::config::IsolateConfig;
+use super::globals::ThreadState;
 use super::intake::Intake;
 use super::outcome::exception_with_location;
 use super::platform;
@@ -66,7 +66,14 @@ pub(crate) struct Loop {
 }
 
 impl Loop {
-    pub(crate) fn new(scope: &mut v8::HandleScope, control: Arc<Control>, jobs: Receiver<Job>, sink: Arc<BatchingSink>, main: Realm, cfg: &IsolateConfig) -> Self {
+    pub(crate) fn new(
+        scope: &mut v8::HandleScope,
+        control: Arc<Control>,
+        jobs: Receiver<Job>,
+        sink: Arc<BatchingSink>,
+        main: Realm,
+        cfg: &IsolateConfig,
+    ) -> Self {
         let realms = Realms::new(scope, main);
         Self {
             intake: Intake::new(control.clone(), jobs, cfg.pool.clone()),
@@ -194,7 +201,6 @@ impl Loop {
         no_timers && !scope.has_pending_background_tasks() && self.intake.is_empty()
     }
 
-
     fn busy(&self) -> bool {
         self.calls.in_flight() || matches!(self.main, Some(Main::Pending(_)))
     }
@@ -308,8 +314,7 @@ impl Loop {
             _ => return,
         };
         for (promise, value) in list {
-            let own = self.calls.promise().is_some_and(|p| *p == promise)
-                || matches!(&self.main, Some(Main::Pending(p)) if *p == promise);
+            let own = self.calls.promise().is_some_and(|p| *p == promise) || matches!(&self.main, Some(Main::Pending(p)) if *p == promise);
             if own {
                 continue; // settled through the call itself
             }
@@ -332,7 +337,13 @@ impl Loop {
         let spin = scope.get_slot::<ThreadState>().and_then(|st| st.host.spin_until());
         match self.intake.recv_busy(spin, until) {
             Ok(Job::Wake) | Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
-            Ok(job @ (Job::Message { .. } | Job::HostReply { .. } | Job::MessengerAttach { .. } | Job::MessengerMessage { .. } | Job::MessengerBatch { .. })) => {
+            Ok(
+                job @ (Job::Message { .. }
+                | Job::HostReply { .. }
+                | Job::MessengerAttach { .. }
+                | Job::MessengerMessage { .. }
+                | Job::MessengerBatch { .. }),
+            ) => {
                 self.poll = POLL_MIN;
                 self.start(scope, job);
             }
@@ -342,7 +353,6 @@ impl Loop {
             }
         }
     }
-
 
     /// A host message for the main realm's `parent.onMessage` listeners.
     pub(super) fn dispatch(&mut self, scope: &mut v8::HandleScope, payload: crate::engine::Payload) {
@@ -381,7 +391,14 @@ impl Loop {
     /// Messages on messenger `name` for every realm's listeners, in order,
     /// one JS call per realm for up to MESSAGES_PER_CALL of them (`close`:
     /// the channel closed, there are no payloads).
-    pub(super) fn messenger_messages(&mut self, scope: &mut v8::HandleScope, name: &str, count: usize, payload: impl Fn(usize) -> crate::engine::Payload, close: bool) {
+    pub(super) fn messenger_messages(
+        &mut self,
+        scope: &mut v8::HandleScope,
+        name: &str,
+        count: usize,
+        payload: impl Fn(usize) -> crate::engine::Payload,
+        close: bool,
+    ) {
         let count = if close { 0 } else { count };
         if close {
             if let Some(st) = scope.get_slot_mut::<ThreadState>() {

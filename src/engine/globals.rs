@@ -261,7 +261,11 @@ fn host_notify(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments,
         u32::MAX
     } else {
         let n = count_arg.number_value(scope).unwrap_or(f64::INFINITY);
-        if n.is_nan() { 0 } else { n.clamp(0.0, u32::MAX as f64) as u32 }
+        if n.is_nan() {
+            0
+        } else {
+            n.clamp(0.0, u32::MAX as f64) as u32
+        }
     };
     let byte_index = ta.byte_offset() + index * elem;
     state(scope).sink.send(Event::Notify { addr, byte_index, count });

@@ -10,8 +10,8 @@ use crossbeam_channel::Receiver;
 use super::config::IsolateConfig;
 use super::event_loop::Loop;
 use super::globals::ThreadState;
-use super::realm::{self, Realm};
 use super::platform;
+use super::realm::{self, Realm};
 use super::timers::Timers;
 use crate::runtime::batch::BatchingSink;
 use crate::runtime::{messenger, Control, EventSink, ExitReason, Job, Terminator};
@@ -81,9 +81,7 @@ extern "C" fn on_promise_reject(msg: v8::PromiseRejectMessage) {
             }
         }
         v8::PromiseRejectEvent::PromiseHandlerAddedAfterReject => {
-            let found = scope.get_slot::<ThreadState>().and_then(|st| {
-                st.rejections.iter().position(|(p, _)| *p == promise)
-            });
+            let found = scope.get_slot::<ThreadState>().and_then(|st| st.rejections.iter().position(|(p, _)| *p == promise));
             if let (Some(i), Some(st)) = (found, scope.get_slot_mut::<ThreadState>()) {
                 st.rejections.remove(i);
             }
@@ -122,7 +120,13 @@ pub fn run_isolate(cfg: &IsolateConfig, jobs: &Receiver<Job>, control: Arc<Contr
 }
 
 /// `run_isolate` with an isolate made earlier on this thread.
-pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job>, control: Arc<Control>, host: Arc<dyn EventSink>) -> ExitReason {
+pub fn run_prepared(
+    prepared: Prepared,
+    cfg: &IsolateConfig,
+    jobs: &Receiver<Job>,
+    control: Arc<Control>,
+    host: Arc<dyn EventSink>,
+) -> ExitReason {
     // Everything this thread sends is batched; the loop flushes it.
     let batching = BatchingSink::new(host);
     let sink: Arc<dyn EventSink> = batching.clone();
@@ -172,4 +176,3 @@ pub fn run_prepared(prepared: Prepared, cfg: &IsolateConfig, jobs: &Receiver<Job
     batching.flush();
     reason
 }
-

@@ -3,8 +3,8 @@
 
 use std::ffi::c_void;
 
-pub use crate::runtime::payload::{Payload, SharedMemory};
 use crate::runtime::payload::MemoryStore;
+pub use crate::runtime::payload::{Payload, SharedMemory};
 
 /// A V8 backing store that any thread may hold. Dropping the last holder
 /// runs the store's deleter (for host memory: releases the host's object).

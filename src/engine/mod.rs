@@ -3,31 +3,31 @@
 //! the OS threads that serve isolates (`thread.rs`). Uses `runtime`, never
 //! `binding`.
 
+pub mod cage;
 mod call_state;
 mod calls;
-pub mod cage;
 pub mod codec;
 mod config;
 mod event_loop;
 mod globals;
 mod host_calls;
-mod intake;
 mod inspector;
+mod intake;
 mod isolate;
+pub mod memory;
 mod modules;
 mod natives;
 pub mod notifier;
-pub mod memory;
 mod outcome;
+pub mod platform;
 mod realm;
 mod realms;
 mod shared_value;
 mod thread;
-pub mod platform;
 mod timers;
 
-pub use thread::{shutdown_all, ThreadConfig, ThreadHandle};
 pub use memory::{Keepalive, Payload, SharedMemory};
+pub use thread::{shutdown_all, ThreadConfig, ThreadHandle};
 
 /// Where the thread runtime's JS files are (built-ins load from there),
 /// and the host's `process` facts as JSON.

@@ -29,10 +29,7 @@ fn add_host_variable_hint(scope: &mut v8::HandleScope, error: v8::Local<v8::Valu
     let tc = &mut v8::TryCatch::new(scope);
     let name_key = v8::String::new(tc, "name").unwrap();
     let msg_key = v8::String::new(tc, "message").unwrap();
-    let is_reference_error = obj
-        .get(tc, name_key.into())
-        .map(|n| n.to_rust_string_lossy(tc) == "ReferenceError")
-        .unwrap_or(false);
+    let is_reference_error = obj.get(tc, name_key.into()).map(|n| n.to_rust_string_lossy(tc) == "ReferenceError").unwrap_or(false);
     if !is_reference_error {
         return;
     }
@@ -74,10 +71,7 @@ pub(crate) fn encode_thrown(scope: &mut v8::HandleScope, error: v8::Local<v8::Va
 pub(crate) fn exception_with_location(scope: &mut v8::HandleScope, exc: v8::Local<v8::Value>) -> String {
     let text = display_string(scope, exc);
     let message = v8::Exception::create_message(scope, exc);
-    let resource = message
-        .get_script_resource_name(scope)
-        .map(|r| r.to_rust_string_lossy(scope))
-        .unwrap_or_default();
+    let resource = message.get_script_resource_name(scope).map(|r| r.to_rust_string_lossy(scope)).unwrap_or_default();
     match message.get_line_number(scope) {
         Some(line) if !resource.is_empty() && resource != "undefined" => {
             format!("{text} (at {resource}:{line}:{})", message.get_start_column() + 1)

@@ -22,8 +22,7 @@ pub fn init() {
     INIT.call_once(|| {
         v8::V8::set_flags_from_string(FLAGS);
         // ICU data is not built into the archive: Intl and toLocale* need it.
-        v8::icu::set_common_data_73(deno_core_icudata::ICU_DATA)
-            .expect("ICU data matches this V8's ICU 73");
+        v8::icu::set_common_data_73(deno_core_icudata::ICU_DATA).expect("ICU data matches this V8's ICU 73");
         // Unprotected: the first thread to call this may be any Node thread
         // (main or a worker_threads Worker), not a parent of every isolate thread.
         let platform = v8::new_unprotected_default_platform(0, false).make_shared();

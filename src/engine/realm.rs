@@ -35,7 +35,11 @@ const PRELUDE: &str = include_str!("prelude.js");
 /// by every later one: a new thread skips parsing and compiling it.
 static PRELUDE_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
 
-fn compile_prelude<'s>(scope: &mut v8::HandleScope<'s>, source: v8::Local<'s, v8::String>, origin: &v8::ScriptOrigin<'s>) -> Option<v8::Local<'s, v8::Script>> {
+fn compile_prelude<'s>(
+    scope: &mut v8::HandleScope<'s>,
+    source: v8::Local<'s, v8::String>,
+    origin: &v8::ScriptOrigin<'s>,
+) -> Option<v8::Local<'s, v8::Script>> {
     use v8::script_compiler::{self, CompileOptions, NoCacheReason, Source};
     if let Some(bytes) = PRELUDE_CACHE.get() {
         let mut src = Source::new_with_cached_data(source, Some(origin), v8::CachedData::new(bytes));
@@ -93,7 +97,10 @@ pub(crate) fn new_realm(scope: &mut v8::HandleScope, id: u32, thread_id: u32, to
 
 /// Decode the `data` option in the current (main) context and keep it for
 /// that context's modules (`import.meta.data`); returns the value.
-pub(crate) fn install_data<'s>(scope: &mut v8::HandleScope<'s>, payload: crate::engine::Payload) -> Result<v8::Local<'s, v8::Value>, String> {
+pub(crate) fn install_data<'s>(
+    scope: &mut v8::HandleScope<'s>,
+    payload: crate::engine::Payload,
+) -> Result<v8::Local<'s, v8::Value>, String> {
     let tc = &mut v8::TryCatch::new(scope);
     let value = super::codec::decode(tc, payload).map_err(|super::codec::DecodeError(message)| message)?;
     let context = tc.get_current_context();

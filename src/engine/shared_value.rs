@@ -4,8 +4,8 @@
 
 use super::codec;
 use super::globals::{throw_type_error, ThreadState};
-use crate::runtime::shared_value::{self, ValueRef};
 use crate::runtime::locks;
+use crate::runtime::shared_value::{self, ValueRef};
 
 fn key<'s>(scope: &mut v8::HandleScope<'s>) -> v8::Local<'s, v8::Private> {
     let name = v8::String::new(scope, "isothread.sharedValue").expect("a short string");

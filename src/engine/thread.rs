@@ -244,21 +244,18 @@ fn refill_spares() {
         }
         let (tx, rx) = crossbeam_channel::bounded::<Work>(1);
         *live().running.lock().unwrap_or_else(|p| p.into_inner()) += 1;
-        let spawned = std::thread::Builder::new()
-            .name("isothread-spare".into())
-            .stack_size(THREAD_STACK_BYTES)
-            .spawn(move || {
-                let _running = RunningGuard;
-                let prepared = prepare_isolate(SPARE_HEAP_LIMIT);
-                // Until claimed; at exit the sender is dropped and the spare ends.
-                match rx.recv() {
-                    Ok(work) => serve(Some(prepared), work),
-                    Err(_) => {
-                        drop(prepared);
-                        cage::unreserve();
-                    }
+        let spawned = std::thread::Builder::new().name("isothread-spare".into()).stack_size(THREAD_STACK_BYTES).spawn(move || {
+            let _running = RunningGuard;
+            let prepared = prepare_isolate(SPARE_HEAP_LIMIT);
+            // Until claimed; at exit the sender is dropped and the spare ends.
+            match rx.recv() {
+                Ok(work) => serve(Some(prepared), work),
+                Err(_) => {
+                    drop(prepared);
+                    cage::unreserve();
                 }
-            });
+            }
+        });
         match spawned {
             Ok(_) => spares().lock().unwrap_or_else(|p| p.into_inner()).push(tx),
             Err(_) => {
@@ -321,13 +318,7 @@ fn serve(mut prepared: Option<Prepared>, work: Work) {
 /// drop their isolates, so no V8 code runs while the process tears down.
 pub fn shutdown_all(wait: Duration) {
     let l = live();
-    let threads: Vec<Arc<Control>> = l
-        .threads
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .iter()
-        .filter_map(Weak::upgrade)
-        .collect();
+    let threads: Vec<Arc<Control>> = l.threads.lock().unwrap_or_else(|p| p.into_inner()).iter().filter_map(Weak::upgrade).collect();
     for t in &threads {
         t.dispose();
     }

@@ -132,29 +132,27 @@ fn sweeper() -> &'static Sender<Due> {
         let (tx, rx) = crossbeam_channel::unbounded::<Due>();
         // If the thread cannot start, `rx` is dropped with the closure and
         // sends fail: results then wait for the thread's own flush, as before.
-        let _ = std::thread::Builder::new()
-            .name("isothread-sweeper".into())
-            .spawn(move || {
-                let mut due: BinaryHeap<Due> = BinaryHeap::new();
-                loop {
-                    let got = match due.peek() {
-                        Some(Due(Reverse(at), _)) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
-                        None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-                    };
-                    match got {
-                        Ok(d) => due.push(d),
-                        Err(RecvTimeoutError::Disconnected) => return,
-                        Err(RecvTimeoutError::Timeout) => {}
-                    }
-                    while due.peek().is_some_and(|Due(Reverse(at), _)| *at <= Instant::now()) {
-                        let Some(Due(_, sink)) = due.pop() else { break };
-                        let Some(sink) = sink.upgrade() else { continue };
-                        if let Some(at) = sink.sweep() {
-                            due.push(Due(Reverse(at), Arc::downgrade(&sink)));
-                        }
+        let _ = std::thread::Builder::new().name("isothread-sweeper".into()).spawn(move || {
+            let mut due: BinaryHeap<Due> = BinaryHeap::new();
+            loop {
+                let got = match due.peek() {
+                    Some(Due(Reverse(at), _)) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
+                    None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                };
+                match got {
+                    Ok(d) => due.push(d),
+                    Err(RecvTimeoutError::Disconnected) => return,
+                    Err(RecvTimeoutError::Timeout) => {}
+                }
+                while due.peek().is_some_and(|Due(Reverse(at), _)| *at <= Instant::now()) {
+                    let Some(Due(_, sink)) = due.pop() else { break };
+                    let Some(sink) = sink.upgrade() else { continue };
+                    if let Some(at) = sink.sweep() {
+                        due.push(Due(Reverse(at), Arc::downgrade(&sink)));
                     }
                 }
-            });
+            }
+        });
         tx
     })
 }

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
-use super::messages::Job;
 use super::cpu_clock::CpuClock;
+use super::messages::Job;
 
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
 

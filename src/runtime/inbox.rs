@@ -35,9 +35,7 @@ pub fn cores_crowded() -> bool {
 /// Take a spinning slot if fewer threads than allowed are spinning.
 fn try_start_spinning() -> bool {
     let max = max_spinners();
-    SPINNING
-        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1))
-        .is_ok()
+    SPINNING.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1)).is_ok()
 }
 
 /// The next job, waiting until `deadline` at most (forever when `None`).

@@ -43,7 +43,8 @@ struct Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::Release);
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)); // wake accept()
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+        // wake accept()
     }
 }
 

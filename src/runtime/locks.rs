@@ -187,12 +187,8 @@ fn entry(name: &str) -> Arc<NamedLock> {
         t.locks.retain(|_, l| !idle(l));
         t.sweep_at = (2 * t.locks.len()).max(64);
     }
-    let l = Arc::new(NamedLock {
-        name: name.to_owned(),
-        owner: AtomicU64::new(FREE),
-        queued: AtomicUsize::new(0),
-        queue: Mutex::default(),
-    });
+    let l =
+        Arc::new(NamedLock { name: name.to_owned(), owner: AtomicU64::new(FREE), queued: AtomicUsize::new(0), queue: Mutex::default() });
     t.locks.insert(name.to_owned(), l.clone());
     l
 }
@@ -215,7 +211,11 @@ impl LockRef {
 
     /// As `unlock`.
     pub fn unlock(&self, who: Holder) -> Result<(), NotLocked> {
-        if self.0.release(who) { Ok(()) } else { Err(NotLocked) }
+        if self.0.release(who) {
+            Ok(())
+        } else {
+            Err(NotLocked)
+        }
     }
 }
 
@@ -318,7 +318,11 @@ pub fn lock_host(name: &str, key: usize, token: f64, sink: Arc<dyn EventSink>) -
 /// Release lock `name` held by `who`.
 pub fn unlock(name: &str, who: Holder) -> Result<(), NotLocked> {
     let Some(lock) = table().locks.get(name).cloned() else { return Err(NotLocked) };
-    if lock.release(who) { Ok(()) } else { Err(NotLocked) }
+    if lock.release(who) {
+        Ok(())
+    } else {
+        Err(NotLocked)
+    }
 }
 
 /// Release every lock `who` holds and drop its waits (it ended, or its call

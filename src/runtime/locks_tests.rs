@@ -32,9 +32,15 @@ fn a_stopped_wait_returns_at_once_and_leaves_the_queue() {
 #[test]
 fn a_released_lock_goes_to_a_long_waiting_first_waiter() {
     lock_blocking("t3", 301, || false).unwrap();
-    let first = std::thread::spawn(|| { lock_blocking("t3", 302, || false).unwrap(); std::time::Instant::now() });
+    let first = std::thread::spawn(|| {
+        lock_blocking("t3", 302, || false).unwrap();
+        std::time::Instant::now()
+    });
     std::thread::sleep(Duration::from_millis(10));
-    let second = std::thread::spawn(|| { lock_blocking("t3", 303, || false).unwrap(); std::time::Instant::now() });
+    let second = std::thread::spawn(|| {
+        lock_blocking("t3", 303, || false).unwrap();
+        std::time::Instant::now()
+    });
     std::thread::sleep(Duration::from_millis(10));
     unlock("t3", Holder::Thread(301)).unwrap();
     let t_first = first.join().unwrap();

@@ -190,7 +190,13 @@ mod tests {
         }
         assert!(a.0.lock().unwrap().is_empty(), "never the sender");
         assert_eq!(*b.0.lock().unwrap(), vec!["test-chan:[0]", "test-chan:[1]", "test-chan:[2]"]);
-        let got: Vec<u8> = rx.try_iter().filter_map(|j| match j { Job::MessengerMessage { payload, .. } => Some(payload.bytes[0]), _ => None }).collect();
+        let got: Vec<u8> = rx
+            .try_iter()
+            .filter_map(|j| match j {
+                Job::MessengerMessage { payload, .. } => Some(payload.bytes[0]),
+                _ => None,
+            })
+            .collect();
         assert_eq!(got, vec![0, 1, 2]);
         leave("test-chan", &eb);
         leave_all_threads(7);

@@ -93,7 +93,10 @@ impl PoolQueue {
                     continue;
                 }
             }
-            let job = match st.queue.is_empty() { true => hand(&mut st, job), false => Some(job) };
+            let job = match st.queue.is_empty() {
+                true => hand(&mut st, job),
+                false => Some(job),
+            };
             if let Some(job) = job {
                 st.queue.push_back(job);
             }

@@ -132,7 +132,8 @@ pub fn lookup(id: u32) -> Result<ValueRef, Cleaned> {
 /// A new shared value; returns its id.
 pub fn create(value: Payload) -> u32 {
     let id = NEXT.fetch_add(1, Ordering::Relaxed);
-    let cell = Cell { value: Mutex::new(Stored::from_payload(value)), lock: locks::lookup(&lock_name(id)), cleaned: AtomicBool::new(false) };
+    let cell =
+        Cell { value: Mutex::new(Stored::from_payload(value)), lock: locks::lookup(&lock_name(id)), cleaned: AtomicBool::new(false) };
     table().lock().unwrap_or_else(|p| p.into_inner()).insert(id, Arc::new(cell));
     id
 }

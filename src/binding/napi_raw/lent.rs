@@ -128,7 +128,12 @@ impl Drop for Held {
 ///
 /// # Safety
 /// `value` must be a live value of `env`, on its JS thread.
-pub(super) unsafe fn keepalive(env: sys::napi_env, value: sys::napi_value, sink: &Arc<HostSink>, addr: Option<usize>) -> napi::Result<Keepalive> {
+pub(super) unsafe fn keepalive(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    sink: &Arc<HostSink>,
+    addr: Option<usize>,
+) -> napi::Result<Keepalive> {
     let mut r = ptr::null_mut();
     // SAFETY: a live value of this env, on its JS thread (the caller's
     // contract); `r` is kept only after success.

@@ -98,7 +98,14 @@ pub unsafe fn host_moved(env: sys::napi_env, ab: sys::napi_value, sink: &Arc<Hos
     Ok(unsafe { SharedMemory::from_host(data as *mut u8, len, false, keep) })
 }
 
-type CreateExternalSab = unsafe extern "C" fn(sys::napi_env, *mut c_void, usize, Option<unsafe extern "C" fn(*mut c_void, *mut c_void)>, *mut c_void, *mut sys::napi_value) -> sys::napi_status;
+type CreateExternalSab = unsafe extern "C" fn(
+    sys::napi_env,
+    *mut c_void,
+    usize,
+    Option<unsafe extern "C" fn(*mut c_void, *mut c_void)>,
+    *mut c_void,
+    *mut sys::napi_value,
+) -> sys::napi_status;
 
 /// `node_api_create_external_sharedarraybuffer`, where the runtime has it
 /// (Node 22+, Bun); looked up at run time, never linked. Unix only (dlsym
@@ -216,7 +223,10 @@ unsafe fn new_external(env: sys::napi_env, mem: SharedMemory, shared: bool) -> n
     // `out` is read only after success.
     let status = unsafe {
         match external_sab_fn().filter(|_| shared) {
-            Some(create) => super::check::status(create(env, data as *mut c_void, len, Some(drop_memory_noenv), hint, &mut out), "node_api_create_external_sharedarraybuffer"),
+            Some(create) => super::check::status(
+                create(env, data as *mut c_void, len, Some(drop_memory_noenv), hint, &mut out),
+                "node_api_create_external_sharedarraybuffer",
+            ),
             None => napi_call!(napi_create_external_arraybuffer(env, data as *mut c_void, len, Some(drop_memory), hint, &mut out)),
         }
     };
@@ -261,4 +271,3 @@ pub unsafe fn payload(
         Ok(p)
     }
 }
-

@@ -10,11 +10,11 @@ mod lent;
 mod memory;
 mod strings;
 
+use check::{napi_call, report_uncaught};
+use events::{deliver, Batch};
 pub use lent::{adopt_shared, become_keeper, reserve_keeper};
 pub use memory::{address_of, has_external_sab, payload, typed_array_bytes};
 pub use strings::decode_string;
-use check::{napi_call, report_uncaught};
-use events::{deliver, Batch};
 
 use std::ffi::c_void;
 use std::ptr;
@@ -58,7 +58,13 @@ impl HostSink {
         if let Some(tsfn) = *guard {
             // SAFETY: the read lock keeps the tsfn alive: its finalizer takes
             // the write lock and clears it before Node frees it.
-            let queued = unsafe { napi_call!(napi_call_threadsafe_function(tsfn as sys::napi_threadsafe_function, ptr::null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking)) };
+            let queued = unsafe {
+                napi_call!(napi_call_threadsafe_function(
+                    tsfn as sys::napi_threadsafe_function,
+                    ptr::null_mut(),
+                    sys::ThreadsafeFunctionCallMode::nonblocking
+                ))
+            };
             // The queue is unbounded, so the one failure is napi_closing: the
             // env is ending and will never drain. Nothing to report to (this
             // may be an isolate thread); clear the flag so nothing waits on it.
@@ -213,7 +219,15 @@ pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostS
 /// `env` and `func` must be live values of the calling JS thread.
 pub unsafe fn create_sink(env: sys::napi_env, func: sys::napi_value) -> napi::Result<Arc<HostSink>> {
     let failed = |e: napi::Error| napi::Error::new(e.status, format!("could not create the event channel: {}", e.reason));
-    let sink = Arc::new(HostSink { tsfn: RwLock::new(None), callback: OnceLock::new(), shared_views: Mutex::default(), queue: Mutex::new(Vec::new()), releases: Mutex::new(Vec::new()), scheduled: AtomicBool::new(false), ends_early: AtomicBool::new(false) });
+    let sink = Arc::new(HostSink {
+        tsfn: RwLock::new(None),
+        callback: OnceLock::new(),
+        shared_views: Mutex::default(),
+        queue: Mutex::new(Vec::new()),
+        releases: Mutex::new(Vec::new()),
+        scheduled: AtomicBool::new(false),
+        ends_early: AtomicBool::new(false),
+    });
     let mut cb_ref = ptr::null_mut();
     // SAFETY: `func` is a live function of this env; the reference lives as
     // long as the env (the sink is per env); `cb_ref` is kept only once the
@@ -229,7 +243,21 @@ pub unsafe fn create_sink(env: sys::napi_env, func: sys::napi_value) -> napi::Re
     // on while calls are in flight.
     let made = unsafe {
         check::string(env, "isothread")
-            .and_then(|name| napi_call!(napi_create_threadsafe_function(env, func, ptr::null_mut(), name, 0, 1, context, Some(tsfn_finalize), context, Some(call_js), &mut tsfn)))
+            .and_then(|name| {
+                napi_call!(napi_create_threadsafe_function(
+                    env,
+                    func,
+                    ptr::null_mut(),
+                    name,
+                    0,
+                    1,
+                    context,
+                    Some(tsfn_finalize),
+                    context,
+                    Some(call_js),
+                    &mut tsfn
+                ))
+            })
             .and_then(|()| {
                 *sink.tsfn.write().unwrap_or_else(|p| p.into_inner()) = Some(tsfn as usize);
                 napi_call!(napi_unref_threadsafe_function(env, tsfn)).inspect_err(|_| {
@@ -270,4 +298,3 @@ pub unsafe fn set_ref(env: sys::napi_env, sink: &HostSink, on: bool) -> napi::Re
     }
     Ok(())
 }
-

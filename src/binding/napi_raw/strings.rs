@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use napi::sys;
 
-use super::lock;
 use super::check::{latin1_string, utf16_string};
+use super::lock;
 use super::memory::typed_array_bytes;
 
 /// Strings from this many bytes up are made over the payload's memory
@@ -44,10 +44,7 @@ impl HostBytes {
     pub(super) fn new(bytes: Vec<u8>) -> Self {
         let bytes = Arc::new(bytes);
         if !bytes.is_empty() {
-            lock(live()).insert(
-                bytes.as_ptr() as usize,
-                (bytes.len(), Arc::downgrade(&bytes)),
-            );
+            lock(live()).insert(bytes.as_ptr() as usize, (bytes.len(), Arc::downgrade(&bytes)));
         }
         HostBytes(bytes)
     }
@@ -70,9 +67,7 @@ impl Drop for HostBytes {
 fn owner_of(addr: usize, len: usize) -> Option<Arc<Vec<u8>>> {
     let live = lock(live());
     let (&start, (size, owner)) = live.range(..=addr).next_back()?;
-    (addr + len <= start + size)
-        .then(|| owner.upgrade())
-        .flatten()
+    (addr + len <= start + size).then(|| owner.upgrade()).flatten()
 }
 
 type CreateExternal<T> = unsafe extern "C" fn(
@@ -101,8 +96,7 @@ fn external_latin1() -> Option<CreateExternal<std::ffi::c_char>> {
     static F: OnceLock<usize> = OnceLock::new();
     let addr = *F.get_or_init(|| symbol(c"node_api_create_external_string_latin1"));
     // SAFETY: a non-null symbol of that name has the documented signature.
-    (addr != 0)
-        .then(|| unsafe { std::mem::transmute::<usize, CreateExternal<std::ffi::c_char>>(addr) })
+    (addr != 0).then(|| unsafe { std::mem::transmute::<usize, CreateExternal<std::ffi::c_char>>(addr) })
 }
 
 fn external_utf16() -> Option<CreateExternal<u16>> {
@@ -125,13 +119,7 @@ unsafe extern "C" fn drop_owner(_env: sys::napi_env, _data: *mut c_void, hint: *
 /// # Safety
 /// `env` is live on its JS thread; `text` points into `owner`'s bytes,
 /// `units` code units long (two bytes each, 2-aligned, with `two_byte`).
-unsafe fn external(
-    env: sys::napi_env,
-    owner: Arc<Vec<u8>>,
-    text: *const u8,
-    units: usize,
-    two_byte: bool,
-) -> Option<sys::napi_value> {
+unsafe fn external(env: sys::napi_env, owner: Arc<Vec<u8>>, text: *const u8, units: usize, two_byte: bool) -> Option<sys::napi_value> {
     if units > MAX_UNITS {
         return None;
     }
@@ -146,24 +134,8 @@ unsafe fn external(
     // when it copied instead: `copied`).
     let status = unsafe {
         match (two_byte, latin1, utf16) {
-            (true, _, Some(f)) => f(
-                env,
-                text as *mut u16,
-                units,
-                Some(drop_owner),
-                hint,
-                &mut out,
-                &mut copied,
-            ),
-            (false, Some(f), _) => f(
-                env,
-                text as *mut std::ffi::c_char,
-                units,
-                Some(drop_owner),
-                hint,
-                &mut out,
-                &mut copied,
-            ),
+            (true, _, Some(f)) => f(env, text as *mut u16, units, Some(drop_owner), hint, &mut out, &mut copied),
+            (false, Some(f), _) => f(env, text as *mut std::ffi::c_char, units, Some(drop_owner), hint, &mut out, &mut copied),
             _ => unreachable!("checked above"),
         }
     };

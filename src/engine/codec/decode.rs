@@ -29,10 +29,7 @@ pub fn decode<'s>(scope: &mut v8::HandleScope<'s>, payload: Payload) -> Result<v
     }
     let scope = &mut v8::EscapableHandleScope::new(scope);
     let mut d = Decoder {
-        r: Reader {
-            bytes: &payload.bytes,
-            pos: 0,
-        },
+        r: Reader { bytes: &payload.bytes, pos: 0 },
         ids: Vec::new(),
         frames: Vec::new(),
         shared: &payload.shared,
@@ -109,11 +106,7 @@ impl<'s> Read<'s> {
     }
 }
 
-fn new_string<'s>(
-    s: &mut v8::HandleScope<'s>,
-    text: &Str,
-    kind: v8::NewStringType,
-) -> Result<v8::Local<'s, v8::String>> {
+fn new_string<'s>(s: &mut v8::HandleScope<'s>, text: &Str, kind: v8::NewStringType) -> Result<v8::Local<'s, v8::String>> {
     let made = match text {
         Str::Latin1(bytes) => v8::String::new_from_one_byte(s, bytes, kind),
         Str::Utf16(bytes) => v8::String::new_from_two_byte(s, &units(bytes), kind),
@@ -238,9 +231,7 @@ impl<'p> Decoder<'p> {
             }
             DATE => {
                 let id = self.reserve();
-                let date = v8::Date::new(s, self.r.f64()?)
-                    .ok_or_else(|| v8_failed("a Date"))?
-                    .into();
+                let date = v8::Date::new(s, self.r.f64()?).ok_or_else(|| v8_failed("a Date"))?.into();
                 self.set(s, id, date);
                 date
             }
@@ -248,8 +239,7 @@ impl<'p> Decoder<'p> {
                 let id = self.reserve();
                 let source = self.r.string()?;
                 let flags = regexp_flags(&self.r.string()?)?;
-                let regexp = native::build(s, &Blob::regexp(&source, flags), None)
-                    .ok_or_else(|| DecodeError("invalid RegExp".into()))?;
+                let regexp = native::build(s, &Blob::regexp(&source, flags), None).ok_or_else(|| DecodeError("invalid RegExp".into()))?;
                 self.set(s, id, regexp);
                 regexp
             }
@@ -313,7 +303,8 @@ impl<'p> Decoder<'p> {
             SHARED_VALUE => {
                 let id = self.reserve();
                 let value_id = self.r.u32()?;
-                let hosts = super::host_objects::host_objects(s).ok_or_else(|| DecodeError("a shared value, but this isolate has none".into()))?;
+                let hosts =
+                    super::host_objects::host_objects(s).ok_or_else(|| DecodeError("a shared value, but this isolate has none".into()))?;
                 let handle = hosts.handle(s, value_id).ok_or_else(|| DecodeError("could not make a buffer handle".into()))?;
                 self.set(s, id, handle);
                 handle
@@ -336,10 +327,7 @@ impl<'p> Decoder<'p> {
                     },
                 };
                 // ToObject: the context's own wrapper, no user code.
-                let wrapper = primitive
-                    .to_object(s)
-                    .ok_or_else(|| v8_failed("a wrapper object"))?
-                    .into();
+                let wrapper = primitive.to_object(s).ok_or_else(|| v8_failed("a wrapper object"))?.into();
                 self.set(s, id, wrapper);
                 wrapper
             }
@@ -360,10 +348,7 @@ impl<'p> Decoder<'p> {
             return bad("BIGINT too large");
         }
         let bytes = self.r.take(8 * n)?;
-        let words: Vec<u64> = bytes
-            .chunks_exact(8)
-            .map(|w| u64::from_le_bytes(w.try_into().unwrap_or([0; 8])))
-            .collect();
+        let words: Vec<u64> = bytes.chunks_exact(8).map(|w| u64::from_le_bytes(w.try_into().unwrap_or([0; 8]))).collect();
         v8::BigInt::new_from_words(s, negative, &words).ok_or_else(|| v8_failed("a BigInt"))
     }
 
@@ -379,13 +364,11 @@ impl<'p> Decoder<'p> {
             _ => Some(self.r.string()?),
         };
         let prototype = native::error_prototype_tag(&error_name);
-        let error = native::build(s, &Blob::error(prototype, &message, stack.as_ref()), None)
-            .ok_or_else(|| v8_failed("an Error"))?;
+        let error = native::build(s, &Blob::error(prototype, &message, stack.as_ref()), None).ok_or_else(|| v8_failed("an Error"))?;
         let Ok(object) = v8::Local::<v8::Object>::try_from(error) else {
             return Err(v8_failed("an Error"));
         };
-        if prototype.is_none() && !error_name.is("Error") && !(error_name.is("AggregateError") && aggregate(s, object)?)
-        {
+        if prototype.is_none() && !error_name.is("Error") && !(error_name.is("AggregateError") && aggregate(s, object)?) {
             let key = name(s, "name")?;
             let value = new_string(s, &error_name, v8::NewStringType::Normal)?;
             if object.define_own_property(s, key, value.into(), v8::PropertyAttribute::DONT_ENUM) != Some(true) {
@@ -403,10 +386,7 @@ impl<'p> Decoder<'p> {
             Some(k) => element_size(k).ok_or_else(|| DecodeError(format!("unknown typed array kind {k}")))?,
             None => 1,
         };
-        if !matches!(
-            self.r.peek()?,
-            ARRAY_BUFFER | SHARED_BUFFER | TRANSFERRED_BUFFER | BACKREF
-        ) {
+        if !matches!(self.r.peek()?, ARRAY_BUFFER | SHARED_BUFFER | TRANSFERRED_BUFFER | BACKREF) {
             return bad("a view's buffer is not a buffer");
         }
         let buffer = self.read_value(s)?.value()?;
@@ -419,12 +399,8 @@ impl<'p> Decoder<'p> {
         } else {
             return bad("a view's buffer is not a buffer");
         };
-        let byte_len = length
-            .checked_mul(size)
-            .filter(|&n| n <= v8::TypedArray::max_byte_length() as u64);
-        let fits = byte_len
-            .and_then(|n| n.checked_add(offset))
-            .is_some_and(|end| end <= buffer_len);
+        let byte_len = length.checked_mul(size).filter(|&n| n <= v8::TypedArray::max_byte_length() as u64);
+        let fits = byte_len.and_then(|n| n.checked_add(offset)).is_some_and(|end| end <= buffer_len);
         let Some(byte_len) = byte_len.filter(|_| fits) else {
             return bad("view out of its buffer's bounds");
         };
@@ -438,9 +414,7 @@ impl<'p> Decoder<'p> {
                 if buffer_len > u64::from(u32::MAX) {
                     return bad("views over buffers of 4 GiB or more are not supported here");
                 }
-                let subtag = kind
-                    .and_then(native::typed_array_subtag)
-                    .unwrap_or(native::V8_DATA_VIEW);
+                let subtag = kind.and_then(native::typed_array_subtag).unwrap_or(native::V8_DATA_VIEW);
                 let blob = Blob::view(ab.is_none(), subtag, offset as u32, byte_len as u32);
                 let buffer = v8::Local::<v8::Object>::try_from(buffer).ok();
                 native::build(s, &blob, buffer)
@@ -472,9 +446,7 @@ impl<'p> Decoder<'p> {
         };
         if let Some(index) = element {
             if let Read::Value(value) = self.read_value(s)? {
-                let key = v8::Integer::new_from_unsigned(s, index)
-                    .to_string(s)
-                    .ok_or_else(|| v8_failed("a key"))?;
+                let key = v8::Integer::new_from_unsigned(s, index).to_string(s).ok_or_else(|| v8_failed("a key"))?;
                 if object.create_data_property(s, key.into(), value) != Some(true) {
                     return bad("cannot define an array element");
                 }
@@ -482,8 +454,7 @@ impl<'p> Decoder<'p> {
             return Ok(());
         }
         if let Kind::Map { key: Some(_) } = &self.frames[top].kind {
-            let Kind::Map { key: Some(key) } = std::mem::replace(&mut self.frames[top].kind, Kind::Map { key: None })
-            else {
+            let Kind::Map { key: Some(key) } = std::mem::replace(&mut self.frames[top].kind, Kind::Map { key: None }) else {
                 return Ok(());
             };
             let key = v8::Local::new(s, key);
@@ -506,9 +477,7 @@ impl<'p> Decoder<'p> {
         match self.frames[top].kind {
             Kind::Map { .. } => {
                 let key = self.read_value(s)?.value()?;
-                self.frames[top].kind = Kind::Map {
-                    key: Some(v8::Global::new(s, key)),
-                };
+                self.frames[top].kind = Kind::Map { key: Some(v8::Global::new(s, key)) };
             }
             Kind::Set => {
                 let value = self.read_value(s)?.value()?;
@@ -555,9 +524,7 @@ fn set_length(s: &mut v8::HandleScope, array: v8::Local<v8::Object>, length: u32
         const LAST_INDEX: u32 = u32::MAX - 1;
         let key = name(s, "4294967294")?;
         let undefined = v8::undefined(s).into();
-        if array.create_data_property(s, key, undefined) != Some(true)
-            || array.delete_index(s, LAST_INDEX) != Some(true)
-        {
+        if array.create_data_property(s, key, undefined) != Some(true) || array.delete_index(s, LAST_INDEX) != Some(true) {
             return Err(v8_failed("an array"));
         }
     }

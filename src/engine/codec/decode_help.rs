@@ -20,16 +20,12 @@ pub(super) fn name<'s>(s: &mut v8::HandleScope<'s>, text: &str) -> Result<v8::Lo
 pub(super) fn aggregate(s: &mut v8::HandleScope, error: v8::Local<v8::Object>) -> Result<bool> {
     let global = s.get_current_context().global(s);
     let key = name(s, "AggregateError")?;
-    let constructor = global
-        .get(s, key.into())
-        .ok_or_else(|| v8_failed("an AggregateError"))?;
+    let constructor = global.get(s, key.into()).ok_or_else(|| v8_failed("an AggregateError"))?;
     let Ok(constructor) = v8::Local::<v8::Function>::try_from(constructor) else {
         return Ok(false);
     };
     let key = name(s, "prototype")?;
-    let prototype = constructor
-        .get(s, key.into())
-        .ok_or_else(|| v8_failed("an AggregateError"))?;
+    let prototype = constructor.get(s, key.into()).ok_or_else(|| v8_failed("an AggregateError"))?;
     if !prototype.is_object() {
         return Ok(false);
     }

@@ -127,11 +127,7 @@ fn names_args(numbers: bool) -> v8::GetPropertyNamesArgs {
         .mode(v8::KeyCollectionMode::OwnOnly)
         .property_filter(v8::PropertyFilter::ONLY_ENUMERABLE | v8::PropertyFilter::SKIP_SYMBOLS)
         .index_filter(v8::IndexFilter::IncludeIndices)
-        .key_conversion(if numbers {
-            v8::KeyConversionMode::KeepNumbers
-        } else {
-            v8::KeyConversionMode::ConvertToString
-        })
+        .key_conversion(if numbers { v8::KeyConversionMode::KeepNumbers } else { v8::KeyConversionMode::ConvertToString })
         .build()
 }
 
@@ -154,9 +150,7 @@ impl Encoder {
                 distinct.push(ab);
                 continue;
             };
-            return Err(EncodeError::Clone(format!(
-                "transfer list item {i} {problem} and cannot be transferred"
-            )));
+            return Err(EncodeError::Clone(format!("transfer list item {i} {problem} and cannot be transferred")));
         }
         Ok(Encoder {
             out: vec![VERSION],
@@ -178,9 +172,7 @@ impl Encoder {
         for (i, global) in self.transfer.iter().enumerate() {
             let ab = v8::Local::new(s, global);
             if ab.was_detached() {
-                return Err(EncodeError::Clone(format!(
-                    "transfer list item {i} was detached while encoding and cannot be transferred"
-                )));
+                return Err(EncodeError::Clone(format!("transfer list item {i} was detached while encoding and cannot be transferred")));
             }
             buffers.push(ab);
         }
@@ -205,11 +197,7 @@ impl Encoder {
         for ab in buffers {
             ab.detach(None).ok_or(EncodeError::Exception)?;
         }
-        Ok(Payload {
-            bytes: self.out,
-            shared: self.shared,
-            transferred,
-        })
+        Ok(Payload { bytes: self.out, shared: self.shared, transferred })
     }
 
     /// The path of the value being written (the current child of the top
@@ -274,10 +262,7 @@ impl Encoder {
         list: v8::Local<v8::Array>,
     ) -> Result<()> {
         if self.frames.len() >= MAX_DEPTH {
-            return Err(EncodeError::Clone(format!(
-                "{} is nested deeper than {MAX_DEPTH} levels",
-                self.path(s, "")
-            )));
+            return Err(EncodeError::Clone(format!("{} is nested deeper than {MAX_DEPTH} levels", self.path(s, ""))));
         }
         self.new_id(s, object.into())?;
         self.out.push(tag);
@@ -351,12 +336,7 @@ impl Encoder {
             self.out.extend(date.value_of().to_le_bytes());
             return Ok(());
         }
-        if v.is_reg_exp()
-            || v.is_number_object()
-            || v.is_string_object()
-            || v.is_boolean_object()
-            || v.is_big_int_object()
-        {
+        if v.is_reg_exp() || v.is_number_object() || v.is_string_object() || v.is_boolean_object() || v.is_big_int_object() {
             return self.write_leaf(s, o, extra);
         }
         if let Ok(map) = v8::Local::<v8::Map>::try_from(v) {
@@ -374,8 +354,7 @@ impl Encoder {
             self.new_id(s, v)?;
             self.out.push(SHARED_BUFFER);
             put_u32(&mut self.out, self.shared.len() as u32);
-            self.shared
-                .push(SharedMemory::from_backing_store(sab.get_backing_store()));
+            self.shared.push(SharedMemory::from_backing_store(sab.get_backing_store()));
             return Ok(());
         }
         if let Ok(view) = v8::Local::<v8::ArrayBufferView>::try_from(v) {
@@ -384,9 +363,7 @@ impl Encoder {
         if let Some(refused) = refusal(v, o) {
             return Err(self.fail(s, extra, refused));
         }
-        let keys = o
-            .get_own_property_names(s, names_args(false))
-            .ok_or(EncodeError::Exception)?;
+        let keys = o.get_own_property_names(s, names_args(false)).ok_or(EncodeError::Exception)?;
         if keys.length() == 0 {
             // The API cannot tell a WeakRef from a plain object; its class
             // name (taken from its map, not from user-visible properties
@@ -407,9 +384,7 @@ impl Encoder {
 
     fn write_array(&mut self, s: &mut v8::HandleScope, array: v8::Local<v8::Array>) -> Result<()> {
         let length = array.length();
-        let keys = array
-            .get_own_property_names(s, names_args(true))
-            .ok_or(EncodeError::Exception)?;
+        let keys = array.get_own_property_names(s, names_args(true)).ok_or(EncodeError::Exception)?;
         // Index keys come first (ascending), as numbers: find where they end.
         let (mut lo, mut hi) = (0, keys.length());
         while lo < hi {
@@ -422,11 +397,7 @@ impl Encoder {
         }
         let count = lo;
         let dense = 2 * u64::from(count) >= u64::from(length);
-        let (tag, kind) = if dense {
-            (ARRAY, Kind::Dense { length, next: 0, count })
-        } else {
-            (SPARSE_ARRAY, Kind::Sparse)
-        };
+        let (tag, kind) = if dense { (ARRAY, Kind::Dense { length, next: 0, count }) } else { (SPARSE_ARRAY, Kind::Sparse) };
         self.open(s, array.into(), tag, kind, keys)?;
         put_u32(&mut self.out, length);
         Ok(())
@@ -438,21 +409,11 @@ impl Encoder {
         // (formatting it reads the error through the chain).
         let behind_proxy = proxy_in_chain(s, o);
         let name = self.error_field(s, o, "name", behind_proxy)?;
-        let name = if name.is_undefined() {
-            v8_str(s, "Error")?
-        } else {
-            name.to_string(s).ok_or(EncodeError::Exception)?
-        };
+        let name = if name.is_undefined() { v8_str(s, "Error")? } else { name.to_string(s).ok_or(EncodeError::Exception)? };
         let message = self.error_field(s, o, "message", behind_proxy)?;
-        let message = if message.is_undefined() {
-            v8::String::empty(s)
-        } else {
-            message.to_string(s).ok_or(EncodeError::Exception)?
-        };
+        let message = if message.is_undefined() { v8::String::empty(s) } else { message.to_string(s).ok_or(EncodeError::Exception)? };
         let stack = if behind_proxy { v8::undefined(s).into() } else { self.error_field(s, o, "stack", false)? };
-        let keys = o
-            .get_own_property_names(s, names_args(false))
-            .ok_or(EncodeError::Exception)?;
+        let keys = o.get_own_property_names(s, names_args(false)).ok_or(EncodeError::Exception)?;
         self.open(s, o, ERROR, Kind::Error { phase: 0 }, keys)?;
         write_string(&mut self.out, s, name);
         write_string(&mut self.out, s, message);
@@ -462,12 +423,17 @@ impl Encoder {
         }
         Ok(())
     }
-
 }
 
 impl Encoder {
     /// `o[key]`; with `own_only`, undefined unless `o` has it as its own.
-    fn error_field<'s>(&self, s: &mut v8::HandleScope<'s>, o: v8::Local<v8::Object>, key: &str, own_only: bool) -> Result<v8::Local<'s, v8::Value>> {
+    fn error_field<'s>(
+        &self,
+        s: &mut v8::HandleScope<'s>,
+        o: v8::Local<v8::Object>,
+        key: &str,
+        own_only: bool,
+    ) -> Result<v8::Local<'s, v8::Value>> {
         let key = v8_str(s, key)?;
         if own_only && !o.has_own_property(s, key.into()).ok_or(EncodeError::Exception)? {
             return Ok(v8::undefined(s).into());

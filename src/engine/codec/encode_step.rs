@@ -11,7 +11,6 @@ use crate::engine::memory::SharedMemory;
 
 type Result<T> = std::result::Result<T, EncodeError>;
 
-
 impl Encoder {
     /// RegExp and primitive wrappers, read by V8's serializer.
     pub(super) fn write_leaf(&mut self, s: &mut v8::HandleScope, o: v8::Local<v8::Object>, extra: &str) -> Result<()> {
@@ -44,12 +43,7 @@ impl Encoder {
         Ok(())
     }
 
-    pub(super) fn write_array_buffer(
-        &mut self,
-        s: &mut v8::HandleScope,
-        ab: v8::Local<v8::ArrayBuffer>,
-        extra: &str,
-    ) -> Result<()> {
+    pub(super) fn write_array_buffer(&mut self, s: &mut v8::HandleScope, ab: v8::Local<v8::ArrayBuffer>, extra: &str) -> Result<()> {
         if let Some(index) = self.transfer.iter().position(|g| *g == ab) {
             self.new_id(s, ab.into())?;
             self.out.push(TRANSFERRED_BUFFER);

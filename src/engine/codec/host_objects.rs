@@ -12,11 +12,7 @@ pub trait HostObjects {
     /// running JS: no getter, no proxy trap).
     fn id_of(&self, scope: &mut v8::HandleScope, object: v8::Local<v8::Object>) -> Option<u32>;
     /// A new handle for id `id` in the scope's current context.
-    fn handle<'s>(
-        &self,
-        scope: &mut v8::HandleScope<'s>,
-        id: u32,
-    ) -> Option<v8::Local<'s, v8::Value>>;
+    fn handle<'s>(&self, scope: &mut v8::HandleScope<'s>, id: u32) -> Option<v8::Local<'s, v8::Value>>;
 }
 
 /// The isolate slot holding the isolate's [`HostObjects`].

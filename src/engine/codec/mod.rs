@@ -34,8 +34,6 @@ mod host_objects;
 mod native;
 mod reader;
 mod tags;
-mod to_v8;
-mod v8_wire;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -44,6 +42,8 @@ mod tests_golden;
 mod tests_v8_wire;
 #[cfg(test)]
 mod tests_wire;
+mod to_v8;
+mod v8_wire;
 mod write;
 
 pub use args::decode_args;

@@ -47,9 +47,7 @@ impl Str<'_> {
     pub fn is(&self, text: &str) -> bool {
         match self {
             Str::Latin1(b) => b.as_ref() == text.as_bytes(),
-            Str::Utf16(b) => {
-                b.len() == 2 * text.len() && b.chunks_exact(2).zip(text.bytes()).all(|(u, c)| u[0] == c && u[1] == 0)
-            }
+            Str::Utf16(b) => b.len() == 2 * text.len() && b.chunks_exact(2).zip(text.bytes()).all(|(u, c)| u[0] == c && u[1] == 0),
         }
     }
 }
@@ -120,10 +118,7 @@ fn parse_leaf(bytes: &[u8]) -> Option<Leaf> {
             if len % 8 != 0 {
                 return None;
             }
-            let words = r
-                .take(len)?
-                .chunks_exact(8)
-                .map(|w| u64::from_le_bytes(w.try_into().unwrap_or([0; 8])));
+            let words = r.take(len)?.chunks_exact(8).map(|w| u64::from_le_bytes(w.try_into().unwrap_or([0; 8])));
             Leaf::BigInt(bitfield & 1 == 1, words.collect())
         }
         _ => return None,
@@ -178,9 +173,7 @@ impl<'a> V8Reader<'a> {
                     }
                     // V8 writes host byte order; the wire wants little-endian.
                     let raw = self.take(len)?;
-                    let le = raw
-                        .chunks_exact(2)
-                        .flat_map(|u| u16::from_ne_bytes([u[0], u[1]]).to_le_bytes());
+                    let le = raw.chunks_exact(2).flat_map(|u| u16::from_ne_bytes([u[0], u[1]]).to_le_bytes());
                     return Some(Str::Utf16(Cow::Owned(le.collect())));
                 }
                 _ => return None,
@@ -217,10 +210,7 @@ impl Blob {
                 self.0.push(V8_TWO_BYTE_STRING);
                 self.varint(b.len() as u64);
                 // V8 copies the bytes as host-order code units.
-                self.0.extend(
-                    b.chunks_exact(2)
-                        .flat_map(|u| u16::from_le_bytes([u[0], u[1]]).to_ne_bytes()),
-                );
+                self.0.extend(b.chunks_exact(2).flat_map(|u| u16::from_le_bytes([u[0], u[1]]).to_ne_bytes()));
             }
         }
         self
@@ -255,17 +245,11 @@ impl Blob {
     /// bytes; V8 takes them as u32.
     pub fn view(shared: bool, subtag: u8, byte_offset: u32, byte_length: u32) -> Self {
         let mut b = Blob::new();
-        b.0.push(if shared {
-            V8_SHARED_BUFFER
-        } else {
-            V8_TRANSFERRED_BUFFER
-        });
+        b.0.push(if shared { V8_SHARED_BUFFER } else { V8_TRANSFERRED_BUFFER });
         b.varint(0);
         b.0.push(V8_VIEW);
         b.0.push(subtag);
-        b.varint(u64::from(byte_offset))
-            .varint(u64::from(byte_length))
-            .varint(0);
+        b.varint(u64::from(byte_offset)).varint(u64::from(byte_length)).varint(0);
         b
     }
 }
@@ -319,16 +303,10 @@ impl v8::ValueDeserializerImpl for Builder {
 /// Let V8 build the object described by `blob`, with `buffer` as buffer 0
 /// (a SharedArrayBuffer for `u`, an ArrayBuffer for `t`). `None`: V8
 /// refused; its exception is cleared (termination stays pending).
-pub fn build<'s>(
-    scope: &mut v8::HandleScope<'s>,
-    blob: &Blob,
-    buffer: Option<v8::Local<v8::Object>>,
-) -> Option<v8::Local<'s, v8::Value>> {
+pub fn build<'s>(scope: &mut v8::HandleScope<'s>, blob: &Blob, buffer: Option<v8::Local<v8::Object>>) -> Option<v8::Local<'s, v8::Value>> {
     let tc = &mut v8::TryCatch::new(scope);
     let context = tc.get_current_context();
-    let shared = buffer
-        .and_then(|b| v8::Local::<v8::SharedArrayBuffer>::try_from(b).ok())
-        .map(|b| v8::Global::new(tc, b));
+    let shared = buffer.and_then(|b| v8::Local::<v8::SharedArrayBuffer>::try_from(b).ok()).map(|b| v8::Global::new(tc, b));
     let moved = buffer.and_then(|b| v8::Local::<v8::ArrayBuffer>::try_from(b).ok());
     let mut deserializer = v8::ValueDeserializer::new(tc, Box::new(Builder { shared }), &blob.0);
     if let Some(ab) = moved {

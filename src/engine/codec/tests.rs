@@ -78,18 +78,29 @@ fn primitives_round_trip() {
 fn objects_and_arrays_round_trip() {
     with_isolate(|s| {
         for (expr, check) in [
-            ("{a: 1, b: 'x', c: {d: [1, 2]}, 7: 'seven'}", "v => JSON.stringify(v) === '{\"7\":\"seven\",\"a\":1,\"b\":\"x\",\"c\":{\"d\":[1,2]}}'"),
+            (
+                "{a: 1, b: 'x', c: {d: [1, 2]}, 7: 'seven'}",
+                "v => JSON.stringify(v) === '{\"7\":\"seven\",\"a\":1,\"b\":\"x\",\"c\":{\"d\":[1,2]}}'",
+            ),
             ("Object.create(null)", "v => Object.getPrototypeOf(v) === Object.prototype"),
-            ("{['__proto__']: 1}", "v => Object.getOwnPropertyNames(v)[0] === '__proto__' && Object.getPrototypeOf(v) === Object.prototype"),
-            ("new (class A { constructor() { this.x = 1 } get y() { return 2 } })()", "v => v.constructor === Object && v.x === 1 && !('y' in v)"),
+            (
+                "{['__proto__']: 1}",
+                "v => Object.getOwnPropertyNames(v)[0] === '__proto__' && Object.getPrototypeOf(v) === Object.prototype",
+            ),
+            (
+                "new (class A { constructor() { this.x = 1 } get y() { return 2 } })()",
+                "v => v.constructor === Object && v.x === 1 && !('y' in v)",
+            ),
             ("{[Symbol('s')]: 1, k: 2}", "v => Object.getOwnPropertySymbols(v).length === 0 && v.k === 2"),
             ("Object.defineProperty({a: 1}, 'hidden', {value: 2})", "v => v.a === 1 && !('hidden' in v)"),
             ("[]", "v => Array.isArray(v) && v.length === 0"),
             ("[1, , 3]", "v => v.length === 3 && !(1 in v) && v[2] === 3"),
             ("[, , ,]", "v => v.length === 3 && Object.keys(v).length === 0"),
             ("Object.assign([1, 2], {foo: 'bar'})", "v => v.length === 2 && v[1] === 2 && v.foo === 'bar'"),
-            ("(() => { const a = []; a[4294967294] = 1; a.x = 2; return a })()",
-             "v => Array.isArray(v) && v.length === 4294967295 && v[4294967294] === 1 && v.x === 2 && Object.keys(v).length === 2"),
+            (
+                "(() => { const a = []; a[4294967294] = 1; a.x = 2; return a })()",
+                "v => Array.isArray(v) && v.length === 4294967295 && v[4294967294] === 1 && v.x === 2 && Object.keys(v).length === 2",
+            ),
             ("(() => { const a = [1]; a.length = 10; return a })()", "v => v.length === 10 && v[0] === 1 && Object.keys(v).length === 1"),
             ("new Date(123)", "v => v instanceof Date && v.getTime() === 123"),
             ("new Date(NaN)", "v => v instanceof Date && Number.isNaN(v.getTime())"),
@@ -113,17 +124,23 @@ fn errors_round_trip() {
     with_isolate(|s| {
         for (expr, check) in [
             ("new Error('m')", "v => v instanceof Error && v.constructor === Error && v.message === 'm' && v.stack.startsWith('Error: m')"),
-            ("new RangeError('bad', {cause: {n: 42}})",
-             "v => v instanceof RangeError && v.cause.n === 42 && !Object.getOwnPropertyDescriptor(v, 'cause').enumerable"),
-            ("Object.assign(new TypeError('t'), {code: 'E_X', extra: [1]})",
-             "v => v instanceof TypeError && v.code === 'E_X' && v.extra[0] === 1 && Object.keys(v).join() === 'code,extra'"),
+            (
+                "new RangeError('bad', {cause: {n: 42}})",
+                "v => v instanceof RangeError && v.cause.n === 42 && !Object.getOwnPropertyDescriptor(v, 'cause').enumerable",
+            ),
+            (
+                "Object.assign(new TypeError('t'), {code: 'E_X', extra: [1]})",
+                "v => v instanceof TypeError && v.code === 'E_X' && v.extra[0] === 1 && Object.keys(v).join() === 'code,extra'",
+            ),
             ("new EvalError('e')", "v => v instanceof EvalError && v.message === 'e'"),
             ("new URIError('u')", "v => v instanceof URIError && v.name === 'URIError'"),
             ("new ReferenceError('r')", "v => v instanceof ReferenceError"),
             ("new SyntaxError('s')", "v => v instanceof SyntaxError"),
             ("new AggregateError([1], 'agg')", "v => v instanceof AggregateError && v.message === 'agg'"),
-            ("(() => { class MyErr extends Error { constructor(m) { super(m); this.name = 'MyErr' } } return new MyErr('m') })()",
-             "v => v.constructor === Error && v.name === 'MyErr' && v.message === 'm' && Object.keys(v).length === 0"),
+            (
+                "(() => { class MyErr extends Error { constructor(m) { super(m); this.name = 'MyErr' } } return new MyErr('m') })()",
+                "v => v.constructor === Error && v.name === 'MyErr' && v.message === 'm' && Object.keys(v).length === 0",
+            ),
             ("(() => { const e = new Error('x'); Object.defineProperty(e, 'code', {value: 7}); return e })()", "v => v.code === 7"),
             ("(() => { const e = new Error('x'); e.stack = 'custom'; return e })()", "v => v.stack === 'custom'"),
             ("(() => { const e = new Error('x'); e.cause = e; return e })()", "v => v.cause === v"),
@@ -160,24 +177,12 @@ fn cycles_and_shared_identity() {
     with_isolate(|s| {
         for (expr, check) in [
             ("(() => { const o = {}; o.self = o; return o })()", "v => v.self === v"),
-            (
-                "(() => { const x = {}; return [x, x, {x}] })()",
-                "v => v[0] === v[1] && v[2].x === v[0]",
-            ),
-            (
-                "(() => { const m = new Map(); m.set(m, m); return m })()",
-                "v => v.get(v) === v",
-            ),
+            ("(() => { const x = {}; return [x, x, {x}] })()", "v => v[0] === v[1] && v[2].x === v[0]"),
+            ("(() => { const m = new Map(); m.set(m, m); return m })()", "v => v.get(v) === v"),
             ("(() => { const s = new Set(); s.add(s); return s })()", "v => v.has(v)"),
             ("(() => { const a = [1]; a.push(a); return a })()", "v => v[1] === v"),
-            (
-                "(() => { const a = []; a[100] = a; return a })()",
-                "v => v[100] === v && v.length === 101",
-            ),
-            (
-                "(() => { const d = new Date(5); return {a: d, b: d} })()",
-                "v => v.a === v.b",
-            ),
+            ("(() => { const a = []; a[100] = a; return a })()", "v => v[100] === v && v.length === 101"),
+            ("(() => { const d = new Date(5); return {a: d, b: d} })()", "v => v.a === v.b"),
         ] {
             round_trip(s, expr, check);
         }
@@ -206,28 +211,17 @@ fn shared_array_buffers_share_memory() {
 #[test]
 fn transfer_moves_memory_and_detaches() {
     with_isolate(|s| {
-        let value = eval(
-            s,
-            "globalThis.ab = new Uint8Array([1, 2, 3]).buffer; ({ a: ab, view: new Uint8Array(ab, 1) })",
-        );
+        let value = eval(s, "globalThis.ab = new Uint8Array([1, 2, 3]).buffer; ({ a: ab, view: new Uint8Array(ab, 1) })");
         let ab = v8::Local::<v8::ArrayBuffer>::try_from(eval(s, "ab")).unwrap();
         let data = ab.data();
         let payload = encode(s, value, "value", &[ab, ab]).unwrap();
         assert_eq!(payload.transferred.len(), 1);
-        assert_eq!(
-            payload.transferred[0].as_ptr() as *mut std::ffi::c_void,
-            data.unwrap().as_ptr()
-        );
+        assert_eq!(payload.transferred[0].as_ptr() as *mut std::ffi::c_void, data.unwrap().as_ptr());
         assert!(eval(s, "ab.detached && ab.byteLength === 0").is_true());
         let context = v8::Context::new(s);
         let s = &mut v8::ContextScope::new(s, context);
         let v = decode(s, payload).unwrap();
-        assert!(call(
-            s,
-            "v => v.a.byteLength === 3 && v.view.buffer === v.a && v.view.join() === '2,3'",
-            v
-        )
-        .is_true());
+        assert!(call(s, "v => v.a.byteLength === 3 && v.view.buffer === v.a && v.view.join() === '2,3'", v).is_true());
     });
 }
 
@@ -239,14 +233,10 @@ fn failed_encode_does_not_detach() {
         let err = encode(s, value, "args", &[ab]).err().unwrap();
         assert_eq!(err.to_string(), "args.f is a function and cannot be cloned");
         assert!(eval(s, "!ab.detached && ab.byteLength === 8").is_true());
-        let detached =
-            v8::Local::<v8::ArrayBuffer>::try_from(eval(s, "const d = new ArrayBuffer(1); d.transfer(); d")).unwrap();
+        let detached = v8::Local::<v8::ArrayBuffer>::try_from(eval(s, "const d = new ArrayBuffer(1); d.transfer(); d")).unwrap();
         let none = v8::undefined(s).into();
         let err = encode(s, none, "args", &[detached]).err().unwrap();
-        assert_eq!(
-            err.to_string(),
-            "transfer list item 0 is a detached ArrayBuffer and cannot be transferred"
-        );
+        assert_eq!(err.to_string(), "transfer list item 0 is a detached ArrayBuffer and cannot be transferred");
     });
 }
 
@@ -254,67 +244,27 @@ fn failed_encode_does_not_detach() {
 fn clone_errors_name_the_path() {
     with_isolate(|s| {
         for (root, code, message) in [
-            (
-                "args",
-                "[1, {handler: () => 1}]",
-                "args[1].handler is a function and cannot be cloned",
-            ),
-            (
-                "result",
-                "({map: new Map([[1, Symbol('x')]])})",
-                "result.map[0] is a symbol and cannot be cloned",
-            ),
-            (
-                "result",
-                "({handler() {}})",
-                "result.handler is a function and cannot be cloned",
-            ),
-            (
-                "value",
-                "({'a-b': new WeakMap()})",
-                "value[\"a-b\"] is a WeakMap and cannot be cloned",
-            ),
-            (
-                "value",
-                "({s: new Set([1, new WeakSet()])})",
-                "value.s[1] is a WeakSet and cannot be cloned",
-            ),
-            (
-                "value",
-                "({w: new WeakRef({})})",
-                "value.w is a WeakRef and cannot be cloned",
-            ),
-            (
-                "value",
-                "[Promise.resolve()]",
-                "value[0] is a Promise and cannot be cloned",
-            ),
+            ("args", "[1, {handler: () => 1}]", "args[1].handler is a function and cannot be cloned"),
+            ("result", "({map: new Map([[1, Symbol('x')]])})", "result.map[0] is a symbol and cannot be cloned"),
+            ("result", "({handler() {}})", "result.handler is a function and cannot be cloned"),
+            ("value", "({'a-b': new WeakMap()})", "value[\"a-b\"] is a WeakMap and cannot be cloned"),
+            ("value", "({s: new Set([1, new WeakSet()])})", "value.s[1] is a WeakSet and cannot be cloned"),
+            ("value", "({w: new WeakRef({})})", "value.w is a WeakRef and cannot be cloned"),
+            ("value", "[Promise.resolve()]", "value[0] is a Promise and cannot be cloned"),
             ("value", "Symbol('root')", "value is a symbol and cannot be cloned"),
-            (
-                "value",
-                "({e: Object.assign(new Error('x'), {cause: () => 1})})",
-                "value.e.cause is a function and cannot be cloned",
-            ),
+            ("value", "({e: Object.assign(new Error('x'), {cause: () => 1})})", "value.e.cause is a function and cannot be cloned"),
             (
                 "value",
                 "(() => { const a = []; a[5000000] = {q: Symbol()}; return a })()",
                 "value[5000000].q is a symbol and cannot be cloned",
             ),
-            (
-                "message",
-                "({'0': Object(Symbol())})",
-                "message[\"0\"] is a Symbol object and cannot be cloned",
-            ),
+            ("message", "({'0': Object(Symbol())})", "message[\"0\"] is a Symbol object and cannot be cloned"),
             (
                 "value",
                 "(() => { const b = new ArrayBuffer(8); const t = new Uint8Array(b); b.transfer(); return {t} })()",
                 "value.t.buffer is a detached ArrayBuffer and cannot be cloned",
             ),
-            (
-                "value",
-                "(function* () {})()",
-                "value is a generator and cannot be cloned",
-            ),
+            ("value", "(function* () {})()", "value is a generator and cannot be cloned"),
         ] {
             match encode_js(s, code, root) {
                 Err(EncodeError::Clone(m)) => assert_eq!(m, message, "{code}"),
@@ -346,7 +296,10 @@ fn a_proxy_prototype_runs_no_trap() {
             ("Object.setPrototypeOf({ a: 1 }, p)", "v => v.a === 1 && Object.keys(v).length === 1"),
             ("Object.setPrototypeOf({ a: 1 }, Object.create(p))", "v => v.a === 1"),
             ("Object.setPrototypeOf([1, , 3], p)", "v => v.length === 3 && !(1 in v)"),
-            ("(() => { const e = new RangeError('m'); e.code = 'E'; return Object.setPrototypeOf(e, p) })()", "v => v instanceof Error && v.name === 'Error' && v.message === 'm' && v.code === 'E'"),
+            (
+                "(() => { const e = new RangeError('m'); e.code = 'E'; return Object.setPrototypeOf(e, p) })()",
+                "v => v instanceof Error && v.name === 'Error' && v.message === 'm' && v.code === 'E'",
+            ),
         ] {
             for root in ["value", "result"] {
                 eval(s, "traps.length = 0");
@@ -369,10 +322,7 @@ fn round_trip_as(s: &mut v8::HandleScope, expr: &str, check: &str, root: &str) {
 #[test]
 fn getters_run_once_and_exceptions_stay_pending() {
     with_isolate(|s| {
-        let value = eval(
-            s,
-            "globalThis.n = 0; const g = { get x() { return ++n } }; ({a: g, b: g})",
-        );
+        let value = eval(s, "globalThis.n = 0; const g = { get x() { return ++n } }; ({a: g, b: g})");
         encode(s, value, "value", &[]).unwrap();
         assert!(eval(s, "n === 1").is_true());
 
@@ -393,11 +343,7 @@ fn getters_run_once_and_exceptions_stay_pending() {
 #[test]
 fn deleted_keys_are_skipped() {
     with_isolate(|s| {
-        round_trip(
-            s,
-            "({ get a() { delete this.b; return 1 }, b: 2, c: 3 })",
-            "v => Object.keys(v).join() === 'a,c'",
-        );
+        round_trip(s, "({ get a() { delete this.b; return 1 }, b: 2, c: 3 })", "v => Object.keys(v).join() === 'a,c'");
     });
 }
 
@@ -430,22 +376,14 @@ fn resizable_buffers_go_as_plain_ones() {
             "(() => { const b = new ArrayBuffer(4, {maxByteLength: 8}); const t = new Uint8Array(b); t[1] = 5; return t })()",
             "v => v.length === 4 && v[1] === 5 && !v.buffer.resizable",
         );
-        let value = eval(
-            s,
-            "globalThis.rb = new ArrayBuffer(3, {maxByteLength: 8}); new Uint8Array(rb)[2] = 9; [rb]",
-        );
+        let value = eval(s, "globalThis.rb = new ArrayBuffer(3, {maxByteLength: 8}); new Uint8Array(rb)[2] = 9; [rb]");
         let ab = v8::Local::<v8::ArrayBuffer>::try_from(eval(s, "rb")).unwrap();
         let payload = encode(s, value, "value", &[ab]).unwrap();
         assert!(eval(s, "rb.detached").is_true());
         let context = v8::Context::new(s);
         let s = &mut v8::ContextScope::new(s, context);
         let v = decode(s, payload).unwrap();
-        assert!(call(
-            s,
-            "v => v[0].byteLength === 3 && !v[0].resizable && new Uint8Array(v[0])[2] === 9",
-            v
-        )
-        .is_true());
+        assert!(call(s, "v => v[0].byteLength === 3 && !v[0].resizable && new Uint8Array(v[0])[2] === 9", v).is_true());
     });
 }
 
@@ -454,7 +392,10 @@ fn call_arguments_are_the_array_elements_fast_path_or_not() {
     with_isolate(|s| {
         for (expr, check) in [
             // a few primitives: read straight into the list
-            ("[1, 'a', 'é€', null, undefined, true, 2.5, 10n]", "a => a.length === 8 && a[0] === 1 && a[2] === 'é€' && a[4] === undefined && a[7] === 10n"),
+            (
+                "[1, 'a', 'é€', null, undefined, true, 2.5, 10n]",
+                "a => a.length === 8 && a[0] === 1 && a[2] === 'é€' && a[4] === undefined && a[7] === 10n",
+            ),
             ("[]", "a => a.length === 0"),
             // anything else: the array is decoded whole, then read back
             ("[{a: 1}, [2]]", "a => a.length === 2 && a[0].a === 1 && a[1][0] === 2"),
@@ -478,7 +419,10 @@ fn call_arguments_refuse_malformed_input_either_way() {
     with_isolate(|s| {
         let tc = &mut v8::TryCatch::new(s);
         // An array of one INT32 whose END is missing, and one with a truncated string.
-        for bytes in [vec![super::tags::VERSION, super::tags::ARRAY, 1, 0, 0, 0, super::tags::INT32, 1, 0, 0, 0], vec![super::tags::VERSION, super::tags::ARRAY, 1, 0, 0, 0, super::tags::STRING_LATIN1, 9, 0, 0, 0, b'a']] {
+        for bytes in [
+            vec![super::tags::VERSION, super::tags::ARRAY, 1, 0, 0, 0, super::tags::INT32, 1, 0, 0, 0],
+            vec![super::tags::VERSION, super::tags::ARRAY, 1, 0, 0, 0, super::tags::STRING_LATIN1, 9, 0, 0, 0, b'a'],
+        ] {
             let payload = Payload { bytes, ..Default::default() };
             assert!(super::decode_args(tc, payload).is_err());
             assert!(!tc.has_caught());

@@ -14,10 +14,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
 }
 
 #[test]
@@ -27,11 +24,7 @@ fn golden_vectors_encode_and_decode_as_on_the_host() {
     assert!(vectors.len() > 40);
     with_isolate(|s| {
         for v in vectors {
-            let (name, source, want) = (
-                v["name"].as_str().unwrap(),
-                v["source"].as_str().unwrap(),
-                v["hex"].as_str().unwrap(),
-            );
+            let (name, source, want) = (v["name"].as_str().unwrap(), v["source"].as_str().unwrap(), v["hex"].as_str().unwrap());
             let expr = format!("({source})");
             // Our walker ("value") and V8's serializer translated ("result").
             for root in ["value", "result"] {
@@ -41,13 +34,9 @@ fn golden_vectors_encode_and_decode_as_on_the_host() {
             let context = v8::Context::new(s);
             let s = &mut v8::ContextScope::new(s, context);
             let tc = &mut v8::TryCatch::new(s);
-            let payload = Payload {
-                bytes: unhex(want),
-                ..Default::default()
-            };
+            let payload = Payload { bytes: unhex(want), ..Default::default() };
             let decoded = decode(tc, payload).unwrap_or_else(|e| panic!("{name}: {e}"));
-            let again =
-                encode(tc, decoded, "value", &[]).unwrap_or_else(|e| panic!("{name} again: {e}"));
+            let again = encode(tc, decoded, "value", &[]).unwrap_or_else(|e| panic!("{name} again: {e}"));
             assert_eq!(hex(&again.bytes), want, "{name}: re-encoded");
             assert!(!tc.has_caught(), "{name}");
         }
@@ -90,11 +79,7 @@ fn every_tag_of_the_table_is_named_here() {
         ("END", END),
     ];
     let tags = table["tags"].as_object().unwrap();
-    assert_eq!(
-        tags.len(),
-        named.len(),
-        "a tag of tags.json has no name in tags.rs"
-    );
+    assert_eq!(tags.len(), named.len(), "a tag of tags.json has no name in tags.rs");
     for (name, value) in named {
         assert_eq!(tags[name].as_u64(), Some(u64::from(value)), "{name}");
     }
@@ -102,8 +87,5 @@ fn every_tag_of_the_table_is_named_here() {
     assert_eq!(table["MAX_DEPTH"].as_u64(), Some(MAX_DEPTH as u64));
     let kinds = table["typedArrayKinds"].as_object().unwrap();
     assert_eq!(kinds.len(), 11);
-    assert_eq!(
-        kinds["BigUint64Array"].as_u64(),
-        Some(u64::from(KIND_BIGUINT64))
-    );
+    assert_eq!(kinds["BigUint64Array"].as_u64(), Some(u64::from(KIND_BIGUINT64)));
 }

@@ -2,8 +2,8 @@
 //! writes, and a fallback to the walker, before any user code ran, for
 //! whatever it does not take.
 
-use super::tests::{encode_js, eval, with_isolate};
 use super::tags::*;
+use super::tests::{encode_js, eval, with_isolate};
 use super::{decode, encode, to_v8, v8_wire, EncodeError};
 use crate::engine::memory::{Payload, SharedMemory};
 
@@ -129,7 +129,11 @@ fn gives_up_before_user_code_runs() {
 }
 
 fn store(len: usize, shared: bool) -> SharedMemory {
-    let s = if shared { v8::SharedArrayBuffer::new_backing_store_from_vec(vec![0; len]).make_shared() } else { v8::ArrayBuffer::new_backing_store_from_vec(vec![0; len]).make_shared() };
+    let s = if shared {
+        v8::SharedArrayBuffer::new_backing_store_from_vec(vec![0; len]).make_shared()
+    } else {
+        v8::ArrayBuffer::new_backing_store_from_vec(vec![0; len]).make_shared()
+    };
     SharedMemory::from_backing_store(s)
 }
 
@@ -149,15 +153,26 @@ fn payload(data: &[u8]) -> Option<Payload> {
 fn v8_build_agrees_with_ours_on_mutated_inputs() {
     with_isolate(|s| {
         let mut seed = 12345u64;
-        let mut rnd = move || { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; seed };
+        let mut rnd = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
         let (mut v8_ok, mut both, mut total) = (0, 0, 0);
         for entry in std::fs::read_dir("fuzz/corpus/decode").unwrap().chain(std::fs::read_dir("fuzz/corpus/roundtrip").unwrap()) {
             let data = std::fs::read(entry.unwrap().path()).unwrap();
             for round in 0..300 {
                 let mut d = data.clone();
                 if round > 0 && !d.is_empty() {
-                    for _ in 0..(1 + rnd() % 3) { let i = (rnd() as usize) % d.len(); d[i] = rnd() as u8; }
-                    if rnd() % 5 == 0 { let i = (rnd() as usize) % d.len(); d.truncate(i.max(1)); }
+                    for _ in 0..(1 + rnd() % 3) {
+                        let i = (rnd() as usize) % d.len();
+                        d[i] = rnd() as u8;
+                    }
+                    if rnd() % 5 == 0 {
+                        let i = (rnd() as usize) % d.len();
+                        d.truncate(i.max(1));
+                    }
                 }
                 let Some(p1) = payload(&d) else { continue };
                 let Some(p2) = payload(&d) else { continue };

@@ -6,10 +6,7 @@ use super::{decode, encode, DecodeError, EncodeError};
 use crate::engine::memory::{Payload, SharedMemory};
 
 fn payload(bytes: Vec<u8>) -> Payload {
-    Payload {
-        bytes,
-        ..Default::default()
-    }
+    Payload { bytes, ..Default::default() }
 }
 
 /// Decode in a TryCatch: malformed input must leave no exception behind.
@@ -36,52 +33,23 @@ fn u64le(v: u64) -> [u8; 8] {
 fn exact_byte_layouts() {
     with_isolate(|s| {
         assert_eq!(encode_js(s, "21", "value").unwrap().bytes, [1, 4, 21, 0, 0, 0]);
-        assert_eq!(
-            encode_js(s, "'hi'", "value").unwrap().bytes,
-            [1, 7, 2, 0, 0, 0, 104, 105]
-        );
+        assert_eq!(encode_js(s, "'hi'", "value").unwrap().bytes, [1, 7, 2, 0, 0, 0, 104, 105]);
         assert_eq!(encode_js(s, "({})", "value").unwrap().bytes, [1, 9, 255]);
-        assert_eq!(
-            encode_js(s, "-0", "value").unwrap().bytes,
-            [&[1, 5][..], &(-0f64).to_le_bytes()].concat()
-        );
-        assert_eq!(
-            encode_js(s, "'\\u0100'", "value").unwrap().bytes,
-            [1, 8, 1, 0, 0, 0, 0, 1]
-        );
-        assert_eq!(
-            encode_js(s, "-1n", "value").unwrap().bytes,
-            [&[1, 6, 1, 1, 0, 0, 0][..], &u64le(1)].concat()
-        );
-        assert_eq!(
-            encode_js(s, "[1, , 2]", "value").unwrap().bytes,
-            [1, 10, 3, 0, 0, 0, 4, 1, 0, 0, 0, 12, 4, 2, 0, 0, 0, 255]
-        );
+        assert_eq!(encode_js(s, "-0", "value").unwrap().bytes, [&[1, 5][..], &(-0f64).to_le_bytes()].concat());
+        assert_eq!(encode_js(s, "'\\u0100'", "value").unwrap().bytes, [1, 8, 1, 0, 0, 0, 0, 1]);
+        assert_eq!(encode_js(s, "-1n", "value").unwrap().bytes, [&[1, 6, 1, 1, 0, 0, 0][..], &u64le(1)].concat());
+        assert_eq!(encode_js(s, "[1, , 2]", "value").unwrap().bytes, [1, 10, 3, 0, 0, 0, 4, 1, 0, 0, 0, 12, 4, 2, 0, 0, 0, 255]);
         // Sparse: index keys as decimal strings; ids 0 (array) and 1 (inner object).
-        let sparse = encode_js(s, "(() => { const a = []; a[9] = {}; return a })()", "value")
-            .unwrap()
-            .bytes;
+        let sparse = encode_js(s, "(() => { const a = []; a[9] = {}; return a })()", "value").unwrap().bytes;
         assert_eq!(sparse, [1, 11, 10, 0, 0, 0, 7, 1, 0, 0, 0, b'9', 9, 255, 255]);
-        let cyclic = encode_js(s, "(() => { const o = {}; o.o = o; return o })()", "value")
-            .unwrap()
-            .bytes;
+        let cyclic = encode_js(s, "(() => { const o = {}; o.o = o; return o })()", "value").unwrap().bytes;
         assert_eq!(cyclic, [1, 9, 7, 1, 0, 0, 0, b'o', 23, 0, 0, 0, 0, 255]);
         let regexp = encode_js(s, "/a/gi", "value").unwrap().bytes;
         assert_eq!(regexp, [1, 14, 7, 1, 0, 0, 0, b'a', 7, 2, 0, 0, 0, b'g', b'i']);
-        let view = encode_js(s, "new Uint16Array(new ArrayBuffer(4), 2, 1)", "value")
-            .unwrap()
-            .bytes;
-        assert_eq!(
-            view,
-            [&[1, 21, 4, 18][..], &u64le(4), &[0; 4], &u64le(2), &u64le(1)].concat()
-        );
-        let error = encode_js(
-            s,
-            "(() => { const e = new TypeError('m'); e.stack = undefined; e.code = 'C'; return e })()",
-            "value",
-        )
-        .unwrap()
-        .bytes;
+        let view = encode_js(s, "new Uint16Array(new ArrayBuffer(4), 2, 1)", "value").unwrap().bytes;
+        assert_eq!(view, [&[1, 21, 4, 18][..], &u64le(4), &[0; 4], &u64le(2), &u64le(1)].concat());
+        let error =
+            encode_js(s, "(() => { const e = new TypeError('m'); e.stack = undefined; e.code = 'C'; return e })()", "value").unwrap().bytes;
         let mut expected = vec![1, 17, 7, 9, 0, 0, 0];
         expected.extend(b"TypeError");
         expected.extend([7, 1, 0, 0, 0, b'm', 0, 7, 4, 0, 0, 0]);
@@ -97,8 +65,7 @@ fn decodes_hand_written_bytes() {
         // A Map whose key is the map itself, holding a Set.
         let bytes = vec![1, 15, 23, 0, 0, 0, 0, 16, 2, 255, 255];
         let v = decode(s, payload(bytes)).unwrap();
-        let f = v8::Local::<v8::Function>::try_from(eval(s, "(m => m.get(m) instanceof Set && m.get(m).has(true))"))
-            .unwrap();
+        let f = v8::Local::<v8::Function>::try_from(eval(s, "(m => m.get(m) instanceof Set && m.get(m).has(true))")).unwrap();
         let this = v8::undefined(s).into();
         assert!(f.call(s, this, &[v]).unwrap().is_true());
         // A long ARRAY of holes (no preallocation from the untrusted length).
@@ -107,11 +74,9 @@ fn decodes_hand_written_bytes() {
         bytes.extend(std::iter::repeat_n(HOLE, n as usize - 1));
         bytes.extend([INT32, 7, 0, 0, 0, END]);
         let v = decode(s, payload(bytes)).unwrap();
-        let f = v8::Local::<v8::Function>::try_from(eval(
-            s,
-            "(a => a.length === 3000000 && a[2999999] === 7 && Object.keys(a).length === 1)",
-        ))
-        .unwrap();
+        let f =
+            v8::Local::<v8::Function>::try_from(eval(s, "(a => a.length === 3000000 && a[2999999] === 7 && Object.keys(a).length === 1)"))
+                .unwrap();
         assert!(f.call(s, this, &[v]).unwrap().is_true());
     });
 }
@@ -144,72 +109,25 @@ fn malformed_inputs_are_errors() {
             ("bad bigint sign", vec![1, 6, 2, 0, 0, 0, 0]),
             ("bad boolean object", vec![1, 26, 2]),
             ("bigint object without bigint", vec![1, 27, 4, 0, 0, 0, 0]),
-            (
-                "regexp bad flags",
-                vec![1, 14, 7, 1, 0, 0, 0, b'a', 7, 1, 0, 0, 0, b'q'],
-            ),
-            (
-                "regexp repeated flag",
-                vec![1, 14, 7, 1, 0, 0, 0, b'a', 7, 2, 0, 0, 0, b'g', b'g'],
-            ),
+            ("regexp bad flags", vec![1, 14, 7, 1, 0, 0, 0, b'a', 7, 1, 0, 0, 0, b'q']),
+            ("regexp repeated flag", vec![1, 14, 7, 1, 0, 0, 0, b'a', 7, 2, 0, 0, 0, b'g', b'g']),
             ("regexp bad pattern", vec![1, 14, 7, 1, 0, 0, 0, b'(', 7, 0, 0, 0, 0]),
-            (
-                "regexp u and v",
-                vec![1, 14, 7, 1, 0, 0, 0, b'a', 7, 2, 0, 0, 0, b'u', b'v'],
-            ),
+            ("regexp u and v", vec![1, 14, 7, 1, 0, 0, 0, b'a', 7, 2, 0, 0, 0, b'u', b'v']),
             ("error name not a string", vec![1, 17, 0, 7, 0, 0, 0, 0, 0, 255]),
             ("shared index", [&[1, 19][..], &u32le(0)].concat()),
             ("transferred index", [&[1, 20][..], &u32le(3)].concat()),
-            (
-                "typed array bad kind",
-                [&[1, 21, 11, 18][..], &u64le(0), &u64le(0), &u64le(0)].concat(),
-            ),
-            (
-                "typed array misaligned",
-                [&[1, 21, 5, 18][..], &u64le(8), &[0; 8], &u64le(2), &u64le(1)].concat(),
-            ),
-            (
-                "typed array out of bounds",
-                [&[1, 21, 5, 18][..], &u64le(8), &[0; 8], &u64le(4), &u64le(2)].concat(),
-            ),
-            (
-                "typed array length overflow",
-                [&[1, 21, 8, 18][..], &u64le(8), &[0; 8], &u64le(0), &u64le(u64::MAX)].concat(),
-            ),
-            (
-                "typed array offset overflow",
-                [&[1, 21, 1, 18][..], &u64le(8), &[0; 8], &u64le(u64::MAX), &u64le(1)].concat(),
-            ),
-            (
-                "view over an object",
-                [&[1, 22, 9, 255][..], &u64le(0), &u64le(0)].concat(),
-            ),
-            (
-                "view over backref to object",
-                [
-                    &[1, 10, 1, 0, 0, 0, 22, 23, 0, 0, 0, 0][..],
-                    &u64le(0),
-                    &u64le(0),
-                    &[255],
-                ]
-                .concat(),
-            ),
-            (
-                "view over itself",
-                [&[1, 22, 23, 0, 0, 0, 0][..], &u64le(0), &u64le(0)].concat(),
-            ),
-            (
-                "data view out of bounds",
-                [&[1, 22, 18][..], &u64le(4), &[0; 4], &u64le(2), &u64le(3)].concat(),
-            ),
+            ("typed array bad kind", [&[1, 21, 11, 18][..], &u64le(0), &u64le(0), &u64le(0)].concat()),
+            ("typed array misaligned", [&[1, 21, 5, 18][..], &u64le(8), &[0; 8], &u64le(2), &u64le(1)].concat()),
+            ("typed array out of bounds", [&[1, 21, 5, 18][..], &u64le(8), &[0; 8], &u64le(4), &u64le(2)].concat()),
+            ("typed array length overflow", [&[1, 21, 8, 18][..], &u64le(8), &[0; 8], &u64le(0), &u64le(u64::MAX)].concat()),
+            ("typed array offset overflow", [&[1, 21, 1, 18][..], &u64le(8), &[0; 8], &u64le(u64::MAX), &u64le(1)].concat()),
+            ("view over an object", [&[1, 22, 9, 255][..], &u64le(0), &u64le(0)].concat()),
+            ("view over backref to object", [&[1, 10, 1, 0, 0, 0, 22, 23, 0, 0, 0, 0][..], &u64le(0), &u64le(0), &[255]].concat()),
+            ("view over itself", [&[1, 22, 23, 0, 0, 0, 0][..], &u64le(0), &u64le(0)].concat()),
+            ("data view out of bounds", [&[1, 22, 18][..], &u64le(4), &[0; 4], &u64le(2), &u64le(3)].concat()),
             ("map value missing", vec![1, 15, 0, 255]),
             ("array key in holes", vec![1, 10, 1, 0, 0, 0, 0, 4, 0, 0, 0, 0, 255]),
-            (
-                "array length prop",
-                vec![
-                    1, 10, 0, 0, 0, 0, 7, 6, 0, 0, 0, b'l', b'e', b'n', b'g', b't', b'h', 0, 255,
-                ],
-            ),
+            ("array length prop", vec![1, 10, 0, 0, 0, 0, 7, 6, 0, 0, 0, b'l', b'e', b'n', b'g', b't', b'h', 0, 255]),
         ];
         for (name, bytes) in cases {
             assert!(try_decode(s, bytes).is_err(), "{name}: decoded");
@@ -230,18 +148,10 @@ fn buffer_lists_are_checked() {
         };
         assert!(try_decode_payload(s, twice).is_err());
         // Shared memory in the transferred list, and the other way round.
-        let wrong = Payload {
-            bytes: [&[1, 20][..], &u32le(0)].concat(),
-            shared: vec![],
-            transferred: vec![shared],
-        };
+        let wrong = Payload { bytes: [&[1, 20][..], &u32le(0)].concat(), shared: vec![], transferred: vec![shared] };
         assert!(try_decode_payload(s, wrong).is_err());
         let moved = SharedMemory::from_backing_store(v8::ArrayBuffer::new(s, 8).get_backing_store());
-        let wrong = Payload {
-            bytes: [&[1, 19][..], &u32le(0)].concat(),
-            shared: vec![moved],
-            transferred: vec![],
-        };
+        let wrong = Payload { bytes: [&[1, 19][..], &u32le(0)].concat(), shared: vec![moved], transferred: vec![] };
         assert!(try_decode_payload(s, wrong).is_err());
     });
 }
@@ -258,14 +168,8 @@ fn fuzzed_inputs_never_panic() {
             "(() => { const a = []; a[70000] = 1; a.k = [a]; return a })()",
         ];
         // CODEC_FUZZ_ITERS=200000 for a longer run.
-        let iterations: usize = std::env::var("CODEC_FUZZ_ITERS")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(1500);
-        let mut rng = std::env::var("CODEC_FUZZ_SEED")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0x2545_F491_4F6C_DD1Du64);
+        let iterations: usize = std::env::var("CODEC_FUZZ_ITERS").ok().and_then(|n| n.parse().ok()).unwrap_or(1500);
+        let mut rng = std::env::var("CODEC_FUZZ_SEED").ok().and_then(|n| n.parse().ok()).unwrap_or(0x2545_F491_4F6C_DD1Du64);
         let mut next = move || {
             rng ^= rng << 13;
             rng ^= rng >> 7;
@@ -275,10 +179,7 @@ fn fuzzed_inputs_never_panic() {
         for seed in seeds {
             let bytes = encode_js(s, seed, "value").unwrap().bytes;
             for len in 0..bytes.len() {
-                assert!(
-                    try_decode(s, bytes[..len].to_vec()).is_err(),
-                    "{seed}: prefix {len} decoded"
-                );
+                assert!(try_decode(s, bytes[..len].to_vec()).is_err(), "{seed}: prefix {len} decoded");
             }
             for _ in 0..iterations {
                 let s = &mut v8::HandleScope::new(s);
@@ -320,8 +221,7 @@ fn depth_limit() {
         let err = try_decode(s, nested_arrays(MAX_DEPTH + 1)).unwrap_err();
         assert!(err.0.contains("deeper than 10000"), "{}", err.0);
 
-        let deep =
-            |n: usize| format!("(() => {{ let o = {{}}; for (let i = 1; i < {n}; i++) o = {{o}}; return o }})()");
+        let deep = |n: usize| format!("(() => {{ let o = {{}}; for (let i = 1; i < {n}; i++) o = {{o}}; return o }})()");
         let p = encode_js(s, &deep(MAX_DEPTH), "value").unwrap();
         let context = v8::Context::new(s);
         {
@@ -332,11 +232,7 @@ fn depth_limit() {
         }
         match encode_js(s, &deep(MAX_DEPTH + 1), "args") {
             Err(EncodeError::Clone(m)) => {
-                let expected = format!(
-                    "args{}…{} is nested deeper than 10000 levels",
-                    ".o".repeat(16),
-                    ".o".repeat(16)
-                );
+                let expected = format!("args{}…{} is nested deeper than 10000 levels", ".o".repeat(16), ".o".repeat(16));
                 assert_eq!(m.chars().take(200).collect::<String>(), expected);
             }
             _ => panic!("deep value encoded"),
@@ -358,10 +254,7 @@ fn large_values() {
                 "Array.from({length: 1000000}, (_, i) => i % 2 ? i : {i})",
                 "v => v.length === 1000000 && v[999999] === 999999 && v[4].i === 4",
             ),
-            (
-                "new Map(Array.from({length: 300000}, (_, i) => [i, 'v' + i]))",
-                "v => v.size === 300000 && v.get(299999) === 'v299999'",
-            ),
+            ("new Map(Array.from({length: 300000}, (_, i) => [i, 'v' + i]))", "v => v.size === 300000 && v.get(299999) === 'v299999'"),
         ] {
             let value = eval(s, code);
             let started = std::time::Instant::now();
@@ -400,13 +293,8 @@ fn array_lengths_do_not_allocate() {
         bytes.push(END);
         let before = used_heap(s);
         let v = decode(s, payload(bytes)).unwrap();
-        assert!(
-            used_heap(s) - before < 16 << 20,
-            "heap grew by {} bytes",
-            used_heap(s) - before
-        );
-        let f = v8::Local::<v8::Function>::try_from(eval(s, "(a => a.length === 2000 && a[1999].length === 33554431)"))
-            .unwrap();
+        assert!(used_heap(s) - before < 16 << 20, "heap grew by {} bytes", used_heap(s) - before);
+        let f = v8::Local::<v8::Function>::try_from(eval(s, "(a => a.length === 2000 && a[1999].length === 33554431)")).unwrap();
         let this = v8::undefined(s).into();
         assert!(f.call(s, this, &[v]).unwrap().is_true());
 
@@ -418,26 +306,14 @@ fn array_lengths_do_not_allocate() {
         }
         let before = used_heap(s);
         assert!(try_decode(s, bytes).is_err());
-        assert!(
-            used_heap(s) - before < 16 << 20,
-            "heap grew by {} bytes",
-            used_heap(s) - before
-        );
+        assert!(used_heap(s) - before < 16 << 20, "heap grew by {} bytes", used_heap(s) - before);
 
         // An honest sparse array stays small on arrival.
         let p = encode_js(s, "(() => { const a = [1, 2]; a[30000000] = 3; return a })()", "value").unwrap();
         let before = used_heap(s);
         let v = decode(s, p).unwrap();
-        assert!(
-            used_heap(s) - before < 1 << 20,
-            "heap grew by {} bytes",
-            used_heap(s) - before
-        );
-        let f = v8::Local::<v8::Function>::try_from(eval(
-            s,
-            "(a => a.length === 30000001 && a[30000000] === 3 && a[1] === 2)",
-        ))
-        .unwrap();
+        assert!(used_heap(s) - before < 1 << 20, "heap grew by {} bytes", used_heap(s) - before);
+        let f = v8::Local::<v8::Function>::try_from(eval(s, "(a => a.length === 30000001 && a[30000000] === 3 && a[1] === 2)")).unwrap();
         assert!(f.call(s, this, &[v]).unwrap().is_true());
     });
 }

@@ -27,7 +27,11 @@ struct Memory {
 }
 
 impl v8::ValueDeserializerImpl for Memory {
-    fn get_shared_array_buffer_from_id<'s>(&mut self, scope: &mut v8::HandleScope<'s>, id: u32) -> Option<v8::Local<'s, v8::SharedArrayBuffer>> {
+    fn get_shared_array_buffer_from_id<'s>(
+        &mut self,
+        scope: &mut v8::HandleScope<'s>,
+        id: u32,
+    ) -> Option<v8::Local<'s, v8::SharedArrayBuffer>> {
         // Nothing without an exception: V8 throws its own DataCloneError.
         self.shared.get(id as usize).map(|b| v8::Local::new(scope, b))
     }
@@ -74,7 +78,16 @@ pub fn decode<'s>(scope: &mut v8::HandleScope<'s>, payload: &Payload) -> Option<
 /// Our bytes → V8-format bytes; None for anything not expected.
 fn translate(bytes: &[u8], memory: &Payload) -> Option<Vec<u8>> {
     let transferred = memory.transferred.len();
-    let mut t = Translator { r: Reader { bytes, pos: 0 }, out: Vec::with_capacity(bytes.len() + 16), ids: Vec::new(), lens: Default::default(), memory, next: 0, depth: 0, moved: vec![false; transferred] };
+    let mut t = Translator {
+        r: Reader { bytes, pos: 0 },
+        out: Vec::with_capacity(bytes.len() + 16),
+        ids: Vec::new(),
+        lens: Default::default(),
+        memory,
+        next: 0,
+        depth: 0,
+        moved: vec![false; transferred],
+    };
     if t.r.u8().ok()? != VERSION {
         return None;
     }

@@ -65,7 +65,11 @@ impl v8::ValueSerializerImpl for Delegate {
         Some(object.internal_field_count() > 0 || handle)
     }
 
-    fn get_shared_array_buffer_id<'s>(&mut self, _scope: &mut v8::HandleScope<'s>, sab: v8::Local<'s, v8::SharedArrayBuffer>) -> Option<u32> {
+    fn get_shared_array_buffer_id<'s>(
+        &mut self,
+        _scope: &mut v8::HandleScope<'s>,
+        sab: v8::Local<'s, v8::SharedArrayBuffer>,
+    ) -> Option<u32> {
         let mut shared = self.shared.borrow_mut();
         shared.push(SharedMemory::from_backing_store(sab.get_backing_store()));
         Some(shared.len() as u32 - 1)
@@ -107,7 +111,8 @@ pub fn encode(
     };
     let shared = std::mem::take(&mut *shared.borrow_mut());
     Ok(translate(&v8_bytes).map(|(bytes, copies)| {
-        let moved = copies.into_iter().map(|c| SharedMemory::from_backing_store(v8::ArrayBuffer::new_backing_store_from_vec(c).make_shared()));
+        let moved =
+            copies.into_iter().map(|c| SharedMemory::from_backing_store(v8::ArrayBuffer::new_backing_store_from_vec(c).make_shared()));
         (bytes, shared, moved.collect())
     }))
 }
@@ -115,7 +120,14 @@ pub fn encode(
 /// V8-format bytes → our bytes and the copies of big ArrayBuffers; None
 /// for anything not expected.
 fn translate(v8_bytes: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
-    let mut t = Translator { r: V8Reader { bytes: v8_bytes, pos: 0 }, out: Vec::with_capacity(v8_bytes.len() + v8_bytes.len() / 4 + 16), ids: Vec::new(), next: 0, depth: 0, copies: Vec::new() };
+    let mut t = Translator {
+        r: V8Reader { bytes: v8_bytes, pos: 0 },
+        out: Vec::with_capacity(v8_bytes.len() + v8_bytes.len() / 4 + 16),
+        ids: Vec::new(),
+        next: 0,
+        depth: 0,
+        copies: Vec::new(),
+    };
     if t.r.u8()? != 0xFF || t.r.varint()? != 15 {
         return None;
     }

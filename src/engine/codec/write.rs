@@ -39,12 +39,7 @@ pub fn typed_array_kind(v: v8::Local<v8::Value>) -> Option<u8> {
 
 /// Append the first `len` bytes of `ab` to `out` (memcpy through
 /// temporary Uint8Arrays: no unsafe slice over V8 memory).
-pub fn copy_buffer(
-    s: &mut v8::HandleScope,
-    ab: v8::Local<v8::ArrayBuffer>,
-    len: usize,
-    out: &mut Vec<u8>,
-) -> Result<(), EncodeError> {
+pub fn copy_buffer(s: &mut v8::HandleScope, ab: v8::Local<v8::ArrayBuffer>, len: usize, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     let start = out.len();
     out.resize(start + len, 0);
     copy_into(s, ab, &mut out[start..])
@@ -212,9 +207,7 @@ pub fn refusal(v: v8::Local<v8::Value>, o: v8::Local<v8::Object>) -> Option<&'st
 /// Append `.key` (identifier-like) or `["key"]` to a path.
 pub fn push_key(p: &mut String, key: &str) {
     let mut chars = key.chars();
-    let ident = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+    let ident = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
     if ident {
         p.push('.');

@@ -193,7 +193,13 @@ impl Drop for Inspector {
 }
 
 impl Inspector {
-    fn new(scope: &mut v8::HandleScope<()>, rx: Receiver<InspectorMsg>, control: Arc<Control>, title: &str, context: v8::Global<v8::Context>) -> Box<Self> {
+    fn new(
+        scope: &mut v8::HandleScope<()>,
+        rx: Receiver<InspectorMsg>,
+        control: Arc<Control>,
+        title: &str,
+        context: v8::Global<v8::Context>,
+    ) -> Box<Self> {
         let mut me = Box::new(Self {
             base: V8InspectorClientBase::new::<Self>(),
             v8: None,

@@ -75,9 +75,7 @@ fn resolve_fn(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, 
         Err(e) => return throw_code(scope, &e.message, e.code),
     };
     let out = match target {
-        Target::Builtin(name) => {
-            set(scope, &["builtin", &builtin_file(&name), &name])
-        }
+        Target::Builtin(name) => set(scope, &["builtin", &builtin_file(&name), &name]),
         Target::File(path) => {
             let Some(kind) = super::kind_of(scope, &path, "require", &spec, &importer) else { return };
             set(scope, &[kind, &path.display().to_string(), &spec])
@@ -120,16 +118,26 @@ fn require_esm_fn(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArgumen
 /// `info()` → JSON: the host's `process` facts, plus `env` (the
 /// environment now), `cwd`, `platform`, `arch` and `cpus`.
 fn info_fn(scope: &mut v8::HandleScope, _args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
-    let mut info: serde_json::Map<String, serde_json::Value> = HOST_INFO.get().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+    let mut info: serde_json::Map<String, serde_json::Value> =
+        HOST_INFO.get().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
     let env: serde_json::Map<String, serde_json::Value> = std::env::vars_os()
         .map(|(k, v)| (k.to_string_lossy().into_owned(), serde_json::Value::String(v.to_string_lossy().into_owned())))
         .collect();
     info.insert("env".into(), env.into());
     let cwd = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| "/".into());
     info.insert("cwd".into(), cwd.into());
-    let platform = match std::env::consts::OS { "macos" => "darwin", "windows" => "win32", other => other };
+    let platform = match std::env::consts::OS {
+        "macos" => "darwin",
+        "windows" => "win32",
+        other => other,
+    };
     info.insert("platform".into(), platform.into());
-    let arch = match std::env::consts::ARCH { "x86_64" => "x64", "aarch64" => "arm64", "x86" => "ia32", other => other };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "x64",
+        "aarch64" => "arm64",
+        "x86" => "ia32",
+        other => other,
+    };
     info.insert("arch".into(), arch.into());
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     info.insert("cpus".into(), cpus.into());
@@ -202,7 +210,12 @@ fn loader<'s>(scope: &mut v8::HandleScope<'s>) -> Option<v8::Local<'s, v8::Objec
             script_compiler::compile(scope, &mut src, CompileOptions::ConsumeCodeCache, NoCacheReason::NoReason)?
         }
         None => {
-            let unbound = script_compiler::compile_unbound_script(scope, Source::new(code, Some(&origin)), CompileOptions::EagerCompile, NoCacheReason::NoReason)?;
+            let unbound = script_compiler::compile_unbound_script(
+                scope,
+                Source::new(code, Some(&origin)),
+                CompileOptions::EagerCompile,
+                NoCacheReason::NoReason,
+            )?;
             if let Some(cache) = unbound.create_code_cache() {
                 let _ = LOADER_CACHE.set(cache.to_vec());
             }
@@ -237,7 +250,12 @@ fn existing_loader<'s>(scope: &mut v8::HandleScope<'s>) -> Option<v8::Local<'s, 
     global.get_private(scope, key).and_then(|v| v8::Local::<v8::Object>::try_from(v).ok())
 }
 
-fn call_method<'s>(scope: &mut v8::HandleScope<'s>, obj: v8::Local<'s, v8::Object>, name: &str, args: &[v8::Local<'s, v8::Value>]) -> Option<v8::Local<'s, v8::Value>> {
+fn call_method<'s>(
+    scope: &mut v8::HandleScope<'s>,
+    obj: v8::Local<'s, v8::Object>,
+    name: &str,
+    args: &[v8::Local<'s, v8::Value>],
+) -> Option<v8::Local<'s, v8::Value>> {
     let key = v8::String::new(scope, name)?;
     let f = v8::Local::<v8::Function>::try_from(obj.get(scope, key.into())?).ok()?;
     f.call(scope, obj.into(), args)

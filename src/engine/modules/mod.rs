@@ -51,7 +51,9 @@ pub(crate) fn strings(scope: &mut v8::HandleScope, list: v8::Local<v8::Array>) -
 pub(crate) fn throw_code(scope: &mut v8::HandleScope, message: &str, code: &str) {
     let Some(msg) = v8::String::new(scope, message) else { return };
     let exc = v8::Exception::error(scope, msg);
-    if let (Ok(obj), Some(key), Some(val)) = (v8::Local::<v8::Object>::try_from(exc), v8::String::new(scope, "code"), v8::String::new(scope, code)) {
+    if let (Ok(obj), Some(key), Some(val)) =
+        (v8::Local::<v8::Object>::try_from(exc), v8::String::new(scope, "code"), v8::String::new(scope, code))
+    {
         obj.set(scope, key.into(), val.into());
     }
     scope.throw_exception(exc);
@@ -311,7 +313,11 @@ pub(crate) fn require_esm<'s>(scope: &mut v8::HandleScope<'s>, path: &Path) -> O
             }
             v8::PromiseState::Pending => {
                 handled(scope, p);
-                throw_code(scope, &format!("require() cannot load {}: it awaits at its top level; use import()", path.display()), "ERR_REQUIRE_ASYNC_MODULE");
+                throw_code(
+                    scope,
+                    &format!("require() cannot load {}: it awaits at its top level; use import()", path.display()),
+                    "ERR_REQUIRE_ASYNC_MODULE",
+                );
                 return None;
             }
         }
@@ -398,7 +404,11 @@ pub(crate) fn namespace<'s>(scope: &mut v8::HandleScope<'s>, path: &Path) -> Opt
                 return None;
             }
             v8::PromiseState::Pending => {
-                throw_type_error(scope, &format!("{}: a define() module cannot await at its top level", path.display()), Some("ERR_INVALID_ARG"));
+                throw_type_error(
+                    scope,
+                    &format!("{}: a define() module cannot await at its top level", path.display()),
+                    Some("ERR_INVALID_ARG"),
+                );
                 return None;
             }
         }

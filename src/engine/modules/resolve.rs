@@ -48,12 +48,60 @@ pub(crate) struct ResolveError {
 
 /// Node's built-in module names (`node:` optional), subpaths included.
 const BUILTINS: &[&str] = &[
-    "assert", "assert/strict", "async_hooks", "buffer", "child_process", "cluster", "console", "constants", "crypto",
-    "dgram", "diagnostics_channel", "dns", "dns/promises", "domain", "events", "fs", "fs/promises", "http", "http2",
-    "https", "inspector", "inspector/promises", "module", "net", "os", "path", "path/posix", "path/win32",
-    "perf_hooks", "process", "punycode", "querystring", "readline", "readline/promises", "repl", "stream",
-    "stream/consumers", "stream/promises", "stream/web", "string_decoder", "sys", "timers", "timers/promises",
-    "tls", "trace_events", "tty", "url", "util", "util/types", "v8", "vm", "wasi", "worker_threads", "zlib",
+    "assert",
+    "assert/strict",
+    "async_hooks",
+    "buffer",
+    "child_process",
+    "cluster",
+    "console",
+    "constants",
+    "crypto",
+    "dgram",
+    "diagnostics_channel",
+    "dns",
+    "dns/promises",
+    "domain",
+    "events",
+    "fs",
+    "fs/promises",
+    "http",
+    "http2",
+    "https",
+    "inspector",
+    "inspector/promises",
+    "module",
+    "net",
+    "os",
+    "path",
+    "path/posix",
+    "path/win32",
+    "perf_hooks",
+    "process",
+    "punycode",
+    "querystring",
+    "readline",
+    "readline/promises",
+    "repl",
+    "stream",
+    "stream/consumers",
+    "stream/promises",
+    "stream/web",
+    "string_decoder",
+    "sys",
+    "timers",
+    "timers/promises",
+    "tls",
+    "trace_events",
+    "tty",
+    "url",
+    "util",
+    "util/types",
+    "v8",
+    "vm",
+    "wasi",
+    "worker_threads",
+    "zlib",
 ];
 
 /// Built-ins reachable only with the `node:` prefix, as in Node.
@@ -207,7 +255,10 @@ fn match_map(dir: &Path, map: &serde_json::Map<String, Value>, key: &str, condit
 
 fn not_exported(dir: &Path, sub: &str) -> ResolveError {
     let shown = if sub == "." { String::new() } else { format!("subpath '{sub}' ") };
-    ResolveError { code: "ERR_PACKAGE_PATH_NOT_EXPORTED", message: format!("Package {shown}is not defined by \"exports\" in {}", dir.join("package.json").display()) }
+    ResolveError {
+        code: "ERR_PACKAGE_PATH_NOT_EXPORTED",
+        message: format!("Package {shown}is not defined by \"exports\" in {}", dir.join("package.json").display()),
+    }
 }
 
 /// `sub` (`.` or `./x`) of the package in `dir` through its `exports`.
@@ -221,11 +272,7 @@ fn package_exports(dir: &Path, exports: &Value, sub: &str, conditions: &[&str]) 
 }
 
 fn split_package(spec: &str) -> (&str, &str) {
-    let cut = if spec.starts_with('@') {
-        spec.match_indices('/').nth(1).map(|(i, _)| i)
-    } else {
-        spec.find('/')
-    };
+    let cut = if spec.starts_with('@') { spec.match_indices('/').nth(1).map(|(i, _)| i) } else { spec.find('/') };
     match cut {
         Some(i) => (&spec[..i], &spec[i..]),
         None => (spec, ""),
@@ -270,9 +317,16 @@ fn resolve_imports(spec: &str, importer: &Path, conditions: &[&str]) -> Result<O
         (Some(p), _) => Ok(Some(p)),
         (None, Some((dir, _))) => Err(ResolveError {
             code: "ERR_PACKAGE_IMPORT_NOT_DEFINED",
-            message: format!("Package import specifier \"{spec}\" is not defined in package {} imported from {}", dir.join("package.json").display(), importer.display()),
+            message: format!(
+                "Package import specifier \"{spec}\" is not defined in package {} imported from {}",
+                dir.join("package.json").display(),
+                importer.display()
+            ),
         }),
-        (None, None) => Err(ResolveError { code: "ERR_PACKAGE_IMPORT_NOT_DEFINED", message: format!("Package import specifier \"{spec}\" is not defined imported from {}", importer.display()) }),
+        (None, None) => Err(ResolveError {
+            code: "ERR_PACKAGE_IMPORT_NOT_DEFINED",
+            message: format!("Package import specifier \"{spec}\" is not defined imported from {}", importer.display()),
+        }),
     }
 }
 
@@ -288,7 +342,10 @@ pub(crate) fn resolve(spec: &str, importer: &Path, require: bool, runtime: Optio
     }
     if spec.ends_with(".node") {
         let verb = if require { "require" } else { "import" };
-        return Err(ResolveError { code: "ERR_INVALID_ARG", message: format!("cannot {verb} {spec:?} from {}: native addons cannot load inside a thread", importer.display()) });
+        return Err(ResolveError {
+            code: "ERR_INVALID_ARG",
+            message: format!("cannot {verb} {spec:?} from {}: native addons cannot load inside a thread", importer.display()),
+        });
     }
     if let Some(rest) = spec.strip_prefix("node:") {
         return Err(ResolveError { code: "ERR_UNKNOWN_BUILTIN_MODULE", message: format!("No such built-in module: node:{rest}") });
@@ -304,7 +361,8 @@ pub(crate) fn resolve(spec: &str, importer: &Path, require: bool, runtime: Optio
     }
     // Node 22's conditions, with ours first ("module-sync": this loader
     // can require() ES modules).
-    let conditions: &[&str] = if require { &["isothread", "node", "require", "module-sync"] } else { &["isothread", "node", "import", "module-sync"] };
+    let conditions: &[&str] =
+        if require { &["isothread", "node", "require", "module-sync"] } else { &["isothread", "node", "import", "module-sync"] };
     let with_importer = |mut e: ResolveError| {
         e.message = format!("{} imported from {}", e.message, importer.display());
         e
@@ -386,7 +444,10 @@ mod tests {
     #[test]
     fn exports_conditions_patterns_and_main() {
         let root = tree(&[
-            ("node_modules/a/package.json", r#"{"exports":{".":{"import":"./a.mjs","require":"./a.cjs"},"./feat/*":"./lib/*.js","./internal/*":null}}"#),
+            (
+                "node_modules/a/package.json",
+                r#"{"exports":{".":{"import":"./a.mjs","require":"./a.cjs"},"./feat/*":"./lib/*.js","./internal/*":null}}"#,
+            ),
             ("node_modules/a/a.mjs", ""),
             ("node_modules/a/a.cjs", ""),
             ("node_modules/a/lib/x.js", ""),

@@ -82,7 +82,11 @@ fn source_of<'s>(scope: &mut v8::HandleScope<'s>, e: &Entry, origin: &v8::Script
 }
 
 fn options(e: &Entry) -> CompileOptions {
-    if e.cache.is_some() { CompileOptions::ConsumeCodeCache } else { CompileOptions::NoCompileOptions }
+    if e.cache.is_some() {
+        CompileOptions::ConsumeCodeCache
+    } else {
+        CompileOptions::NoCompileOptions
+    }
 }
 
 /// Drop a code cache V8 rejected (another V8 build or flags).
@@ -195,9 +199,14 @@ pub(crate) fn is_module_syntax(scope: &mut v8::HandleScope, path: &Path) -> bool
             None => {
                 let msg = tc.message().map(|m| m.get(tc).to_rust_string_lossy(tc)).unwrap_or_default();
                 tc.reset();
-                ["Cannot use import statement outside a module", "Unexpected token 'export'", "Cannot use 'import.meta' outside a module", "await is only valid in async functions"]
-                    .iter()
-                    .any(|needle| msg.contains(needle))
+                [
+                    "Cannot use import statement outside a module",
+                    "Unexpected token 'export'",
+                    "Cannot use 'import.meta' outside a module",
+                    "await is only valid in async functions",
+                ]
+                .iter()
+                .any(|needle| msg.contains(needle))
             }
         }
     };

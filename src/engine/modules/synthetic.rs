@@ -27,7 +27,13 @@ pub(crate) struct Record {
 }
 
 /// A synthetic module named `key` exporting `names` (plus `default`).
-pub(crate) fn create<'s>(scope: &mut v8::HandleScope<'s>, key: &Path, mut names: Vec<String>, exports: Exports, whole_default: bool) -> Option<v8::Local<'s, v8::Module>> {
+pub(crate) fn create<'s>(
+    scope: &mut v8::HandleScope<'s>,
+    key: &Path,
+    mut names: Vec<String>,
+    exports: Exports,
+    whole_default: bool,
+) -> Option<v8::Local<'s, v8::Module>> {
     if whole_default {
         names.retain(|n| n != "default");
         names.insert(0, "default".to_owned());

@@ -4,8 +4,8 @@
 use brotli::enc::encode::{BrotliEncoderOperation, BrotliEncoderParameter, BrotliEncoderStateStruct};
 use brotli::enc::interface::{PredictionModeContextMap, StaticCommand};
 use brotli::enc::StandardAlloc;
-use brotli::{InputPair, InputReferenceMut};
 use brotli::{BrotliDecompressStream, BrotliResult, BrotliState};
+use brotli::{InputPair, InputReferenceMut};
 
 use super::deflate::Z_FINISH;
 use super::zlib_types::ZError;
@@ -43,10 +43,8 @@ impl Encoder {
         let mut out = Vec::new();
         let mut avail_in = input.len();
         let mut in_offset = 0;
-        let mut nop = |_: &mut PredictionModeContextMap<InputReferenceMut>,
-                       _: &mut [StaticCommand],
-                       _: InputPair,
-                       _: &mut StandardAlloc| ();
+        let mut nop =
+            |_: &mut PredictionModeContextMap<InputReferenceMut>, _: &mut [StaticCommand], _: InputPair, _: &mut StandardAlloc| ();
         loop {
             if self.state.is_finished() {
                 break;

@@ -289,9 +289,7 @@ fn pbkdf2_fn(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, r
     let Some(keylen) = int_arg(scope, args.get(3), "keylen", 0.0) else { return };
     let Some(alg) = hmac_alg(scope, args.get(4)) else { return };
     let mut out = vec![0u8; keylen as usize];
-    let done = with_bytes(args.get(0), |password| {
-        with_bytes(args.get(1), |salt| alg.pbkdf2(password, salt, iterations, &mut out))
-    });
+    let done = with_bytes(args.get(0), |password| with_bytes(args.get(1), |salt| alg.pbkdf2(password, salt, iterations, &mut out)));
     match done {
         Some(Some(true)) => return_bytes(scope, rv, out),
         Some(Some(false)) => throw(scope, Kind::Error, "PBKDF2 failed", None, None),

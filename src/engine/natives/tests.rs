@@ -61,15 +61,43 @@ const DIGESTS: &[[&str; 3]] = &[
     ["md5", "9e107d9d372bb6826bd81d3542a419d6", "80070713463e7749b90c2dc24911e275"],
     ["sha1", "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12", "de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9"],
     ["sha224", "730e109bd7a8a32b1cb9d9a09aa2325d2430587ddbc0c38bad911525", "88ff8b54675d39b8f72322e65ff945c52d96379988ada25639747e69"],
-    ["sha256", "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592", "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"],
-    ["sha384", "ca737f1014a48f4c0b6dd43cb177b0afd9e5169367544c494011e3317dbf9a509cb1e5dc1e85a941bbee3d7f2afbc9b1", "d7f4727e2c0b39ae0f1e40cc96f60242d5b7801841cea6fc592c5d3e1ae50700582a96cf35e1e554995fe4e03381c237"],
-    ["sha512", "07e547d9586f6a73f73fbac0435ed76951218fb7d0c8d788a309d785436bbb642e93a252a954f23912547d1e8a3b5ed6e1bfd7097821233fa0538f3db854fee6", "b42af09057bac1e2d41708e48a902e09b5ff7f12ab428a4fe86653c73dd248fb82f948a549f7b791a5b41915ee4d1ec3935357e4e2317250d0372afa2ebeeb3a"],
+    [
+        "sha256",
+        "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592",
+        "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8",
+    ],
+    [
+        "sha384",
+        "ca737f1014a48f4c0b6dd43cb177b0afd9e5169367544c494011e3317dbf9a509cb1e5dc1e85a941bbee3d7f2afbc9b1",
+        "d7f4727e2c0b39ae0f1e40cc96f60242d5b7801841cea6fc592c5d3e1ae50700582a96cf35e1e554995fe4e03381c237",
+    ],
+    [
+        "sha512",
+        "07e547d9586f6a73f73fbac0435ed76951218fb7d0c8d788a309d785436bbb642e93a252a954f23912547d1e8a3b5ed6e1bfd7097821233fa0538f3db854fee6",
+        "b42af09057bac1e2d41708e48a902e09b5ff7f12ab428a4fe86653c73dd248fb82f948a549f7b791a5b41915ee4d1ec3935357e4e2317250d0372afa2ebeeb3a",
+    ],
     ["sha512-224", "944cd2847fb54558d4775db0485a50003111c8e5daa63fe722c6aa37", "a1afb4f708cb63570639195121785ada3dc615989cc3c73f38e306a3"],
-    ["sha512-256", "dd9d67b371519c339ed8dbd25af90e976a1eeefd4ad3d889005e532fc5bef04d", "7fb65e03577da9151a1016e9c2e514d4d48842857f13927f348588173dca6d89"],
+    [
+        "sha512-256",
+        "dd9d67b371519c339ed8dbd25af90e976a1eeefd4ad3d889005e532fc5bef04d",
+        "7fb65e03577da9151a1016e9c2e514d4d48842857f13927f348588173dca6d89",
+    ],
     ["sha3-224", "d15dadceaa4d5d7bb3b48f446421d542e08ad8887305e28d58335795", "ff6fa8447ce10fb1efdccfe62caf8b640fe46c4fb1007912bf85100f"],
-    ["sha3-256", "69070dda01975c8c120c3aada1b282394e7f032fa9cf32f4cb2259a0897dfc04", "8c6e0683409427f8931711b10ca92a506eb1fafa48fadd66d76126f47ac2c333"],
-    ["sha3-384", "7063465e08a93bce31cd89d2e3ca8f602498696e253592ed26f07bf7e703cf328581e1471a7ba7ab119b1a9ebdf8be41", "aa739ad9fcdf9be4a04f06680ade7a1bd1e01a0af64accb04366234cf9f6934a0f8589772f857681fcde8acc256091a2"],
-    ["sha3-512", "01dedd5de4ef14642445ba5f5b97c15e47b9ad931326e4b0727cd94cefc44fff23f07bf543139939b49128caf436dc1bdee54fcb24023a08d9403f9b4bf0d450", "237a35049c40b3ef5ddd960b3dc893d8284953b9a4756611b1b61bffcf53edd979f93547db714b06ef0a692062c609b70208ab8d4a280ceee40ed8100f293063"],
+    [
+        "sha3-256",
+        "69070dda01975c8c120c3aada1b282394e7f032fa9cf32f4cb2259a0897dfc04",
+        "8c6e0683409427f8931711b10ca92a506eb1fafa48fadd66d76126f47ac2c333",
+    ],
+    [
+        "sha3-384",
+        "7063465e08a93bce31cd89d2e3ca8f602498696e253592ed26f07bf7e703cf328581e1471a7ba7ab119b1a9ebdf8be41",
+        "aa739ad9fcdf9be4a04f06680ade7a1bd1e01a0af64accb04366234cf9f6934a0f8589772f857681fcde8acc256091a2",
+    ],
+    [
+        "sha3-512",
+        "01dedd5de4ef14642445ba5f5b97c15e47b9ad931326e4b0727cd94cefc44fff23f07bf543139939b49128caf436dc1bdee54fcb24023a08d9403f9b4bf0d450",
+        "237a35049c40b3ef5ddd960b3dc893d8284953b9a4756611b1b61bffcf53edd979f93547db714b06ef0a692062c609b70208ab8d4a280ceee40ed8100f293063",
+    ],
     ["ripemd160", "37f332f68db77bd9d7edd4969571ad671cf9dd3b", "50278a77d4d7670561ab72e867383aef6ce50b3e"],
 ];
 
@@ -106,10 +134,7 @@ fn hash_copy_aliases_and_errors() {
                     103c5169871d49be7a2ebf9e6fe4720244cbf1fdbccdbfaca489898ea069504c";
         assert_eq!(eval(s, copy), both);
         assert_eq!(eval(s, "b.crypto.hashNew('nope')"), "throw: Error: Digest method not supported");
-        assert_eq!(
-            eval(s, "b.crypto.hmacNew('nope', bytes('k'))"),
-            "throw: TypeError: Invalid digest: nope ERR_CRYPTO_INVALID_DIGEST"
-        );
+        assert_eq!(eval(s, "b.crypto.hmacNew('nope', bytes('k'))"), "throw: TypeError: Invalid digest: nope ERR_CRYPTO_INVALID_DIGEST");
         let after = "{ const c = b.crypto, id = c.hashNew('md5'); c.digest(id); c.update(id, FOX) }";
         assert_eq!(eval(s, after), "throw: Error: Digest already called ERR_CRYPTO_HASH_FINALIZED");
         assert!(eval(s, "b.crypto.update(1, 'a string')").starts_with("throw: "));
@@ -134,7 +159,10 @@ fn pbkdf2_matches_node() {
         for (args, expected) in [
             ("'password', 'salt', 1000, 40, 'sha256'", "632c2812e46d4604102ba7618e9d6d7d2f8128f6266b4a03264d2a0460b7dcb388b3b1131f741bcb"),
             ("'password', 'salt', 2, 20, 'sha1'", "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957"),
-            ("'pw', 'salt', 3, 50, 'sha3-256'", "aed9faa5b67ac0547e5e2d5de5354f5b2be85356663c59acd5fc0e8105a9552882dfed84c71f4a7ebc30890050ba445cbc19"),
+            (
+                "'pw', 'salt', 3, 50, 'sha3-256'",
+                "aed9faa5b67ac0547e5e2d5de5354f5b2be85356663c59acd5fc0e8105a9552882dfed84c71f4a7ebc30890050ba445cbc19",
+            ),
             ("'pw', 'salt', 3, 0, 'sha1'", ""),
         ] {
             let code = format!("{{ const [p, s, i, k, d] = [{args}]; hex(b.crypto.pbkdf2(bytes(p), bytes(s), i, k, d)) }}");
