@@ -9,7 +9,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const { runChild, describe, noCrashOutput } = require('./helpers')
 
-test('a pool thread lost to ERR_MEMORY_LIMIT with no room for a replacement: the others serve the queue, an empty pool rejects with ERR_MEMORY_LIMIT, and room freed starts new threads (round-robin too)', () => {
+test('a pool thread lost to ERR_MEMORY_LIMIT with no room for a replacement: the others serve the queue, an empty pool rejects with ERR_MEMORY_LIMIT, and room freed starts new threads (round-robin too, also in place of a thread lost to ERR_MEMORY_LIMIT)', () => {
   const r = runChild(`
     const assert = require('node:assert/strict')
     const { Thread, ThreadPool } = lib
@@ -21,6 +21,8 @@ test('a pool thread lost to ERR_MEMORY_LIMIT with no room for a replacement: the
     async function main() {
       const a = new ThreadPool(ctx, 2, { memoryLimit: 16 })
       const b = new ThreadPool(ctx, 1, { memoryLimit: 16 })
+      const c = new ThreadPool(ctx, 2, { memoryLimit: 16, scheduler: 'round-robin' })
+      const idsC = new Set(c.threads.map((t) => t.threadId))
       const idsA = new Set(a.threads.map((t) => t.threadId))
       const idB = b.threads[0].threadId
       assert.equal(idsA.size, 2)
@@ -56,6 +58,14 @@ test('a pool thread lost to ERR_MEMORY_LIMIT with no room for a replacement: the
       assert.equal(b.size, 0)
       await assert.rejects(b.run('sleep', 1), { code: 'ERR_MEMORY_LIMIT' })
 
+      // Pool c (round-robin): the thread whose fresh isolate finds no room
+      // leaves the turns (the call behind it rejects); the other takes every turn.
+      const rc = await Promise.allSettled([c.run('hog', 0), c.run('sleep', 50), c.run('sleep', 5), c.run('sleep', 5)])
+      assert.deepEqual(codes(rc), ['ERR_MEMORY_LIMIT', 'ok', 'ERR_CLOSED', 'ok'])
+      const survivorC = rc[1].value
+      assert.equal(c.size, 1)
+      assert.deepEqual(await Promise.all([c.run('sleep', 1), c.run('sleep', 1), c.run('sleep', 1)]), [survivorC, survivorC, survivorC])
+
       // Room freed: the next calls start threads again, each with a new threadId.
       await Promise.all(fillers.splice(0, 100).map((t) => t.close()))
       const idB2 = await b.run('sleep', 1)
@@ -68,7 +78,11 @@ test('a pool thread lost to ERR_MEMORY_LIMIT with no room for a replacement: the
       assert.equal(new Set(two).size, 2, 'the two calls ran side by side')
       assert.ok(two.includes(survivor))
       assert.ok(!idsA.has(two.find((id) => id !== survivor)), 'the new thread has a new threadId')
-      await Promise.all([a.close(), b.close(), rr.close(), ...fillers.map((t) => t.close())])
+      const turnsC = new Set(await Promise.all([c.run('sleep', 1), c.run('sleep', 1)]))
+      assert.equal(c.size, 2, 'round-robin started a thread in place of the lost one')
+      assert.equal(turnsC.size, 2)
+      assert.ok([...turnsC].some((id) => !idsC.has(id)), 'with a new threadId')
+      await Promise.all([a.close(), b.close(), c.close(), rr.close(), ...fillers.map((t) => t.close())])
       console.log('pool admission ok')
     }
     main().catch((err) => { console.error(err); process.exitCode = 1 })

@@ -140,7 +140,12 @@ class ThreadPool extends EventEmitter {
     if (scheduler === 'round-robin') {
       // Each thread keeps its own calls; one that ran out of memory gets a
       // fresh isolate on the same queue.
-      this.#spawn = () => new Slot(source, { ...base, respawn: true, onDone, onFinish })
+      // One whose fresh isolate found no room ends: it leaves the turns, and
+      // the next call starts a thread in its place when there is room.
+      this.#spawn = () => {
+        const slot = new Slot(source, { ...base, respawn: true, onDone, onFinish, onExit: () => this.#leftTurns(slot) })
+        return slot
+      }
     } else {
       const group = nativeHost.poolGroup(this.#minThreads, idleTimeout)
       this.#queue = new Slot('', { queue: group, capacity: poolSize, respawn: true, onDone, onFinish, onThreadMessage, name })
@@ -172,6 +177,15 @@ class ThreadPool extends EventEmitter {
       this.#slots.push(slot)
       this.#threads = undefined
     }
+  }
+
+  /** Round-robin: a thread ended for good (its isolate could not be replaced). */
+  #leftTurns(slot) {
+    if (this.#closing || this.#destroyPromise !== null) return
+    const i = this.#slots.indexOf(slot)
+    if (i < 0) return
+    this.#slots.splice(i, 1)
+    this.#threads = undefined
   }
 
   /** Least-busy: a thread ended (closed, idle, out of memory). */
