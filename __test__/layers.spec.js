@@ -132,6 +132,15 @@ test('src/ imports only downward: binding → engine → runtime', () => {
   assert.deepEqual([...mentioning('runtime', /\bnapi::/), ...mentioning('engine', /\bnapi::/)].map((f) => path.relative(ROOT, f)), [])
 })
 
+test('the engine exposes only what the binding and the fuzz targets use', () => {
+  const code = stripRust(fs.readFileSync(path.join(SRC, 'engine', 'mod.rs'), 'utf8'))
+  // Public modules: only the codec, which fuzz/ drives alone; the rest is
+  // private or pub(crate) and reached through the `pub use` items.
+  assert.deepEqual([...code.matchAll(/^pub\s+mod\s+(\w+)/gm)].map((m) => m[1]), ['codec'])
+  const exported = [...code.matchAll(/^pub\s+use\s+([^;]*);/gm)].flatMap((m) => expandUseNamed(m[1]).map(([, name]) => name)).sort()
+  assert.deepEqual(exported, ['Keepalive', 'Payload', 'SharedMemory', 'ThreadConfig', 'ThreadHandle', 'init_platform', 'shutdown_all'])
+})
+
 test('no circle of modules in src/', () => {
   const circles = allCircles(collapse(new RustTree(SRC).graph([SRC]), ALLOWED_GROUPS))
   assert.deepEqual(circles.map(showCircle), [])

@@ -202,11 +202,12 @@ class RustTree {
     }
     const deps = new Set()
     // A module naming its own submodules is made of them, not depending on
-    // them: a mod.rs (or lib.rs) has no edge to the files below its folder.
-    const below = /^(mod|lib)\.rs$/.test(path.basename(file)) ? path.dirname(file) + path.sep : null
+    // them: no edge from a mod.rs (or lib.rs) to the files below its folder,
+    // nor from x.rs to those under x/.
+    const below = /^(mod|lib)\.rs$/.test(path.basename(file)) ? path.dirname(file) + path.sep : file.replace(/\.rs$/, path.sep)
     for (const [at, p] of found) {
       const target = this.resolve(file, modAt(at), p)
-      if (target && target !== file && !(below && target.startsWith(below))) deps.add(target)
+      if (target && target !== file && !target.startsWith(below)) deps.add(target)
     }
     return [...deps]
   }
