@@ -1,90 +1,97 @@
 'use strict'
-// Layers hold: lib/ has no require circle (a lazy require inside a
-// function counts: it only hides the circle), and raw Node-API calls are
-// made only in src/binding/napi_raw (README "Architecture").
+// Layers hold (README "Architecture"): in src/, binding → engine → runtime
+// and never upward; in lib/, the facade reaches native code only through
+// native/, and lib/runtime (the JS that runs inside a thread) and the host
+// facade never require each other; no circle of modules anywhere in src/
+// or lib/. Edges are read from `use` lines and from inline `crate::…`,
+// `super::…`, `self::…` and child-module paths anywhere in the code
+// (re-exports followed to the defining file), and from every relative
+// `require()` (a lazy require inside a function counts: it only hides the
+// circle). Raw Node-API calls are made only in src/binding/napi_raw.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const { filesUnder, stripComments, stripRust, expandUseNamed, RustTree, requireGraph, collapse, findCircle, allCircles } = require('./module-graph')
 
 const ROOT = path.join(__dirname, '..')
+const SRC = path.join(ROOT, 'src')
+const LIB = path.join(ROOT, 'lib')
 
-/** Every file under `dir` whose name ends with `ext`. */
-function filesUnder(dir, ext) {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((d) => d.isFile() && d.name.endsWith(ext))
-    .map((d) => path.join(d.parentPath ?? d.path, d.name))
+// Circles known and being fixed elsewhere, each counted as one node so a
+// circle inside it is not reported (one through it still is). Remove an
+// entry once its circle is gone.
+const ALLOWED_GROUPS = {
+  // decode.rs ↔ to_v8.rs: the codec's payload work (issue #19 follow-up)
+  // replaces the shared decoder; remove this entry after that merge.
+  'src/engine/codec/**': (f) => f.startsWith(path.join(SRC, 'engine', 'codec') + path.sep),
+  // messages.rs ↔ messenger.rs: fixed on the modlock branch; remove this
+  // entry after that merge.
+  'src/runtime/{messages,messenger}.rs': (f) => ['messages.rs', 'messenger.rs'].map((n) => path.join(SRC, 'runtime', n)).includes(f),
 }
 
-/** Source without its comments (line comments only where they start a comment, not inside a URL). */
-function stripComments(src) {
-  return src.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:\\'"`])\/\/.*$/gm, '$1')
+/** The files of a circle, relative to the repository, joined by arrows. */
+function showCircle(circle) {
+  return circle.map((f) => (path.isAbsolute(f) ? path.relative(ROOT, f) : f)).join(' → ')
 }
 
-/** file → the lib files it requires (relative requires, wherever they appear). */
-function requireGraph(dir) {
-  const graph = new Map()
-  for (const file of filesUnder(dir, '.js')) {
-    const deps = []
-    for (const m of stripComments(fs.readFileSync(file, 'utf8')).matchAll(/require\(\s*(['"])(\.{1,2}\/[^'"]+)\1\s*\)/g)) {
-      let target = path.resolve(path.dirname(file), m[2])
-      if (!fs.existsSync(target) || fs.statSync(target).isDirectory()) {
-        target = fs.existsSync(`${target}.js`) ? `${target}.js` : path.join(target, 'index.js')
-      }
-      if (target.startsWith(dir + path.sep)) deps.push(target)
-    }
-    graph.set(file, deps)
-  }
-  return graph
-}
-
-/** The first circle found in `graph` (a list of files, first = last), or null. */
-function findCircle(graph) {
-  const state = new Map() // file → 'open' | 'done'
-  const stack = []
-  function visit(file) {
-    state.set(file, 'open')
-    stack.push(file)
-    for (const dep of graph.get(file) || []) {
-      if (state.get(dep) === 'open') return [...stack.slice(stack.indexOf(dep)), dep]
-      if (!state.has(dep)) {
-        const found = visit(dep)
-        if (found) return found
-      }
-    }
-    stack.pop()
-    state.set(file, 'done')
-    return null
-  }
-  for (const file of graph.keys()) {
-    if (!state.has(file)) {
-      const found = visit(file)
-      if (found) return found
-    }
-  }
-  return null
-}
-
-test('the circle finder finds a circle hidden by a lazy require, and none where there is none', () => {
+/** A throwaway source tree: `files` maps a relative path to its text. */
+function withTree(files, fn) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isothread-layers-'))
   try {
-    fs.writeFileSync(path.join(dir, 'a.js'), "const b = require('./b')\n")
-    fs.writeFileSync(path.join(dir, 'b.js'), "// require('./a') in a comment is no edge\nmodule.exports = 1\n")
-    assert.equal(findCircle(requireGraph(dir)), null)
-    fs.writeFileSync(path.join(dir, 'b.js'), "function later() { return require('./a') }\n")
-    assert.deepEqual(findCircle(requireGraph(dir)).map((f) => path.basename(f)), ['a.js', 'b.js', 'a.js'])
+    for (const [rel, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
+      fs.writeFileSync(path.join(dir, rel), text)
+    }
+    return fn(dir)
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }
+}
+
+test('the lib graph finds a circle hidden by a lazy require, and none where there is none', () => {
+  withTree({ 'a.js': "const b = require('./b')\n", 'b.js': "// require('./a') in a comment is no edge\nmodule.exports = 1\n" }, (dir) => {
+    assert.equal(findCircle(requireGraph(dir)), null)
+    fs.writeFileSync(path.join(dir, 'b.js'), "function later() { return require('./a') }\n")
+    assert.deepEqual(findCircle(requireGraph(dir)).map((f) => path.basename(f)), ['a.js', 'b.js', 'a.js'])
+  })
 })
 
-test('lib/ has no require circle', () => {
-  const lib = path.join(ROOT, 'lib')
-  const graph = requireGraph(lib)
-  assert.ok(graph.get(path.join(lib, 'host.js')).length > 0, 'the graph was read')
-  const circle = findCircle(graph)
-  assert.equal(circle && circle.map((f) => path.relative(ROOT, f)).join(' → '), null)
+test('the Rust graph reads use trees, inline paths, child modules and re-exports', () => {
+  assert.deepEqual(expandUseNamed('super::{a, b::{c, d as e}}'), [['super::a', 'a'], ['super::b::c', 'c'], ['super::b::d', 'e']])
+  const stripped = stripRust('let s = "crate::x::y"; // crate::z\n/* a /* nested */ crate::w */ let c = \'{\'; let r = r#"crate::q"#;')
+  assert.doesNotMatch(stripped, /crate|\{/, 'comments, strings and char literals are no code')
+  withTree({
+    'lib.rs': 'mod a;\nmod b;\n',
+    'a/mod.rs': 'mod leaf;\nmod inner;\npub use leaf::Thing;\npub(crate) fn f() {}\n',
+    'a/leaf.rs': 'pub struct Thing;\n',
+    'a/inner.rs': 'fn g() { super::f() }\n#[cfg(test)]\nmod tests {\n    use super::g;\n}\n',
+    'b.rs': 'fn h() -> crate::a::Thing { crate::a::Thing }\n',
+  }, (dir) => {
+    const tree = new RustTree(dir)
+    const g = tree.graph([dir])
+    const rel = (f) => path.relative(dir, f)
+    // A re-export is followed to the file that defines the item; an inline
+    // module's `super` is its own file (no edge); a module's own children
+    // are its parts (no edge from a/mod.rs).
+    assert.deepEqual(g.get(path.join(dir, 'b.rs')).map(rel), ['a/leaf.rs'])
+    assert.deepEqual(g.get(path.join(dir, 'a', 'inner.rs')).map(rel), ['a/mod.rs'])
+    assert.deepEqual(g.get(path.join(dir, 'a', 'mod.rs')), [])
+    assert.equal(findCircle(g), null)
+    // An inline path is an edge like a `use` line: a circle through one is found.
+    fs.writeFileSync(path.join(dir, 'a', 'leaf.rs'), 'pub struct Thing;\nfn back() { crate::b::h(); }\n')
+    const circle = findCircle(new RustTree(dir).graph([dir]))
+    assert.deepEqual(circle.map(rel), ['b.rs', 'a/leaf.rs', 'b.rs'])
+  })
+})
+
+test('the graph of this repository was read (inline paths included)', () => {
+  const g = new RustTree(SRC).graph([SRC])
+  const engine = (f) => path.join(SRC, 'engine', f)
+  assert.ok(g.get(engine('isolate.rs')).includes(engine('platform.rs')), 'isolate.rs uses platform.rs')
+  assert.ok(g.get(engine('isolate.rs')).includes(engine(path.join('inspector', 'mod.rs'))), 'isolate.rs names super::inspector::install inline')
+  assert.ok(requireGraph(LIB).get(path.join(LIB, 'host.js')).length > 0, 'the lib graph was read')
 })
 
 test('raw Node-API calls are made only in src/binding/napi_raw', () => {
@@ -96,118 +103,6 @@ test('raw Node-API calls are made only in src/binding/napi_raw', () => {
   assert.deepEqual(offenders, [])
 })
 
-// Rust layers: binding → engine → runtime (README "Development"). A lower
-// layer never names a higher one, and no `use` circle joins the files of
-// src/engine or of src/runtime.
-const SRC = path.join(ROOT, 'src')
-
-/** Rust source without comments and string literals (a path in a doc comment or a message is no edge). */
-function stripRust(src) {
-  return stripComments(src).replace(/"(?:[^"\\\n]|\\.)*"/g, '""')
-}
-
-/** Rust files under `dir` whose code (comments aside) matches `re`. */
-function rustMatching(dir, re) {
-  return filesUnder(dir, '.rs')
-    .filter((f) => re.test(stripRust(fs.readFileSync(f, 'utf8'))))
-    .map((f) => path.relative(ROOT, f))
-}
-
-/** The module path of a Rust file: src/engine/codec/mod.rs → ['engine', 'codec']. */
-function modulePath(file) {
-  const parts = path.relative(SRC, file).replace(/\.rs$/, '').split(path.sep)
-  if (parts.at(-1) === 'mod' || parts.at(-1) === 'lib') parts.pop()
-  return parts
-}
-
-/** The file that defines module `parts` or, failing that, its nearest ancestor module. */
-function fileOf(parts) {
-  for (let n = parts.length; n > 0; n--) {
-    const base = path.join(SRC, ...parts.slice(0, n))
-    if (fs.existsSync(`${base}.rs`)) return `${base}.rs`
-    if (fs.existsSync(path.join(base, 'mod.rs'))) return path.join(base, 'mod.rs')
-  }
-  return null
-}
-
-/** `a::{b, c::{d, e}}` → ['a::b', 'a::c::d', 'a::c::e']. */
-function expandUse(tree) {
-  tree = tree.replace(/\s+as\s+\w+/g, '').replace(/\s+/g, '')
-  const open = tree.indexOf('{')
-  if (open < 0) return [tree]
-  const prefix = tree.slice(0, open)
-  const inner = tree.slice(open + 1, tree.lastIndexOf('}'))
-  const items = []
-  let depth = 0
-  let start = 0
-  for (let i = 0; i <= inner.length; i++) {
-    const ch = inner[i]
-    if (ch === '{') depth++
-    else if (ch === '}') depth--
-    else if ((ch === ',' || ch === undefined) && depth === 0) {
-      if (inner.slice(start, i)) items.push(inner.slice(start, i))
-      start = i + 1
-    }
-  }
-  return items.flatMap((item) => expandUse(prefix + item))
-}
-
-/** The module a `crate::`/`super::`/`self::` path names from the file `from`, as module parts. */
-function resolvePath(from, rustPath) {
-  const segs = rustPath.split('::').filter((s) => s && s !== '*')
-  let mod
-  if (segs[0] === 'crate') mod = []
-  else if (segs[0] === 'self' || segs[0] === 'super') mod = modulePath(from)
-  else return null
-  let i = segs[0] === 'crate' ? 1 : 0
-  for (; segs[i] === 'self' || segs[i] === 'super'; i++) if (segs[i] === 'super') mod = mod.slice(0, -1)
-  return [...mod, ...segs.slice(i)]
-}
-
-/** file → the files of src/ its `use crate::…`/`use super::…`/`use self::…` lines name (inline paths are not read). */
-function rustGraph(dirs) {
-  const graph = new Map()
-  for (const file of dirs.flatMap((d) => filesUnder(d, '.rs'))) {
-    let src = stripRust(fs.readFileSync(file, 'utf8'))
-    const paths = []
-    src = src.replace(/\buse\s+((?:crate|super|self)\b[^;]*);/g, (_, tree) => {
-      paths.push(...expandUse(tree))
-      return ''
-    })
-    const deps = new Set()
-    const own = path.dirname(file) + path.sep
-    for (const p of paths) {
-      const parts = resolvePath(file, p)
-      const target = parts && fileOf(parts)
-      if (!target || target === file) continue
-      // A mod.rs naming its own submodules (its `mod` lines and `pub use`
-      // re-exports) is the module's facade, not a dependency: skipped.
-      if (path.basename(file) === 'mod.rs' && target.startsWith(own)) continue
-      deps.add(target)
-    }
-    graph.set(file, [...deps])
-  }
-  return graph
-}
-
-test('the Rust graph reads use trees and finds a circle between two files', () => {
-  assert.deepEqual(expandUse('super::{a, b::{c, d as e}}'), ['super::a', 'super::b::c', 'super::b::d'])
-  assert.deepEqual(resolvePath(path.join(SRC, 'engine', 'codec', 'encode.rs'), 'super::super::memory::Payload'), ['engine', 'memory', 'Payload'])
-  const g = new Map([['a', ['b']], ['b', ['c']], ['c', []]])
-  assert.equal(findCircle(g), null)
-  g.set('c', ['a'])
-  assert.deepEqual(findCircle(g), ['a', 'b', 'c', 'a'])
-  const engine = path.join(SRC, 'engine')
-  const graph = rustGraph([engine])
-  assert.ok(graph.get(path.join(engine, 'isolate.rs')).includes(path.join(engine, 'platform.rs')), 'isolate.rs uses platform.rs')
-})
-
-test('src/runtime names neither the engine nor v8; engine and runtime never name the binding', () => {
-  const runtime = path.join(SRC, 'runtime')
-  assert.deepEqual(rustMatching(runtime, /\bcrate::engine\b|\bsuper::super::engine\b|\bv8::/), [])
-  assert.deepEqual([...rustMatching(path.join(SRC, 'engine'), /\bcrate::binding\b/), ...rustMatching(runtime, /\bcrate::binding\b/)], [])
-})
-
 test('#[napi] appears only in src/binding', () => {
   const binding = path.join(SRC, 'binding')
   const offenders = filesUnder(SRC, '.rs')
@@ -217,9 +112,66 @@ test('#[napi] appears only in src/binding', () => {
   assert.deepEqual(offenders, [])
 })
 
-test('no use circle between the files of src/engine or of src/runtime', () => {
-  for (const layer of ['engine', 'runtime']) {
-    const circle = findCircle(rustGraph([path.join(SRC, layer)]))
-    assert.equal(circle && circle.map((f) => path.relative(ROOT, f)).join(' → '), null, layer)
+
+/** The layer of a file of src/: higher layers may name lower ones only. */
+function layerOf(file) {
+  const top = path.relative(SRC, file).split(path.sep)[0]
+  return { 'lib.rs': 3, binding: 2, engine: 1, runtime: 0 }[top]
+}
+
+test('src/ imports only downward: binding → engine → runtime', () => {
+  const g = new RustTree(SRC).graph([SRC])
+  const upward = []
+  for (const [file, deps] of g) {
+    for (const d of deps) if (layerOf(d) > layerOf(file)) upward.push(`${path.relative(ROOT, file)} → ${path.relative(ROOT, d)}`)
   }
+  assert.deepEqual(upward, [])
+  // A lower layer does not even mention v8 (runtime) or napi (engine, runtime).
+  const mentioning = (dir, re) => filesUnder(path.join(SRC, dir), '.rs').filter((f) => re.test(stripRust(fs.readFileSync(f, 'utf8'))))
+  assert.deepEqual(mentioning('runtime', /\bv8::/).map((f) => path.relative(ROOT, f)), [])
+  assert.deepEqual([...mentioning('runtime', /\bnapi::/), ...mentioning('engine', /\bnapi::/)].map((f) => path.relative(ROOT, f)), [])
+})
+
+test('the engine exposes only what the binding and the fuzz targets use', () => {
+  const code = stripRust(fs.readFileSync(path.join(SRC, 'engine', 'mod.rs'), 'utf8'))
+  // Public modules: only the codec, which fuzz/ drives alone; the rest is
+  // private or pub(crate) and reached through the `pub use` items.
+  assert.deepEqual([...code.matchAll(/^pub\s+mod\s+(\w+)/gm)].map((m) => m[1]), ['codec'])
+  const exported = [...code.matchAll(/^pub\s+use\s+([^;]*);/gm)].flatMap((m) => expandUseNamed(m[1]).map(([, name]) => name)).sort()
+  assert.deepEqual(exported, ['Keepalive', 'Payload', 'SharedMemory', 'ThreadConfig', 'ThreadHandle', 'init_platform', 'shutdown_all'])
+})
+
+test('no circle of modules in src/', () => {
+  const graph = new RustTree(SRC).graph([SRC])
+  const circles = allCircles(collapse(graph, ALLOWED_GROUPS))
+  assert.deepEqual(circles.map(showCircle), [])
+  // An allowed group whose circle is gone is an entry to remove.
+  const stale = Object.entries(ALLOWED_GROUPS).filter(([, member]) => {
+    const inside = new Map([...graph].filter(([f]) => member(f)).map(([f, deps]) => [f, deps.filter(member)]))
+    return findCircle(inside) === null
+  })
+  assert.deepEqual(stale.map(([key]) => `${key} has no circle any more: remove it from ALLOWED_GROUPS`), [])
+})
+
+test('lib/ has no require circle, and leaves lib/ only for native/binding.js', () => {
+  const graph = requireGraph(LIB)
+  assert.deepEqual(allCircles(graph).map(showCircle), [])
+  const binding = path.join(ROOT, 'native', 'binding.js')
+  const outside = []
+  for (const [file, deps] of graph) {
+    for (const d of deps) if (!d.startsWith(LIB + path.sep) && d !== binding) outside.push(`${path.relative(ROOT, file)} → ${path.relative(ROOT, d)}`)
+    if (/require\(\s*['"][^'"]*\.node['"]\s*\)/.test(stripComments(fs.readFileSync(file, 'utf8')))) outside.push(`${path.relative(ROOT, file)} → a .node file`)
+  }
+  assert.deepEqual(outside, [])
+})
+
+test('lib/runtime (thread side) and the host facade never require each other', () => {
+  const runtime = path.join(LIB, 'runtime') + path.sep
+  const crossing = []
+  for (const [file, deps] of requireGraph(LIB)) {
+    for (const d of deps) {
+      if (d.startsWith(LIB + path.sep) && file.startsWith(runtime) !== d.startsWith(runtime)) crossing.push(`${path.relative(ROOT, file)} → ${path.relative(ROOT, d)}`)
+    }
+  }
+  assert.deepEqual(crossing, [])
 })

@@ -3,7 +3,8 @@
 // `npm run lint` (run by .ci/run before the tests): Rust formatting
 // (cargo fmt --check), clippy with warnings as errors over every target
 // (tests too), and the JS facade type-checked against its JSDoc
-// (tsc -p tsconfig.lib.json). Every step runs, each one's time is printed,
+// (tsc -p tsconfig.lib.json), and the JS that runs inside a thread, lib/runtime
+// (tsc -p tsconfig.runtime.json). Every step runs, each one's time is printed,
 // and the exit code is non-zero if any failed.
 
 const { spawnSync } = require('node:child_process')
@@ -21,6 +22,7 @@ const steps = [
   ['cargo fmt --check', 'cargo', ['fmt', '--check']],
   ['cargo clippy', 'cargo', ['clippy', '--all-targets', '--', '-D', 'warnings']],
   ['tsc --checkJs lib/', process.execPath, [TSC, '-p', 'tsconfig.lib.json']],
+  ['tsc --checkJs lib/runtime/', process.execPath, [TSC, '-p', 'tsconfig.runtime.json']],
 ]
 
 const failed = []

@@ -15,7 +15,7 @@
 use std::cell::RefCell;
 use std::mem::ManuallyDrop;
 
-use isothread::engine::{platform, Payload, SharedMemory};
+use isothread::engine::{init_platform, Payload, SharedMemory};
 
 struct Vm {
     isolate: v8::OwnedIsolate,
@@ -33,7 +33,7 @@ pub fn with_scope<R>(f: impl for<'s> FnOnce(&mut v8::HandleScope<'s>) -> R) -> R
     VM.with(|cell| {
         let mut slot = cell.borrow_mut();
         let vm = slot.get_or_insert_with(|| {
-            platform::init();
+            init_platform();
             let mut isolate = v8::Isolate::new(Default::default());
             let context = {
                 let scope = &mut v8::HandleScope::new(&mut isolate);

@@ -11,8 +11,8 @@ let names
 function notAvailable(mod, path) {
   const top = mod.split('/')[0]
   const verb = top === 'fs' ? 'read it' : 'do it'
-  const e = new Error(`${path}() is not available inside a thread: it is host-only. ` +
-    `Pass the host a function with the host option (parent.host), or ${verb} on the host and pass the data`)
+  const e = /** @type {Error & { code?: string }} */ (new Error(`${path}() is not available inside a thread: it is host-only. ` +
+    `Pass the host a function with the host option (parent.host), or ${verb} on the host and pass the data`))
   e.code = 'ERR_NOT_AVAILABLE'
   return e
 }

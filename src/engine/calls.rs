@@ -6,11 +6,11 @@ use std::time::Instant;
 use super::call_state::{self, PendingTask};
 use super::codec;
 use super::event_loop::{Loop, Main};
-use super::globals::ThreadState;
 use super::host_calls::CallRef;
 use super::outcome::{encode_thrown, exception_with_location};
 use super::realm;
 use super::realms::MAIN;
+use super::thread_state::ThreadState;
 use crate::engine::Payload;
 use crate::runtime::{watchdog, Event, EventSink, Job, Outcome};
 

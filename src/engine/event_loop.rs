@@ -9,12 +9,12 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 use super::call_state::{self, CallState};
 use super::codec;
 use super::config::IsolateConfig;
-use super::globals::ThreadState;
 use super::intake::Intake;
 use super::outcome::exception_with_location;
 use super::platform;
 use super::realm::{self, Realm};
 use super::realms::{self, Realms};
+use super::thread_state::ThreadState;
 use crate::runtime::batch::BatchingSink;
 use crate::runtime::{Control, Event, EventSink, ExitReason, Interrupt, Job, Outcome};
 

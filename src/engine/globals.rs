@@ -1,60 +1,13 @@
 //! The native half of a thread's globals: the functions `prelude.js` builds
 //! `console`, timers, `structuredClone`, `performance` and the text codecs on.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::codec;
-use super::timers::Timers;
-use crate::runtime::{locks, messenger, shared_registry, ConsoleLevel, Control, Event, EventSink};
-
-/// Per-isolate state reachable from native callbacks (an isolate slot).
-pub(crate) struct ThreadState {
-    pub timers: Timers,
-    pub sink: Arc<dyn EventSink>,
-    pub thread_id: u32,
-    pub origin: Instant,
-    pub origin_unix_ms: f64,
-    /// Promises rejected with no handler since the last check.
-    pub rejections: Vec<(v8::Global<v8::Promise>, v8::Global<v8::Value>)>,
-    /// Messengers this thread was given.
-    pub messengers: Vec<String>,
-    /// This thread as a messenger endpoint.
-    pub endpoint: messenger::Endpoint,
-    /// The thread's shared state (interrupts stop a lock wait).
-    pub control: Arc<Control>,
-    /// ES modules loaded in this isolate.
-    pub modules: super::modules::ModuleMap,
-    /// Host functions: names by realm, calls awaiting their answer.
-    pub host: super::host_calls::HostCalls,
-    /// The call in flight, if any (messages and host calls name it).
-    pub call: Option<super::host_calls::CallRef>,
-    /// The `data` option as decoded in the main realm (that realm's modules
-    /// read it as `import.meta.data`).
-    pub data: Option<(v8::Global<v8::Context>, v8::Global<v8::Value>)>,
-}
-
-fn state<'a>(scope: &'a mut v8::HandleScope) -> &'a mut ThreadState {
-    scope.get_slot_mut::<ThreadState>().expect("thread state is installed before any JS runs")
-}
-
-/// `new TypeError(message)` with an optional `code`.
-pub(crate) fn type_error<'s>(scope: &mut v8::HandleScope<'s>, message: &str, code: Option<&str>) -> v8::Local<'s, v8::Value> {
-    let msg = v8::String::new(scope, message).unwrap_or_else(|| v8::String::empty(scope));
-    let exc = v8::Exception::type_error(scope, msg);
-    if let (Some(code), Ok(obj)) = (code, v8::Local::<v8::Object>::try_from(exc)) {
-        let key = v8::String::new(scope, "code").unwrap();
-        let val = v8::String::new(scope, code).unwrap();
-        obj.set(scope, key.into(), val.into());
-    }
-    exc
-}
-
-/// Throw `new TypeError(message)` with an optional `code`.
-pub(crate) fn throw_type_error(scope: &mut v8::HandleScope, message: &str, code: Option<&str>) {
-    let exc = type_error(scope, message, code);
-    scope.throw_exception(exc);
-}
+use super::thread_state::state;
+use super::throw::throw_type_error;
+use crate::engine::Payload;
+use crate::runtime::{locks, messenger, shared_registry, ConsoleLevel, Event};
 
 fn print(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
     let level = match args.get(0).int32_value(scope).unwrap_or(0) {
@@ -208,7 +161,7 @@ fn messenger_leave(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArgume
 fn messenger_close_all(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue) {
     let name = string_arg(scope, args.get(0));
     let from = state(scope).endpoint.clone();
-    messenger::broadcast(&name, &from, &crate::engine::Payload::default(), true);
+    messenger::broadcast(&name, &from, &Payload::default(), true);
 }
 
 fn messenger_names(scope: &mut v8::HandleScope, _args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {

@@ -9,9 +9,9 @@ use crossbeam_channel::Receiver;
 
 use super::config::IsolateConfig;
 use super::event_loop::Loop;
-use super::globals::ThreadState;
 use super::platform;
 use super::realm::{self, Realm};
+use super::thread_state::ThreadState;
 use super::timers::Timers;
 use crate::runtime::batch::BatchingSink;
 use crate::runtime::{messenger, Control, EventSink, ExitReason, Job, Terminator};
@@ -150,7 +150,6 @@ pub fn run_prepared(
         messengers: Vec::new(),
         endpoint: messenger::Endpoint::Thread { id: control.id, jobs: control.sender() },
         control: control.clone(),
-        modules: Default::default(),
         host: super::host_calls::HostCalls::new(cfg.host.clone()),
         call: None,
         data: None,

@@ -3,30 +3,35 @@
 //! the OS threads that serve isolates (`thread.rs`). Uses `runtime`, never
 //! `binding`.
 
-pub mod cage;
+mod cage;
 mod call_state;
 mod calls;
-pub mod codec;
+pub mod codec; // public for the fuzz targets (fuzz/), which drive it alone
 mod config;
 mod event_loop;
 mod globals;
 mod host_calls;
+mod host_replies;
 mod inspector;
 mod intake;
 mod isolate;
-pub mod memory;
+mod memory;
 mod modules;
 mod natives;
-pub mod notifier;
+pub(crate) mod notifier;
 mod outcome;
-pub mod platform;
+mod platform;
 mod realm;
 mod realms;
 mod shared_value;
 mod thread;
+mod thread_state;
+mod throw;
 mod timers;
 
 pub use memory::{Keepalive, Payload, SharedMemory};
+/// Start V8 once per process (the fuzz targets make their own isolate).
+pub use platform::init as init_platform;
 pub use thread::{shutdown_all, ThreadConfig, ThreadHandle};
 
 /// Where the thread runtime's JS files are (built-ins load from there),

@@ -105,7 +105,7 @@ pub(crate) fn install_data<'s>(
     let value = super::codec::decode(tc, payload).map_err(|super::codec::DecodeError(message)| message)?;
     let context = tc.get_current_context();
     let kept = (v8::Global::new(tc, context), v8::Global::new(tc, value));
-    if let Some(st) = tc.get_slot_mut::<super::globals::ThreadState>() {
+    if let Some(st) = tc.get_slot_mut::<super::thread_state::ThreadState>() {
         st.data = Some(kept);
     }
     Ok(value)

@@ -3,7 +3,8 @@
 //! handle as a reference (SHARED_VALUE), so passing it passes the value.
 
 use super::codec;
-use super::globals::{throw_type_error, ThreadState};
+use super::thread_state::ThreadState;
+use super::throw::throw_type_error;
 use crate::runtime::locks;
 use crate::runtime::shared_value::{self, ValueRef};
 

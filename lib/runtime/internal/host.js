@@ -12,11 +12,17 @@ function hostInfo() {
   return info
 }
 
-/** An error of class `Base` with Node's `code` and the `[code]` name suffix in its stack. */
+/**
+ * An error of class `Base` with Node's `code` and the `[code]` name suffix in its stack.
+ * @param {string} code
+ * @param {string} message
+ * @param {new (message: string) => Error} [Base]
+ * @returns {Error & { code: string, [key: string]: any }} (callers may add Node's extra fields)
+ */
 function codedError(code, message, Base = Error) {
   const e = new Base(message)
   Object.defineProperty(e, 'code', { value: code, writable: true, enumerable: true, configurable: true })
-  return e
+  return /** @type {Error & { code: string, [key: string]: any }} */ (e) // (`code` was just defined)
 }
 
 /** ERR_NOT_AVAILABLE for `what` (e.g. `process.exit()`), which a thread cannot do. */

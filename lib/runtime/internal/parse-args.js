@@ -4,7 +4,7 @@
 // `--`, multiple, defaults, strict checks with Node's error codes, tokens.
 
 function coded(code, message, Base = TypeError) {
-  const e = new Base(message)
+  const e = /** @type {Error & { code?: string }} */ (new Base(message))
   e.code = code
   return e
 }

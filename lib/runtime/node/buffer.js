@@ -8,12 +8,15 @@
 // SlowBuffer, transcode, atob/btoa, isUtf8/isAscii and Node's error codes.
 // Blob and File are the globals when the thread has them.
 
-const port = require('buffer/')
+// (The port has INSPECT_MAX_BYTES; its typings do not say so.)
+const port = /** @type {typeof import('buffer/') & { INSPECT_MAX_BYTES: number }} */ (require('buffer/'))
 const { native } = require('isothread:internal')
 const { codedError, unavailable } = require('../internal/host.js')
 
 const { Buffer } = port
-const proto = Buffer.prototype
+// The prototype this file patches with what Node adds (untyped: the port's
+// typings describe it before the patches).
+const proto = /** @type {any} */ (Buffer.prototype)
 const customInspect = Symbol.for('nodejs.util.inspect.custom')
 
 const asBuffer = (u8) => Object.setPrototypeOf(u8, proto)
@@ -278,13 +281,14 @@ proto.write = function write(string, offset, length, encoding) {
 // which packages such as msgpackr call when they find them.
 for (const [prefix, encoding] of [['ascii', 'ascii'], ['base64', 'base64'], ['base64url', 'base64url'], ['latin1', 'latin1'], ['hex', 'hex'], ['ucs2', 'utf16le'], ['utf8', 'utf8']]) {
   Object.defineProperty(proto, `${prefix}Slice`, {
-    value: { [`${prefix}Slice`](start = 0, end = this.length) { return this.toString(encoding, start, end) } }[`${prefix}Slice`],
+    // (`this` is a Buffer, whose toString is patched above.)
+    value: { [`${prefix}Slice`](start = 0, end = this.length) { return /** @type {any} */ (this).toString(encoding, start, end) } }[`${prefix}Slice`],
     writable: true,
     configurable: true,
   })
   Object.defineProperty(proto, `${prefix}Write`, {
     value: {
-      [`${prefix}Write`](string, offset = 0, length = this.length - offset) { return this.write(string, offset, Math.min(length, this.length - offset), encoding) },
+      /** @this {import('buffer/').Buffer} */ [`${prefix}Write`](string, offset = 0, length = this.length - offset) { return this.write(string, offset, Math.min(length, this.length - offset), encoding) },
     }[`${prefix}Write`],
     writable: true,
     configurable: true,
@@ -355,11 +359,12 @@ function transcode(source, fromEnc, toEnc) {
   const from = names[String(fromEnc).toLowerCase()]
   const to = names[String(toEnc).toLowerCase()]
   if (from === undefined || to === undefined) {
-    const e = new Error(`Unable to transcode Buffer [U_ILLEGAL_ARGUMENT_ERROR]`)
+    const e = /** @type {Error & { code?: string }} */ (new Error(`Unable to transcode Buffer [U_ILLEGAL_ARGUMENT_ERROR]`))
     e.code = 'U_ILLEGAL_ARGUMENT_ERROR'
     throw e
   }
-  let text = Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString(from)
+  // (Buffer.from takes a SharedArrayBuffer too; its typings say ArrayBuffer.)
+  let text = Buffer.from(/** @type {ArrayBuffer} */ (source.buffer), source.byteOffset, source.byteLength).toString(from)
   if (to === 'latin1') text = text.replace(/[^\u0000-\u00ff]/gu, '?')
   else if (to === 'ascii') text = text.replace(/[^\u0000-\u007f]/gu, '?')
   return Buffer.from(text, to)

@@ -169,7 +169,10 @@ Hash.prototype._transform = function _transform(chunk, encoding, callback) {
   callback()
 }
 
-/** Stream side: pushes the digest. */
+/**
+ * Stream side: pushes the digest.
+ * @this {Hash & import('stream').Transform} (Hash inherits LazyTransform's stream methods)
+ */
 Hash.prototype._flush = function _flush(callback) {
   this.push(this.digest())
   callback()
@@ -258,7 +261,7 @@ function fillArgs(buf, offset, size) {
   if (buf instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && buf instanceof SharedArrayBuffer)) bytes = new Uint8Array(buf)
   else if (isView(buf)) bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
   else throw invalidArgType('buf', 'an instance of ArrayBuffer or ArrayBufferView', buf)
-  const elem = isView(buf) && buf.BYTES_PER_ELEMENT ? buf.BYTES_PER_ELEMENT : 1
+  const elem = isView(buf) && /** @type {any} */ (buf).BYTES_PER_ELEMENT ? /** @type {any} */ (buf).BYTES_PER_ELEMENT : 1 // (a DataView has none)
   const length = bytes.length / elem
   if (typeof offset !== 'number') throw invalidArgType('offset', 'of type number', offset)
   if (!(offset >= 0 && offset <= length)) throw outOfRange('offset', `>= 0 && <= ${length}`, offset)
@@ -538,6 +541,6 @@ module.exports = {
 for (const name of UNAVAILABLE) module.exports[name] = unavailable(name)
 // Node's deprecated crypto.fips accessor (FIPS is never on here).
 Object.defineProperty(module.exports, 'fips', { enumerable: false, configurable: false, get: getFips, set: module.exports.setFips })
-for (const [name, get] of [['webcrypto', () => webcrypto().crypto], ['subtle', () => webcrypto().crypto.subtle]]) {
+for (const [name, get] of /** @type {[string, () => any][]} */ ([['webcrypto', () => webcrypto().crypto], ['subtle', () => webcrypto().crypto.subtle]])) {
   Object.defineProperty(module.exports, name, { enumerable: true, configurable: true, get })
 }

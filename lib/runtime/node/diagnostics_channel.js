@@ -8,7 +8,7 @@
 const channels = new Map()
 
 function invalidArgType(name, expected, value) {
-  const e = new TypeError(`The "${name}" argument must be ${expected}. Received ${value === null ? 'null' : `type ${typeof value}`}`)
+  const e = /** @type {TypeError & { code?: string }} */ (new TypeError(`The "${name}" argument must be ${expected}. Received ${value === null ? 'null' : `type ${typeof value}`}`))
   e.code = 'ERR_INVALID_ARG_TYPE'
   return e
 }
@@ -70,6 +70,12 @@ function unsubscribe(name, onMessage) { return channels.has(name) && channels.ge
 const traceEvents = ['start', 'end', 'asyncStart', 'asyncEnd', 'error']
 
 class TracingChannel {
+  // The five channels (declared for the type checker; the constructor sets them, in this order).
+  /** @type {Channel} */ start
+  /** @type {Channel} */ end
+  /** @type {Channel} */ asyncStart
+  /** @type {Channel} */ asyncEnd
+  /** @type {Channel} */ error
   constructor(nameOrChannels) {
     for (const event of traceEvents) {
       this[event] = typeof nameOrChannels === 'string' ? channel(`tracing:${nameOrChannels}:${event}`) : nameOrChannels[event]

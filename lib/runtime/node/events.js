@@ -53,17 +53,18 @@ for (const name of ['addListener', 'prependListener', 'once', 'prependOnceListen
     /** The port's method; the leak warning goes through process.emitWarning. */
     [name](type, listener) {
       const events = this._events
-      const before = events !== undefined ? events[type] : undefined
+      /** @typedef {Function[] & { warned?: boolean }} ListenerList A type's listeners once there are two or more. */
+      const before = /** @type {ListenerList | Function | undefined} */ (events !== undefined ? events[type] : undefined)
       const wasWarned = Array.isArray(before) && before.warned
       if (Array.isArray(before)) before.warned = true
       const out = method.call(this, type, listener)
-      const now = this._events[type]
+      const now = /** @type {ListenerList | Function | undefined} */ (this._events[type])
       if (Array.isArray(now)) {
         const m = this.getMaxListeners()
         if (!wasWarned && m > 0 && now.length > m) {
           now.warned = true
           const target = require('util').inspect(this, { depth: -1 })
-          const w = new Error(`Possible EventEmitter memory leak detected. ${now.length} ${String(type)} listeners added to ${target}. MaxListeners is ${m}. Use emitter.setMaxListeners() to increase limit`)
+          const w = /** @type {Error & { emitter?: unknown, type?: unknown, count?: number }} */ (new Error(`Possible EventEmitter memory leak detected. ${now.length} ${String(type)} listeners added to ${target}. MaxListeners is ${m}. Use emitter.setMaxListeners() to increase limit`))
           w.name = 'MaxListenersExceededWarning'
           w.emitter = this
           w.type = type
@@ -116,7 +117,7 @@ proto.setMaxListeners = function setMaxListeners(n) {
 }
 
 function abortError(signal) {
-  const e = new Error('The operation was aborted')
+  const e = /** @type {Error & { code?: string }} */ (new Error('The operation was aborted'))
   e.name = 'AbortError'
   e.code = 'ABORT_ERR'
   if (signal !== undefined) e.cause = signal.reason

@@ -9,11 +9,11 @@ const { host, require: runtimeRequire } = require('isothread:internal')
 
 const Module = require('../host-only.js').stub('module')
 // The loader's own Module class: what this file's `module` is an instance of.
-const LoaderModule = module.constructor
+const LoaderModule = /** @type {new (id: string, parent: unknown) => { require(id: string): any }} */ (module.constructor)
 
 function invalidFilename(filename) {
   const shown = typeof filename === 'string' ? `'${filename}'` : String(filename)
-  const e = new TypeError(`The argument 'filename' must be a file URL object, file URL string, or absolute path string. Received ${shown}`)
+  const e = /** @type {TypeError & { code?: string }} */ (new TypeError(`The argument 'filename' must be a file URL object, file URL string, or absolute path string. Received ${shown}`))
   e.code = 'ERR_INVALID_ARG_VALUE'
   return e
 }

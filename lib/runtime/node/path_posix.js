@@ -12,7 +12,7 @@ posix.toNamespacedPath = function toNamespacedPath(path) { return path }
 /** A path string from `{ root, dir, base, name, ext }`, as Node 20 builds it. */
 posix.format = function format(pathObject) {
   if (pathObject === null || typeof pathObject !== 'object') {
-    const e = new TypeError(`The "pathObject" argument must be of type object. Received ${pathObject === null ? 'null' : `type ${typeof pathObject} (${String(pathObject)})`}`)
+    const e = /** @type {TypeError & { code?: string }} */ (new TypeError(`The "pathObject" argument must be of type object. Received ${pathObject === null ? 'null' : `type ${typeof pathObject} (${String(pathObject)})`}`))
     e.code = 'ERR_INVALID_ARG_TYPE'
     throw e
   }

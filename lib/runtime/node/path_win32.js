@@ -14,7 +14,7 @@ const isDeviceRoot = (c) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
 
 function validateString(value, name) {
   if (typeof value !== 'string') {
-    const e = new TypeError(`The "${name}" argument must be of type string. Received ${value === null ? 'null' : typeof value === 'object' ? `an instance of ${value.constructor?.name ?? 'Object'}` : `type ${typeof value} (${String(value)})`}`)
+    const e = /** @type {TypeError & { code?: string }} */ (new TypeError(`The "${name}" argument must be of type string. Received ${value === null ? 'null' : typeof value === 'object' ? `an instance of ${value.constructor?.name ?? 'Object'}` : `type ${typeof value} (${String(value)})`}`))
     e.code = 'ERR_INVALID_ARG_TYPE'
     throw e
   }
@@ -393,7 +393,7 @@ const win32 = {
   /** A path string from `{ root, dir, base, name, ext }`. */
   format(pathObject) {
     if (pathObject === null || typeof pathObject !== 'object') {
-      const e = new TypeError(`The "pathObject" argument must be of type object. Received ${pathObject === null ? 'null' : `type ${typeof pathObject} (${String(pathObject)})`}`)
+      const e = /** @type {TypeError & { code?: string }} */ (new TypeError(`The "pathObject" argument must be of type object. Received ${pathObject === null ? 'null' : `type ${typeof pathObject} (${String(pathObject)})`}`))
       e.code = 'ERR_INVALID_ARG_TYPE'
       throw e
     }

@@ -85,6 +85,8 @@ memoryUsage.rss = function rss() {
 
 // --- warnings, printed as Node prints them: `(node:<pid>) [code] Name: message`.
 let helperShown = false
+/** @typedef {Error & { code?: string, detail?: string }} Warning A warning as process.emitWarning() makes it. */
+/** Print `warning` (an Error; anything else is ignored) as Node does. @param {Warning} warning */
 function printWarning(warning) {
   if (!(warning instanceof Error)) return
   const isDeprecation = warning.name === 'DeprecationWarning'
@@ -125,7 +127,7 @@ function emitWarning(warning, type, code, ctor) {
     throw invalidArgType('code', 'of type string', code)
   }
   if (typeof warning === 'string') {
-    const w = new Error(warning)
+    const w = /** @type {Warning} */ (new Error(warning))
     w.name = String(type || 'Warning')
     if (code !== undefined) w.code = code
     if (detail !== undefined) w.detail = detail
@@ -149,7 +151,8 @@ function emitWarning(warning, type, code, ctor) {
 // its last '\n' (which the console's own newline replaces); a partial line
 // left at the end of the current job is printed then, with a newline.
 function writable(fd, level) {
-  const s = new EventEmitter()
+  // Its stream methods are assigned below.
+  const s = /** @type {EventEmitter & Record<string, any>} */ (new EventEmitter())
   let pending = ''
   let scheduled = false
   const flush = () => {

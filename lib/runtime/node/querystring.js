@@ -10,7 +10,7 @@ function escape(str) {
   try {
     return encodeURIComponent(str)
   } catch {
-    const e = new URIError('URI malformed')
+    const e = /** @type {URIError & { code?: string }} */ (new URIError('URI malformed'))
     e.code = 'ERR_INVALID_URI'
     throw e
   }

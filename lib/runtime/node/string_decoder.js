@@ -7,7 +7,11 @@ const { StringDecoder: PortDecoder } = require('string_decoder/')
 const { Buffer } = require('buffer')
 const { codedError } = require('../internal/host.js')
 
-/** Decodes Buffers to strings without splitting multi-byte characters across writes. */
+/**
+ * Decodes Buffers to strings without splitting multi-byte characters across writes.
+ * @this {any} (the port's decoder state)
+ * @param {string} [encoding]
+ */
 function StringDecoder(encoding) {
   if (encoding !== undefined && encoding !== null && encoding !== '' && !Buffer.isEncoding(encoding)) {
     throw codedError('ERR_UNKNOWN_ENCODING', `Unknown encoding: ${encoding}`, TypeError)

@@ -16,7 +16,7 @@ class AbortError extends Error {
 }
 
 function invalidArgType(name, expected, value) {
-  const e = new TypeError(`The "${name}" argument must be ${expected}. Received ${value === null ? 'null' : `type ${typeof value}`}`)
+  const e = /** @type {TypeError & { code?: string }} */ (new TypeError(`The "${name}" argument must be ${expected}. Received ${value === null ? 'null' : `type ${typeof value}`}`))
   e.code = 'ERR_INVALID_ARG_TYPE'
   return e
 }

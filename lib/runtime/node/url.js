@@ -226,7 +226,11 @@ function resolveObject(source, relative) {
   return parse(source, false, true).resolveObject(relative)
 }
 
-/** The legacy Url class (the npm port's, loaded on first use rather than on import). */
+/**
+ * The legacy Url class (the npm port's, loaded on first use rather than on import).
+ * @constructor
+ * @this {any}
+ */
 function Url() {
   const L = legacy().Url
   if (Object.getPrototypeOf(Url.prototype) !== L.prototype) Object.setPrototypeOf(Url.prototype, L.prototype)

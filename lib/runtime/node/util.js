@@ -205,9 +205,9 @@ function styleText(fmt, text, { validateStream = true, stream = globalThis.proce
   let left = ''
   let right = ''
   for (const key of Array.isArray(fmt) ? fmt : [fmt]) {
-    const code = inspect.colors[key]
+    const code = /** @type {any} */ (inspect).colors[key] // (colors: a getter defined above)
     if (code === undefined) {
-      throw codedError('ERR_INVALID_ARG_VALUE', `The argument 'format' must be one of: ${Object.keys(inspect.colors).join(', ')}. Received ${inspect(key)}`, TypeError)
+      throw codedError('ERR_INVALID_ARG_VALUE', `The argument 'format' must be one of: ${Object.keys(/** @type {any} */ (inspect).colors).join(', ')}. Received ${inspect(key)}`, TypeError)
     }
     left += `\u001b[${code[0]}m`
     right = `\u001b[${code[1]}m${right}`
@@ -216,7 +216,7 @@ function styleText(fmt, text, { validateStream = true, stream = globalThis.proce
 }
 
 /** Map of system error numbers to [name, message], as the host's Node has it (host-only-names.json). */
-function getSystemErrorMap() { return new Map(require('../host-only-names.json').systemErrors) }
+function getSystemErrorMap() { return new Map(/** @type {[number, [string, string]][]} */ (require('../host-only-names.json').systemErrors)) }
 
 /** The name of a (negative) system error number, e.g. -2 → 'ENOENT'. */
 function getSystemErrorName(err) {
@@ -345,5 +345,6 @@ module.exports = {
 // The `util` npm port is what the `assert` port asks for (`require('util/')`):
 // it gets this module instead, with modern inspect and no polyfill chain.
 try {
-  require.cache[require.resolve('util/')] = { id: 'util/', exports: module.exports, loaded: true, children: [] }
+  // (A record the assert port's require finds: not a whole Module.)
+  require.cache[require.resolve('util/')] = /** @type {any} */ ({ id: 'util/', exports: module.exports, loaded: true, children: [] })
 } catch {}

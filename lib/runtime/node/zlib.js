@@ -189,6 +189,12 @@ function runAsync(mode, buffer, opts, callback) {
 const kFlushFlag = Symbol('kFlushFlag')
 const kState = Symbol('zlib state')
 
+/**
+ * What `this` is in the stream methods below: a Transform that initBase()
+ * gave the zlib fields (bytesWritten, flush flags, the native state).
+ * @typedef {import('stream').Transform & { [key: string | symbol]: any }} ZlibStream
+ */
+
 function ZlibBase() {}
 let Transform = null
 let finished = null
@@ -248,7 +254,7 @@ function pushOut(self, out) {
   for (let i = 0; i < out.byteLength; i += size) self.push(asBuffer(out.subarray(i, Math.min(out.byteLength, i + size))))
 }
 
-Object.assign(ZlibBase.prototype, {
+Object.assign(ZlibBase.prototype, /** @type {ThisType<ZlibStream>} */ ({
   /** Stream side: each written chunk (the last one with the finish flush). */
   _transform(chunk, encoding, callback) {
     if (typeof chunk === 'string') chunk = Buffer.from(chunk, encoding)
@@ -269,7 +275,7 @@ Object.assign(ZlibBase.prototype, {
     callback()
   },
   /** Stream side: the finish flush once writing ended. */
-  _flush(callback) { this._transform(Buffer.alloc(0), '', callback) },
+  _flush(callback) { this._transform(Buffer.alloc(0), /** @type {BufferEncoding} */ (''), callback) }, // ('' as Node's zlib passes: no encoding)
   /** Frees the native stream. */
   _destroy(err, callback) {
     closeHandle(this)
@@ -288,7 +294,7 @@ Object.assign(ZlibBase.prototype, {
     } else {
       const b = Buffer.alloc(0)
       b[kFlushFlag] = kind
-      this.write(b, '', callback)
+      this.write(b, /** @type {BufferEncoding} */ (''), callback) // ('' as Node's zlib passes: no encoding)
     }
   },
   /** Destroys the stream; `callback` once it closed. */
@@ -316,23 +322,26 @@ Object.assign(ZlibBase.prototype, {
     }
     return asBuffer(processChunk(this, chunk, flushFlag))
   },
-})
+}))
 Object.defineProperty(ZlibBase.prototype, '_closed', {
   configurable: true,
   enumerable: true,
   get() { return this[kState] === undefined || this[kState].closed },
 })
-Object.defineProperty(ZlibBase.prototype, 'bytesRead', {
+Object.defineProperty(ZlibBase.prototype, 'bytesRead', /** @type {ThisType<ZlibStream> & PropertyDescriptor} */ ({
   configurable: true,
   enumerable: false,
   get() { return this.bytesWritten },
   set(value) { this.bytesWritten = value },
-})
+}))
 
 function Zlib() {}
 Object.setPrototypeOf(Zlib.prototype, ZlibBase.prototype)
 Object.setPrototypeOf(Zlib, ZlibBase)
-/** Changes level and strategy: before any data only (the binding cannot retune a running deflate). */
+/**
+ * Changes level and strategy: before any data only (the binding cannot retune a running deflate).
+ * @this {ZlibStream}
+ */
 Zlib.prototype.params = function params(level, strategy, callback) {
   level = rangeOrDefault(level, 'level', C.Z_MIN_LEVEL, C.Z_MAX_LEVEL, C.Z_DEFAULT_COMPRESSION)
   strategy = rangeOrDefault(strategy, 'strategy', C.Z_DEFAULT_STRATEGY, C.Z_FIXED, C.Z_DEFAULT_STRATEGY)
@@ -353,6 +362,7 @@ function Brotli() {}
 Object.setPrototypeOf(Brotli.prototype, ZlibBase.prototype)
 Object.setPrototypeOf(Brotli, ZlibBase)
 
+/** @type {[string, number, Function][]} name, mode, base class */
 const CLASSES = [
   ['Deflate', C.DEFLATE, Zlib], ['Inflate', C.INFLATE, Zlib], ['Gzip', C.GZIP, Zlib], ['Gunzip', C.GUNZIP, Zlib],
   ['DeflateRaw', C.DEFLATERAW, Zlib], ['InflateRaw', C.INFLATERAW, Zlib], ['Unzip', C.UNZIP, Zlib],
@@ -363,7 +373,7 @@ const api = {}
 for (const [name, mode, Base] of CLASSES) {
   const Class = {
     [name]: function (opts) {
-      if (!(this instanceof Class)) return new Class(opts)
+      if (!(this instanceof Class)) return new /** @type {any} */ (Class)(opts) // (a function used as a class)
       initBase(this, opts, mode)
     },
   }[name]

@@ -14,7 +14,7 @@ function invalid(message) {
 }
 
 function missing(name) {
-  const e = new TypeError(`The "data" argument must be specified`)
+  const e = /** @type {TypeError & { code?: string }} */ (new TypeError(`The "data" argument must be specified`))
   e.code = 'ERR_MISSING_ARGS'
   return e
 }

@@ -34,9 +34,14 @@ const domInternal = (self, what) => {
 
 /** A web DOMException: `new DOMException(message, name | { name, cause })`. */
 class DOMException extends Error {
+  /**
+   * @param {string} [message]
+   * @param {string | { name?: string, cause?: unknown } | null} [options] the name, or `{ name, cause }`
+   */
   constructor(message = '', options = 'Error') {
     super()
-    delete this.message
+    // The message is a getter of the prototype, not an own property.
+    delete /** @type {{ message?: string }} */ (this).message
     if (options !== null && typeof options === 'object') {
       domState.set(this, { message: `${message}`, name: `${options.name}` })
       if ('cause' in options) {
@@ -123,7 +128,8 @@ class Event {
   set returnValue(v) { if (!v) this.preventDefault() }
   get bubbles() { return this[kState].bubbles }
   get composed() { return this[kState].composed }
-  get eventPhase() { return this[kState].dispatching ? Event.AT_TARGET : Event.NONE }
+  // (The phase constants are defined on Event below, outside the class body.)
+  get eventPhase() { return this[kState].dispatching ? /** @type {any} */ (Event).AT_TARGET : /** @type {any} */ (Event).NONE }
   get cancelBubble() { return this[kState].propagationStopped }
   set cancelBubble(v) { if (v) this.stopPropagation() }
   /** Sets the propagation-stopped flag (there is no tree to stop). */

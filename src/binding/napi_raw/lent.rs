@@ -17,8 +17,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use napi::sys;
 
-use super::check::napi_call;
-use super::memory::typed_array_bytes;
+use super::check::{napi_call, typed_array_bytes};
 use super::{lock, HostRef, HostSink};
 use crate::engine::Keepalive;
 

@@ -8,25 +8,10 @@ use std::sync::{Arc, OnceLock};
 
 use napi::sys;
 
-use super::check::napi_call;
+use super::check::{napi_call, typed_array_bytes};
 use super::lent::keepalive;
 use super::{lock, HostSink};
 use crate::engine::{Payload, SharedMemory};
-
-/// The bytes of a typed array: start pointer and length.
-///
-/// # Safety
-/// `value` must be a live value of `env`, on its JS thread.
-pub unsafe fn typed_array_bytes(env: sys::napi_env, value: sys::napi_value) -> napi::Result<(*mut u8, usize)> {
-    let (mut ty, mut len, mut data, mut ab, mut offset) = (0, 0usize, ptr::null_mut(), ptr::null_mut(), 0usize);
-    // SAFETY: the caller's contract; out-pointers are valid locals, read
-    // only after success.
-    let status = unsafe { napi_call!(napi_get_typedarray_info(env, value, &mut ty, &mut len, &mut data, &mut ab, &mut offset)) };
-    if status.is_err() || ty != sys::TypedarrayType::uint8_array {
-        return Err(napi::Error::from_reason("expected a Uint8Array"));
-    }
-    Ok((data as *mut u8, len))
-}
 
 /// Copy the bytes of a Uint8Array.
 ///

@@ -13,9 +13,9 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use napi::sys;
 
+use super::check::typed_array_bytes;
 use super::check::{latin1_string, utf16_string};
 use super::lock;
-use super::memory::typed_array_bytes;
 
 /// Strings from this many bytes up are made over the payload's memory
 /// (smaller ones cost less to copy than to track).

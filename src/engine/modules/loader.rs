@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use super::resolve::{self, Target};
-use super::{source, throw_code};
+use super::source;
+use crate::engine::throw::throw_code;
 
 const LOADER: &str = include_str!("loader.js");
 

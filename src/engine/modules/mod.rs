@@ -19,16 +19,18 @@ use std::path::{Path, PathBuf};
 pub(crate) use loader::{loader_native, set_internals, set_runtime_dir};
 use resolve::{Format, Target};
 
-use super::globals::{throw_type_error, ThreadState};
+use super::thread_state::ThreadState;
+use super::throw::{throw_code, throw_type_error};
 
 /// Definitions source that names a module file (`define({ module })`): the
 /// module's named exports are the tasks and hooks.
 pub const MODULE_DEFINITIONS: &str = "\u{0}module:";
 
 /// Modules of the realm that linked them: by file (or `node:name`), and the
-/// key of each module by its identity hash.
+/// key of each module by its identity hash. Its own isolate slot, made when
+/// the first module loads.
 #[derive(Default)]
-pub(crate) struct ModuleMap {
+struct ModuleMap {
     context: Option<v8::Global<v8::Context>>,
     by_key: HashMap<PathBuf, v8::Global<v8::Module>>,
     keys: HashMap<i32, Vec<(v8::Global<v8::Module>, PathBuf)>>,
@@ -47,28 +49,19 @@ pub(crate) fn strings(scope: &mut v8::HandleScope, list: v8::Local<v8::Array>) -
     out
 }
 
-/// Throw `new Error(message)` with `code`.
-pub(crate) fn throw_code(scope: &mut v8::HandleScope, message: &str, code: &str) {
-    let Some(msg) = v8::String::new(scope, message) else { return };
-    let exc = v8::Exception::error(scope, msg);
-    if let (Ok(obj), Some(key), Some(val)) =
-        (v8::Local::<v8::Object>::try_from(exc), v8::String::new(scope, "code"), v8::String::new(scope, code))
-    {
-        obj.set(scope, key.into(), val.into());
-    }
-    scope.throw_exception(exc);
-}
-
 /// This realm's module map (a new one when another realm had it).
 fn map<'a>(scope: &'a mut v8::HandleScope) -> &'a mut ModuleMap {
     let context = scope.get_current_context();
-    let same = scope.get_slot::<ThreadState>().and_then(|st| st.modules.context.as_ref()).is_some_and(|c| *c == context);
-    if !same {
+    if !holds(scope, context) {
         let global = v8::Global::new(scope, context);
-        let st = scope.get_slot_mut::<ThreadState>().expect("thread state is installed before any JS runs");
-        st.modules = ModuleMap { context: Some(global), ..Default::default() };
+        scope.set_slot(ModuleMap { context: Some(global), ..Default::default() });
     }
-    &mut scope.get_slot_mut::<ThreadState>().expect("thread state is installed before any JS runs").modules
+    scope.get_slot_mut::<ModuleMap>().expect("the module map was just installed")
+}
+
+/// The module map is the one of the realm of `context`.
+fn holds(scope: &mut v8::HandleScope, context: v8::Local<v8::Context>) -> bool {
+    scope.get_slot::<ModuleMap>().and_then(|mm| mm.context.as_ref()).is_some_and(|c| *c == context)
 }
 
 fn remember(scope: &mut v8::HandleScope, key: &Path, module: v8::Local<v8::Module>) {
@@ -368,14 +361,13 @@ fn handled(scope: &mut v8::HandleScope, p: v8::Local<v8::Promise>) {
 /// half evaluated (an `import()` or `require()` cut short loads them anew),
 /// in the realm of `context`.
 pub(crate) fn forget_unfinished(scope: &mut v8::HandleScope, context: v8::Local<v8::Context>) {
-    let same = scope.get_slot::<ThreadState>().and_then(|st| st.modules.context.as_ref()).is_some_and(|c| *c == context);
-    if same {
+    if holds(scope, context) {
         let entries: Vec<(PathBuf, v8::Global<v8::Module>)> = map(scope).by_key.iter().map(|(k, m)| (k.clone(), m.clone())).collect();
         for (key, m) in entries {
             let m = v8::Local::new(scope, m);
             if m.get_status() != v8::ModuleStatus::Evaluated {
                 let hash = m.get_identity_hash().get();
-                let mm = &mut scope.get_slot_mut::<ThreadState>().expect("thread state is installed before any JS runs").modules;
+                let mm = scope.get_slot_mut::<ModuleMap>().expect("held: checked above");
                 mm.by_key.remove(&key);
                 if let Some(list) = mm.keys.get_mut(&hash) {
                     list.retain(|(g, _)| *g != m);

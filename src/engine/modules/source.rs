@@ -130,7 +130,7 @@ pub(crate) fn compile_cjs<'s>(scope: &mut v8::HandleScope<'s>, path: &Path) -> O
             None
         }
         Err(err) => {
-            super::throw_code(scope, &format!("cannot read {}: {err}", path.display()), "MODULE_NOT_FOUND");
+            crate::engine::throw::throw_code(scope, &format!("cannot read {}: {err}", path.display()), "MODULE_NOT_FOUND");
             None
         }
     }
@@ -167,7 +167,7 @@ pub(crate) fn compile_esm<'s>(scope: &mut v8::HandleScope<'s>, path: &Path) -> O
     let e = match entry(path) {
         Ok(e) => e,
         Err(err) => {
-            super::throw_code(scope, &format!("cannot read {}: {err}", path.display()), "ERR_MODULE_NOT_FOUND");
+            crate::engine::throw::throw_code(scope, &format!("cannot read {}: {err}", path.display()), "ERR_MODULE_NOT_FOUND");
             return None;
         }
     };

@@ -190,7 +190,7 @@ pub(super) fn throw(scope: &mut v8::HandleScope, kind: Kind, message: &str, code
 
 /// Throw a `TypeError` with `message` (no code).
 pub(super) fn type_error(scope: &mut v8::HandleScope, message: &str) {
-    super::globals::throw_type_error(scope, message, None);
+    super::throw::throw_type_error(scope, message, None);
 }
 
 /// A JS string from `s` (the empty string if V8 cannot make it).
