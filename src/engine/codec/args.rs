@@ -2,9 +2,9 @@
 //! a list when they are a few primitives (most calls), with no array made.
 
 use super::decode::{decode, Decoder};
+use super::errors::DecodeError;
 use super::tags::*;
-use super::DecodeError;
-use crate::engine::memory::Payload;
+use crate::runtime::payload::Payload;
 
 type Result<T> = std::result::Result<T, DecodeError>;
 

@@ -7,12 +7,12 @@
 use std::fmt::Write as _;
 use std::rc::Rc;
 
+use super::errors::EncodeError;
 use super::host_objects::{host_objects, HostObjects};
 use super::tags::*;
+use super::v8_wire;
 use super::write::*;
-use super::EncodeError;
-use super::STEPS_PER_SCOPE;
-use crate::engine::memory::{Payload, SharedMemory};
+use crate::runtime::payload::{Payload, SharedMemory};
 
 type Result<T> = std::result::Result<T, EncodeError>;
 
@@ -34,9 +34,9 @@ pub fn encode(
     transfer: &[v8::Local<v8::ArrayBuffer>],
 ) -> Result<Payload> {
     let scope = &mut v8::HandleScope::new(scope);
-    if root == "result" && transfer.is_empty() && super::v8_wire::worth_it(value) {
+    if root == "result" && transfer.is_empty() && v8_wire::worth_it(value) {
         let hosts = host_objects(scope);
-        if let Some((bytes, shared, transferred)) = super::v8_wire::encode(scope, value, hosts)? {
+        if let Some((bytes, shared, transferred)) = v8_wire::encode(scope, value, hosts)? {
             return Ok(Payload { bytes, shared, transferred });
         }
     }

@@ -5,7 +5,7 @@
 use super::tags::*;
 use super::tests::{encode_js, with_isolate};
 use super::{decode, encode};
-use crate::engine::memory::Payload;
+use crate::runtime::payload::Payload;
 
 const GOLDEN: &str = include_str!("../../../__test__/fixtures/codec-golden.json");
 
