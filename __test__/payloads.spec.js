@@ -214,4 +214,46 @@ describe('payloads', () => {
     await assert.rejects(t.run('echo', list), cloneErr(/^args\[1\]\[3000\]\.p is a Proxy/))
     assert.equal(traps, 0)
   })
+
+  // Under 256 bytes the thread builds plain data in one pass (small.rs) and
+  // keeps its ids in a list, not a Map: the same guarantees must hold there.
+  test('small values keep one graph, cycles and every odd shape, both ways', async () => {
+    const s = new Thread(() => (op, x, y) => {
+      if (op === 'shared') return [x.a === x.b, x.a === y, Array.isArray(x.list) && x.list[0] === x.list[1]]
+      if (op === 'cycle') return [x.self === x, x.arr[0] === x.arr]
+      if (op === 'odd') {
+        return [Object.hasOwn(x.o, '__proto__'), Object.getPrototypeOf(x.o) === Object.prototype, Object.is(x.z, -0),
+          1 in x.holes, x.holes.length, x.named.extra, x.named.length, x.big === 2 ** 40]
+      }
+      if (op === 'make') {
+        const inner = { k: 1 }
+        const c = { n: 'c' }; c.self = c
+        const o = JSON.parse('{"__proto__": 5}')
+        const named = [1, 2]; named.extra = 'e'
+        return { a: inner, b: inner, c, arr: [inner, [inner]], o, z: -0, holes: [1, , 3], named } // eslint-disable-line no-sparse-arrays
+      }
+    }, { name: 'small' })
+    try {
+      const inner = { k: 1 }
+      assert.deepEqual(await s.run('shared', { a: inner, b: inner, list: [inner, inner] }, inner), [true, true, true]) // the arguments are one graph
+      const c = { arr: [] }; c.self = c; c.arr.push(c.arr)
+      assert.deepEqual(await s.run('cycle', c), [true, true])
+      const named = [1, 2]; named.extra = 'e'
+      const odd = { o: JSON.parse('{"__proto__": 5}'), z: -0, holes: [1, , 3], named, big: 2 ** 40 } // eslint-disable-line no-sparse-arrays
+      assert.deepEqual(await s.run('odd', odd), [true, true, true, false, 3, 'e', 2, true])
+      const r = await s.run('make')
+      assert.equal(r.a, r.b)
+      assert.equal(r.arr[0], r.a)
+      assert.equal(r.arr[1][0], r.a)
+      assert.equal(r.c.self, r.c)
+      assert.ok(Object.hasOwn(r.o, '__proto__'))
+      assert.equal(Object.getPrototypeOf(r.o), Object.prototype)
+      assert.ok(Object.is(r.z, -0))
+      assert.equal(1 in r.holes, false)
+      assert.equal(r.named.extra, 'e')
+      await assert.rejects(s.run('shared', { a: [1, { f() {} }] }), cloneErr(/^args\[1\]\.a\[1\]\.f is a function/))
+    } finally {
+      await s.close()
+    }
+  })
 })

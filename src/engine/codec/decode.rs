@@ -6,11 +6,12 @@
 //! filled from an explicit stack of open containers, a few properties per
 //! HandleScope.
 
-use super::decode_help::{aggregate, name, regexp_flags, typed_array, units, v8_failed};
+use super::decode_help::{aggregate, name, new_string, regexp_flags, typed_array, v8_failed};
 use super::errors::DecodeError;
 use super::host_objects::host_objects;
-use super::native::{self, Blob, Str};
+use super::native::{self, Blob};
 use super::reader::{bad, Reader};
+use super::small;
 use super::tags::*;
 use super::to_v8;
 use crate::runtime::payload::{Payload, SharedMemory};
@@ -27,6 +28,8 @@ pub fn decode<'s>(scope: &mut v8::HandleScope<'s>, payload: Payload) -> Result<v
         if let Some(built) = to_v8::decode(scope, &payload) {
             return built;
         }
+    } else if let Some(value) = small::decode(scope, &payload.bytes) {
+        return Ok(value);
     }
     let scope = &mut v8::EscapableHandleScope::new(scope);
     let mut d = Decoder {
@@ -105,14 +108,6 @@ impl<'s> Read<'s> {
             Read::Hole => bad("HOLE outside an array"),
         }
     }
-}
-
-fn new_string<'s>(s: &mut v8::HandleScope<'s>, text: &Str, kind: v8::NewStringType) -> Result<v8::Local<'s, v8::String>> {
-    let made = match text {
-        Str::Latin1(bytes) => v8::String::new_from_one_byte(s, bytes, kind),
-        Str::Utf16(bytes) => v8::String::new_from_two_byte(s, &units(bytes), kind),
-    };
-    made.ok_or_else(|| DecodeError("string too long".into()))
 }
 
 impl<'p> Decoder<'p> {

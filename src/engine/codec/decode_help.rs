@@ -100,3 +100,12 @@ pub(super) fn regexp_flags(flags: &Str) -> Result<u32> {
     }
     Ok(bits)
 }
+
+/// A V8 string of the wire text `text` (`Internalized` for property keys).
+pub(super) fn new_string<'s>(s: &mut v8::HandleScope<'s>, text: &Str, kind: v8::NewStringType) -> Result<v8::Local<'s, v8::String>> {
+    let made = match text {
+        Str::Latin1(bytes) => v8::String::new_from_one_byte(s, bytes, kind),
+        Str::Utf16(bytes) => v8::String::new_from_two_byte(s, &units(bytes), kind),
+    };
+    made.ok_or_else(|| DecodeError("string too long".into()))
+}
