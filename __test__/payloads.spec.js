@@ -90,13 +90,13 @@ describe('payloads', () => {
 
   test('long strings of a result made over its memory (external strings) equal the copied ones', async () => {
     // The corpus: every latin1 code unit, two-byte with lone surrogates, around the
-    // 64 KB threshold, alone (made over the payload) and beside others (copied),
+    // 1 MB threshold, alone (made over the payload) and beside others (copied),
     // at odd byte offsets (two-byte: copied), inside objects.
     const all = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join('')
     const corpus = [
-      all.repeat(256), all.repeat(256).slice(1), 'a'.repeat((64 << 10) - 1), 'a'.repeat(64 << 10),
-      '\ud800a\udc00€'.repeat(20000) + '\udbff', '€'.repeat(32 << 10), '€'.repeat((32 << 10) - 1),
-      ['x', '€é'.repeat(40000)], { a: all.repeat(300), b: all.repeat(300) }, ['y'.repeat(1 << 20), 'z'.repeat(100)],
+      all.repeat(4096), all.repeat(4096).slice(1), 'a'.repeat((1 << 20) - 1), 'a'.repeat(1 << 20), 'a'.repeat(64 << 10),
+      '\ud800a\udc00€'.repeat(200000) + '\udbff', '€'.repeat(512 << 10), '€'.repeat((512 << 10) - 1),
+      ['x', '€é'.repeat(400000)], { a: all.repeat(3000), b: all.repeat(3000) }, ['y'.repeat(4 << 20), 'z'.repeat(100)],
     ]
     for (const v of corpus) {
       const back = await t.run('echo', v)
@@ -113,18 +113,45 @@ describe('payloads', () => {
         const t = new Thread(() => (n, two) => (two ? '\\ud800€' : 'ÿa').repeat(n), { memoryLimit: 256 })
         const kept = []
         for (let i = 0; i < 60; i++) {
-          const s = await t.run(100000 + i, i % 2 === 1)
+          const s = await t.run(600000 + i, i % 2 === 1)
           if (i % 10 === 0) kept.push([s, i])
           gc()
         }
         await t.close()
         for (let k = 0; k < 5; k++) { gc(); await new Promise((r) => setImmediate(r)) }
-        for (const [s, i] of kept) if (s !== (i % 2 === 1 ? '\\ud800€' : 'ÿa').repeat(100000 + i)) throw new Error('changed ' + i)
+        for (const [s, i] of kept) if (s !== (i % 2 === 1 ? '\\ud800€' : 'ÿa').repeat(600000 + i)) throw new Error('changed ' + i)
         console.log('ok ' + kept.length)
       })().catch((e) => { console.error(e); process.exit(1) })`
     const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8', timeout: 120000 })
     assert.equal(r.status, 0, r.stderr)
     assert.equal(r.stdout.trim(), 'ok 6')
+  })
+
+  test("a big result's memory is let go once decoded; other bytes are left alone", async () => {
+    const { spawnSync } = require('node:child_process')
+    // A child process: the decoder takes the addon's releasePayload when it
+    // loads, so the count is put around it first.
+    const script = `
+      const binding = require(${JSON.stringify(require.resolve('../native/binding.js'))})
+      const release = binding.releasePayload
+      let freed = 0
+      binding.releasePayload = (b) => { const r = release(b); if (r) freed++; if (r && b.byteLength !== 0) throw new Error('still attached'); return r }
+      const { Thread } = require(${JSON.stringify(require.resolve('..'))})
+      const codec = require(${JSON.stringify(require.resolve('../lib/codec'))})
+      ;(async () => {
+        const t = new Thread(() => (n) => ({ s: 'q'.repeat(n), list: Array.from({ length: 3000 }, (_, i) => ({ i })), big: 'é'.repeat(2 << 20) }))
+        for (let i = 0; i < 5; i++) {
+          const r = await t.run(100000 + i)
+          if (r.s.length !== 100000 + i || r.list[2999].i !== 2999 || r.big !== 'é'.repeat(2 << 20)) throw new Error('bad value')
+        }
+        await t.close()
+        const mine = Uint8Array.from(codec.encode({ s: 'w'.repeat(200000) }).bytes)
+        if (codec.decodeOwned(mine).s.length !== 200000 || mine.byteLength === 0 || release(mine)) throw new Error('user bytes touched')
+        console.log('freed ' + freed)
+      })().catch((e) => { console.error(e); process.exit(1) })`
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60000 })
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(r.stdout.trim(), 'freed 5')
   })
 
   test('records sharing sub-objects stay one graph, both ways', async () => {
