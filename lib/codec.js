@@ -3,7 +3,7 @@
 // lib/codec/encode.js, lib/codec/decode.js and their shared lib/codec/common.js.
 
 const { encode, encodeArgs, encodeRestArgs } = require('./codec/encode')
-const { decode, decodeOwned, decodeRange } = require('./codec/decode')
+const { decode, decodeRange } = require('./codec/decode')
 const { setSharedValues, VERSION } = require('./codec/common')
 
-module.exports = { encode, decode, decodeOwned, decodeRange, encodeArgs, encodeRestArgs, setSharedValues, VERSION }
+module.exports = { encode, decode, decodeRange, encodeArgs, encodeRestArgs, setSharedValues, VERSION }

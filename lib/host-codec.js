@@ -50,7 +50,7 @@ function decodeFrom(bytes, shared, transferred) {
   if (shared !== undefined) {
     for (const sab of shared) if (sab instanceof SharedArrayBuffer) trackShared(sab)
   }
-  return codec.decodeOwned(bytes, shared, transferred) // read once: a big payload's memory is freed at once
+  return codec.decode(bytes, shared, transferred)
 }
 
 /** Error from a `code\0message` pair and an optional encoded cause. */

@@ -314,13 +314,6 @@ export declare enum Owner {
   Locks = -2,
 }
 
-/**
- * Free the memory of a big payload from a thread now that it is decoded
- * (`bytes`: a Uint8Array over all of it); true when it was one. Any other
- * Uint8Array is left alone.
- */
-export declare function releasePayload(bytes: unknown): boolean
-
 /** Numbers per call in the `meta` of `runBatch` (lib/outbox.js). */
 export declare const RUN_BATCH_STRIDE: number
 

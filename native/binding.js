@@ -849,7 +849,6 @@ module.exports.EventKind = nativeBinding.EventKind
 module.exports.ExitCause = nativeBinding.ExitCause
 module.exports.NO_CALL = nativeBinding.NO_CALL
 module.exports.Owner = nativeBinding.Owner
-module.exports.releasePayload = nativeBinding.releasePayload
 module.exports.RUN_BATCH_STRIDE = nativeBinding.RUN_BATCH_STRIDE
 module.exports.RunBatchField = nativeBinding.RunBatchField
 module.exports.setRuntimeDir = nativeBinding.setRuntimeDir

@@ -46,7 +46,6 @@ const {
   defineProperty,
   fromCharCode,
   isAnyArrayBuffer,
-  isSharedArrayBuffer,
   isView,
   makeError,
   mapSet,
@@ -63,15 +62,8 @@ const STR_CACHE = new Array(STR_CACHE_SIZE).fill(undefined)
 // Long strings are made by the runtime from the payload bytes (one copy, no
 // per-character work here): the addon's decodeString, when it is loaded.
 const NATIVE_STRING_MIN = 256
-let nativeString = null, releasePayload = null
-try {
-  const binding = require('../../native/binding.js')
-  nativeString = binding.decodeString || null
-  releasePayload = binding.releasePayload || null
-} catch { nativeString = null }
-// Big payloads from a thread arrive as an ArrayBuffer over the addon's own
-// memory (from 64 KB up); decodeOwned lets go of it once it is read.
-const RELEASE_MIN = 64 * 1024
+let nativeString = null
+try { nativeString = require('../../native/binding.js').decodeString || null } catch { nativeString = null }
 const decodeError = (message) => makeError('ERR_CLONE', `Cannot decode value: ${message}`)
 
 class DFrame {
@@ -385,25 +377,6 @@ function decode(bytes, shared = EMPTY, transferred = EMPTY) {
   try { return dec.run(bytes, shared || EMPTY, transferred || EMPTY) } finally { dec.reset() }
 }
 
-/**
- * Decode a payload nobody reads again (a thread's result, message or
- * error), then free its memory at once when it is a big payload handed
- * over by the addon, rather than when the collector finds its ArrayBuffer:
- * until then every big result takes fresh pages. Strings made over that
- * memory keep it alive on their own.
- * @param {Uint8Array | ArrayBuffer} bytes
- * @param {readonly SharedArrayBuffer[]} [shared]
- * @param {readonly ArrayBuffer[]} [transferred]
- */
-function decodeOwned(bytes, shared, transferred) {
-  try { return decode(bytes, shared, transferred) } finally {
-    if (releasePayload !== null && bytes != null && bytes.byteLength >= RELEASE_MIN) {
-      if (bytes instanceof Uint8Array) releasePayload(bytes)
-      else if (isAnyArrayBuffer(bytes) && !isSharedArrayBuffer(bytes)) releasePayload(new Uint8Array(bytes))
-    }
-  }
-}
-
 /** Decode bytes[start, end) of a Uint8Array holding no shared or moved memory references. */
 function decodeRange(bytes, start, end) {
   const dec = mainDecoder.busy ? new Decoder() : mainDecoder
@@ -411,4 +384,4 @@ function decodeRange(bytes, start, end) {
   try { return dec.run(bytes, EMPTY, EMPTY, start, end) } finally { dec.reset() }
 }
 
-module.exports = { decode, decodeOwned, decodeRange }
+module.exports = { decode, decodeRange }

@@ -1,8 +1,7 @@
 //! Long strings of a payload made by the runtime itself: the host decoder
 //! (lib/codec/decode.js) hands over where their code units sit in the
 //! payload bytes, and gets the string with at most one copy and no
-//! per-character work in JS (napi_raw/strings.rs makes it); and the early
-//! release of a big payload's memory once it is decoded.
+//! per-character work in JS (napi_raw/strings.rs makes it).
 // Under `cargo test` napi-derive leaves out the registration: no caller then.
 #![cfg_attr(test, allow(dead_code))]
 
@@ -30,13 +29,4 @@ pub fn decode_string(env: Env, bytes: Unknown, start: f64, units: f64, two_byte:
     // SAFETY: env is this call's, on its JS thread; `bytes` is an argument.
     let made = unsafe { napi_raw::decode_string(env.raw(), bytes.raw(), start, units, two_byte) };
     made.map(Raw).map_err(|message| error(Code::InvalidArg, message))
-}
-
-/// Free the memory of a big payload from a thread now that it is decoded
-/// (`bytes`: a Uint8Array over all of it); true when it was one. Any other
-/// Uint8Array is left alone.
-#[napi(js_name = "releasePayload")]
-pub fn release_payload(env: Env, bytes: Unknown) -> Result<bool> {
-    // SAFETY: env is this call's, on its JS thread; `bytes` is an argument.
-    unsafe { napi_raw::release_payload(env.raw(), bytes.raw()) }.map_err(|e| error(Code::InvalidArg, e.reason))
 }

@@ -14,7 +14,7 @@ use check::{napi_call, report_uncaught};
 use events::{deliver, Batch};
 pub use lent::{adopt_shared, become_keeper, reserve_keeper};
 pub use memory::{address_of, has_external_sab, payload, typed_array_bytes};
-pub use strings::{decode_string, release_payload};
+pub use strings::decode_string;
 
 use std::ffi::c_void;
 use std::ptr;

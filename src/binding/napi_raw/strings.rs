@@ -13,12 +13,15 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use napi::sys;
 
-use super::check::{latin1_string, napi_call, utf16_string};
+use super::check::{latin1_string, utf16_string};
 use super::lock;
 use super::memory::typed_array_bytes;
 
-/// Strings from this many bytes up are made over the payload's memory
-/// (smaller ones cost less to copy than to track).
+/// Strings from this many bytes up are made over the payload's memory.
+/// Smaller ones are copied: a string made over the payload keeps all of it
+/// until the collector finds the string, so every such result takes fresh
+/// pages (25 page faults per 100 KB result), which costs more than the copy
+/// below 1 MB (README "Large payloads").
 const EXTERNAL_MIN: usize = 1024 * 1024;
 
 /// V8's longest string (`String::kMaxLength` on 64-bit), in code units: an
@@ -204,33 +207,4 @@ pub unsafe fn decode_string(
         unsafe { utf16_string(env, &units16) }
     };
     made.map_err(|_| NOT_MADE)
-}
-
-/// Let go of a payload the decoder is done with: when `view` covers exactly
-/// the memory of an ArrayBuffer made by `bytes_to_js` (listed here), that
-/// ArrayBuffer is detached, so its memory is freed now (or, when long
-/// strings were made over it, once they are collected) instead of when the
-/// collector finds the ArrayBuffer. Fresh memory costs page faults on every
-/// big result until then (25 per 100 KB result here). Anything else is
-/// left alone. Returns whether it detached.
-///
-/// # Safety
-/// `env` is live on its JS thread and `view` a value of this call.
-pub unsafe fn release_payload(env: sys::napi_env, view: sys::napi_value) -> napi::Result<bool> {
-    let (mut ty, mut len, mut data, mut ab, mut offset) = (0, 0usize, ptr::null_mut(), ptr::null_mut(), 0usize);
-    // SAFETY: the caller's contract; out-pointers are valid locals, read
-    // only after success.
-    if unsafe { napi_call!(napi_get_typedarray_info(env, view, &mut ty, &mut len, &mut data, &mut ab, &mut offset)) }.is_err() {
-        return Ok(false); // not a typed array: nothing of ours
-    }
-    let addr = data as usize;
-    let listed = offset == 0 && len > 0 && lock(live()).get(&addr).is_some_and(|&(size, _)| size == len);
-    if !listed {
-        return Ok(false);
-    }
-    // SAFETY: live env on its JS thread; `ab` is the view's buffer, made
-    // external (detachable) by `bytes_to_js`. Detaching drops only the
-    // buffer's hold: strings made over the memory keep their own `Arc`.
-    unsafe { napi_call!(napi_detach_arraybuffer(env, ab)) }?;
-    Ok(true)
 }
