@@ -90,13 +90,13 @@ describe('payloads', () => {
 
   test('long strings of a result made over its memory (external strings) equal the copied ones', async () => {
     // The corpus: every latin1 code unit, two-byte with lone surrogates, around the
-    // 64 KB threshold, alone (made over the payload) and beside others (copied),
+    // 1 MB threshold, alone (made over the payload) and beside others (copied),
     // at odd byte offsets (two-byte: copied), inside objects.
     const all = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join('')
     const corpus = [
-      all.repeat(256), all.repeat(256).slice(1), 'a'.repeat((64 << 10) - 1), 'a'.repeat(64 << 10),
-      '\ud800a\udc00€'.repeat(20000) + '\udbff', '€'.repeat(32 << 10), '€'.repeat((32 << 10) - 1),
-      ['x', '€é'.repeat(40000)], { a: all.repeat(300), b: all.repeat(300) }, ['y'.repeat(1 << 20), 'z'.repeat(100)],
+      all.repeat(4096), all.repeat(4096).slice(1), 'a'.repeat((1 << 20) - 1), 'a'.repeat(1 << 20), 'a'.repeat(64 << 10),
+      '\ud800a\udc00€'.repeat(200000) + '\udbff', '€'.repeat(512 << 10), '€'.repeat((512 << 10) - 1),
+      ['x', '€é'.repeat(400000)], { a: all.repeat(3000), b: all.repeat(3000) }, ['y'.repeat(4 << 20), 'z'.repeat(100)],
     ]
     for (const v of corpus) {
       const back = await t.run('echo', v)
@@ -113,13 +113,13 @@ describe('payloads', () => {
         const t = new Thread(() => (n, two) => (two ? '\\ud800€' : 'ÿa').repeat(n), { memoryLimit: 256 })
         const kept = []
         for (let i = 0; i < 60; i++) {
-          const s = await t.run(100000 + i, i % 2 === 1)
+          const s = await t.run(600000 + i, i % 2 === 1)
           if (i % 10 === 0) kept.push([s, i])
           gc()
         }
         await t.close()
         for (let k = 0; k < 5; k++) { gc(); await new Promise((r) => setImmediate(r)) }
-        for (const [s, i] of kept) if (s !== (i % 2 === 1 ? '\\ud800€' : 'ÿa').repeat(100000 + i)) throw new Error('changed ' + i)
+        for (const [s, i] of kept) if (s !== (i % 2 === 1 ? '\\ud800€' : 'ÿa').repeat(600000 + i)) throw new Error('changed ' + i)
         console.log('ok ' + kept.length)
       })().catch((e) => { console.error(e); process.exit(1) })`
     const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8', timeout: 120000 })
@@ -213,5 +213,47 @@ describe('payloads', () => {
     list.push({ p })
     await assert.rejects(t.run('echo', list), cloneErr(/^args\[1\]\[3000\]\.p is a Proxy/))
     assert.equal(traps, 0)
+  })
+
+  // Under 256 bytes the thread builds plain data in one pass (small.rs) and
+  // keeps its ids in a list, not a Map: the same guarantees must hold there.
+  test('small values keep one graph, cycles and every odd shape, both ways', async () => {
+    const s = new Thread(() => (op, x, y) => {
+      if (op === 'shared') return [x.a === x.b, x.a === y, Array.isArray(x.list) && x.list[0] === x.list[1]]
+      if (op === 'cycle') return [x.self === x, x.arr[0] === x.arr]
+      if (op === 'odd') {
+        return [Object.hasOwn(x.o, '__proto__'), Object.getPrototypeOf(x.o) === Object.prototype, Object.is(x.z, -0),
+          1 in x.holes, x.holes.length, x.named.extra, x.named.length, x.big === 2 ** 40]
+      }
+      if (op === 'make') {
+        const inner = { k: 1 }
+        const c = { n: 'c' }; c.self = c
+        const o = JSON.parse('{"__proto__": 5}')
+        const named = [1, 2]; named.extra = 'e'
+        return { a: inner, b: inner, c, arr: [inner, [inner]], o, z: -0, holes: [1, , 3], named } // eslint-disable-line no-sparse-arrays
+      }
+    }, { name: 'small' })
+    try {
+      const inner = { k: 1 }
+      assert.deepEqual(await s.run('shared', { a: inner, b: inner, list: [inner, inner] }, inner), [true, true, true]) // the arguments are one graph
+      const c = { arr: [] }; c.self = c; c.arr.push(c.arr)
+      assert.deepEqual(await s.run('cycle', c), [true, true])
+      const named = [1, 2]; named.extra = 'e'
+      const odd = { o: JSON.parse('{"__proto__": 5}'), z: -0, holes: [1, , 3], named, big: 2 ** 40 } // eslint-disable-line no-sparse-arrays
+      assert.deepEqual(await s.run('odd', odd), [true, true, true, false, 3, 'e', 2, true])
+      const r = await s.run('make')
+      assert.equal(r.a, r.b)
+      assert.equal(r.arr[0], r.a)
+      assert.equal(r.arr[1][0], r.a)
+      assert.equal(r.c.self, r.c)
+      assert.ok(Object.hasOwn(r.o, '__proto__'))
+      assert.equal(Object.getPrototypeOf(r.o), Object.prototype)
+      assert.ok(Object.is(r.z, -0))
+      assert.equal(1 in r.holes, false)
+      assert.equal(r.named.extra, 'e')
+      await assert.rejects(s.run('shared', { a: [1, { f() {} }] }), cloneErr(/^args\[1\]\.a\[1\]\.f is a function/))
+    } finally {
+      await s.close()
+    }
   })
 })

@@ -17,9 +17,12 @@ use super::check::typed_array_bytes;
 use super::check::{latin1_string, utf16_string};
 use super::lock;
 
-/// Strings from this many bytes up are made over the payload's memory
-/// (smaller ones cost less to copy than to track).
-const EXTERNAL_MIN: usize = 64 * 1024;
+/// Strings from this many bytes up are made over the payload's memory.
+/// Smaller ones are copied: a string made over the payload keeps all of it
+/// until the collector finds the string, so every such result takes fresh
+/// pages (25 page faults per 100 KB result), which costs more than the copy
+/// below 1 MB (README "Large payloads").
+const EXTERNAL_MIN: usize = 1024 * 1024;
 
 /// V8's longest string (`String::kMaxLength` on 64-bit), in code units: an
 /// external string is asked for only below it, so the runtime never fails

@@ -2,9 +2,11 @@
 //! a list when they are a few primitives (most calls), with no array made.
 
 use super::decode::{decode, Decoder};
+use super::errors::DecodeError;
+use super::small;
 use super::tags::*;
-use super::DecodeError;
-use crate::engine::memory::Payload;
+use super::to_v8::MIN_BYTES;
+use crate::runtime::payload::Payload;
 
 type Result<T> = std::result::Result<T, DecodeError>;
 
@@ -13,11 +15,15 @@ type Result<T> = std::result::Result<T, DecodeError>;
 const FAST_ARGS: u32 = 16;
 
 /// The arguments of a call: the elements of the encoded array (or the one
-/// value, if it is not an array). An array of a few primitives is read
-/// straight into the list; anything else is decoded whole, then its
+/// value, if it is not an array). A small payload of plain data, or an
+/// array of a few primitives, is read straight into the list; anything else is decoded whole, then its
 /// elements are read back.
 pub fn decode_args<'s>(scope: &mut v8::HandleScope<'s>, payload: Payload) -> Result<Vec<v8::Local<'s, v8::Value>>> {
-    if let Some(args) = primitive_args(scope, &payload)? {
+    if payload.bytes.len() < MIN_BYTES {
+        if let Some(args) = small::args(scope, &payload.bytes) {
+            return Ok(args);
+        }
+    } else if let Some(args) = primitive_args(scope, &payload)? {
         return Ok(args);
     }
     let value = decode(scope, payload)?;

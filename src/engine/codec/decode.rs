@@ -6,13 +6,15 @@
 //! filled from an explicit stack of open containers, a few properties per
 //! HandleScope.
 
-use super::decode_help::{aggregate, name, typed_array, v8_failed};
-use super::native::{self, Blob, Str};
+use super::decode_help::{aggregate, name, new_string, regexp_flags, typed_array, v8_failed};
+use super::errors::DecodeError;
+use super::host_objects::host_objects;
+use super::native::{self, Blob};
 use super::reader::{bad, Reader};
+use super::small;
 use super::tags::*;
-use super::DecodeError;
-use super::STEPS_PER_SCOPE;
-use crate::engine::memory::{Payload, SharedMemory};
+use super::to_v8;
+use crate::runtime::payload::{Payload, SharedMemory};
 
 type Result<T> = std::result::Result<T, DecodeError>;
 
@@ -22,10 +24,12 @@ type Result<T> = std::result::Result<T, DecodeError>;
 /// input gives a [`DecodeError`] and leaves no exception behind, except for
 /// termination or out-of-memory.
 pub fn decode<'s>(scope: &mut v8::HandleScope<'s>, payload: Payload) -> Result<v8::Local<'s, v8::Value>> {
-    if payload.bytes.len() >= super::to_v8::MIN_BYTES {
-        if let Some(built) = super::to_v8::decode(scope, &payload) {
+    if payload.bytes.len() >= to_v8::MIN_BYTES {
+        if let Some(built) = to_v8::decode(scope, &payload) {
             return built;
         }
+    } else if let Some(value) = small::decode(scope, &payload.bytes) {
+        return Ok(value);
     }
     let scope = &mut v8::EscapableHandleScope::new(scope);
     let mut d = Decoder {
@@ -104,57 +108,6 @@ impl<'s> Read<'s> {
             Read::Hole => bad("HOLE outside an array"),
         }
     }
-}
-
-fn new_string<'s>(s: &mut v8::HandleScope<'s>, text: &Str, kind: v8::NewStringType) -> Result<v8::Local<'s, v8::String>> {
-    let made = match text {
-        Str::Latin1(bytes) => v8::String::new_from_one_byte(s, bytes, kind),
-        Str::Utf16(bytes) => v8::String::new_from_two_byte(s, &units(bytes), kind),
-    };
-    made.ok_or_else(|| DecodeError("string too long".into()))
-}
-
-/// Little-endian UTF-16 bytes as code units: borrowed when they are
-/// aligned (no copy), else copied.
-fn units(bytes: &[u8]) -> std::borrow::Cow<'_, [u16]> {
-    if cfg!(target_endian = "little") {
-        // SAFETY: any two bytes are a valid u16; align_to only yields a
-        // middle part that is aligned and within `bytes`.
-        let (head, mid, _) = unsafe { bytes.align_to::<u16>() };
-        if head.is_empty() && mid.len() == bytes.len() / 2 {
-            return mid.into();
-        }
-    }
-    copy_units(bytes).into()
-}
-
-/// Little-endian UTF-16 bytes (not necessarily aligned) as code units.
-fn copy_units(bytes: &[u8]) -> Vec<u16> {
-    let n = bytes.len() / 2;
-    if cfg!(target_endian = "little") {
-        let mut units = vec![0u16; n];
-        // SAFETY: `units` holds 2n writable bytes, `bytes` at least 2n
-        // readable ones; distinct allocations; any bytes are valid u16s.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), units.as_mut_ptr() as *mut u8, 2 * n) };
-        return units;
-    }
-    bytes.chunks_exact(2).map(|u| u16::from_le_bytes([u[0], u[1]])).collect()
-}
-
-/// RegExp flags text -> V8 flag bits (unknown or repeated flags refused).
-pub(super) fn regexp_flags(flags: &Str) -> Result<u32> {
-    let units: Vec<u16> = match flags {
-        Str::Latin1(b) => b.iter().map(|&c| u16::from(c)).collect(),
-        Str::Utf16(b) => copy_units(b),
-    };
-    let mut bits = 0;
-    for unit in units {
-        match REGEXP_FLAGS.iter().find(|&&(c, _)| u16::from(c) == unit) {
-            Some(&(_, bit)) if bits & bit == 0 => bits |= bit,
-            _ => return bad("invalid RegExp flags"),
-        }
-    }
-    Ok(bits)
 }
 
 impl<'p> Decoder<'p> {
@@ -303,8 +256,7 @@ impl<'p> Decoder<'p> {
             SHARED_VALUE => {
                 let id = self.reserve();
                 let value_id = self.r.u32()?;
-                let hosts =
-                    super::host_objects::host_objects(s).ok_or_else(|| DecodeError("a shared value, but this isolate has none".into()))?;
+                let hosts = host_objects(s).ok_or_else(|| DecodeError("a shared value, but this isolate has none".into()))?;
                 let handle = hosts.handle(s, value_id).ok_or_else(|| DecodeError("could not make a buffer handle".into()))?;
                 self.set(s, id, handle);
                 handle

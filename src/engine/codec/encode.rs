@@ -7,17 +7,21 @@
 use std::fmt::Write as _;
 use std::rc::Rc;
 
+use super::errors::EncodeError;
 use super::host_objects::{host_objects, HostObjects};
 use super::tags::*;
+use super::v8_wire;
 use super::write::*;
-use super::EncodeError;
-use super::STEPS_PER_SCOPE;
-use crate::engine::memory::{Payload, SharedMemory};
+use crate::runtime::payload::{Payload, SharedMemory};
 
 type Result<T> = std::result::Result<T, EncodeError>;
 
 /// Segments kept at each end of a very deep path in a clone error.
 const PATH_KEEP: usize = 16;
+
+/// Objects whose identity is looked up by a scan of [`Encoder::first`]
+/// before a V8 Map takes over.
+const LINEAR_IDS: usize = 16;
 
 /// Encode `value` into a payload. `root` names the value in clone errors
 /// (`args`, `result`, `message`, `value`). ArrayBuffers in `transfer` move:
@@ -34,9 +38,9 @@ pub fn encode(
     transfer: &[v8::Local<v8::ArrayBuffer>],
 ) -> Result<Payload> {
     let scope = &mut v8::HandleScope::new(scope);
-    if root == "result" && transfer.is_empty() && super::v8_wire::worth_it(value) {
+    if root == "result" && transfer.is_empty() && v8_wire::worth_it(value) {
         let hosts = host_objects(scope);
-        if let Some((bytes, shared, transferred)) = super::v8_wire::encode(scope, value, hosts)? {
+        if let Some((bytes, shared, transferred)) = v8_wire::encode(scope, value, hosts)? {
             return Ok(Payload { bytes, shared, transferred });
         }
     }
@@ -63,9 +67,12 @@ pub fn encode(
 
 pub(super) struct Encoder {
     pub(super) out: Vec<u8>,
-    /// Object -> id (as a V8 Map, so identity is V8's); made for the first
-    /// object (most results are primitives).
+    /// Object -> id (as a V8 Map, so identity is V8's); made once more than
+    /// [`LINEAR_IDS`] objects were met.
     pub(super) ids: Option<v8::Global<v8::Map>>,
+    /// The objects met so far, by id, while there are at most
+    /// [`LINEAR_IDS`] (most values hold a few: a scan is cheaper than a Map).
+    pub(super) first: Vec<v8::Global<v8::Object>>,
     pub(super) next_id: u32,
     pub(super) shared: Vec<SharedMemory>,
     /// Distinct buffers of the transfer list.
@@ -155,6 +162,7 @@ impl Encoder {
         Ok(Encoder {
             out: vec![VERSION],
             ids: None,
+            first: Vec::new(),
             next_id: 0,
             shared: Vec::new(),
             transfer: distinct.iter().map(|&ab| v8::Global::new(s, ab)).collect(),
@@ -238,10 +246,21 @@ impl Encoder {
 
     /// Give `value` the next id (call right before writing its tag).
     pub(super) fn new_id(&mut self, s: &mut v8::HandleScope, value: v8::Local<v8::Value>) -> Result<()> {
+        let object = v8::Local::<v8::Object>::try_from(value).map_err(|_| EncodeError::Exception)?;
+        if self.ids.is_none() && self.first.len() < LINEAR_IDS {
+            self.first.push(v8::Global::new(s, object));
+            self.next_id += 1;
+            return Ok(());
+        }
         let ids = match &self.ids {
             Some(ids) => v8::Local::new(s, ids),
             None => {
                 let ids = v8::Map::new(s);
+                for (id, seen) in std::mem::take(&mut self.first).into_iter().enumerate() {
+                    let seen = v8::Local::new(s, seen);
+                    let id = v8::Integer::new_from_unsigned(s, id as u32);
+                    ids.set(s, seen.into(), id.into()).ok_or(EncodeError::Exception)?;
+                }
                 self.ids = Some(v8::Global::new(s, ids));
                 ids
             }
@@ -314,6 +333,10 @@ impl Encoder {
                 put_u32(&mut self.out, id.value());
                 return Ok(());
             }
+        } else if let Some(id) = self.first.iter().position(|seen| *seen == o) {
+            self.out.push(BACKREF);
+            put_u32(&mut self.out, id as u32);
+            return Ok(());
         }
         if v.is_function() {
             return Err(self.fail(s, extra, "a function"));

@@ -2,12 +2,11 @@
 //! wrappers, buffers, views) and its step over open containers.
 
 use super::encode::{v8_str, Encoder, Kind, Seg, Step};
+use super::errors::EncodeError;
 use super::native::{self, Leaf, ProbeError};
 use super::tags::*;
 use super::write::*;
-use super::EncodeError;
-use super::MOVE_COPY_FROM;
-use crate::engine::memory::SharedMemory;
+use crate::runtime::payload::SharedMemory;
 
 type Result<T> = std::result::Result<T, EncodeError>;
 

@@ -30,9 +30,11 @@ mod decode;
 mod decode_help;
 mod encode;
 mod encode_step;
+mod errors;
 mod host_objects;
 mod native;
 mod reader;
+mod small;
 mod tags;
 #[cfg(test)]
 mod tests;
@@ -49,53 +51,6 @@ mod write;
 pub use args::decode_args;
 pub use decode::decode;
 pub use encode::encode;
+pub use errors::{DecodeError, EncodeError};
 pub use host_objects::{set_host_objects, HostObjects};
 pub use tags::MAX_DEPTH;
-
-/// Properties read or written per HandleScope (each step makes a handful
-/// of handles; a scope is closed after this many steps).
-const STEPS_PER_SCOPE: usize = 64;
-
-/// ArrayBuffers of a result at least this large cross as a moved copy (one
-/// copy, handed to the host as is) rather than inside the bytes.
-const MOVE_COPY_FROM: usize = 64 * 1024;
-
-/// A value that could not be encoded.
-pub enum EncodeError {
-    /// Cannot be cloned: the message names the path, e.g.
-    /// "result.handler is a function and cannot be cloned".
-    Clone(String),
-    /// A JS exception was thrown while reading the value (a getter, a
-    /// throwing `message` getter), or execution is being terminated; it is
-    /// left pending in the caller's TryCatch scope.
-    Exception,
-}
-
-impl std::fmt::Debug for EncodeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EncodeError::Clone(m) => write!(f, "Clone({m:?})"),
-            EncodeError::Exception => f.write_str("Exception"),
-        }
-    }
-}
-
-impl std::fmt::Display for EncodeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EncodeError::Clone(m) => f.write_str(m),
-            EncodeError::Exception => f.write_str("an exception was thrown while encoding"),
-        }
-    }
-}
-
-/// Malformed input (or, rarely, an exception or termination while building
-/// the value, which is then left pending in the caller's TryCatch).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecodeError(pub String);
-
-impl std::fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cannot decode value: {}", self.0)
-    }
-}

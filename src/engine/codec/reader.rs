@@ -2,9 +2,9 @@
 
 use std::borrow::Cow;
 
+use super::errors::DecodeError;
 use super::native::Str;
 use super::tags::*;
-use super::DecodeError;
 
 type Result<T> = std::result::Result<T, DecodeError>;
 

@@ -122,3 +122,11 @@ pub const REGEXP_FLAGS: [(u8, u32); 8] = [
     (b'v', 1 << 8), // unicodeSets
     (b'y', 1 << 3), // sticky
 ];
+
+/// Properties read or written per HandleScope (each step makes a handful
+/// of handles; a scope is closed after this many steps).
+pub const STEPS_PER_SCOPE: usize = 64;
+
+/// ArrayBuffers of a result at least this large cross as a moved copy (one
+/// copy, handed to the host as is) rather than inside the bytes.
+pub const MOVE_COPY_FROM: usize = 64 * 1024;

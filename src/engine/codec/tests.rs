@@ -2,7 +2,7 @@
 //! own isolate (isolates are not Send) and decodes into a fresh context.
 
 use super::{decode, encode, EncodeError};
-use crate::engine::memory::Payload;
+use crate::runtime::payload::Payload;
 
 pub(super) fn with_isolate(f: impl FnOnce(&mut v8::HandleScope)) {
     crate::engine::platform::init();

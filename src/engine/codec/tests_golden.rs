@@ -5,7 +5,7 @@
 use super::tags::*;
 use super::tests::{encode_js, with_isolate};
 use super::{decode, encode};
-use crate::engine::memory::Payload;
+use crate::runtime::payload::Payload;
 
 const GOLDEN: &str = include_str!("../../../__test__/fixtures/codec-golden.json");
 
@@ -41,6 +41,33 @@ fn golden_vectors_encode_and_decode_as_on_the_host() {
             assert!(!tc.has_caught(), "{name}");
         }
     });
+}
+
+#[test]
+fn the_one_pass_decoder_builds_what_the_general_one_builds_or_declines() {
+    let golden: serde_json::Value = serde_json::from_str(GOLDEN).unwrap();
+    let mut built = 0;
+    with_isolate(|s| {
+        let context = v8::Context::new(s);
+        let s = &mut v8::ContextScope::new(s, context);
+        let tc = &mut v8::TryCatch::new(s);
+        for v in golden["vectors"].as_array().unwrap() {
+            let (name, want) = (v["name"].as_str().unwrap(), v["hex"].as_str().unwrap());
+            let bytes = unhex(want);
+            let Some(value) = super::small::decode(tc, &bytes) else { continue };
+            built += 1;
+            let again = encode(tc, value, "value", &[]).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(hex(&again.bytes), want, "{name}: built in one pass, re-encoded");
+            assert!(!tc.has_caught(), "{name}");
+        }
+        // Truncated or trailing input is declined (the general decoder reports it).
+        let object = unhex(golden["vectors"][0]["hex"].as_str().unwrap());
+        let mut long = object.clone();
+        long.push(NULL);
+        assert!(super::small::decode(tc, &long).is_none());
+        assert!(super::small::decode(tc, &object[..object.len() - 1]).is_none());
+    });
+    assert!(built >= 10, "the one-pass decoder built only {built} of the golden vectors");
 }
 
 #[test]

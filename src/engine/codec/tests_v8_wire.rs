@@ -5,7 +5,7 @@
 use super::tags::*;
 use super::tests::{encode_js, eval, with_isolate};
 use super::{decode, encode, to_v8, v8_wire, EncodeError};
-use crate::engine::memory::{Payload, SharedMemory};
+use crate::runtime::payload::{Payload, SharedMemory};
 
 /// Values of every kind the translations take (each to be wrapped in `(…)`).
 const VALUES: [&str; 19] = [

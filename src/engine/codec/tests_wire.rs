@@ -3,7 +3,7 @@
 use super::tags::*;
 use super::tests::{encode_js, eval, with_isolate};
 use super::{decode, encode, DecodeError, EncodeError};
-use crate::engine::memory::{Payload, SharedMemory};
+use crate::runtime::payload::{Payload, SharedMemory};
 
 fn payload(bytes: Vec<u8>) -> Payload {
     Payload { bytes, ..Default::default() }

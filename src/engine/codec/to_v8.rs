@@ -9,11 +9,12 @@
 //! malformed) and anything V8 refuses makes it give up: the caller then
 //! decodes with our own builder, which also reports what is malformed.
 
+use super::decode_help::regexp_flags;
+use super::errors::DecodeError;
 use super::native::{typed_array_subtag, Str, V8_DATA_VIEW};
 use super::reader::Reader;
 use super::tags::*;
-use super::DecodeError;
-use crate::engine::memory::Payload;
+use crate::runtime::payload::Payload;
 
 /// Payloads smaller than this are built by our decoder (V8 builds even a
 /// 60-byte object a little faster, translation included, but below this
@@ -301,7 +302,7 @@ impl Translator<'_> {
                 self.id();
                 let source = self.r.string().ok()?;
                 let flags = self.r.string().ok()?;
-                let bits = super::decode::regexp_flags(&flags).ok()?;
+                let bits = regexp_flags(&flags).ok()?;
                 self.out.push(b'R');
                 self.string(&source);
                 self.varint(u64::from(bits));

@@ -17,13 +17,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use super::errors::EncodeError;
 use super::host_objects::HostObjects;
-use super::native::{typed_array_kind_of, V8Reader, V8_DATA_VIEW};
+use super::native::{typed_array_kind_of, Str, V8Reader, V8_DATA_VIEW};
 use super::tags::*;
 use super::write::*;
-use super::EncodeError;
-use super::MOVE_COPY_FROM;
-use crate::engine::memory::SharedMemory;
+use crate::runtime::payload::SharedMemory;
 
 /// Nesting the translation follows before it gives up (our walker has no limit
 /// short of MAX_DEPTH and no recursion).
@@ -198,7 +197,7 @@ impl<'a> Translator<'a> {
     fn write_string(&mut self, text: V8Str) {
         match text {
             V8Str::OneByte(bytes) => write_latin1(&mut self.out, bytes),
-            V8Str::TwoByte(bytes) => write_str(&mut self.out, &super::native::Str::Utf16(bytes.into())),
+            V8Str::TwoByte(bytes) => write_str(&mut self.out, &Str::Utf16(bytes.into())),
         }
     }
 
@@ -296,8 +295,8 @@ impl<'a> Translator<'a> {
                 self.new_id();
                 let tag = self.tag()?;
                 let source = match self.string_body(tag)? {
-                    V8Str::OneByte(b) => super::native::Str::Latin1(b.into()),
-                    V8Str::TwoByte(b) => super::native::Str::Utf16(b.into()),
+                    V8Str::OneByte(b) => Str::Latin1(b.into()),
+                    V8Str::TwoByte(b) => Str::Utf16(b.into()),
                 };
                 let bits = self.u32_varint()?;
                 let known = REGEXP_FLAGS.iter().fold(0, |all, (_, bit)| all | bit);

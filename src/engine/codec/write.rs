@@ -2,9 +2,9 @@
 
 use std::fmt::Write as _;
 
+use super::errors::EncodeError;
 use super::native::Str;
 use super::tags::*;
-use super::EncodeError;
 
 /// Bytes copied per temporary Uint8Array when copying an ArrayBuffer.
 const COPY_CHUNK: usize = 1 << 30;
