@@ -23,9 +23,6 @@ const LIB = path.join(ROOT, 'lib')
 // circle inside it is not reported (one through it still is). Remove an
 // entry once its circle is gone.
 const ALLOWED_GROUPS = {
-  // decode.rs ↔ to_v8.rs: the codec's payload work (issue #19 follow-up)
-  // replaces the shared decoder; remove this entry after that merge.
-  'src/engine/codec/**': (f) => f.startsWith(path.join(SRC, 'engine', 'codec') + path.sep),
   // messages.rs ↔ messenger.rs: fixed on the modlock branch; remove this
   // entry after that merge.
   'src/runtime/{messages,messenger}.rs': (f) => ['messages.rs', 'messenger.rs'].map((n) => path.join(SRC, 'runtime', n)).includes(f),
