@@ -5,8 +5,10 @@
 //!
 //! Each lock is one atomic word (its holder, 0 when free) beside a small
 //! queue. Taking a free lock is one compare-and-swap. A thread that finds
-//! it held spins briefly (a lock is mostly held for microseconds), then
-//! queues and parks. A release wakes at most one parked thread at a time and
+//! it held spins up to `SPIN_FOR`, looking at the lock only every
+//! `SPIN_GAP` (so it takes a released lock without a system call, but not
+//! from between two turns of a thread that is taking it over and over),
+//! then queues and parks. A release wakes at most one parked thread at a time and
 //! lets a running thread take the lock meanwhile ("barging": no hand-over
 //! through the OS while another thread is ready to run); a waiter that waited
 //! longer than `FAIR_AFTER`, and a host, get the lock handed to them instead,
@@ -41,8 +43,12 @@ impl Holder {
     }
 }
 
-/// Spin rounds before a thread queues; each round checks the lock once.
-const SPIN_ROUNDS: u32 = 64;
+/// How long a thread spins for a held lock before it queues and parks.
+const SPIN_FOR: Duration = Duration::from_millis(1);
+/// A spinning thread looks at the lock this often (see `spin`).
+const SPIN_GAP: Duration = Duration::from_micros(4);
+/// A spinning thread yields its core this often.
+const YIELD_EVERY: Duration = Duration::from_micros(100);
 /// A waiter queued longer than this gets the lock handed to it on the next release.
 const FAIR_AFTER: Duration = Duration::from_millis(1);
 /// A parked thread re-checks its stop condition this often.
@@ -91,6 +97,10 @@ impl Queue {
     }
 }
 
+/// On a cache line of its own (and its neighbour, which the hardware
+/// fetches in pairs): a lock's word moves between cores with its holder,
+/// never because of unrelated memory beside it.
+#[repr(align(128))]
 struct NamedLock {
     name: String,
     owner: AtomicU64,
@@ -204,6 +214,13 @@ pub fn lookup(name: &str) -> LockRef {
 }
 
 impl LockRef {
+    /// Thread `thread` takes the lock if it is free (or already its own),
+    /// without waiting: true when it holds it now.
+    pub fn try_lock(&self, thread: u32) -> bool {
+        let me = Holder::Thread(thread).word();
+        self.0.try_take(me) || self.0.owner.load(Ordering::SeqCst) == me
+    }
+
     /// As `lock_blocking`.
     pub fn lock_blocking(&self, thread: u32, stop: impl Fn() -> bool) -> Result<(), Stopped> {
         take_blocking(&self.0, thread, stop)
@@ -233,22 +250,39 @@ pub fn lock_blocking(name: &str, thread: u32, stop: impl Fn() -> bool) -> Result
     take_blocking(&entry(name), thread, stop)
 }
 
-/// Spin a little while for the lock (or for `granted`): true once it is
-/// ours. Yields now and then: on a busy machine the holder may be waiting
-/// for a core.
-fn spin(lock: &NamedLock, me: u64, granted: &AtomicBool) -> bool {
-    for round in 0..SPIN_ROUNDS {
-        for _ in 0..(8 << (round / 16).min(3)) {
-            std::hint::spin_loop();
+/// Spin a while for the lock (or for `granted`): true once it is ours.
+/// The lock word is looked at only every `SPIN_GAP`: a thread taking the
+/// lock over and over leaves it free for a few nanoseconds between two
+/// turns, and a waiter on another core that catches it there moves the lock
+/// (and the value it guards) between cores at every turn, a cache miss each
+/// way; looked at sparsely, the lock stays with the running thread and a
+/// waiter still sees a real release within microseconds. Yields now and
+/// then (on a busy machine the holder may be waiting for a core) and stops
+/// early when `stop()` says so.
+fn spin(lock: &NamedLock, me: u64, granted: &AtomicBool, stop: &impl Fn() -> bool) -> bool {
+    let start = Instant::now();
+    let until = start + SPIN_FOR;
+    let mut next_yield = start + YIELD_EVERY;
+    loop {
+        let next = Instant::now() + SPIN_GAP;
+        let mut now = Instant::now();
+        while now < next {
+            for _ in 0..8 {
+                std::hint::spin_loop();
+            }
+            now = Instant::now();
         }
         if granted.load(Ordering::Acquire) || (lock.owner.load(Ordering::Relaxed) == FREE && lock.try_take(me)) {
             return true;
         }
-        if round % 16 == 15 {
+        if now >= until || stop() {
+            return false;
+        }
+        if now >= next_yield {
             std::thread::yield_now();
+            next_yield = Instant::now() + YIELD_EVERY;
         }
     }
-    false
 }
 
 fn take_blocking(lock: &NamedLock, thread: u32, stop: impl Fn() -> bool) -> Result<(), Stopped> {
@@ -257,7 +291,7 @@ fn take_blocking(lock: &NamedLock, thread: u32, stop: impl Fn() -> bool) -> Resu
         return Ok(()); // free, or already ours
     }
     let parked = Arc::new(Parked { thread, granted: AtomicBool::new(false), wake: Condvar::new(), since: Instant::now() });
-    if spin(lock, me, &parked.granted) {
+    if spin(lock, me, &parked.granted, &stop) {
         return Ok(());
     }
     let mut q = lock.queue();
@@ -287,7 +321,7 @@ fn take_blocking(lock: &NamedLock, thread: u32, stop: impl Fn() -> bool) -> Resu
             // this thread takes the lock without a system call).
             respun = true;
             drop(q);
-            spin(lock, me, &parked.granted);
+            spin(lock, me, &parked.granted, &stop);
             q = lock.queue();
             continue; // (took it, was handed it, or re-checks before parking)
         }
