@@ -8,9 +8,11 @@
 //! it held spins up to `SPIN_FOR`, looking at the lock only every
 //! `SPIN_GAP` (so it takes a released lock without a system call, but not
 //! from between two turns of a thread that is taking it over and over),
-//! then queues and parks. A release wakes at most one parked thread at a time and
-//! lets a running thread take the lock meanwhile ("barging": no hand-over
-//! through the OS while another thread is ready to run); a waiter that waited
+//! then queues and parks; one thread per lock spins, the others park at
+//! once. A release wakes at most one parked thread at a time, and none
+//! while a thread spins, and lets a running thread take the lock meanwhile
+//! ("barging": no hand-over through the OS while another thread is ready
+//! to run); a waiter that waited
 //! longer than `FAIR_AFTER`, and a host, get the lock handed to them instead,
 //! so nobody waits forever.
 
@@ -106,6 +108,9 @@ struct NamedLock {
     owner: AtomicU64,
     /// Number of queued waiters (read without the queue's mutex).
     queued: AtomicUsize,
+    /// A thread is spinning for the lock: a release wakes nobody (the
+    /// spinner takes the lock without a system call).
+    spinning: AtomicBool,
     queue: Mutex<Queue>,
 }
 
@@ -148,12 +153,26 @@ impl NamedLock {
                 }
                 Waiter::Host { token, sink, .. } => sink.send(Event::LockGranted { token, name: self.name.clone() }),
             }
-        } else if q.woken.is_none() {
+        } else if q.woken.is_none() && !self.spinning.load(Ordering::SeqCst) {
             if let Waiter::Thread(p) = head {
                 q.woken = Some(p.thread);
                 p.wake.notify_one();
             }
         }
+    }
+
+    /// Spin for the lock unless another thread already does (then false
+    /// at once): at most one thread per lock spins, the others park, so
+    /// waiters do not take from the holder the cores it needs. After this,
+    /// the caller tries the lock once more before it parks (a release
+    /// while it spun woke nobody).
+    fn spin_alone(&self, me: u64, granted: &AtomicBool, stop: &impl Fn() -> bool) -> bool {
+        if self.spinning.compare_exchange(false, true, Ordering::SeqCst, Ordering::Relaxed).is_err() {
+            return false;
+        }
+        let got = spin(self, me, granted, stop);
+        self.spinning.store(false, Ordering::SeqCst);
+        got
     }
 
     /// Release held by `who`; false if `who` does not hold it.
@@ -197,8 +216,13 @@ fn entry(name: &str) -> Arc<NamedLock> {
         t.locks.retain(|_, l| !idle(l));
         t.sweep_at = (2 * t.locks.len()).max(64);
     }
-    let l =
-        Arc::new(NamedLock { name: name.to_owned(), owner: AtomicU64::new(FREE), queued: AtomicUsize::new(0), queue: Mutex::default() });
+    let l = Arc::new(NamedLock {
+        name: name.to_owned(),
+        owner: AtomicU64::new(FREE),
+        queued: AtomicUsize::new(0),
+        spinning: AtomicBool::new(false),
+        queue: Mutex::default(),
+    });
     t.locks.insert(name.to_owned(), l.clone());
     l
 }
@@ -291,7 +315,7 @@ fn take_blocking(lock: &NamedLock, thread: u32, stop: impl Fn() -> bool) -> Resu
         return Ok(()); // free, or already ours
     }
     let parked = Arc::new(Parked { thread, granted: AtomicBool::new(false), wake: Condvar::new(), since: Instant::now() });
-    if spin(lock, me, &parked.granted, &stop) {
+    if lock.spin_alone(me, &parked.granted, &stop) {
         return Ok(());
     }
     let mut q = lock.queue();
@@ -315,13 +339,13 @@ fn take_blocking(lock: &NamedLock, thread: u32, stop: impl Fn() -> bool) -> Resu
             }
             return Err(Stopped);
         }
-        if q.woken == Some(thread) && !respun {
+        if q.woken == Some(thread) && !respun && !lock.spinning.load(Ordering::SeqCst) {
             // Woken, and a running thread took the lock first: spin again
-            // while still the woken one (releases meanwhile wake nobody and
-            // this thread takes the lock without a system call).
+            // (releases meanwhile wake nobody and this thread takes the
+            // lock without a system call).
             respun = true;
             drop(q);
-            spin(lock, me, &parked.granted, &stop);
+            lock.spin_alone(me, &parked.granted, &stop);
             q = lock.queue();
             continue; // (took it, was handed it, or re-checks before parking)
         }
