@@ -72,6 +72,33 @@ test('a cleaned buffer: get() throws, set()/mod() reject, thread-side calls thro
   await t.close()
 })
 
+test('a buffer cleaned after a thread used it: that thread\'s next get/set/mod throw ERR_CLOSED', async () => {
+  const b = buffer(1)
+  const t = new Thread(() => (buf, op) => {
+    if (op === 'use') return buf.mod((v) => v + 1)
+    return ['get', 'set', 'mod'].map((m) => { try { buf[m](m === 'mod' ? (v) => v : 0); return 'ok' } catch (e) { return e.code } })
+  })
+  assert.equal(await t.run(b, 'use'), 2)
+  b.clean()
+  assert.deepEqual(await t.run(b, 'check'), ['ERR_CLOSED', 'ERR_CLOSED', 'ERR_CLOSED'])
+  await t.close()
+})
+
+test('mod() turns a number into an object and back, in threads and on the host', async () => {
+  const b = buffer(1)
+  const t = new Thread(() => (buf, step) => step === 1 ? buf.mod((n) => ({ n })) : buf.mod((o) => o.n * 10))
+  assert.deepEqual(await t.run(b, 1), { n: 1 })
+  assert.deepEqual(b.get(), { n: 1 })
+  await b.mod((o) => ({ n: o.n + 1 }))
+  assert.equal(await t.run(b, 2), 20)
+  assert.equal(b.get(), 20)
+  await b.mod((n) => n + 0.5)
+  const other = new Thread(() => (buf) => buf.mod((n) => n * 2))
+  assert.equal(await other.run(b), 41)
+  await Promise.all([t.close(), other.close()])
+  b.clean()
+})
+
 test('spawn: settles with res(v), res(a, b) as [a, b], rej(e), a returned promise, or undefined on an empty loop', async () => {
   const ids = await spawn((res, rej, info) => res(info.threadId, info.args), { args: [1, 2] }).await()
   assert.equal(typeof ids[0], 'number')

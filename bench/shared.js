@@ -8,7 +8,10 @@ const { Worker } = require('node:worker_threads')
 const { Thread, buffer, lock, unlock } = require('..')
 const { QUICK, stats, nowUs, fmtStats, report } = require('./lib')
 
-const ROUNDS = QUICK ? 1 : 5
+// `node bench/shared.js [mod|lock|wake] [--rounds N]`: one part only, and
+// more rounds than the full run's 5 (for a closer look at one row).
+const argRounds = process.argv.indexOf('--rounds')
+const ROUNDS = argRounds > 0 ? Number(process.argv[argRounds + 1]) : QUICK ? 1 : 5
 
 async function modVsAtomics() {
   const per = QUICK ? 1000 : 10000
@@ -77,5 +80,7 @@ module.exports = async function sharedBench() {
 }
 
 if (require.main === module) {
-  module.exports().catch((err) => { console.error(err); process.exit(1) })
+  const parts = { mod: modVsAtomics, lock: lockPair, wake: hostWake }
+  const only = parts[process.argv[2]]
+  ;(only ? only() : module.exports()).catch((err) => { console.error(err); process.exit(1) })
 }

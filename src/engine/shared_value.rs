@@ -84,9 +84,60 @@ fn write(scope: &mut v8::HandleScope, id: u32, cell: &ValueRef, value: v8::Local
     }
 }
 
-/// Shared value `id`, or a thrown ERR_CLOSED.
-fn cell_of(scope: &mut v8::HandleScope, id: u32) -> Option<ValueRef> {
-    let cell = shared_value::lookup(id).ok();
+/// Entries of a thread's cache past which cleaned values are swept.
+const CACHE_SWEEP_AT: usize = 256;
+
+/// Ids are small distinct integers: hash them as they are.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n);
+    }
+}
+
+type Cells = std::collections::HashMap<u32, std::rc::Rc<ValueRef>, std::hash::BuildHasherDefault<IdHasher>>;
+
+thread_local! {
+    /// The shared values this thread used, by id: a `mod()` finds its value
+    /// here without the process-wide table's mutex or an atomic reference
+    /// count, both of which bounce a cache line between the cores of threads
+    /// taking turns on one value. A cleaned value leaves at its next use
+    /// here (or the next sweep).
+    static CELLS: std::cell::RefCell<Cells> = std::cell::RefCell::new(Cells::default());
+}
+
+/// Shared value `id` through this thread's cache, or a thrown ERR_CLOSED.
+fn cell_of(scope: &mut v8::HandleScope, id: u32) -> Option<std::rc::Rc<ValueRef>> {
+    let cell = match CELLS.with_borrow(|c| c.get(&id).cloned()) {
+        Some(cell) if !cell.is_cleaned() => Some(cell),
+        Some(_) => {
+            CELLS.with_borrow_mut(|c| c.remove(&id));
+            None
+        }
+        None => shared_value::lookup(id).ok().map(|v| {
+            let v = std::rc::Rc::new(v);
+            CELLS.with_borrow_mut(|c| {
+                if c.len() >= CACHE_SWEEP_AT {
+                    c.retain(|_, v| !v.is_cleaned());
+                    if c.len() >= CACHE_SWEEP_AT {
+                        c.clear();
+                    }
+                }
+                c.insert(id, v.clone());
+            });
+            v
+        }),
+    };
     if cell.is_none() {
         closed(scope, id);
     }
@@ -117,9 +168,12 @@ fn modify(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut 
         return throw_type_error(scope, "mod() takes a function", Some("ERR_INVALID_ARG"));
     };
     let Some(cell) = cell_of(scope, id) else { return };
-    let control = scope.get_slot::<ThreadState>().expect("thread state").control.clone();
-    if cell.lock().lock_blocking(control.id, || control.has_interrupt() || control.is_disposed()).is_err() {
-        return throw_type_error(scope, &format!("the wait for buffer {id} was stopped"), None);
+    let thread = scope.get_slot::<ThreadState>().expect("thread state").control.id;
+    if !cell.lock().try_lock(thread) {
+        let control = scope.get_slot::<ThreadState>().expect("thread state").control.clone();
+        if cell.lock().lock_blocking(thread, || control.has_interrupt() || control.is_disposed()).is_err() {
+            return throw_type_error(scope, &format!("the wait for buffer {id} was stopped"), None);
+        }
     }
     let result = (|| {
         let copy = read(scope, id, &cell)?;
@@ -129,7 +183,7 @@ fn modify(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut 
         write(scope, id, &cell, stored);
         Some(stored)
     })();
-    let _ = cell.lock().unlock(locks::Holder::Thread(control.id));
+    let _ = cell.lock().unlock(locks::Holder::Thread(thread));
     if let Some(v) = result {
         rv.set(v);
     }

@@ -5,10 +5,14 @@
 //!
 //! Each lock is one atomic word (its holder, 0 when free) beside a small
 //! queue. Taking a free lock is one compare-and-swap. A thread that finds
-//! it held spins briefly (a lock is mostly held for microseconds), then
-//! queues and parks. A release wakes at most one parked thread at a time and
-//! lets a running thread take the lock meanwhile ("barging": no hand-over
-//! through the OS while another thread is ready to run); a waiter that waited
+//! it held spins up to `SPIN_FOR`, looking at the lock only every
+//! `SPIN_GAP` (so it takes a released lock without a system call, but not
+//! from between two turns of a thread that is taking it over and over),
+//! then queues and parks; one thread per lock spins, the others park at
+//! once. A release wakes at most one parked thread at a time, and none
+//! while a thread spins, and lets a running thread take the lock meanwhile
+//! ("barging": no hand-over through the OS while another thread is ready
+//! to run); a waiter that waited
 //! longer than `FAIR_AFTER`, and a host, get the lock handed to them instead,
 //! so nobody waits forever.
 
@@ -41,8 +45,12 @@ impl Holder {
     }
 }
 
-/// Spin rounds before a thread queues; each round checks the lock once.
-const SPIN_ROUNDS: u32 = 64;
+/// How long a thread spins for a held lock before it queues and parks.
+const SPIN_FOR: Duration = Duration::from_millis(1);
+/// A spinning thread looks at the lock this often (see `spin`).
+const SPIN_GAP: Duration = Duration::from_micros(4);
+/// A spinning thread yields its core this often.
+const YIELD_EVERY: Duration = Duration::from_micros(100);
 /// A waiter queued longer than this gets the lock handed to it on the next release.
 const FAIR_AFTER: Duration = Duration::from_millis(1);
 /// A parked thread re-checks its stop condition this often.
@@ -91,11 +99,18 @@ impl Queue {
     }
 }
 
+/// On a cache line of its own (and its neighbour, which the hardware
+/// fetches in pairs): a lock's word moves between cores with its holder,
+/// never because of unrelated memory beside it.
+#[repr(align(128))]
 struct NamedLock {
     name: String,
     owner: AtomicU64,
     /// Number of queued waiters (read without the queue's mutex).
     queued: AtomicUsize,
+    /// A thread is spinning for the lock: a release wakes nobody (the
+    /// spinner takes the lock without a system call).
+    spinning: AtomicBool,
     queue: Mutex<Queue>,
 }
 
@@ -138,12 +153,26 @@ impl NamedLock {
                 }
                 Waiter::Host { token, sink, .. } => sink.send(Event::LockGranted { token, name: self.name.clone() }),
             }
-        } else if q.woken.is_none() {
+        } else if q.woken.is_none() && !self.spinning.load(Ordering::SeqCst) {
             if let Waiter::Thread(p) = head {
                 q.woken = Some(p.thread);
                 p.wake.notify_one();
             }
         }
+    }
+
+    /// Spin for the lock unless another thread already does (then false
+    /// at once): at most one thread per lock spins, the others park, so
+    /// waiters do not take from the holder the cores it needs. After this,
+    /// the caller tries the lock once more before it parks (a release
+    /// while it spun woke nobody).
+    fn spin_alone(&self, me: u64, granted: &AtomicBool, stop: &impl Fn() -> bool) -> bool {
+        if self.spinning.compare_exchange(false, true, Ordering::SeqCst, Ordering::Relaxed).is_err() {
+            return false;
+        }
+        let got = spin(self, me, granted, stop);
+        self.spinning.store(false, Ordering::SeqCst);
+        got
     }
 
     /// Release held by `who`; false if `who` does not hold it.
@@ -187,8 +216,13 @@ fn entry(name: &str) -> Arc<NamedLock> {
         t.locks.retain(|_, l| !idle(l));
         t.sweep_at = (2 * t.locks.len()).max(64);
     }
-    let l =
-        Arc::new(NamedLock { name: name.to_owned(), owner: AtomicU64::new(FREE), queued: AtomicUsize::new(0), queue: Mutex::default() });
+    let l = Arc::new(NamedLock {
+        name: name.to_owned(),
+        owner: AtomicU64::new(FREE),
+        queued: AtomicUsize::new(0),
+        spinning: AtomicBool::new(false),
+        queue: Mutex::default(),
+    });
     t.locks.insert(name.to_owned(), l.clone());
     l
 }
@@ -204,6 +238,13 @@ pub fn lookup(name: &str) -> LockRef {
 }
 
 impl LockRef {
+    /// Thread `thread` takes the lock if it is free (or already its own),
+    /// without waiting: true when it holds it now.
+    pub fn try_lock(&self, thread: u32) -> bool {
+        let me = Holder::Thread(thread).word();
+        self.0.try_take(me) || self.0.owner.load(Ordering::SeqCst) == me
+    }
+
     /// As `lock_blocking`.
     pub fn lock_blocking(&self, thread: u32, stop: impl Fn() -> bool) -> Result<(), Stopped> {
         take_blocking(&self.0, thread, stop)
@@ -233,22 +274,39 @@ pub fn lock_blocking(name: &str, thread: u32, stop: impl Fn() -> bool) -> Result
     take_blocking(&entry(name), thread, stop)
 }
 
-/// Spin a little while for the lock (or for `granted`): true once it is
-/// ours. Yields now and then: on a busy machine the holder may be waiting
-/// for a core.
-fn spin(lock: &NamedLock, me: u64, granted: &AtomicBool) -> bool {
-    for round in 0..SPIN_ROUNDS {
-        for _ in 0..(8 << (round / 16).min(3)) {
-            std::hint::spin_loop();
+/// Spin a while for the lock (or for `granted`): true once it is ours.
+/// The lock word is looked at only every `SPIN_GAP`: a thread taking the
+/// lock over and over leaves it free for a few nanoseconds between two
+/// turns, and a waiter on another core that catches it there moves the lock
+/// (and the value it guards) between cores at every turn, a cache miss each
+/// way; looked at sparsely, the lock stays with the running thread and a
+/// waiter still sees a real release within microseconds. Yields now and
+/// then (on a busy machine the holder may be waiting for a core) and stops
+/// early when `stop()` says so.
+fn spin(lock: &NamedLock, me: u64, granted: &AtomicBool, stop: &impl Fn() -> bool) -> bool {
+    let start = Instant::now();
+    let until = start + SPIN_FOR;
+    let mut next_yield = start + YIELD_EVERY;
+    loop {
+        let next = Instant::now() + SPIN_GAP;
+        let mut now = Instant::now();
+        while now < next {
+            for _ in 0..8 {
+                std::hint::spin_loop();
+            }
+            now = Instant::now();
         }
         if granted.load(Ordering::Acquire) || (lock.owner.load(Ordering::Relaxed) == FREE && lock.try_take(me)) {
             return true;
         }
-        if round % 16 == 15 {
+        if now >= until || stop() {
+            return false;
+        }
+        if now >= next_yield {
             std::thread::yield_now();
+            next_yield = Instant::now() + YIELD_EVERY;
         }
     }
-    false
 }
 
 fn take_blocking(lock: &NamedLock, thread: u32, stop: impl Fn() -> bool) -> Result<(), Stopped> {
@@ -257,7 +315,7 @@ fn take_blocking(lock: &NamedLock, thread: u32, stop: impl Fn() -> bool) -> Resu
         return Ok(()); // free, or already ours
     }
     let parked = Arc::new(Parked { thread, granted: AtomicBool::new(false), wake: Condvar::new(), since: Instant::now() });
-    if spin(lock, me, &parked.granted) {
+    if lock.spin_alone(me, &parked.granted, &stop) {
         return Ok(());
     }
     let mut q = lock.queue();
@@ -281,13 +339,13 @@ fn take_blocking(lock: &NamedLock, thread: u32, stop: impl Fn() -> bool) -> Resu
             }
             return Err(Stopped);
         }
-        if q.woken == Some(thread) && !respun {
+        if q.woken == Some(thread) && !respun && !lock.spinning.load(Ordering::SeqCst) {
             // Woken, and a running thread took the lock first: spin again
-            // while still the woken one (releases meanwhile wake nobody and
-            // this thread takes the lock without a system call).
+            // (releases meanwhile wake nobody and this thread takes the
+            // lock without a system call).
             respun = true;
             drop(q);
-            spin(lock, me, &parked.granted);
+            lock.spin_alone(me, &parked.granted, &stop);
             q = lock.queue();
             continue; // (took it, was handed it, or re-checks before parking)
         }

@@ -82,7 +82,7 @@ pub enum Job {
         /// The messenger's name.
         name: String,
         /// The encoded values, shared by every receiving thread.
-        batch: std::sync::Arc<super::messenger::Packed>,
+        batch: std::sync::Arc<Packed>,
     },
     /// The host's answer to `parent.host.name(...)` number `seq`; handled
     /// at once, even while a call is in flight (a call awaits it).
@@ -247,5 +247,58 @@ pub trait EventSink: Send + Sync {
         for e in events {
             self.send(e);
         }
+    }
+}
+
+/// Several encoded messages back to back, as the host sends them in one
+/// batch: every receiving thread reads the same bytes (no copy per message
+/// and receiver is made on the sending thread).
+pub struct Packed {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Packed {
+    /// `bytes` holding messages of `lengths` bytes each, in order; None when
+    /// the lengths exceed the bytes.
+    pub fn new(bytes: Vec<u8>, lengths: impl Iterator<Item = usize>) -> Option<Packed> {
+        let mut end = 0usize;
+        let ends = lengths
+            .map(|len| {
+                end = end.checked_add(len)?;
+                (end <= bytes.len()).then_some(end)
+            })
+            .collect::<Option<Vec<usize>>>()?;
+        Some(Packed { bytes, ends })
+    }
+
+    /// Number of messages.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there is no message.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Message `i` (i < len()).
+    pub fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_packed_batch_splits_by_length_and_rejects_lengths_past_its_end() {
+        let p = Packed::new(vec![1, 2, 3, 4, 5, 6], [1, 0, 2, 3].into_iter()).unwrap();
+        assert_eq!(p.len(), 4);
+        assert_eq!((p.get(0), p.get(1), p.get(2), p.get(3)), (&[1u8][..], &[][..], &[2u8, 3][..], &[4u8, 5, 6][..]));
+        assert!(Packed::new(vec![1, 2], [1, 2].into_iter()).is_none());
+        assert!(Packed::new(vec![], std::iter::empty()).unwrap().is_empty());
     }
 }

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crossbeam_channel::Sender;
 
+pub use super::messages::Packed;
 use super::messages::{Event, EventSink, Job};
 use super::payload::Payload;
 
@@ -74,45 +75,6 @@ pub fn leave_all_threads(id: u32) {
         list.retain(|e| !matches!(e, Endpoint::Thread { id: t, .. } if *t == id));
         !list.is_empty()
     });
-}
-
-/// Several encoded messages back to back, as the host sends them in one
-/// batch: every receiving thread reads the same bytes (no copy per message
-/// and receiver is made on the sending thread).
-pub struct Packed {
-    bytes: Vec<u8>,
-    ends: Vec<usize>,
-}
-
-impl Packed {
-    /// `bytes` holding messages of `lengths` bytes each, in order; None when
-    /// the lengths exceed the bytes.
-    pub fn new(bytes: Vec<u8>, lengths: impl Iterator<Item = usize>) -> Option<Packed> {
-        let mut end = 0usize;
-        let ends = lengths
-            .map(|len| {
-                end = end.checked_add(len)?;
-                (end <= bytes.len()).then_some(end)
-            })
-            .collect::<Option<Vec<usize>>>()?;
-        Some(Packed { bytes, ends })
-    }
-
-    /// Number of messages.
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// True when there is no message.
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
-    /// Message `i` (i < len()).
-    pub fn get(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.bytes[start..self.ends[i]]
-    }
 }
 
 /// Send several messages to every endpoint of `name` but `from`, in order,
@@ -203,14 +165,5 @@ mod tests {
         broadcast("test-chan", &ea, &Payload::default(), false);
         assert_eq!(b.0.lock().unwrap().len(), 3);
         leave("test-chan", &ea);
-    }
-
-    #[test]
-    fn a_packed_batch_splits_by_length_and_rejects_lengths_past_its_end() {
-        let p = Packed::new(vec![1, 2, 3, 4, 5, 6], [1, 0, 2, 3].into_iter()).unwrap();
-        assert_eq!(p.len(), 4);
-        assert_eq!((p.get(0), p.get(1), p.get(2), p.get(3)), (&[1u8][..], &[][..], &[2u8, 3][..], &[4u8, 5, 6][..]));
-        assert!(Packed::new(vec![1, 2], [1, 2].into_iter()).is_none());
-        assert!(Packed::new(vec![], std::iter::empty()).unwrap().is_empty());
     }
 }

@@ -1,11 +1,11 @@
 //! Shared values (`buffer(value)`, API.md §4): one value for every thread
 //! it is passed to, stored as encoded bytes here so no isolate owns it. Its
 //! read-modify-writes are serialized by the named lock `lock_name(id)`.
-//! A number is kept as a number (no encoded bytes), so a thread's `mod()`
-//! of a counter neither decodes nor encodes.
+//! A number is kept as a number in one atomic word (no encoded bytes, no
+//! mutex), so a thread's `mod()` of a counter neither decodes nor encodes.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use super::locks::{self, LockRef};
@@ -17,30 +17,6 @@ static NEXT: AtomicU32 = AtomicU32::new(1);
 const VERSION: u8 = 1;
 const T_INT32: u8 = 0x04;
 const T_DOUBLE: u8 = 0x05;
-
-/// What a shared value holds.
-enum Stored {
-    Number(f64),
-    Encoded(Payload),
-}
-
-impl Stored {
-    fn from_payload(p: Payload) -> Stored {
-        if p.shared.is_empty() && p.transferred.is_empty() {
-            if let Some(n) = number_of(&p.bytes) {
-                return Stored::Number(n);
-            }
-        }
-        Stored::Encoded(p)
-    }
-
-    fn payload(&self) -> Payload {
-        match self {
-            Stored::Number(n) => Payload { bytes: encode_number(*n), ..Default::default() },
-            Stored::Encoded(p) => p.share(),
-        }
-    }
-}
 
 /// The number an encoded value is, when it is just a number.
 fn number_of(bytes: &[u8]) -> Option<f64> {
@@ -65,10 +41,34 @@ fn encode_number(n: f64) -> Vec<u8> {
     }
 }
 
-/// One shared value and the lock its read-modify-writes take.
+/// `Cell::number` when the value is not a number: a NaN that no stored
+/// number has (numbers store every NaN as `f64::NAN`).
+const ENCODED: u64 = 0x7ff8_0000_dead_beef;
+
+/// How a number is stored: its bits, with one NaN for every NaN.
+fn bits_of(n: f64) -> u64 {
+    if n.is_nan() {
+        f64::NAN.to_bits()
+    } else {
+        n.to_bits()
+    }
+}
+
+/// One shared value and the lock its read-modify-writes take. A number
+/// lives in one atomic word (read and written without a mutex: a `mod()`
+/// of a counter is two plain memory accesses under the value's lock);
+/// anything else in `encoded`, with `ENCODED` in that word. On a cache line
+/// of its own: threads on other cores touching a neighbour's memory do not
+/// take the line from the thread holding the lock.
+#[repr(align(128))]
 struct Cell {
-    value: Mutex<Stored>,
     lock: LockRef,
+    /// The number's bits, or `ENCODED`.
+    number: AtomicU64,
+    /// The value when `number` is `ENCODED` (else empty or stale). Writers
+    /// of a payload (and of a number replacing one) hold this mutex and
+    /// store `number` last.
+    encoded: Mutex<Payload>,
     cleaned: AtomicBool,
 }
 
@@ -90,36 +90,66 @@ impl ValueRef {
         &self.0.lock
     }
 
-    fn value(&self) -> Result<MutexGuard<'_, Stored>, Cleaned> {
-        let v = self.0.value.lock().unwrap_or_else(|p| p.into_inner());
-        if self.0.cleaned.load(Ordering::SeqCst) {
-            return Err(Cleaned);
-        }
-        Ok(v)
+    /// True once the value was cleaned.
+    pub fn is_cleaned(&self) -> bool {
+        self.0.cleaned.load(Ordering::SeqCst)
     }
 
-    /// A copy of the current value.
-    pub fn get(&self) -> Result<Payload, Cleaned> {
-        Ok(self.value()?.payload())
+    fn encoded(&self) -> Result<MutexGuard<'_, Payload>, Cleaned> {
+        let p = self.0.encoded.lock().unwrap_or_else(|p| p.into_inner());
+        if self.is_cleaned() {
+            return Err(Cleaned);
+        }
+        Ok(p)
     }
 
     /// The current value when it is a number (`Ok(None)`: it is something else).
     pub fn number(&self) -> Result<Option<f64>, Cleaned> {
-        match &*self.value()? {
-            Stored::Number(n) => Ok(Some(*n)),
-            Stored::Encoded(_) => Ok(None),
+        if self.is_cleaned() {
+            return Err(Cleaned);
+        }
+        let bits = self.0.number.load(Ordering::Acquire);
+        Ok((bits != ENCODED).then(|| f64::from_bits(bits)))
+    }
+
+    /// A copy of the current value.
+    pub fn get(&self) -> Result<Payload, Cleaned> {
+        if let Some(n) = self.number()? {
+            return Ok(Payload { bytes: encode_number(n), ..Default::default() });
+        }
+        let p = self.encoded()?;
+        // (a number may have replaced the payload meanwhile)
+        match self.0.number.load(Ordering::Acquire) {
+            ENCODED => Ok(p.share()),
+            bits => Ok(Payload { bytes: encode_number(f64::from_bits(bits)), ..Default::default() }),
         }
     }
 
     /// Replace the value.
     pub fn set(&self, value: Payload) -> Result<(), Cleaned> {
-        *self.value()? = Stored::from_payload(value);
+        if value.shared.is_empty() && value.transferred.is_empty() {
+            if let Some(n) = number_of(&value.bytes) {
+                return self.set_number(n);
+            }
+        }
+        let mut p = self.encoded()?;
+        *p = value;
+        self.0.number.store(ENCODED, Ordering::Release);
         Ok(())
     }
 
     /// Replace the value with a number.
     pub fn set_number(&self, n: f64) -> Result<(), Cleaned> {
-        *self.value()? = Stored::Number(n);
+        if self.is_cleaned() {
+            return Err(Cleaned);
+        }
+        if self.0.number.load(Ordering::Relaxed) == ENCODED {
+            let mut p = self.encoded()?;
+            self.0.number.store(bits_of(n), Ordering::Release);
+            *p = Payload::default(); // free the bytes now
+        } else {
+            self.0.number.store(bits_of(n), Ordering::Release);
+        }
         Ok(())
     }
 }
@@ -132,9 +162,15 @@ pub fn lookup(id: u32) -> Result<ValueRef, Cleaned> {
 /// A new shared value; returns its id.
 pub fn create(value: Payload) -> u32 {
     let id = NEXT.fetch_add(1, Ordering::Relaxed);
-    let cell =
-        Cell { value: Mutex::new(Stored::from_payload(value)), lock: locks::lookup(&lock_name(id)), cleaned: AtomicBool::new(false) };
-    table().lock().unwrap_or_else(|p| p.into_inner()).insert(id, Arc::new(cell));
+    let cell = Cell {
+        lock: locks::lookup(&lock_name(id)),
+        number: AtomicU64::new(0),
+        encoded: Mutex::new(Payload::default()),
+        cleaned: AtomicBool::new(false),
+    };
+    let cell = ValueRef(Arc::new(cell));
+    let _ = cell.set(value); // (not cleaned: nobody else has it yet)
+    table().lock().unwrap_or_else(|p| p.into_inner()).insert(id, cell.0);
     id
 }
 
@@ -162,9 +198,10 @@ pub fn set_number(id: u32, n: f64) -> Result<(), Cleaned> {
 pub fn clean(id: u32) {
     let cell = table().lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
     if let Some(cell) = cell {
-        let mut v = cell.value.lock().unwrap_or_else(|p| p.into_inner());
+        let mut p = cell.encoded.lock().unwrap_or_else(|p| p.into_inner());
         cell.cleaned.store(true, Ordering::SeqCst);
-        *v = Stored::Number(0.0); // free the bytes now
+        cell.number.store(0, Ordering::Release);
+        *p = Payload::default(); // free the bytes now
     }
 }
 
@@ -209,5 +246,35 @@ mod tests {
         let id = create(Payload { bytes: vec![VERSION, 0x02], ..Default::default() });
         assert_eq!(get_number(id), Ok(None));
         clean(id);
+    }
+
+    #[test]
+    fn a_value_switches_between_number_and_payload_and_readers_see_one_or_the_other() {
+        let id = create(Payload { bytes: vec![9, 9], ..Default::default() });
+        let cell = lookup(id).unwrap();
+        cell.set_number(5.0).unwrap();
+        assert_eq!(cell.number(), Ok(Some(5.0)));
+        cell.set(Payload { bytes: vec![7], ..Default::default() }).unwrap();
+        assert_eq!((cell.number(), cell.get().unwrap().bytes), (Ok(None), vec![7]));
+        let odd_nan = f64::from_bits(0x7ff8_0000_0000_0042);
+        cell.set_number(odd_nan).unwrap();
+        assert_eq!(cell.number().unwrap().unwrap().to_bits(), f64::NAN.to_bits(), "one NaN for every NaN");
+        let reader = std::thread::spawn(move || {
+            let cell = lookup(id).unwrap();
+            for _ in 0..20000 {
+                let bytes = cell.get().unwrap().bytes;
+                assert!(bytes == [1, 2, 3] || number_of(&bytes) == Some(4.0), "{bytes:?}");
+            }
+        });
+        for i in 0..20000 {
+            if i % 2 == 0 {
+                cell.set(Payload { bytes: vec![1, 2, 3], ..Default::default() }).unwrap();
+            } else {
+                cell.set_number(4.0).unwrap();
+            }
+        }
+        reader.join().unwrap();
+        clean(id);
+        assert_eq!((cell.number(), cell.get().map(|_| ()), cell.set_number(1.0)), (Err(Cleaned), Err(Cleaned), Err(Cleaned)));
     }
 }
