@@ -22,11 +22,9 @@ const LIB = path.join(ROOT, 'lib')
 // Circles known and being fixed elsewhere, each counted as one node so a
 // circle inside it is not reported (one through it still is). Remove an
 // entry once its circle is gone.
-const ALLOWED_GROUPS = {
-  // messages.rs ↔ messenger.rs: fixed on the modlock branch; remove this
-  // entry after that merge.
-  'src/runtime/{messages,messenger}.rs': (f) => ['messages.rs', 'messenger.rs'].map((n) => path.join(SRC, 'runtime', n)).includes(f),
-}
+// None today; an entry maps a label to a test of a file's absolute path.
+/** @type {Record<string, (file: string) => boolean>} */
+const ALLOWED_GROUPS = {}
 
 /** The files of a circle, relative to the repository, joined by arrows. */
 function showCircle(circle) {
