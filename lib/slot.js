@@ -202,6 +202,15 @@ class Slot {
     return makeError('ERR_CLOSED', `${this.label()} is closed`)
   }
 
+  /**
+   * The `threadId` of the isolate serving now: `id`, or a new one once a
+   * round-robin pool replaced the isolate after ERR_MEMORY_LIMIT (events
+   * still name the thread by `id`).
+   */
+  get threadId() {
+    return this.native.threadId ?? this.id
+  }
+
   label() {
     return this.name !== undefined ? `thread "${this.name}"` : `thread ${this.id}`
   }
@@ -380,7 +389,7 @@ class Slot {
     const active = this.pooled ? (running ? 1 : 0) : inFlight > 0 ? 1 : 0
     return {
       name: this.name,
-      threadId: this.id,
+      threadId: this.threadId,
       runs,
       failures,
       active,
@@ -478,7 +487,7 @@ class Slot {
       if (call === undefined) return
       if (call.onMessage !== undefined) listener = call.onMessage
     }
-    if (listener !== undefined) deliver(listener, value, threadId)
+    if (listener !== undefined) deliver(listener, value, this.respawn && threadId === this.id ? this.threadId : threadId)
   }
 
   /** @internal an uncaught error inside the thread (from host.js) */

@@ -127,8 +127,13 @@ export declare class NativeThread {
   get inspectorUrl(): string | null
   /** Open a protocol session with the thread's inspector. */
   inspectorSession(): InspectorSession
-  /** The thread's id (`threadId` inside). */
+  /** The id its events are reported under (never changes). */
   get id(): number
+  /**
+   * `threadId` inside: `id`, or a new one once a pool replaced the
+   * isolate after ERR_MEMORY_LIMIT.
+   */
+  get threadId(): number
   /**
    * Queue call `callId` with its encoded arguments, the SharedArrayBuffers
    * they reference (as Uint8Arrays over each), the ArrayBuffers they move

@@ -64,10 +64,17 @@ impl Drop for NativeThread {
 
 #[napi]
 impl NativeThread {
-    /// The thread's id (`threadId` inside).
+    /// The id its events are reported under (never changes).
     #[napi(getter)]
     pub fn id(&self) -> u32 {
         self.handle.control.id
+    }
+
+    /// `threadId` inside: `id`, or a new one once a pool replaced the
+    /// isolate after ERR_MEMORY_LIMIT.
+    #[napi(getter)]
+    pub fn thread_id(&self) -> u32 {
+        self.handle.control.thread_id()
     }
 
     /// Queue call `callId` with its encoded arguments, the SharedArrayBuffers

@@ -95,7 +95,7 @@ impl Loop {
     }
 
     fn start_task(&mut self, scope: &mut v8::HandleScope, id: u32, source: &str, name: &str, args: Payload) {
-        let Some(context) = self.realms.create(scope, id, self.control.id) else {
+        let Some(context) = self.realms.create(scope, id, self.control.thread_id()) else {
             return self.finish(scope, failed("ERR_INVALID_ARG", "could not create a context for the task".into()));
         };
         self.calls.mark_fresh_realm();
@@ -111,7 +111,7 @@ impl Loop {
         let tc = &mut v8::TryCatch::new(scope);
         match hook(tc, defs, "__initializeService") {
             Some(init) => {
-                let id = v8::Integer::new_from_unsigned(tc, self.control.id).into();
+                let id = v8::Integer::new_from_unsigned(tc, self.control.thread_id()).into();
                 self.invoke(tc, init, defs.into(), &[id]);
             }
             None => {
@@ -163,7 +163,7 @@ impl Loop {
         let Some(task) = task else {
             return self.finish(tc, failed("ERR_UNKNOWN_TASK", format!("there is no task named {name:?}")));
         };
-        let id: v8::Local<v8::Value> = v8::Integer::new_from_unsigned(tc, self.control.id).into();
+        let id: v8::Local<v8::Value> = v8::Integer::new_from_unsigned(tc, self.control.thread_id()).into();
         let mut awaited = None;
         if let Some(h) = hook(tc, defs, before) {
             match h.call(tc, defs.into(), &[id]) {
@@ -325,7 +325,7 @@ impl Loop {
         if let Some(after) = cur.after {
             let after = v8::Local::new(scope, after);
             let tc = &mut v8::TryCatch::new(scope);
-            let id = v8::Integer::new_from_unsigned(tc, self.control.id).into();
+            let id = v8::Integer::new_from_unsigned(tc, self.control.thread_id()).into();
             let recv = v8::undefined(tc).into();
             if after.call(tc, recv, &[id]).is_none() && !tc.has_terminated() {
                 if let Some(exc) = tc.exception() {
