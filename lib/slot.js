@@ -9,6 +9,7 @@ const { Outbox } = require('./outbox')
 const { mapError } = require('./stack')
 const { envExtras } = require('./inspect')
 const { CallStatus, NO_CALL } = require('../native/binding.js')
+const { awaitEvents } = require('./host-events')
 
 const VALUE = CallStatus.Value
 const FAILED = CallStatus.Failed
@@ -154,8 +155,14 @@ class Slot {
         dataShared: data?.shared,
       })
     this.id = this.native.id
+    /**
+     * `(callId, bytes, timeoutMs?, name?) => boolean`: one call with plain
+     * arguments queued as `native.run` (or, with a name, `serviceCall`)
+     * would, through a plain function (the per-call path).
+     */
     /** Set when the process had no room for this thread's isolate. */
     this.refusal = this.native.refused ?? undefined
+    this.send = this.refusal === undefined ? this.native.submitFunction() : null
     /** Plain calls queued behind a running one, handed over in batches. */
     this.outbox = new Outbox(this.native, () => this._exited(false))
     this.name = o.name
@@ -247,7 +254,7 @@ class Slot {
     const call = this.open(id, reffed)
     if (busy) {
       this.outbox.add(id, bytes, timeout) // it waits anyway, so it goes with others
-    } else if (!this.native.run(id, bytes, undefined, undefined, timeout)) {
+    } else if (!this.send(id, bytes, timeout)) {
       // (idle: nothing is held in the outbox, held calls being in flight)
       this._exited(false) // the isolate ended (out of memory) while idle
     } else {
@@ -266,7 +273,7 @@ class Slot {
     if (inFlight !== 1 || !this.loneSpin.should()) return
     queueMicrotask(() => {
       if (inFlight !== 1 || !this.calls.has(id)) return
-      host.awaitEvents(SPIN_US)
+      awaitEvents(SPIN_US)
       this.loneSpin.saw(!this.calls.has(id))
     })
   }
@@ -303,7 +310,7 @@ class Slot {
     this.outbox.flush()
     const id = nextCallId++
     const call = this.open(id, false)
-    if (!this.native.serviceCall(id, name, bytes, undefined, undefined, undefined)) this._exited(false)
+    if (!this.send(id, bytes, undefined, name)) this._exited(false)
     else this.awaitLone(id)
     return call.promise
   }

@@ -36,6 +36,11 @@ export declare class Host {
    */
   awaitEvents(us: number, yielding?: boolean | undefined | null): boolean
   /**
+   * `awaitEvents` as a plain function `(us, yielding?) => boolean`, for
+   * the per-call path (cheaper to call than the method).
+   */
+  awaitFunction(): (us: number, yielding?: boolean) => boolean
+  /**
    * A new pool queue: `minThreads` stay however idle; the others leave
    * after `idleTimeoutMs` idle (negative or NaN: never).
    */
@@ -141,6 +146,13 @@ export declare class NativeThread {
    */
   run(callId: number, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null): boolean
   /**
+   * A plain function `(callId, bytes, timeoutMs?, name?) => boolean`
+   * queuing a call as `run` does (with `name`: as `serviceCall` does) for
+   * arguments with no shared or moved memory: the per-call path, made
+   * once per thread, cheaper to call than a method.
+   */
+  submitFunction(): (callId: number, bytes: Uint8Array, timeoutMs?: number, name?: string) => boolean
+  /**
    * Queue many calls with one wake-up of the thread. Per call, `meta`
    * holds `RUN_BATCH_STRIDE` numbers laid out as `RunBatchField`.
    * Arguments that reference shared or moved memory go through `run`.
@@ -191,6 +203,11 @@ export declare class PoolGroup {
   get id(): number
   /** Queue call `callId` (see `NativeThread.run`); always true. */
   run(callId: number, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null): boolean
+  /**
+   * A plain function queuing one call as `run` does (see
+   * `NativeThread.submitFunction`; no `name`); it always returns true.
+   */
+  submitFunction(): (callId: number, bytes: Uint8Array, timeoutMs?: number) => boolean
   /** Queue many calls at once (see `NativeThread.runBatch`); always true. */
   runBatch(meta: Float64Array, bytes: Uint8Array): boolean
   /**

@@ -1,17 +1,20 @@
 //! The one module that makes raw Node-API calls: the threadsafe function
-//! that carries thread events to JS (here and in `events`), and memory
+//! that carries thread events to JS (here and in `events`), plain functions
+//! for the per-call hot path (`fast`), and memory
 //! shared with the host without a copy (`memory`: SharedArrayBuffers and
 //! moved ArrayBuffers, both directions), and long strings made from payload
 //! bytes (`strings`). Every call is checked (`check`).
 
 mod check;
 mod events;
+mod fast;
 mod lent;
 mod memory;
 mod strings;
 
 use check::{napi_call, report_uncaught};
 use events::{deliver, Batch, BatchViews};
+pub use fast::{await_function, submit_function, Submit, Submitted};
 pub use lent::{adopt_shared, become_keeper, reserve_keeper};
 pub use memory::{address_of, has_external_sab, payload, typed_array_bytes};
 pub use strings::decode_string;
