@@ -183,8 +183,10 @@ class Slot {
     this.exited = false
     this.closed = false
     this.exit = null
-    /** Waiting on the host for a lone call's answer (awaitLone). */
+    /** Waiting on the host for a lone call's answer (awaitLone)… */
     this.loneSpin = new SpinGuess()
+    /** …for this call. */
+    this.loneId = 0
     /** Waiting on the host for the next host call (host-calls.js). */
     this.hostSpin = new SpinGuess()
     /** The host functions its threads may call (`host` option), by name. */
@@ -271,11 +273,16 @@ class Slot {
    */
   awaitLone(id) {
     if (inFlight !== 1 || !this.loneSpin.should()) return
-    queueMicrotask(() => {
-      if (inFlight !== 1 || !this.calls.has(id)) return
-      awaitEvents(SPIN_US)
-      this.loneSpin.saw(!this.calls.has(id))
-    })
+    this.loneId = id
+    queueMicrotask(this.waitLone)
+  }
+
+  /** awaitLone's microtask (made once per slot, not per call). */
+  waitLone = () => {
+    const id = this.loneId
+    if (inFlight !== 1 || !this.calls.has(id)) return
+    awaitEvents(SPIN_US)
+    this.loneSpin.saw(!this.calls.has(id))
   }
 
   /** Queue task `name` of `defs` (a native Definitions) in a fresh context. */
