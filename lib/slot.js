@@ -85,6 +85,9 @@ class SpinGuess {
   saw(hit) { this.misses = hit ? 0 : this.misses + 1 }
 }
 
+/** A refused thread's submit: it takes nothing (as its native run would not). */
+const refused = () => false
+
 /** Call a message listener; its error is rethrown apart, so delivery goes on. */
 function deliver(listener, value, threadId) {
   try {
@@ -162,7 +165,7 @@ class Slot {
      */
     /** Set when the process had no room for this thread's isolate. */
     this.refusal = this.native.refused ?? undefined
-    this.send = this.refusal === undefined ? this.native.submitFunction() : null
+    this.send = this.refusal === undefined ? this.native.submitFunction() : refused
     /** Plain calls queued behind a running one, handed over in batches. */
     this.outbox = new Outbox(this.native, () => this._exited(false))
     this.name = o.name
