@@ -42,6 +42,12 @@ function onEvent(kind, thread, a, b, c, d, e, f, g, h) {
 const host = new native.Host(onEvent)
 
 /**
+ * `host.awaitEvents` as a plain function: the lone call's wait, once per
+ * call, costs no method dispatch.
+ */
+const awaitEvents = host.awaitFunction()
+
+/**
  * Route events of `kind` (an `EventKind`) to `handler(thread, a, …, h)`,
  * the arguments after the kind.
  * @param {number} kind
@@ -52,4 +58,4 @@ function on(kind, handler) {
   handlers[kind] = handler
 }
 
-module.exports = { host, on, EventKind }
+module.exports = { host, on, EventKind, awaitEvents }

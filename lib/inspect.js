@@ -123,7 +123,7 @@ class PoolThread {
   #slot
   constructor(slot) { this.#slot = slot }
   /** The thread's id. */
-  get threadId() { return this.#slot.id }
+  get threadId() { return this.#slot.threadId }
   /** The DevTools WebSocket URL, when the pool is inspected. */
   get inspectorUrl() { return this.#slot.native.inspectorUrl ?? undefined }
   /** See Thread#profile. */

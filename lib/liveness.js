@@ -43,22 +43,49 @@ function register(id, owner) {
 
 /** Reffed units of work in flight (calls, pending close/dispose). */
 let refs = 0
+/** Whether the native Host keeps the event loop alive now. */
+let reffedNow = false
+/** The pending check that lets the event loop go (dropRef), or null. */
+let dropSoon = null
 
-/** `owner` has one more unit of work in flight (`first`: it had none). */
+/**
+ * `owner` has one more unit of work in flight (`first`: it had none).
+ * The first reffed unit keeps the event loop alive.
+ */
 function hold(id, owner, reffed, first = true) {
   if (first) owners.set(id, owner)
-  if (reffed && refs++ === 0) host.setRef(true)
+  if (reffed && refs++ === 0 && !reffedNow) {
+    reffedNow = true
+    host.setRef(true)
+  }
 }
 
-/** One unit of work of `owner` is over; `idle` drops the owner from the table. */
+/**
+ * One unit of work of `owner` is over; `idle` drops the owner from the
+ * table. When the last reffed unit ends, the event loop is let go in this
+ * turn's check phase, not at once: awaited calls one after another (each
+ * made by the continuation of the last) then cost no native ref toggle
+ * each (two Node-API calls per call, about 0.5 µs of a 5 µs round trip).
+ */
 function release(id, reffed, idle) {
   if (idle) owners.delete(id)
-  if (reffed && --refs === 0) host.setRef(false)
+  if (reffed && --refs === 0 && dropSoon === null) dropSoon = setImmediate(dropRef)
 }
 
-// Many call results in one call: BATCH_STRIDE numbers each in `meta`, values in `bytes`.
-on(EventKind.Batch, (meta, bytes) => {
-  for (let i = 0; i < meta.length; i += BATCH_STRIDE) {
+/** Let the event loop go if no reffed work came since the last ended. */
+function dropRef() {
+  dropSoon = null
+  if (refs === 0 && reffedNow) {
+    reffedNow = false
+    host.setRef(false)
+  }
+}
+
+// Many call results in one call: BATCH_STRIDE numbers each in the first
+// `n` of `meta`, values in `bytes`. Both arrays are reused for the next
+// batch: every value is decoded (copied out) here.
+on(EventKind.Batch, (meta, bytes, n) => {
+  for (let i = 0; i < n; i += BATCH_STRIDE) {
     const owner = owners.get(meta[i + F_THREAD])
     if (owner === undefined) continue
     const start = meta[i + F_START]

@@ -9,6 +9,7 @@ const { Outbox } = require('./outbox')
 const { mapError } = require('./stack')
 const { envExtras } = require('./inspect')
 const { CallStatus, NO_CALL } = require('../native/binding.js')
+const { awaitEvents } = require('./host-events')
 
 const VALUE = CallStatus.Value
 const FAILED = CallStatus.Failed
@@ -84,6 +85,9 @@ class SpinGuess {
   saw(hit) { this.misses = hit ? 0 : this.misses + 1 }
 }
 
+/** A refused thread's submit: it takes nothing (as its native run would not). */
+const refused = () => false
+
 /** Call a message listener; its error is rethrown apart, so delivery goes on. */
 function deliver(listener, value, threadId) {
   try {
@@ -154,8 +158,14 @@ class Slot {
         dataShared: data?.shared,
       })
     this.id = this.native.id
+    /**
+     * `(callId, bytes, timeoutMs?, name?) => boolean`: one call with plain
+     * arguments queued as `native.run` (or, with a name, `serviceCall`)
+     * would, through a plain function (the per-call path).
+     */
     /** Set when the process had no room for this thread's isolate. */
     this.refusal = this.native.refused ?? undefined
+    this.send = this.refusal === undefined ? this.native.submitFunction() : refused
     /** Plain calls queued behind a running one, handed over in batches. */
     this.outbox = new Outbox(this.native, () => this._exited(false))
     this.name = o.name
@@ -176,8 +186,10 @@ class Slot {
     this.exited = false
     this.closed = false
     this.exit = null
-    /** Waiting on the host for a lone call's answer (awaitLone). */
+    /** Waiting on the host for a lone call's answer (awaitLone)… */
     this.loneSpin = new SpinGuess()
+    /** …for this call. */
+    this.loneId = 0
     /** Waiting on the host for the next host call (host-calls.js). */
     this.hostSpin = new SpinGuess()
     /** The host functions its threads may call (`host` option), by name. */
@@ -200,6 +212,15 @@ class Slot {
   closedError() {
     if (this.refusal !== undefined) return makeError('ERR_MEMORY_LIMIT', `${this.label()} was not started: ${this.refusal}`)
     return makeError('ERR_CLOSED', `${this.label()} is closed`)
+  }
+
+  /**
+   * The `threadId` of the isolate serving now: `id`, or a new one once a
+   * round-robin pool replaced the isolate after ERR_MEMORY_LIMIT (events
+   * still name the thread by `id`).
+   */
+  get threadId() {
+    return this.native.threadId ?? this.id
   }
 
   label() {
@@ -238,7 +259,7 @@ class Slot {
     const call = this.open(id, reffed)
     if (busy) {
       this.outbox.add(id, bytes, timeout) // it waits anyway, so it goes with others
-    } else if (!this.native.run(id, bytes, undefined, undefined, timeout)) {
+    } else if (!this.send(id, bytes, timeout)) {
       // (idle: nothing is held in the outbox, held calls being in flight)
       this._exited(false) // the isolate ended (out of memory) while idle
     } else {
@@ -255,11 +276,16 @@ class Slot {
    */
   awaitLone(id) {
     if (inFlight !== 1 || !this.loneSpin.should()) return
-    queueMicrotask(() => {
-      if (inFlight !== 1 || !this.calls.has(id)) return
-      host.awaitEvents(SPIN_US)
-      this.loneSpin.saw(!this.calls.has(id))
-    })
+    this.loneId = id
+    queueMicrotask(this.waitLone)
+  }
+
+  /** awaitLone's microtask (made once per slot, not per call). */
+  waitLone = () => {
+    const id = this.loneId
+    if (inFlight !== 1 || !this.calls.has(id)) return
+    awaitEvents(SPIN_US)
+    this.loneSpin.saw(!this.calls.has(id))
   }
 
   /** Queue task `name` of `defs` (a native Definitions) in a fresh context. */
@@ -294,7 +320,7 @@ class Slot {
     this.outbox.flush()
     const id = nextCallId++
     const call = this.open(id, false)
-    if (!this.native.serviceCall(id, name, bytes, undefined, undefined, undefined)) this._exited(false)
+    if (!this.send(id, bytes, undefined, name)) this._exited(false)
     else this.awaitLone(id)
     return call.promise
   }
@@ -380,7 +406,7 @@ class Slot {
     const active = this.pooled ? (running ? 1 : 0) : inFlight > 0 ? 1 : 0
     return {
       name: this.name,
-      threadId: this.id,
+      threadId: this.threadId,
       runs,
       failures,
       active,
@@ -478,7 +504,7 @@ class Slot {
       if (call === undefined) return
       if (call.onMessage !== undefined) listener = call.onMessage
     }
-    if (listener !== undefined) deliver(listener, value, threadId)
+    if (listener !== undefined) deliver(listener, value, this.respawn && threadId === this.id ? this.threadId : threadId)
   }
 
   /** @internal an uncaught error inside the thread (from host.js) */

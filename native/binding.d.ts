@@ -36,6 +36,11 @@ export declare class Host {
    */
   awaitEvents(us: number, yielding?: boolean | undefined | null): boolean
   /**
+   * `awaitEvents` as a plain function `(us, yielding?) => boolean`, for
+   * the per-call path (cheaper to call than the method).
+   */
+  awaitFunction(): (us: number, yielding?: boolean) => boolean
+  /**
    * A new pool queue: `minThreads` stay however idle; the others leave
    * after `idleTimeoutMs` idle (negative or NaN: never).
    */
@@ -127,14 +132,26 @@ export declare class NativeThread {
   get inspectorUrl(): string | null
   /** Open a protocol session with the thread's inspector. */
   inspectorSession(): InspectorSession
-  /** The thread's id (`threadId` inside). */
+  /** The id its events are reported under (never changes). */
   get id(): number
+  /**
+   * `threadId` inside: `id`, or a new one once a pool replaced the
+   * isolate after ERR_MEMORY_LIMIT.
+   */
+  get threadId(): number
   /**
    * Queue call `callId` with its encoded arguments, the SharedArrayBuffers
    * they reference (as Uint8Arrays over each), the ArrayBuffers they move
    * and an optional timeout in ms. False when the thread has ended.
    */
   run(callId: number, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null): boolean
+  /**
+   * A plain function `(callId, bytes, timeoutMs?, name?) => boolean`
+   * queuing a call as `run` does (with `name`: as `serviceCall` does) for
+   * arguments with no shared or moved memory: the per-call path, made
+   * once per thread, cheaper to call than a method.
+   */
+  submitFunction(): (callId: number, bytes: Uint8Array, timeoutMs?: number, name?: string) => boolean
   /**
    * Queue many calls with one wake-up of the thread. Per call, `meta`
    * holds `RUN_BATCH_STRIDE` numbers laid out as `RunBatchField`.
@@ -186,6 +203,11 @@ export declare class PoolGroup {
   get id(): number
   /** Queue call `callId` (see `NativeThread.run`); always true. */
   run(callId: number, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null): boolean
+  /**
+   * A plain function queuing one call as `run` does (see
+   * `NativeThread.submitFunction`; no `name`); it always returns true.
+   */
+  submitFunction(): (callId: number, bytes: Uint8Array, timeoutMs?: number) => boolean
   /** Queue many calls at once (see `NativeThread.runBatch`); always true. */
   runBatch(meta: Float64Array, bytes: Uint8Array): boolean
   /**
@@ -276,8 +298,9 @@ export declare enum EventKind {
   /** A Messenger message for this env: `(0, name, close, bytes, shared, transferred)`. */
   Messenger = 6,
   /**
-   * Many call results: `(meta: Float64Array, bytes: Buffer)`, `BATCH_STRIDE`
-   * numbers per result laid out as `BatchField`.
+   * Many call results: `(meta: Float64Array, bytes: Uint8Array, metaLength)`,
+   * `BATCH_STRIDE` numbers per result laid out as `BatchField` in the first
+   * `metaLength` of `meta` (both arrays are reused: read them at once).
    */
   Batch = 7,
   /** A lock this env waited for is its: `(0, token, name)`. */

@@ -59,6 +59,23 @@ impl PoolGroup {
         Ok(true)
     }
 
+    /// A plain function queuing one call as `run` does (see
+    /// `NativeThread.submitFunction`; no `name`); it always returns true.
+    #[napi(ts_return_type = "(callId: number, bytes: Uint8Array, timeoutMs?: number) => boolean")]
+    pub fn submit_function<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
+        let queue = self.queue.clone();
+        let submit: napi_raw::Submit = Box::new(move |s: napi_raw::Submitted| {
+            let napi_raw::Submitted { call_id, args, timeout_ms, .. } = s;
+            queue.submit(Job::Run { call_id, args, timeout_ms, queued_at: Instant::now() });
+            true
+        });
+        // SAFETY: called on this env's JS thread; the value is this env's.
+        unsafe {
+            let f = napi_raw::submit_function(env.raw(), self.sink.clone(), submit).map_err(invalid)?;
+            Ok(Unknown::from_raw_unchecked(env.raw(), f))
+        }
+    }
+
     /// Queue many calls at once (see `NativeThread.runBatch`); always true.
     #[napi]
     pub fn run_batch(&self, meta: Float64ArraySlice, bytes: Uint8ArraySlice) -> Result<bool> {
@@ -200,6 +217,17 @@ impl Host {
         let max = Duration::from_secs_f64(us.clamp(0.0, 1000.0) / 1e6);
         // SAFETY: called on this environment's JS thread.
         unsafe { napi_raw::deliver_soon(env.raw(), &self.sink, max, yielding.unwrap_or(false)) }.map_err(invalid)
+    }
+
+    /// `awaitEvents` as a plain function `(us, yielding?) => boolean`, for
+    /// the per-call path (cheaper to call than the method).
+    #[napi(ts_return_type = "(us: number, yielding?: boolean) => boolean")]
+    pub fn await_function<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
+        // SAFETY: called on this environment's JS thread; the value is its.
+        unsafe {
+            let f = napi_raw::await_function(env.raw(), self.sink.clone()).map_err(invalid)?;
+            Ok(Unknown::from_raw_unchecked(env.raw(), f))
+        }
     }
 
     /// A new pool queue: `minThreads` stay however idle; the others leave

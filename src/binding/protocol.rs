@@ -26,8 +26,9 @@ pub enum EventKind {
     Uncaught = 5,
     /// A Messenger message for this env: `(0, name, close, bytes, shared, transferred)`.
     Messenger = 6,
-    /// Many call results: `(meta: Float64Array, bytes: Buffer)`, `BATCH_STRIDE`
-    /// numbers per result laid out as `BatchField`.
+    /// Many call results: `(meta: Float64Array, bytes: Uint8Array, metaLength)`,
+    /// `BATCH_STRIDE` numbers per result laid out as `BatchField` in the first
+    /// `metaLength` of `meta` (both arrays are reused: read them at once).
     Batch = 7,
     /// A lock this env waited for is its: `(0, token, name)`.
     LockGranted = 8,

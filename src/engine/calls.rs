@@ -14,6 +14,9 @@ use super::thread_state::ThreadState;
 use crate::engine::Payload;
 use crate::runtime::{watchdog, Event, EventSink, Job, Outcome};
 
+/// Names whose property keys a thread keeps (`Loop::hook`); more are made per call.
+const MAX_KEYS: usize = 256;
+
 /// A failure with a stable code and no cause.
 fn failed(code: &'static str, message: String) -> Outcome {
     Outcome::Failed { code, message, cause: None }
@@ -62,6 +65,23 @@ impl Loop {
         }
     }
 
+    /// `defs[name]` if it is a function. The key is made once per name (a
+    /// service call looks up its task and two hooks: three internalized
+    /// strings a call otherwise); read anew every time, as defs may change.
+    fn hook<'s>(&mut self, scope: &mut v8::HandleScope<'s>, defs: v8::Local<v8::Object>, name: &str) -> Option<v8::Local<'s, v8::Function>> {
+        let key = match self.keys.get(name) {
+            Some(k) => v8::Local::new(scope, k),
+            None => {
+                let k = v8::String::new_from_utf8(scope, name.as_bytes(), v8::NewStringType::Internalized)?;
+                if self.keys.len() < MAX_KEYS {
+                    self.keys.insert(name.into(), v8::Global::new(scope, k));
+                }
+                k
+            }
+        };
+        v8::Local::<v8::Function>::try_from(defs.get(scope, key.into())?).ok()
+    }
+
     /// Mark `call_id` as the call in flight; false if it was cancelled.
     fn begin(&mut self, scope: &mut v8::HandleScope, call_id: u64, timeout_ms: Option<f64>, wait_us: f64, realm: u32) -> bool {
         // A pool's calls are the pool's: answered under its id.
@@ -95,7 +115,7 @@ impl Loop {
     }
 
     fn start_task(&mut self, scope: &mut v8::HandleScope, id: u32, source: &str, name: &str, args: Payload) {
-        let Some(context) = self.realms.create(scope, id, self.control.id) else {
+        let Some(context) = self.realms.create(scope, id, self.control.thread_id()) else {
             return self.finish(scope, failed("ERR_INVALID_ARG", "could not create a context for the task".into()));
         };
         self.calls.mark_fresh_realm();
@@ -109,9 +129,9 @@ impl Loop {
         let Some(defs) = self.definitions(scope, source) else { return };
         self.main = Some(Main::Defs(v8::Global::new(scope, defs)));
         let tc = &mut v8::TryCatch::new(scope);
-        match hook(tc, defs, "__initializeService") {
+        match self.hook(tc, defs, "__initializeService") {
             Some(init) => {
-                let id = v8::Integer::new_from_unsigned(tc, self.control.id).into();
+                let id = v8::Integer::new_from_unsigned(tc, self.control.thread_id()).into();
                 self.invoke(tc, init, defs.into(), &[id]);
             }
             None => {
@@ -159,13 +179,13 @@ impl Loop {
     /// Run task `name` of `defs` between its before- and after-hooks.
     fn run_task(&mut self, scope: &mut v8::HandleScope, defs: v8::Local<v8::Object>, name: &str, before: &str, after: &str, args: Payload) {
         let tc = &mut v8::TryCatch::new(scope);
-        let task = if name.starts_with("__") { None } else { hook(tc, defs, name) };
+        let task = if name.starts_with("__") { None } else { self.hook(tc, defs, name) };
         let Some(task) = task else {
             return self.finish(tc, failed("ERR_UNKNOWN_TASK", format!("there is no task named {name:?}")));
         };
-        let id: v8::Local<v8::Value> = v8::Integer::new_from_unsigned(tc, self.control.id).into();
+        let id: v8::Local<v8::Value> = v8::Integer::new_from_unsigned(tc, self.control.thread_id()).into();
         let mut awaited = None;
-        if let Some(h) = hook(tc, defs, before) {
+        if let Some(h) = self.hook(tc, defs, before) {
             match h.call(tc, defs.into(), &[id]) {
                 // An async before-hook (`await messengers.use(name)`) is awaited, as in nanolith.
                 Some(v) if v.is_promise() => awaited = v8::Local::<v8::Promise>::try_from(v).ok(),
@@ -179,7 +199,7 @@ impl Loop {
                 }
             }
         }
-        if let Some(h) = hook(tc, defs, after) {
+        if let Some(h) = self.hook(tc, defs, after) {
             let h = v8::Global::new(tc, h);
             self.calls.set_after(h);
         }
@@ -325,7 +345,7 @@ impl Loop {
         if let Some(after) = cur.after {
             let after = v8::Local::new(scope, after);
             let tc = &mut v8::TryCatch::new(scope);
-            let id = v8::Integer::new_from_unsigned(tc, self.control.id).into();
+            let id = v8::Integer::new_from_unsigned(tc, self.control.thread_id()).into();
             let recv = v8::undefined(tc).into();
             if after.call(tc, recv, &[id]).is_none() && !tc.has_terminated() {
                 if let Some(exc) = tc.exception() {
@@ -357,9 +377,3 @@ fn host_names(scope: &mut v8::HandleScope, realm: u32, names: std::sync::Arc<[St
     }
 }
 
-/// `defs[name]` when it is a function (looked up per call: a task may
-/// replace a definition; the key is internalized, as a lookup needs anyway).
-fn hook<'s>(scope: &mut v8::HandleScope<'s>, defs: v8::Local<v8::Object>, name: &str) -> Option<v8::Local<'s, v8::Function>> {
-    let key = v8::String::new_from_utf8(scope, name.as_bytes(), v8::NewStringType::Internalized)?;
-    v8::Local::<v8::Function>::try_from(defs.get(scope, key.into())?).ok()
-}

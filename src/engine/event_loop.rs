@@ -50,6 +50,8 @@ pub(crate) struct Loop {
     inspect_brk: bool,
     failure: Option<String>,
     pub(super) realms: Realms,
+    /// Property keys of task and hook names, made once (`Loop::hook`).
+    pub(super) keys: std::collections::HashMap<Box<str>, v8::Global<v8::String>>,
     pub(super) main: Option<Main>,
     /// The call in flight and its bookkeeping.
     pub(super) calls: CallState,
@@ -85,6 +87,7 @@ impl Loop {
             inspect_brk: cfg.inspect_brk,
             failure: cfg.failure.clone(),
             realms,
+            keys: Default::default(),
             main: None,
             calls: CallState::new(),
             service: false,

@@ -158,7 +158,7 @@ pub fn run_prepared(
         let scope = &mut v8::HandleScope::new(&mut isolate);
         let context = v8::Local::new(scope, context);
         let scope = &mut v8::ContextScope::new(scope, context);
-        let hooks = realm::install_prelude(scope, control.id, 0);
+        let hooks = realm::install_prelude(scope, control.thread_id(), 0);
         super::inspector::install(scope, cfg.inspector.clone(), control.clone(), cfg.title.clone(), cfg.inspected);
         match hooks {
             Some(hooks) => {

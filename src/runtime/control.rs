@@ -67,8 +67,12 @@ pub struct Counters {
 
 /// Shared state of one isolate thread.
 pub struct Control {
-    /// Process-unique thread id (the `threadId` global inside).
+    /// Process-unique id events, locks and messengers know the thread by;
+    /// it never changes (see `thread_id` for the one JS sees).
     pub id: u32,
+    /// The `threadId` of the current isolate: `id`, until a replacement
+    /// isolate (`replace_isolate`) gets a new one.
+    thread_id: AtomicU32,
     /// The isolate's heap as last counted in the process-wide total (bytes).
     pub heap_counted: std::sync::atomic::AtomicUsize,
     /// Name shown in errors: the user's `name`, else `thread <id>`.
@@ -89,6 +93,7 @@ impl Control {
     pub fn new(id: u32, label: String, wake: Sender<Job>) -> Self {
         Self {
             id,
+            thread_id: AtomicU32::new(id),
             heap_counted: Default::default(),
             label,
             counters: Counters::default(),
@@ -147,14 +152,22 @@ impl Control {
         }
     }
 
+    /// The `threadId` of the current isolate (the `threadId` global inside
+    /// and the thread's id on the host): a replacement isolate has its own.
+    pub fn thread_id(&self) -> u32 {
+        self.thread_id.load(Ordering::Acquire)
+    }
+
     /// Isolate thread: the isolate died of `ERR_MEMORY_LIMIT` and a fresh
-    /// one takes its place on the same queue (pools). False when the thread
-    /// was disposed meanwhile.
+    /// one takes its place on the same queue (round-robin pools), with a
+    /// new `threadId` as a new thread would have (API.md §7). False when
+    /// the thread was disposed meanwhile.
     pub fn replace_isolate(&self) -> bool {
         let mut st = self.state();
         if st.disposed {
             return false;
         }
+        self.thread_id.store(next_id(), Ordering::Release);
         st.interrupt = None;
         st.current = None;
         *self.terminator.lock().unwrap_or_else(|p| p.into_inner()) = None;

@@ -53,35 +53,139 @@ impl Batch {
         self.meta.extend_from_slice(&fields);
     }
 
-    /// Deliver what is packed as `js_cb(Batch, meta: Float64Array, bytes: Buffer)`.
-    /// The batch is empty afterwards, delivered or not.
-    pub(super) unsafe fn flush(&mut self, env: sys::napi_env, js_cb: sys::napi_value) -> napi::Result<()> {
+    /// Deliver what is packed as `js_cb(Batch, meta: Float64Array, bytes:
+    /// Uint8Array, metaLength)` in the arrays of `views` (reused while the
+    /// batch fits them; new arrays when there are none: a delivery in
+    /// progress holds them). The batch is empty afterwards, delivered or not.
+    pub(super) unsafe fn flush(&mut self, env: sys::napi_env, js_cb: sys::napi_value, views: Option<&mut BatchViews>) -> napi::Result<()> {
         if self.meta.is_empty() {
             return Ok(());
         }
         // SAFETY: forwarded contract (JS thread, live env and callback).
-        let done = unsafe { self.flush_now(env, js_cb) };
+        let done = unsafe { self.flush_now(env, js_cb, views) };
         self.meta.clear();
         self.bytes.clear();
         done
     }
 
-    unsafe fn flush_now(&self, env: sys::napi_env, js_cb: sys::napi_value) -> napi::Result<()> {
+    unsafe fn flush_now(&self, env: sys::napi_env, js_cb: sys::napi_value, views: Option<&mut BatchViews>) -> napi::Result<()> {
         // SAFETY: JS thread, live env (the caller's contract); the scope
-        // bounds the values made here; every out-pointer is a local, read
-        // only after its call succeeded; `data` is written only once
-        // napi_create_arraybuffer reported `byte_len` writable bytes there.
+        // bounds the values made here.
         unsafe {
             let _scope = Scope::open(env)?;
-            let byte_len = self.meta.len() * 8;
-            let (mut data, mut ab, mut meta) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-            napi_call!(napi_create_arraybuffer(env, byte_len, &mut data, &mut ab))?;
-            ptr::copy_nonoverlapping(self.meta.as_ptr() as *const u8, data as *mut u8, byte_len);
-            napi_call!(napi_create_typedarray(env, sys::TypedarrayType::float64_array, self.meta.len(), ab, 0, &mut meta))?;
-            let (mut out, mut buf) = (ptr::null_mut(), ptr::null_mut());
-            napi_call!(napi_create_buffer_copy(env, self.bytes.len(), self.bytes.as_ptr() as *const c_void, &mut out, &mut buf))?;
-            call(env, js_cb, &[number(env, EventKind::Batch.js())?, meta, buf])
+            let len = number(env, self.meta.len() as f64)?;
+            let kind = number(env, EventKind::Batch.js())?;
+            let (meta, buf) = match views {
+                Some(v) => v.fill(env, &self.meta, &self.bytes)?,
+                None => fresh_arrays(env, &self.meta, &self.bytes)?,
+            };
+            call(env, js_cb, &[kind, meta, buf, len])
         }
+    }
+}
+
+/// Largest arrays kept for reuse: a batch above this goes in new ones.
+const VIEWS_MAX_BYTES: usize = 1 << 20;
+
+/// The Float64Array and Uint8Array that batches of results are delivered
+/// in, made once and reused (JS thread only): a result then costs the host
+/// no new ArrayBuffer, typed array and Buffer, nor the garbage they leave.
+/// JS reads them only during the delivery (the decoder copies out).
+#[derive(Default)]
+pub(super) struct BatchViews {
+    /// napi_refs of the arrays (0: none yet) and where their bytes are.
+    meta_ref: usize,
+    meta_data: usize,
+    meta_cap: usize,
+    bytes_ref: usize,
+    bytes_data: usize,
+    bytes_cap: usize,
+}
+
+impl BatchViews {
+    /// The reused arrays holding `meta` and `bytes` (grown when too small;
+    /// new ones, not kept, above VIEWS_MAX_BYTES).
+    unsafe fn fill(&mut self, env: sys::napi_env, meta: &[f64], bytes: &[u8]) -> napi::Result<(sys::napi_value, sys::napi_value)> {
+        // SAFETY: JS thread, live env (the caller's contract); the refs are
+        // this env's and deleted once, when replaced.
+        unsafe {
+            let meta_bytes = meta.len() * 8;
+            if meta_bytes > VIEWS_MAX_BYTES || bytes.len() > VIEWS_MAX_BYTES {
+                return fresh_arrays(env, meta, bytes);
+            }
+            if meta.len() > self.meta_cap {
+                let cap = meta.len().next_power_of_two().max(64 * BATCH_STRIDE as usize);
+                let (v, data) = new_typed(env, sys::TypedarrayType::float64_array, cap)?;
+                replace_ref(env, &mut self.meta_ref, v)?;
+                (self.meta_data, self.meta_cap) = (data as usize, cap);
+            }
+            if bytes.len() > self.bytes_cap {
+                let cap = bytes.len().next_power_of_two().max(16 * 1024);
+                let (v, data) = new_typed(env, sys::TypedarrayType::uint8_array, cap)?;
+                replace_ref(env, &mut self.bytes_ref, v)?;
+                (self.bytes_data, self.bytes_cap) = (data as usize, cap);
+            }
+            // The arrays' memory: `*_cap` elements at `*_data`, never moved
+            // or detached (only this module and lib/liveness.js see them).
+            copy(meta, self.meta_data as *mut f64);
+            copy(bytes, self.bytes_data as *mut u8);
+            let (mut m, mut b) = (ptr::null_mut(), ptr::null_mut());
+            napi_call!(napi_get_reference_value(env, self.meta_ref as sys::napi_ref, &mut m))?;
+            napi_call!(napi_get_reference_value(env, self.bytes_ref as sys::napi_ref, &mut b))?;
+            Ok((m, b))
+        }
+    }
+}
+
+/// A new typed array of `len` elements of `kind`, and where its memory is.
+unsafe fn new_typed(env: sys::napi_env, kind: sys::napi_typedarray_type, len: usize) -> napi::Result<(sys::napi_value, *mut c_void)> {
+    let size = if kind == sys::TypedarrayType::float64_array { 8 } else { 1 };
+    let (mut data, mut ab, mut out) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+    // SAFETY: JS thread, live env (the caller's contract); out-pointers are
+    // locals read only after their call succeeded.
+    unsafe {
+        napi_call!(napi_create_arraybuffer(env, len * size, &mut data, &mut ab))?;
+        napi_call!(napi_create_typedarray(env, kind, len, ab, 0, &mut out))?;
+    }
+    Ok((out, data))
+}
+
+/// Hold `value` in `slot` (a strong napi_ref, 0 for none), deleting the old one.
+unsafe fn replace_ref(env: sys::napi_env, slot: &mut usize, value: sys::napi_value) -> napi::Result<()> {
+    let mut r = ptr::null_mut();
+    // SAFETY: JS thread, live env and value (the caller's contract); the
+    // old ref is this env's and is deleted once, here.
+    unsafe {
+        napi_call!(napi_create_reference(env, value, 1, &mut r))?;
+        if *slot != 0 {
+            napi_call!(napi_delete_reference(env, *slot as sys::napi_ref))?;
+        }
+    }
+    *slot = r as usize;
+    Ok(())
+}
+
+/// New arrays holding `meta` and `bytes` (a batch the reused ones cannot take).
+unsafe fn fresh_arrays(env: sys::napi_env, meta: &[f64], bytes: &[u8]) -> napi::Result<(sys::napi_value, sys::napi_value)> {
+    // SAFETY: JS thread, live env (the caller's contract); each array was
+    // made with room for what is copied into it.
+    unsafe {
+        let (m, data) = new_typed(env, sys::TypedarrayType::float64_array, meta.len())?;
+        copy(meta, data as *mut f64);
+        let (b, data) = new_typed(env, sys::TypedarrayType::uint8_array, bytes.len())?;
+        copy(bytes, data as *mut u8);
+        Ok((m, b))
+    }
+}
+
+/// Copy `from` to `to` (nothing for none: `to` may then be null).
+///
+/// # Safety
+/// `to` must have room for `from.len()` aligned elements, apart from `from`.
+unsafe fn copy<T: Copy>(from: &[T], to: *mut T) {
+    if !from.is_empty() {
+        // SAFETY: the caller's contract; `to` is non-null once room was made.
+        unsafe { ptr::copy_nonoverlapping(from.as_ptr(), to, from.len()) };
     }
 }
 

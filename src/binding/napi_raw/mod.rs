@@ -1,18 +1,21 @@
 //! The one module that makes raw Node-API calls: the threadsafe function
-//! that carries thread events to JS (here and in `events`), and memory
+//! that carries thread events to JS (here and in `events`), plain functions
+//! for the per-call hot path (`fast`), and memory
 //! shared with the host without a copy (`memory`: SharedArrayBuffers and
 //! moved ArrayBuffers, both directions), and long strings made from payload
 //! bytes (`strings`). Every call is checked (`check`).
 
 mod check;
 mod events;
+mod fast;
 mod lent;
 mod memory;
 mod strings;
 
 pub use check::typed_array_bytes;
 use check::{napi_call, report_uncaught};
-use events::{deliver, Batch};
+use events::{deliver, Batch, BatchViews};
+pub use fast::{await_function, submit_function, Submit, Submitted};
 pub use lent::{adopt_shared, become_keeper, reserve_keeper};
 pub use memory::{address_of, has_external_sab, payload};
 pub use strings::decode_string;
@@ -39,6 +42,9 @@ pub struct HostSink {
     /// same host object, at no cost (JS thread only).
     pub(super) shared_views: Mutex<std::collections::HashMap<usize, (usize, usize)>>,
     queue: Mutex<Vec<Event>>,
+    /// The arrays batches of results are delivered in, reused (JS thread
+    /// only); None while a delivery in them is in progress.
+    batch_views: Mutex<Option<BatchViews>>,
     releases: Mutex<Vec<HostRef>>,
     scheduled: AtomicBool,
     /// The env may end before the process (a `worker_threads` Worker):
@@ -193,6 +199,9 @@ pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostS
         report(unsafe { napi_call!(napi_delete_reference(env, r.0 as sys::napi_ref)) });
     }
     let events = std::mem::take(&mut *lock(&sink.queue));
+    // Taken while delivering: a delivery nested in this one (JS waiting for
+    // events inside a callback) uses new arrays, not the ones JS still reads.
+    let mut views = lock(&sink.batch_views).take();
     let mut batch = Batch::default();
     for event in events {
         match event {
@@ -204,14 +213,17 @@ pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostS
             other => {
                 // SAFETY: forwarded: live env and callback on the JS thread.
                 unsafe {
-                    report(batch.flush(env, js_cb));
+                    report(batch.flush(env, js_cb, views.as_mut()));
                     report(deliver(env, js_cb, sink, other));
                 }
             }
         }
     }
     // SAFETY: as above.
-    report(unsafe { batch.flush(env, js_cb) });
+    report(unsafe { batch.flush(env, js_cb, views.as_mut()) });
+    if views.is_some() {
+        *lock(&sink.batch_views) = views;
+    }
 }
 
 /// Create the event sink of `env`, calling `func` for every event.
@@ -225,6 +237,7 @@ pub unsafe fn create_sink(env: sys::napi_env, func: sys::napi_value) -> napi::Re
         callback: OnceLock::new(),
         shared_views: Mutex::default(),
         queue: Mutex::new(Vec::new()),
+        batch_views: Mutex::new(Some(BatchViews::default())),
         releases: Mutex::new(Vec::new()),
         scheduled: AtomicBool::new(false),
         ends_early: AtomicBool::new(false),
