@@ -2,6 +2,7 @@
 //! prelude). A Thread has one; a task runs in a fresh one; a service keeps
 //! one for its life.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use super::globals;
@@ -34,11 +35,16 @@ pub(crate) struct Realm {
 
 const PRELUDE: &str = include_str!("prelude.js");
 
-/// V8's code cache of the prelude, made by the first isolate and consumed
-/// by every later one: a new thread skips parsing and compiling it. It is
-/// compiled eagerly, so the cache holds every function: none is compiled
-/// lazily on a thread's start (`start`) or first use (`console.log`).
+/// V8's code cache of the prelude, made by the second isolate of the
+/// process and consumed by every later one: a new thread skips parsing and
+/// compiling it. It is compiled eagerly, so the cache holds every function:
+/// none is compiled lazily on a thread's start (`start`) or first use
+/// (`console.log`). The first isolate, on whose start a user waits (the
+/// second is usually a warm spare, made after it), compiles lazily and makes
+/// no cache: an eager compile would add about a millisecond to its start.
 static PRELUDE_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
+/// The first isolate has compiled the prelude (lazily, without a cache).
+static FIRST_COMPILED: AtomicBool = AtomicBool::new(false);
 
 fn compile_prelude<'s>(
     scope: &mut v8::HandleScope<'s>,
@@ -49,6 +55,10 @@ fn compile_prelude<'s>(
     if let Some(bytes) = PRELUDE_CACHE.get() {
         let mut src = Source::new_with_cached_data(source, Some(origin), v8::CachedData::new(bytes));
         return script_compiler::compile(scope, &mut src, CompileOptions::ConsumeCodeCache, NoCacheReason::NoReason);
+    }
+    if !FIRST_COMPILED.swap(true, Ordering::AcqRel) {
+        let mut src = Source::new(source, Some(origin));
+        return script_compiler::compile(scope, &mut src, CompileOptions::NoCompileOptions, NoCacheReason::NoReason);
     }
     let src = Source::new(source, Some(origin));
     let unbound = script_compiler::compile_unbound_script(scope, src, CompileOptions::EagerCompile, NoCacheReason::NoReason)?;
