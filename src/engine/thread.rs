@@ -246,8 +246,16 @@ fn spares() -> &'static Mutex<Vec<Spare>> {
 /// oldest (closest to ready).
 fn take_spare() -> Option<Sender<Work>> {
     let mut spares = spares().lock().unwrap_or_else(|p| p.into_inner());
-    let at = spares.iter().position(|s| s.ready.load(Ordering::Acquire)).unwrap_or(0);
-    (at < spares.len()).then(|| spares.remove(at).work)
+    let at = pick(spares.iter().map(|s| s.ready.load(Ordering::Acquire)))?;
+    Some(spares.remove(at).work)
+}
+
+/// Which spare to take, given whether each (oldest first) is ready: the
+/// first ready one, else the oldest; None when there is none.
+fn pick(ready: impl ExactSizeIterator<Item = bool>) -> Option<usize> {
+    let n = ready.len();
+    let mut ready = ready;
+    ready.position(|r| r).or((n > 0).then_some(0))
 }
 
 /// Remember a live thread so process exit can stop it.
@@ -373,5 +381,18 @@ pub fn shutdown_all(wait: Duration) {
             break;
         }
         n = l.ended.wait_timeout(n, left).unwrap_or_else(|p| p.into_inner()).0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pick;
+
+    #[test]
+    fn a_start_takes_the_first_ready_spare_else_the_oldest() {
+        assert_eq!(pick([false, true, true].into_iter()), Some(1));
+        assert_eq!(pick([true, false].into_iter()), Some(0));
+        assert_eq!(pick([false, false].into_iter()), Some(0), "none ready: the oldest is closest to ready");
+        assert_eq!(pick(std::iter::empty::<bool>()), None);
     }
 }
