@@ -304,7 +304,14 @@ fn refill_spares() {
         }
     });
     match spawned {
-        Ok(_) => spares().lock().unwrap_or_else(|p| p.into_inner()).push(Spare { work: tx, ready }),
+        Ok(_) => {
+            let mut spares = spares().lock().unwrap_or_else(|p| p.into_inner());
+            // (At exit, shutdown_all empties the list after setting CLOSING:
+            // a spare started meanwhile is dropped here, and ends once made.)
+            if !CLOSING.load(Ordering::Acquire) {
+                spares.push(Spare { work: tx, ready });
+            }
+        }
         Err(_) => {
             *live().running.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
             cage::unreserve();
@@ -371,8 +378,11 @@ pub fn shutdown_all(wait: Duration) {
         t.dispose();
     }
     drop(threads);
-    CLOSING.store(true, Ordering::Release);
-    spares().lock().unwrap_or_else(|p| p.into_inner()).clear();
+    {
+        let mut spares = spares().lock().unwrap_or_else(|p| p.into_inner());
+        CLOSING.store(true, Ordering::Release);
+        spares.clear();
+    }
     let deadline = Instant::now() + wait;
     let mut n = l.running.lock().unwrap_or_else(|p| p.into_inner());
     while *n > 0 {
