@@ -5,7 +5,7 @@
 
 const { Worker } = require('node:worker_threads')
 const { Thread } = require('..')
-const { QUICK, pct, mean, stats, fmtStats, nowUs, fmt, report } = require('./lib')
+const { QUICK, pct, mean, stats, fmtStats, nowUs, fmt, frac, report } = require('./lib')
 
 const WORKER_ECHO = `require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m))`
 
@@ -27,10 +27,15 @@ async function startup() {
     peer.push(nowUs() - t0)
     await w.terminate()
   }
-  const o = pct(ours, 50) / 1000
-  const p = pct(peer, 50) / 1000
+  // The first of each is the process's first (V8 and our runtime start,
+  // nothing cached yet): reported on its own row, not in the percentiles.
+  const [oursFirst, ...oursNext] = ours
+  const [peerFirst, ...peerNext] = peer
+  const o = pct(oursNext, 50) / 1000
+  const p = pct(peerNext, 50) / 1000
   const ms = (xs) => stats(xs.map((x) => x / 1000))
-  report('thread start → first result', fmtStats(ms(ours), 'ms'), `Worker ${fmtStats(ms(peer), 'ms')}`, `p50 1/${(p / o).toFixed(0)}, mean 1/${(mean(peer) / mean(ours)).toFixed(0)}`, '≤ 1/40 of a Worker')
+  report('thread start → first result', fmtStats(ms(oursNext), 'ms'), `Worker ${fmtStats(ms(peerNext), 'ms')}`, `p50 1/${(p / o).toFixed(0)}, mean 1/${(mean(peerNext) / mean(oursNext)).toFixed(0)}`, '≤ 1/40 of a Worker')
+  report('thread start → first result, first of the process', fmt(oursFirst / 1000, 'ms'), `Worker ${fmt(peerFirst / 1000, 'ms')}`, frac(oursFirst, peerFirst), '-')
 }
 
 async function roundTrip() {

@@ -10,7 +10,8 @@ use crossbeam_channel::Receiver;
 use super::config::IsolateConfig;
 use super::event_loop::Loop;
 use super::platform;
-use super::realm::{self, Realm};
+use super::realm::{self, Hooks, Realm};
+use super::realms;
 use super::thread_state::ThreadState;
 use super::timers::Timers;
 use crate::runtime::batch::BatchingSink;
@@ -39,7 +40,7 @@ const OOM_HEADROOM: usize = 1 << 30;
 
 extern "C" fn near_heap_limit(data: *mut c_void, current: usize, initial: usize) -> usize {
     // SAFETY: `data` is `Arc::as_ptr` of the thread's Control, and
-    // `run_isolate` holds that Arc until after the isolate is dropped.
+    // `run_prepared` holds that Arc until after the isolate is dropped.
     let control = unsafe { &*(data as *const Control) };
     control.out_of_memory();
     // Double (the heap may already be well past `current` after a large
@@ -91,35 +92,42 @@ extern "C" fn on_promise_reject(msg: v8::PromiseRejectMessage) {
 }
 
 /// An isolate made ahead of time on the current thread (a warm spare), not
-/// yet bound to a thread's Control, with its main context already made
-/// (creating a context is a third of a thread's start-up). It never leaves
+/// yet bound to a thread's Control, with its main context and the thread
+/// globals already made (together two thirds of a thread's start-up): only
+/// what depends on the thread is left for `run_prepared`. It never leaves
 /// the thread that made it.
 pub struct Prepared {
     // Declared before the isolate: a handle must go before its isolate.
+    /// The prelude's hooks in `context`; None if it could not be installed.
+    hooks: Option<Hooks>,
     context: v8::Global<v8::Context>,
     isolate: v8::OwnedIsolate,
 }
 
-/// Make an isolate on this thread, ready for `run_prepared`.
+/// Make an isolate on this thread, with its main context and the thread
+/// globals (all but what depends on the thread), ready for `run_prepared`.
 pub fn prepare_isolate(heap_limit: usize) -> Prepared {
     platform::init();
     let params = v8::CreateParams::default().heap_limits(0, heap_limit);
     let mut isolate = v8::Isolate::new(params);
-    let context = {
+    isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
+    isolate.set_promise_reject_callback(on_promise_reject);
+    isolate.set_host_import_module_dynamically_callback(super::modules::dynamic_import);
+    isolate.set_host_initialize_import_meta_object_callback(super::modules::import_meta);
+    isolate.set_capture_stack_trace_for_uncaught_exceptions(false, 10);
+    let (context, hooks) = {
         let scope = &mut v8::HandleScope::new(&mut isolate);
         let context = v8::Context::new(scope);
-        v8::Global::new(scope, context)
+        let scope = &mut v8::ContextScope::new(scope, context);
+        let hooks = realm::install_prelude(scope, realms::MAIN);
+        (v8::Global::new(scope, context), hooks)
     };
-    Prepared { context, isolate }
+    Prepared { hooks, context, isolate }
 }
 
-/// Create an isolate on this thread, serve `jobs` until closed, disposed or
-/// out of memory, and drop the isolate. Returns why it ended.
-pub fn run_isolate(cfg: &IsolateConfig, jobs: &Receiver<Job>, control: Arc<Control>, host: Arc<dyn EventSink>) -> ExitReason {
-    run_prepared(prepare_isolate(cfg.heap_limit), cfg, jobs, control, host)
-}
-
-/// `run_isolate` with an isolate made earlier on this thread.
+/// Serve `jobs` with an isolate `prepare_isolate` made on this thread
+/// until closed, disposed or out of memory, and drop the isolate. Returns
+/// why it ended.
 pub fn run_prepared(
     prepared: Prepared,
     cfg: &IsolateConfig,
@@ -130,14 +138,9 @@ pub fn run_prepared(
     // Everything this thread sends is batched; the loop flushes it.
     let batching = BatchingSink::new(host);
     let sink: Arc<dyn EventSink> = batching.clone();
-    let Prepared { context, mut isolate } = prepared;
-    isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
-    isolate.set_promise_reject_callback(on_promise_reject);
-    isolate.set_host_import_module_dynamically_callback(super::modules::dynamic_import);
-    isolate.set_host_initialize_import_meta_object_callback(super::modules::import_meta);
+    let Prepared { hooks, context, mut isolate } = prepared;
     isolate.add_near_heap_limit_callback(near_heap_limit, Arc::as_ptr(&control) as *mut c_void);
     isolate.add_gc_prologue_callback(on_gc, Arc::as_ptr(&control) as *mut c_void, v8::GCType::ALL);
-    isolate.set_capture_stack_trace_for_uncaught_exceptions(false, 10);
     control.set_terminator(Box::new(IsolateTerminator(isolate.thread_safe_handle())));
     let origin_unix_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
     isolate.set_slot(ThreadState {
@@ -158,7 +161,7 @@ pub fn run_prepared(
         let scope = &mut v8::HandleScope::new(&mut isolate);
         let context = v8::Local::new(scope, context);
         let scope = &mut v8::ContextScope::new(scope, context);
-        let hooks = realm::install_prelude(scope, control.thread_id(), 0);
+        let hooks = hooks.filter(|hooks| realm::start_realm(scope, hooks, control.thread_id()).is_some());
         super::inspector::install(scope, cfg.inspector.clone(), control.clone(), cfg.title.clone(), cfg.inspected);
         match hooks {
             Some(hooks) => {

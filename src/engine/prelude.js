@@ -1,8 +1,11 @@
 // The globals of a thread (API.md §0), built on a few native functions.
-// Evaluated once per realm (context) as `(function (native, threadId, realmId) { ... })`;
-// returns the hooks the Rust event loop calls.
-(function (native, threadId, realmId) {
+// Evaluated once per realm (context) as `(function (native, realmId) { ... })`;
+// returns the hooks the Rust event loop calls. What depends on the thread
+// (its id, its clock, its messengers) is set by `hooks.start(threadId)`, so
+// a warm spare can install the rest before it knows its thread.
+(function (native, realmId) {
   'use strict'
+  let threadId = 0
   const g = globalThis
   const define = (obj, name, value) =>
     Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
@@ -200,8 +203,7 @@
 
   define(g, 'structuredClone', (value, options) => native.clone(value, options && options.transfer))
 
-  const timeOrigin = native.timeOrigin()
-  define(g, 'performance', Object.freeze({ now: () => native.now(), timeOrigin }))
+  define(g, 'performance', undefined) // (made by start(): its clock starts with the thread)
 
   class TextEncoder {
     get encoding() { return 'utf-8' }
@@ -294,7 +296,7 @@
   }
   define(g, 'TextEncoder', TextEncoder)
   define(g, 'TextDecoder', TextDecoder)
-  define(g, 'threadId', threadId)
+  define(g, 'threadId', undefined) // (set by start(); defined here to keep the globals' order)
   // Named locks shared by the whole process (API.md §4): blocking here.
   const lockId = (id) => {
     if (typeof id !== 'string' && typeof id !== 'number') throw new TypeError('a lock id is a string or a number')
@@ -447,10 +449,17 @@
       })
     },
   }))
-  for (const name of native.messengerNames()) attach(name)
 
   return {
     internals: native,
+    /** Bind this realm to its thread: run once, before any user code. */
+    start(id) {
+      threadId = id
+      define(g, 'threadId', id)
+      const timeOrigin = native.timeOrigin()
+      define(g, 'performance', Object.freeze({ now: () => native.now(), timeOrigin }))
+      for (const name of native.messengerNames()) attach(name)
+    },
     messengerAttach: attach,
     messengerDispatch(name, values, close) {
       const m = attached.get(name)

@@ -2,6 +2,7 @@
 //! prelude). A Thread has one; a task runs in a fresh one; a service keeps
 //! one for its life.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use super::globals;
@@ -18,6 +19,9 @@ pub(crate) struct Hooks {
     pub messenger_attach: v8::Global<v8::Function>,
     /// `messengerDispatch(name, values, close)`: messages on a messenger, in order.
     pub messenger_dispatch: v8::Global<v8::Function>,
+    /// `start(threadId)`: bind the realm to its thread (its id, clock and
+    /// messengers), once, before user code runs.
+    pub start: v8::Global<v8::Function>,
 }
 
 /// One context and its hooks (its id, in the loop's table, is carried by
@@ -31,9 +35,16 @@ pub(crate) struct Realm {
 
 const PRELUDE: &str = include_str!("prelude.js");
 
-/// V8's code cache of the prelude, made by the first isolate and consumed
-/// by every later one: a new thread skips parsing and compiling it.
+/// V8's code cache of the prelude, made by the second isolate of the
+/// process and consumed by every later one: a new thread skips parsing and
+/// compiling it. It is compiled eagerly, so the cache holds every function:
+/// none is compiled lazily on a thread's start (`start`) or first use
+/// (`console.log`). The first isolate, on whose start a user waits (the
+/// second is usually a warm spare, made after it), compiles lazily and makes
+/// no cache: an eager compile would add about a millisecond to its start.
 static PRELUDE_CACHE: OnceLock<Vec<u8>> = OnceLock::new();
+/// The first isolate has compiled the prelude (lazily, without a cache).
+static FIRST_COMPILED: AtomicBool = AtomicBool::new(false);
 
 fn compile_prelude<'s>(
     scope: &mut v8::HandleScope<'s>,
@@ -45,6 +56,10 @@ fn compile_prelude<'s>(
         let mut src = Source::new_with_cached_data(source, Some(origin), v8::CachedData::new(bytes));
         return script_compiler::compile(scope, &mut src, CompileOptions::ConsumeCodeCache, NoCacheReason::NoReason);
     }
+    if !FIRST_COMPILED.swap(true, Ordering::AcqRel) {
+        let mut src = Source::new(source, Some(origin));
+        return script_compiler::compile(scope, &mut src, CompileOptions::NoCompileOptions, NoCacheReason::NoReason);
+    }
     let src = Source::new(source, Some(origin));
     let unbound = script_compiler::compile_unbound_script(scope, src, CompileOptions::EagerCompile, NoCacheReason::NoReason)?;
     if let Some(cache) = unbound.create_code_cache() {
@@ -53,8 +68,10 @@ fn compile_prelude<'s>(
     Some(unbound.bind_to_current_context(scope))
 }
 
-/// Install the globals of a thread in the current context.
-pub(crate) fn install_prelude(scope: &mut v8::HandleScope, thread_id: u32, realm_id: u32) -> Option<Hooks> {
+/// Install the globals of a thread in the current context, all but what
+/// depends on the thread: `start_realm` adds that. A warm spare does this
+/// before it is given a thread.
+pub(crate) fn install_prelude(scope: &mut v8::HandleScope, realm_id: u32) -> Option<Hooks> {
     let source = v8::String::new(scope, PRELUDE)?;
     let name = v8::String::new(scope, "isothread:prelude")?;
     let undefined = v8::undefined(scope).into();
@@ -63,10 +80,9 @@ pub(crate) fn install_prelude(scope: &mut v8::HandleScope, thread_id: u32, realm
     let factory = v8::Local::<v8::Function>::try_from(script.run(scope)?).ok()?;
     super::shared_value::install(scope); // the codec's HostObjects
     let native = globals::native_object(scope);
-    let id = v8::Integer::new_from_unsigned(scope, thread_id).into();
     let realm = v8::Integer::new_from_unsigned(scope, realm_id).into();
     let recv = v8::undefined(scope).into();
-    let hooks = v8::Local::<v8::Object>::try_from(factory.call(scope, recv, &[native.into(), id, realm])?).ok()?;
+    let hooks = v8::Local::<v8::Object>::try_from(factory.call(scope, recv, &[native.into(), realm])?).ok()?;
     let internals_key = v8::String::new(scope, "internals")?;
     if let Some(internals) = hooks.get(scope, internals_key.into()) {
         super::modules::set_internals(scope, internals);
@@ -82,7 +98,18 @@ pub(crate) fn install_prelude(scope: &mut v8::HandleScope, thread_id: u32, realm
         dispatch: get(scope, "dispatch")?,
         messenger_attach: get(scope, "messengerAttach")?,
         messenger_dispatch: get(scope, "messengerDispatch")?,
+        start: get(scope, "start")?,
     })
+}
+
+/// Bind the realm of `hooks` (the current context's) to thread `thread_id`:
+/// `threadId`, `performance` (its clock starts now) and the messengers the
+/// thread already has. None when that threw.
+pub(crate) fn start_realm(scope: &mut v8::HandleScope, hooks: &Hooks, thread_id: u32) -> Option<()> {
+    let start = v8::Local::new(scope, &hooks.start);
+    let id = v8::Integer::new_from_unsigned(scope, thread_id).into();
+    let recv = v8::undefined(scope).into();
+    start.call(scope, recv, &[id]).map(|_| ())
 }
 
 /// A fresh realm sharing `token` (the main context's security token), so
@@ -91,7 +118,8 @@ pub(crate) fn new_realm(scope: &mut v8::HandleScope, id: u32, thread_id: u32, to
     let context = v8::Context::new(scope);
     context.set_security_token(token);
     let scope = &mut v8::ContextScope::new(scope, context);
-    let hooks = install_prelude(scope, thread_id, id)?;
+    let hooks = install_prelude(scope, id)?;
+    start_realm(scope, &hooks, thread_id)?;
     Some(Realm { context: v8::Global::new(scope, context), hooks })
 }
 

@@ -1,6 +1,7 @@
 //! Starting an isolate thread and talking to it from other threads: the
 //! OS thread that serves a Thread's isolates, and the warm spares.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -8,7 +9,7 @@ use crossbeam_channel::Sender;
 
 use super::cage;
 use super::config::IsolateConfig;
-use super::isolate::{prepare_isolate, run_isolate, run_prepared, Prepared};
+use super::isolate::{prepare_isolate, run_prepared, Prepared};
 use super::platform::THREAD_STACK_BYTES;
 use crate::runtime::debug::{self, InspectorLink};
 use crate::runtime::pool::PoolQueue;
@@ -135,17 +136,22 @@ impl ThreadHandle {
             p.join();
         }
         track(&control);
-        let work = Work { iso, jobs: rx, control: control.clone(), sink, respawn: cfg.respawn, registration };
         let had_spare = spare.is_some();
+        let refill = spare_limit && spare.is_none();
+        let work = Work { iso, jobs: rx, control: control.clone(), sink, respawn: cfg.respawn, registration, refill };
         let work = match spare {
             Some(s) => s.send(work).err().map(|crossbeam_channel::SendError(work)| work),
             None => Some(work),
         };
+        let work_taken = work.is_none();
         let started = match work {
             None => Ok(()),
             // That spare died: this thread makes its own isolate.
-            Some(work) if had_spare => match cage::admit(&control) {
-                Ok(()) => spawn_thread(format!("isothread-{id}"), work),
+            Some(mut work) if had_spare => match cage::admit(&control) {
+                Ok(()) => {
+                    work.refill = spare_limit;
+                    spawn_thread(format!("isothread-{id}"), work)
+                }
                 Err(why) => {
                     if let Some(p) = &cfg.pool {
                         p.leave(id, Vec::new());
@@ -163,8 +169,8 @@ impl ThreadHandle {
             }
             return Err(e);
         }
-        if spare_limit {
-            refill_spares();
+        if spare_limit && work_taken {
+            refill_spares(); // (a thread making its own isolate refills once it has it)
         }
         Ok(Self { control, jobs: tx, inspector: link, inspector_url, refused: None })
     }
@@ -210,22 +216,46 @@ struct Work {
     respawn: bool,
     /// The thread's target on its inspector server, while it lives.
     registration: Option<inspector_server::Registration>,
+    /// Start making spares once this thread's own isolate is made (it found
+    /// none: making them at once would slow its start, and before the first
+    /// isolate exists they would all compile the globals without a cache).
+    refill: bool,
 }
 
 /// Warm spares: OS threads that already made an isolate with the default
-/// heap limit and wait to be given a Thread, so `new Thread()` skips the
-/// isolate's creation. One is kept ready once threads are in use.
+/// heap limit, its context and the thread globals, and wait to be given a
+/// Thread, so `new Thread()` skips all of that. Two are kept once threads
+/// are in use: a spare takes about a millisecond of CPU to make, so with
+/// one, back-to-back starts found it still being made (it was refilled by
+/// the start before).
 const SPARE_HEAP_LIMIT: usize = 128 << 20;
-const SPARES_KEPT: usize = 1;
+const SPARES_KEPT: usize = 2;
 
-fn spares() -> &'static Mutex<Vec<Sender<Work>>> {
-    static S: OnceLock<Mutex<Vec<Sender<Work>>>> = OnceLock::new();
+/// A spare: where to send its Work, and whether it finished preparing.
+struct Spare {
+    work: Sender<Work>,
+    ready: Arc<AtomicBool>,
+}
+
+fn spares() -> &'static Mutex<Vec<Spare>> {
+    static S: OnceLock<Mutex<Vec<Spare>>> = OnceLock::new();
     S.get_or_init(Default::default)
 }
 
-/// A waiting spare, if one is ready.
+/// A waiting spare, if there is one: the first that is ready, else the
+/// oldest (closest to ready).
 fn take_spare() -> Option<Sender<Work>> {
-    spares().lock().unwrap_or_else(|p| p.into_inner()).pop()
+    let mut spares = spares().lock().unwrap_or_else(|p| p.into_inner());
+    let at = pick(spares.iter().map(|s| s.ready.load(Ordering::Acquire)))?;
+    Some(spares.remove(at).work)
+}
+
+/// Which spare to take, given whether each (oldest first) is ready: the
+/// first ready one, else the oldest; None when there is none.
+fn pick(ready: impl ExactSizeIterator<Item = bool>) -> Option<usize> {
+    let n = ready.len();
+    let mut ready = ready;
+    ready.position(|r| r).or((n > 0).then_some(0))
 }
 
 /// Remember a live thread so process exit can stop it.
@@ -235,33 +265,57 @@ fn track(control: &Arc<Control>) {
     threads.push(Arc::downgrade(control));
 }
 
-/// Start spares until `SPARES_KEPT` wait.
+/// A spare is being made (one at a time, so making them never takes both
+/// cores from the threads that start meanwhile).
+static MAKING: AtomicBool = AtomicBool::new(false);
+/// The process is exiting: no more spares.
+static CLOSING: AtomicBool = AtomicBool::new(false);
+
+/// Start making a spare if fewer than `SPARES_KEPT` wait and none is being
+/// made; each spare, once made, starts the next until enough wait.
 fn refill_spares() {
-    let missing = SPARES_KEPT.saturating_sub(spares().lock().unwrap_or_else(|p| p.into_inner()).len());
-    for _ in 0..missing {
-        if cage::reserve().is_err() {
-            return; // no spare past the ceiling
-        }
-        let (tx, rx) = crossbeam_channel::bounded::<Work>(1);
-        *live().running.lock().unwrap_or_else(|p| p.into_inner()) += 1;
-        let spawned = std::thread::Builder::new().name("isothread-spare".into()).stack_size(THREAD_STACK_BYTES).spawn(move || {
-            let _running = RunningGuard;
-            let prepared = prepare_isolate(SPARE_HEAP_LIMIT);
-            // Until claimed; at exit the sender is dropped and the spare ends.
-            match rx.recv() {
-                Ok(work) => serve(Some(prepared), work),
-                Err(_) => {
-                    drop(prepared);
-                    cage::unreserve();
-                }
-            }
-        });
-        match spawned {
-            Ok(_) => spares().lock().unwrap_or_else(|p| p.into_inner()).push(tx),
+    if CLOSING.load(Ordering::Acquire) || spares().lock().unwrap_or_else(|p| p.into_inner()).len() >= SPARES_KEPT {
+        return;
+    }
+    if MAKING.swap(true, Ordering::AcqRel) {
+        return; // the spare being made starts the next
+    }
+    if cage::reserve().is_err() {
+        MAKING.store(false, Ordering::Release);
+        return; // no spare past the ceiling
+    }
+    let (tx, rx) = crossbeam_channel::bounded::<Work>(1);
+    let ready = Arc::new(AtomicBool::new(false));
+    let made = ready.clone();
+    *live().running.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+    let spawned = std::thread::Builder::new().name("isothread-spare".into()).stack_size(THREAD_STACK_BYTES).spawn(move || {
+        let _running = RunningGuard;
+        let prepared = prepare_isolate(SPARE_HEAP_LIMIT);
+        made.store(true, Ordering::Release);
+        MAKING.store(false, Ordering::Release);
+        refill_spares();
+        // Until claimed; at exit the sender is dropped and the spare ends.
+        match rx.recv() {
+            Ok(work) => serve(Some(prepared), work),
             Err(_) => {
-                *live().running.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+                drop(prepared);
                 cage::unreserve();
             }
+        }
+    });
+    match spawned {
+        Ok(_) => {
+            let mut spares = spares().lock().unwrap_or_else(|p| p.into_inner());
+            // (At exit, shutdown_all empties the list after setting CLOSING:
+            // a spare started meanwhile is dropped here, and ends once made.)
+            if !CLOSING.load(Ordering::Acquire) {
+                spares.push(Spare { work: tx, ready });
+            }
+        }
+        Err(_) => {
+            *live().running.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+            cage::unreserve();
+            MAKING.store(false, Ordering::Release);
         }
     }
 }
@@ -281,13 +335,14 @@ fn spawn_thread(name: String, work: Work) -> std::io::Result<()> {
 
 /// Serve a Thread on the current OS thread until it ends, then say so.
 fn serve(mut prepared: Option<Prepared>, work: Work) {
-    let Work { iso, jobs, control, sink, respawn, registration } = work;
+    let Work { iso, jobs, control, sink, respawn, registration, mut refill } = work;
     control.counters.cpu.attach();
     let reason = loop {
-        let reason = match prepared.take() {
-            Some(p) => run_prepared(p, &iso, &jobs, control.clone(), sink.clone()),
-            None => run_isolate(&iso, &jobs, control.clone(), sink.clone()),
-        };
+        let p = prepared.take().unwrap_or_else(|| prepare_isolate(iso.heap_limit));
+        if std::mem::take(&mut refill) {
+            refill_spares();
+        }
+        let reason = run_prepared(p, &iso, &jobs, control.clone(), sink.clone());
         if !(respawn && iso.pool.is_none() && reason == ExitReason::MemoryLimit && control.replace_isolate()) {
             break reason;
         }
@@ -323,7 +378,11 @@ pub fn shutdown_all(wait: Duration) {
         t.dispose();
     }
     drop(threads);
-    spares().lock().unwrap_or_else(|p| p.into_inner()).clear();
+    {
+        let mut spares = spares().lock().unwrap_or_else(|p| p.into_inner());
+        CLOSING.store(true, Ordering::Release);
+        spares.clear();
+    }
     let deadline = Instant::now() + wait;
     let mut n = l.running.lock().unwrap_or_else(|p| p.into_inner());
     while *n > 0 {
@@ -332,5 +391,18 @@ pub fn shutdown_all(wait: Duration) {
             break;
         }
         n = l.ended.wait_timeout(n, left).unwrap_or_else(|p| p.into_inner()).0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pick;
+
+    #[test]
+    fn a_start_takes_the_first_ready_spare_else_the_oldest() {
+        assert_eq!(pick([false, true, true].into_iter()), Some(1));
+        assert_eq!(pick([true, false].into_iter()), Some(0));
+        assert_eq!(pick([false, false].into_iter()), Some(0), "none ready: the oldest is closest to ready");
+        assert_eq!(pick(std::iter::empty::<bool>()), None);
     }
 }
