@@ -29,6 +29,11 @@ test('CallTable: calls displaced by newer ids are still found, deleted once and 
   for (const c of t.values()) assert.equal(t.delete(c.id), true)
   assert.equal(t.size, 0)
   assert.deepEqual(t.values(), [])
+  // emptied after a burst, it takes new calls as before
+  const next = { id: 20000 }
+  t.add(next)
+  assert.equal(t.get(20000), next)
+  assert.equal(t.size, 1)
 })
 
 test('a pool call that waits while thousands of quick calls pass settles with its own value', async () => {

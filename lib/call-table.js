@@ -7,9 +7,12 @@
 // A call still in flight when a newer id needs its place (a long call
 // behind many short ones) moves to a Map beside the ring.
 
-/** Ring length to start with, and the most it grows to. */
+/**
+ * Ring length to start with, and the most it grows to (a burst of 20,000
+ * calls queued at once fits; the ring is small again once it is empty).
+ */
 const FIRST = 64
-const MOST = 4096
+const MOST = 1 << 15
 
 /** @template {{ id: number }} C */
 class CallTable {
@@ -59,15 +62,13 @@ class CallTable {
     const call = this.#ring[i]
     if (call !== undefined && call.id === id) {
       this.#ring[i] = undefined
-      this.size--
-      return true
-    }
-    if (this.#aside !== null && this.#aside.delete(id)) {
+    } else if (this.#aside !== null && this.#aside.delete(id)) {
       if (this.#aside.size === 0) this.#aside = null
-      this.size--
-      return true
+    } else {
+      return false
     }
-    return false
+    if (--this.size === 0 && this.#ring.length > FIRST) this.#reset()
+    return true
   }
 
   /** Every call held, oldest first (as they were added). */
@@ -77,6 +78,12 @@ class CallTable {
     for (const call of this.#ring) if (call !== undefined) all.push(call)
     if (this.#aside !== null) for (const call of this.#aside.values()) all.push(call)
     return all.sort((a, b) => a.id - b.id)
+  }
+
+  /** An empty ring of the first length (after a burst). */
+  #reset() {
+    this.#ring = new Array(FIRST).fill(undefined)
+    this.#mask = FIRST - 1
   }
 
   /** Twice the ring; the calls in it move to their new places. */
