@@ -34,6 +34,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 /** ours/peer as `1/n` when ours is smaller, else `n x` (a time that should be smaller). */
 const frac = (ours, peer) => (peer >= ours ? `1/${(peer / ours).toFixed(1)}` : `${(ours / peer).toFixed(1)}x`)
 const rate = (v) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)}M/s` : `${(v / 1e3).toFixed(0)}k/s`)
+/** The main thread's CPU per task (ns), in µs; '-' where it cannot be read. */
+const hostCpu = (ns) => (Number.isFinite(ns) ? fmt(ns / 1000, 'µs') : '-')
 
 /** Worker files for the peers, in a fresh directory under os.tmpdir(). */
 function writeWorkerFiles() {
@@ -123,7 +125,23 @@ async function sequential(c, n) {
   return xs
 }
 
-/** `total` tiny tasks keeping `depth` in flight: tasks per second. */
+/**
+ * CPU time (µs) the main thread has used so far, from Linux's
+ * /proc/self/task/<pid>/schedstat (ns); undefined elsewhere.
+ */
+function mainThreadCpuUs() {
+  try {
+    return Number(fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * `total` tiny tasks keeping `depth` in flight: tasks per second, and the
+ * main thread's CPU per task in ns (the host's share of each call; NaN
+ * where it cannot be read).
+ */
 async function inFlight(c, total, depth) {
   let issued = 0
   let bad = 0
@@ -133,11 +151,13 @@ async function inFlight(c, total, depth) {
       if ((await c.call(x)) !== x + 1) bad++
     }
   }
+  const cpu0 = mainThreadCpuUs()
   const t0 = nowUs()
   await Promise.all(Array.from({ length: depth }, lane))
   const us = nowUs() - t0
+  const cpu = cpu0 === undefined ? NaN : mainThreadCpuUs() - cpu0
   if (bad > 0) throw new Error(`${c.name}: ${bad} wrong results`)
-  return total / (us / 1e6)
+  return { rate: total / (us / 1e6), hostNs: (cpu / total) * 1000 }
 }
 
 /** `n` × fib(20) queued at once: wall time in ms. */
@@ -209,12 +229,17 @@ async function warmFib(c) {
 }
 
 module.exports = async function poolBench() {
+  // `node bench/pool.js [trip|flight|burst|idle …]`: those rows only (default: all)
+  const only = require.main === module ? process.argv.slice(2).filter((a) => !a.startsWith('--')) : []
+  const row = (name) => only.length === 0 || only.includes(name)
   const files = writeWorkerFiles()
   try {
     // (a) sequential round trip, (b) 64 in flight, (d) idle CPU: one tiny-task pool per contender.
     const seq = {}
     const tput = {}
     const idle = {}
+    /** Main-thread CPU per task at 64 in flight, ns. */
+    const hostNs = {}
     const makers = [
       ['isothread', () => ours('inc')],
       ['piscina', () => piscina(files, 'inc')],
@@ -226,9 +251,13 @@ module.exports = async function poolBench() {
       const c = await make()
       try {
         await warmTiny(c)
-        if (name !== 'workerpool') seq[name] = await sequential(c, N_SEQ)
-        tput[name] = await inFlight(c, N_FLIGHT, DEPTH)
-        if (name === 'isothread' || name === 'piscina') idle[name] = await idleCpu(IDLE_MS)
+        if (name !== 'workerpool' && row('trip')) seq[name] = await sequential(c, N_SEQ)
+        if (row('flight')) {
+          const run = await inFlight(c, N_FLIGHT, DEPTH)
+          tput[name] = run.rate
+          hostNs[name] = run.hostNs
+        }
+        if ((name === 'isothread' || name === 'piscina') && row('idle')) idle[name] = await idleCpu(IDLE_MS)
       } finally {
         await c.close()
       }
@@ -237,56 +266,32 @@ module.exports = async function poolBench() {
     const st = {}
     for (const name of Object.keys(seq)) st[name] = stats(seq[name])
     const mine = st.isothread
-    report(
+    if (row('trip')) report(
       'pool of 2: warm run() round trip, one in flight, argument { a: 1, b: 2 }',
       fmtStats(mine, 'µs'),
       ['piscina', 'tinypool', 'raw Workers'].map((n) => `${n} ${fmtStats(st[n], 'µs')}`).join('; '),
       `p50 ${frac(mine.p50, st.piscina.p50)} piscina (tinypool ${frac(mine.p50, st.tinypool.p50)}, raw Workers ${frac(mine.p50, st['raw Workers'].p50)})`,
       'p50 ≤ 1/15 of piscina',
     )
-    report(
+    if (row('trip')) report(
       'pool of 2: same round trip, mean and tail',
       `mean ${fmt(mine.mean, 'µs')}, p99 ${fmt(mine.p99, 'µs')}`,
       `piscina mean ${fmt(st.piscina.mean, 'µs')}`,
       `mean ${frac(mine.mean, st.piscina.mean)} piscina; our p99 ${(mine.p99 / mine.p50).toFixed(1)}x our p50`,
       'mean ≤ 1/10 of piscina; p99 ≤ 4× our p50',
     )
-    report(
+    if (row('flight')) report(
       `pool of 2: tiny tasks/s, ${DEPTH} in flight`,
-      rate(tput.isothread),
-      ['piscina', 'tinypool', 'workerpool', 'raw Workers'].map((n) => `${n} ${rate(tput[n])}`).join(', '),
+      `${rate(tput.isothread)} (host thread CPU ${hostCpu(hostNs.isothread)} a task)`,
+      ['piscina', 'tinypool', 'workerpool', 'raw Workers'].map((n) => `${n} ${rate(tput[n])} (${hostCpu(hostNs[n])})`).join(', '),
       `${(tput.isothread / tput.piscina).toFixed(1)}x piscina, ${(tput.isothread / tput['raw Workers']).toFixed(2)}x raw Workers`,
       '≥ 25× piscina and ≥ 2× raw Workers',
     )
 
     // (c) n × fib(20) all queued at once, against the same work on the main thread.
-    const walls = {}
-    let serial = serialFib(N_FIB)
-    for (const [name, make] of [
-      ['isothread', () => ours('fib')],
-      ['piscina', () => piscina(files, 'fib')],
-      ['raw Workers', () => rawWorkers(files, 'fib')],
-    ]) {
-      const c = await make()
-      try {
-        await warmFib(c)
-        walls[name] = await burst(c, N_FIB)
-      } finally {
-        await c.close()
-      }
-    }
-    walls.floor = await floorFib(N_FIB)
-    serial = Math.min(serial, serialFib(N_FIB)) // before and after the pools: the less disturbed one
-    const share = (name) => `${(walls[name] / serial).toFixed(2)}x`
-    report(
-      `pool of 2: ${N_FIB / 1000}k × fib(${FIB_N}) queued at once, wall / serial`,
-      `${share('isothread')} (${fmt(walls.isothread, 'ms')})`,
-      `piscina ${share('piscina')} (${fmt(walls.piscina, 'ms')}), raw Workers ${share('raw Workers')} (${fmt(walls['raw Workers'], 'ms')}); serial ${fmt(serial, 'ms')}; floor: the same work as one looping call per thread ${share('floor')}`,
-      `${share('isothread')} serial`,
-      '≤ the floor + 0.02',
-    )
+    if (row('burst')) await burstRow(files)
 
-    report(
+    if (row('idle')) report(
       `CPU of an open idle pool of 2 over ${IDLE_MS} ms`,
       `${idle.isothread.toFixed(2)} % of a core`,
       `piscina ${idle.piscina.toFixed(2)} % of a core`,
@@ -296,4 +301,37 @@ module.exports = async function poolBench() {
   } finally {
     fs.rmSync(files.dir, { recursive: true, force: true })
   }
+}
+
+/** The fib(20) burst row: ours, piscina and raw Workers against serial and the floor. */
+async function burstRow(files) {
+  const walls = {}
+  let serial = serialFib(N_FIB)
+  for (const [name, make] of [
+    ['isothread', () => ours('fib')],
+    ['piscina', () => piscina(files, 'fib')],
+    ['raw Workers', () => rawWorkers(files, 'fib')],
+  ]) {
+    const c = await make()
+    try {
+      await warmFib(c)
+      walls[name] = await burst(c, N_FIB)
+    } finally {
+      await c.close()
+    }
+  }
+  walls.floor = await floorFib(N_FIB)
+  serial = Math.min(serial, serialFib(N_FIB)) // before and after the pools: the less disturbed one
+  const share = (name) => `${(walls[name] / serial).toFixed(2)}x`
+  report(
+    `pool of 2: ${N_FIB / 1000}k × fib(${FIB_N}) queued at once, wall / serial`,
+    `${share('isothread')} (${fmt(walls.isothread, 'ms')})`,
+    `piscina ${share('piscina')} (${fmt(walls.piscina, 'ms')}), raw Workers ${share('raw Workers')} (${fmt(walls['raw Workers'], 'ms')}); serial ${fmt(serial, 'ms')}; floor: the same work as one looping call per thread ${share('floor')}`,
+    `${share('isothread')} serial`,
+    '≤ the floor + 0.02',
+  )
+}
+
+if (require.main === module) {
+  module.exports().catch((err) => { console.error(err); process.exit(1) })
 }

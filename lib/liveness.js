@@ -84,9 +84,16 @@ function dropRef() {
 // Many call results in one call: BATCH_STRIDE numbers each in the first
 // `n` of `meta`, values in `bytes`. Both arrays are reused for the next
 // batch: every value is decoded (copied out) here.
+// Results of one batch mostly share their owner, looked up once per run of
+// them (an owner that went idle meanwhile has no call for them to settle).
 on(EventKind.Batch, (meta, bytes, n) => {
+  let thread = -1
+  let owner
   for (let i = 0; i < n; i += BATCH_STRIDE) {
-    const owner = owners.get(meta[i + F_THREAD])
+    if (meta[i + F_THREAD] !== thread) {
+      thread = meta[i + F_THREAD]
+      owner = owners.get(thread)
+    }
     if (owner === undefined) continue
     const start = meta[i + F_START]
     owner._settleRange(meta[i + F_CALL], meta[i + F_STATUS] === THROWN, bytes, start, start + meta[i + F_LENGTH], meta[i + F_WAIT], meta[i + F_RUN])

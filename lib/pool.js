@@ -279,7 +279,7 @@ class ThreadPool extends EventEmitter {
       return slot
     }
     // Threads start on demand, as calls come with none free.
-    if (q.calls.size >= this.#slots.length) this.#grow(q.calls.size + 1)
+    if (q.calls.size >= this.#slots.length && this.#slots.length < this.#poolSize) this.#grow(q.calls.size + 1)
     if (this.#slots.length === 0) return this.#refused.closedError()
     if (this.#maxQueue !== Infinity && q.calls.size >= this.#poolSize && q.calls.size - this.#poolSize >= this.#maxQueue) return this.#queueFullError()
     return q
