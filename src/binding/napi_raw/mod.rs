@@ -29,6 +29,10 @@ use napi::sys;
 
 use crate::runtime::{Event, EventSink};
 
+/// How often the host's short wait gives its core away when threads
+/// may need it (see `HostSink::spin_for_events`).
+const YIELD_EVERY: std::time::Duration = std::time::Duration::from_micros(1);
+
 /// A napi reference held on behalf of an isolate; deleted on the host thread.
 pub(super) struct HostRef(pub(super) usize);
 
@@ -91,7 +95,9 @@ impl HostSink {
     /// not crowded. True when events are ready; then call `drain_now` at once.
     pub fn spin_for_events(&self, max: std::time::Duration, yielding: bool) -> bool {
         let was_scheduled = self.scheduled.swap(true, Ordering::AcqRel);
-        let until = std::time::Instant::now() + max;
+        let start = std::time::Instant::now();
+        let until = start + max;
+        let mut next_yield = start;
         let ready = loop {
             if self.ready.load(Ordering::Acquire) && !lock(&self.queue).is_empty() {
                 break true;
@@ -103,9 +109,11 @@ impl HostSink {
             for _ in 0..4 {
                 std::hint::spin_loop();
             }
-            if yielding || crate::runtime::inbox::cores_crowded() {
-                // Let an isolate thread that may share this core answer.
+            if now >= next_yield && (yielding || crate::runtime::inbox::cores_crowded()) {
+                // Let an isolate thread that may share this core answer
+                // (at most once per YIELD_EVERY: each yield is a syscall).
                 std::thread::yield_now();
+                next_yield = std::time::Instant::now() + YIELD_EVERY;
             }
         };
         if ready {
