@@ -29,6 +29,10 @@ use napi::sys;
 
 use crate::runtime::{Event, EventSink};
 
+/// How often the host's short wait gives its core away when threads
+/// may need it (see `HostSink::spin_for_events`).
+const YIELD_EVERY: std::time::Duration = std::time::Duration::from_micros(1);
+
 /// A napi reference held on behalf of an isolate; deleted on the host thread.
 pub(super) struct HostRef(pub(super) usize);
 
@@ -47,6 +51,10 @@ pub struct HostSink {
     batch_views: Mutex<Option<BatchViews>>,
     releases: Mutex<Vec<HostRef>>,
     scheduled: AtomicBool,
+    /// Set once events were queued, cleared when they are taken: what the
+    /// host's short wait polls, so it never contends for `queue`'s lock
+    /// with the thread that is answering.
+    ready: AtomicBool,
     /// The env may end before the process (a `worker_threads` Worker):
     /// memory it moves to threads is copied (see `memory::host_moved`).
     pub(super) ends_early: AtomicBool,
@@ -87,21 +95,25 @@ impl HostSink {
     /// not crowded. True when events are ready; then call `drain_now` at once.
     pub fn spin_for_events(&self, max: std::time::Duration, yielding: bool) -> bool {
         let was_scheduled = self.scheduled.swap(true, Ordering::AcqRel);
-        let until = std::time::Instant::now() + max;
+        let start = std::time::Instant::now();
+        let until = start + max;
+        let mut next_yield = start;
         let ready = loop {
-            if !lock(&self.queue).is_empty() {
+            if self.ready.load(Ordering::Acquire) && !lock(&self.queue).is_empty() {
                 break true;
             }
             let now = std::time::Instant::now();
             if now >= until {
                 break false;
             }
-            for _ in 0..32 {
+            for _ in 0..4 {
                 std::hint::spin_loop();
             }
-            if yielding || crate::runtime::inbox::cores_crowded() {
-                // Let an isolate thread that may share this core answer.
+            if now >= next_yield && (yielding || crate::runtime::inbox::cores_crowded()) {
+                // Let an isolate thread that may share this core answer
+                // (at most once per YIELD_EVERY: each yield is a syscall).
                 std::thread::yield_now();
+                next_yield = std::time::Instant::now() + YIELD_EVERY;
             }
         };
         if ready {
@@ -131,11 +143,13 @@ impl HostSink {
 impl EventSink for HostSink {
     fn send(&self, event: Event) {
         lock(&self.queue).push(event);
+        self.ready.store(true, Ordering::Release);
         self.schedule();
     }
 
     fn send_all(&self, events: Vec<Event>) {
         lock(&self.queue).extend(events);
+        self.ready.store(true, Ordering::Release);
         self.schedule();
     }
 }
@@ -198,6 +212,8 @@ pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostS
         // SAFETY: r.0 is a napi_ref created on this env's thread, deleted once.
         report(unsafe { napi_call!(napi_delete_reference(env, r.0 as sys::napi_ref)) });
     }
+    // Cleared before the take: an event queued meanwhile sets it again.
+    sink.ready.store(false, Ordering::Release);
     let events = std::mem::take(&mut *lock(&sink.queue));
     // Taken while delivering: a delivery nested in this one (JS waiting for
     // events inside a callback) uses new arrays, not the ones JS still reads.
@@ -240,6 +256,7 @@ pub unsafe fn create_sink(env: sys::napi_env, func: sys::napi_value) -> napi::Re
         batch_views: Mutex::new(Some(BatchViews::default())),
         releases: Mutex::new(Vec::new()),
         scheduled: AtomicBool::new(false),
+        ready: AtomicBool::new(false),
         ends_early: AtomicBool::new(false),
     });
     let mut cb_ref = ptr::null_mut();
