@@ -34,6 +34,9 @@ const {
   T_OBJECT,
   T_REGEXP,
   T_SET,
+  T_SHAPE,
+  T_SHAPED,
+  SHAPE_MAX_KEYS,
   T_SHARED,
   T_SHARED_VALUE,
   T_SPARSE,
@@ -112,7 +115,31 @@ let NodeBuffer = null
 try { NodeBuffer = require('buffer').Buffer } catch { NodeBuffer = null }
 if (NodeBuffer !== null && typeof NodeBuffer.prototype.write !== 'function') NodeBuffer = null
 
-const F_ARRAY = 0, F_KEYS = 1, F_MAP = 2, F_SET = 3
+// F_SHAPED: an object written SHAPE/SHAPED, whose values follow with no keys and no END.
+const F_ARRAY = 0, F_KEYS = 1, F_MAP = 2, F_SET = 3, F_SHAPED = 4
+const SHAPE_LINEAR = 8 // shapes searched in a list up to this many, then by first key
+
+/** A key list written once per payload as a SHAPE: number `id` (docs/wire-format.md). */
+class Shape {
+  constructor(keys, id) { this.keys = keys; this.id = id }
+}
+
+// True when `a` and `b` (a shape's keys, an object's) are the same list.
+function sameKeys(a, b) {
+  const n = a.length
+  if (b.length !== n) return false
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+// True when a key list may be a SHAPE: 1–256 keys, none an array index,
+// none `__proto__` (own keys are distinct already).
+function shapeable(keys) {
+  const n = keys.length
+  if (n === 0 || n > SHAPE_MAX_KEYS) return false
+  for (let i = 0; i < n; i++) { const k = keys[i]; if (k === '__proto__' || isIndexKey(k)) return false }
+  return true
+}
 
 // True when a Proxy is on v's prototype chain (read without running a trap:
 // [[GetPrototypeOf]] of an ordinary object reads its slot).
@@ -143,6 +170,9 @@ class Encoder {
     this.frames = []; this.sp = 0; this.root = 'args'; this.shared = null; this.transfer = null
     this.nextId = 0; this.seen = new Array(SEEN_LINEAR).fill(null); this.memo = null
     this.lastPos = 0; this.copies = null
+    // Shapes of this payload by id; past SHAPE_LINEAR of them also by first key (a
+    // Shape or a list of them); the last one met.
+    this.shaping = false; this.shapes = []; this.byFirstKey = null; this.nextShape = 0; this.lastShape = null
   }
 
   alloc(size) {
@@ -160,12 +190,13 @@ class Encoder {
   }
 
   /** Encode `value`; `restArgs`: it is an array made by rest parameters (see beginRestArgs). */
-  run(value, root, transfer, shared, restArgs = false, copies = null) {
+  /** `shaping`: objects may be written SHAPE/SHAPED (the payload goes to a thread). */
+  run(value, root, transfer, shared, restArgs = false, copies = null, shaping = false) {
     this.copies = copies
     // A big buffer is kept while big payloads follow each other (its pages
     // are already mapped), and let go at the first small one.
     if (this.buf.length > KEEP_SIZE && this.lastPos <= KEEP_SIZE) { this.pos = 0; this.alloc(INITIAL_SIZE) }
-    this.root = root; this.transfer = transfer; this.shared = shared
+    this.root = root; this.transfer = transfer; this.shared = shared; this.shaping = shaping
     this.buf[0] = VERSION; this.pos = 1
     if (restArgs) this.beginRestArgs(value)
     else this.writeValue(value)
@@ -188,6 +219,8 @@ class Encoder {
   reset() {
     for (let i = 0; i < this.sp; i++) { const f = this.frames[i]; f.obj = null; f.keys = null }
     for (let i = Math.min(this.nextId, SEEN_LINEAR) - 1; i >= 0; i--) this.seen[i] = null
+    for (let i = 0; i < this.nextShape; i++) this.shapes[i] = null
+    this.byFirstKey = null; this.nextShape = 0; this.lastShape = null
     this.sp = 0; this.nextId = 0; this.memo = null; this.shared = null; this.transfer = null; this.copies = null; this.busy = false
   }
 
@@ -215,6 +248,13 @@ class Encoder {
         if (this.sp !== sp) return
       }
       this.pop(f)
+    } else if (f.kind === F_SHAPED) { // values only, in the shape's key order
+      const keys = f.keys
+      while (i < keys.length) {
+        f.i = i + 1; this.writeValue(obj[keys[i++]])
+        if (this.sp !== sp) return
+      }
+      f.obj = null; f.keys = null; this.sp--
     } else { // F_MAP / F_SET: a snapshot of the entries, taken before any value ran
       const items = f.keys, len = f.len
       while (i < len) {
@@ -348,7 +388,56 @@ class Encoder {
     return this.writeOther(v)
   }
 
-  beginObject(v) { this.push(F_KEYS, v, objectKeys(v), 0, false); this.head(v, T_OBJECT) }
+  /**
+   * A plain object: OBJECT, or in a call's arguments for a thread
+   * (`shaping`) SHAPE/SHAPED when its keys make a shape. Other payloads
+   * (messages, `buffer()` values, the golden vectors) keep OBJECT.
+   */
+  beginObject(v) {
+    const keys = objectKeys(v)
+    let shape = this.lastShape
+    if (shape === null || !sameKeys(shape.keys, keys)) shape = keys.length === 0 || !this.shaping ? null : this.findShape(keys)
+    if (shape === null) { this.push(F_KEYS, v, keys, 0, false); return this.head(v, T_OBJECT) }
+    this.lastShape = shape
+    this.push(F_SHAPED, v, shape.keys, 0, false)
+    if (shape.id < this.nextShape) { this.head(v, T_SHAPED); return this.writeU32(shape.id) }
+    this.nextShape++ // a new shape: its keys, once
+    this.head(v, T_SHAPE); this.writeU32(keys.length)
+    for (let i = 0; i < keys.length; i++) this.writeString(keys[i])
+  }
+
+  /** The shape of `keys` (non-empty), made if new (its id not written yet); null if they cannot be one. */
+  findShape(keys) {
+    const n = this.nextShape, shapes = this.shapes
+    let map = this.byFirstKey, known
+    if (map === null) {
+      for (let i = 0; i < n; i++) if (sameKeys(shapes[i].keys, keys)) return shapes[i]
+      if (n >= SHAPE_LINEAR) map = this.byFirstKey = this.indexShapes()
+    } else {
+      known = map.get(keys[0])
+      if (known instanceof Shape) { if (sameKeys(known.keys, keys)) return known } else if (known !== undefined) {
+        for (let i = 0; i < known.length; i++) if (sameKeys(known[i].keys, keys)) return known[i]
+      }
+    }
+    if (!shapeable(keys)) return null
+    const shape = shapes[n] = new Shape(keys, n)
+    if (map !== null) this.indexShape(map, shape)
+    return shape
+  }
+
+  /** The shapes so far, by first key. */
+  indexShapes() {
+    const map = new Map()
+    for (let i = 0; i < this.nextShape; i++) this.indexShape(map, this.shapes[i])
+    return map
+  }
+
+  indexShape(map, shape) {
+    const first = shape.keys[0], known = map.get(first)
+    if (known === undefined) map.set(first, shape)
+    else if (known instanceof Shape) map.set(first, [known, shape])
+    else known.push(shape)
+  }
 
   beginArray(v) {
     const len = v.length, keys = objectKeys(v), count = keys.length
@@ -496,7 +585,8 @@ const MOVE_COPY_MIN = 64 * 1024
 /** The last encodeRestArgs() that needed encode(): its result, taken by that encode(). */
 let pendingRest = null
 
-function encode(value, root = 'args', transfer = undefined) {
+/** `shapes`: a call's arguments for a thread, whose objects may be written SHAPE/SHAPED. */
+function encode(value, root = 'args', transfer = undefined, shapes = false) {
   const pending = pendingRest
   pendingRest = null
   if (pending !== null && pending.args === value && pending.root === root && (transfer === undefined || transfer === null)) return pending.result
@@ -505,7 +595,7 @@ function encode(value, root = 'args', transfer = undefined) {
   enc.busy = true
   const shared = [], copies = MOVES_COPIES.has(root) ? [] : null
   let bytes
-  try { bytes = enc.run(value, root, map, shared, false, copies) } finally { enc.reset() }
+  try { bytes = enc.run(value, root, map, shared, false, copies, shapes) } finally { enc.reset() }
   return { bytes, shared, transferred: withCopies(map === null ? [] : moveBuffers(map), copies) }
 }
 
@@ -520,7 +610,8 @@ const encodeArgs = (argsArray, transfer) => encode(argsArray, 'args', transfer)
 /**
  * The bytes of `args`, an array made by rest parameters (see beginRestArgs;
  * `root` names it in errors), or
- * undefined when they reference shared memory (use encode then). The bytes
+ * undefined when they reference shared memory (use encode then; it takes this
+ * result). Objects may be written SHAPE/SHAPED: the bytes go to a thread. The bytes
  * are a view of the encoder's buffer: copy or send them before encoding again.
  */
 function encodeRestArgs(args, root = 'args') {
@@ -529,7 +620,7 @@ function encodeRestArgs(args, root = 'args') {
   enc.busy = true
   const shared = [], copies = []
   let bytes
-  try { bytes = enc.run(args, root, null, shared, true, copies) } finally { enc.reset() }
+  try { bytes = enc.run(args, root, null, shared, true, copies, true) } finally { enc.reset() }
   if (shared.length === 0 && copies.length === 0) return bytes
   // The caller falls back to encode(args) at once: hand it this result.
   pendingRest = { args, root, result: { bytes, shared, transferred: copies } }
