@@ -81,7 +81,8 @@ fn translate(bytes: &[u8], memory: &Payload) -> Option<Vec<u8>> {
     let transferred = memory.transferred.len();
     let mut t = Translator {
         r: Reader { bytes, pos: 0 },
-        out: Vec::with_capacity(bytes.len() + 16),
+        // Shaped objects get their keys again: records grow by about half.
+        out: Vec::with_capacity(bytes.len() + bytes.len() / 2 + 16),
         ids: Vec::new(),
         lens: Default::default(),
         memory,
