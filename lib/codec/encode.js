@@ -36,7 +36,6 @@ const {
   T_SET,
   T_SHAPE,
   T_SHAPED,
-  SHAPE_MAX_KEYS,
   T_SHARED,
   T_SHARED_VALUE,
   T_SPARSE,
@@ -105,6 +104,7 @@ const {
   textEncoder,
   sharedValueHooks,
 } = require('./common')
+const { ShapeTable } = require('./shapes')
 
 // ------------------------------------------------------------------ encoder
 
@@ -117,29 +117,6 @@ if (NodeBuffer !== null && typeof NodeBuffer.prototype.write !== 'function') Nod
 
 // F_SHAPED: an object written SHAPE/SHAPED, whose values follow with no keys and no END.
 const F_ARRAY = 0, F_KEYS = 1, F_MAP = 2, F_SET = 3, F_SHAPED = 4
-const SHAPE_LINEAR = 8 // shapes searched in a list up to this many, then by first key
-
-/** A key list written once per payload as a SHAPE: number `id` (docs/wire-format.md). */
-class Shape {
-  constructor(keys, id) { this.keys = keys; this.id = id }
-}
-
-// True when `a` and `b` (a shape's keys, an object's) are the same list.
-function sameKeys(a, b) {
-  const n = a.length
-  if (b.length !== n) return false
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
-// True when a key list may be a SHAPE: 1–256 keys, none an array index,
-// none `__proto__` (own keys are distinct already).
-function shapeable(keys) {
-  const n = keys.length
-  if (n === 0 || n > SHAPE_MAX_KEYS) return false
-  for (let i = 0; i < n; i++) { const k = keys[i]; if (k === '__proto__' || isIndexKey(k)) return false }
-  return true
-}
 
 // True when a Proxy is on v's prototype chain (read without running a trap:
 // [[GetPrototypeOf]] of an ordinary object reads its slot).
@@ -170,9 +147,7 @@ class Encoder {
     this.frames = []; this.sp = 0; this.root = 'args'; this.shared = null; this.transfer = null
     this.nextId = 0; this.seen = new Array(SEEN_LINEAR).fill(null); this.memo = null
     this.lastPos = 0; this.copies = null
-    // Shapes of this payload by id; past SHAPE_LINEAR of them also by first key (a
-    // Shape or a list of them); the last one met.
-    this.shaping = false; this.shapes = []; this.byFirstKey = null; this.nextShape = 0; this.lastShape = null
+    this.shaping = false; this.shapes = new ShapeTable()
   }
 
   alloc(size) {
@@ -219,8 +194,7 @@ class Encoder {
   reset() {
     for (let i = 0; i < this.sp; i++) { const f = this.frames[i]; f.obj = null; f.keys = null }
     for (let i = Math.min(this.nextId, SEEN_LINEAR) - 1; i >= 0; i--) this.seen[i] = null
-    for (let i = 0; i < this.nextShape; i++) this.shapes[i] = null
-    this.byFirstKey = null; this.nextShape = 0; this.lastShape = null
+    this.shapes.clear()
     this.sp = 0; this.nextId = 0; this.memo = null; this.shared = null; this.transfer = null; this.copies = null; this.busy = false
   }
 
@@ -395,48 +369,13 @@ class Encoder {
    */
   beginObject(v) {
     const keys = objectKeys(v)
-    let shape = this.lastShape
-    if (shape === null || !sameKeys(shape.keys, keys)) shape = keys.length === 0 || !this.shaping ? null : this.findShape(keys)
+    const shapes = this.shapes, known = shapes.count
+    const shape = this.shaping ? shapes.find(keys) : null
     if (shape === null) { this.push(F_KEYS, v, keys, 0, false); return this.head(v, T_OBJECT) }
-    this.lastShape = shape
     this.push(F_SHAPED, v, shape.keys, 0, false)
-    if (shape.id < this.nextShape) { this.head(v, T_SHAPED); return this.writeU32(shape.id) }
-    this.nextShape++ // a new shape: its keys, once
-    this.head(v, T_SHAPE); this.writeU32(keys.length)
+    if (shape.id < known) { this.head(v, T_SHAPED); return this.writeU32(shape.id) }
+    this.head(v, T_SHAPE); this.writeU32(keys.length) // a new shape: its keys, once
     for (let i = 0; i < keys.length; i++) this.writeString(keys[i])
-  }
-
-  /** The shape of `keys` (non-empty), made if new (its id not written yet); null if they cannot be one. */
-  findShape(keys) {
-    const n = this.nextShape, shapes = this.shapes
-    let map = this.byFirstKey, known
-    if (map === null) {
-      for (let i = 0; i < n; i++) if (sameKeys(shapes[i].keys, keys)) return shapes[i]
-      if (n >= SHAPE_LINEAR) map = this.byFirstKey = this.indexShapes()
-    } else {
-      known = map.get(keys[0])
-      if (known instanceof Shape) { if (sameKeys(known.keys, keys)) return known } else if (known !== undefined) {
-        for (let i = 0; i < known.length; i++) if (sameKeys(known[i].keys, keys)) return known[i]
-      }
-    }
-    if (!shapeable(keys)) return null
-    const shape = shapes[n] = new Shape(keys, n)
-    if (map !== null) this.indexShape(map, shape)
-    return shape
-  }
-
-  /** The shapes so far, by first key. */
-  indexShapes() {
-    const map = new Map()
-    for (let i = 0; i < this.nextShape; i++) this.indexShape(map, this.shapes[i])
-    return map
-  }
-
-  indexShape(map, shape) {
-    const first = shape.keys[0], known = map.get(first)
-    if (known === undefined) map.set(first, shape)
-    else if (known instanceof Shape) map.set(first, [known, shape])
-    else known.push(shape)
   }
 
   beginArray(v) {
