@@ -432,7 +432,7 @@ describe('malformed input is an ERR_CLONE error, never a hang or a huge allocati
     badBytes([], /empty input/)
     badBytes([2, 0], /version 2/)
     badBytes([0], /version 0/)
-    badBytes([1, 0x1d], /unknown tag 0x1d/)
+    badBytes([1, 0x1f], /unknown tag 0x1f/)
     badBytes([1, 0xfe], /unknown tag 0xfe/)
     badBytes([1, 0, 0], /trailing bytes/)
     badBytes([1, 0x0c], /HOLE outside an array/)

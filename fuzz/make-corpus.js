@@ -102,6 +102,14 @@ const SEEDS = [
   ['shared-buffers', sabViews], ['transferred-buffers', moved],
 ]
 
+// Call arguments, whose objects the host writes SHAPE/SHAPED (keys once per shape).
+const records = (n) => { const owner = { id: 'o' }; return Array.from({ length: n }, (_, i) => ({ id: i, name: 'u' + i, tags: ['t'], owner })) }
+const SHAPED_SEEDS = [
+  ['shaped-small', () => [{ a: 1, b: { c: 2 } }, { a: 2, b: { c: 3 } }, { b: 1, a: 2 }]],
+  ['shaped-records', () => records(12)],
+  ['shaped-with-error', () => [...records(3), { e: short(new Error('x')), when: new Date(0) }, { e: null, when: null }]],
+]
+
 for (const dir of OUT) {
   fs.rmSync(dir, { recursive: true, force: true })
   fs.mkdirSync(dir, { recursive: true })
@@ -115,4 +123,8 @@ for (const [name, seed] of SEEDS) {
   const data = Buffer.concat([Buffer.from([mode]), Buffer.from(bytes)])
   for (const dir of OUT) fs.writeFileSync(path.join(dir, name), data)
 }
-console.log(`${SEEDS.length} seeds written to ${OUT.map((d) => path.relative(process.cwd(), d)).join(', ')}`)
+for (const [name, seed] of SHAPED_SEEDS) {
+  const data = Buffer.concat([Buffer.from([0]), Buffer.from(encode(seed(), 'args', undefined, true).bytes)])
+  for (const dir of OUT) fs.writeFileSync(path.join(dir, name), data)
+}
+console.log(`${SEEDS.length + SHAPED_SEEDS.length} seeds written to ${OUT.map((d) => path.relative(process.cwd(), d)).join(', ')}`)

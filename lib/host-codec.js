@@ -34,7 +34,7 @@ function trackShared(sab) {
  * @returns {{ bytes: Uint8Array, shared: Uint8Array[] | undefined, transferred: ArrayBuffer[] | undefined }}
  */
 function encodeFor(value, root, transfer) {
-  const { bytes, shared, transferred } = codec.encode(value, root, transfer)
+  const { bytes, shared, transferred } = codec.encode(value, root, transfer, root === 'args' || root === 'params')
   let views
   if (shared.length > 0) {
     views = shared.map((sab) => {

@@ -22,6 +22,9 @@ const T_TRANSFERRED = TAGS.TRANSFERRED_BUFFER, T_TYPED_ARRAY = TAGS.TYPED_ARRAY,
 const T_BACKREF = TAGS.BACKREF, T_NUMBER_OBJECT = TAGS.NUMBER_OBJECT, T_STRING_OBJECT = TAGS.STRING_OBJECT
 const T_BOOLEAN_OBJECT = TAGS.BOOLEAN_OBJECT, T_BIGINT_OBJECT = TAGS.BIGINT_OBJECT
 const T_SHARED_VALUE = TAGS.SHARED_VALUE, T_END = TAGS.END
+const T_SHAPE = TAGS.SHAPE, T_SHAPED = TAGS.SHAPED
+/** Keys a SHAPE may list (docs/wire-format.md). */
+const SHAPE_MAX_KEYS = 256
 
 /** Shared values (buffer()): `{ idOf(v) → id | undefined, fromId(id) → handle }`, set by lib/buffer.js. */
 let sharedValues = null
@@ -167,6 +170,9 @@ module.exports = {
   T_REGEXP,
   T_SET,
   T_SHARED,
+  T_SHAPE,
+  T_SHAPED,
+  SHAPE_MAX_KEYS,
   T_SHARED_VALUE,
   T_SPARSE,
   T_STRING_OBJECT,

@@ -32,6 +32,10 @@ const {
   T_OBJECT,
   T_REGEXP,
   T_SET,
+  T_SHAPE,
+  T_SHAPED,
+  SHAPE_MAX_KEYS,
+  isIndexKey,
   T_SHARED,
   T_SHARED_VALUE,
   T_SPARSE,
@@ -56,7 +60,7 @@ const {
 
 // ------------------------------------------------------------------ decoder
 
-const D_ELEMS = 0, D_PAIRS = 1, D_ERROR = 2, D_MAP = 3, D_SET = 4
+const D_ELEMS = 0, D_PAIRS = 1, D_ERROR = 2, D_MAP = 3, D_SET = 4, D_SHAPED = 5
 const PENDING = Object.freeze({ pending: true }) // a view's id while its buffer is read
 const STR_CACHE = new Array(STR_CACHE_SIZE).fill(undefined)
 // Long strings are made by the runtime from the payload bytes (one copy, no
@@ -73,14 +77,14 @@ class DFrame {
 class Decoder {
   constructor() {
     this.busy = false; this.b = null; this.start = 0; this.pos = 0; this.end = 0
-    this.ids = []; this.nIds = 0; this.frames = []; this.sp = 0; this.shared = null; this.transferred = null
+    this.ids = []; this.nIds = 0; this.frames = []; this.sp = 0; this.shared = null; this.transferred = null; this.shapes = null
   }
 
   run(bytes, shared, transferred, start = 0, end = bytes.length) {
     this.b = bytes; this.start = start; this.pos = start; this.end = end; this.shared = shared; this.transferred = transferred
     if (end <= start) throw decodeError('empty input')
     if (bytes[start] !== VERSION) throw decodeError(`unsupported format version ${bytes[start]} (expected ${VERSION})`)
-    this.pos = start + 1
+    this.pos = start + 1; this.shapes = null
     const result = this.readValue()
     while (this.sp > 0) this.step(this.frames[this.sp - 1])
     if (this.pos !== this.end) throw decodeError(`${this.end - this.pos} trailing bytes after the value`)
@@ -90,6 +94,7 @@ class Decoder {
   reset() {
     for (let i = 0; i < this.sp; i++) { const f = this.frames[i]; f.obj = null; f.aux = undefined }
     for (let i = 0; i < this.nIds; i++) this.ids[i] = undefined
+    this.shapes = null
     this.sp = 0; this.nIds = 0; this.b = null; this.shared = null; this.transferred = null; this.busy = false
   }
 
@@ -153,6 +158,14 @@ class Decoder {
         if (this.sp !== sp) return
       }
       this.pop(f)
+    } else if (f.kind === D_SHAPED) { // values in the shape's key order, no END
+      const keys = f.aux
+      while (f.i < keys.length) {
+        const key = keys[f.i++]
+        obj[key] = this.readValue()
+        if (this.sp !== sp) return
+      }
+      f.obj = null; f.aux = undefined; this.sp--
     } else if (f.kind === D_MAP) {
       while (f.i === 1 || this.peek() !== T_END) {
         if (f.i === 0) { f.aux = this.readValue(); f.i = 1 } else {
@@ -169,6 +182,30 @@ class Decoder {
       }
       this.pop(f)
     }
+  }
+
+  /** SHAPE (keys, then values) or SHAPED (a shape's number, then values): a plain object. */
+  readShaped(tag) {
+    let keys
+    if (tag === T_SHAPED) {
+      const k = this.u32()
+      keys = this.shapes === null ? undefined : this.shapes[k]
+      if (keys === undefined) throw this.bad(`SHAPED names shape ${k}, not read yet`)
+    } else {
+      const n = this.u32()
+      if (n === 0 || n > SHAPE_MAX_KEYS) throw this.bad(`SHAPE of ${n} keys`)
+      keys = []
+      for (let i = 0; i < n; i++) {
+        const k = this.readString(true)
+        if (k === '__proto__' || isIndexKey(k) || keys.includes(k)) throw this.bad(`SHAPE key ${JSON.stringify(k)} not allowed`)
+        keys.push(k)
+      }
+      if (this.shapes === null) this.shapes = []
+      this.shapes.push(keys)
+    }
+    const obj = this.push(D_SHAPED, {}, keys.length, false)
+    this.frames[this.sp - 1].aux = keys
+    return obj
   }
 
   readString(cached) { // a STRING_* value where only a string may stand (keys, names, sources)
@@ -311,6 +348,7 @@ class Decoder {
         const source = this.readString(false), flags = this.readString(false)
         try { return this.keep(new RegExp(source, flags)) } catch (err) { throw this.bad(`invalid RegExp (${err.message})`) }
       }
+      case T_SHAPE: case T_SHAPED: return this.readShaped(tag)
       case T_MAP: return this.push(D_MAP, new Map(), 0, false)
       case T_SET: return this.push(D_SET, new Set(), 0, false)
       case T_ERROR: {

@@ -34,6 +34,8 @@ const {
   T_OBJECT,
   T_REGEXP,
   T_SET,
+  T_SHAPE,
+  T_SHAPED,
   T_SHARED,
   T_SHARED_VALUE,
   T_SPARSE,
@@ -102,6 +104,7 @@ const {
   textEncoder,
   sharedValueHooks,
 } = require('./common')
+const { ShapeTable } = require('./shapes')
 
 // ------------------------------------------------------------------ encoder
 
@@ -112,7 +115,8 @@ let NodeBuffer = null
 try { NodeBuffer = require('buffer').Buffer } catch { NodeBuffer = null }
 if (NodeBuffer !== null && typeof NodeBuffer.prototype.write !== 'function') NodeBuffer = null
 
-const F_ARRAY = 0, F_KEYS = 1, F_MAP = 2, F_SET = 3
+// F_SHAPED: an object written SHAPE/SHAPED, whose values follow with no keys and no END.
+const F_ARRAY = 0, F_KEYS = 1, F_MAP = 2, F_SET = 3, F_SHAPED = 4
 
 // True when a Proxy is on v's prototype chain (read without running a trap:
 // [[GetPrototypeOf]] of an ordinary object reads its slot).
@@ -143,6 +147,7 @@ class Encoder {
     this.frames = []; this.sp = 0; this.root = 'args'; this.shared = null; this.transfer = null
     this.nextId = 0; this.seen = new Array(SEEN_LINEAR).fill(null); this.memo = null
     this.lastPos = 0; this.copies = null
+    this.shaping = false; this.shapes = new ShapeTable()
   }
 
   alloc(size) {
@@ -160,12 +165,13 @@ class Encoder {
   }
 
   /** Encode `value`; `restArgs`: it is an array made by rest parameters (see beginRestArgs). */
-  run(value, root, transfer, shared, restArgs = false, copies = null) {
+  /** `shaping`: objects may be written SHAPE/SHAPED (the payload goes to a thread). */
+  run(value, root, transfer, shared, restArgs = false, copies = null, shaping = false) {
     this.copies = copies
     // A big buffer is kept while big payloads follow each other (its pages
     // are already mapped), and let go at the first small one.
     if (this.buf.length > KEEP_SIZE && this.lastPos <= KEEP_SIZE) { this.pos = 0; this.alloc(INITIAL_SIZE) }
-    this.root = root; this.transfer = transfer; this.shared = shared
+    this.root = root; this.transfer = transfer; this.shared = shared; this.shaping = shaping
     this.buf[0] = VERSION; this.pos = 1
     if (restArgs) this.beginRestArgs(value)
     else this.writeValue(value)
@@ -188,6 +194,7 @@ class Encoder {
   reset() {
     for (let i = 0; i < this.sp; i++) { const f = this.frames[i]; f.obj = null; f.keys = null }
     for (let i = Math.min(this.nextId, SEEN_LINEAR) - 1; i >= 0; i--) this.seen[i] = null
+    this.shapes.clear()
     this.sp = 0; this.nextId = 0; this.memo = null; this.shared = null; this.transfer = null; this.copies = null; this.busy = false
   }
 
@@ -215,6 +222,13 @@ class Encoder {
         if (this.sp !== sp) return
       }
       this.pop(f)
+    } else if (f.kind === F_SHAPED) { // values only, in the shape's key order
+      const keys = f.keys
+      while (i < keys.length) {
+        f.i = i + 1; this.writeValue(obj[keys[i++]])
+        if (this.sp !== sp) return
+      }
+      f.obj = null; f.keys = null; this.sp--
     } else { // F_MAP / F_SET: a snapshot of the entries, taken before any value ran
       const items = f.keys, len = f.len
       while (i < len) {
@@ -348,7 +362,21 @@ class Encoder {
     return this.writeOther(v)
   }
 
-  beginObject(v) { this.push(F_KEYS, v, objectKeys(v), 0, false); this.head(v, T_OBJECT) }
+  /**
+   * A plain object: OBJECT, or in a call's arguments for a thread
+   * (`shaping`) SHAPE/SHAPED when its keys make a shape. Other payloads
+   * (messages, `buffer()` values, the golden vectors) keep OBJECT.
+   */
+  beginObject(v) {
+    const keys = objectKeys(v)
+    const shapes = this.shapes, known = shapes.count
+    const shape = this.shaping ? shapes.find(keys) : null
+    if (shape === null) { this.push(F_KEYS, v, keys, 0, false); return this.head(v, T_OBJECT) }
+    this.push(F_SHAPED, v, shape.keys, 0, false)
+    if (shape.id < known) { this.head(v, T_SHAPED); return this.writeU32(shape.id) }
+    this.head(v, T_SHAPE); this.writeU32(keys.length) // a new shape: its keys, once
+    for (let i = 0; i < keys.length; i++) this.writeString(keys[i])
+  }
 
   beginArray(v) {
     const len = v.length, keys = objectKeys(v), count = keys.length
@@ -496,7 +524,8 @@ const MOVE_COPY_MIN = 64 * 1024
 /** The last encodeRestArgs() that needed encode(): its result, taken by that encode(). */
 let pendingRest = null
 
-function encode(value, root = 'args', transfer = undefined) {
+/** `shapes`: a call's arguments for a thread, whose objects may be written SHAPE/SHAPED. */
+function encode(value, root = 'args', transfer = undefined, shapes = false) {
   const pending = pendingRest
   pendingRest = null
   if (pending !== null && pending.args === value && pending.root === root && (transfer === undefined || transfer === null)) return pending.result
@@ -505,7 +534,7 @@ function encode(value, root = 'args', transfer = undefined) {
   enc.busy = true
   const shared = [], copies = MOVES_COPIES.has(root) ? [] : null
   let bytes
-  try { bytes = enc.run(value, root, map, shared, false, copies) } finally { enc.reset() }
+  try { bytes = enc.run(value, root, map, shared, false, copies, shapes) } finally { enc.reset() }
   return { bytes, shared, transferred: withCopies(map === null ? [] : moveBuffers(map), copies) }
 }
 
@@ -520,7 +549,8 @@ const encodeArgs = (argsArray, transfer) => encode(argsArray, 'args', transfer)
 /**
  * The bytes of `args`, an array made by rest parameters (see beginRestArgs;
  * `root` names it in errors), or
- * undefined when they reference shared memory (use encode then). The bytes
+ * undefined when they reference shared memory (use encode then; it takes this
+ * result). Objects may be written SHAPE/SHAPED: the bytes go to a thread. The bytes
  * are a view of the encoder's buffer: copy or send them before encoding again.
  */
 function encodeRestArgs(args, root = 'args') {
@@ -529,7 +559,7 @@ function encodeRestArgs(args, root = 'args') {
   enc.busy = true
   const shared = [], copies = []
   let bytes
-  try { bytes = enc.run(args, root, null, shared, true, copies) } finally { enc.reset() }
+  try { bytes = enc.run(args, root, null, shared, true, copies, true) } finally { enc.reset() }
   if (shared.length === 0 && copies.length === 0) return bytes
   // The caller falls back to encode(args) at once: hand it this result.
   pendingRest = { args, root, result: { bytes, shared, transferred: copies } }

@@ -9,7 +9,7 @@
 use super::decode_help::{aggregate, name, new_string, regexp_flags, typed_array, v8_failed};
 use super::errors::DecodeError;
 use super::host_objects::host_objects;
-use super::native::{self, Blob};
+use super::native::{self, Blob, Str};
 use super::reader::{bad, Reader};
 use super::small;
 use super::tags::*;
@@ -39,6 +39,7 @@ pub fn decode<'s>(scope: &mut v8::HandleScope<'s>, payload: Payload) -> Result<v
         shared: &payload.shared,
         transferred: &payload.transferred,
         used: vec![false; payload.transferred.len()],
+        shapes: Vec::new(),
     };
     let version = d.r.u8()?;
     if version != VERSION {
@@ -69,6 +70,8 @@ pub(super) struct Decoder<'p> {
     transferred: &'p [SharedMemory],
     /// Transferred buffers already built (each store backs one buffer).
     used: Vec<bool>,
+    /// Each SHAPE's keys, by shape number.
+    shapes: Vec<Vec<Str<'p>>>,
 }
 
 /// An open container, filled by `step`.
@@ -79,6 +82,11 @@ struct Frame {
 
 enum Kind {
     Object,
+    /// An object of shape `shape`, its `next` value to read (no END).
+    Shaped {
+        shape: usize,
+        next: usize,
+    },
     Error,
     /// `pairs`: key/value pairs read so far.
     Sparse {
@@ -113,7 +121,15 @@ impl<'s> Read<'s> {
 impl<'p> Decoder<'p> {
     /// A decoder of `bytes` that references no shared or moved memory.
     pub(super) fn plain(bytes: &'p [u8]) -> Self {
-        Decoder { r: Reader { bytes, pos: 0 }, ids: Vec::new(), frames: Vec::new(), shared: &[], transferred: &[], used: Vec::new() }
+        Decoder {
+            r: Reader { bytes, pos: 0 },
+            ids: Vec::new(),
+            frames: Vec::new(),
+            shared: &[],
+            transferred: &[],
+            used: Vec::new(),
+            shapes: Vec::new(),
+        }
     }
 
     fn reserve(&mut self) -> usize {
@@ -161,6 +177,23 @@ impl<'p> Decoder<'p> {
                 let id = self.reserve();
                 let object = v8::Object::new(s).into();
                 self.open(s, id, object, Kind::Object)?;
+                object
+            }
+            SHAPE | SHAPED => {
+                let id = self.reserve();
+                let shape = if tag == SHAPE {
+                    let keys = self.r.shape_keys()?;
+                    self.shapes.push(keys);
+                    self.shapes.len() - 1
+                } else {
+                    let k = self.r.u32()? as usize;
+                    if k >= self.shapes.len() {
+                        return bad(format!("SHAPED names shape {k}, not read yet"));
+                    }
+                    k
+                };
+                let object = v8::Object::new(s).into();
+                self.open(s, id, object, Kind::Shaped { shape, next: 0 })?;
                 object
             }
             ARRAY => {
@@ -413,6 +446,20 @@ impl<'p> Decoder<'p> {
             let value = self.read_value(s)?.value()?;
             let map = v8::Local::<v8::Map>::try_from(container).map_err(|_| v8_failed("a Map"))?;
             map.set(s, key, value).ok_or_else(|| v8_failed("a Map entry"))?;
+            return Ok(());
+        }
+        if let Kind::Shaped { shape, next } = &mut self.frames[top].kind {
+            let (shape, index) = (*shape, *next);
+            *next += 1;
+            let Some(key) = self.shapes[shape].get(index) else {
+                self.frames.pop(); // all its values read: a shaped object has no END
+                return Ok(());
+            };
+            let key = new_string(s, key, v8::NewStringType::Internalized)?;
+            let value = self.read_value(s)?.value()?;
+            if object.create_data_property(s, key.into(), value) != Some(true) {
+                return bad("cannot define a property");
+            }
             return Ok(());
         }
         if self.r.peek()? == END {

@@ -80,3 +80,46 @@ impl<'p> Reader<'p> {
         }
     }
 }
+
+/// The code units of a wire string.
+pub fn units_of<'a>(text: &'a Str) -> impl Iterator<Item = u16> + 'a {
+    let (one, two): (&[u8], &[u8]) = match text {
+        Str::Latin1(b) => (b, &[]),
+        Str::Utf16(b) => (&[], b),
+    };
+    one.iter().map(|&c| u16::from(c)).chain(two.chunks_exact(2).map(|u| u16::from_le_bytes([u[0], u[1]])))
+}
+
+/// True when `text` is a canonical array index ("0" … "4294967294").
+fn is_index_key(text: &Str) -> bool {
+    let mut value: u64 = 0;
+    let mut n = 0;
+    for unit in units_of(text) {
+        if !(u16::from(b'0')..=u16::from(b'9')).contains(&unit) || n == 10 || (n == 1 && value == 0) {
+            return false;
+        }
+        value = value * 10 + u64::from(unit - u16::from(b'0'));
+        n += 1;
+    }
+    n > 0 && value < u64::from(u32::MAX)
+}
+
+impl<'p> Reader<'p> {
+    /// A SHAPE's key list (after its tag): 1–256 distinct keys, none an
+    /// array index, none `__proto__`.
+    pub fn shape_keys(&mut self) -> Result<Vec<Str<'p>>> {
+        let n = self.u32()?;
+        if n == 0 || n > SHAPE_MAX_KEYS {
+            return bad(format!("SHAPE of {n} keys"));
+        }
+        let mut keys: Vec<Str<'p>> = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            let key = self.string()?;
+            if key.is("__proto__") || is_index_key(&key) || keys.iter().any(|k| units_of(k).eq(units_of(&key))) {
+                return bad("SHAPE key repeated, an array index or __proto__");
+            }
+            keys.push(key);
+        }
+        Ok(keys)
+    }
+}

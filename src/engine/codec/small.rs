@@ -26,7 +26,7 @@ const SMALL_DEPTH: u32 = 32;
 
 /// The value of a whole payload (`bytes`, starting with the version byte).
 pub fn decode<'s>(s: &mut v8::HandleScope<'s>, bytes: &[u8]) -> Option<v8::Local<'s, v8::Value>> {
-    let mut d = Small { r: Reader { bytes, pos: 0 }, ids: Vec::new() };
+    let mut d = Small { r: Reader { bytes, pos: 0 }, ids: Vec::new(), shapes: Vec::new() };
     if d.r.u8().ok()? != VERSION {
         return None;
     }
@@ -37,7 +37,7 @@ pub fn decode<'s>(s: &mut v8::HandleScope<'s>, bytes: &[u8]) -> Option<v8::Local
 /// The elements of a payload that is an array (a call's arguments), with
 /// no array made.
 pub fn args<'s>(s: &mut v8::HandleScope<'s>, bytes: &[u8]) -> Option<Vec<v8::Local<'s, v8::Value>>> {
-    let mut d = Small { r: Reader { bytes, pos: 0 }, ids: Vec::new() };
+    let mut d = Small { r: Reader { bytes, pos: 0 }, ids: Vec::new(), shapes: Vec::new() };
     if d.r.u8().ok()? != VERSION || d.r.u8().ok()? != ARRAY {
         return None;
     }
@@ -50,6 +50,8 @@ struct Small<'p, 's> {
     r: Reader<'p>,
     /// Objects by id; `None` for an array whose elements are being read.
     ids: Vec<Option<v8::Local<'s, v8::Value>>>,
+    /// Each SHAPE's keys, internalized once.
+    shapes: Vec<Vec<v8::Local<'s, v8::String>>>,
 }
 
 impl<'s> Small<'_, 's> {
@@ -80,6 +82,26 @@ impl<'s> Small<'_, 's> {
                     }
                 }
                 self.r.u8().ok()?;
+                object.into()
+            }
+            SHAPE | SHAPED if depth < SMALL_DEPTH => {
+                let object = v8::Object::new(s);
+                self.ids.push(Some(object.into()));
+                let shape = if tag == SHAPE {
+                    let keys = self.r.shape_keys().ok()?;
+                    let keys = keys.iter().map(|k| new_string(s, k, v8::NewStringType::Internalized).ok());
+                    self.shapes.push(keys.collect::<Option<Vec<_>>>()?);
+                    self.shapes.len() - 1
+                } else {
+                    self.r.u32().ok()? as usize
+                };
+                for i in 0..self.shapes.get(shape)?.len() {
+                    let key = self.shapes[shape][i];
+                    let value = self.value(s, depth + 1)?;
+                    if object.create_data_property(s, key.into(), value) != Some(true) {
+                        return None;
+                    }
+                }
                 object.into()
             }
             ARRAY if depth < SMALL_DEPTH => {

@@ -467,3 +467,111 @@ fn long_two_byte_strings_round_trip_at_any_offset() {
         );
     });
 }
+
+fn latin1(text: &str) -> Vec<u8> {
+    let mut b = vec![super::tags::STRING_LATIN1];
+    b.extend((text.len() as u32).to_le_bytes());
+    b.extend(text.as_bytes());
+    b
+}
+
+fn tagged(tag: u8, n: u32) -> Vec<u8> {
+    let mut b = vec![tag];
+    b.extend(n.to_le_bytes());
+    b
+}
+
+fn shape(keys: &[&str]) -> Vec<u8> {
+    let mut b = tagged(super::tags::SHAPE, keys.len() as u32);
+    keys.iter().for_each(|k| b.extend(latin1(k)));
+    b
+}
+
+/// An encoded array of `items`, after a first element that sends the payload
+/// down one decoder: an int (one pass), a long string (V8's deserializer), an
+/// Error (the general builder).
+fn shaped_array(lead: usize, items: &[Vec<u8>]) -> Vec<u8> {
+    use super::tags::*;
+    let first = match lead {
+        0 => tagged(INT32, 0),
+        1 => latin1(&"x".repeat(300)),
+        _ => [vec![ERROR], latin1("Error"), latin1("m"), vec![UNDEFINED, END]].concat(),
+    };
+    let mut b = [vec![VERSION], tagged(ARRAY, items.len() as u32 + 1), first].concat();
+    items.iter().for_each(|i| b.extend(i));
+    b.push(END);
+    b
+}
+
+#[test]
+fn shaped_objects_decode_alike_in_every_decoder() {
+    use super::tags::*;
+    with_isolate(|s| {
+        let context = v8::Context::new(s);
+        let s = &mut v8::ContextScope::new(s, context);
+        let tc = &mut v8::TryCatch::new(s);
+        for lead in 0..3 {
+            let base = if lead == 2 { 2 } else { 1 }; // the array is id 0, an Error id 1
+            let items = [
+                [shape(&["a", "b"]), tagged(INT32, 1), shape(&["x"]), tagged(INT32, 7)].concat(),
+                // Shape 0 again, its `b` the object of shape 1 (one graph).
+                [tagged(SHAPED, 0), tagged(INT32, 2), tagged(BACKREF, base + 1)].concat(),
+                // The same keys in another order: another shape.
+                [shape(&["b", "a"]), tagged(INT32, 3), tagged(INT32, 4)].concat(),
+                [tagged(SHAPED, 1), tagged(SHAPED, 2), tagged(INT32, 5), tagged(INT32, 6)].concat(),
+            ];
+            let bytes = shaped_array(lead, &items);
+            assert_eq!(bytes.len() >= super::to_v8::MIN_BYTES, lead == 1);
+            let v = decode(tc, Payload { bytes, ..Default::default() }).unwrap_or_else(|e| panic!("lead {lead}: {e}"));
+            let check = "v => v[1].a === 1 && v[1].b.x === 7 && v[2].a === 2 && v[2].b === v[1].b \
+                         && Object.keys(v[2]).join() === 'a,b' && Object.keys(v[3]).join() === 'b,a' && v[3].a === 4 \
+                         && v[4].x.b === 5 && v[4].x.a === 6 && Object.getPrototypeOf(v[4]) === Object.prototype";
+            assert!(call(tc, check, v).is_true(), "lead {lead}");
+        }
+    });
+}
+
+#[test]
+fn thousands_of_shapes_decode() {
+    use super::tags::*;
+    with_isolate(|s| {
+        let tc = &mut v8::TryCatch::new(s);
+        for lead in 1..3 {
+            let mut items: Vec<Vec<u8>> = (0..3000).map(|i| [shape(&[&format!("k{i}")]), tagged(INT32, i)].concat()).collect();
+            items.push([tagged(SHAPED, 2999), tagged(INT32, u32::MAX)].concat());
+            let bytes = shaped_array(lead, &items);
+            let v = decode(tc, Payload { bytes, ..Default::default() }).unwrap_or_else(|e| panic!("lead {lead}: {e}"));
+            assert!(call(tc, "v => v.length === 3002 && v[3000].k2999 === 2999 && v[3001].k2999 === -1", v).is_true());
+        }
+    });
+}
+
+#[test]
+fn malformed_shapes_are_errors_in_every_decoder() {
+    use super::tags::*;
+    with_isolate(|s| {
+        let tc = &mut v8::TryCatch::new(s);
+        let many: Vec<String> = (0..257).map(|i| format!("k{i}")).collect();
+        let many: Vec<&str> = many.iter().map(|k| k.as_str()).collect();
+        let cases: [(&str, Vec<u8>); 9] = [
+            ("unknown shape", [tagged(SHAPED, 0), tagged(INT32, 1)].concat()),
+            ("shape named before it is read", [tagged(SHAPED, 1), shape(&["a"]), tagged(INT32, 1)].concat()),
+            ("too few values", [shape(&["a", "b"]), tagged(INT32, 1)].concat()),
+            ("too few values when shaped", [shape(&["a"]), tagged(INT32, 1), tagged(SHAPED, 0)].concat()),
+            ("no keys", tagged(SHAPE, 0)),
+            ("257 keys", [shape(&many), tagged(INT32, 1)].concat()),
+            ("repeated key", [shape(&["a", "a"]), tagged(INT32, 1), tagged(INT32, 2)].concat()),
+            ("index key", [shape(&["a", "7"]), tagged(INT32, 1), tagged(INT32, 2)].concat()),
+            ("__proto__ key", [shape(&["__proto__"]), tagged(INT32, 1)].concat()),
+        ];
+        for (what, item) in cases {
+            for lead in 0..3 {
+                let bytes = shaped_array(lead, std::slice::from_ref(&item));
+                let got = decode(tc, Payload { bytes: bytes.clone(), ..Default::default() });
+                assert!(got.is_err(), "{what}, lead {lead}: decoded");
+                assert!(super::decode_args(tc, Payload { bytes, ..Default::default() }).is_err(), "{what}, lead {lead}: as arguments");
+                assert!(!tc.has_caught(), "{what}, lead {lead}: an exception was left");
+            }
+        }
+    });
+}

@@ -81,13 +81,15 @@ fn translate(bytes: &[u8], memory: &Payload) -> Option<Vec<u8>> {
     let transferred = memory.transferred.len();
     let mut t = Translator {
         r: Reader { bytes, pos: 0 },
-        out: Vec::with_capacity(bytes.len() + 16),
+        // Shaped objects get their keys again: records grow by about half.
+        out: Vec::with_capacity(bytes.len() + bytes.len() / 2 + 16),
         ids: Vec::new(),
         lens: Default::default(),
         memory,
         next: 0,
         depth: 0,
         moved: vec![false; transferred],
+        shapes: Vec::new(),
     };
     if t.r.u8().ok()? != VERSION {
         return None;
@@ -110,6 +112,9 @@ struct Translator<'p> {
     depth: usize,
     /// Transferred buffers already used (each may back one buffer).
     moved: Vec<bool>,
+    /// Each SHAPE's keys, in V8's format (V8's has no shapes: every object
+    /// of a shape gets its keys again).
+    shapes: Vec<std::rc::Rc<[Vec<u8>]>>,
 }
 
 impl Translator<'_> {
@@ -144,6 +149,13 @@ impl Translator<'_> {
                 self.out.extend_from_slice(b);
             }
         }
+    }
+
+    /// A key as V8's format writes it (a string value).
+    fn key_bytes(&mut self, key: &Str) -> Vec<u8> {
+        let start = self.out.len();
+        self.string(key);
+        self.out.drain(start..).collect()
     }
 
     fn f64_body(&mut self) -> Option<()> {
@@ -206,6 +218,25 @@ impl Translator<'_> {
                 self.string(&text);
             }
             BACKREF => self.backref()?,
+            SHAPE | SHAPED => {
+                self.enter()?;
+                self.id();
+                let keys = if tag == SHAPE {
+                    let keys: std::rc::Rc<[Vec<u8>]> = self.r.shape_keys().ok()?.iter().map(|key| self.key_bytes(key)).collect();
+                    self.shapes.push(keys.clone());
+                    keys
+                } else {
+                    self.shapes.get(self.r.u32().ok()? as usize)?.clone()
+                };
+                self.out.push(b'o');
+                for key in keys.iter() {
+                    self.out.extend_from_slice(key);
+                    self.value()?;
+                }
+                self.out.push(b'{');
+                self.varint(keys.len() as u64);
+                self.depth -= 1;
+            }
             OBJECT => {
                 self.enter()?;
                 self.id();
