@@ -81,6 +81,8 @@ pub const STRING_OBJECT: u8 = byte("STRING_OBJECT");
 pub const BOOLEAN_OBJECT: u8 = byte("BOOLEAN_OBJECT");
 pub const BIGINT_OBJECT: u8 = byte("BIGINT_OBJECT");
 pub const SHARED_VALUE: u8 = byte("SHARED_VALUE");
+pub const SHAPE: u8 = byte("SHAPE");
+pub const SHAPED: u8 = byte("SHAPED");
 pub const END: u8 = byte("END");
 
 /// Most containers open at once, on both sides.
