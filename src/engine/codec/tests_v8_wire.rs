@@ -227,16 +227,16 @@ fn int(n: i32) -> Vec<u8> {
 #[test]
 fn repeated_key_lists_become_shapes_in_reading_order() {
     with_isolate(|s| {
-        let expr = "Array.from({ length: 5 }, (_, i) => ({ id: i, meta: { rank: -i } }))";
+        let expr = "Array.from({ length: 5 }, (_, i) => ({ id: i, meta: { rank: i + 1 } }))";
         let value = eval(s, &format!("({expr})"));
         let (bytes, _, _) = v8_wire::encode(s, value, None, true).unwrap().unwrap();
         let mut want = vec![VERSION, ARRAY, 5, 0, 0, 0];
         let pair = |k: &str, v: Vec<u8>| [latin1(k), v].concat();
-        let meta = |i: i32| [vec![OBJECT], pair("rank", int(-i)), vec![END]].concat();
+        let meta = |i: i32| [vec![OBJECT], pair("rank", int(i + 1)), vec![END]].concat();
         want.extend([vec![OBJECT], pair("id", int(0)), pair("meta", meta(0)), vec![END]].concat());
-        let meta_shape = [vec![SHAPE, 1, 0, 0, 0], latin1("rank"), int(-1)].concat();
+        let meta_shape = [vec![SHAPE, 1, 0, 0, 0], latin1("rank"), int(2)].concat();
         want.extend([vec![OBJECT], pair("id", int(1)), pair("meta", meta_shape), vec![END]].concat());
-        let meta_shaped = |i: i32| [vec![SHAPED, 0, 0, 0, 0], int(-i)].concat();
+        let meta_shaped = |i: i32| [vec![SHAPED, 0, 0, 0, 0], int(i + 1)].concat();
         want.extend([vec![SHAPE, 2, 0, 0, 0], latin1("id"), latin1("meta"), int(2), meta_shaped(2)].concat());
         for i in 3..5 {
             want.extend([vec![SHAPED, 1, 0, 0, 0], int(i), meta_shaped(i)].concat());
