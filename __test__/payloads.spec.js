@@ -331,3 +331,38 @@ describe('results of many objects of one shape', () => {
     assert.equal(1 in out.holey, false)
   })
 })
+
+// The same seeded random graphs made in the thread and on the host: records
+// of a few key lists (some keys odd, some two-byte), nested, some shared.
+describe('random graphs of records cross as the thread made them', () => {
+  const make = (seed) => {
+    let x = seed >>> 0
+    const rnd = (n) => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return (x >>> 8) % n }
+    const keys = ['id', 'name', 'tags', 'a b', 'é', '€', 'constructor', '', 'x'.repeat(30), 'toString', 'n0']
+    const lists = Array.from({ length: 6 }, () => Array.from(new Set(Array.from({ length: 1 + rnd(5) }, () => keys[rnd(keys.length)]))))
+    const pool = []
+    const value = (depth) => {
+      switch (rnd(depth > 3 ? 4 : 7)) {
+        case 0: return rnd(1000) - 500
+        case 1: return 'v' + rnd(50) + (rnd(4) ? '' : '€')
+        case 2: return rnd(2) ? null : rnd(3) / 7
+        case 3: return pool.length > 0 && rnd(2) ? pool[rnd(pool.length)] : undefined
+        case 4: return Array.from({ length: rnd(4) }, () => value(depth + 1))
+        default: {
+          const o = {}
+          for (const k of lists[rnd(lists.length)]) o[k] = value(depth + 1)
+          if (rnd(3) === 0) pool.push(o)
+          return o
+        }
+      }
+    }
+    return Array.from({ length: 50 + rnd(200) }, () => value(0))
+  }
+  let t
+  before(() => { t = new Thread(new Function(`return () => (seed) => (${make})(seed)`)(), { name: 'random' }) }) // eslint-disable-line no-new-func
+  after(() => t.close())
+
+  test('200 seeds', async () => {
+    for (let seed = 1; seed <= 200; seed++) assert.deepStrictEqual(await t.run(seed), make(seed), `seed ${seed}`)
+  })
+})

@@ -7,8 +7,8 @@
 //!
 //! Shapes are numbered in the order their SHAPE tags stand in the bytes
 //! (the order a decoder reads them), but objects close inside out: an
-//! object that would become SHAPE while a shape was numbered inside it
-//! stays OBJECT once more, and becomes SHAPE at its next occurrence.
+//! object that would become SHAPE while a shape was numbered inside it, or
+//! SHAPED of a shape numbered inside it (`{a: {a: {}}}`), stays OBJECT.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -65,6 +65,8 @@ impl Shapes {
                 self.table.insert(self.sig.as_slice().into(), None);
                 false
             }
+            // Its SHAPE stands inside this object: after this object's tag.
+            Some(Some(k)) if *k >= numbered => false,
             Some(Some(k)) => {
                 shaped(out, start, *k, pairs);
                 true

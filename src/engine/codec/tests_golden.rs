@@ -103,6 +103,8 @@ fn every_tag_of_the_table_is_named_here() {
         ("BOOLEAN_OBJECT", BOOLEAN_OBJECT),
         ("BIGINT_OBJECT", BIGINT_OBJECT),
         ("SHARED_VALUE", SHARED_VALUE),
+        ("SHAPE", SHAPE),
+        ("SHAPED", SHAPED),
         ("END", END),
     ];
     let tags = table["tags"].as_object().unwrap();

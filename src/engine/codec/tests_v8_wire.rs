@@ -251,6 +251,7 @@ fn repeated_key_lists_become_shapes_in_reading_order() {
         for expr in [
             "[Array.from({ length: 30 }, (_, i) => ({ [i % 2 ? 'a' : '7']: i })), 'x'.repeat(300)]",
             "[Array.from({ length: 30 }, () => JSON.parse('{\"__proto__\": 1}')), 'x'.repeat(300)]",
+            "[Array.from({ length: 3 }, () => ({ a: { a: { a: 1 } } })), 'x'.repeat(300)]",
         ] {
             let value = eval(s, expr);
             let (bytes, _, _) = v8_wire::encode(s, value, None, true).unwrap().unwrap();
@@ -258,6 +259,12 @@ fn repeated_key_lists_become_shapes_in_reading_order() {
             let walker = encode_js(s, expr, "value").unwrap().bytes;
             if expr.contains("__proto__") {
                 assert_eq!(bytes, walker, "{expr}");
+            } else if expr.contains("a: { a:") {
+                // The first middle object is SHAPE 0, its outer one stays
+                // OBJECT (SHAPED before SHAPE would name an unread shape),
+                // then all six of the next two records are SHAPED 0.
+                let tags: Vec<u8> = bytes.iter().copied().filter(|&b| b == SHAPE || b == SHAPED).collect();
+                assert_eq!(tags, [SHAPE, SHAPED, SHAPED, SHAPED, SHAPED, SHAPED, SHAPED], "{expr}");
             } else {
                 assert_eq!(shapes, 1, "{expr}: only the 'a' objects are a shape");
             }
