@@ -68,7 +68,12 @@ impl Loop {
     /// `defs[name]` if it is a function. The key is made once per name (a
     /// service call looks up its task and two hooks: three internalized
     /// strings a call otherwise); read anew every time, as defs may change.
-    fn hook<'s>(&mut self, scope: &mut v8::HandleScope<'s>, defs: v8::Local<v8::Object>, name: &str) -> Option<v8::Local<'s, v8::Function>> {
+    fn hook<'s>(
+        &mut self,
+        scope: &mut v8::HandleScope<'s>,
+        defs: v8::Local<v8::Object>,
+        name: &str,
+    ) -> Option<v8::Local<'s, v8::Function>> {
         let key = match self.keys.get(name) {
             Some(k) => v8::Local::new(scope, k),
             None => {
@@ -376,4 +381,3 @@ fn host_names(scope: &mut v8::HandleScope, realm: u32, names: std::sync::Arc<[St
         st.host.set_names(realm, names);
     }
 }
-
