@@ -34,8 +34,11 @@ pub struct Shapes {
     /// units) → its shape number, or None when it was met once.
     table: HashMap<Box<[u8]>, Option<u32>, BuildHasherDefault<Fx>>,
     next: u32,
-    /// Scratch: the key bytes of the object being closed.
+    /// The key bytes of the object closed last (when `last` is Some) or
+    /// being closed.
     sig: Vec<u8>,
+    /// The table's entry for `sig` when it holds the last object's keys.
+    last: Option<Option<Option<u32>>>,
 }
 
 impl Shapes {
@@ -52,34 +55,57 @@ impl Shapes {
         if pairs.is_empty() || pairs.len() > MAX_SHAPE_KEYS {
             return false;
         }
-        self.sig.clear();
-        for p in pairs {
-            let key = &out[p.key..p.value];
-            if !shape_key(key) {
-                return false;
+        // Records in a row have the key list of the object closed last: no
+        // hashing then.
+        let state = match self.last {
+            Some(state) if same_keys(out, pairs, &self.sig) => state,
+            _ => {
+                self.sig.clear();
+                for p in pairs {
+                    let key = &out[p.key..p.value];
+                    if !shape_key(key) {
+                        self.last = None;
+                        return false;
+                    }
+                    self.sig.extend_from_slice(key);
+                }
+                self.table.get(self.sig.as_slice()).copied()
             }
-            self.sig.extend_from_slice(key);
-        }
-        match self.table.get_mut(self.sig.as_slice()) {
-            None => {
-                self.table.insert(self.sig.as_slice().into(), None);
-                false
-            }
+        };
+        let (closed, now) = match state {
+            None => (false, None),                                // met once now
+            Some(None) if self.next != numbered => (false, None), // a SHAPE inside would come first
             // Its SHAPE stands inside this object: after this object's tag.
-            Some(Some(k)) if *k >= numbered => false,
+            Some(Some(k)) if k >= numbered => (false, Some(k)),
             Some(Some(k)) => {
-                shaped(out, start, *k, pairs);
-                true
+                shaped(out, start, k, pairs);
+                (true, Some(k))
             }
-            Some(_) if self.next != numbered => false, // a SHAPE inside would come first
-            Some(slot) => {
-                *slot = Some(self.next);
+            Some(None) => {
                 self.next += 1;
                 shape(out, start, pairs);
-                true
+                (true, Some(self.next - 1))
             }
+        };
+        if state != Some(now) {
+            self.table.insert(self.sig.as_slice().into(), now);
         }
+        self.last = Some(Some(now));
+        closed
     }
+}
+
+/// True when the keys of `pairs` are those of `sig`, in that order.
+fn same_keys(out: &[u8], pairs: &[Pair], sig: &[u8]) -> bool {
+    let mut at = 0;
+    for p in pairs {
+        let key = &out[p.key..p.value];
+        if sig.get(at..at + key.len()) != Some(key) {
+            return false;
+        }
+        at += key.len();
+    }
+    at == sig.len()
 }
 
 /// True for a key (as written) a shape may hold: neither an array index
