@@ -114,7 +114,7 @@ class Decoder {
   constructor() {
     this.busy = false; this.b = null; this.start = 0; this.pos = 0; this.end = 0
     this.ids = []; this.nIds = 0; this.frames = []; this.sp = 0; this.shared = null; this.transferred = null
-    this.shapes = []
+    this.shapes = []; this.shapedTop = 0 // frames below shapedTop may hold values of shaped objects
     this.win = ''; this.winStart = 0; this.winEnd = 0 // see WINDOW
   }
 
@@ -132,7 +132,8 @@ class Decoder {
   reset() {
     for (let i = 0; i < this.sp; i++) { const f = this.frames[i]; f.obj = null; f.aux = undefined }
     for (let i = 0; i < this.nIds; i++) this.ids[i] = undefined
-    for (const f of this.frames) if (f.vals !== null) f.vals.length = 0
+    for (let i = 0; i < this.shapedTop; i++) { const f = this.frames[i]; if (f.vals !== null) f.vals.length = 0 }
+    this.shapedTop = 0
     if (this.shapes.length > 0) this.shapes = []
     this.win = ''; this.winStart = 0; this.winEnd = 0
     this.sp = 0; this.nIds = 0; this.b = null; this.shared = null; this.transferred = null; this.busy = false
@@ -324,6 +325,7 @@ class Decoder {
     const f = this.frames[this.sp - 1]
     f.aux = shape
     if (f.vals === null) f.vals = []
+    if (this.sp > this.shapedTop) this.shapedTop = this.sp
     return obj
   }
 
