@@ -614,11 +614,19 @@ describe('SHAPE/SHAPED (objects of one shape, keys once per payload)', () => {
       items.push(shaped(s, [int(s), int(1)]), shaped(s, [int(s), int(2)]))
     }
     items.push(shaped(1, [int(1), int(3)]))
+    // 100 more key lists of 10 objects each: past the count of fill functions one payload may make
+    for (let s = 3001; s <= 3100; s++) {
+      items.push(shape(['t' + s, 'w'], [int(s), int(0)]))
+      for (let j = 1; j < 10; j++) items.push(shaped(s, [int(s), int(j)]))
+    }
     const out = decode(Uint8Array.from([1, ...array(items)]))
     assert.equal(Object.keys(out[0]).length, 256)
     assert.equal(out[1].k255, -255)
     assert.deepEqual(out[2 + 3 * 2999 + 2], { s3000: 3000, v: 2 })
-    assert.deepEqual(out.at(-1), { s1: 1, v: 3 })
+    assert.deepEqual(out[2 + 3 * 3000], { s1: 1, v: 3 })
+    for (let s = 3001; s <= 3100; s++) {
+      for (let j = 0; j < 10; j++) assert.deepStrictEqual(out[3 + 3 * 3000 + 10 * (s - 3001) + j], { ['t' + s]: s, w: j })
+    }
   })
 
   test('malformed shapes are clean errors', () => {

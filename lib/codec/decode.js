@@ -63,8 +63,10 @@ const MAX_SHAPE_KEYS = 256
 // Objects of a shape are filled by a function made for its keys (named
 // stores, one hidden-class transition each, instead of a keyed store per
 // property) once the shape has FILL_AFTER objects in a payload; the
-// functions are kept across payloads, up to FILL_CACHE_MAX key lists.
-const FILL_AFTER = 8, FILL_CACHE_MAX = 1024
+// functions are kept across payloads, up to FILL_CACHE_MAX key lists, and
+// at most FILL_NEW_MAX are made per payload (thousands of key lists would
+// cost more to compile than they save).
+const FILL_AFTER = 8, FILL_CACHE_MAX = 1024, FILL_NEW_MAX = 64
 const FILL_CACHE = new Map()
 let canCompile = true // false where code generation from strings is refused
 const PENDING = Object.freeze({ pending: true }) // a view's id while its buffer is read
@@ -96,11 +98,12 @@ class Shape {
   constructor(keys) { this.keys = keys; this.uses = 0; this.fill = null }
 }
 
-/** `o[keys[i]] = v[i]` for every key, as one made function; null where strings cannot be compiled. */
-function makeFill(keys) {
+/** `o[keys[i]] = v[i]` for every key, as one made function (or null: none cached and `dec` may make no more). */
+function makeFill(keys, dec) {
   const id = JSON.stringify(keys)
   let fill = FILL_CACHE.get(id)
-  if (fill !== undefined || !canCompile) return fill || null
+  if (fill !== undefined || !canCompile || dec.fills >= FILL_NEW_MAX) return fill || null
+  dec.fills++
   try {
     // eslint-disable-next-line no-new-func
     fill = new Function('o', 'v', keys.map((k, i) => `o[${JSON.stringify(k)}] = v[${i}]`).join('\n'))
@@ -115,6 +118,7 @@ class Decoder {
     this.busy = false; this.b = null; this.start = 0; this.pos = 0; this.end = 0
     this.ids = []; this.nIds = 0; this.frames = []; this.sp = 0; this.shared = null; this.transferred = null
     this.shapes = []; this.shapedTop = 0 // frames below shapedTop may hold values of shaped objects
+    this.fills = 0 // fill functions made for this payload
     this.win = ''; this.winStart = 0; this.winEnd = 0 // see WINDOW
   }
 
@@ -133,7 +137,7 @@ class Decoder {
     for (let i = 0; i < this.sp; i++) { const f = this.frames[i]; f.obj = null; f.aux = undefined }
     for (let i = 0; i < this.nIds; i++) this.ids[i] = undefined
     for (let i = 0; i < this.shapedTop; i++) { const f = this.frames[i]; if (f.vals !== null) f.vals.length = 0 }
-    this.shapedTop = 0
+    this.shapedTop = 0; this.fills = 0
     if (this.shapes.length > 0) this.shapes = []
     this.win = ''; this.winStart = 0; this.winEnd = 0
     this.sp = 0; this.nIds = 0; this.b = null; this.shared = null; this.transferred = null; this.busy = false
@@ -320,7 +324,7 @@ class Decoder {
   }
 
   pushShaped(shape) {
-    if (shape.fill === null && ++shape.uses === FILL_AFTER) shape.fill = makeFill(shape.keys)
+    if (shape.fill === null && ++shape.uses === FILL_AFTER) shape.fill = makeFill(shape.keys, this)
     const obj = this.push(D_SHAPED, {}, shape.keys.length, false)
     const f = this.frames[this.sp - 1]
     f.aux = shape
