@@ -257,3 +257,112 @@ describe('payloads', () => {
     }
   })
 })
+
+// Results with many objects of one key list cross as SHAPE/SHAPED (keys once
+// per payload): the host gets the same graph as with OBJECT.
+describe('results of many objects of one shape', () => {
+  let t
+  before(() => { t = new Thread(() => (src) => (0, eval)(src), { name: 'shapes' }) }) // eslint-disable-line no-eval
+  after(() => t.close())
+  const run = (fn) => t.run(`(${fn})()`)
+
+  test('records of two shapes sharing sub-objects stay one graph (and a cycle)', async () => {
+    const out = await run(() => {
+      const owner = { name: 'owner' }, tags = ['a', 'b']
+      const list = Array.from({ length: 300 }, (_, i) => (i % 2 ? { id: i, owner, tags } : { id: i, name: 'n' + i, owner, tags, meta: { i, owner } }))
+      const root = { list, owner }
+      list[7].root = root // a cycle through a record of a third key list
+      return root
+    })
+    assert.equal(out.list.length, 300)
+    for (const [i, r] of out.list.entries()) {
+      assert.equal(r.owner, out.owner)
+      assert.equal(r.tags, out.list[0].tags)
+      assert.equal(Object.getPrototypeOf(r), Object.prototype)
+      if (i % 2 === 0) { assert.deepEqual(Object.keys(r), ['id', 'name', 'owner', 'tags', 'meta']); assert.equal(r.meta.owner, out.owner); assert.equal(r.meta.i, i) }
+      else assert.deepEqual(Object.keys(r), i === 7 ? ['id', 'owner', 'tags', 'root'] : ['id', 'owner', 'tags'])
+    }
+    assert.equal(out.list[7].root, out)
+    assert.deepEqual(out.owner, { name: 'owner' })
+  })
+
+  test('the same keys in another order are another shape', async () => {
+    const out = await run(() => Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? { a: i, b: -i } : i % 3 === 1 ? { b: -i, a: i } : { a: i, b: -i, c: 0 })))
+    for (const [i, o] of out.entries()) {
+      assert.deepEqual(Object.keys(o), i % 3 === 0 ? ['a', 'b'] : i % 3 === 1 ? ['b', 'a'] : ['a', 'b', 'c'])
+      assert.equal(o.a, i); assert.ok(Object.is(o.b, -i))
+    }
+  })
+
+  test('own __proto__ keys and index-like keys keep their meaning', async () => {
+    const out = await run(() => Array.from({ length: 100 }, (_, i) => {
+      const o = JSON.parse(`{"x": ${i}, "__proto__": {"p": ${i}}, "0": "zero", "4294967295": "big", "01": "lead"}`)
+      return i % 2 ? o : { y: i, 1: 'one', z: [i] }
+    }))
+    for (const [i, o] of out.entries()) {
+      assert.equal(Object.getPrototypeOf(o), Object.prototype)
+      if (i % 2) {
+        assert.deepEqual(Object.keys(o), ['0', 'x', '__proto__', '4294967295', '01'])
+        assert.deepEqual(Object.getOwnPropertyDescriptor(o, '__proto__').value, { p: i })
+        assert.equal(o[0], 'zero'); assert.equal(o['4294967295'], 'big')
+      } else assert.deepEqual(o, { 1: 'one', y: i, z: [i] })
+    }
+  })
+
+  test('wide objects (300 keys) and thousands of key lists', async () => {
+    const wide = await run(() => Array.from({ length: 5 }, (_, j) => Object.fromEntries(Array.from({ length: 300 }, (_, i) => ['k' + i, i * j]))))
+    for (const [j, o] of wide.entries()) { assert.equal(Object.keys(o).length, 300); assert.equal(o.k299, 299 * j) }
+    const many = await run(() => Array.from({ length: 9000 }, (_, i) => ({ ['s' + (i % 3000)]: i, v: { w: i } })))
+    assert.equal(many.length, 9000)
+    for (const [i, o] of many.entries()) assert.deepEqual(o, { ['s' + (i % 3000)]: i, v: { w: i } })
+  })
+
+  test('two-byte keys and values, shapes inside Maps, Sets and holey arrays', async () => {
+    const out = await run(() => {
+      const rec = (i) => ({ '€': i, 'ключ': 'знач' + i, nested: { é: [i] } })
+      const holey = []; for (let i = 0; i < 60; i += 3) holey[i] = rec(i)
+      return { map: new Map(Array.from({ length: 30 }, (_, i) => [rec(i), rec(-i)])), set: new Set(Array.from({ length: 30 }, (_, i) => rec(i))), holey }
+    })
+    const rec = (i) => ({ '€': i, 'ключ': 'знач' + i, nested: { é: [i] } })
+    assert.deepEqual([...out.map], Array.from({ length: 30 }, (_, i) => [rec(i), rec(-i)]))
+    assert.deepEqual([...out.set], Array.from({ length: 30 }, (_, i) => rec(i)))
+    assert.equal(out.holey.length, 58)
+    for (let i = 0; i < 58; i++) assert.deepEqual(out.holey[i], i % 3 ? undefined : rec(i))
+    assert.equal(1 in out.holey, false)
+  })
+})
+
+// The same seeded random graphs made in the thread and on the host: records
+// of a few key lists (some keys odd, some two-byte), nested, some shared.
+describe('random graphs of records cross as the thread made them', () => {
+  const make = (seed) => {
+    let x = seed >>> 0
+    const rnd = (n) => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return (x >>> 8) % n }
+    const keys = ['id', 'name', 'tags', 'a b', 'é', '€', 'constructor', '', 'x'.repeat(30), 'toString', 'n0']
+    const lists = Array.from({ length: 6 }, () => Array.from(new Set(Array.from({ length: 1 + rnd(5) }, () => keys[rnd(keys.length)]))))
+    const pool = []
+    const value = (depth) => {
+      switch (rnd(depth > 3 ? 4 : 7)) {
+        case 0: return rnd(1000) - 500
+        case 1: return 'v' + rnd(50) + (rnd(4) ? '' : '€')
+        case 2: return rnd(2) ? null : rnd(3) / 7
+        case 3: return pool.length > 0 && rnd(2) ? pool[rnd(pool.length)] : undefined
+        case 4: return Array.from({ length: rnd(4) }, () => value(depth + 1))
+        default: {
+          const o = {}
+          for (const k of lists[rnd(lists.length)]) o[k] = value(depth + 1)
+          if (rnd(3) === 0) pool.push(o)
+          return o
+        }
+      }
+    }
+    return Array.from({ length: 50 + rnd(200) }, () => value(0))
+  }
+  let t
+  before(() => { t = new Thread(new Function(`return () => (seed) => (${make})(seed)`)(), { name: 'random' }) }) // eslint-disable-line no-new-func
+  after(() => t.close())
+
+  test('200 seeds', async () => {
+    for (let seed = 1; seed <= 200; seed++) assert.deepStrictEqual(await t.run(seed), make(seed), `seed ${seed}`)
+  })
+})

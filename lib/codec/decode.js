@@ -32,10 +32,6 @@ const {
   T_OBJECT,
   T_REGEXP,
   T_SET,
-  T_SHAPE,
-  T_SHAPED,
-  SHAPE_MAX_KEYS,
-  isIndexKey,
   T_SHARED,
   T_SHARED_VALUE,
   T_SPARSE,
@@ -50,6 +46,7 @@ const {
   defineProperty,
   fromCharCode,
   isAnyArrayBuffer,
+  isIndexKey,
   isView,
   makeError,
   mapSet,
@@ -57,10 +54,21 @@ const {
   taTag,
   sharedValueHooks,
 } = require('./common')
+const { SHAPE: T_SHAPE, SHAPED: T_SHAPED } = require('./tags.json').tags
 
 // ------------------------------------------------------------------ decoder
 
 const D_ELEMS = 0, D_PAIRS = 1, D_ERROR = 2, D_MAP = 3, D_SET = 4, D_SHAPED = 5
+const MAX_SHAPE_KEYS = 256
+// Objects of a shape are filled by a function made for its keys (named
+// stores, one hidden-class transition each, instead of a keyed store per
+// property) once the shape has FILL_AFTER objects in a payload; the
+// functions are kept across payloads, up to FILL_CACHE_MAX key lists, and
+// at most FILL_NEW_MAX are made per payload (thousands of key lists would
+// cost more to compile than they save).
+const FILL_AFTER = 8, FILL_CACHE_MAX = 1024, FILL_NEW_MAX = 64
+const FILL_CACHE = new Map()
+let canCompile = true // false where code generation from strings is refused
 const PENDING = Object.freeze({ pending: true }) // a view's id while its buffer is read
 const STR_CACHE = new Array(STR_CACHE_SIZE).fill(undefined)
 // Long strings are made by the runtime from the payload bytes (one copy, no
@@ -68,23 +76,57 @@ const STR_CACHE = new Array(STR_CACHE_SIZE).fill(undefined)
 const NATIVE_STRING_MIN = 256
 let nativeString = null
 try { nativeString = require('../../native/binding.js').decodeString || null } catch { nativeString = null }
+// Short string values of a payload of WINDOW_FROM bytes or more are cut
+// from one latin1 string of up to WINDOW bytes of it (made by the runtime)
+// with `substring`: one native call per window instead of work per
+// character. Only below SLICED_MIN units, where V8 copies a substring
+// instead of pointing into its parent, so no result keeps a window alive.
+const WINDOW = 64 * 1024, WINDOW_FROM = 2048, SLICED_MIN = 13
+const latin1Window = (() => {
+  const slice = typeof Buffer === 'function' && Buffer.prototype && Buffer.prototype.latin1Slice
+  if (typeof slice === 'function') return (b, start, end) => slice.call(b, start, end)
+  return nativeString === null ? null : (b, start, end) => nativeString(b, start, end - start, false)
+})()
 const decodeError = (message) => makeError('ERR_CLONE', `Cannot decode value: ${message}`)
 
 class DFrame {
-  constructor() { this.kind = 0; this.obj = null; this.i = 0; this.len = 0; this.aux = undefined; this.arr = false }
+  constructor() { this.kind = 0; this.obj = null; this.i = 0; this.len = 0; this.aux = undefined; this.arr = false; this.vals = null }
+}
+
+/** A key list of SHAPE, numbered per payload. */
+class Shape {
+  constructor(keys) { this.keys = keys; this.uses = 0; this.fill = null }
+}
+
+/** `o[keys[i]] = v[i]` for every key, as one made function (or null: none cached and `dec` may make no more). */
+function makeFill(keys, dec) {
+  const id = JSON.stringify(keys)
+  let fill = FILL_CACHE.get(id)
+  if (fill !== undefined || !canCompile || dec.fills >= FILL_NEW_MAX) return fill || null
+  dec.fills++
+  try {
+    // eslint-disable-next-line no-new-func
+    fill = new Function('o', 'v', keys.map((k, i) => `o[${JSON.stringify(k)}] = v[${i}]`).join('\n'))
+  } catch { canCompile = false; return null }
+  if (FILL_CACHE.size >= FILL_CACHE_MAX) FILL_CACHE.clear()
+  FILL_CACHE.set(id, fill)
+  return fill
 }
 
 class Decoder {
   constructor() {
     this.busy = false; this.b = null; this.start = 0; this.pos = 0; this.end = 0
-    this.ids = []; this.nIds = 0; this.frames = []; this.sp = 0; this.shared = null; this.transferred = null; this.shapes = null
+    this.ids = []; this.nIds = 0; this.frames = []; this.sp = 0; this.shared = null; this.transferred = null
+    this.shapes = []; this.shapedTop = 0 // frames below shapedTop may hold values of shaped objects
+    this.fills = 0 // fill functions made for this payload
+    this.win = ''; this.winStart = 0; this.winEnd = 0 // see WINDOW
   }
 
   run(bytes, shared, transferred, start = 0, end = bytes.length) {
     this.b = bytes; this.start = start; this.pos = start; this.end = end; this.shared = shared; this.transferred = transferred
     if (end <= start) throw decodeError('empty input')
     if (bytes[start] !== VERSION) throw decodeError(`unsupported format version ${bytes[start]} (expected ${VERSION})`)
-    this.pos = start + 1; this.shapes = null
+    this.pos = start + 1
     const result = this.readValue()
     while (this.sp > 0) this.step(this.frames[this.sp - 1])
     if (this.pos !== this.end) throw decodeError(`${this.end - this.pos} trailing bytes after the value`)
@@ -94,7 +136,10 @@ class Decoder {
   reset() {
     for (let i = 0; i < this.sp; i++) { const f = this.frames[i]; f.obj = null; f.aux = undefined }
     for (let i = 0; i < this.nIds; i++) this.ids[i] = undefined
-    this.shapes = null
+    for (let i = 0; i < this.shapedTop; i++) { const f = this.frames[i]; if (f.vals !== null) f.vals.length = 0 }
+    this.shapedTop = 0; this.fills = 0
+    if (this.shapes.length > 0) this.shapes = []
+    this.win = ''; this.winStart = 0; this.winEnd = 0
     this.sp = 0; this.nIds = 0; this.b = null; this.shared = null; this.transferred = null; this.busy = false
   }
 
@@ -136,7 +181,20 @@ class Decoder {
   // One container frame: read children until its END or until a child container was pushed.
   step(f) {
     const obj = f.obj, sp = this.sp
-    if (f.kind === D_ELEMS) {
+    if (f.kind === D_SHAPED) {
+      const vals = f.vals, len = f.len
+      let i = f.i
+      while (i < len) {
+        vals[i++] = this.readValue()
+        if (this.sp !== sp) break
+      }
+      f.i = i
+      if (i < len || this.sp !== sp) return // (a child container is read first)
+      const shape = f.aux
+      if (shape.fill !== null) shape.fill(obj, vals)
+      else { const keys = shape.keys; for (let k = 0; k < len; k++) obj[keys[k]] = vals[k] }
+      f.obj = null; f.aux = undefined; this.sp--
+    } else if (f.kind === D_ELEMS) {
       const len = f.len
       let i = f.i
       while (i < len) {
@@ -158,14 +216,6 @@ class Decoder {
         if (this.sp !== sp) return
       }
       this.pop(f)
-    } else if (f.kind === D_SHAPED) { // values in the shape's key order, no END
-      const keys = f.aux
-      while (f.i < keys.length) {
-        const key = keys[f.i++]
-        obj[key] = this.readValue()
-        if (this.sp !== sp) return
-      }
-      f.obj = null; f.aux = undefined; this.sp--
     } else if (f.kind === D_MAP) {
       while (f.i === 1 || this.peek() !== T_END) {
         if (f.i === 0) { f.aux = this.readValue(); f.i = 1 } else {
@@ -182,30 +232,6 @@ class Decoder {
       }
       this.pop(f)
     }
-  }
-
-  /** SHAPE (keys, then values) or SHAPED (a shape's number, then values): a plain object. */
-  readShaped(tag) {
-    let keys
-    if (tag === T_SHAPED) {
-      const k = this.u32()
-      keys = this.shapes === null ? undefined : this.shapes[k]
-      if (keys === undefined) throw this.bad(`SHAPED names shape ${k}, not read yet`)
-    } else {
-      const n = this.u32()
-      if (n === 0 || n > SHAPE_MAX_KEYS) throw this.bad(`SHAPE of ${n} keys`)
-      keys = []
-      for (let i = 0; i < n; i++) {
-        const k = this.readString(true)
-        if (k === '__proto__' || isIndexKey(k) || keys.includes(k)) throw this.bad(`SHAPE key ${JSON.stringify(k)} not allowed`)
-        keys.push(k)
-      }
-      if (this.shapes === null) this.shapes = []
-      this.shapes.push(keys)
-    }
-    const obj = this.push(D_SHAPED, {}, keys.length, false)
-    this.frames[this.sp - 1].aux = keys
-    return obj
   }
 
   readString(cached) { // a STRING_* value where only a string may stand (keys, names, sources)
@@ -233,6 +259,20 @@ class Decoder {
       if (i === len) { this.pos = p + len; return cached }
     }
     return (STR_CACHE[h] = this.readLatin1())
+  }
+
+  // A string value (not a key: keys go through the cache, whose strings are internalized).
+  readLatin1Value() {
+    const len = this.u32()
+    if (len >= SLICED_MIN || latin1Window === null || this.end - this.start < WINDOW_FROM) { this.pos -= 4; return this.readLatin1Cached() }
+    this.need(len)
+    const p = this.pos
+    this.pos = p + len
+    if (p + len > this.winEnd || p < this.winStart) {
+      this.winStart = p; this.winEnd = Math.min(this.end, p + WINDOW)
+      this.win = latin1Window(this.b, p, this.winEnd)
+    }
+    return this.win.substring(p - this.winStart, p - this.winStart + len)
   }
 
   readLatin1() { // String.fromCharCode: TextDecoder('latin1') is windows-1252
@@ -265,6 +305,32 @@ class Decoder {
       s += fromCharCode.apply(null, n === CHUNK ? U16_CHUNK : U16_CHUNK.subarray(0, n))
     }
     return s
+  }
+
+  // SHAPE: the key list (the next shape number), then the object's values.
+  readShape() {
+    const n = this.u32() // (the keys are strings: they take no object ids)
+    if (n < 1 || n > MAX_SHAPE_KEYS) { this.pos -= 4; throw this.bad(`shape of ${n} keys (1 to ${MAX_SHAPE_KEYS} allowed)`) }
+    this.need(n * 5)
+    const keys = new Array(n)
+    for (let i = 0; i < n; i++) {
+      const key = this.readString(true)
+      if (key === '__proto__' || isIndexKey(key)) throw this.bad(`shape key ${JSON.stringify(key)} is not allowed`)
+      keys[i] = key
+    }
+    if (n > 1 && new Set(keys).size !== n) throw this.bad('shape with a repeated key')
+    this.shapes.push(new Shape(keys))
+    return this.pushShaped(this.shapes[this.shapes.length - 1])
+  }
+
+  pushShaped(shape) {
+    if (shape.fill === null && ++shape.uses === FILL_AFTER) shape.fill = makeFill(shape.keys, this)
+    const obj = this.push(D_SHAPED, {}, shape.keys.length, false)
+    const f = this.frames[this.sp - 1]
+    f.aux = shape
+    if (f.vals === null) f.vals = []
+    if (this.sp > this.shapedTop) this.shapedTop = this.sp
+    return obj
   }
 
   readBigIntBody() {
@@ -334,7 +400,7 @@ class Decoder {
       case T_INT32: return this.u32() | 0
       case T_DOUBLE: return this.f64()
       case T_BIGINT: return this.readBigIntBody()
-      case T_LATIN1: return this.readLatin1Cached()
+      case T_LATIN1: return this.readLatin1Value()
       case T_UTF16: return this.readUtf16()
       case T_OBJECT: return this.push(D_PAIRS, {}, 0, false)
       case T_ARRAY: {
@@ -348,7 +414,12 @@ class Decoder {
         const source = this.readString(false), flags = this.readString(false)
         try { return this.keep(new RegExp(source, flags)) } catch (err) { throw this.bad(`invalid RegExp (${err.message})`) }
       }
-      case T_SHAPE: case T_SHAPED: return this.readShaped(tag)
+      case T_SHAPE: return this.readShape()
+      case T_SHAPED: {
+        const k = this.u32()
+        if (k >= this.shapes.length) { this.pos -= 4; throw this.bad(`SHAPED refers to unknown shape ${k} (${this.shapes.length} read)`) }
+        return this.pushShaped(this.shapes[k])
+      }
       case T_MAP: return this.push(D_MAP, new Map(), 0, false)
       case T_SET: return this.push(D_SET, new Set(), 0, false)
       case T_ERROR: {

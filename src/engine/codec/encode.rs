@@ -40,7 +40,7 @@ pub fn encode(
     let scope = &mut v8::HandleScope::new(scope);
     if root == "result" && transfer.is_empty() && v8_wire::worth_it(value) {
         let hosts = host_objects(scope);
-        if let Some((bytes, shared, transferred)) = v8_wire::encode(scope, value, hosts)? {
+        if let Some((bytes, shared, transferred)) = v8_wire::encode(scope, value, hosts, true)? {
             return Ok(Payload { bytes, shared, transferred });
         }
     }

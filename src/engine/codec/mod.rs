@@ -34,6 +34,7 @@ mod errors;
 mod host_objects;
 mod native;
 mod reader;
+mod shape;
 mod small;
 mod tags;
 #[cfg(test)]

@@ -35,7 +35,7 @@ const VALUES: [&str; 19] = [
 fn same_bytes(s: &mut v8::HandleScope, expr: &str) {
     let value = eval(s, &format!("({expr})"));
 
-    let (bytes, _, _) = v8_wire::encode(s, value, None).unwrap().unwrap_or_else(|| panic!("{expr}: V8 path gave up"));
+    let (bytes, _, _) = v8_wire::encode(s, value, None, false).unwrap().unwrap_or_else(|| panic!("{expr}: V8 path gave up"));
     let ours = encode_js(s, &format!("({expr})"), "value").unwrap();
     assert_eq!(bytes, ours.bytes, "{expr}");
 }
@@ -115,7 +115,7 @@ fn gives_up_before_user_code_runs() {
             eval(s, "globalThis.ran = 0");
             let value = eval(s, &format!("({expr})"));
             let tc = &mut v8::TryCatch::new(s);
-            assert!(matches!(v8_wire::encode(tc, value, None), Ok(None)), "{expr}");
+            assert!(matches!(v8_wire::encode(tc, value, None, false), Ok(None)), "{expr}");
             assert!(!tc.has_caught(), "{expr}: an exception was left behind");
             assert!(eval(tc, "ran === 0").is_true(), "{expr}: user code ran");
         }
@@ -202,5 +202,72 @@ fn v8_build_agrees_with_ours_on_mutated_inputs() {
             }
         }
         assert!(v8_ok > total / 20 && both == v8_ok, "{v8_ok} of {total} built by V8");
+    });
+}
+
+/// `s` as a STRING_LATIN1 value.
+fn latin1(s: &str) -> Vec<u8> {
+    let mut out = vec![STRING_LATIN1];
+    out.extend((s.len() as u32).to_le_bytes());
+    out.extend(s.bytes());
+    out
+}
+
+/// An INT32 value.
+fn int(n: i32) -> Vec<u8> {
+    let mut out = vec![INT32];
+    out.extend(n.to_le_bytes());
+    out
+}
+
+/// Records whose key list repeats: the first OBJECT, the second SHAPE, the
+/// rest SHAPED; an outer object gets its shape number after the inner
+/// one's SHAPE (the order a decoder reads them), and objects with an index
+/// key or `__proto__` stay OBJECT.
+#[test]
+fn repeated_key_lists_become_shapes_in_reading_order() {
+    with_isolate(|s| {
+        let expr = "Array.from({ length: 5 }, (_, i) => ({ id: i, meta: { rank: i + 1 } }))";
+        let value = eval(s, &format!("({expr})"));
+        let (bytes, _, _) = v8_wire::encode(s, value, None, true).unwrap().unwrap();
+        let mut want = vec![VERSION, ARRAY, 5, 0, 0, 0];
+        let pair = |k: &str, v: Vec<u8>| [latin1(k), v].concat();
+        let meta = |i: i32| [vec![OBJECT], pair("rank", int(i + 1)), vec![END]].concat();
+        want.extend([vec![OBJECT], pair("id", int(0)), pair("meta", meta(0)), vec![END]].concat());
+        let meta_shape = [vec![SHAPE, 1, 0, 0, 0], latin1("rank"), int(2)].concat();
+        want.extend([vec![OBJECT], pair("id", int(1)), pair("meta", meta_shape), vec![END]].concat());
+        let meta_shaped = |i: i32| [vec![SHAPED, 0, 0, 0, 0], int(i + 1)].concat();
+        want.extend([vec![SHAPE, 2, 0, 0, 0], latin1("id"), latin1("meta"), int(2), meta_shaped(2)].concat());
+        for i in 3..5 {
+            want.extend([vec![SHAPED, 1, 0, 0, 0], int(i), meta_shaped(i)].concat());
+        }
+        want.push(END);
+        // V8's bytes of this value are under SHAPES_FROM: pad it past.
+        let padded = eval(s, &format!("[{expr}, 'x'.repeat(300)]"));
+        let (padded, _, _) = v8_wire::encode(s, padded, None, true).unwrap().unwrap();
+        assert_eq!(&padded[6..6 + want.len() - 1], &want[1..], "{expr}");
+        assert_eq!(bytes, encode_js(s, &format!("({expr})"), "value").unwrap().bytes, "small: no shapes");
+
+        for expr in [
+            "[Array.from({ length: 30 }, (_, i) => ({ [i % 2 ? 'a' : '7']: i })), 'x'.repeat(300)]",
+            "[Array.from({ length: 30 }, () => JSON.parse('{\"__proto__\": 1}')), 'x'.repeat(300)]",
+            "[Array.from({ length: 3 }, () => ({ a: { a: { a: 1 } } })), 'x'.repeat(300)]",
+        ] {
+            let value = eval(s, expr);
+            let (bytes, _, _) = v8_wire::encode(s, value, None, true).unwrap().unwrap();
+            let shapes = bytes.windows(5).filter(|w| w[0] == SHAPE && w[1..] == 1u32.to_le_bytes()).count();
+            let walker = encode_js(s, expr, "value").unwrap().bytes;
+            if expr.contains("__proto__") {
+                assert_eq!(bytes, walker, "{expr}");
+            } else if expr.contains("a: { a:") {
+                // The first middle object is SHAPE 0, its outer one stays
+                // OBJECT (SHAPED before SHAPE would name an unread shape),
+                // then all six of the next two records are SHAPED 0.
+                let tags: Vec<u8> = bytes.iter().copied().filter(|&b| b == SHAPE || b == SHAPED).collect();
+                assert_eq!(tags, [SHAPE, SHAPED, SHAPED, SHAPED, SHAPED, SHAPED, SHAPED], "{expr}");
+            } else {
+                assert_eq!(shapes, 1, "{expr}: only the 'a' objects are a shape");
+            }
+        }
     });
 }

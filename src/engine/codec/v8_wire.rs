@@ -20,6 +20,7 @@ use std::rc::Rc;
 use super::errors::EncodeError;
 use super::host_objects::HostObjects;
 use super::native::{typed_array_kind_of, Str, V8Reader, V8_DATA_VIEW};
+use super::shape::{Pair, Shapes};
 use super::tags::*;
 use super::write::*;
 use crate::runtime::payload::SharedMemory;
@@ -27,6 +28,11 @@ use crate::runtime::payload::SharedMemory;
 /// Nesting the translation follows before it gives up (our walker has no limit
 /// short of MAX_DEPTH and no recursion).
 const MAX_NESTING: usize = 512;
+
+/// V8-format results at least this long write objects of one key list as
+/// SHAPE/SHAPED (a smaller one has few objects to share keys, and its table
+/// would cost more than it saves).
+const SHAPES_FROM: usize = 256;
 
 /// True when `value` is an object worth handing to V8's serializer (even a
 /// small object or array is serialized and translated in about half the
@@ -82,11 +88,15 @@ pub type Translated = (Vec<u8>, Vec<SharedMemory>, Vec<SharedMemory>);
 /// Encode `value` with V8's serializer: the bytes in our format and the
 /// memory they reference, or None when our walker must do it
 /// (nothing of the value was read by user code then). Termination is
-/// [`EncodeError::Exception`], rethrown to the caller's TryCatch.
+/// [`EncodeError::Exception`], rethrown to the caller's TryCatch. With
+/// `shapes`, objects of a key list met before are written SHAPE/SHAPED
+/// (results for the host, whose decoder takes them); without, OBJECT as
+/// our walker writes them.
 pub fn encode(
     scope: &mut v8::HandleScope,
     value: v8::Local<v8::Value>,
     hosts: Option<Rc<dyn HostObjects>>,
+    shapes: bool,
 ) -> Result<Option<Translated>, EncodeError> {
     let shared = Rc::new(RefCell::new(Vec::new()));
     let tc = &mut v8::TryCatch::new(scope);
@@ -109,7 +119,7 @@ pub fn encode(
         return Ok(None);
     };
     let shared = std::mem::take(&mut *shared.borrow_mut());
-    Ok(translate(&v8_bytes).map(|(bytes, copies)| {
+    Ok(translate(&v8_bytes, shapes).map(|(bytes, copies)| {
         let moved =
             copies.into_iter().map(|c| SharedMemory::from_backing_store(v8::ArrayBuffer::new_backing_store_from_vec(c).make_shared()));
         (bytes, shared, moved.collect())
@@ -118,8 +128,10 @@ pub fn encode(
 
 /// V8-format bytes → our bytes and the copies of big ArrayBuffers; None
 /// for anything not expected.
-fn translate(v8_bytes: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
+fn translate(v8_bytes: &[u8], shapes: bool) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
     let mut t = Translator {
+        shapes: (shapes && v8_bytes.len() >= SHAPES_FROM).then(Shapes::default),
+        pairs: Vec::new(),
         r: V8Reader { bytes: v8_bytes, pos: 0 },
         out: Vec::with_capacity(v8_bytes.len() + v8_bytes.len() / 4 + 16),
         ids: Vec::new(),
@@ -144,6 +156,10 @@ struct Translator<'a> {
     depth: usize,
     /// ArrayBuffers of MOVE_COPY_FROM bytes or more, sent as moved copies.
     copies: Vec<Vec<u8>>,
+    /// The key lists met, when objects are written SHAPE/SHAPED.
+    shapes: Option<Shapes>,
+    /// The pairs of the objects being written, innermost last.
+    pairs: Vec<Pair>,
 }
 
 /// A string of V8's stream: one-byte or two-byte (host order) units.
@@ -253,7 +269,7 @@ impl<'a> Translator<'a> {
                 put_u32(&mut buffer, ours);
                 self.maybe_view(buffer, None)?;
             }
-            b'o' => self.pairs(OBJECT, b'{')?,
+            b'o' => self.object()?,
             b'A' => self.dense()?,
             b'a' => self.sparse()?,
             b';' | b'\'' => {
@@ -392,28 +408,52 @@ impl<'a> Translator<'a> {
         Some(())
     }
 
-    /// Key/value pairs up to `end` (then its count varint), as `tag` … END.
-    fn pairs(&mut self, tag: u8, end: u8) -> Option<()> {
+    /// A plain object: OBJECT, its pairs, END; or SHAPE/SHAPED when its key
+    /// list was met before.
+    fn object(&mut self) -> Option<()> {
         self.enter()?;
         self.new_id();
-        self.out.push(tag);
-        self.named_pairs(end)?;
-        self.out.push(END);
+        let start = self.out.len();
+        self.out.push(OBJECT);
+        let first = self.pairs.len();
+        let numbered = self.shapes.as_ref().map_or(0, Shapes::numbered);
+        self.named_pairs(b'{')?;
+        let closed = match self.shapes.as_mut() {
+            Some(shapes) if self.pairs.len() > first => shapes.close(&mut self.out, start, &self.pairs[first..], numbered),
+            _ => false,
+        };
+        self.pairs.truncate(first);
+        if !closed {
+            self.out.push(END);
+        }
         self.depth -= 1;
         Some(())
     }
 
-    /// Pairs with string keys up to `end`, then V8's counts after it.
+    /// Pairs with string keys up to `end`, then V8's counts after it; an
+    /// object's pairs are recorded in `self.pairs` (none when it has an
+    /// index key: such an object is no shape).
     fn named_pairs(&mut self, end: u8) -> Option<()> {
+        let first = self.pairs.len();
+        let mut shape = end == b'{' && self.shapes.is_some();
         while self.peek_tag()? != end {
+            let key = self.out.len();
             match self.key()? {
                 None => {}
                 // An object's index key (ours writes it as text); an array's
                 // indices are its elements, never here.
-                Some(index) if end == b'{' => write_latin1(&mut self.out, index.to_string().as_bytes()),
+                Some(index) if end == b'{' => {
+                    write_latin1(&mut self.out, index.to_string().as_bytes());
+                    shape = false;
+                    self.pairs.truncate(first);
+                }
                 Some(_) => return None,
             }
+            let value = self.out.len();
             self.value()?;
+            if shape {
+                self.pairs.push(Pair { key, value, end: self.out.len() });
+            }
         }
         self.tag()?;
         self.r.varint()?;
