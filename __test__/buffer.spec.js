@@ -45,6 +45,24 @@ test('passing a buffer at any depth passes the same value; thread-side calls are
   shared.clean()
 })
 
+test('a buffer deep inside a large result (the V8-serialized path) comes back as the same buffer, once per graph', async () => {
+  const shared = buffer({ n: 1 })
+  const t = new Thread(() => (b) => {
+    const rows = Array.from({ length: 500 }, (_, i) => ({ id: i, name: 'user' + i, tags: ['a', 'b'] }))
+    rows[321].buf = b
+    return { rows, again: [b], plain: {} }
+  })
+  const r = await t.run(shared)
+  assert.equal(r.rows.length, 500)
+  assert.deepEqual(r.rows[320], { id: 320, name: 'user320', tags: ['a', 'b'] })
+  assert.equal(r.rows[321].buf, r.again[0], 'one graph: the same handle twice')
+  assert.deepEqual(r.rows[321].buf.get(), { n: 1 })
+  await r.again[0].mod((v) => { v.n++ })
+  assert.deepEqual(shared.get(), { n: 2 })
+  await t.close()
+  shared.clean()
+})
+
 test('host mod() waits for a thread holding the buffer without blocking the event loop', async () => {
   const b = buffer(0)
   const t = new Thread(() => (buf) => buf.mod((v) => { const end = Date.now() + 100; while (Date.now() < end); return v + 1 }))

@@ -16,13 +16,23 @@ fn key<'s>(scope: &mut v8::HandleScope<'s>) -> v8::Local<'s, v8::Private> {
 /// The codec's view of shared-value handles: it writes them by id
 /// (SHARED_VALUE) and makes them back with [`handle`]. Given to each
 /// isolate with [`install`].
+///
+/// A handle is made from a template with one internal field: V8's own
+/// serializer then treats it as a host object by itself (and gives up, so
+/// the codec's walker writes it by reference), without asking us about
+/// every plain object of a result.
 struct SharedValues {
     /// The private key marking a handle, made once per isolate.
     key: v8::Global<v8::Private>,
+    /// The template of the handles (one internal field), made once per isolate.
+    template: v8::Global<v8::ObjectTemplate>,
 }
 
 impl codec::HostObjects for SharedValues {
     fn id_of(&self, scope: &mut v8::HandleScope, object: v8::Local<v8::Object>) -> Option<u32> {
+        if object.internal_field_count() != HANDLE_FIELDS {
+            return None; // not made from the template (checked before the lookup)
+        }
         let k = v8::Local::new(scope, &self.key);
         if !object.has_private(scope, k).unwrap_or(false) {
             return None;
@@ -31,14 +41,21 @@ impl codec::HostObjects for SharedValues {
     }
 
     fn handle<'s>(&self, scope: &mut v8::HandleScope<'s>, id: u32) -> Option<v8::Local<'s, v8::Value>> {
-        handle(scope, id)
+        let template = v8::Local::new(scope, &self.template);
+        handle(scope, template, id)
     }
 }
+
+/// Internal fields of a handle (none is read: the field only makes V8's
+/// serializer see a host object).
+const HANDLE_FIELDS: usize = 1;
 
 /// Let the codec of this isolate pass shared-value handles by reference.
 pub(crate) fn install(scope: &mut v8::HandleScope) {
     let k = key(scope);
-    let hosts = SharedValues { key: v8::Global::new(scope, k) };
+    let template = v8::ObjectTemplate::new(scope);
+    template.set_internal_field_count(HANDLE_FIELDS);
+    let hosts = SharedValues { key: v8::Global::new(scope, k), template: v8::Global::new(scope, template) };
     codec::set_host_objects(scope, std::rc::Rc::new(hosts));
 }
 
@@ -194,9 +211,9 @@ fn clean(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, _rv: 
     shared_value::clean(id);
 }
 
-/// A handle for shared value `id`.
-fn handle<'s>(scope: &mut v8::HandleScope<'s>, id: u32) -> Option<v8::Local<'s, v8::Value>> {
-    let obj = v8::Object::new(scope);
+/// A handle for shared value `id`, made from `template`.
+fn handle<'s>(scope: &mut v8::HandleScope<'s>, template: v8::Local<v8::ObjectTemplate>, id: u32) -> Option<v8::Local<'s, v8::Value>> {
+    let obj = template.new_instance(scope)?;
     let data: v8::Local<v8::Value> = v8::Integer::new_from_unsigned(scope, id).into();
     let k = key(scope);
     obj.set_private(scope, k, data)?;

@@ -39,8 +39,7 @@ pub fn encode(
 ) -> Result<Payload> {
     let scope = &mut v8::HandleScope::new(scope);
     if root == "result" && transfer.is_empty() && v8_wire::worth_it(value) {
-        let hosts = host_objects(scope);
-        if let Some((bytes, shared, transferred)) = v8_wire::encode(scope, value, hosts, true)? {
+        if let Some((bytes, shared, transferred)) = v8_wire::encode(scope, value, true)? {
             return Ok(Payload { bytes, shared, transferred });
         }
     }

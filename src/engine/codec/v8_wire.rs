@@ -18,7 +18,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::errors::EncodeError;
-use super::host_objects::HostObjects;
 use super::native::{typed_array_kind_of, Str, V8Reader, V8_DATA_VIEW};
 use super::shape::{Pair, Shapes};
 use super::tags::*;
@@ -50,7 +49,6 @@ pub fn worth_it(value: v8::Local<v8::Value>) -> bool {
 
 struct Delegate {
     shared: Rc<RefCell<Vec<SharedMemory>>>,
-    hosts: Option<Rc<dyn HostObjects>>,
 }
 
 impl v8::ValueSerializerImpl for Delegate {
@@ -59,15 +57,17 @@ impl v8::ValueSerializerImpl for Delegate {
         scope.throw_exception(exception);
     }
 
-    fn has_custom_host_object(&mut self, _isolate: &mut v8::Isolate) -> bool {
-        true
-    }
-
-    /// Host objects and shared-value handles: V8 then calls the default
-    /// `write_host_object`, which throws, and our walker takes over.
-    fn is_host_object<'s>(&mut self, scope: &mut v8::HandleScope<'s>, object: v8::Local<'s, v8::Object>) -> Option<bool> {
-        let handle = self.hosts.as_ref().is_some_and(|h| h.id_of(scope, object).is_some());
-        Some(object.internal_field_count() > 0 || handle)
+    /// Host objects (V8 itself asks only objects with internal fields here,
+    /// shared-value handles among them): give up, and our walker takes over.
+    fn write_host_object<'s>(
+        &mut self,
+        scope: &mut v8::HandleScope<'s>,
+        _object: v8::Local<'s, v8::Object>,
+        _serializer: &mut dyn v8::ValueSerializerHelper,
+    ) -> Option<bool> {
+        let message = v8::String::new(scope, "a host object").expect("a short string");
+        self.throw_data_clone_error(scope, message);
+        None
     }
 
     fn get_shared_array_buffer_id<'s>(
@@ -92,16 +92,11 @@ pub type Translated = (Vec<u8>, Vec<SharedMemory>, Vec<SharedMemory>);
 /// `shapes`, objects of a key list met before are written SHAPE/SHAPED
 /// (results for the host, whose decoder takes them); without, OBJECT as
 /// our walker writes them.
-pub fn encode(
-    scope: &mut v8::HandleScope,
-    value: v8::Local<v8::Value>,
-    hosts: Option<Rc<dyn HostObjects>>,
-    shapes: bool,
-) -> Result<Option<Translated>, EncodeError> {
+pub fn encode(scope: &mut v8::HandleScope, value: v8::Local<v8::Value>, shapes: bool) -> Result<Option<Translated>, EncodeError> {
     let shared = Rc::new(RefCell::new(Vec::new()));
     let tc = &mut v8::TryCatch::new(scope);
     let written = {
-        let delegate = Delegate { shared: shared.clone(), hosts };
+        let delegate = Delegate { shared: shared.clone() };
         let s = &mut v8::DisallowJavascriptExecutionScope::new(tc, v8::OnFailure::ThrowOnFailure);
         let context = s.get_current_context();
         let mut serializer = v8::ValueSerializer::new(s, Box::new(delegate));
