@@ -138,3 +138,45 @@ test('ServiceCluster: launch, use (least busy), counts, closeAllIdle and closeAl
   assert.equal(cluster.activeServices, 0)
   assert.throws(() => cluster.use(), { code: 'ERR_NOT_RUNNING' })
 })
+
+test('service tasks and hooks are read at each call: added, replaced, removed, inherited or behind a getter at run time', async () => {
+  const s = define({
+    __initializeService() { globalThis.log = [] },
+    add: (x, y) => x + y,
+    log: () => globalThis.log.splice(0),
+    addBefore() { this.__beforeServiceTask = () => globalThis.log.push('before') },
+    replaceBefore() { this.__beforeServiceTask = () => globalThis.log.push('before2') },
+    addAfter() { this.__afterServiceTask = () => globalThis.log.push('after') },
+    removeHooks() { delete this.__beforeServiceTask; delete this.__afterServiceTask },
+    inherit() { Object.prototype.__beforeServiceTask = () => globalThis.log.push('inherited') },
+    uninherit() { delete Object.prototype.__beforeServiceTask },
+    throwingGetter() {
+      Object.defineProperty(this, '__afterServiceTask', { configurable: true, get() { throw new Error('getter threw') } })
+    },
+    replaceAdd() { this.add = (x, y) => x * y },
+  })
+  const svc = await s.launchService()
+  const calls = async (...names) => { for (const name of names) await svc.call({ name, params: [1, 2] }) }
+  const log = () => svc.call({ name: 'log' })
+  await calls('add', 'addBefore') // a hook is read as its call starts
+  assert.deepEqual(await log(), ['before'], "log's own")
+  await calls('add')
+  assert.deepEqual(await log(), ['before', 'before'], "add's and log's own")
+  await calls('replaceBefore', 'add')
+  assert.deepEqual(await log(), ['before', 'before2', 'before2'])
+  await calls('addAfter', 'add')
+  assert.deepEqual(await log(), ['before2', 'before2', 'after', 'before2'], "log's after-hook runs after it answered")
+  await calls('removeHooks')
+  assert.deepEqual(await log(), ['after', 'before2', 'after'])
+  await calls('inherit', 'add')
+  assert.deepEqual(await log(), ['inherited', 'inherited'])
+  await calls('uninherit', 'add')
+  assert.deepEqual(await log(), ['inherited'])
+  await calls('throwingGetter')
+  assert.equal(await svc.call({ name: 'add', params: [5, 5] }), 10, "a hook's getter that throws never changes a result")
+  assert.deepEqual(await log(), [])
+  await svc.call({ name: 'replaceAdd' })
+  assert.equal(await svc.call({ name: 'add', params: [5, 5] }), 25, 'a task replaced at run time')
+  await assert.rejects(svc.call({ name: '__afterServiceTask' }), { code: 'ERR_UNKNOWN_TASK' })
+  await svc.close()
+})

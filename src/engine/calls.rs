@@ -17,6 +17,27 @@ use crate::runtime::{watchdog, Event, EventSink, Job, Outcome};
 /// Names whose property keys a thread keeps (`Loop::hook`); more are made per call.
 const MAX_KEYS: usize = 256;
 
+/// Reads a service's task `k` from its definitions `d`: undefined if it
+/// is no function; the task if neither hook is one; else `[task, before,
+/// after]`, a hook that is no function as undefined. Same reads, in the same
+/// order, as `Loop::hook` for each (prototype chain and getters included).
+const SERVICE_LOOKUP: &str = "function (d, k) {
+  const t = d[k]
+  if (typeof t !== 'function') return undefined
+  const b = d.__beforeServiceTask
+  const a = d.__afterServiceTask
+  const fb = typeof b === 'function'
+  const fa = typeof a === 'function'
+  return fb || fa ? [t, fb ? b : undefined, fa ? a : undefined] : t
+}";
+
+/// A task and its hooks, each None unless a function.
+struct Found<'s> {
+    task: Option<v8::Local<'s, v8::Function>>,
+    before: Option<v8::Local<'s, v8::Function>>,
+    after: Option<v8::Local<'s, v8::Function>>,
+}
+
 /// A failure with a stable code and no cause.
 fn failed(code: &'static str, message: String) -> Outcome {
     Outcome::Failed { code, message, cause: None }
@@ -66,25 +87,28 @@ impl Loop {
     }
 
     /// `defs[name]` if it is a function. The key is made once per name (a
-    /// service call looks up its task and two hooks: three internalized
-    /// strings a call otherwise); read anew every time, as defs may change.
+    /// call looks up its task and two hooks: three internalized strings a
+    /// call otherwise); read anew every time, as defs may change.
     fn hook<'s>(
         &mut self,
         scope: &mut v8::HandleScope<'s>,
         defs: v8::Local<v8::Object>,
         name: &str,
     ) -> Option<v8::Local<'s, v8::Function>> {
-        let key = match self.keys.get(name) {
-            Some(k) => v8::Local::new(scope, k),
-            None => {
-                let k = v8::String::new_from_utf8(scope, name.as_bytes(), v8::NewStringType::Internalized)?;
-                if self.keys.len() < MAX_KEYS {
-                    self.keys.insert(name.into(), v8::Global::new(scope, k));
-                }
-                k
-            }
-        };
+        let key = self.key(scope, name)?;
         v8::Local::<v8::Function>::try_from(defs.get(scope, key.into())?).ok()
+    }
+
+    /// The property key `name`, kept for the next call (up to `MAX_KEYS`).
+    fn key<'s>(&mut self, scope: &mut v8::HandleScope<'s>, name: &str) -> Option<v8::Local<'s, v8::String>> {
+        if let Some(k) = self.keys.get(name) {
+            return Some(v8::Local::new(scope, k));
+        }
+        let k = v8::String::new_from_utf8(scope, name.as_bytes(), v8::NewStringType::Internalized)?;
+        if self.keys.len() < MAX_KEYS {
+            self.keys.insert(name.into(), v8::Global::new(scope, k));
+        }
+        Some(k)
     }
 
     /// Mark `call_id` as the call in flight; false if it was cancelled.
@@ -126,14 +150,20 @@ impl Loop {
         self.calls.mark_fresh_realm();
         let scope = &mut v8::ContextScope::new(scope, context);
         let Some(defs) = self.definitions(scope, source) else { return };
-        self.run_task(scope, defs, name, "__beforeTask", "__afterTask", args);
+        let found = self.found(scope, defs, name, "__beforeTask", "__afterTask");
+        self.run_task(scope, defs, name, found, args);
     }
 
     fn start_service(&mut self, scope: &mut v8::HandleScope, source: &str) {
         self.service = true;
         let Some(defs) = self.definitions(scope, source) else { return };
-        self.main = Some(Main::Defs(v8::Global::new(scope, defs)));
         let tc = &mut v8::TryCatch::new(scope);
+        let lookup = match realm::evaluate(tc, SERVICE_LOOKUP, "isothread:service") {
+            Ok(f) => v8::Local::<v8::Function>::try_from(f).ok().map(|f| v8::Global::new(tc, f)),
+            Err(_) => None, // calls read the definitions one property at a time
+        };
+        tc.reset();
+        self.main = Some(Main::Defs { defs: v8::Global::new(tc, defs), lookup });
         match self.hook(tc, defs, "__initializeService") {
             Some(init) => {
                 let id = v8::Integer::new_from_unsigned(tc, self.control.thread_id()).into();
@@ -148,11 +178,49 @@ impl Loop {
     }
 
     fn start_service_call(&mut self, scope: &mut v8::HandleScope, name: &str, args: Payload) {
-        let defs = match &self.main {
-            Some(Main::Defs(d)) => v8::Local::new(scope, d),
+        let (defs, lookup) = match &self.main {
+            Some(Main::Defs { defs, lookup }) => (v8::Local::new(scope, defs), lookup.as_ref().map(|f| v8::Local::new(scope, f))),
             _ => return self.finish(scope, failed("ERR_CLOSED", "this thread is not a running service".into())),
         };
-        self.run_task(scope, defs, name, "__beforeServiceTask", "__afterServiceTask", args);
+        let tc = &mut v8::TryCatch::new(scope);
+        let found = match lookup {
+            Some(f) if !name.starts_with("__") => self.service_lookup(tc, defs, f, name),
+            _ => None,
+        };
+        let found = match found {
+            Some(found) => found,
+            None => self.found(tc, defs, name, "__beforeServiceTask", "__afterServiceTask"),
+        };
+        self.run_task(tc, defs, name, found, args);
+    }
+
+    /// A service's task `name` and its hooks, read by one call of the
+    /// thread's `SERVICE_LOOKUP` function (V8's inline caches make its reads
+    /// cheap, each `Object::Get` from here costs ~0.1 µs); read live, as
+    /// the definitions may change. None if the reading threw (a getter):
+    /// the caller reads them one at a time instead.
+    fn service_lookup<'s>(
+        &mut self,
+        tc: &mut v8::TryCatch<'s, v8::HandleScope>,
+        defs: v8::Local<v8::Object>,
+        lookup: v8::Local<v8::Function>,
+        name: &str,
+    ) -> Option<Found<'s>> {
+        let key = self.key(tc, name)?;
+        let Some(v) = lookup.call(tc, defs.into(), &[defs.into(), key.into()]) else {
+            if !tc.has_terminated() {
+                tc.reset();
+            }
+            return None;
+        };
+        if let Ok(task) = v8::Local::<v8::Function>::try_from(v) {
+            return Some(Found { task: Some(task), before: None, after: None });
+        }
+        let Ok(all) = v8::Local::<v8::Array>::try_from(v) else {
+            return Some(Found { task: None, before: None, after: None });
+        };
+        let mut at = |i: u32| all.get_index(tc, i).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
+        Some(Found { task: at(0), before: at(1), after: at(2) })
     }
 
     /// Evaluate a definitions object; on failure the call fails.
@@ -181,16 +249,32 @@ impl Loop {
         }
     }
 
+    /// Task `name` of `defs` and its hooks `before` and `after`, each read
+    /// with `Loop::hook`.
+    fn found<'s>(
+        &mut self,
+        scope: &mut v8::HandleScope<'s>,
+        defs: v8::Local<v8::Object>,
+        name: &str,
+        before: &str,
+        after: &str,
+    ) -> Found<'s> {
+        let task = if name.starts_with("__") { None } else { self.hook(scope, defs, name) };
+        if task.is_none() {
+            return Found { task, before: None, after: None };
+        }
+        Found { task, before: self.hook(scope, defs, before), after: self.hook(scope, defs, after) }
+    }
+
     /// Run task `name` of `defs` between its before- and after-hooks.
-    fn run_task(&mut self, scope: &mut v8::HandleScope, defs: v8::Local<v8::Object>, name: &str, before: &str, after: &str, args: Payload) {
+    fn run_task(&mut self, scope: &mut v8::HandleScope, defs: v8::Local<v8::Object>, name: &str, found: Found, args: Payload) {
         let tc = &mut v8::TryCatch::new(scope);
-        let task = if name.starts_with("__") { None } else { self.hook(tc, defs, name) };
-        let Some(task) = task else {
+        let Some(task) = found.task else {
             return self.finish(tc, failed("ERR_UNKNOWN_TASK", format!("there is no task named {name:?}")));
         };
-        let id: v8::Local<v8::Value> = v8::Integer::new_from_unsigned(tc, self.control.thread_id()).into();
         let mut awaited = None;
-        if let Some(h) = self.hook(tc, defs, before) {
+        if let Some(h) = found.before {
+            let id = v8::Integer::new_from_unsigned(tc, self.control.thread_id()).into();
             match h.call(tc, defs.into(), &[id]) {
                 // An async before-hook (`await messengers.use(name)`) is awaited, as in nanolith.
                 Some(v) if v.is_promise() => awaited = v8::Local::<v8::Promise>::try_from(v).ok(),
@@ -204,7 +288,7 @@ impl Loop {
                 }
             }
         }
-        if let Some(h) = self.hook(tc, defs, after) {
+        if let Some(h) = found.after {
             let h = v8::Global::new(tc, h);
             self.calls.set_after(h);
         }

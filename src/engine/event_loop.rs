@@ -26,8 +26,9 @@ pub(super) enum Main {
     Ready(v8::Global<v8::Function>),
     /// A Thread's context failed: every call rejects with ERR_INVALID_ARG.
     Failed { message: String, cause: Option<v8::Global<v8::Value>> },
-    /// A service's definitions object.
-    Defs(v8::Global<v8::Object>),
+    /// A service's definitions object, and the function that reads a
+    /// task and its hooks from it in one call (`Loop::service_lookup`).
+    Defs { defs: v8::Global<v8::Object>, lookup: Option<v8::Global<v8::Function>> },
 }
 
 /// Messenger messages handed to a realm's listeners in one JS call.
