@@ -41,7 +41,7 @@ pub fn encode(
     if root == "result" && transfer.is_empty() && v8_wire::worth_it(value) {
         let hosts = host_objects(scope);
         if let Some((bytes, shared, transferred)) = v8_wire::encode(scope, value, hosts, true)? {
-            return Ok(Payload { bytes, shared, transferred });
+            return Ok(Payload { bytes: bytes.into(), shared, transferred });
         }
     }
     let mut enc = Encoder::new(scope, root, transfer)?;
@@ -205,7 +205,7 @@ impl Encoder {
         for ab in buffers {
             ab.detach(None).ok_or(EncodeError::Exception)?;
         }
-        Ok(Payload { bytes: self.out, shared: self.shared, transferred })
+        Ok(Payload { bytes: self.out.into(), shared: self.shared, transferred })
     }
 
     /// The path of the value being written (the current child of the top
