@@ -406,7 +406,7 @@ impl Host {
         if !p.shared.is_empty() {
             return Err(error(Code::InvalidArg, "a buffer holding SharedArrayBuffers cannot be read on the host yet"));
         }
-        Ok(p.bytes.into())
+        Ok(p.bytes.into_vec().into())
     }
 
     /// Replace shared value `id` (throws ERR_CLOSED once cleaned).

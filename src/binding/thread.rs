@@ -12,6 +12,7 @@ use super::napi_raw::{self, HostSink};
 use super::protocol::{RunBatchField, ThreadCounters, RUN_BATCH_STRIDE};
 use crate::engine::Payload;
 use crate::engine::ThreadHandle;
+use crate::runtime::payload::Bytes;
 use crate::runtime::{Interrupt, Job};
 
 /// One isolate thread, seen from the host.
@@ -286,17 +287,14 @@ pub(crate) fn batch_calls(meta: &[f64]) -> Result<impl Iterator<Item = BatchedCa
 }
 
 /// Encoded values packed back to back in `bytes` (lib/packed.js), split by
-/// their byte `lengths`; None when the lengths run past the bytes.
-pub(crate) fn unpack(bytes: &[u8], lengths: impl Iterator<Item = f64>) -> Option<Vec<Payload>> {
-    let mut at = 0usize;
-    lengths
-        .map(|len| {
-            let end = at.checked_add(len as usize)?;
-            let value = bytes.get(at..end)?;
-            at = end;
-            Some(Payload { bytes: value.to_vec(), ..Default::default() })
-        })
-        .collect()
+/// their byte `lengths`; None when the lengths run past the bytes. The
+/// values share one copy of `bytes` (one allocation a batch).
+pub(crate) fn unpack<L>(bytes: &[u8], lengths: L) -> Option<impl Iterator<Item = Payload>>
+where
+    L: Iterator<Item = f64> + Clone,
+{
+    let parts = Bytes::split(Arc::from(bytes), lengths.map(|len| len as usize))?;
+    Some(parts.map(|bytes| Payload { bytes, ..Default::default() }))
 }
 
 /// An encoded value from JS (see `napi_raw::payload`).

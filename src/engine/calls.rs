@@ -78,7 +78,7 @@ impl Loop {
                 scope,
                 &name,
                 batch.len(),
-                |i| Payload { bytes: batch.get(i).to_vec(), ..Default::default() },
+                |i| Payload { bytes: batch.get(i).to_vec().into(), ..Default::default() },
                 false,
             ),
             Job::HostReply { seq, thrown, payload } => self.host_reply(scope, seq, thrown, payload),

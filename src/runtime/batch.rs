@@ -21,17 +21,77 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{RecvTimeoutError, Sender};
 
-use super::messages::{Event, EventSink};
+use super::messages::{Event, EventSink, Outcome};
+use super::payload::{Bytes, Payload};
 
 /// Flush once this many events wait.
 const MAX_EVENTS: usize = 256;
 /// Flush before the oldest event would wait longer than this.
 const MAX_DELAY: Duration = Duration::from_millis(4);
 
+/// A result value at most this long is packed with the others of its batch.
+const PACK_MAX_BYTES: usize = 4 * 1024;
+/// Packing room above this is let go after its batch.
+const PACK_KEEP_BYTES: usize = 64 * 1024;
+
 #[derive(Default)]
 struct Held {
     events: Vec<Event>,
     since: Option<Instant>,
+    /// Room the values of a batch are packed in (reused between batches).
+    pack: Vec<u8>,
+}
+
+impl Held {
+    /// The events held, for sending: the values of call results copied
+    /// into one buffer they share, when there are several. The values'
+    /// own buffers are freed here, on the thread that made them; the host
+    /// then frees one buffer a batch, not one a result (a free on another
+    /// thread than the allocation is the costly kind).
+    fn take(&mut self) -> Vec<Event> {
+        let mut events = std::mem::take(&mut self.events);
+        if events.iter().filter(|e| packable(e).is_some()).nth(1).is_none() {
+            return events;
+        }
+        self.pack.clear();
+        for bytes in events.iter().filter_map(packable) {
+            self.pack.extend_from_slice(bytes);
+        }
+        let buffer: Arc<[u8]> = Arc::from(&self.pack[..]);
+        if self.pack.capacity() > PACK_KEEP_BYTES {
+            self.pack = Vec::new();
+        }
+        let mut at = 0;
+        for e in &mut events {
+            let Some(len) = packable(e).map(<[u8]>::len) else { continue };
+            if let Some(p) = value_mut(e) {
+                p.bytes = Bytes::Part(buffer.clone(), at..at + len);
+            }
+            at += len;
+        }
+        events
+    }
+}
+
+/// The bytes of a call result's value worth packing: a small value with
+/// bytes of its own and no shared or moved memory.
+fn packable(event: &Event) -> Option<&[u8]> {
+    match event {
+        Event::Done { outcome: Outcome::Value(p) | Outcome::Thrown(p), .. }
+            if p.shared.is_empty() && p.transferred.is_empty() && p.bytes.len() <= PACK_MAX_BYTES && matches!(p.bytes, Bytes::Owned(_)) =>
+        {
+            Some(&p.bytes)
+        }
+        _ => None,
+    }
+}
+
+/// The value of a call result.
+fn value_mut(event: &mut Event) -> Option<&mut Payload> {
+    match event {
+        Event::Done { outcome: Outcome::Value(p) | Outcome::Thrown(p), .. } => Some(p),
+        _ => None,
+    }
 }
 
 /// An EventSink that batches for another.
@@ -56,7 +116,7 @@ impl BatchingSink {
         let mut h = self.held.lock().unwrap_or_else(|p| p.into_inner());
         h.since = None;
         if !h.events.is_empty() {
-            self.inner.send_all(std::mem::take(&mut h.events));
+            self.inner.send_all(h.take());
         }
     }
 
@@ -69,7 +129,7 @@ impl BatchingSink {
             return Some(t + MAX_DELAY);
         }
         if h.since.take().is_some() {
-            self.inner.send_all(std::mem::take(&mut h.events));
+            self.inner.send_all(h.take());
         }
         self.swept.store(false, Ordering::Release);
         None
@@ -180,6 +240,53 @@ mod tests {
         fn send_all(&self, events: Vec<Event>) {
             self.0.lock().unwrap().push(events.len());
         }
+    }
+
+    #[derive(Default)]
+    struct Keep(Mutex<Vec<Event>>);
+    impl EventSink for Keep {
+        fn send(&self, event: Event) {
+            self.0.lock().unwrap().push(event);
+        }
+    }
+
+    fn done(call_id: u64, bytes: Vec<u8>) -> Event {
+        let outcome = Outcome::Value(Payload { bytes: bytes.into(), ..Default::default() });
+        Event::Done { thread: 1, call_id, outcome, wait_us: 0.0, run_us: 0.0 }
+    }
+
+    #[test]
+    fn results_sent_together_share_one_buffer_and_keep_their_values() {
+        let inner = Arc::new(Keep::default());
+        let b = BatchingSink::new(inner.clone());
+        b.send(done(1, vec![1, 2, 3]));
+        b.send(ev());
+        b.send(done(2, vec![]));
+        b.send(done(3, vec![4, 5]));
+        b.send(done(4, vec![9; PACK_MAX_BYTES + 1]));
+        b.flush();
+        let sent = std::mem::take(&mut *inner.0.lock().unwrap());
+        let values: Vec<(u64, &Bytes)> = sent
+            .iter()
+            .filter_map(|e| match e {
+                Event::Done { call_id, outcome: Outcome::Value(p), .. } => Some((*call_id, &p.bytes)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(values.len(), 4);
+        assert_eq!((values[0].0, values[0].1), (1, &Bytes::from(vec![1, 2, 3])));
+        assert_eq!((values[1].0, values[1].1), (2, &Bytes::from(vec![])));
+        assert_eq!((values[2].0, values[2].1), (3, &Bytes::from(vec![4, 5])));
+        assert!(matches!(sent[1], Event::Exit { .. }), "order is kept");
+        let Bytes::Part(buffer, _) = values[0].1 else { panic!("small values are packed") };
+        assert_eq!(&buffer[..], &[1, 2, 3, 4, 5]);
+        assert!(matches!(values[2].1, Bytes::Part(b, _) if Arc::ptr_eq(b, buffer)), "one buffer for the batch");
+        assert!(matches!(values[3].1, Bytes::Owned(v) if v.len() == PACK_MAX_BYTES + 1), "a large value keeps its own");
+        // A lone result is sent as it is (nothing to share).
+        b.send(done(5, vec![7]));
+        b.flush();
+        let sent = inner.0.lock().unwrap();
+        assert!(matches!(&sent[0], Event::Done { outcome: Outcome::Value(p), .. } if matches!(&p.bytes, Bytes::Owned(v) if *v == vec![7])));
     }
 
     fn ev() -> Event {

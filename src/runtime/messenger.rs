@@ -90,7 +90,7 @@ pub fn broadcast_many(name: &str, from: &Endpoint, batch: Packed) {
             Endpoint::Host { sink, .. } => {
                 let events = (0..batch.len())
                     .map(|i| {
-                        let payload = Payload { bytes: batch.get(i).to_vec(), ..Default::default() };
+                        let payload = Payload { bytes: batch.get(i).to_vec().into(), ..Default::default() };
                         Event::MessengerMessage { name: name.to_owned(), payload, close: false }
                     })
                     .collect();
@@ -148,7 +148,7 @@ mod tests {
         join("test-chan", et.clone());
         join("test-chan", ea.clone()); // once only
         for i in 0..3u8 {
-            broadcast("test-chan", &ea, &Payload { bytes: vec![i], ..Default::default() }, false);
+            broadcast("test-chan", &ea, &Payload { bytes: vec![i].into(), ..Default::default() }, false);
         }
         assert!(a.0.lock().unwrap().is_empty(), "never the sender");
         assert_eq!(*b.0.lock().unwrap(), vec!["test-chan:[0]", "test-chan:[1]", "test-chan:[2]"]);

@@ -3,6 +3,8 @@
 //! `engine::memory`) and reads it back; this layer holds, shares and drops it.
 
 use std::any::Any;
+use std::ops::{Deref, Range};
+use std::sync::Arc;
 
 /// Memory any thread may hold: the contents of a SharedArrayBuffer (shared)
 /// or of a transferred ArrayBuffer (moved). Dropping the last holder frees it.
@@ -54,11 +56,106 @@ impl SharedMemory {
     }
 }
 
+/// The bytes of an encoded value: its own, or a part of a buffer several
+/// values share (the calls of one `runBatch` arrive in one buffer, so the
+/// host makes one allocation a batch, not one a call).
+#[derive(Clone)]
+pub enum Bytes {
+    /// Bytes of its own.
+    Owned(Vec<u8>),
+    /// `range` of a buffer shared with other values; freed with the last.
+    Part(Arc<[u8]>, Range<usize>),
+}
+
+impl Bytes {
+    /// The bytes as a Vec (no copy when they are its own).
+    pub fn into_vec(self) -> Vec<u8> {
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Part(..) => self.to_vec(),
+        }
+    }
+
+    /// Split `buffer` into values of these byte lengths, back to back
+    /// (every value shares `buffer`); None when they run past its end.
+    pub fn split<L>(buffer: Arc<[u8]>, lengths: L) -> Option<impl Iterator<Item = Bytes>>
+    where
+        L: Iterator<Item = usize> + Clone,
+    {
+        let total = lengths.clone().try_fold(0usize, |sum, len| sum.checked_add(len))?;
+        (total <= buffer.len()).then(|| {
+            lengths.scan(0usize, move |at, len| {
+                let start = *at;
+                *at += len;
+                Some(Bytes::Part(buffer.clone(), start..*at))
+            })
+        })
+    }
+}
+
+impl Default for Bytes {
+    fn default() -> Self {
+        Bytes::Owned(Vec::new())
+    }
+}
+
+impl Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Part(buffer, range) => &buffer[range.clone()],
+        }
+    }
+}
+
+impl From<Vec<u8>> for Bytes {
+    fn from(v: Vec<u8>) -> Self {
+        Bytes::Owned(v)
+    }
+}
+
+impl PartialEq for Bytes {
+    fn eq(&self, other: &Bytes) -> bool {
+        **self == **other
+    }
+}
+
+impl PartialEq<[u8]> for Bytes {
+    fn eq(&self, other: &[u8]) -> bool {
+        **self == *other
+    }
+}
+
+impl PartialEq<Vec<u8>> for Bytes {
+    fn eq(&self, other: &Vec<u8>) -> bool {
+        **self == other[..]
+    }
+}
+
+impl<const N: usize> PartialEq<[u8; N]> for Bytes {
+    fn eq(&self, other: &[u8; N]) -> bool {
+        **self == other[..]
+    }
+}
+
+impl PartialEq<Bytes> for Vec<u8> {
+    fn eq(&self, other: &Bytes) -> bool {
+        self[..] == **other
+    }
+}
+
+impl std::fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
 /// Serialized value plus the memory it refers to by index.
 #[derive(Default)]
 pub struct Payload {
     /// The encoded value (docs/wire-format.md).
-    pub bytes: Vec<u8>,
+    pub bytes: Bytes,
     /// SharedArrayBuffers, referenced by `SHARED_BUFFER` index.
     pub shared: Vec<SharedMemory>,
     /// Moved ArrayBuffers, referenced by `TRANSFERRED_BUFFER` index.
@@ -71,5 +168,29 @@ impl Payload {
     pub fn share(&self) -> Payload {
         let shared = self.shared.iter().map(|m| SharedMemory(m.0.share())).collect();
         Payload { bytes: self.bytes.clone(), shared, transferred: Vec::new() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_shares_one_buffer_between_values() {
+        let buffer: Arc<[u8]> = Arc::from(&[1u8, 2, 3, 4, 5, 6][..]);
+        let parts: Vec<Bytes> = Bytes::split(buffer.clone(), [2, 0, 3].into_iter()).unwrap().collect();
+        assert_eq!(parts, vec![Bytes::from(vec![1, 2]), Bytes::from(vec![]), Bytes::from(vec![3, 4, 5])]);
+        assert_eq!(Arc::strong_count(&buffer), 4, "every part holds the one buffer");
+        assert_eq!(parts[2].clone().into_vec(), vec![3, 4, 5]);
+        drop(parts);
+        assert_eq!(Arc::strong_count(&buffer), 1, "the last part frees it");
+    }
+
+    #[test]
+    fn split_refuses_lengths_past_the_end() {
+        let buffer: Arc<[u8]> = Arc::from(&[1u8, 2, 3][..]);
+        assert!(Bytes::split(buffer.clone(), [2, 2].into_iter()).is_none());
+        assert!(Bytes::split(buffer.clone(), [usize::MAX, 2].into_iter()).is_none());
+        assert_eq!(Bytes::split(buffer, [3].into_iter()).unwrap().count(), 1);
     }
 }

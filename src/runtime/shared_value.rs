@@ -115,13 +115,13 @@ impl ValueRef {
     /// A copy of the current value.
     pub fn get(&self) -> Result<Payload, Cleaned> {
         if let Some(n) = self.number()? {
-            return Ok(Payload { bytes: encode_number(n), ..Default::default() });
+            return Ok(Payload { bytes: encode_number(n).into(), ..Default::default() });
         }
         let p = self.encoded()?;
         // (a number may have replaced the payload meanwhile)
         match self.0.number.load(Ordering::Acquire) {
             ENCODED => Ok(p.share()),
-            bits => Ok(Payload { bytes: encode_number(f64::from_bits(bits)), ..Default::default() }),
+            bits => Ok(Payload { bytes: encode_number(f64::from_bits(bits)).into(), ..Default::default() }),
         }
     }
 
@@ -221,9 +221,9 @@ mod tests {
 
     #[test]
     fn create_get_set_clean() {
-        let id = create(Payload { bytes: vec![1, 2], ..Default::default() });
+        let id = create(Payload { bytes: vec![1, 2].into(), ..Default::default() });
         assert_eq!(get(id).unwrap().bytes, vec![1, 2]);
-        set(id, Payload { bytes: vec![3], ..Default::default() }).unwrap();
+        set(id, Payload { bytes: vec![3].into(), ..Default::default() }).unwrap();
         assert_eq!(get(id).unwrap().bytes, vec![3]);
         clean(id);
         assert!(get(id).is_err());
@@ -234,7 +234,7 @@ mod tests {
     #[test]
     fn numbers_are_kept_as_numbers_and_read_back_as_the_codecs_write_them() {
         for n in [0.0, -0.0, 1.0, -7.0, 2147483647.0, 2147483648.0, 0.5, f64::NAN, f64::INFINITY] {
-            let id = create(Payload { bytes: encode_number(n), ..Default::default() });
+            let id = create(Payload { bytes: encode_number(n).into(), ..Default::default() });
             let got = get_number(id).unwrap().expect("a number");
             assert_eq!(got.to_bits(), n.to_bits(), "{n}");
             assert_eq!(get(id).unwrap().bytes, encode_number(n));
@@ -243,22 +243,25 @@ mod tests {
             clean(id);
             assert_eq!(set_number(id, 1.0), Err(Cleaned));
         }
-        let id = create(Payload { bytes: vec![VERSION, 0x02], ..Default::default() });
+        let id = create(Payload { bytes: vec![VERSION, 0x02].into(), ..Default::default() });
         assert_eq!(get_number(id), Ok(None));
         clean(id);
     }
 
     #[test]
     fn a_value_switches_between_number_and_payload_and_readers_see_one_or_the_other() {
-        let id = create(Payload { bytes: vec![9, 9], ..Default::default() });
+        let id = create(Payload { bytes: vec![9, 9].into(), ..Default::default() });
         let cell = lookup(id).unwrap();
         cell.set_number(5.0).unwrap();
         assert_eq!(cell.number(), Ok(Some(5.0)));
-        cell.set(Payload { bytes: vec![7], ..Default::default() }).unwrap();
-        assert_eq!((cell.number(), cell.get().unwrap().bytes), (Ok(None), vec![7]));
+        cell.set(Payload { bytes: vec![7].into(), ..Default::default() }).unwrap();
+        assert_eq!((cell.number(), cell.get().unwrap().bytes.into_vec()), (Ok(None), vec![7]));
         let odd_nan = f64::from_bits(0x7ff8_0000_0000_0042);
         cell.set_number(odd_nan).unwrap();
         assert_eq!(cell.number().unwrap().unwrap().to_bits(), f64::NAN.to_bits(), "one NaN for every NaN");
+        // One of the two values the writer below switches between is in
+        // place before the reader starts (it must never see the NaN above).
+        cell.set_number(4.0).unwrap();
         let reader = std::thread::spawn(move || {
             let cell = lookup(id).unwrap();
             for _ in 0..20000 {
@@ -268,7 +271,7 @@ mod tests {
         });
         for i in 0..20000 {
             if i % 2 == 0 {
-                cell.set(Payload { bytes: vec![1, 2, 3], ..Default::default() }).unwrap();
+                cell.set(Payload { bytes: vec![1, 2, 3].into(), ..Default::default() }).unwrap();
             } else {
                 cell.set_number(4.0).unwrap();
             }

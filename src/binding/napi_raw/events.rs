@@ -209,7 +209,7 @@ unsafe fn js_array(env: sys::napi_env, sink: &HostSink, items: Vec<SharedMemory>
 unsafe fn payload_args(env: sys::napi_env, sink: &HostSink, p: Payload) -> napi::Result<[sys::napi_value; 3]> {
     // SAFETY: forwarded: live env on its JS thread.
     unsafe {
-        let buf = bytes_to_js(env, p.bytes)?;
+        let buf = bytes_to_js(env, p.bytes.into_vec())?;
         Ok([buf, js_array(env, sink, p.shared, true)?, js_array(env, sink, p.transferred, false)?])
     }
 }

@@ -246,7 +246,7 @@ pub unsafe fn payload(
 ) -> napi::Result<Payload> {
     // SAFETY: forwarded contract.
     unsafe {
-        let mut p = Payload { bytes: copy_bytes(env, bytes)?, ..Default::default() };
+        let mut p = Payload { bytes: copy_bytes(env, bytes)?.into(), ..Default::default() };
         for v in shared {
             p.shared.push(host_shared(env, *v, sink)?);
         }

@@ -40,7 +40,7 @@ pub fn encode(
     let scope = &mut v8::HandleScope::new(scope);
     if root == "result" && transfer.is_empty() && v8_wire::worth_it(value) {
         if let Some((bytes, shared, transferred)) = v8_wire::encode(scope, value, true)? {
-            return Ok(Payload { bytes, shared, transferred });
+            return Ok(Payload { bytes: bytes.into(), shared, transferred });
         }
     }
     let mut enc = Encoder::new(scope, root, transfer)?;
@@ -204,7 +204,7 @@ impl Encoder {
         for ab in buffers {
             ab.detach(None).ok_or(EncodeError::Exception)?;
         }
-        Ok(Payload { bytes: self.out, shared: self.shared, transferred })
+        Ok(Payload { bytes: self.out.into(), shared: self.shared, transferred })
     }
 
     /// The path of the value being written (the current child of the top

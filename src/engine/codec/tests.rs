@@ -423,7 +423,7 @@ fn call_arguments_refuse_malformed_input_either_way() {
             vec![super::tags::VERSION, super::tags::ARRAY, 1, 0, 0, 0, super::tags::INT32, 1, 0, 0, 0],
             vec![super::tags::VERSION, super::tags::ARRAY, 1, 0, 0, 0, super::tags::STRING_LATIN1, 9, 0, 0, 0, b'a'],
         ] {
-            let payload = Payload { bytes, ..Default::default() };
+            let payload = Payload { bytes: bytes.into(), ..Default::default() };
             assert!(super::decode_args(tc, payload).is_err());
             assert!(!tc.has_caught());
         }
@@ -522,7 +522,7 @@ fn shaped_objects_decode_alike_in_every_decoder() {
             ];
             let bytes = shaped_array(lead, &items);
             assert_eq!(bytes.len() >= super::to_v8::MIN_BYTES, lead == 1);
-            let v = decode(tc, Payload { bytes, ..Default::default() }).unwrap_or_else(|e| panic!("lead {lead}: {e}"));
+            let v = decode(tc, Payload { bytes: bytes.into(), ..Default::default() }).unwrap_or_else(|e| panic!("lead {lead}: {e}"));
             let check = "v => v[1].a === 1 && v[1].b.x === 7 && v[2].a === 2 && v[2].b === v[1].b \
                          && Object.keys(v[2]).join() === 'a,b' && Object.keys(v[3]).join() === 'b,a' && v[3].a === 4 \
                          && v[4].x.b === 5 && v[4].x.a === 6 && Object.getPrototypeOf(v[4]) === Object.prototype";
@@ -540,7 +540,7 @@ fn thousands_of_shapes_decode() {
             let mut items: Vec<Vec<u8>> = (0..3000).map(|i| [shape(&[&format!("k{i}")]), tagged(INT32, i)].concat()).collect();
             items.push([tagged(SHAPED, 2999), tagged(INT32, u32::MAX)].concat());
             let bytes = shaped_array(lead, &items);
-            let v = decode(tc, Payload { bytes, ..Default::default() }).unwrap_or_else(|e| panic!("lead {lead}: {e}"));
+            let v = decode(tc, Payload { bytes: bytes.into(), ..Default::default() }).unwrap_or_else(|e| panic!("lead {lead}: {e}"));
             assert!(call(tc, "v => v.length === 3002 && v[3000].k2999 === 2999 && v[3001].k2999 === -1", v).is_true());
         }
     });
@@ -567,9 +567,12 @@ fn malformed_shapes_are_errors_in_every_decoder() {
         for (what, item) in cases {
             for lead in 0..3 {
                 let bytes = shaped_array(lead, std::slice::from_ref(&item));
-                let got = decode(tc, Payload { bytes: bytes.clone(), ..Default::default() });
+                let got = decode(tc, Payload { bytes: bytes.clone().into(), ..Default::default() });
                 assert!(got.is_err(), "{what}, lead {lead}: decoded");
-                assert!(super::decode_args(tc, Payload { bytes, ..Default::default() }).is_err(), "{what}, lead {lead}: as arguments");
+                assert!(
+                    super::decode_args(tc, Payload { bytes: bytes.into(), ..Default::default() }).is_err(),
+                    "{what}, lead {lead}: as arguments"
+                );
                 assert!(!tc.has_caught(), "{what}, lead {lead}: an exception was left");
             }
         }

@@ -34,7 +34,7 @@ fn golden_vectors_encode_and_decode_as_on_the_host() {
             let context = v8::Context::new(s);
             let s = &mut v8::ContextScope::new(s, context);
             let tc = &mut v8::TryCatch::new(s);
-            let payload = Payload { bytes: unhex(want), ..Default::default() };
+            let payload = Payload { bytes: unhex(want).into(), ..Default::default() };
             let decoded = decode(tc, payload).unwrap_or_else(|e| panic!("{name}: {e}"));
             let again = encode(tc, decoded, "value", &[]).unwrap_or_else(|e| panic!("{name} again: {e}"));
             assert_eq!(hex(&again.bytes), want, "{name}: re-encoded");

@@ -96,7 +96,7 @@ fn v8_build_gives_up_on_what_it_cannot_carry() {
         let truncated = encode_js(s, "({ a: [1, 2, 3] })", "value").unwrap().bytes[..8].to_vec();
         for bytes in [length_key, truncated] {
             let tc = &mut v8::TryCatch::new(s);
-            assert!(to_v8::decode(tc, &Payload { bytes, ..Default::default() }).is_none());
+            assert!(to_v8::decode(tc, &Payload { bytes: bytes.into(), ..Default::default() }).is_none());
             assert!(!tc.has_caught());
         }
     });
@@ -154,7 +154,7 @@ fn store(len: usize, shared: bool) -> SharedMemory {
 
 fn payload(data: &[u8]) -> Option<Payload> {
     let (&mode, bytes) = data.split_first()?;
-    let mut p = Payload { bytes: bytes.to_vec(), ..Default::default() };
+    let mut p = Payload { bytes: bytes.to_vec().into(), ..Default::default() };
     if mode & 1 == 1 {
         p.shared = vec![store(64, true), store(16, true), store(0, true), store(64, false)];
         p.transferred = vec![store(64, false), store(16, false), store(0, false), store(64, true)];

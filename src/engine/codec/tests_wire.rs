@@ -6,7 +6,7 @@ use super::{decode, encode, DecodeError, EncodeError};
 use crate::runtime::payload::{Payload, SharedMemory};
 
 fn payload(bytes: Vec<u8>) -> Payload {
-    Payload { bytes, ..Default::default() }
+    Payload { bytes: bytes.into(), ..Default::default() }
 }
 
 /// Decode in a TryCatch: malformed input must leave no exception behind.
@@ -142,16 +142,16 @@ fn buffer_lists_are_checked() {
         let moved = SharedMemory::from_backing_store(v8::ArrayBuffer::new(s, 8).get_backing_store());
         // A transferred store used twice.
         let twice = Payload {
-            bytes: [&[1, 10, 2, 0, 0, 0, 20][..], &u32le(0), &[20], &u32le(0), &[255]].concat(),
+            bytes: [&[1, 10, 2, 0, 0, 0, 20][..], &u32le(0), &[20], &u32le(0), &[255]].concat().into(),
             shared: vec![],
             transferred: vec![moved],
         };
         assert!(try_decode_payload(s, twice).is_err());
         // Shared memory in the transferred list, and the other way round.
-        let wrong = Payload { bytes: [&[1, 20][..], &u32le(0)].concat(), shared: vec![], transferred: vec![shared] };
+        let wrong = Payload { bytes: [&[1, 20][..], &u32le(0)].concat().into(), shared: vec![], transferred: vec![shared] };
         assert!(try_decode_payload(s, wrong).is_err());
         let moved = SharedMemory::from_backing_store(v8::ArrayBuffer::new(s, 8).get_backing_store());
-        let wrong = Payload { bytes: [&[1, 19][..], &u32le(0)].concat(), shared: vec![moved], transferred: vec![] };
+        let wrong = Payload { bytes: [&[1, 19][..], &u32le(0)].concat().into(), shared: vec![moved], transferred: vec![] };
         assert!(try_decode_payload(s, wrong).is_err());
     });
 }
@@ -183,7 +183,7 @@ fn fuzzed_inputs_never_panic() {
             }
             for _ in 0..iterations {
                 let s = &mut v8::HandleScope::new(s);
-                let mut m = bytes.clone();
+                let mut m = bytes.to_vec();
                 for _ in 0..=(next() % 4) {
                     let at = (next() as usize) % m.len();
                     match next() % 4 {
