@@ -31,15 +31,11 @@ const MAX_DELAY: Duration = Duration::from_millis(4);
 
 /// A result value at most this long is packed with the others of its batch.
 const PACK_MAX_BYTES: usize = 4 * 1024;
-/// Packing room above this is let go after its batch.
-const PACK_KEEP_BYTES: usize = 64 * 1024;
 
 #[derive(Default)]
 struct Held {
     events: Vec<Event>,
     since: Option<Instant>,
-    /// Room the values of a batch are packed in (reused between batches).
-    pack: Vec<u8>,
 }
 
 impl Held {
@@ -50,16 +46,17 @@ impl Held {
     /// thread than the allocation is the costly kind).
     fn take(&mut self) -> Vec<Event> {
         let mut events = std::mem::take(&mut self.events);
-        if events.iter().filter(|e| packable(e).is_some()).nth(1).is_none() {
+        let (count, total) = events.iter().filter_map(packable).fold((0, 0), |(n, sum), b| (n + 1, sum + b.len()));
+        if count < 2 {
             return events;
         }
-        self.pack.clear();
+        // SAFETY: the slice is zeroed, and all-zero bytes are valid `u8`s.
+        let mut buffer: Arc<[u8]> = unsafe { Arc::<[u8]>::new_zeroed_slice(total).assume_init() };
+        let room = Arc::get_mut(&mut buffer).expect("a new Arc has one holder");
+        let mut at = 0;
         for bytes in events.iter().filter_map(packable) {
-            self.pack.extend_from_slice(bytes);
-        }
-        let buffer: Arc<[u8]> = Arc::from(&self.pack[..]);
-        if self.pack.capacity() > PACK_KEEP_BYTES {
-            self.pack = Vec::new();
+            room[at..at + bytes.len()].copy_from_slice(bytes);
+            at += bytes.len();
         }
         let mut at = 0;
         for e in &mut events {

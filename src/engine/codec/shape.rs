@@ -15,9 +15,6 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::tags::*;
 
-/// Most keys a shape may have (the format's limit).
-const MAX_SHAPE_KEYS: usize = SHAPE_MAX_KEYS as usize;
-
 /// One pair of an object written to the output: where its key starts,
 /// where its value starts (the key's end) and where the value ends.
 #[derive(Clone, Copy)]
@@ -52,7 +49,7 @@ impl Shapes {
     /// SHAPED when its key list may be a shape and was met before: true
     /// when it was (then no END follows).
     pub fn close(&mut self, out: &mut Vec<u8>, start: usize, pairs: &[Pair], numbered: u32) -> bool {
-        if pairs.is_empty() || pairs.len() > MAX_SHAPE_KEYS {
+        if pairs.is_empty() || pairs.len() > SHAPE_MAX_KEYS as usize {
             return false;
         }
         // Records in a row have the key list of the object closed last: no
