@@ -426,6 +426,9 @@ impl Loop {
         self.sink.send(Event::Done { thread: cur.owner, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us: cur.run_us });
         self.intake.done(cur.call_id);
         if !ending && self.waiting() == 0 {
+            if !self.busy() {
+                self.intake.idle_now();
+            }
             self.sink.flush(); // nothing else to do soon: answer now
         }
         if scope.is_execution_terminating() || self.control.has_interrupt() {

@@ -205,7 +205,7 @@ impl Loop {
         no_timers && !scope.has_pending_background_tasks() && self.intake.is_empty()
     }
 
-    fn busy(&self) -> bool {
+    pub(super) fn busy(&self) -> bool {
         self.calls.in_flight() || matches!(self.main, Some(Main::Pending(_)))
     }
 

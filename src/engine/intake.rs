@@ -70,6 +70,19 @@ impl Intake {
         }
     }
 
+    /// The thread's call is over and nothing waits: list it as idle in its
+    /// pool now, before its answer goes out, so the host's next call comes
+    /// back to this thread (still spinning) rather than to a sibling that
+    /// went idle earlier. A call queued meanwhile is kept for `next_job`.
+    pub(super) fn idle_now(&mut self) {
+        let Some(pool) = &self.pool else { return };
+        if !self.closing {
+            if let Some(job) = pool.take(&self.control, &self.own, false) {
+                self.backlog.push_back(job);
+            }
+        }
+    }
+
     /// A job that came while a call was in flight: taken once idle.
     pub(super) fn defer(&mut self, job: Job) {
         self.backlog.push_back(job);

@@ -24,8 +24,13 @@ fn id(job: Option<Job>) -> u64 {
 }
 
 fn intake(pool: Option<Arc<PoolQueue>>) -> (Intake, Sender<Job>, Arc<Control>) {
+    intake_of(7, pool)
+}
+
+/// The intake of thread `id`.
+fn intake_of(id: u32, pool: Option<Arc<PoolQueue>>) -> (Intake, Sender<Job>, Arc<Control>) {
     let (tx, rx) = crossbeam_channel::unbounded();
-    let control = Arc::new(Control::new(7, "thread 7".into(), tx.clone()));
+    let control = Arc::new(Control::new(id, format!("thread {id}"), tx.clone()));
     (Intake::new(control.clone(), rx, pool), tx, control)
 }
 
@@ -187,4 +192,31 @@ fn recv_busy_returns_a_job_or_times_out_at_until() {
     let spin = Some(t0 + Duration::from_millis(2));
     assert!(i.recv_busy(spin, t0 + Duration::from_millis(10)).is_err());
     assert!(t0.elapsed() >= Duration::from_millis(10));
+}
+
+#[test]
+fn a_thread_idle_again_is_handed_the_next_call_before_an_older_idle_one() {
+    let pool = Arc::new(PoolQueue::new(2, None));
+    pool.join();
+    pool.join();
+    let (mut older, _otx, _oc) = intake_of(1, Some(pool.clone()));
+    let (mut hot, _htx, _hc) = intake_of(2, Some(pool.clone()));
+    // `older` has waited a while; `hot` just answered its call.
+    assert!(older.next_job(Some(Instant::now()), || {}).is_none());
+    hot.idle_now();
+    pool.submit(run(5));
+    assert_eq!(id(hot.next_job(soon(), || {})), 5, "the call goes to the thread that answered last");
+    assert_eq!(older.waiting(), 0);
+}
+
+#[test]
+fn a_call_queued_as_the_thread_goes_idle_is_kept_for_it() {
+    let pool = Arc::new(PoolQueue::new(1, None));
+    pool.join();
+    pool.submit(run(9)); // no idle thread: queued
+    let (mut i, _tx, _c) = intake(Some(pool.clone()));
+    i.idle_now();
+    assert_eq!(pool.queued(), 0);
+    assert_eq!(i.waiting(), 1);
+    assert_eq!(id(i.next_job(soon(), || {})), 9);
 }
