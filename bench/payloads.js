@@ -48,24 +48,30 @@ parentPort.on('message', ([dir, x]) => parentPort.postMessage(dir === 'out' ? va
 
 const THREAD_CONTEXT = `() => { const value = (${makeValues.toString()})(); return (dir, x) => (dir === 'out' ? value(x) : 0) }`
 
+const BLOCK = 5
 function stats(xs) { return { p50: pct(xs, 50), mean: mean(xs), p99: pct(xs, 99) } }
 const ms = (us) => fmt(us / 1000, 'ms')
 const show = (s) => `${ms(s.p50)} / ${ms(s.mean)} / ${ms(s.p99)}`
 
 // Warm-up calls before measuring: big payloads reach a steady state (the
 // allocator's mapped pages, GC heuristics) only after a dozen or so, for a
-// Worker and for us alike. Then ours and the Worker's calls alternate, so
-// that both see the same load on a shared machine.
+// Worker and for us alike. Then ours and the Worker's calls alternate in
+// blocks of BLOCK, each block after one unmeasured call that settles what
+// the other contender left behind (its garbage, its collector's threads), so
+// each pays for its own and both see the same minutes of the machine.
 async function measure(n, warm, ours, peer) {
   for (let i = 0; i < Math.min(warm, n); i++) { await ours(); await peer() }
   const xs = [], ys = []
-  for (let i = 0; i < n; i++) {
-    let t0 = nowUs()
-    await ours()
-    xs.push(nowUs() - t0)
-    t0 = nowUs()
-    await peer()
-    ys.push(nowUs() - t0)
+  const block = Math.max(1, Math.min(BLOCK, n >> 1))
+  for (let i = 0; i < n; i += block) {
+    for (const [f, out] of [[ours, xs], [peer, ys]]) {
+      await f()
+      for (let j = 0; j < block; j++) {
+        const t0 = nowUs()
+        await f()
+        out.push(nowUs() - t0)
+      }
+    }
   }
   return [stats(xs), stats(ys)]
 }
