@@ -6,11 +6,12 @@
 //! The pool also sizes itself: threads above `min_threads` that stay idle
 //! for `idle_timeout` leave (`retire`); the host starts new ones on demand.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use crossbeam_channel::Sender;
+use rustc_hash::FxHashMap;
 
 use super::control::{Control, Interrupt};
 use super::messages::Job;
@@ -30,7 +31,8 @@ struct State {
     /// call first (it is the one most likely still spinning).
     idle: Vec<Idle>,
     /// Calls taken by a thread and not over yet: where an abort goes.
-    running: HashMap<u64, Weak<Control>>,
+    /// (Call ids are keys: a cheap hash, not SipHash, at two lookups a call.)
+    running: FxHashMap<u64, Weak<Control>>,
     /// Threads of the pool that have not left.
     open: usize,
     /// Threads that retired and have not left yet (already off `open`).
