@@ -138,27 +138,24 @@ impl BatchingSink {
     /// calls are still queued (the host then queues more while the thread
     /// works through the rest: it never runs dry).
     pub fn flush_if_due(&self, queued: usize, next: Duration) {
-        let due = {
+        {
+            // One look under the lock (joining the sweeper happens under
+            // it, as leaving it does).
             let h = self.held.lock().unwrap_or_else(|p| p.into_inner());
             let n = h.events.len();
-            n >= MAX_EVENTS.min(queued.max(1)) || h.since.is_some_and(|t| t.elapsed() + next >= MAX_DELAY)
-        };
-        if due {
-            self.flush();
-        } else {
-            self.hand_to_sweeper();
-        }
-    }
-
-    /// Events stay held while a call runs: make sure they leave by MAX_DELAY.
-    fn hand_to_sweeper(&self) {
-        let h = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(t) = h.since {
-            if !self.swept.swap(true, Ordering::AcqRel) {
-                // (Without a sweeper thread nothing is sent and nothing else changes.)
-                sweeper().send(Due(Reverse(t + MAX_DELAY), self.me.clone())).ok();
+            let due = n >= MAX_EVENTS.min(queued.max(1)) || h.since.is_some_and(|t| t.elapsed() + next >= MAX_DELAY);
+            if !due {
+                // Events stay held while a call runs: they leave by MAX_DELAY.
+                if let Some(t) = h.since {
+                    if !self.swept.swap(true, Ordering::AcqRel) {
+                        // (Without a sweeper thread nothing is sent and nothing else changes.)
+                        sweeper().send(Due(Reverse(t + MAX_DELAY), self.me.clone())).ok();
+                    }
+                }
+                return;
             }
         }
+        self.flush();
     }
 }
 

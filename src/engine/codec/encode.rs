@@ -37,6 +37,11 @@ pub fn encode(
     root: &str,
     transfer: &[v8::Local<v8::ArrayBuffer>],
 ) -> Result<Payload> {
+    if transfer.is_empty() {
+        if let Some(bytes) = encode_primitive(scope, value) {
+            return Ok(Payload { bytes: bytes.into(), shared: Vec::new(), transferred: Vec::new() });
+        }
+    }
     let scope = &mut v8::HandleScope::new(scope);
     if root == "result" && transfer.is_empty() && v8_wire::worth_it(value) {
         if let Some((bytes, shared, transferred)) = v8_wire::encode(scope, value, true)? {
@@ -62,6 +67,28 @@ pub fn encode(
         }
     }
     enc.finish(scope)
+}
+
+/// A primitive (undefined, null, a boolean, number or string) in one small
+/// allocation, with none of the walker's set-up; None for anything else.
+/// The bytes are those the walker writes for it.
+fn encode_primitive(scope: &mut v8::HandleScope, value: v8::Local<v8::Value>) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(16);
+    out.push(VERSION);
+    if value.is_undefined() {
+        out.push(UNDEFINED);
+    } else if value.is_null() {
+        out.push(NULL);
+    } else if value.is_boolean() {
+        out.push(if value.is_true() { TRUE } else { FALSE });
+    } else if let Ok(n) = v8::Local::<v8::Number>::try_from(value) {
+        write_number(&mut out, n.value());
+    } else if let Ok(st) = v8::Local::<v8::String>::try_from(value) {
+        write_string(&mut out, scope, st);
+    } else {
+        return None;
+    }
+    Some(out)
 }
 
 pub(super) struct Encoder {
