@@ -245,12 +245,17 @@ impl Loop {
                 return true;
             }
         }
+        let mut pumped = false;
         while v8::Platform::pump_message_loop(&self.platform, scope, false) {
-            progressed = true;
+            pumped = true;
         }
-        scope.perform_microtask_checkpoint();
-        if scope.is_execution_terminating() {
-            return true;
+        if pumped {
+            // What the platform's tasks queued (timers checkpoint each).
+            progressed = true;
+            scope.perform_microtask_checkpoint();
+            if scope.is_execution_terminating() {
+                return true;
+            }
         }
         self.check_rejections(scope);
         self.check_main_settled(scope);

@@ -45,7 +45,10 @@ impl Held {
     /// then frees one buffer a batch, not one a result (a free on another
     /// thread than the allocation is the costly kind).
     fn take(&mut self) -> Vec<Event> {
-        let mut events = std::mem::take(&mut self.events);
+        // The next batch starts with room for as many (one allocation, not
+        // a regrowth every few events).
+        let room = self.events.len();
+        let mut events = std::mem::replace(&mut self.events, Vec::with_capacity(room));
         let (count, total) = events.iter().filter_map(packable).fold((0, 0), |(n, sum), b| (n + 1, sum + b.len()));
         if count < 2 {
             return events;
