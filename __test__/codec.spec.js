@@ -194,6 +194,19 @@ describe('round trips', () => {
     assert.ok(Object.is(got.get(NaN), -0))
   })
 
+  test('Map and Set entries are all listed, whatever `size` says, at every size', () => {
+    class LyingMap extends Map { get size() { return 1 } }
+    class LyingSet extends Set { get size() { return 0 } }
+    const m = new LyingMap([['a', 1], ['b', 2], ['c', { d: 3 }]]), s = new LyingSet(['x', 'y'])
+    assert.deepEqual([...rt(m)], [['a', 1], ['b', 2], ['c', { d: 3 }]])
+    assert.deepEqual([...rt(s)], ['x', 'y'])
+    for (const n of [0, 1, 1000, 120000]) {
+      const big = new Map(Array.from({ length: n }, (_, i) => ['k' + i, i])), got = rt([big, new Set(big.keys())])
+      assert.equal(got[0].size, n); assert.equal(got[1].size, n)
+      if (n > 0) { assert.equal(got[0].get('k' + (n - 1)), n - 1); assert.ok(got[1].has('k0')) }
+    }
+  })
+
   test('boxed primitives', () => {
     for (const v of [Object(1.5), Object(-0), Object('str'), Object(false), Object(true), Object(10n ** 30n)]) {
       const got = rt(v)
@@ -217,6 +230,24 @@ describe('round trips', () => {
     const ga = rt(arr); assert.equal(ga[0], ga)
     const err = new Error('loop'); err.cause = err
     const ge = rt(err); assert.equal(ge.cause, ge)
+  })
+
+  test('shared objects are found at every size of the identity table', () => {
+    // Up to 16 objects a list, then a Set, then (from the first object met
+    // twice) a Map: a repeat before, at and past each switch, then new
+    // objects and repeats after it, and a view over a buffer met before.
+    for (const n of [3, 15, 16, 17, 40, 5000]) {
+      const list = Array.from({ length: n }, (_, i) => ({ i }))
+      const buf = new ArrayBuffer(8)
+      const value = [...list, list[0], list[n - 1], buf, ...Array.from({ length: 20 }, (_, i) => [i]), list[n >> 1],
+        new Uint8Array(buf, 2, 4), list]
+      const got = rt(value)
+      assert.equal(got[n], got[0]); assert.equal(got[n + 1], got[n - 1])
+      assert.equal(got[n + 23], got[n >> 1]); assert.equal(got[n + 24].buffer, got[n + 2])
+      assert.equal(got[n + 25][n - 1], got[n - 1]); assert.deepEqual(got[n + 22], [19])
+      assert.equal(new Set(got.slice(0, n)).size, n)
+      for (let i = 0; i < n; i++) assert.equal(got[i].i, i)
+    }
   })
 
   test('encodeArgs is encode(args, "args")', () => {

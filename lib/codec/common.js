@@ -78,6 +78,7 @@ const dateGetTime = uncurry(Date.prototype.getTime)
 const reSource = getter(RegExp.prototype, 'source'), reFlags = getter(RegExp.prototype, 'flags')
 const [numValueOf, strValueOf, boolValueOf, bigValueOf] = [Number, String, Boolean, BigInt].map((C) => uncurry(C.prototype.valueOf))
 const mapForEach = uncurry(Map.prototype.forEach), setForEach = uncurry(Set.prototype.forEach)
+const mapSize = getter(Map.prototype, 'size'), setSize = getter(Set.prototype, 'size')
 const mapSet = uncurry(Map.prototype.set), setAdd = uncurry(Set.prototype.add)
 const hasOwn = Object.hasOwn || ((o, k) => Object.prototype.hasOwnProperty.call(o, k))
 const { getPrototypeOf: getProto, keys: objectKeys, defineProperty } = Object
@@ -102,7 +103,7 @@ const textEncoder = new TextEncoder()
 const ASCII_RE = /^[\x00-\x7f]*$/, NON_LATIN1_RE = /[^\x00-\xff]/, IDENT_RE = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 const INITIAL_SIZE = 1024
 const KEEP_SIZE = 1 << 20 // a bigger output buffer is dropped at the next encode
-const SEEN_LINEAR = 16 // identity table: linear search up to this many objects, then a Map
+const SEEN_LINEAR = 16 // identity table: linear search up to this many objects, then a Set (a Map once one repeats)
 const VIEW_CACHE = 4096 // result views are reused for payloads up to this size
 const STR_CACHE_SIZE = 4096 // decoded short latin1 strings are reused (power of two)
 const STR_CACHE_MAX_LEN = 24
@@ -233,6 +234,7 @@ module.exports = {
   keySegment,
   makeError,
   mapForEach,
+  mapSize,
   mapSet,
   numValueOf,
   objectKeys,
@@ -241,6 +243,7 @@ module.exports = {
   reSource,
   setAdd,
   setForEach,
+  setSize,
   setSharedValues,
   strValueOf,
   symbolDescription,
