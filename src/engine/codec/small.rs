@@ -26,7 +26,7 @@ const SMALL_DEPTH: u32 = 32;
 
 /// The value of a whole payload (`bytes`, starting with the version byte).
 pub fn decode<'s>(s: &mut v8::HandleScope<'s>, bytes: &[u8]) -> Option<v8::Local<'s, v8::Value>> {
-    let mut d = Small { r: Reader { bytes, pos: 0 }, ids: Vec::new(), shapes: Vec::new() };
+    let mut d = Small { r: Reader { bytes, pos: 0 }, ids: Vec::new(), first_id: 0, shapes: Vec::new() };
     if d.r.u8().ok()? != VERSION {
         return None;
     }
@@ -37,19 +37,23 @@ pub fn decode<'s>(s: &mut v8::HandleScope<'s>, bytes: &[u8]) -> Option<v8::Local
 /// The elements of a payload that is an array (a call's arguments), with
 /// no array made.
 pub fn args<'s>(s: &mut v8::HandleScope<'s>, bytes: &[u8]) -> Option<Vec<v8::Local<'s, v8::Value>>> {
-    let mut d = Small { r: Reader { bytes, pos: 0 }, ids: Vec::new(), shapes: Vec::new() };
+    // The array's own id is 0 and never made here: a backreference to it
+    // goes the general way (and no allocation is made for it).
+    let mut d = Small { r: Reader { bytes, pos: 0 }, ids: Vec::new(), first_id: 1, shapes: Vec::new() };
     if d.r.u8().ok()? != VERSION || d.r.u8().ok()? != ARRAY {
         return None;
     }
-    d.ids.push(None); // the array's own id: a backreference to it goes the general way
     let elements = d.elements(s, 0)?;
     (d.r.pos == bytes.len()).then_some(elements)
 }
 
 struct Small<'p, 's> {
     r: Reader<'p>,
-    /// Objects by id; `None` for an array whose elements are being read.
+    /// Objects by id (from `first_id`); `None` for an array whose elements
+    /// are being read.
     ids: Vec<Option<v8::Local<'s, v8::Value>>>,
+    /// The id of `ids[0]`: lower ids are objects not made here.
+    first_id: usize,
     /// Each SHAPE's keys, internalized once.
     shapes: Vec<Vec<v8::Local<'s, v8::String>>>,
 }
@@ -68,7 +72,7 @@ impl<'s> Small<'_, 's> {
                 let text = self.r.string_body(tag).ok()?;
                 new_string(s, &text, v8::NewStringType::Normal).ok()?.into()
             }
-            BACKREF => (*self.ids.get(self.r.u32().ok()? as usize)?)?,
+            BACKREF => (*self.ids.get((self.r.u32().ok()? as usize).checked_sub(self.first_id)?)?)?,
             OBJECT if depth < SMALL_DEPTH => {
                 // Made before its properties: a property may refer back to it.
                 let object = v8::Object::new(s);
