@@ -7,6 +7,7 @@
 //! for `idle_timeout` leave (`retire`); the host starts new ones on demand.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -51,6 +52,34 @@ pub struct PoolQueue {
     /// How long a thread above `min_threads` idles before it leaves.
     idle_timeout: Option<Duration>,
     state: Mutex<State>,
+    /// The queue's length as of the last unlock: read without the lock
+    /// (a thread asks at every call whether calls wait).
+    queued: AtomicUsize,
+}
+
+/// The pool's state, locked; the queue's length is published on unlock.
+struct Locked<'a> {
+    st: MutexGuard<'a, State>,
+    queued: &'a AtomicUsize,
+}
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.st
+    }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.st
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        self.queued.store(self.st.queue.len(), Ordering::Release);
+    }
 }
 
 fn call_id(job: &Job) -> Option<u64> {
@@ -64,11 +93,11 @@ impl PoolQueue {
     /// A pool keeping `min_threads`, whose other threads leave after
     /// `idle_timeout` idle (None: never).
     pub fn new(min_threads: usize, idle_timeout: Option<Duration>) -> Self {
-        Self { id: super::control::next_id(), min_threads, idle_timeout, state: Mutex::default() }
+        Self { id: super::control::next_id(), min_threads, idle_timeout, state: Mutex::default(), queued: AtomicUsize::new(0) }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> Locked<'_> {
+        Locked { st: self.state.lock().unwrap_or_else(|p| p.into_inner()), queued: &self.queued }
     }
 
     /// A thread joins the pool.
@@ -199,7 +228,7 @@ impl PoolQueue {
 
     /// Calls no thread has taken yet.
     pub fn queued(&self) -> usize {
-        self.lock().queue.len()
+        self.queued.load(Ordering::Acquire)
     }
 
     /// Threads in the pool now.
