@@ -18,7 +18,7 @@ use crate::runtime::{watchdog, Event, EventSink, Job, Outcome, ServiceTask};
 /// Names whose property keys a thread keeps (`Loop::hook`); more are made per call.
 const MAX_KEYS: usize = 256;
 
-/// Task ids a service thread keeps (lib/service.js MAX_TASK_IDS): a higher
+/// Task ids a service thread keeps (lib/slot.js MAX_TASK_IDS): a higher
 /// id is read as no id (its name, which comes with it, is used alone).
 const MAX_TASK_IDS: u32 = 256;
 
