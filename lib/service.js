@@ -99,14 +99,18 @@ class Service {
    */
   call(options) {
     // The common call, `{ name, params }` and no other option, takes the
-    // lean path of Thread#run: no options copy, no extra promise.
+    // lean path of Thread#run: no options copy, no extra promise, and a
+    // task the thread was sent before (so checked before) crosses as its id.
     if (options !== null && typeof options === 'object' && options.transfer === undefined &&
         options.timeout === undefined && options.signal === undefined) {
       const name = options.name
       const params = options.params
-      if (typeof name === 'string' && (params === undefined || Array.isArray(params)) && !this.closed &&
-          (this.#names === null || this.#names.has(name))) {
-        return this.#slot.serviceCall(name, params === undefined ? [] : params)
+      if ((params === undefined || Array.isArray(params)) && !this.closed) {
+        const task = this.#slot.tasks.get(name)
+        if (task !== undefined) return this.#slot.serviceCall(name, task, params === undefined ? [] : params)
+        if (typeof name === 'string' && (this.#names === null || this.#names.has(name))) {
+          return this.#slot.serviceCall(name, 0, params === undefined ? [] : params)
+        }
       }
     }
     try {

@@ -28,6 +28,13 @@ let inFlight = 0
 const SPIN_US = 30
 
 /**
+ * Task names a service's slot gives an id (engine/calls.rs MAX_TASK_IDS):
+ * a service call sends its task's id, and the name only until the thread
+ * was sent the pair. Names past these go by name each time.
+ */
+const MAX_TASK_IDS = 256
+
+/**
  * The `data` option of a Thread or ThreadPool, encoded once for every
  * thread it starts (a replaced one too); undefined for none. Throws
  * ERR_CLONE naming the path (`data.handler`) for a value that cannot cross.
@@ -194,6 +201,8 @@ class Slot {
     this.loneSpin = new SpinGuess()
     /** …for this call. */
     this.loneId = 0
+    /** A service's task names → their ids, each once the thread was sent the pair. */
+    this.tasks = new Map()
     /** Waiting on the host for the next host call (host-calls.js). */
     this.hostSpin = new SpinGuess()
     /** The host functions its threads may call (`host` option), by name. */
@@ -300,20 +309,25 @@ class Slot {
 
   /** Make this thread a service of `defs`; settles once it is initialized. */
   submitServiceStart(defs, reffed) {
+    this.tasks.clear() // (the thread forgets its ids at the start too)
     return this.enqueue({ reffed }, (id) => this.native.serviceStart(id, defs))
   }
 
   /** Queue a call of the service's task `name`. */
   submitServiceCall(name, c) {
     const { bytes, shared, transferred } = encodeFor(c.args, 'params', c.transfer)
-    return this.enqueue(c, (id) => this.native.serviceCall(id, name, bytes, shared, transferred, c.timeout))
+    return this.enqueue(c, (id) => {
+      const task = this.tasks.get(name) ?? this.taskId()
+      return this.sentTask(name, task, this.native.serviceCall(id, name, bytes, shared, transferred, c.timeout, task))
+    })
   }
 
   /**
    * A service call with no options (`service.call({ name, params })`), the
-   * lean path of call(): encoded as rest arguments, no options object.
+   * lean path of call(): encoded as rest arguments, no options object; the
+   * task crosses as its id `task` (from `tasks`), or with 0 by name.
    */
-  serviceCall(name, params) {
+  serviceCall(name, task, params) {
     let bytes
     try {
       bytes = encodeRestArgs(params, 'params')
@@ -324,9 +338,27 @@ class Slot {
     this.outbox.flush()
     const id = nextCallId++
     const call = this.open(id, false)
-    if (!this.send(id, bytes, undefined, name)) this._exited(false)
+    let sent
+    if (task !== 0) {
+      sent = this.send(id, bytes, undefined, task)
+    } else {
+      task = this.taskId()
+      sent = this.sentTask(name, task, this.send(id, bytes, undefined, task, name))
+    }
+    if (!sent) this._exited(false)
     else this.awaitLone(id)
     return call.promise
+  }
+
+  /** The id a new task name gets: the next one, or 0 (none) past MAX_TASK_IDS. */
+  taskId() {
+    return this.tasks.size < MAX_TASK_IDS ? this.tasks.size + 1 : 0
+  }
+
+  /** `sent`; once the thread was sent task `name` with id `task`, calls use the id alone. */
+  sentTask(name, task, sent) {
+    if (sent && task !== 0) this.tasks.set(name, task)
+    return sent
   }
 
   /** Send `value` to the thread's `parent.onMessage` listeners. */

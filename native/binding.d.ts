@@ -146,12 +146,12 @@ export declare class NativeThread {
    */
   run(callId: number, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null): boolean
   /**
-   * A plain function `(callId, bytes, timeoutMs?, name?) => boolean`
-   * queuing a call as `run` does (with `name`: as `serviceCall` does) for
+   * A plain function `(callId, bytes, timeoutMs?, task?, name?) => boolean`
+   * queuing a call as `run` does (with `task`: as `serviceCall` does) for
    * arguments with no shared or moved memory: the per-call path, made
    * once per thread, cheaper to call than a method.
    */
-  submitFunction(): (callId: number, bytes: Uint8Array, timeoutMs?: number, name?: string) => boolean
+  submitFunction(): (callId: number, bytes: Uint8Array, timeoutMs?: number, task?: number, name?: string) => boolean
   /**
    * Queue many calls with one wake-up of the thread. Per call, `meta`
    * holds `RUN_BATCH_STRIDE` numbers laid out as `RunBatchField`.
@@ -166,8 +166,11 @@ export declare class NativeThread {
    * once `__initializeService` finished.
    */
   serviceStart(callId: number, definitions: Definitions): boolean
-  /** Queue a call of the service's task `name`. */
-  serviceCall(callId: number, name: string, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null): boolean
+  /**
+   * Queue a call of the service's task `name`; `task` is the id the
+   * host gave that name (the thread keeps the pair for calls by id).
+   */
+  serviceCall(callId: number, name: string, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null, task?: number | undefined | null): boolean
   /** Give the thread messenger `name` (`messengers.use(name)` resolves). */
   attachMessenger(name: string): void
   /** Send a message to the thread's `parent.onMessage` listeners. */

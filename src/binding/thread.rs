@@ -13,7 +13,7 @@ use super::protocol::{RunBatchField, ThreadCounters, RUN_BATCH_STRIDE};
 use crate::engine::Payload;
 use crate::engine::ThreadHandle;
 use crate::runtime::payload::Bytes;
-use crate::runtime::{Interrupt, Job};
+use crate::runtime::{Interrupt, Job, ServiceTask};
 
 /// One isolate thread, seen from the host.
 #[napi]
@@ -96,18 +96,18 @@ impl NativeThread {
         Ok(self.handle.send(job))
     }
 
-    /// A plain function `(callId, bytes, timeoutMs?, name?) => boolean`
-    /// queuing a call as `run` does (with `name`: as `serviceCall` does) for
+    /// A plain function `(callId, bytes, timeoutMs?, task?, name?) => boolean`
+    /// queuing a call as `run` does (with `task`: as `serviceCall` does) for
     /// arguments with no shared or moved memory: the per-call path, made
     /// once per thread, cheaper to call than a method.
-    #[napi(ts_return_type = "(callId: number, bytes: Uint8Array, timeoutMs?: number, name?: string) => boolean")]
+    #[napi(ts_return_type = "(callId: number, bytes: Uint8Array, timeoutMs?: number, task?: number, name?: string) => boolean")]
     pub fn submit_function<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
         let jobs = self.handle.control.sender();
         let submit: napi_raw::Submit = Box::new(move |s: napi_raw::Submitted| {
-            let napi_raw::Submitted { call_id, args, timeout_ms, name } = s;
+            let napi_raw::Submitted { call_id, args, timeout_ms, task } = s;
             let queued_at = Instant::now();
-            let job = match name {
-                Some(name) => Job::ServiceCall { call_id, name, args, timeout_ms, queued_at },
+            let job = match task {
+                Some(task) => Job::ServiceCall { call_id, task, args, timeout_ms, queued_at },
                 None => Job::Run { call_id, args, timeout_ms, queued_at },
             };
             jobs.send(job).is_ok()
@@ -165,7 +165,8 @@ impl NativeThread {
         self.handle.send(Job::ServiceStart { call_id: call_id as u64, source, host })
     }
 
-    /// Queue a call of the service's task `name`.
+    /// Queue a call of the service's task `name`; `task` is the id the
+    /// host gave that name (the thread keeps the pair for calls by id).
     #[napi]
     pub fn service_call(
         &self,
@@ -176,9 +177,11 @@ impl NativeThread {
         shared: Option<Vec<Unknown>>,
         transferred: Option<Vec<Unknown>>,
         timeout_ms: Option<f64>,
+        task: Option<u32>,
     ) -> Result<bool> {
         let args = self.payload(&env, bytes, shared, transferred)?;
-        let job = Job::ServiceCall { call_id: call_id as u64, name, args, timeout_ms, queued_at: Instant::now() };
+        let task = ServiceTask { id: task.unwrap_or(0), name: Some(name) };
+        let job = Job::ServiceCall { call_id: call_id as u64, task, args, timeout_ms, queued_at: Instant::now() };
         Ok(self.handle.send(job))
     }
 

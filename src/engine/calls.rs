@@ -1,6 +1,7 @@
 //! The life of a call: start (a Thread's function, a task in a fresh realm,
 //! a service's start or task), settle, and finish with its after-hook.
 
+use std::rc::Rc;
 use std::time::Instant;
 
 use super::call_state::{self, PendingTask};
@@ -12,10 +13,21 @@ use super::realm;
 use super::realms::MAIN;
 use super::thread_state::ThreadState;
 use crate::engine::Payload;
-use crate::runtime::{watchdog, Event, EventSink, Job, Outcome};
+use crate::runtime::{watchdog, Event, EventSink, Job, Outcome, ServiceTask};
 
 /// Names whose property keys a thread keeps (`Loop::hook`); more are made per call.
 const MAX_KEYS: usize = 256;
+
+/// Task ids a service thread keeps (lib/slot.js MAX_TASK_IDS): a higher
+/// id is read as no id (its name, which comes with it, is used alone).
+const MAX_TASK_IDS: u32 = 256;
+
+/// The task of a service call as the thread runs it: its name (for errors
+/// and the slow reads) and its key (None when none could be made).
+struct Task<'s> {
+    name: Rc<str>,
+    key: Option<v8::Local<'s, v8::String>>,
+}
 
 /// Reads a service's task `k` from its definitions `d`: undefined if it
 /// is no function; the task if neither hook is one; else `[task, before,
@@ -66,9 +78,11 @@ impl Loop {
                     self.start_service(scope, &source);
                 }
             }
-            Job::ServiceCall { call_id, name, args, timeout_ms, queued_at } => {
+            Job::ServiceCall { call_id, task, args, timeout_ms, queued_at } => {
+                // (before begin: a name sent with its id is kept even if this call was cancelled)
+                let task = self.service_task(scope, task);
                 if self.begin(scope, call_id, timeout_ms, waited(queued_at), MAIN) {
-                    self.start_service_call(scope, &name, args);
+                    self.start_service_call(scope, task, args);
                 }
             }
             Job::Message { payload } => self.dispatch(scope, payload),
@@ -109,6 +123,32 @@ impl Loop {
             self.keys.insert(name.into(), v8::Global::new(scope, k));
         }
         Some(k)
+    }
+
+    /// The name and key of a service call's task: an id's first use keeps
+    /// the pair (ids are per service: `start_service` forgets them), later
+    /// uses find it by index. None for an id the thread never saw.
+    fn service_task<'s>(&mut self, scope: &mut v8::HandleScope<'s>, task: ServiceTask) -> Option<Task<'s>> {
+        let ServiceTask { id, name } = task;
+        let at = if (1..=MAX_TASK_IDS).contains(&id) { Some(id as usize - 1) } else { None };
+        if let (Some(at), None) = (at, &name) {
+            let (name, key) = self.tasks.get(at)?.as_ref()?;
+            return Some(Task { name: name.clone(), key: Some(v8::Local::new(scope, key)) });
+        }
+        let name: Rc<str> = name?.into();
+        let Some(at) = at else {
+            let key = self.key(scope, &name);
+            return Some(Task { name, key });
+        };
+        let key = v8::String::new_from_utf8(scope, name.as_bytes(), v8::NewStringType::Internalized);
+        if let Some(k) = key {
+            let table = &mut self.tasks;
+            if table.len() <= at {
+                table.resize_with(at + 1, || None);
+            }
+            table[at] = Some((name.clone(), v8::Global::new(scope, k)));
+        }
+        Some(Task { name, key })
     }
 
     /// Mark `call_id` as the call in flight; false if it was cancelled.
@@ -156,6 +196,7 @@ impl Loop {
 
     fn start_service(&mut self, scope: &mut v8::HandleScope, source: &str) {
         self.service = true;
+        self.tasks.clear();
         let Some(defs) = self.definitions(scope, source) else { return };
         let tc = &mut v8::TryCatch::new(scope);
         let lookup = match realm::evaluate(tc, SERVICE_LOOKUP, "isothread:service") {
@@ -177,21 +218,24 @@ impl Loop {
         }
     }
 
-    fn start_service_call(&mut self, scope: &mut v8::HandleScope, name: &str, args: Payload) {
+    fn start_service_call(&mut self, scope: &mut v8::HandleScope, task: Option<Task>, args: Payload) {
         let (defs, lookup) = match &self.main {
             Some(Main::Defs { defs, lookup }) => (v8::Local::new(scope, defs), lookup.as_ref().map(|f| v8::Local::new(scope, f))),
             _ => return self.finish(scope, failed("ERR_CLOSED", "this thread is not a running service".into())),
         };
+        let Some(Task { name, key }) = task else {
+            return self.finish(scope, failed("ERR_UNKNOWN_TASK", "there is no task of this id".into()));
+        };
         let tc = &mut v8::TryCatch::new(scope);
-        let found = match lookup {
-            Some(f) if !name.starts_with("__") => self.service_lookup(tc, defs, f, name),
+        let found = match (lookup, key) {
+            (Some(f), Some(key)) if !name.starts_with("__") => self.service_lookup(tc, defs, f, key),
             _ => None,
         };
         let found = match found {
             Some(found) => found,
-            None => self.found(tc, defs, name, "__beforeServiceTask", "__afterServiceTask"),
+            None => self.found(tc, defs, &name, "__beforeServiceTask", "__afterServiceTask"),
         };
-        self.run_task(tc, defs, name, found, args);
+        self.run_task(tc, defs, &name, found, args);
     }
 
     /// A service's task `name` and its hooks, read by one call of the
@@ -204,9 +248,8 @@ impl Loop {
         tc: &mut v8::TryCatch<'s, v8::HandleScope>,
         defs: v8::Local<v8::Object>,
         lookup: v8::Local<v8::Function>,
-        name: &str,
+        key: v8::Local<v8::String>,
     ) -> Option<Found<'s>> {
-        let key = self.key(tc, name)?;
         let Some(v) = lookup.call(tc, defs.into(), &[defs.into(), key.into()]) else {
             if !tc.has_terminated() {
                 tc.reset();

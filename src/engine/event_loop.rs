@@ -53,6 +53,9 @@ pub(crate) struct Loop {
     pub(super) realms: Realms,
     /// Property keys of task and hook names, made once (`Loop::hook`).
     pub(super) keys: std::collections::HashMap<Box<str>, v8::Global<v8::String>>,
+    /// A service's task names and their keys, at index `id - 1` of the
+    /// host's id of each (`Loop::service_task`).
+    pub(super) tasks: Vec<Option<(std::rc::Rc<str>, v8::Global<v8::String>)>>,
     pub(super) main: Option<Main>,
     /// The call in flight and its bookkeeping.
     pub(super) calls: CallState,
@@ -89,6 +92,7 @@ impl Loop {
             failure: cfg.failure.clone(),
             realms,
             keys: Default::default(),
+            tasks: Default::default(),
             main: None,
             calls: CallState::new(),
             service: false,

@@ -44,12 +44,12 @@ pub enum Job {
         /// Names of the define() API's host functions (`parent.host`).
         host: std::sync::Arc<[String]>,
     },
-    /// Call task `name` of the service's definitions.
+    /// Call task `task` of the service's definitions.
     ServiceCall {
         /// Host-chosen id, echoed in the `Done` event.
         call_id: u64,
-        /// The task to run.
-        name: String,
+        /// The task to run: its name, or the id the host gave that name.
+        task: ServiceTask,
         /// The encoded arguments array.
         args: Payload,
         /// Per-call limit in ms.
@@ -96,6 +96,17 @@ pub enum Job {
     },
     /// Nothing to do: look at the thread's `Control` (an interrupt may wait).
     Wake,
+}
+
+/// The task of a service call. The host gives each task name of a service
+/// a small id and sends the name with the id's first use only: the thread
+/// keeps the pair, so later calls carry no string and the thread finds the
+/// task's property key by index, not by hashing its name.
+pub struct ServiceTask {
+    /// The id of the name (from 1, per service), or 0: the name alone.
+    pub id: u32,
+    /// The name: sent alone, or with its id the first time (again is harmless).
+    pub name: Option<String>,
 }
 
 /// How a call ended.

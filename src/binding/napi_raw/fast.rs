@@ -15,9 +15,10 @@ use super::check::napi_call;
 use super::memory::payload;
 use super::HostSink;
 use crate::engine::Payload;
+use crate::runtime::ServiceTask;
 
 /// One call as a submit function receives it: call id, encoded arguments,
-/// timeout in ms, and a service task's name.
+/// timeout in ms, and a service call's task.
 pub struct Submitted {
     /// The host's id of the call.
     pub call_id: u64,
@@ -25,8 +26,8 @@ pub struct Submitted {
     pub args: Payload,
     /// The call's timeout, if any.
     pub timeout_ms: Option<f64>,
-    /// The task of a service call.
-    pub name: Option<String>,
+    /// The task of a service call (its id, with its name the first time).
+    pub task: Option<ServiceTask>,
 }
 
 /// Queues a call where it belongs; false when its thread has ended.
@@ -37,9 +38,10 @@ struct SubmitData {
     submit: Submit,
 }
 
-/// A JS function `(callId, bytes, timeoutMs?, name?) => boolean` that hands
-/// one call to `submit` (arguments as `NativeThread.run` takes them, with
-/// no shared or moved memory).
+/// A JS function `(callId, bytes, timeoutMs?, task?, name?) => boolean`
+/// that hands one call to `submit` (arguments as `NativeThread.run` takes
+/// them, with no shared or moved memory; `task`, a number, makes it a
+/// service call: the id of its task, 0 for none, and `name` its name).
 ///
 /// # Safety
 /// `env` must be the sink's env, on its JS thread.
@@ -146,6 +148,15 @@ unsafe fn string_arg(env: sys::napi_env, v: sys::napi_value) -> napi::Result<Opt
     }
 }
 
+/// A service task's id: an integer from 0 (no id) to u32::MAX.
+fn task_id(n: f64) -> napi::Result<u32> {
+    if n.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&n) {
+        Ok(n as u32)
+    } else {
+        Err(napi::Error::from_reason(format!("submit: task must be an integer id, got {n}")))
+    }
+}
+
 unsafe fn boolean(env: sys::napi_env, b: bool) -> napi::Result<sys::napi_value> {
     let mut v = ptr::null_mut();
     // SAFETY: live env (the caller's contract); the out-pointer is a local.
@@ -172,16 +183,22 @@ unsafe extern "C" fn submit_cb(env: sys::napi_env, info: sys::napi_callback_info
     // `data` is the SubmitData the function owns (alive while it is called).
     unsafe {
         let done = (|| {
-            let (argv, argc, data) = args::<4>(env, info)?;
+            let (argv, argc, data) = args::<5>(env, info)?;
             if argc < 2 || data.is_null() {
-                return Err(napi::Error::from_reason("submit(callId, bytes, timeoutMs?, name?)"));
+                return Err(napi::Error::from_reason("submit(callId, bytes, timeoutMs?, task?, name?)"));
             }
             let d = &*(data as *const SubmitData);
             let call_id = number_arg(env, argv[0])?.ok_or_else(|| napi::Error::from_reason("submit: callId must be a number"))?;
             let args = payload(env, argv[1], &[], &[], &d.sink)?;
             let timeout_ms = if argc > 2 { number_arg(env, argv[2])? } else { None };
-            let name = if argc > 3 { string_arg(env, argv[3])? } else { None };
-            let sent = (d.submit)(Submitted { call_id: call_id as u64, args, timeout_ms, name });
+            let task = match if argc > 3 { number_arg(env, argv[3])? } else { None } {
+                Some(id) => {
+                    let name = if argc > 4 { string_arg(env, argv[4])? } else { None };
+                    Some(ServiceTask { id: task_id(id)?, name })
+                }
+                None => None,
+            };
+            let sent = (d.submit)(Submitted { call_id: call_id as u64, args, timeout_ms, task });
             boolean(env, sent)
         })();
         finish(env, done)
