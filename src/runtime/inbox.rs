@@ -3,8 +3,16 @@
 //! A parked thread takes ~25 µs to wake on this kind of machine, more than a
 //! whole call. So after each job a thread spins on its channel for a bounded
 //! window before it parks, but never more spinning threads than cores.
+//!
+//! A spinner polls with pauses and gives its core away (`sched_yield`, a
+//! syscall of ~0.3–1 µs here) only when another thread may need that core:
+//! when our running and spinning threads and the host are more than the
+//! cores, when it sits on the host's core, or when it was just held off its
+//! core (the machine is loaded); otherwise once per `QUIET_YIELD`, so a
+//! thread woken on its core never waits out the whole window.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -14,8 +22,75 @@ use super::messages::Job;
 
 /// How long a thread spins for its next job before it parks.
 const SPIN_WINDOW: Duration = Duration::from_micros(200);
+/// A spinner on a core nobody else seems to need still yields this often.
+const QUIET_YIELD: Duration = Duration::from_micros(5);
+/// A look or a yield that took longer than this means another process had
+/// the spinner's core meanwhile (the guest's own short stalls, 10–30 µs
+/// on this KVM guest, stay below it).
+const HELD_OFF: Duration = Duration::from_micros(50);
+/// After that, spinners yield at every look for this long.
+const CROWDED_FOR: Duration = Duration::from_millis(10);
 
+/// Threads spinning for a job.
 static SPINNING: AtomicUsize = AtomicUsize::new(0);
+/// Threads that left `recv` with a job and have not come back (running it).
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+/// The core the host last waited on (`usize::MAX`: not known).
+static HOST_CORE: AtomicUsize = AtomicUsize::new(usize::MAX);
+/// Until when (µs since `epoch()`) spinners yield at every look.
+static CROWDED_UNTIL: AtomicU64 = AtomicU64::new(0);
+
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn micros(t: Instant) -> u64 {
+    t.saturating_duration_since(epoch()).as_micros() as u64
+}
+
+/// The core this thread runs on, `usize::MAX` when it cannot be told.
+fn current_core() -> usize {
+    // SAFETY: sched_getcpu takes nothing and only reads the calling
+    // thread's CPU number (from rseq on current glibc).
+    let core = unsafe { libc::sched_getcpu() };
+    usize::try_from(core).unwrap_or(usize::MAX)
+}
+
+/// Whether this thread is counted in `count` (for `RUNNING`: it is
+/// outside `recv`); a thread that ends while counted leaves the count.
+struct Running {
+    count: &'static AtomicUsize,
+    on: Cell<bool>,
+}
+
+impl Running {
+    fn set(&self, on: bool) {
+        if self.on.replace(on) != on {
+            if on {
+                self.count.fetch_add(1, Ordering::AcqRel);
+            } else {
+                self.count.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.set(false);
+    }
+}
+
+thread_local! {
+    static RUNS: Running = const { Running { count: &RUNNING, on: Cell::new(false) } };
+}
+
+/// Count this thread in `RUNNING` or not.
+fn set_running(on: bool) {
+    // try_with: a thread whose locals are being destroyed is not counted.
+    let _ = RUNS.try_with(|r| r.set(on));
+}
 
 fn max_spinners() -> usize {
     static MAX: OnceLock<usize> = OnceLock::new();
@@ -32,6 +107,26 @@ pub fn cores_crowded() -> bool {
     SPINNING.load(Ordering::Relaxed) + 2 > max_spinners()
 }
 
+/// Host thread: note the core it waits on, so a thread spinning on the
+/// same core gives way to it.
+pub fn note_host_core() {
+    HOST_CORE.store(current_core(), Ordering::Relaxed);
+}
+
+/// Spinners yield at every look until `CROWDED_FOR` after `now`.
+fn mark_crowded(now: Instant) {
+    CROWDED_UNTIL.store(micros(now + CROWDED_FOR), Ordering::Relaxed);
+}
+
+/// Whether a spinner looking at `now` should give its core away now:
+/// our threads (host, running, spinning) are more than the cores, it
+/// shares the host's core, or a spinner was held off its core lately.
+fn must_yield(now: Instant) -> bool {
+    SPINNING.load(Ordering::Relaxed) + RUNNING.load(Ordering::Relaxed) + 1 > max_spinners()
+        || current_core() == HOST_CORE.load(Ordering::Relaxed)
+        || micros(now) < CROWDED_UNTIL.load(Ordering::Relaxed)
+}
+
 /// Take a spinning slot if fewer threads than allowed are spinning.
 fn try_start_spinning() -> bool {
     let max = max_spinners();
@@ -45,22 +140,16 @@ pub fn recv(jobs: &Receiver<Job>, deadline: Option<Instant>) -> Result<Job, Recv
         Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
         Err(TryRecvError::Empty) => {}
     }
+    set_running(false);
+    let got = wait(jobs, deadline);
+    set_running(true);
+    got
+}
+
+/// `recv` once the channel was found empty: spin if a slot is free, then park.
+fn wait(jobs: &Receiver<Job>, deadline: Option<Instant>) -> Result<Job, RecvTimeoutError> {
     if try_start_spinning() {
-        let until = Instant::now() + SPIN_WINDOW;
-        let until = deadline.map_or(until, |d| d.min(until));
-        let got = loop {
-            match jobs.try_recv() {
-                Ok(job) => break Some(Ok(job)),
-                Err(TryRecvError::Disconnected) => break Some(Err(RecvTimeoutError::Disconnected)),
-                Err(TryRecvError::Empty) => {}
-            }
-            if Instant::now() >= until {
-                break None;
-            }
-            // Yield rather than burn the core: on a machine with few cores a
-            // thread woken for another job must not wait out this window.
-            std::thread::yield_now();
-        };
+        let got = spin(jobs, deadline);
         SPINNING.fetch_sub(1, Ordering::AcqRel);
         if let Some(result) = got {
             return result;
@@ -69,6 +158,42 @@ pub fn recv(jobs: &Receiver<Job>, deadline: Option<Instant>) -> Result<Job, Recv
     match deadline {
         Some(d) => jobs.recv_deadline(d),
         None => jobs.recv().map_err(|_| RecvTimeoutError::Disconnected),
+    }
+}
+
+/// Poll the channel for up to `SPIN_WINDOW` (or `deadline`); None when
+/// nothing came.
+fn spin(jobs: &Receiver<Job>, deadline: Option<Instant>) -> Option<Result<Job, RecvTimeoutError>> {
+    let start = Instant::now();
+    let until = deadline.map_or(start + SPIN_WINDOW, |d| d.min(start + SPIN_WINDOW));
+    let mut last = start;
+    let mut next_yield = start + QUIET_YIELD;
+    loop {
+        match jobs.try_recv() {
+            Ok(job) => return Some(Ok(job)),
+            Err(TryRecvError::Disconnected) => return Some(Err(RecvTimeoutError::Disconnected)),
+            Err(TryRecvError::Empty) => {}
+        }
+        let now = Instant::now();
+        if now >= until {
+            return None;
+        }
+        if now.saturating_duration_since(last) > HELD_OFF {
+            mark_crowded(now);
+        }
+        if now >= next_yield || must_yield(now) {
+            std::thread::yield_now();
+            last = Instant::now();
+            if last.saturating_duration_since(now) > HELD_OFF {
+                mark_crowded(last);
+            }
+            next_yield = last + QUIET_YIELD;
+        } else {
+            last = now;
+            for _ in 0..4 {
+                std::hint::spin_loop();
+            }
+        }
     }
 }
 
@@ -97,6 +222,62 @@ mod tests {
         let (tx, rx) = crossbeam_channel::unbounded::<Job>();
         drop(tx);
         assert!(matches!(recv(&rx, None), Err(RecvTimeoutError::Disconnected)));
+    }
+
+    #[test]
+    fn a_thread_is_counted_once_and_uncounted_when_it_ends() {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        thread_local! {
+            static R: Running = const { Running { count: &COUNT, on: Cell::new(false) } };
+        }
+        std::thread::spawn(|| {
+            R.with(|r| {
+                r.set(true);
+                r.set(true);
+            });
+            assert_eq!(COUNT.load(Ordering::Acquire), 1);
+        })
+        .join()
+        .unwrap();
+        assert_eq!(COUNT.load(Ordering::Acquire), 0);
+        R.with(|r| {
+            r.set(true);
+            r.set(false);
+            r.set(false);
+        });
+        assert_eq!(COUNT.load(Ordering::Acquire), 0);
+    }
+
+    /// The scheduler state of thread `tid` of this process ('R', 'S', …).
+    fn task_state(tid: i32) -> char {
+        let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).unwrap();
+        // The state follows the command name, which is in parentheses.
+        let after = &stat[stat.rfind(')').unwrap() + 2..];
+        after.chars().next().unwrap()
+    }
+
+    #[test]
+    fn an_idle_thread_stops_spinning_and_sleeps() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let (tid_tx, tid_rx) = crossbeam_channel::bounded(1);
+        let h = std::thread::spawn(move || {
+            // SAFETY: gettid takes nothing and cannot fail.
+            tid_tx.send(unsafe { libc::gettid() }).unwrap();
+            recv(&rx, None)
+        });
+        let tid = tid_rx.recv().unwrap();
+        // Polled: on a loaded machine the spin window may take long to end.
+        let mut state = task_state(tid);
+        for _ in 0..2000 {
+            if state == 'S' {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+            state = task_state(tid);
+        }
+        assert_eq!(state, 'S', "a thread with nothing to do is asleep, not spinning");
+        tx.send(Job::Wake).unwrap();
+        assert!(matches!(h.join().unwrap(), Ok(Job::Wake)));
     }
 
     #[test]

@@ -95,6 +95,7 @@ impl HostSink {
     /// not crowded. True when events are ready; then call `drain_now` at once.
     pub fn spin_for_events(&self, max: std::time::Duration, yielding: bool) -> bool {
         let was_scheduled = self.scheduled.swap(true, Ordering::AcqRel);
+        crate::runtime::inbox::note_host_core();
         let start = std::time::Instant::now();
         let until = start + max;
         let mut next_yield = start;
@@ -116,6 +117,7 @@ impl HostSink {
                 next_yield = std::time::Instant::now() + YIELD_EVERY;
             }
         };
+        crate::runtime::inbox::note_host_core();
         if ready {
             // drain_now() runs next and clears the flag the same way.
             return true;
