@@ -156,3 +156,16 @@ test('spawn: kill() terminates a busy thread and a pending await rejects; clean(
   done.clean()
   await assert.rejects(done.await(), { code: 'ERR_CLOSED' })
 })
+
+test('structuredClone of a buffer inside a thread gives the same buffer, as passing it does', async () => {
+  const shared = buffer({ n: 1 })
+  const t = new Thread(() => (b) => {
+    const copy = structuredClone({ inner: b })
+    copy.inner.set({ n: 2 })
+    return [b.get(), copy.inner !== b]
+  })
+  assert.deepEqual(await t.run(shared), [{ n: 2 }, true], 'a new handle over the same value')
+  assert.deepEqual(shared.get(), { n: 2 })
+  await t.close()
+  shared.clean()
+})
