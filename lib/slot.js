@@ -8,7 +8,7 @@ const { makeError } = require('./errors')
 const { Outbox } = require('./outbox')
 const { mapError } = require('./stack')
 const { envExtras } = require('./inspect')
-const { CallStatus, NO_CALL } = require('../native/binding.js')
+const { CallStatus, NO_CALL, MAX_TASK_IDS } = require('../native/binding.js')
 const { awaitEvents } = require('./host-events')
 const { CallTable } = require('./call-table')
 
@@ -27,12 +27,9 @@ let inFlight = 0
  */
 const SPIN_US = 30
 
-/**
- * Task names a service's slot gives an id (engine/calls.rs MAX_TASK_IDS):
- * a service call sends its task's id, and the name only until the thread
- * was sent the pair. Names past these go by name each time.
- */
-const MAX_TASK_IDS = 256
+// Task names a service's slot gives an id (MAX_TASK_IDS, from the addon):
+// a service call sends its task's id, and the name only until the thread
+// was sent the pair. Names past these go by name each time.
 
 /**
  * The `data` option of a Thread or ThreadPool, encoded once for every

@@ -320,6 +320,9 @@ export declare enum ExitCause {
   MemoryLimit = 1,
 }
 
+/** Task names of a service that get an id (lib/slot.js; runtime::MAX_TASK_IDS). */
+export declare const MAX_TASK_IDS: number
+
 /**
  * The `callId` of a `Message` or `HostCall` event sent outside any call
  * (lib's call ids count from 1).

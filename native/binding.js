@@ -847,6 +847,7 @@ module.exports.ConsoleMethod = nativeBinding.ConsoleMethod
 module.exports.decodeString = nativeBinding.decodeString
 module.exports.EventKind = nativeBinding.EventKind
 module.exports.ExitCause = nativeBinding.ExitCause
+module.exports.MAX_TASK_IDS = nativeBinding.MAX_TASK_IDS
 module.exports.NO_CALL = nativeBinding.NO_CALL
 module.exports.Owner = nativeBinding.Owner
 module.exports.RUN_BATCH_STRIDE = nativeBinding.RUN_BATCH_STRIDE

@@ -127,6 +127,10 @@ pub enum RunBatchField {
 #[napi]
 pub const NO_CALL: u32 = crate::runtime::NO_CALL as u32;
 
+/// Task names of a service that get an id (lib/slot.js; runtime::MAX_TASK_IDS).
+#[napi]
+pub const MAX_TASK_IDS: u32 = crate::runtime::MAX_TASK_IDS;
+
 /// Ids of the host's own units of work in its liveness table, beside the
 /// threads' ids (which count from 1). `Host` is also the thread of the
 /// events that concern no thread (`Notify`, `Messenger`, `LockGranted`).

@@ -13,14 +13,10 @@ use super::realm;
 use super::realms::MAIN;
 use super::thread_state::ThreadState;
 use crate::engine::Payload;
-use crate::runtime::{watchdog, Event, EventSink, Job, Outcome, ServiceTask};
+use crate::runtime::{watchdog, Event, EventSink, Job, Outcome, ServiceTask, MAX_TASK_IDS};
 
 /// Names whose property keys a thread keeps (`Loop::hook`); more are made per call.
 const MAX_KEYS: usize = 256;
-
-/// Task ids a service thread keeps (lib/slot.js MAX_TASK_IDS): a higher
-/// id is read as no id (its name, which comes with it, is used alone).
-const MAX_TASK_IDS: u32 = 256;
 
 /// The task of a service call as the thread runs it: its name (for errors
 /// and the slow reads) and its key (None when none could be made).
@@ -140,7 +136,7 @@ impl Loop {
             let key = self.key(scope, &name);
             return Some(Task { name, key });
         };
-        let key = v8::String::new_from_utf8(scope, name.as_bytes(), v8::NewStringType::Internalized);
+        let key = self.key(scope, &name);
         if let Some(k) = key {
             let table = &mut self.tasks;
             if table.len() <= at {

@@ -98,6 +98,10 @@ pub enum Job {
     Wake,
 }
 
+/// Task ids a service thread keeps: the host gives ids from 1 up to this
+/// many names (then sends names alone); a higher id is read as none.
+pub const MAX_TASK_IDS: u32 = 256;
+
 /// The task of a service call. The host gives each task name of a service
 /// a small id and sends the name with the id's first use only: the thread
 /// keeps the pair, so later calls carry no string and the thread finds the

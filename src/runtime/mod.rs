@@ -19,5 +19,5 @@ pub mod watchdog;
 
 pub use control::{next_id, Control, Counters, Interrupt, Terminator};
 pub use cpu_clock::CpuClock;
-pub use messages::{ConsoleLevel, Event, EventSink, ExitReason, Job, Outcome, ServiceTask, NO_CALL};
+pub use messages::{ConsoleLevel, Event, EventSink, ExitReason, Job, Outcome, ServiceTask, MAX_TASK_IDS, NO_CALL};
 pub use payload::{Payload, SharedMemory};

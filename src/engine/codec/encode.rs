@@ -69,26 +69,34 @@ pub fn encode(
     enc.finish(scope)
 }
 
-/// A primitive (undefined, null, a boolean, number or string) in one small
-/// allocation, with none of the walker's set-up; None for anything else.
-/// The bytes are those the walker writes for it.
+/// A primitive (undefined, null, a boolean, number, string or BigInt) in
+/// one small allocation, with none of the walker's set-up; None for
+/// anything else. The bytes are those the walker writes for it.
 fn encode_primitive(scope: &mut v8::HandleScope, value: v8::Local<v8::Value>) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(16);
     out.push(VERSION);
-    if value.is_undefined() {
+    write_primitive(&mut out, scope, value).then_some(out)
+}
+
+/// Write `v` if it is a primitive that crosses (not a symbol): true when
+/// written, false (nothing written) for anything else.
+fn write_primitive(out: &mut Vec<u8>, s: &mut v8::HandleScope, v: v8::Local<v8::Value>) -> bool {
+    if v.is_undefined() {
         out.push(UNDEFINED);
-    } else if value.is_null() {
+    } else if v.is_null() {
         out.push(NULL);
-    } else if value.is_boolean() {
-        out.push(if value.is_true() { TRUE } else { FALSE });
-    } else if let Ok(n) = v8::Local::<v8::Number>::try_from(value) {
-        write_number(&mut out, n.value());
-    } else if let Ok(st) = v8::Local::<v8::String>::try_from(value) {
-        write_string(&mut out, scope, st);
+    } else if v.is_boolean() {
+        out.push(if v.is_true() { TRUE } else { FALSE });
+    } else if let Ok(n) = v8::Local::<v8::Number>::try_from(v) {
+        write_number(out, n.value());
+    } else if let Ok(st) = v8::Local::<v8::String>::try_from(v) {
+        write_string(out, s, st);
+    } else if let Ok(b) = v8::Local::<v8::BigInt>::try_from(v) {
+        write_bigint(out, b);
     } else {
-        return None;
+        return false;
     }
-    Some(out)
+    true
 }
 
 pub(super) struct Encoder {
@@ -323,26 +331,15 @@ impl Encoder {
     }
 
     pub(super) fn write_value(&mut self, s: &mut v8::HandleScope, v: v8::Local<v8::Value>, extra: &str) -> Result<()> {
-        if v.is_undefined() {
-            self.out.push(UNDEFINED);
-        } else if v.is_null() {
-            self.out.push(NULL);
-        } else if v.is_boolean() {
-            self.out.push(if v.is_true() { TRUE } else { FALSE });
-        } else if let Ok(n) = v8::Local::<v8::Number>::try_from(v) {
-            write_number(&mut self.out, n.value());
-        } else if let Ok(st) = v8::Local::<v8::String>::try_from(v) {
-            write_string(&mut self.out, s, st);
-        } else if let Ok(b) = v8::Local::<v8::BigInt>::try_from(v) {
-            write_bigint(&mut self.out, b);
+        if write_primitive(&mut self.out, s, v) {
+            Ok(())
         } else if v.is_symbol() {
-            return Err(self.fail(s, extra, "a symbol"));
+            Err(self.fail(s, extra, "a symbol"))
         } else if let Ok(o) = v8::Local::<v8::Object>::try_from(v) {
-            return self.write_object(s, o, extra);
+            self.write_object(s, o, extra)
         } else {
-            return Err(self.fail(s, extra, "an unsupported value"));
+            Err(self.fail(s, extra, "an unsupported value"))
         }
-        Ok(())
     }
 
     fn write_object(&mut self, s: &mut v8::HandleScope, o: v8::Local<v8::Object>, extra: &str) -> Result<()> {
