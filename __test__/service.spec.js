@@ -180,3 +180,26 @@ test('service tasks and hooks are read at each call: added, replaced, removed, i
   await assert.rejects(svc.call({ name: '__afterServiceTask' }), { code: 'ERR_UNKNOWN_TASK' })
   await svc.close()
 })
+
+test('a getter of a task or hook that throws runs once a call, and counts as no function', async () => {
+  const s = define({
+    __initializeService() {
+      globalThis.reads = { before: 0, task: 0 }
+      Object.defineProperty(this, '__beforeServiceTask', { get() { globalThis.reads.before++; throw new Error('hook getter') } })
+    },
+    add: (x, y) => x + y,
+    broken: () => 'not yet',
+    breakIt() { Object.defineProperty(this, 'broken', { get() { globalThis.reads.task++; throw new Error('task getter') } }) },
+    reads: () => ({ ...globalThis.reads }),
+  })
+  const svc = await s.launchService()
+  try {
+    assert.equal(await svc.call({ name: 'add', params: [2, 3] }), 5, "a hook's throwing getter is skipped")
+    assert.deepEqual(await svc.call({ name: 'reads' }), { before: 2, task: 0 }, "one read of the hook's getter a call (add's and reads' own)")
+    await svc.call({ name: 'breakIt' })
+    await assert.rejects(svc.call({ name: 'broken' }), { code: 'ERR_UNKNOWN_TASK' })
+    assert.deepEqual(await svc.call({ name: 'reads' }), { before: 4, task: 1 }, "the task's getter read once; no hook is read for a task that is not a function")
+  } finally {
+    await svc.close()
+  }
+})

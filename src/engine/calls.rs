@@ -28,12 +28,15 @@ struct Task<'s> {
 /// Reads a service's task `k` from its definitions `d`: undefined if it
 /// is no function; the task if neither hook is one; else `[task, before,
 /// after]`, a hook that is no function as undefined. Same reads, in the same
-/// order, as `Loop::hook` for each (prototype chain and getters included).
+/// order, as `Loop::hook` for each (prototype chain and getters included);
+/// a read that throws counts as no function, as there, so each getter runs
+/// once a call (the slow reads are only for a lookup that could not run).
 const SERVICE_LOOKUP: &str = "function (d, k) {
-  const t = d[k]
+  let t, b, a
+  try { t = d[k] } catch { return undefined }
   if (typeof t !== 'function') return undefined
-  const b = d.__beforeServiceTask
-  const a = d.__afterServiceTask
+  try { b = d.__beforeServiceTask } catch {}
+  try { a = d.__afterServiceTask } catch {}
   const fb = typeof b === 'function'
   const fa = typeof a === 'function'
   return fb || fa ? [t, fb ? b : undefined, fa ? a : undefined] : t
@@ -237,8 +240,9 @@ impl Loop {
     /// A service's task `name` and its hooks, read by one call of the
     /// thread's `SERVICE_LOOKUP` function (V8's inline caches make its reads
     /// cheap, each `Object::Get` from here costs ~0.1 µs); read live, as
-    /// the definitions may change. None if the reading threw (a getter):
-    /// the caller reads them one at a time instead.
+    /// the definitions may change. None if the lookup itself failed (the
+    /// getters' errors are caught inside it): the caller reads them one at
+    /// a time instead.
     fn service_lookup<'s>(
         &mut self,
         tc: &mut v8::TryCatch<'s, v8::HandleScope>,
