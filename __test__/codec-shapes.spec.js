@@ -3,7 +3,7 @@
 // objects of one key list carry their keys once per payload.
 const { test, describe } = require('node:test')
 const assert = require('node:assert/strict')
-const { decode } = require('../lib/codec')
+const { decode, encode } = require('../lib/codec')
 const { u32, latin1, cloneErr, badBytes } = require('./codec-helpers')
 
 describe('SHAPE/SHAPED (objects of one shape, keys once per payload)', () => {
@@ -108,4 +108,20 @@ describe('SHAPE/SHAPED (objects of one shape, keys once per payload)', () => {
     const got = execFileSync(process.execPath, ['--disallow-code-generation-from-strings', '-e', script], { encoding: 'utf8' })
     assert.equal(got, JSON.stringify([21, { a: 19, b: -19 }, ['a', 'b']]))
   })
+})
+
+describe('golden vectors of the shaped form (__test__/fixtures/codec-golden-shapes.json, also read by the Rust tests)', () => {
+  const { vectors } = require('./fixtures/codec-golden-shapes.json')
+  const hexOf = (value) => Buffer.from(encode(value, 'args', undefined, true).bytes).toString('hex')
+  for (const { name, source, hex } of vectors) {
+    test(name, () => {
+      const value = eval(source) // eslint-disable-line no-eval
+      assert.equal(hexOf(value), hex, "a call's bytes, shaped")
+      const back = decode(Uint8Array.from(Buffer.from(hex, 'hex')))
+      assert.deepStrictEqual(back, value, 'decoded value')
+      // The same bytes again also say the decoded graph is the same: which
+      // objects are shared, and where the cycles close.
+      assert.equal(hexOf(back), hex, 're-encoded bytes')
+    })
+  }
 })

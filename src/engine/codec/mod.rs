@@ -42,6 +42,8 @@ mod tests;
 #[cfg(test)]
 mod tests_golden;
 #[cfg(test)]
+mod tests_golden_shapes;
+#[cfg(test)]
 mod tests_v8_wire;
 #[cfg(test)]
 mod tests_wire;
