@@ -56,7 +56,7 @@ fn primitive_args<'s>(s: &mut v8::HandleScope<'s>, input: &Input) -> Result<Opti
     let mut args = Vec::with_capacity(length as usize);
     for _ in 0..length {
         match d.r.peek()? {
-            UNDEFINED | NULL | TRUE | FALSE | INT32 | DOUBLE | BIGINT | STRING_LATIN1 | STRING_UTF16 => {
+            UNDEFINED | NULL | TRUE | FALSE | INT32 | DOUBLE | BIGINT | STRING_LATIN1 | STRING_UTF16 | STRING_UTF16_PADDED => {
                 args.push(d.read_value(s)?.value()?);
             }
             _ => return Ok(None),

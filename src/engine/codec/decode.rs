@@ -177,10 +177,10 @@ impl<'p> Decoder<'p> {
             INT32 => v8::Integer::new(s, self.r.u32()? as i32).into(),
             DOUBLE => v8::Number::new(s, self.r.f64()?).into(),
             BIGINT => self.bigint_body(s)?.into(),
-            STRING_LATIN1 | STRING_UTF16 => {
+            STRING_LATIN1 | STRING_UTF16 | STRING_UTF16_PADDED => {
                 let text = self.r.string_body(tag)?;
                 let (Str::Latin1(b) | Str::Utf16(b)) = &text;
-                match external::string(s, self.owner, b, tag == STRING_UTF16) {
+                match external::string(s, self.owner, b, tag != STRING_LATIN1) {
                     Some(string) => string.into(),
                     None => new_string(s, &text, v8::NewStringType::Normal)?.into(),
                 }

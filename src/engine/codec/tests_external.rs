@@ -3,6 +3,7 @@
 
 use std::mem::{offset_of, size_of};
 
+use super::super::tags::*;
 use super::*;
 
 fn eval<'s>(s: &mut v8::HandleScope<'s>, code: &str) -> v8::Local<'s, v8::Value> {
@@ -92,4 +93,42 @@ fn dispose_frees_the_payload_once_when_the_last_string_dies_and_at_teardown() {
     }
     drop(isolate);
     assert_eq!(Arc::strong_count(&two), 1, "freed at the isolate's teardown");
+}
+
+/// `[value]` as a call's arguments: the value's tag at offset 6.
+fn args_of(value: &[u8]) -> Payload {
+    let mut bytes = vec![VERSION, ARRAY, 1, 0, 0, 0];
+    bytes.extend_from_slice(value);
+    bytes.push(END);
+    bytes.shrink_to_fit(); // the capacity counts as memory the string would keep
+    Payload { bytes: bytes.into(), ..Default::default() }
+}
+
+fn utf16(tag: u8, pad: Option<u8>, units: usize) -> Vec<u8> {
+    let mut v = vec![tag];
+    v.extend(pad);
+    v.extend((units as u32).to_le_bytes());
+    v.extend((0..units).flat_map(|i| [(i % 251) as u8, 0xd8]));
+    v
+}
+
+#[test]
+fn a_padded_two_byte_argument_is_read_in_place_and_an_odd_one_is_copied() {
+    let units = 200_000;
+    super::super::tests::with_isolate(|s| {
+        let padded = args_of(&utf16(STRING_UTF16_PADDED, Some(0), units)); // units at 12
+        let odd = args_of(&utf16(STRING_UTF16, None, units)); // units at 11
+        let mut made = Vec::new();
+        for payload in [padded, odd] {
+            let args = super::super::decode_args(s, payload).unwrap();
+            let text = v8::Local::<v8::String>::try_from(args[0]).unwrap();
+            assert_eq!(text.length(), units);
+            let mut buf = vec![0u16; units];
+            text.write(s, &mut buf, 0, v8::WriteOptions::NO_NULL_TERMINATION);
+            assert!(buf.iter().enumerate().all(|(i, &u)| u == (i % 251) as u16 | 0xd800));
+            made.push(text.is_external_twobyte());
+        }
+        assert_eq!(made, [true, false]);
+        assert!(super::super::decode_args(s, args_of(&utf16(STRING_UTF16_PADDED, Some(1), 4))).is_err(), "padding not 0");
+    });
 }

@@ -213,10 +213,10 @@ impl Translator<'_> {
                 self.out.push(b'Z');
                 self.bigint_body()?;
             }
-            STRING_LATIN1 | STRING_UTF16 => {
+            STRING_LATIN1 | STRING_UTF16 | STRING_UTF16_PADDED => {
                 let text = self.r.string_body(tag).ok()?;
                 let (Str::Latin1(b) | Str::Utf16(b)) = &text;
-                if external::takes(&self.memory.bytes, b, tag == STRING_UTF16) {
+                if external::takes(&self.memory.bytes, b, tag != STRING_LATIN1) {
                     return None; // ours makes it over the payload, V8 would copy it
                 }
                 self.string(&text);
