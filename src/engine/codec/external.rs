@@ -127,7 +127,8 @@ extern "C" fn is_cacheable<C: Unit>(_this: *const Resource<C>) -> bool {
 }
 extern "C" fn no_lock<C: Unit>(_this: *const Resource<C>) {}
 
-/// SAFETY (callers: V8): `this` is a live resource made by `make`.
+/// SAFETY (callers: V8, from any thread): `this` is a live resource made
+/// by `make`; `data` and `length` only read fields fixed when it was made.
 unsafe extern "C" fn data<C: Unit>(this: *const Resource<C>) -> *const C {
     // SAFETY: see the function's contract; `cached_data` is never changed
     // to another value.
@@ -144,10 +145,11 @@ unsafe extern "C" fn length<C: Unit>(this: *const Resource<C>) -> usize {
 /// `make`, and no string reads it any more.
 unsafe extern "C" fn dispose<C: Unit>(this: *mut Resource<C>) {
     // SAFETY: see the function's contract: this is the last use of the
-    // leaked Box. Dropping it drops an `Arc<Bytes>` (Send + Sync: any thread
-    // may drop it), and V8 disposes a resource while its isolate is alive
-    // (at the latest in the isolate's teardown, before it is freed), on the
-    // isolate's thread; the adjustment itself is an atomic update.
+    // leaked Box. Whatever thread V8 calls this on, it is sound there:
+    // dropping the Box drops an `Arc<Bytes>` (Send + Sync), and the
+    // isolate is alive (V8 disposes resources during its collections, at
+    // the latest in the isolate's teardown, before the isolate is freed),
+    // where adjusting its external memory down is an atomic update.
     unsafe {
         let resource = Box::from_raw(this);
         let bytes = (resource.length * std::mem::size_of::<C>()) as i64;
