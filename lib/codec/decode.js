@@ -54,7 +54,7 @@ const {
   taTag,
   sharedValueHooks,
 } = require('./common')
-const { SHAPE: T_SHAPE, SHAPED: T_SHAPED } = require('./tags.json').tags
+const { SHAPE: T_SHAPE, SHAPED: T_SHAPED, STRING_UTF16_PADDED: T_UTF16_PADDED } = require('./tags.json').tags
 
 // ------------------------------------------------------------------ decoder
 
@@ -238,6 +238,7 @@ class Decoder {
     const tag = this.u8()
     if (tag === T_LATIN1) return cached ? this.readLatin1Cached() : this.readLatin1()
     if (tag === T_UTF16) return this.readUtf16()
+    if (tag === T_UTF16_PADDED) return this.readPaddedUtf16()
     this.pos--; throw this.bad(`expected a string, found tag 0x${tag.toString(16)}`)
   }
 
@@ -285,6 +286,11 @@ class Decoder {
     if (len <= 16) for (let i = 0; i < len; i++) s += fromCharCode(b[p + i])
     else for (let q = p; q < p + len; q += CHUNK) s += fromCharCode.apply(null, b.subarray(q, Math.min(q + CHUNK, p + len)))
     return s
+  }
+
+  readPaddedUtf16() { // a zero byte, then as STRING_UTF16
+    if (this.u8() !== 0) throw this.bad('STRING_UTF16_PADDED padding not 0')
+    return this.readUtf16()
   }
 
   readUtf16() { // code units as they are: lone surrogates survive
@@ -402,6 +408,7 @@ class Decoder {
       case T_BIGINT: return this.readBigIntBody()
       case T_LATIN1: return this.readLatin1Value()
       case T_UTF16: return this.readUtf16()
+      case T_UTF16_PADDED: return this.readPaddedUtf16()
       case T_OBJECT: return this.push(D_PAIRS, {}, 0, false)
       case T_ARRAY: {
         const len = this.u32()

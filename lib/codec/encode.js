@@ -113,6 +113,11 @@ const { ShapeTable } = require('./shapes')
 // Long strings are written by the runtime (Buffer#write: latin1 or UTF-16LE
 // code units as they are, lone surrogates kept), with no per-character work here.
 const NATIVE_WRITE_MIN = 64
+// UTF-16 strings of this many code units or more are written with their
+// units at an even offset of the payload (STRING_UTF16_PADDED where the
+// plain tag would leave them odd), so the thread can read them in place.
+const ALIGN_UTF16_MIN = 1 << 15
+const T_UTF16_PADDED = require('./tags.json').tags.STRING_UTF16_PADDED
 let NodeBuffer = null
 try { NodeBuffer = require('buffer').Buffer } catch { NodeBuffer = null }
 if (NodeBuffer !== null && typeof NodeBuffer.prototype.write !== 'function') NodeBuffer = null
@@ -353,7 +358,10 @@ class Encoder {
 
   writeUtf16(s, start) {
     const len = s.length
-    this.pos = start; this.ensure(5 + 2 * len); this.writeTag(T_UTF16); this.writeU32(len)
+    this.pos = start; this.ensure(6 + 2 * len)
+    // The units follow the tag and length: at an odd offset when `start` is even.
+    if (len >= ALIGN_UTF16_MIN && start % 2 === 0) { this.writeTag(T_UTF16_PADDED); this.writeTag(0) } else this.writeTag(T_UTF16)
+    this.writeU32(len)
     if (len >= NATIVE_WRITE_MIN && this.nodeBuf !== null) { this.pos += this.nodeBuf.write(s, this.pos, 2 * len, 'utf16le'); return }
     const b = this.buf
     let p = this.pos

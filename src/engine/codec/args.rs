@@ -1,8 +1,9 @@
 //! A call's arguments: the elements of an encoded array, read straight into
 //! a list when they are a few primitives (most calls), with no array made.
 
-use super::decode::{decode, Decoder};
+use super::decode::{decode_input, Decoder};
 use super::errors::DecodeError;
+use super::external::Input;
 use super::small;
 use super::tags::*;
 use super::to_v8::MIN_BYTES;
@@ -23,10 +24,19 @@ pub fn decode_args<'s>(scope: &mut v8::HandleScope<'s>, payload: Payload) -> Res
         if let Some(args) = small::args(scope, &payload.bytes) {
             return Ok(args);
         }
-    } else if let Some(args) = primitive_args(scope, &payload)? {
-        return Ok(args);
     }
-    let value = decode(scope, payload)?;
+    let input = Input::from(payload);
+    if input.bytes.len() >= MIN_BYTES {
+        if let Some(args) = primitive_args(scope, &input)? {
+            return Ok(args);
+        }
+    }
+    let value = decode_input(scope, input)?;
+    array_elements(scope, value)
+}
+
+/// The elements of `value` if it is an array, else the value alone.
+fn array_elements<'s>(scope: &mut v8::HandleScope<'s>, value: v8::Local<'s, v8::Value>) -> Result<Vec<v8::Local<'s, v8::Value>>> {
     Ok(match v8::Local::<v8::Array>::try_from(value) {
         Ok(arr) => (0..arr.length()).filter_map(|i| arr.get_index(scope, i)).collect(),
         Err(_) => vec![value],
@@ -34,8 +44,8 @@ pub fn decode_args<'s>(scope: &mut v8::HandleScope<'s>, payload: Payload) -> Res
 }
 
 /// `[primitive, …]` with nothing else in it, as a list; None otherwise.
-fn primitive_args<'s>(s: &mut v8::HandleScope<'s>, payload: &Payload) -> Result<Option<Vec<v8::Local<'s, v8::Value>>>> {
-    let mut d = Decoder::plain(&payload.bytes);
+fn primitive_args<'s>(s: &mut v8::HandleScope<'s>, input: &Input) -> Result<Option<Vec<v8::Local<'s, v8::Value>>>> {
+    let mut d = Decoder::plain(input);
     if d.r.u8()? != VERSION || d.r.u8()? != ARRAY {
         return Ok(None);
     }
@@ -46,7 +56,7 @@ fn primitive_args<'s>(s: &mut v8::HandleScope<'s>, payload: &Payload) -> Result<
     let mut args = Vec::with_capacity(length as usize);
     for _ in 0..length {
         match d.r.peek()? {
-            UNDEFINED | NULL | TRUE | FALSE | INT32 | DOUBLE | BIGINT | STRING_LATIN1 | STRING_UTF16 => {
+            UNDEFINED | NULL | TRUE | FALSE | INT32 | DOUBLE | BIGINT | STRING_LATIN1 | STRING_UTF16 | STRING_UTF16_PADDED => {
                 args.push(d.read_value(s)?.value()?);
             }
             _ => return Ok(None),

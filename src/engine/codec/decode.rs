@@ -8,13 +8,16 @@
 
 use super::decode_help::{aggregate, name, new_string, regexp_flags, typed_array, v8_failed};
 use super::errors::DecodeError;
+use super::external::{self, Input};
 use super::host_objects::host_objects;
 use super::native::{self, Blob, Str};
 use super::reader::{bad, Reader};
 use super::small;
 use super::tags::*;
 use super::to_v8;
-use crate::runtime::payload::{Payload, SharedMemory};
+use std::sync::Arc;
+
+use crate::runtime::payload::{Bytes, Payload, SharedMemory};
 
 type Result<T> = std::result::Result<T, DecodeError>;
 
@@ -24,21 +27,31 @@ type Result<T> = std::result::Result<T, DecodeError>;
 /// input gives a [`DecodeError`] and leaves no exception behind, except for
 /// termination or out-of-memory.
 pub fn decode<'s>(scope: &mut v8::HandleScope<'s>, payload: Payload) -> Result<v8::Local<'s, v8::Value>> {
-    if payload.bytes.len() >= to_v8::MIN_BYTES {
-        if let Some(built) = to_v8::decode(scope, &payload) {
+    if payload.bytes.len() < to_v8::MIN_BYTES {
+        if let Some(value) = small::decode(scope, &payload.bytes) {
+            return Ok(value);
+        }
+    }
+    decode_input(scope, payload.into())
+}
+
+/// Decode a payload of [`to_v8::MIN_BYTES`] or more with V8's deserializer,
+/// else (or when smaller) with our builder.
+pub(super) fn decode_input<'s>(scope: &mut v8::HandleScope<'s>, input: Input) -> Result<v8::Local<'s, v8::Value>> {
+    if input.bytes.len() >= to_v8::MIN_BYTES {
+        if let Some(built) = to_v8::decode(scope, &input) {
             return built;
         }
-    } else if let Some(value) = small::decode(scope, &payload.bytes) {
-        return Ok(value);
     }
     let scope = &mut v8::EscapableHandleScope::new(scope);
     let mut d = Decoder {
-        r: Reader { bytes: &payload.bytes, pos: 0 },
+        r: Reader { bytes: &input.bytes, pos: 0 },
+        owner: &input.bytes,
         ids: Vec::new(),
         frames: Vec::new(),
-        shared: &payload.shared,
-        transferred: &payload.transferred,
-        used: vec![false; payload.transferred.len()],
+        shared: &input.shared,
+        transferred: &input.transferred,
+        used: vec![false; input.transferred.len()],
         shapes: Vec::new(),
     };
     let version = d.r.u8()?;
@@ -63,6 +76,8 @@ pub fn decode<'s>(scope: &mut v8::HandleScope<'s>, payload: Payload) -> Result<v
 
 pub(super) struct Decoder<'p> {
     pub(super) r: Reader<'p>,
+    /// The bytes `r` reads, for external strings to keep.
+    owner: &'p Arc<Bytes>,
     /// Objects by id; `None` while a view or error is being read.
     ids: Vec<Option<v8::Global<v8::Value>>>,
     frames: Vec<Frame>,
@@ -119,10 +134,11 @@ impl<'s> Read<'s> {
 }
 
 impl<'p> Decoder<'p> {
-    /// A decoder of `bytes` that references no shared or moved memory.
-    pub(super) fn plain(bytes: &'p [u8]) -> Self {
+    /// A decoder of `input`'s bytes that references no shared or moved memory.
+    pub(super) fn plain(input: &'p Input) -> Self {
         Decoder {
-            r: Reader { bytes, pos: 0 },
+            r: Reader { bytes: &input.bytes, pos: 0 },
+            owner: &input.bytes,
             ids: Vec::new(),
             frames: Vec::new(),
             shared: &[],
@@ -161,9 +177,13 @@ impl<'p> Decoder<'p> {
             INT32 => v8::Integer::new(s, self.r.u32()? as i32).into(),
             DOUBLE => v8::Number::new(s, self.r.f64()?).into(),
             BIGINT => self.bigint_body(s)?.into(),
-            STRING_LATIN1 | STRING_UTF16 => {
+            STRING_LATIN1 | STRING_UTF16 | STRING_UTF16_PADDED => {
                 let text = self.r.string_body(tag)?;
-                new_string(s, &text, v8::NewStringType::Normal)?.into()
+                let (Str::Latin1(b) | Str::Utf16(b)) = &text;
+                match external::string(s, self.owner, b, tag != STRING_LATIN1) {
+                    Some(string) => string.into(),
+                    None => new_string(s, &text, v8::NewStringType::Normal)?.into(),
+                }
             }
             HOLE => return Ok(Read::Hole),
             BACKREF => {

@@ -31,6 +31,7 @@ mod decode_help;
 mod encode;
 mod encode_step;
 mod errors;
+mod external;
 mod host_objects;
 mod native;
 mod reader;

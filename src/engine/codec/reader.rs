@@ -65,6 +65,9 @@ impl<'p> Reader<'p> {
 
     /// The body of a STRING_* value whose tag was `tag`.
     pub fn string_body(&mut self, tag: u8) -> Result<Str<'p>> {
+        if tag == STRING_UTF16_PADDED && self.u8()? != 0 {
+            return bad("STRING_UTF16_PADDED padding not 0");
+        }
         let len = u64::from(self.u32()?);
         Ok(match tag {
             STRING_LATIN1 => Str::Latin1(Cow::Borrowed(self.take(len)?)),
@@ -75,7 +78,7 @@ impl<'p> Reader<'p> {
     /// A STRING_* value (tag and body).
     pub fn string(&mut self) -> Result<Str<'p>> {
         match self.u8()? {
-            tag @ (STRING_LATIN1 | STRING_UTF16) => self.string_body(tag),
+            tag @ (STRING_LATIN1 | STRING_UTF16 | STRING_UTF16_PADDED) => self.string_body(tag),
             tag => bad(format!("expected a string, found tag 0x{tag:02x}")),
         }
     }

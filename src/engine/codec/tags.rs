@@ -83,6 +83,8 @@ pub const BIGINT_OBJECT: u8 = byte("BIGINT_OBJECT");
 pub const SHARED_VALUE: u8 = byte("SHARED_VALUE");
 pub const SHAPE: u8 = byte("SHAPE");
 pub const SHAPED: u8 = byte("SHAPED");
+/// A zero byte, then as STRING_UTF16: the units at an even offset.
+pub const STRING_UTF16_PADDED: u8 = byte("STRING_UTF16_PADDED");
 /// Most keys a SHAPE may list.
 pub const SHAPE_MAX_KEYS: u32 = 256;
 pub const END: u8 = byte("END");

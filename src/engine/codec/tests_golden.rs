@@ -83,6 +83,7 @@ fn every_tag_of_the_table_is_named_here() {
         ("BIGINT", BIGINT),
         ("STRING_LATIN1", STRING_LATIN1),
         ("STRING_UTF16", STRING_UTF16),
+        ("STRING_UTF16_PADDED", STRING_UTF16_PADDED),
         ("OBJECT", OBJECT),
         ("ARRAY", ARRAY),
         ("SPARSE_ARRAY", SPARSE_ARRAY),

@@ -2,6 +2,7 @@
 //! writes, and a fallback to the walker, before any user code ran, for
 //! whatever it does not take.
 
+use super::external::Input;
 use super::tags::*;
 use super::tests::{encode_js, eval, with_isolate};
 use super::{decode, encode, to_v8, v8_wire, EncodeError};
@@ -56,7 +57,7 @@ fn builds_the_same(s: &mut v8::HandleScope, payload: Payload, expr: &str) {
     let context = v8::Context::new(s);
     let s = &mut v8::ContextScope::new(s, context);
     let tc = &mut v8::TryCatch::new(s);
-    let built = to_v8::decode(tc, &payload).unwrap_or_else(|| panic!("{expr}: V8 build gave up")).unwrap();
+    let built = to_v8::decode(tc, &Input::from(payload)).unwrap_or_else(|| panic!("{expr}: V8 build gave up")).unwrap();
     let again = encode(tc, built, "value", &[]).unwrap();
     assert_eq!(again.bytes, bytes, "{expr}");
     assert!(!tc.has_caught());
@@ -73,7 +74,7 @@ fn v8_builds_what_our_decoder_builds() {
         let ab = v8::Local::<v8::ArrayBuffer>::try_from(eval(s, "ab")).unwrap();
         let payload = encode(s, value, "value", &[ab]).unwrap();
         let tc = &mut v8::TryCatch::new(s);
-        let built = to_v8::decode(tc, &payload).unwrap().unwrap();
+        let built = to_v8::decode(tc, &Input::from(payload)).unwrap().unwrap();
         let global = tc.get_current_context().global(tc);
         let key = v8::String::new(tc, "v").unwrap();
         global.set(tc, key.into(), built).unwrap();
@@ -87,7 +88,7 @@ fn v8_build_gives_up_on_what_it_cannot_carry() {
         for expr in ["[1, Object.assign(new TypeError('t'), { code: 'E' })]", "[new Error('x', { cause: 1 })]"] {
             let payload = encode_js(s, &format!("({expr})"), "value").unwrap();
             let tc = &mut v8::TryCatch::new(s);
-            assert!(to_v8::decode(tc, &payload).is_none(), "{expr}");
+            assert!(to_v8::decode(tc, &Input::from(payload)).is_none(), "{expr}");
             assert!(!tc.has_caught());
         }
         let mut length_key = vec![VERSION, ARRAY, 1, 0, 0, 0, INT32, 1, 0, 0, 0, STRING_LATIN1, 6, 0, 0, 0];
@@ -96,7 +97,7 @@ fn v8_build_gives_up_on_what_it_cannot_carry() {
         let truncated = encode_js(s, "({ a: [1, 2, 3] })", "value").unwrap().bytes[..8].to_vec();
         for bytes in [length_key, truncated] {
             let tc = &mut v8::TryCatch::new(s);
-            assert!(to_v8::decode(tc, &Payload { bytes: bytes.into(), ..Default::default() }).is_none());
+            assert!(to_v8::decode(tc, &Input::from(Payload { bytes: bytes.into(), ..Default::default() })).is_none());
             assert!(!tc.has_caught());
         }
     });
@@ -194,7 +195,7 @@ fn v8_build_agrees_with_ours_on_mutated_inputs() {
                 total += 1;
                 let s = &mut v8::HandleScope::new(s);
                 let tc = &mut v8::TryCatch::new(s);
-                let via_v8 = to_v8::decode(tc, &p1);
+                let via_v8 = to_v8::decode(tc, &Input::from(p1));
                 assert!(!tc.has_caught());
                 let ours = decode(tc, p2);
                 tc.reset();

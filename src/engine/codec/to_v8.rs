@@ -11,10 +11,10 @@
 
 use super::decode_help::regexp_flags;
 use super::errors::DecodeError;
+use super::external::{self, Input};
 use super::native::{typed_array_subtag, Str, V8_DATA_VIEW};
 use super::reader::Reader;
 use super::tags::*;
-use crate::runtime::payload::Payload;
 
 /// Payloads smaller than this are built by our decoder (V8 builds even a
 /// 60-byte object a little faster, translation included, but below this
@@ -40,7 +40,7 @@ impl v8::ValueDeserializerImpl for Memory {
 
 /// The value of `payload`, built by V8; None when our decoder must build it
 /// (no exception is left behind then). Termination is an error, rethrown.
-pub fn decode<'s>(scope: &mut v8::HandleScope<'s>, payload: &Payload) -> Option<Result<v8::Local<'s, v8::Value>, DecodeError>> {
+pub fn decode<'s>(scope: &mut v8::HandleScope<'s>, payload: &Input) -> Option<Result<v8::Local<'s, v8::Value>, DecodeError>> {
     if payload.shared.iter().any(|m| !m.is_shared()) || payload.transferred.iter().any(|m| m.is_shared()) {
         return None;
     }
@@ -77,7 +77,7 @@ pub fn decode<'s>(scope: &mut v8::HandleScope<'s>, payload: &Payload) -> Option<
 }
 
 /// Our bytes → V8-format bytes; None for anything not expected.
-fn translate(bytes: &[u8], memory: &Payload) -> Option<Vec<u8>> {
+fn translate(bytes: &[u8], memory: &Input) -> Option<Vec<u8>> {
     let transferred = memory.transferred.len();
     let mut t = Translator {
         r: Reader { bytes, pos: 0 },
@@ -107,7 +107,7 @@ struct Translator<'p> {
     /// The byte length of each of our ids that is a buffer.
     lens: std::collections::HashMap<u32, u64>,
     /// The shared and moved memory (for their lengths).
-    memory: &'p Payload,
+    memory: &'p Input,
     next: u32,
     depth: usize,
     /// Transferred buffers already used (each may back one buffer).
@@ -213,8 +213,12 @@ impl Translator<'_> {
                 self.out.push(b'Z');
                 self.bigint_body()?;
             }
-            STRING_LATIN1 | STRING_UTF16 => {
+            STRING_LATIN1 | STRING_UTF16 | STRING_UTF16_PADDED => {
                 let text = self.r.string_body(tag).ok()?;
+                let (Str::Latin1(b) | Str::Utf16(b)) = &text;
+                if external::takes(&self.memory.bytes, b, tag != STRING_LATIN1) {
+                    return None; // ours makes it over the payload, V8 would copy it
+                }
                 self.string(&text);
             }
             BACKREF => self.backref()?,
