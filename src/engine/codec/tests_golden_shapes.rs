@@ -3,14 +3,11 @@
 //! builds from them the value their `source` makes (the same graph).
 
 use super::tests::{encode_js, with_isolate};
+use super::tests_golden::unhex;
 use super::{decode, encode};
 use crate::runtime::payload::Payload;
 
 const GOLDEN: &str = include_str!("../../../__test__/fixtures/codec-golden-shapes.json");
-
-fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
-}
 
 #[test]
 fn every_decoder_builds_the_source_from_the_shaped_golden_bytes() {
@@ -39,7 +36,7 @@ fn every_decoder_builds_the_source_from_the_shaped_golden_bytes() {
                 one_pass += 1;
                 check("the one-pass decoder", value, tc);
             }
-            if let Some(built) = super::to_v8::decode(tc, &payload()) {
+            if let Some(built) = super::to_v8::decode(tc, &super::external::Input::from(payload())) {
                 via_v8 += 1;
                 check("V8's deserializer", built.unwrap_or_else(|e| panic!("{name}: {e}")), tc);
             }
