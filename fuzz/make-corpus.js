@@ -110,6 +110,17 @@ const SHAPED_SEEDS = [
   ['shaped-with-error', () => [...records(3), { e: short(new Error('x')), when: new Date(0) }, { e: null, when: null }]],
 ]
 
+// Written by hand: layouts the encoder only makes for big values.
+const TAGS = require('../lib/codec/tags.json')
+const u32 = (n) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return [...b] }
+const utf16 = (s) => [...Buffer.from(s, 'utf16le')]
+const RAW_SEEDS = [
+  // A long two-byte string whose units would start at an odd offset gets a
+  // zero byte first (STRING_UTF16_PADDED); here a short one, as an argument list.
+  ['string-utf16-padded', [TAGS.VERSION, TAGS.tags.ARRAY, ...u32(2), TAGS.tags.STRING_UTF16_PADDED, 0, ...u32(3), ...utf16('a\u20ac\ud800'),
+    TAGS.tags.STRING_UTF16_PADDED, 0, ...u32(0), TAGS.tags.END]],
+]
+
 for (const dir of OUT) {
   fs.rmSync(dir, { recursive: true, force: true })
   fs.mkdirSync(dir, { recursive: true })
@@ -127,4 +138,8 @@ for (const [name, seed] of SHAPED_SEEDS) {
   const data = Buffer.concat([Buffer.from([0]), Buffer.from(encode(seed(), 'args', undefined, true).bytes)])
   for (const dir of OUT) fs.writeFileSync(path.join(dir, name), data)
 }
-console.log(`${SEEDS.length + SHAPED_SEEDS.length} seeds written to ${OUT.map((d) => path.relative(process.cwd(), d)).join(', ')}`)
+for (const [name, bytes] of RAW_SEEDS) {
+  const data = Buffer.from([0, ...bytes])
+  for (const dir of OUT) fs.writeFileSync(path.join(dir, name), data)
+}
+console.log(`${SEEDS.length + SHAPED_SEEDS.length + RAW_SEEDS.length} seeds written to ${OUT.map((d) => path.relative(process.cwd(), d)).join(', ')}`)
