@@ -80,7 +80,7 @@ fn encode_primitive(scope: &mut v8::HandleScope, value: v8::Local<v8::Value>) ->
 
 /// Write `v` if it is a primitive that crosses (not a symbol): true when
 /// written, false (nothing written) for anything else.
-fn write_primitive(out: &mut Vec<u8>, s: &mut v8::HandleScope, v: v8::Local<v8::Value>) -> bool {
+pub(super) fn write_primitive(out: &mut Vec<u8>, s: &mut v8::HandleScope, v: v8::Local<v8::Value>) -> bool {
     if v.is_undefined() {
         out.push(UNDEFINED);
     } else if v.is_null() {

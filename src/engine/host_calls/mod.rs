@@ -20,6 +20,7 @@ pub(crate) use state::{CallRef, HostCalls};
 use super::codec;
 use super::thread_state::state;
 use super::throw::type_error;
+use crate::runtime::payload::Payload;
 use crate::runtime::Event;
 
 /// The next host call's number (process-wide).
@@ -53,7 +54,9 @@ pub(super) fn host_call(scope: &mut v8::HandleScope, args: v8::FunctionCallbackA
     let Some(resolver) = v8::PromiseResolver::new(scope) else { return };
     rv.set(resolver.get_promise(scope).into());
     let tc = &mut v8::TryCatch::new(scope);
-    let payload = match codec::encode(tc, args.get(2), "args", &[]) {
+    let payload = match codec::encode_rest_args(tc, args.get(2))
+        .map_or_else(|| codec::encode(tc, args.get(2), "args", &[]), |bytes| Ok(Payload { bytes: bytes.into(), ..Default::default() }))
+    {
         Ok(p) => p,
         Err(codec::EncodeError::Clone(message)) => {
             let error = type_error(tc, &in_host_call(&name, &message), Some("ERR_CLONE"));
