@@ -222,6 +222,10 @@ impl EventSink for BatchingSink {
         }
         h.events.push(event);
     }
+
+    fn send_held(&self) {
+        self.flush();
+    }
 }
 
 #[cfg(test)]

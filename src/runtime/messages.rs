@@ -263,6 +263,11 @@ pub trait EventSink: Send + Sync {
             self.send(e);
         }
     }
+
+    /// Deliver at once what a sink that holds events back holds (a host
+    /// call waits for its answer: the host may start on it while the thread
+    /// finishes its turn). Nothing to do for a sink that holds nothing.
+    fn send_held(&self) {}
 }
 
 /// Several encoded messages back to back, as the host sends them in one

@@ -79,4 +79,5 @@ pub(super) fn host_call(scope: &mut v8::HandleScope, args: v8::FunctionCallbackA
     st.host.sent(seq, resolver, realm);
     let call_id = st.call.map_or(crate::runtime::NO_CALL, |c| c.id);
     st.sink.send(Event::HostCall { thread: st.thread_id, call_id, seq, name, args: payload });
+    st.sink.send_held();
 }
