@@ -46,7 +46,15 @@ function serve(owner, callId, seq, name, bytes, shared, transferred) {
 function answer(owner, seq, name, thrown, value) {
   if (owner.exited) return
   const reply = encodeAnswer(name, thrown, value)
-  if (owner.native.hostReply(seq, reply.thrown, reply.bytes, reply.shared, reply.transferred)) spinSoon(owner)
+  let sent
+  if (reply.shared === undefined && reply.transferred === undefined) {
+    // (the plain function, made once per thread, costs less than the method)
+    if (owner.replyFn === undefined) owner.replyFn = owner.native.replyFunction()
+    sent = owner.replyFn(seq, reply.thrown, reply.bytes)
+  } else {
+    sent = owner.native.hostReply(seq, reply.thrown, reply.bytes, reply.shared, reply.transferred)
+  }
+  if (sent) spinSoon(owner)
 }
 
 /**
@@ -57,7 +65,8 @@ function answer(owner, seq, name, thrown, value) {
  */
 function encodeAnswer(name, thrown, value) {
   try {
-    return { thrown, ...encodeFor(value, 'result') }
+    const reply = encodeFor(value, 'result')
+    return { thrown, bytes: reply.bytes, shared: reply.shared, transferred: reply.transferred }
   } catch (error) {
     if (thrown) return { thrown, ...encodeFor(makeError('ERR_CLONE', describe(value)), 'result') }
     if (error && error.code === 'ERR_CLONE') return encodeAnswer(name, true, makeError('ERR_CLONE', inHostCall(name, error.message)))

@@ -202,6 +202,12 @@ class Slot {
     this.tasks = new Map()
     /** Waiting on the host for the next host call (host-calls.js). */
     this.hostSpin = new SpinGuess()
+    /**
+     * Answers this thread's host calls (`native.replyFunction()`, made at
+     * the first answer with no shared or moved memory; host-calls.js).
+     * @type {((seq: number, thrown: boolean, bytes: Uint8Array) => boolean) | undefined}
+     */
+    this.replyFn = undefined
     /** The host functions its threads may call (`host` option), by name. */
     this.host = o.host
     /** Every `parent.sendMessage(value)` inside the thread (services, ThreadsManager). */

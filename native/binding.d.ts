@@ -153,6 +153,12 @@ export declare class NativeThread {
    */
   submitFunction(): (callId: number, bytes: Uint8Array, timeoutMs?: number, task?: number, name?: string) => boolean
   /**
+   * A plain function `(seq, thrown, bytes) => boolean` answering host
+   * call `seq` as `hostReply` does, for answers with no shared or moved
+   * memory: made once per thread, cheaper to call than a method.
+   */
+  replyFunction(): (seq: number, thrown: boolean, bytes: Uint8Array) => boolean
+  /**
    * Queue many calls with one wake-up of the thread. Per call, `meta`
    * holds `RUN_BATCH_STRIDE` numbers laid out as `RunBatchField`.
    * Arguments that reference shared or moved memory go through `run`.

@@ -52,6 +52,27 @@ pub unsafe fn submit_function(env: sys::napi_env, sink: Arc<HostSink>, submit: S
     unsafe { bind(env, "submit", Some(submit_cb), data, Some(drop_submit)) }
 }
 
+/// Answers host call `seq` of a thread (`thrown`: the host function threw
+/// the encoded value); false when the thread has ended.
+pub type Reply = Box<dyn Fn(u64, bool, Payload) -> bool>;
+
+struct ReplyData {
+    sink: Arc<HostSink>,
+    reply: Reply,
+}
+
+/// A JS function `(seq, thrown, bytes) => boolean` that hands one host
+/// call's answer to `reply` (as `NativeThread.hostReply` takes it, with no
+/// shared or moved memory).
+///
+/// # Safety
+/// `env` must be the sink's env, on its JS thread.
+pub unsafe fn reply_function(env: sys::napi_env, sink: Arc<HostSink>, reply: Reply) -> napi::Result<sys::napi_value> {
+    let data = Box::into_raw(Box::new(ReplyData { sink, reply })) as *mut c_void;
+    // SAFETY: as in submit_function; `data` is a leaked box owned by the function.
+    unsafe { bind(env, "hostReply", Some(reply_cb), data, Some(drop_reply)) }
+}
+
 /// A JS function `(us, yielding?) => boolean`: `Host.awaitEvents`.
 ///
 /// # Safety
@@ -94,6 +115,11 @@ unsafe extern "C" fn drop_submit(_env: sys::napi_env, data: *mut c_void, _hint: 
     drop(unsafe { Box::from_raw(data as *mut SubmitData) });
 }
 
+unsafe extern "C" fn drop_reply(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: the box leaked in reply_function; freed once.
+    drop(unsafe { Box::from_raw(data as *mut ReplyData) });
+}
+
 unsafe extern "C" fn drop_sink(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
     // SAFETY: the Arc leaked in await_function; released once.
     drop(unsafe { Arc::from_raw(data as *const HostSink) });
@@ -127,6 +153,18 @@ unsafe fn number_arg(env: sys::napi_env, v: sys::napi_value) -> napi::Result<Opt
     // SAFETY: checked to be a number above.
     unsafe { napi_call!(napi_get_value_double(env, v, &mut n))? };
     Ok(Some(n))
+}
+
+/// A boolean argument; false when it is not a boolean.
+unsafe fn bool_arg(env: sys::napi_env, v: sys::napi_value) -> napi::Result<bool> {
+    // SAFETY: forwarded contract.
+    if unsafe { type_of(env, v)? } != sys::ValueType::napi_boolean {
+        return Ok(false);
+    }
+    let mut b = false;
+    // SAFETY: checked to be a boolean above; the out-pointer is a local.
+    unsafe { napi_call!(napi_get_value_bool(env, v, &mut b))? };
+    Ok(b)
 }
 
 /// A string argument as UTF-8; None when it is not a string.
@@ -215,14 +253,28 @@ unsafe extern "C" fn await_cb(env: sys::napi_env, info: sys::napi_callback_info)
             }
             let sink = &*(data as *const HostSink);
             let us = number_arg(env, argv[0])?.unwrap_or(0.0);
-            let yielding = argc > 1 && type_of(env, argv[1])? == sys::ValueType::napi_boolean && {
-                let mut b = false;
-                napi_call!(napi_get_value_bool(env, argv[1], &mut b))?;
-                b
-            };
+            let yielding = argc > 1 && bool_arg(env, argv[1])?;
             let max = Duration::from_secs_f64(us.clamp(0.0, 1000.0) / 1e6);
             let delivered = super::deliver_soon(env, sink, max, yielding)?;
             boolean(env, delivered)
+        })();
+        finish(env, done)
+    }
+}
+
+unsafe extern "C" fn reply_cb(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: as in submit_cb; `data` is the ReplyData the function owns.
+    unsafe {
+        let done = (|| {
+            let (argv, argc, data) = args::<3>(env, info)?;
+            if argc < 3 || data.is_null() {
+                return Err(napi::Error::from_reason("hostReply(seq, thrown, bytes)"));
+            }
+            let d = &*(data as *const ReplyData);
+            let seq = number_arg(env, argv[0])?.ok_or_else(|| napi::Error::from_reason("hostReply: seq must be a number"))?;
+            let thrown = bool_arg(env, argv[1])?;
+            let answer = payload(env, argv[2], &[], &[], &d.sink)?;
+            boolean(env, (d.reply)(seq as u64, thrown, answer))
         })();
         finish(env, done)
     }

@@ -15,7 +15,7 @@ mod strings;
 pub use check::typed_array_bytes;
 use check::{napi_call, report_uncaught};
 use events::{deliver, Batch, BatchViews};
-pub use fast::{await_function, submit_function, Submit, Submitted};
+pub use fast::{await_function, reply_function, submit_function, Reply, Submit, Submitted};
 pub use lent::{adopt_shared, become_keeper, reserve_keeper};
 pub use memory::{address_of, has_external_sab, payload};
 pub use strings::decode_string;
