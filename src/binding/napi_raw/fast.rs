@@ -33,9 +33,34 @@ pub struct Submitted {
 /// Queues a call where it belongs; false when its thread has ended.
 pub type Submit = Box<dyn Fn(Submitted) -> bool>;
 
-struct SubmitData {
+/// What a bound function holds: its env's sink and where it hands over.
+struct Bound<F> {
     sink: Arc<HostSink>,
-    submit: Submit,
+    to: F,
+}
+
+/// A function named `name` calling `cb` with a `Bound` of `sink` and `to`
+/// as its data, freed with the function.
+///
+/// # Safety
+/// `env` must be the sink's env, on its JS thread; `cb` must read its data
+/// as a `Bound<F>`.
+unsafe fn bind_boxed<F>(
+    env: sys::napi_env,
+    name: &str,
+    cb: sys::napi_callback,
+    sink: Arc<HostSink>,
+    to: F,
+) -> napi::Result<sys::napi_value> {
+    let data = Box::into_raw(Box::new(Bound { sink, to })) as *mut c_void;
+    // SAFETY: the caller's contract; `data` is a leaked box owned by the
+    // function from here (freed by its finalizer, or by bind if none was set).
+    unsafe { bind(env, name, cb, data, Some(drop_bound::<F>)) }
+}
+
+unsafe extern "C" fn drop_bound<F>(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: the box leaked in bind_boxed with this F; freed once.
+    drop(unsafe { Box::from_raw(data as *mut Bound<F>) });
 }
 
 /// A JS function `(callId, bytes, timeoutMs?, task?, name?) => boolean`
@@ -46,20 +71,13 @@ struct SubmitData {
 /// # Safety
 /// `env` must be the sink's env, on its JS thread.
 pub unsafe fn submit_function(env: sys::napi_env, sink: Arc<HostSink>, submit: Submit) -> napi::Result<sys::napi_value> {
-    let data = Box::into_raw(Box::new(SubmitData { sink, submit })) as *mut c_void;
-    // SAFETY: the caller's contract; `data` is a leaked box owned by the
-    // function from here (freed by its finalizer, or below if none was set).
-    unsafe { bind(env, "submit", Some(submit_cb), data, Some(drop_submit)) }
+    // SAFETY: the caller's contract; submit_cb reads a Bound<Submit>.
+    unsafe { bind_boxed(env, "submit", Some(submit_cb), sink, submit) }
 }
 
 /// Answers host call `seq` of a thread (`thrown`: the host function threw
 /// the encoded value); false when the thread has ended.
 pub type Reply = Box<dyn Fn(u64, bool, Payload) -> bool>;
-
-struct ReplyData {
-    sink: Arc<HostSink>,
-    reply: Reply,
-}
 
 /// A JS function `(seq, thrown, bytes) => boolean` that hands one host
 /// call's answer to `reply` (as `NativeThread.hostReply` takes it, with no
@@ -68,9 +86,8 @@ struct ReplyData {
 /// # Safety
 /// `env` must be the sink's env, on its JS thread.
 pub unsafe fn reply_function(env: sys::napi_env, sink: Arc<HostSink>, reply: Reply) -> napi::Result<sys::napi_value> {
-    let data = Box::into_raw(Box::new(ReplyData { sink, reply })) as *mut c_void;
-    // SAFETY: as in submit_function; `data` is a leaked box owned by the function.
-    unsafe { bind(env, "hostReply", Some(reply_cb), data, Some(drop_reply)) }
+    // SAFETY: the caller's contract; reply_cb reads a Bound<Reply>.
+    unsafe { bind_boxed(env, "hostReply", Some(reply_cb), sink, reply) }
 }
 
 /// A JS function `(us, yielding?) => boolean`: `Host.awaitEvents`.
@@ -108,16 +125,6 @@ unsafe fn bind(
         return Err(e);
     }
     Ok(f)
-}
-
-unsafe extern "C" fn drop_submit(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
-    // SAFETY: the box leaked in submit_function; freed once.
-    drop(unsafe { Box::from_raw(data as *mut SubmitData) });
-}
-
-unsafe extern "C" fn drop_reply(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
-    // SAFETY: the box leaked in reply_function; freed once.
-    drop(unsafe { Box::from_raw(data as *mut ReplyData) });
 }
 
 unsafe extern "C" fn drop_sink(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
@@ -218,14 +225,14 @@ unsafe fn finish(env: sys::napi_env, done: napi::Result<sys::napi_value>) -> sys
 
 unsafe extern "C" fn submit_cb(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: Node calls this on the env's JS thread with its own info;
-    // `data` is the SubmitData the function owns (alive while it is called).
+    // `data` is the Bound<Submit> the function owns (alive while it is called).
     unsafe {
         let done = (|| {
             let (argv, argc, data) = args::<5>(env, info)?;
             if argc < 2 || data.is_null() {
                 return Err(napi::Error::from_reason("submit(callId, bytes, timeoutMs?, task?, name?)"));
             }
-            let d = &*(data as *const SubmitData);
+            let d = &*(data as *const Bound<Submit>);
             let call_id = number_arg(env, argv[0])?.ok_or_else(|| napi::Error::from_reason("submit: callId must be a number"))?;
             let args = payload(env, argv[1], &[], &[], &d.sink)?;
             let timeout_ms = if argc > 2 { number_arg(env, argv[2])? } else { None };
@@ -236,7 +243,7 @@ unsafe extern "C" fn submit_cb(env: sys::napi_env, info: sys::napi_callback_info
                 }
                 None => None,
             };
-            let sent = (d.submit)(Submitted { call_id: call_id as u64, args, timeout_ms, task });
+            let sent = (d.to)(Submitted { call_id: call_id as u64, args, timeout_ms, task });
             boolean(env, sent)
         })();
         finish(env, done)
@@ -263,18 +270,18 @@ unsafe extern "C" fn await_cb(env: sys::napi_env, info: sys::napi_callback_info)
 }
 
 unsafe extern "C" fn reply_cb(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
-    // SAFETY: as in submit_cb; `data` is the ReplyData the function owns.
+    // SAFETY: as in submit_cb; `data` is the Bound<Reply> the function owns.
     unsafe {
         let done = (|| {
             let (argv, argc, data) = args::<3>(env, info)?;
             if argc < 3 || data.is_null() {
                 return Err(napi::Error::from_reason("hostReply(seq, thrown, bytes)"));
             }
-            let d = &*(data as *const ReplyData);
+            let d = &*(data as *const Bound<Reply>);
             let seq = number_arg(env, argv[0])?.ok_or_else(|| napi::Error::from_reason("hostReply: seq must be a number"))?;
             let thrown = bool_arg(env, argv[1])?;
             let answer = payload(env, argv[2], &[], &[], &d.sink)?;
-            boolean(env, (d.reply)(seq as u64, thrown, answer))
+            boolean(env, (d.to)(seq as u64, thrown, answer))
         })();
         finish(env, done)
     }
