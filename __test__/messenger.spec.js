@@ -77,6 +77,46 @@ test('messages between two services go thread to thread, in order per sender, no
   await Promise.all([receiver.close(), sender.close()])
 })
 
+test('records, shared sub-objects, getters and what cannot be cloned: messages from a thread keep every rule of a value', async () => {
+  // (a thread writes most objects of a message with V8's serializer and
+  // records as shapes; getters and clone errors go through our walker)
+  const records = () => { const owner = { id: 'o' }; return Array.from({ length: 50 }, (_, i) => ({ id: i, name: 'u' + i, tags: ['a', 'b'], owner })) }
+  const m = new Messenger('records')
+  const sink = define({
+    __initializeService() {
+      globalThis.got = []
+      messengers.use('records').then((p) => p.onMessage((v) => globalThis.got.push(v)))
+    },
+    got: () => globalThis.got.map((v) => ({ v, shared: Array.isArray(v) ? v.every((r) => r.owner === v[0].owner) : null })),
+  })
+  const source = define({
+    send: async (make) => {
+      const list = eval(`(${make})`)()
+      ;(await messengers.use('records')).sendMessage(list)
+      parent.sendMessage(list)
+      parent.sendMessage({ get g() { return 'ran' }, n: 1 })
+      let thrown
+      try { parent.sendMessage({ a: [{ f() {} }] }) } catch (e) { thrown = [e.code, e.message] }
+      return thrown
+    },
+  })
+  const receiver = await sink.launchService({ messengers: [m] })
+  const sender = await source.launchService({ messengers: [m] })
+  const atHost = []
+  sender.onMessage((v) => atHost.push(v))
+  const thrown = await sender.call({ name: 'send', params: [records.toString()] })
+  assert.deepEqual(thrown, ['ERR_CLONE', 'message.a[0].f is a function and cannot be cloned'])
+  let got = []
+  for (let i = 0; i < 100 && got.length === 0; i++) { got = await receiver.call({ name: 'got' }); await new Promise((r) => setTimeout(r, 10)) }
+  assert.deepStrictEqual(got, [{ v: records(), shared: true }], 'at the other thread: equal, the owner one object')
+  for (let i = 0; i < 100 && atHost.length < 2; i++) await new Promise((r) => setTimeout(r, 10))
+  assert.deepStrictEqual(atHost[0], records())
+  assert.ok(atHost[0].every((r) => r.owner === atHost[0][0].owner), 'at the host: the owner one object')
+  assert.deepStrictEqual(atHost[1], { g: 'ran', n: 1 }, "a getter's value crosses")
+  await Promise.all([receiver.close(), sender.close()])
+  m.close()
+})
+
 test('closeAll() closes every endpoint, in threads too', async () => {
   const m = new Messenger('closing')
   const other = new Messenger('closing')

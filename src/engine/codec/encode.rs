@@ -43,7 +43,7 @@ pub fn encode(
         }
     }
     let scope = &mut v8::HandleScope::new(scope);
-    if root == "result" && transfer.is_empty() && v8_wire::worth_it(value) {
+    if (root == "result" || root == "message") && transfer.is_empty() && v8_wire::worth_it(value) {
         if let Some((bytes, shared, transferred)) = v8_wire::encode(scope, value, true)? {
             return Ok(Payload { bytes: bytes.into(), shared, transferred });
         }
