@@ -43,6 +43,7 @@ describe('big payloads', () => {
           }
           case 'string': return [x.length, x.slice(0, 3), x.slice(-3), x.indexOf('z')]
           case 'makeString': return 'y'.repeat(x - 3) + 'end'
+          case 'makeTwoByte': return 'é€'.repeat(x) + '!'
         }
       }
     }, { memoryLimit: 1024 })
@@ -84,6 +85,8 @@ describe('big payloads', () => {
     const back = await t.run('makeString', MB16)
     assert.equal(back.length, MB16)
     assert.equal(back.slice(-4), 'yend')
+    const twoBack = await t.run('makeTwoByte', 1 << 19)
+    assert.equal(twoBack, 'é€'.repeat(1 << 19) + '!')
   })
 })
 
