@@ -14,13 +14,19 @@ use std::sync::{Mutex, PoisonError};
 /// ones stay on the heap.
 pub const BIG_MIN: usize = 1 << 20;
 
-/// A huge page: mappings are aligned to it and sized in multiples of it.
+/// A huge page: mappings start at a multiple of it.
 const HUGE: usize = 2 << 20;
+
+/// A base page: mappings are sized in multiples of it. Not of HUGE: the
+/// kernel backs the whole huge pages of a mapping with huge pages and its
+/// tail with small ones, so a buffer of 2 MB and 6 bytes does not have a
+/// second 2 MB page zeroed for its last 6 bytes.
+const PAGE: usize = 4096;
 
 /// Freed memory kept for reuse, at most (the rest is unmapped).
 pub const CACHE_BYTES: usize = 64 << 20;
 
-/// One mapping: `size` bytes (a multiple of [`HUGE`]) at `ptr`, all of them
+/// One mapping: `size` bytes (a multiple of [`PAGE`]) at `ptr`, all of them
 /// initialized (zero when new, earlier contents when reused).
 struct Region {
     ptr: NonNull<u8>,
@@ -35,7 +41,7 @@ impl Region {
     /// A new zeroed mapping of at least `len` bytes; None when the system
     /// has no memory for it.
     fn map(len: usize) -> Option<Region> {
-        let size = len.checked_add(HUGE - 1)? & !(HUGE - 1);
+        let size = len.checked_add(PAGE - 1)? & !(PAGE - 1);
         let ptr = NonNull::new(os::map(size)?)?;
         MAPPED.fetch_add(size, Ordering::Relaxed);
         Some(Region { ptr, size })
@@ -59,7 +65,7 @@ mod os {
 
     use super::HUGE;
 
-    /// `size` zeroed bytes (a multiple of HUGE) aligned to HUGE, advised
+    /// `size` zeroed bytes (a multiple of a page) aligned to HUGE, advised
     /// for transparent huge pages.
     pub(super) fn map(size: usize) -> Option<*mut u8> {
         let span = size.checked_add(HUGE)?;
@@ -106,7 +112,7 @@ mod os {
     /// `size` zeroed bytes from the heap (no huge-page advice here).
     pub(super) fn map(size: usize) -> Option<*mut u8> {
         let layout = Layout::from_size_align(size, HUGE).ok()?;
-        // SAFETY: `layout` has a non-zero size (a multiple of HUGE, > 0).
+        // SAFETY: `layout` has a non-zero size (a multiple of a page, > 0).
         let p = unsafe { alloc_zeroed(layout) };
         (!p.is_null()).then_some(p)
     }
