@@ -87,6 +87,20 @@ impl SharedMemory {
         }
     }
 
+    /// `len` bytes, all written by `fill`: in a [`BigBuffer`] from
+    /// `BIG_MIN` bytes up (no zeroing pass first), else in a Vec.
+    pub fn filled<E>(len: usize, fill: impl FnOnce(&mut [u8]) -> Result<(), E>) -> Result<Self, E> {
+        if len >= BIG_MIN {
+            if let Some(mut big) = BigBuffer::try_for_overwrite(len) {
+                fill(&mut big)?;
+                return Ok(Self::from_big(big));
+            }
+        }
+        let mut bytes = vec![0u8; len];
+        fill(&mut bytes)?;
+        Ok(Self::from_vec(bytes))
+    }
+
     /// Wrap memory owned by the host. `keepalive` is dropped (on any thread)
     /// once no isolate uses the memory any more.
     ///
