@@ -1,5 +1,5 @@
-//! Big buffers (1 MB and more) in memory advised for transparent huge pages,
-//! and reused: a fresh 4 KB page costs ~3 µs to fault in on a virtual
+//! Big buffers (copies of 1 MB and more, results of 64 KB and more) in
+//! memory advised for transparent huge pages, and reused: a fresh 4 KB page costs ~3 µs to fault in on a virtual
 //! machine, so 16 MB of fresh pages took 12 ms to write where warm memory
 //! took 1.7 ms and huge pages 2.5 ms (README "Large payloads"). A freed
 //! buffer's memory is kept (up to [`CACHE_BYTES`]) for the next big buffer.
@@ -25,6 +25,9 @@ const PAGE: usize = 4096;
 
 /// Freed memory kept for reuse, at most (the rest is unmapped).
 pub const CACHE_BYTES: usize = 64 << 20;
+
+/// Freed regions kept for reuse, at most (each take scans them).
+const CACHE_REGIONS: usize = 256;
 
 /// One mapping: `size` bytes (a multiple of [`PAGE`]) at `ptr`, all of them
 /// initialized (zero when new, earlier contents when reused).
@@ -142,7 +145,7 @@ fn cache() -> std::sync::MutexGuard<'static, Cache> {
 /// smallest such), or None.
 fn take(len: usize) -> Option<Region> {
     let mut c = cache();
-    let i = (0..c.regions.len()).filter(|&i| (len..=2 * len.max(HUGE)).contains(&c.regions[i].size)).min_by_key(|&i| c.regions[i].size)?;
+    let i = (0..c.regions.len()).filter(|&i| (len..=2 * len).contains(&c.regions[i].size)).min_by_key(|&i| c.regions[i].size)?;
     let r = c.regions.remove(i);
     c.bytes -= r.size;
     Some(r)
@@ -159,7 +162,7 @@ fn give_back(r: Region) {
         c.regions.push(r);
         let mut n = 0;
         let mut over = c.bytes;
-        while over > CACHE_BYTES {
+        while over > CACHE_BYTES || c.regions.len() - n > CACHE_REGIONS {
             over -= c.regions[n].size;
             n += 1;
         }

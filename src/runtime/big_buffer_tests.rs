@@ -65,6 +65,15 @@ fn freed_once_into_the_cache_and_bounded() {
 }
 
 #[test]
+fn many_small_regions_are_bounded_by_count() {
+    let _t = turn();
+    let many: Vec<BigBuffer> = (0..CACHE_REGIONS + 50).map(|_| BigBuffer::try_for_overwrite(64 << 10).unwrap()).collect();
+    drop(many);
+    assert_eq!(cache().regions.len(), CACHE_REGIONS);
+    assert_eq!(cached_bytes(), CACHE_REGIONS * (64 << 10));
+}
+
+#[test]
 fn too_big_for_the_cache_is_unmapped() {
     let _t = turn();
     drop(BigBuffer::try_for_overwrite(CACHE_BYTES + 1).unwrap());

@@ -5,7 +5,14 @@ use std::fmt::Write as _;
 use super::errors::EncodeError;
 use super::native::Str;
 use super::tags::*;
-use crate::runtime::big_buffer::{BigBuffer, BIG_MIN};
+use crate::runtime::big_buffer::BigBuffer;
+
+/// String results from this many bytes of text up are written into a
+/// BigBuffer: the host gets them as an external ArrayBuffer (past its
+/// 64 KB batch limit) and holds them until its collector runs, so heap
+/// memory for them was often fresh pages (25 faults per 100 KB result);
+/// a BigBuffer's memory comes back to the cache and is reused.
+const RESULT_MIN: usize = 64 << 10;
 
 /// Bytes copied per temporary Uint8Array when copying an ArrayBuffer.
 const COPY_CHUNK: usize = 1 << 30;
@@ -125,18 +132,18 @@ pub fn write_string(out: &mut Vec<u8>, isolate: &mut v8::Isolate, st: v8::Local<
     }
 }
 
-/// A big string (`BIG_MIN` bytes of text and up) as a whole payload
+/// A big string (`RESULT_MIN` bytes of text and up) as a whole payload
 /// (VERSION, then the bytes `write_string` writes) in a [`BigBuffer`]: its
 /// memory is reused from result to result instead of a heap buffer grown
 /// into fresh pages. None for shorter strings (or no memory for one).
 pub fn big_string(isolate: &mut v8::Isolate, st: v8::Local<v8::String>) -> Option<BigBuffer> {
     let len = st.length();
-    if len < BIG_MIN / 2 {
+    if len < RESULT_MIN / 2 {
         return None; // too short either way: no scan for one-byte text
     }
     let one_byte = st.contains_only_onebyte();
     let text = if one_byte { len } else { 2 * len };
-    if text < BIG_MIN || !cfg!(target_endian = "little") {
+    if text < RESULT_MIN || !cfg!(target_endian = "little") {
         return None;
     }
     let mut out = BigBuffer::try_for_overwrite(6 + text)?;
