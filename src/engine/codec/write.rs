@@ -7,11 +7,12 @@ use super::native::Str;
 use super::tags::*;
 use crate::runtime::big_buffer::BigBuffer;
 
-/// String results from this many bytes of text up are written into a
-/// BigBuffer: the host gets them as an external ArrayBuffer (past its
-/// 64 KB batch limit) and holds them until its collector runs, so heap
-/// memory for them was often fresh pages (25 faults per 100 KB result);
-/// a BigBuffer's memory comes back to the cache and is reused.
+/// A thread's string values (a result, a message) from this many bytes of
+/// text up are written into a BigBuffer: the host gets them as an external
+/// ArrayBuffer (past its 64 KB batch limit) and holds them until its
+/// collector runs, so heap memory for them was often fresh pages (25 faults
+/// per 100 KB result); a BigBuffer's memory comes back to the cache and is
+/// reused.
 const RESULT_MIN: usize = 64 << 10;
 
 /// Bytes copied per temporary Uint8Array when copying an ArrayBuffer.
