@@ -108,7 +108,7 @@ pub struct Prepared {
 /// globals (all but what depends on the thread), ready for `run_prepared`.
 pub fn prepare_isolate(heap_limit: usize) -> Prepared {
     platform::init();
-    let params = v8::CreateParams::default().heap_limits(0, heap_limit);
+    let params = v8::CreateParams::default().heap_limits(0, heap_limit).array_buffer_allocator(super::memory::array_buffer_allocator());
     let mut isolate = v8::Isolate::new(params);
     isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
     isolate.set_promise_reject_callback(on_promise_reject);

@@ -1,8 +1,11 @@
 //! Memory that crosses threads without a copy: the backing store of a
 //! SharedArrayBuffer (shared) or of a transferred ArrayBuffer (moved).
 
+use std::collections::BTreeMap;
 use std::ffi::c_void;
+use std::sync::{Mutex, PoisonError};
 
+use crate::runtime::big_buffer::{BigBuffer, BIG_MIN};
 use crate::runtime::payload::MemoryStore;
 pub use crate::runtime::payload::{Payload, SharedMemory};
 
@@ -17,9 +20,10 @@ struct V8Memory(v8::SharedRef<v8::BackingStore>);
 // between isolates on different threads for every SharedArrayBuffer); the
 // only methods called on the store (Data, ByteLength, IsShared) read fields
 // fixed when it was made; and the deleter the last drop runs may run on any
-// thread: for host memory it drops a `Keepalive`, which is `Send`, and an
-// isolate's own stores hold a reference to their allocator (rusty_v8's
-// default `array_buffer_allocator_shared`), so they outlive the isolate.
+// thread: for host memory it drops a `Keepalive`, which is `Send`, for
+// owned bytes a `Vec` or `BigBuffer` (both `Send`), and an isolate's own
+// stores hold a reference to their allocator (`array_buffer_allocator`
+// below, over a static), so they outlive the isolate.
 // Nothing here hands out isolate-bound handles.
 unsafe impl Send for V8Memory {}
 // SAFETY: `&V8Memory` allows only those reads of immutable fields and
@@ -64,6 +68,39 @@ impl SharedMemory {
         Self::new(Box::new(V8Memory(store)))
     }
 
+    /// Own `bytes` (freed with the last holder).
+    pub fn from_vec(bytes: Vec<u8>) -> Self {
+        Self::from_backing_store(v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared())
+    }
+
+    /// Own `bytes` in memory of their own (huge pages, reused once freed).
+    pub fn from_big(bytes: BigBuffer) -> Self {
+        Self::from_backing_store(v8::ArrayBuffer::new_backing_store_from_bytes(Box::new(bytes)).make_shared())
+    }
+
+    /// A copy of `bytes`, in a [`BigBuffer`] from `BIG_MIN` bytes up.
+    pub fn copy_of(bytes: &[u8]) -> Self {
+        if bytes.len() >= BIG_MIN {
+            Self::from_big(BigBuffer::copy_of(bytes))
+        } else {
+            Self::from_vec(bytes.to_vec())
+        }
+    }
+
+    /// `len` bytes, all written by `fill`: in a [`BigBuffer`] from
+    /// `BIG_MIN` bytes up (no zeroing pass first), else in a Vec.
+    pub fn filled<E>(len: usize, fill: impl FnOnce(&mut [u8]) -> Result<(), E>) -> Result<Self, E> {
+        if len >= BIG_MIN {
+            if let Some(mut big) = BigBuffer::try_for_overwrite(len) {
+                fill(&mut big)?;
+                return Ok(Self::from_big(big));
+            }
+        }
+        let mut bytes = vec![0u8; len];
+        fill(&mut bytes)?;
+        Ok(Self::from_vec(bytes))
+    }
+
     /// Wrap memory owned by the host. `keepalive` is dropped (on any thread)
     /// once no isolate uses the memory any more.
     ///
@@ -88,4 +125,80 @@ impl SharedMemory {
         // Every SharedMemory is made by the two constructors above.
         &self.store().as_any().downcast_ref::<V8Memory>().expect("memory made by the engine").0
     }
+}
+
+/// The big buffers the isolates' allocator handed out, by start address.
+struct Allocations(Mutex<BTreeMap<usize, BigBuffer>>);
+
+static ALLOCATIONS: Allocations = Allocations(Mutex::new(BTreeMap::new()));
+
+impl Allocations {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<usize, BigBuffer>> {
+        // Nothing panics while it is held; a poisoned map is still whole.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Hand out `b`'s memory (null when there was none to make it).
+    fn hand_out(&self, b: Option<BigBuffer>) -> *mut c_void {
+        let Some(b) = b else { return std::ptr::null_mut() };
+        let p = b.as_ptr() as *mut c_void;
+        self.lock().insert(p as usize, b);
+        p
+    }
+}
+
+unsafe extern "C" fn allocate(a: &Allocations, len: usize) -> *mut c_void {
+    if len >= BIG_MIN {
+        return a.hand_out(BigBuffer::try_zeroed(len));
+    }
+    // SAFETY: plain C allocation, freed by `free` below.
+    unsafe { libc::calloc(len.max(1), 1) }
+}
+
+unsafe extern "C" fn allocate_uninitialized(a: &Allocations, len: usize) -> *mut c_void {
+    if len >= BIG_MIN {
+        return a.hand_out(BigBuffer::try_for_overwrite(len));
+    }
+    // SAFETY: plain C allocation, freed by `free` below.
+    unsafe { libc::malloc(len.max(1)) }
+}
+
+unsafe extern "C" fn free(a: &Allocations, data: *mut c_void, len: usize) {
+    if len >= BIG_MIN && a.lock().remove(&(data as usize)).is_some() {
+        return; // the BigBuffer was dropped: its memory is kept for reuse
+    }
+    // SAFETY: V8 frees only what this allocator handed out, once; all
+    // below BIG_MIN came from calloc/malloc.
+    unsafe { libc::free(data) }
+}
+
+unsafe extern "C" fn reallocate(a: &Allocations, data: *mut c_void, old: usize, new: usize) -> *mut c_void {
+    if old < BIG_MIN && new < BIG_MIN {
+        // SAFETY: `data` came from calloc/malloc (below BIG_MIN).
+        return unsafe { libc::realloc(data, new.max(1)) };
+    }
+    // SAFETY: forwarded: a new allocation, then the old one freed once.
+    unsafe {
+        let p = allocate_uninitialized(a, new);
+        if !p.is_null() {
+            std::ptr::copy_nonoverlapping(data as *const u8, p as *mut u8, old.min(new));
+            free(a, data, old);
+        }
+        p
+    }
+}
+
+unsafe extern "C" fn drop_allocator(_: *const Allocations) {}
+
+static VTABLE: v8::RustAllocatorVtable<Allocations> =
+    v8::RustAllocatorVtable { allocate, allocate_uninitialized, free, reallocate, drop: drop_allocator };
+
+/// The isolates' ArrayBuffer allocator: ArrayBuffers of `BIG_MIN` bytes and
+/// up get a [`BigBuffer`] (huge pages, memory reused from freed ones,
+/// zeroed unless V8 asks for uninitialized memory), smaller ones the C heap
+/// as with V8's default allocator.
+pub fn array_buffer_allocator() -> v8::UniqueRef<v8::Allocator> {
+    // SAFETY: the handle is a static that lives as long as the process, and
+    // the vtable's functions take it as `&Allocations`.
+    unsafe { v8::new_rust_allocator(&ALLOCATIONS, &VTABLE) }
 }

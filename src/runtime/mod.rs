@@ -3,6 +3,7 @@
 //! this layer needs: a `Terminator`, the memory behind a `Payload`).
 
 pub mod batch;
+pub mod big_buffer;
 mod control;
 mod cpu_clock;
 pub mod debug;

@@ -6,6 +6,8 @@ use std::any::Any;
 use std::ops::{Deref, Range};
 use std::sync::Arc;
 
+use super::big_buffer::{BigBuffer, BIG_MIN};
+
 /// Memory any thread may hold: the contents of a SharedArrayBuffer (shared)
 /// or of a transferred ArrayBuffer (moved). Dropping the last holder frees it.
 pub trait MemoryStore: Send + Sync + 'static {
@@ -65,6 +67,8 @@ pub enum Bytes {
     Owned(Vec<u8>),
     /// `range` of a buffer shared with other values; freed with the last.
     Part(Arc<[u8]>, Range<usize>),
+    /// Big bytes in memory of their own (huge pages, reused once freed).
+    Big(Arc<BigBuffer>),
 }
 
 impl Bytes {
@@ -72,7 +76,17 @@ impl Bytes {
     pub fn into_vec(self) -> Vec<u8> {
         match self {
             Bytes::Owned(v) => v,
-            Bytes::Part(..) => self.to_vec(),
+            Bytes::Part(..) | Bytes::Big(_) => self.to_vec(),
+        }
+    }
+
+    /// A copy of `bytes`: big ones (`BIG_MIN` and up) into a [`BigBuffer`],
+    /// whose memory is reused from call to call instead of fresh pages.
+    pub fn copy_of(bytes: &[u8]) -> Bytes {
+        if bytes.len() >= BIG_MIN {
+            Bytes::Big(Arc::new(BigBuffer::copy_of(bytes)))
+        } else {
+            Bytes::Owned(bytes.to_vec())
         }
     }
 
@@ -105,6 +119,7 @@ impl Deref for Bytes {
         match self {
             Bytes::Owned(v) => v,
             Bytes::Part(buffer, range) => &buffer[range.clone()],
+            Bytes::Big(buffer) => buffer,
         }
     }
 }
@@ -184,6 +199,20 @@ mod tests {
         assert_eq!(parts[2].clone().into_vec(), vec![3, 4, 5]);
         drop(parts);
         assert_eq!(Arc::strong_count(&buffer), 1, "the last part frees it");
+    }
+
+    #[test]
+    fn big_copies_go_to_a_big_buffer_and_stay_independent() {
+        let mut data = vec![5u8; BIG_MIN];
+        let big = Bytes::copy_of(&data);
+        assert!(matches!(big, Bytes::Big(_)));
+        assert!(matches!(Bytes::copy_of(&data[1..]), Bytes::Owned(_)), "small ones stay on the heap");
+        data[0] = 6;
+        assert_eq!(big.len(), BIG_MIN);
+        assert_eq!((big[0], big[BIG_MIN - 1]), (5, 5), "a copy, not a view");
+        let shared = big.clone();
+        assert!(std::ptr::eq(shared.as_ptr(), big.as_ptr()), "clones share the memory");
+        assert_eq!(shared.into_vec(), vec![5u8; BIG_MIN]);
     }
 
     #[test]

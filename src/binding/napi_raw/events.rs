@@ -12,6 +12,7 @@ use super::strings::HostBytes;
 use super::HostSink;
 use crate::binding::protocol::{BatchField, CallStatus, ConsoleMethod, EventKind, ExitCause, Owner, BATCH_STRIDE};
 use crate::engine::{Payload, SharedMemory};
+use crate::runtime::payload::Bytes;
 use crate::runtime::{Event, ExitReason, Outcome};
 
 /// Call results packed for one JS call: per result `BATCH_STRIDE` numbers
@@ -209,7 +210,7 @@ unsafe fn js_array(env: sys::napi_env, sink: &HostSink, items: Vec<SharedMemory>
 unsafe fn payload_args(env: sys::napi_env, sink: &HostSink, p: Payload) -> napi::Result<[sys::napi_value; 3]> {
     // SAFETY: forwarded: live env on its JS thread.
     unsafe {
-        let buf = bytes_to_js(env, p.bytes.into_vec())?;
+        let buf = bytes_to_js(env, p.bytes)?;
         Ok([buf, js_array(env, sink, p.shared, true)?, js_array(env, sink, p.transferred, false)?])
     }
 }
@@ -222,15 +223,16 @@ unsafe extern "C" fn drop_bytes(_env: sys::napi_env, _data: *mut c_void, hint: *
 
 /// Encoded bytes as a JS value: a Buffer copy when small, else an
 /// ArrayBuffer over the bytes themselves (no copy; freed with it).
-unsafe fn bytes_to_js(env: sys::napi_env, bytes: Vec<u8>) -> napi::Result<sys::napi_value> {
+unsafe fn bytes_to_js(env: sys::napi_env, bytes: Bytes) -> napi::Result<sys::napi_value> {
     let mut out = ptr::null_mut();
     if bytes.len() > BATCH_MAX_BYTES {
         // HostBytes: long strings of the payload can be made over it (strings.rs).
         let bytes = HostBytes::new(bytes);
         let (data, len) = (bytes.bytes().as_ptr() as *mut c_void, bytes.bytes().len());
         let hint = Box::into_raw(Box::new(bytes));
-        // SAFETY: the Vec's heap memory does not move (it is in an Arc and
-        // never grown) and lives until the finalizer and every string made
+        // SAFETY: the bytes' memory (a Vec's heap buffer, a shared buffer
+        // or a BigBuffer) does not move (it is in an Arc and never grown)
+        // and lives until the finalizer and every string made
         // over it (strings.rs) let go; nothing writes into payload bytes
         // (the decoder only reads them).
         let made = unsafe { napi_call!(napi_create_external_arraybuffer(env, data, len, Some(drop_bytes), hint as *mut c_void, &mut out)) };

@@ -12,19 +12,21 @@ use super::check::{napi_call, typed_array_bytes};
 use super::lent::keepalive;
 use super::{lock, HostSink};
 use crate::engine::{Payload, SharedMemory};
+use crate::runtime::payload::Bytes;
 
-/// Copy the bytes of a Uint8Array.
+/// The bytes of a Uint8Array, borrowed for `f` (JS does not run meanwhile).
 ///
 /// # Safety
 /// As `typed_array_bytes`.
-pub unsafe fn copy_bytes(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Vec<u8>> {
+unsafe fn with_bytes<T>(env: sys::napi_env, value: sys::napi_value, f: impl FnOnce(&[u8]) -> T) -> napi::Result<T> {
     // SAFETY: forwarded contract.
     let (data, len) = unsafe { typed_array_bytes(env, value)? };
     if len == 0 {
-        return Ok(Vec::new());
+        return Ok(f(&[]));
     }
-    // SAFETY: Node-API reported `len` readable bytes at `data`.
-    Ok(unsafe { std::slice::from_raw_parts(data, len) }.to_vec())
+    // SAFETY: Node-API reported `len` readable bytes at `data`, which stay
+    // as they are while no JS runs (during this native call).
+    Ok(f(unsafe { std::slice::from_raw_parts(data, len) }))
 }
 
 /// Host SharedArrayBuffer (given as a Uint8Array over all of it) → memory a
@@ -61,10 +63,9 @@ pub unsafe fn host_moved(env: sys::napi_env, ab: sys::napi_value, sink: &Arc<Hos
     if unsafe { napi_call!(napi_is_typedarray(env, ab, &mut is_view)) }.is_err() {
         return Err(napi::Error::from_reason("expected an ArrayBuffer"));
     }
-    let own = |bytes: Vec<u8>| SharedMemory::from_backing_store(v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared());
     if is_view {
         // SAFETY: forwarded contract (a live typed array of this env).
-        return Ok(own(unsafe { copy_bytes(env, ab)? }));
+        return unsafe { with_bytes(env, ab, SharedMemory::copy_of) };
     }
     let (mut data, mut len) = (ptr::null_mut(), 0usize);
     // SAFETY: out-pointers are valid locals, read only after success.
@@ -74,8 +75,8 @@ pub unsafe fn host_moved(env: sys::napi_env, ab: sys::napi_value, sink: &Arc<Hos
     if sink.ends_early.load(Ordering::Relaxed) {
         // SAFETY: Node-API reported `len` readable bytes at `data` (none
         // when empty); JS does not run during this call.
-        let bytes = if len == 0 { Vec::new() } else { unsafe { std::slice::from_raw_parts(data as *const u8, len) }.to_vec() };
-        return Ok(own(bytes));
+        let bytes = if len == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(data as *const u8, len) } };
+        return Ok(SharedMemory::copy_of(bytes));
     }
     // SAFETY: forwarded contract.
     let keep = unsafe { keepalive(env, ab, sink, None)? };
@@ -246,7 +247,7 @@ pub unsafe fn payload(
 ) -> napi::Result<Payload> {
     // SAFETY: forwarded contract.
     unsafe {
-        let mut p = Payload { bytes: copy_bytes(env, bytes)?.into(), ..Default::default() };
+        let mut p = Payload { bytes: with_bytes(env, bytes, Bytes::copy_of)?, ..Default::default() };
         for v in shared {
             p.shared.push(host_shared(env, *v, sink)?);
         }

@@ -16,6 +16,7 @@ use napi::sys;
 use super::check::typed_array_bytes;
 use super::check::{latin1_string, utf16_string};
 use super::lock;
+use crate::runtime::payload::Bytes;
 
 /// Strings from this many bytes up are made over the payload's memory.
 /// Smaller ones are copied: a string made over the payload keeps all of it
@@ -32,10 +33,10 @@ const MAX_UNITS: usize = (1 << 29) - 24;
 /// Payload bytes handed to the host as an external ArrayBuffer. While it
 /// lives, its memory is listed, so that strings over that memory can share
 /// it (they hold the `Arc`); dropped by the ArrayBuffer's finalizer.
-pub(super) struct HostBytes(Arc<Vec<u8>>);
+pub(super) struct HostBytes(Arc<Bytes>);
 
 /// Listed payload memory: start address → (length, owner).
-type Live = BTreeMap<usize, (usize, Weak<Vec<u8>>)>;
+type Live = BTreeMap<usize, (usize, Weak<Bytes>)>;
 
 fn live() -> &'static Mutex<Live> {
     static LIVE: OnceLock<Mutex<Live>> = OnceLock::new();
@@ -44,7 +45,7 @@ fn live() -> &'static Mutex<Live> {
 
 impl HostBytes {
     /// Take `bytes` and list their memory.
-    pub(super) fn new(bytes: Vec<u8>) -> Self {
+    pub(super) fn new(bytes: Bytes) -> Self {
         let bytes = Arc::new(bytes);
         if !bytes.is_empty() {
             lock(live()).insert(bytes.as_ptr() as usize, (bytes.len(), Arc::downgrade(&bytes)));
@@ -67,7 +68,7 @@ impl Drop for HostBytes {
 }
 
 /// The owner of listed memory holding `len` bytes at `addr`.
-fn owner_of(addr: usize, len: usize) -> Option<Arc<Vec<u8>>> {
+fn owner_of(addr: usize, len: usize) -> Option<Arc<Bytes>> {
     let live = lock(live());
     let (&start, (size, owner)) = live.range(..=addr).next_back()?;
     (addr + len <= start + size).then(|| owner.upgrade()).flatten()
@@ -113,7 +114,7 @@ unsafe extern "C" fn drop_owner(_env: sys::napi_env, _data: *mut c_void, hint: *
     // SAFETY: `hint` is the Box<Arc<..>> leaked in `external`; the runtime
     // calls the finalizer once. Only Rust memory is touched (it may run
     // inside a garbage collection or after the env is gone).
-    drop(unsafe { Box::from_raw(hint as *mut Arc<Vec<u8>>) });
+    drop(unsafe { Box::from_raw(hint as *mut Arc<Bytes>) });
 }
 
 /// An external string over `units` code units at `text` (inside `owner`),
@@ -122,7 +123,7 @@ unsafe extern "C" fn drop_owner(_env: sys::napi_env, _data: *mut c_void, hint: *
 /// # Safety
 /// `env` is live on its JS thread; `text` points into `owner`'s bytes,
 /// `units` code units long (two bytes each, 2-aligned, with `two_byte`).
-unsafe fn external(env: sys::napi_env, owner: Arc<Vec<u8>>, text: *const u8, units: usize, two_byte: bool) -> Option<sys::napi_value> {
+unsafe fn external(env: sys::napi_env, owner: Arc<Bytes>, text: *const u8, units: usize, two_byte: bool) -> Option<sys::napi_value> {
     if units > MAX_UNITS {
         return None;
     }
@@ -146,7 +147,7 @@ unsafe fn external(env: sys::napi_env, owner: Arc<Vec<u8>>, text: *const u8, uni
         // It failed before taking the finalizer (lengths are checked above):
         // the owner is still ours.
         // SAFETY: `hint` came from Box::into_raw above and was not freed.
-        drop(unsafe { Box::from_raw(hint as *mut Arc<Vec<u8>>) });
+        drop(unsafe { Box::from_raw(hint as *mut Arc<Bytes>) });
         return None;
     }
     Some(out)

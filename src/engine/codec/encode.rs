@@ -12,7 +12,7 @@ use super::host_objects::{host_objects, HostObjects};
 use super::tags::*;
 use super::v8_wire;
 use super::write::*;
-use crate::runtime::payload::{Payload, SharedMemory};
+use crate::runtime::payload::{Bytes, Payload, SharedMemory};
 
 type Result<T> = std::result::Result<T, EncodeError>;
 
@@ -38,6 +38,9 @@ pub fn encode(
     transfer: &[v8::Local<v8::ArrayBuffer>],
 ) -> Result<Payload> {
     if transfer.is_empty() {
+        if let Some(big) = v8::Local::<v8::String>::try_from(value).ok().and_then(|st| big_string(scope, st)) {
+            return Ok(Payload { bytes: Bytes::Big(big.into()), shared: Vec::new(), transferred: Vec::new() });
+        }
         if let Some(bytes) = encode_primitive(scope, value) {
             return Ok(Payload { bytes: bytes.into(), shared: Vec::new(), transferred: Vec::new() });
         }

@@ -56,13 +56,11 @@ impl Encoder {
         let len = ab.byte_length();
         self.new_id(s, ab.into())?;
         if self.move_copies && len >= MOVE_COPY_FROM {
-            // Zeroed by the allocator (fresh pages), then one copy.
-            let mut bytes = vec![0u8; len];
-            copy_into(s, ab, &mut bytes)?;
-            let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared();
+            // One copy, into reused memory when big (runtime/big_buffer.rs).
+            let copy = SharedMemory::filled(len, |dst| copy_into(s, ab, dst))?;
             self.out.push(TRANSFERRED_BUFFER);
             put_u32(&mut self.out, (self.transfer.len() + self.copies.len()) as u32);
-            self.copies.push(SharedMemory::from_backing_store(store));
+            self.copies.push(copy);
             return Ok(());
         }
         self.out.push(ARRAY_BUFFER);
