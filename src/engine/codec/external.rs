@@ -189,6 +189,7 @@ fn held(bytes: &Bytes) -> usize {
     match bytes {
         Bytes::Owned(v) => v.capacity(),
         Bytes::Part(buffer, _) => buffer.len(),
+        Bytes::Big(buffer) => buffer.len(),
     }
 }
 
