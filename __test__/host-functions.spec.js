@@ -42,11 +42,13 @@ test('values go in cloned and come back cloned; parent.host lists the names', as
 })
 
 test('argument lists arrive exact: every kind of primitive, lists mixing in objects, and long lists', async () => {
-  // (lists of up to 16 primitives are written without the walker: the same bytes)
+  // (lists of up to 16 primitives are written without the walker: the same
+  // bytes; arguments up to 1 MB reach the host in one reused array)
   const lists = () => [
     [], [undefined], [null, true, false], [0, -0, 1, -1, 2 ** 31, -(2 ** 31), 1.5, NaN, Infinity, -Infinity],
     [0n, -(2n ** 70n)], ['', 'héllo', '€uro', 'a\ud800b', '\udc00', 'x'.repeat(3000)],
     [1, { a: [2] }, 'three'], Array.from({ length: 16 }, (_, i) => i * 1.5), Array.from({ length: 17 }, (_, i) => 'v' + i),
+    ['€'.repeat(600000)], // past the 1 MB the host's reused argument array takes
   ]
   const seen = []
   const t = new Thread((make) => async () => {

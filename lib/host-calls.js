@@ -7,6 +7,7 @@
 
 const { host } = require('./host-events')
 const { encodeFor, decodeFrom } = require('./host-codec')
+const { decodeRange } = require('./codec')
 const { makeError } = require('./errors')
 const { NO_CALL } = require('../native/binding.js')
 
@@ -22,9 +23,10 @@ const SPINS_PER_TURN = 64
 /**
  * Run host function `name` for the thread `owner` serves (its Slot), as
  * asked by call `callId` (NO_CALL: none): a define() task's own functions, else
- * the slot's. Answers host call `seq`.
+ * the slot's. Answers host call `seq`. The arguments are `bytes` (with
+ * its shared and moved memory), or with `length` its first `length` bytes.
  */
-function serve(owner, callId, seq, name, bytes, shared, transferred) {
+function serve(owner, callId, seq, name, bytes, shared, transferred, length) {
   if (owner === undefined) return // the thread's handle is gone: nobody waits
   const call = callId === NO_CALL ? undefined : owner.calls.get(callId)
   const fns = call !== undefined && call.host !== undefined ? call.host : owner.host
@@ -33,7 +35,9 @@ function serve(owner, callId, seq, name, bytes, shared, transferred) {
   try {
     const fn = fns === undefined ? undefined : fns[name]
     if (typeof fn !== 'function') throw new TypeError(`there is no host function named ${JSON.stringify(name)}`)
-    result = fn(...decodeFrom(bytes, shared, transferred))
+    // (with `length`, the arguments are the start of a reused array: decoded first)
+    const args = length === undefined ? decodeFrom(bytes, shared, transferred) : decodeRange(bytes, 0, length)
+    result = fn(...args)
     pending = result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function'
   } catch (error) {
     return answer(owner, seq, name, true, error)

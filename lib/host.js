@@ -59,7 +59,7 @@ on(EventKind.LockGranted, (_thread, token) => locks.granted(token))
 
 on(EventKind.Messenger, (_thread, name, close, bytes, shared) => messenger.deliverMessenger(name, close === 1, bytes, shared))
 
-on(EventKind.HostCall, (thread, callId, seq, bytes, shared, transferred, name) => hostCalls.serve(ownerOf(thread), callId, seq, name, bytes, shared, transferred))
+on(EventKind.HostCall, (thread, callId, seq, bytes, shared, transferred, name, length) => hostCalls.serve(ownerOf(thread), callId, seq, name, bytes, shared, transferred, length))
 
 module.exports = {
   host,

@@ -314,7 +314,11 @@ export declare enum EventKind {
   Batch = 7,
   /** A lock this env waited for is its: `(0, token, name)`. */
   LockGranted = 8,
-  /** `parent.host.name(...)`: `(thread, callId, seq, bytes, shared, transferred, name)`. */
+  /**
+   * `parent.host.name(...)`: `(thread, callId, seq, bytes, shared, transferred, name, length)`;
+   * with `length`, the arguments are the first `length` bytes of `bytes`
+   * (a reused array: decode them before anything else runs), else all of it.
+   */
   HostCall = 9,
 }
 

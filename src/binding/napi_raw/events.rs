@@ -120,20 +120,31 @@ impl BatchViews {
                 replace_ref(env, &mut self.meta_ref, v)?;
                 (self.meta_data, self.meta_cap) = (data as usize, cap);
             }
-            if bytes.len() > self.bytes_cap {
+            // The arrays' memory: `*_cap` elements at `*_data`, never moved
+            // or detached (only this module and lib/liveness.js see them).
+            copy(meta, self.meta_data as *mut f64);
+            let b = self.fill_bytes(env, bytes)?;
+            let mut m = ptr::null_mut();
+            napi_call!(napi_get_reference_value(env, self.meta_ref as sys::napi_ref, &mut m))?;
+            Ok((m, b))
+        }
+    }
+
+    /// The reused Uint8Array holding `bytes` from its start (grown when too
+    /// small; the caller keeps `bytes` within VIEWS_MAX_BYTES).
+    unsafe fn fill_bytes(&mut self, env: sys::napi_env, bytes: &[u8]) -> napi::Result<sys::napi_value> {
+        // SAFETY: as in fill.
+        unsafe {
+            if bytes.len() > self.bytes_cap || self.bytes_ref == 0 {
                 let cap = bytes.len().next_power_of_two().max(16 * 1024);
                 let (v, data) = new_typed(env, sys::TypedarrayType::uint8_array, cap)?;
                 replace_ref(env, &mut self.bytes_ref, v)?;
                 (self.bytes_data, self.bytes_cap) = (data as usize, cap);
             }
-            // The arrays' memory: `*_cap` elements at `*_data`, never moved
-            // or detached (only this module and lib/liveness.js see them).
-            copy(meta, self.meta_data as *mut f64);
             copy(bytes, self.bytes_data as *mut u8);
-            let (mut m, mut b) = (ptr::null_mut(), ptr::null_mut());
-            napi_call!(napi_get_reference_value(env, self.meta_ref as sys::napi_ref, &mut m))?;
+            let mut b = ptr::null_mut();
             napi_call!(napi_get_reference_value(env, self.bytes_ref as sys::napi_ref, &mut b))?;
-            Ok((m, b))
+            Ok(b)
         }
     }
 }
@@ -260,8 +271,15 @@ unsafe fn copy_to_js(env: sys::napi_env, bytes: &[u8]) -> napi::Result<sys::napi
 /// Deliver one event as `js_cb(kind, thread, a, b, c, d, e, f, g, h)`
 /// (`EventKind` documents each shape). Positional on purpose: this is the
 /// path of every call result that does not fit a batch, and ten plain
-/// arguments cost the callback no object to build or read.
-pub(super) unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostSink, event: Event) -> napi::Result<()> {
+/// arguments cost the callback no object to build or read. `views`: the
+/// reused arrays, where a host call's plain arguments go.
+pub(super) unsafe fn deliver(
+    env: sys::napi_env,
+    js_cb: sys::napi_value,
+    sink: &HostSink,
+    event: Event,
+    views: Option<&mut BatchViews>,
+) -> napi::Result<()> {
     // SAFETY: everything below runs on the env's JS thread (the caller's
     // contract) inside a handle scope that is closed before returning.
     unsafe {
@@ -318,7 +336,15 @@ pub(super) unsafe fn deliver(env: sys::napi_env, js_cb: sys::napi_value, sink: &
                 argv[1] = n(thread as f64)?;
                 argv[2] = n(call_id as f64)?;
                 argv[3] = n(seq as f64)?;
-                argv[4..7].copy_from_slice(&payload_args(env, sink, args)?);
+                match views {
+                    // Plain arguments go in the reused bytes array (JS decodes
+                    // them before the host function runs): no Buffer a call.
+                    Some(v) if args.shared.is_empty() && args.transferred.is_empty() && args.bytes.len() <= VIEWS_MAX_BYTES => {
+                        argv[4] = v.fill_bytes(env, &args.bytes)?;
+                        argv[8] = n(args.bytes.len() as f64)?;
+                    }
+                    _ => argv[4..7].copy_from_slice(&payload_args(env, sink, args)?),
+                }
                 argv[7] = string(env, &name)?;
             }
             Event::Uncaught { thread, error } => {

@@ -232,7 +232,7 @@ pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostS
                 // SAFETY: forwarded: live env and callback on the JS thread.
                 unsafe {
                     report(batch.flush(env, js_cb, views.as_mut()));
-                    report(deliver(env, js_cb, sink, other));
+                    report(deliver(env, js_cb, sink, other, views.as_mut()));
                 }
             }
         }
