@@ -6,8 +6,7 @@
 // call that asked was stopped (src/engine/host_calls.rs).
 
 const { host } = require('./host-events')
-const { encodeFor, decodeFrom } = require('./host-codec')
-const { decodeRange } = require('./codec')
+const { encodeFor, decodeEvent } = require('./host-codec')
 const { makeError } = require('./errors')
 const { NO_CALL } = require('../native/binding.js')
 
@@ -35,9 +34,7 @@ function serve(owner, callId, seq, name, bytes, shared, transferred, length) {
   try {
     const fn = fns === undefined ? undefined : fns[name]
     if (typeof fn !== 'function') throw new TypeError(`there is no host function named ${JSON.stringify(name)}`)
-    // (with `length`, the arguments are the start of a reused array: decoded first)
-    const args = length === undefined ? decodeFrom(bytes, shared, transferred) : decodeRange(bytes, 0, length)
-    result = fn(...args)
+    result = fn(...decodeEvent(bytes, shared, transferred, length))
     pending = result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function'
   } catch (error) {
     return answer(owner, seq, name, true, error)

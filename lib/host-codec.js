@@ -53,6 +53,15 @@ function decodeFrom(bytes, shared, transferred) {
   return codec.decode(bytes, shared, transferred)
 }
 
+/**
+ * Decode an event's payload: `bytes` with its shared and moved memory, or,
+ * with `length`, the first `length` bytes of a reused array (decode it
+ * before anything else runs).
+ */
+function decodeEvent(bytes, shared, transferred, length) {
+  return length === undefined ? decodeFrom(bytes, shared, transferred) : codec.decodeRange(bytes, 0, length)
+}
+
 /** Error from a `code\0message` pair and an optional encoded cause. */
 function failure(codeAndMessage, bytes, shared, transferred) {
   const cut = codeAndMessage.indexOf('\u0000')
@@ -89,4 +98,4 @@ on(EventKind.Notify, (_thread, addr, byteIndex, count) => {
   if (sab instanceof SharedArrayBuffer) Atomics.notify(new Int32Array(sab), byteIndex >> 2, count)
 })
 
-module.exports = { encodeFor, decodeFrom, failure, notify }
+module.exports = { encodeFor, decodeFrom, decodeEvent, failure, notify }

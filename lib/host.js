@@ -7,10 +7,9 @@
 // (__test__/layers.spec.js checks lib/ has no require circle).
 
 const { ConsoleMethod } = require('../native/binding.js')
-const codec = require('./codec')
 const { host, on, EventKind } = require('./host-events')
 const { register, ownerOf, hold, release } = require('./liveness')
-const { encodeFor, decodeFrom, failure, notify } = require('./host-codec')
+const { encodeFor, decodeFrom, decodeEvent, failure, notify } = require('./host-codec')
 const locks = require('./locks')
 const messenger = require('./messenger')
 const hostCalls = require('./host-calls')
@@ -19,10 +18,10 @@ const hostCalls = require('./host-calls')
 const CONSOLE_METHODS = []
 for (const [name, level] of Object.entries(ConsoleMethod)) CONSOLE_METHODS[level] = name.toLowerCase()
 
-on(EventKind.Console, (_thread, level, _b, bytes, shared, transferred) => {
+on(EventKind.Console, (_thread, level, _b, bytes, shared, transferred, _f, length) => {
   let args
   try {
-    args = codec.decode(bytes, shared, transferred)
+    args = decodeEvent(bytes, shared, transferred, length)
   } catch (err) {
     args = ['[isothread: console arguments could not be decoded]', err]
   }
@@ -32,11 +31,11 @@ on(EventKind.Console, (_thread, level, _b, bytes, shared, transferred) => {
 
 // (a message names the call in flight and whom it is reported to: the
 // thread, or the pool's queue for a call a pool thread took from it)
-on(EventKind.Message, (thread, callId, reportedAs, bytes, shared, transferred) => {
+on(EventKind.Message, (thread, callId, reportedAs, bytes, shared, transferred, _f, length) => {
   const owner = ownerOf(reportedAs)
   let value
   try {
-    value = decodeFrom(bytes, shared, transferred)
+    value = decodeEvent(bytes, shared, transferred, length)
   } catch (err) {
     value = err
   }

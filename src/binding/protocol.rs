@@ -14,13 +14,15 @@ pub enum EventKind {
     /// A call settled: `(thread, callId, status: CallStatus, bytes, shared,
     /// transferred, "code\0message" when failed, waitUs, runUs)`.
     Done = 0,
-    /// `console.*` in a thread: `(thread, level: ConsoleMethod, _, bytes, shared, transferred)`.
+    /// `console.*` in a thread: `(thread, level: ConsoleMethod, _, bytes, shared, transferred, _, length)`
+    /// (`length`: as for `HostCall`).
     Console = 1,
     /// `Atomics.notify` on host memory: `(0, address, byteIndex, count)`.
     Notify = 2,
     /// A thread ended: `(thread, cause: ExitCause)`.
     Exit = 3,
-    /// `parent.sendMessage`: `(thread, callId, reportedThread, bytes, shared, transferred)`.
+    /// `parent.sendMessage`: `(thread, callId, reportedThread, bytes, shared, transferred, _, length)`
+    /// (`length`: as for `HostCall`).
     Message = 4,
     /// An error nobody caught in a thread: `(thread, _, _, bytes, shared, transferred)`.
     Uncaught = 5,

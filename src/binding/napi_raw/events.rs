@@ -268,6 +268,30 @@ unsafe fn copy_to_js(env: sys::napi_env, bytes: &[u8]) -> napi::Result<sys::napi
     Ok(out)
 }
 
+/// A payload as `argv[4..7]` (bytes, shared, transferred), or, when it has
+/// no shared or moved memory and fits, its bytes at the start of the reused
+/// array in `argv[4]` and their length in `argv[8]` (JS decodes the range at
+/// once): no Buffer an event.
+unsafe fn plain_args(
+    env: sys::napi_env,
+    sink: &HostSink,
+    p: Payload,
+    views: Option<&mut BatchViews>,
+    argv: &mut [sys::napi_value; 10],
+) -> napi::Result<()> {
+    // SAFETY: forwarded: live env on its JS thread.
+    unsafe {
+        match views {
+            Some(v) if p.shared.is_empty() && p.transferred.is_empty() && p.bytes.len() <= VIEWS_MAX_BYTES => {
+                argv[4] = v.fill_bytes(env, &p.bytes)?;
+                argv[8] = number(env, p.bytes.len() as f64)?;
+            }
+            _ => argv[4..7].copy_from_slice(&payload_args(env, sink, p)?),
+        }
+        Ok(())
+    }
+}
+
 /// Deliver one event as `js_cb(kind, thread, a, b, c, d, e, f, g, h)`
 /// (`EventKind` documents each shape). Positional on purpose: this is the
 /// path of every call result that does not fit a batch, and ten plain
@@ -315,7 +339,7 @@ pub(super) unsafe fn deliver(
                 argv[0] = n(EventKind::Console.js())?;
                 argv[1] = n(thread as f64)?;
                 argv[2] = n(ConsoleMethod::from(level).js())?;
-                argv[4..7].copy_from_slice(&payload_args(env, sink, args)?);
+                plain_args(env, sink, args, views, &mut argv)?;
             }
             Event::Notify { addr, byte_index, count } => {
                 argv[0] = n(EventKind::Notify.js())?;
@@ -329,22 +353,14 @@ pub(super) unsafe fn deliver(
                 argv[1] = n(thread as f64)?;
                 argv[2] = n(call_id as f64)?;
                 argv[3] = n(owner as f64)?;
-                argv[4..7].copy_from_slice(&payload_args(env, sink, payload)?);
+                plain_args(env, sink, payload, views, &mut argv)?;
             }
             Event::HostCall { thread, call_id, seq, name, args } => {
                 argv[0] = n(EventKind::HostCall.js())?;
                 argv[1] = n(thread as f64)?;
                 argv[2] = n(call_id as f64)?;
                 argv[3] = n(seq as f64)?;
-                match views {
-                    // Plain arguments go in the reused bytes array (JS decodes
-                    // them before the host function runs): no Buffer a call.
-                    Some(v) if args.shared.is_empty() && args.transferred.is_empty() && args.bytes.len() <= VIEWS_MAX_BYTES => {
-                        argv[4] = v.fill_bytes(env, &args.bytes)?;
-                        argv[8] = n(args.bytes.len() as f64)?;
-                    }
-                    _ => argv[4..7].copy_from_slice(&payload_args(env, sink, args)?),
-                }
+                plain_args(env, sink, args, views, &mut argv)?;
                 argv[7] = string(env, &name)?;
             }
             Event::Uncaught { thread, error } => {
