@@ -110,3 +110,30 @@ test('memory stays bounded over many big calls', () => {
   // and the collectors' slack, far below that.
   assert.ok(end - start < 400 << 20, `rss grew ${((end - start) / 1048576).toFixed(0)} MB`)
 })
+
+test("a big string result counts in the host's external memory while the host holds it, and not after", () => {
+  // (so the host's collector runs while it holds many, and their memory comes back)
+  const script = `
+    const { Thread } = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const t = new Thread(() => (n) => (n ? 'q'.repeat(n) + '!' : 0))
+    const external = () => { global.gc(); return process.memoryUsage().external }
+    ;(async () => {
+      await t.run(0)
+      const before = external()
+      let s = await t.run(8 << 20)
+      const holding = external()
+      const ok = s.length === (8 << 20) + 1 && s.endsWith('q!')
+      s = null
+      external() // collected: the string's bytes are released
+      await t.run(0) // the next delivery tells the engine
+      const after = external()
+      console.log(JSON.stringify({ ok, held: holding - before, left: after - before }))
+      await t.close()
+    })()`
+  const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8', timeout: 60000 })
+  assert.equal(r.status, 0, r.stderr)
+  const { ok, held, left } = JSON.parse(r.stdout.trim().split('\n').pop())
+  assert.ok(ok, 'the string arrived')
+  assert.ok(held >= 8 << 20, `held ${held} bytes of external memory`)
+  assert.ok(left < 1 << 20, `${left} bytes still counted after the string was collected`)
+})

@@ -204,6 +204,8 @@ pub unsafe fn deliver_soon(env: sys::napi_env, sink: &HostSink, max: std::time::
 /// `env` and `js_cb` must be live values of the sink's JS thread.
 pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostSink) {
     sink.scheduled.store(false, Ordering::SeqCst);
+    // SAFETY: forwarded contract (live env on its JS thread).
+    unsafe { strings::report_released(env) };
     let report = |done: napi::Result<()>| {
         if let Err(e) = done {
             // SAFETY: forwarded contract (live env on its JS thread).

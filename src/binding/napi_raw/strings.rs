@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::ffi::c_void;
 use std::ptr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use napi::sys;
@@ -110,11 +111,46 @@ fn external_utf16() -> Option<CreateExternal<u16>> {
     (addr != 0).then(|| unsafe { std::mem::transmute::<usize, CreateExternal<u16>>(addr) })
 }
 
-unsafe extern "C" fn drop_owner(_env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
-    // SAFETY: `hint` is the Box<Arc<..>> leaked in `external`; the runtime
+/// What an external string holds: the payload its text is in, and how many
+/// bytes of text it counts for in its env's external memory (set once the
+/// string was made over it, not copied).
+type Held = (Arc<Bytes>, AtomicUsize);
+
+/// Bytes of external strings released, by env, not yet told to that env's
+/// engine. A finalizer cannot tell it (it may run inside a collection or
+/// after the env is gone), so the env's next `decode_string` or event
+/// delivery does (`report_released`).
+fn released() -> &'static Mutex<BTreeMap<usize, usize>> {
+    static RELEASED: OnceLock<Mutex<BTreeMap<usize, usize>>> = OnceLock::new();
+    RELEASED.get_or_init(|| Mutex::new(BTreeMap::new()))
+}
+
+/// Tell `env`'s engine that the text of its external strings released since
+/// the last report is gone (their bytes were counted as external memory
+/// when made, so that the collector of a host holding many big results
+/// runs, and their memory comes back for the next ones).
+///
+/// # Safety
+/// `env` is live, on its JS thread.
+pub(super) unsafe fn report_released(env: sys::napi_env) {
+    let Some(bytes) = lock(released()).remove(&(env as usize)).filter(|&b| b > 0) else { return };
+    let mut total = 0i64;
+    // SAFETY: the caller's contract. A failure leaves the count as it was
+    // (the engine then collects a little sooner).
+    unsafe { sys::napi_adjust_external_memory(env, -(bytes as i64), &mut total) };
+}
+
+unsafe extern "C" fn drop_owner(env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
+    // SAFETY: `hint` is the Box<Held> leaked in `external`; the runtime
     // calls the finalizer once. Only Rust memory is touched (it may run
-    // inside a garbage collection or after the env is gone).
-    drop(unsafe { Box::from_raw(hint as *mut Arc<Bytes>) });
+    // inside a garbage collection or after the env is gone): the env is a
+    // key here, never called.
+    let (owner, counted) = *unsafe { Box::from_raw(hint as *mut Held) };
+    drop(owner);
+    let counted = counted.into_inner();
+    if counted > 0 {
+        *lock(released()).entry(env as usize).or_default() += counted;
+    }
 }
 
 /// An external string over `units` code units at `text` (inside `owner`),
@@ -131,15 +167,17 @@ unsafe fn external(env: sys::napi_env, owner: Arc<Bytes>, text: *const u8, units
     if (two_byte && utf16.is_none()) || (!two_byte && latin1.is_none()) {
         return None;
     }
-    let hint = Box::into_raw(Box::new(owner)) as *mut c_void;
+    let hint = Box::into_raw(Box::new((owner, AtomicUsize::new(0)))) as *mut Held;
     let (mut out, mut copied) = (ptr::null_mut(), false);
     // SAFETY: the memory stays valid and unchanged while `hint` (an owner)
     // lives, and the runtime frees `hint` through `drop_owner` (at once
     // when it copied instead: `copied`).
     let status = unsafe {
         match (two_byte, latin1, utf16) {
-            (true, _, Some(f)) => f(env, text as *mut u16, units, Some(drop_owner), hint, &mut out, &mut copied),
-            (false, Some(f), _) => f(env, text as *mut std::ffi::c_char, units, Some(drop_owner), hint, &mut out, &mut copied),
+            (true, _, Some(f)) => f(env, text as *mut u16, units, Some(drop_owner), hint as *mut c_void, &mut out, &mut copied),
+            (false, Some(f), _) => {
+                f(env, text as *mut std::ffi::c_char, units, Some(drop_owner), hint as *mut c_void, &mut out, &mut copied)
+            }
             _ => unreachable!("checked above"),
         }
     };
@@ -147,8 +185,20 @@ unsafe fn external(env: sys::napi_env, owner: Arc<Bytes>, text: *const u8, units
         // It failed before taking the finalizer (lengths are checked above):
         // the owner is still ours.
         // SAFETY: `hint` came from Box::into_raw above and was not freed.
-        drop(unsafe { Box::from_raw(hint as *mut Arc<Bytes>) });
+        drop(unsafe { Box::from_raw(hint) });
         return None;
+    }
+    if !copied {
+        let counted = if two_byte { 2 * units } else { units };
+        // SAFETY: the string owns `hint` now and frees it only in its
+        // finalizer, which cannot run before this returns to JS (no
+        // collection runs in between on this thread).
+        unsafe { (*hint).1.store(counted, Ordering::Relaxed) };
+        let mut total = 0i64;
+        // SAFETY: live env on its JS thread (the caller's contract). Counted
+        // back by `report_released` once the string is collected; a failure
+        // only leaves the engine unaware of these bytes, as before.
+        unsafe { sys::napi_adjust_external_memory(env, counted as i64, &mut total) };
     }
     Some(out)
 }
@@ -173,6 +223,8 @@ pub unsafe fn decode_string(
     if !(start >= 0.0 && units >= 0.0) {
         return Err(BAD_ARGS);
     }
+    // SAFETY: the caller's contract (live env, its JS thread).
+    unsafe { report_released(env) };
     let (start, units) = (start as usize, units as usize);
     let width = if two_byte { 2 } else { 1 };
     let end = units.checked_mul(width).and_then(|n| n.checked_add(start)).filter(|&end| end <= len);
