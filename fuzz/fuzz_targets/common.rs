@@ -65,7 +65,7 @@ pub fn with_buffers(data: &[u8]) -> bool {
 pub fn payload(data: &[u8]) -> Option<Payload> {
     let (&mode, bytes) = data.split_first()?;
     let mut payload = Payload {
-        bytes: bytes.to_vec(),
+        bytes: bytes.to_vec().into(),
         ..Payload::default()
     };
     if mode & 1 == 1 {
