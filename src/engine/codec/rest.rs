@@ -33,9 +33,11 @@ pub fn encode_rest_args(s: &mut v8::HandleScope, args: v8::Local<v8::Value>) -> 
 }
 
 #[cfg(test)]
+use super::{encode, tests::eval, tests::with_isolate};
+
+#[cfg(test)]
 mod tests {
-    use super::super::tests::{eval, with_isolate};
-    use super::encode_rest_args;
+    use super::{encode, encode_rest_args, eval, with_isolate};
 
     #[test]
     fn lists_of_primitives_get_the_walkers_bytes_anything_else_none() {
@@ -52,7 +54,7 @@ mod tests {
                 let v = eval(s, &format!("({code})"));
                 let fast = encode_rest_args(s, v).unwrap_or_else(|| panic!("{code}: not taken"));
                 let tc = &mut v8::TryCatch::new(s);
-                let walked = super::super::encode(tc, v, "args", &[]).unwrap();
+                let walked = encode(tc, v, "args", &[]).unwrap();
                 assert_eq!(fast, *walked.bytes, "{code}");
             }
             for code in ["[1, {}]", "[[1]]", "[Symbol()]", "Array.from({ length: 17 }, (_, i) => i)", "1", "({ length: 1, 0: 1 })"] {
