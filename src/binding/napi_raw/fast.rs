@@ -223,15 +223,36 @@ unsafe fn finish(env: sys::napi_env, done: napi::Result<sys::napi_value>) -> sys
     }
 }
 
+/// A bound function's callback: its arguments (at least `min` of `N`, else
+/// an error naming `usage`) and data go to `body`, whose error is thrown
+/// (ERR_INVALID_ARG) and whose value is returned.
+///
+/// # Safety
+/// As a Node-API callback: `env` and `info` are the call's own, on its JS thread.
+unsafe fn callback<const N: usize>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+    min: usize,
+    usage: &str,
+    body: impl FnOnce(&[sys::napi_value; N], usize, *mut c_void) -> napi::Result<sys::napi_value>,
+) -> sys::napi_value {
+    // SAFETY: forwarded contract.
+    unsafe {
+        let done = args::<N>(env, info).and_then(|(argv, argc, data)| {
+            if argc < min || data.is_null() {
+                return Err(napi::Error::from_reason(usage));
+            }
+            body(&argv, argc, data)
+        });
+        finish(env, done)
+    }
+}
+
 unsafe extern "C" fn submit_cb(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: Node calls this on the env's JS thread with its own info;
     // `data` is the Bound<Submit> the function owns (alive while it is called).
     unsafe {
-        let done = (|| {
-            let (argv, argc, data) = args::<5>(env, info)?;
-            if argc < 2 || data.is_null() {
-                return Err(napi::Error::from_reason("submit(callId, bytes, timeoutMs?, task?, name?)"));
-            }
+        callback::<5>(env, info, 2, "submit(callId, bytes, timeoutMs?, task?, name?)", |argv, argc, data| {
             let d = &*(data as *const Bound<Submit>);
             let call_id = number_arg(env, argv[0])?.ok_or_else(|| napi::Error::from_reason("submit: callId must be a number"))?;
             let args = payload(env, argv[1], &[], &[], &d.sink)?;
@@ -245,44 +266,33 @@ unsafe extern "C" fn submit_cb(env: sys::napi_env, info: sys::napi_callback_info
             };
             let sent = (d.to)(Submitted { call_id: call_id as u64, args, timeout_ms, task });
             boolean(env, sent)
-        })();
-        finish(env, done)
+        })
     }
 }
 
 unsafe extern "C" fn await_cb(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: as in submit_cb; `data` is the HostSink the function holds.
     unsafe {
-        let done = (|| {
-            let (argv, argc, data) = args::<2>(env, info)?;
-            if argc < 1 || data.is_null() {
-                return Err(napi::Error::from_reason("awaitEvents(us, yielding?)"));
-            }
+        callback::<2>(env, info, 1, "awaitEvents(us, yielding?)", |argv, argc, data| {
             let sink = &*(data as *const HostSink);
             let us = number_arg(env, argv[0])?.unwrap_or(0.0);
             let yielding = argc > 1 && bool_arg(env, argv[1])?;
             let max = Duration::from_secs_f64(us.clamp(0.0, 1000.0) / 1e6);
             let delivered = super::deliver_soon(env, sink, max, yielding)?;
             boolean(env, delivered)
-        })();
-        finish(env, done)
+        })
     }
 }
 
 unsafe extern "C" fn reply_cb(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: as in submit_cb; `data` is the Bound<Reply> the function owns.
     unsafe {
-        let done = (|| {
-            let (argv, argc, data) = args::<3>(env, info)?;
-            if argc < 3 || data.is_null() {
-                return Err(napi::Error::from_reason("hostReply(seq, thrown, bytes)"));
-            }
+        callback::<3>(env, info, 3, "hostReply(seq, thrown, bytes)", |argv, _, data| {
             let d = &*(data as *const Bound<Reply>);
             let seq = number_arg(env, argv[0])?.ok_or_else(|| napi::Error::from_reason("hostReply: seq must be a number"))?;
             let thrown = bool_arg(env, argv[1])?;
             let answer = payload(env, argv[2], &[], &[], &d.sink)?;
             boolean(env, (d.to)(seq as u64, thrown, answer))
-        })();
-        finish(env, done)
+        })
     }
 }
