@@ -304,14 +304,15 @@ pub(crate) fn batch_calls(meta: &[f64]) -> Result<impl Iterator<Item = BatchedCa
 }
 
 /// Encoded values packed back to back in `bytes` (lib/packed.js), split by
-/// their byte `lengths`; None when the lengths run past the bytes. The
-/// values share one copy of `bytes` (one allocation a batch).
+/// their byte `lengths`; None when the lengths run past the bytes. Short
+/// values are held inline, the others share one copy of `bytes` (one
+/// allocation a batch).
 pub(crate) fn unpack<L>(bytes: &[u8], lengths: L) -> Option<impl Iterator<Item = Payload>>
 where
     L: Iterator<Item = f64> + Clone,
 {
-    let parts = Bytes::split(Arc::from(bytes), lengths.map(|len| len as usize))?;
-    Some(parts.map(|bytes| Payload { bytes, ..Default::default() }))
+    let parts = Bytes::split(bytes, lengths.map(|len| len as usize))?;
+    Some(parts.into_iter().map(|bytes| Payload { bytes, ..Default::default() }))
 }
 
 /// An encoded value from JS (see `napi_raw::payload`).

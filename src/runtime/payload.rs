@@ -58,6 +58,9 @@ impl SharedMemory {
     }
 }
 
+/// Values this short are held inside [`Bytes`] itself (no allocation).
+pub const INLINE_MAX: usize = 38;
+
 /// The bytes of an encoded value: its own, or a part of a buffer several
 /// values share (the calls of one `runBatch` arrive in one buffer, so the
 /// host makes one allocation a batch, not one a call).
@@ -65,6 +68,10 @@ impl SharedMemory {
 pub enum Bytes {
     /// Bytes of its own.
     Owned(Vec<u8>),
+    /// A short value held in place: made on one thread and dropped on
+    /// another, it costs no allocation, no free across threads and no
+    /// shared counter (a small call's arguments; `{ a: 1, b: 2 }` is 34).
+    Inline(u8, [u8; INLINE_MAX]),
     /// `range` of a buffer shared with other values; freed with the last.
     Part(Arc<[u8]>, Range<usize>),
     /// Big bytes in memory of their own (huge pages, reused once freed).
@@ -76,34 +83,52 @@ impl Bytes {
     pub fn into_vec(self) -> Vec<u8> {
         match self {
             Bytes::Owned(v) => v,
-            Bytes::Part(..) | Bytes::Big(_) => self.to_vec(),
+            Bytes::Inline(..) | Bytes::Part(..) | Bytes::Big(_) => self.to_vec(),
         }
     }
 
-    /// A copy of `bytes`: big ones (`BIG_MIN` and up) into a [`BigBuffer`],
-    /// whose memory is reused from call to call instead of fresh pages.
+    /// A copy of `bytes`: short ones inline, big ones (`BIG_MIN` and up)
+    /// into a [`BigBuffer`], whose memory is reused from call to call
+    /// instead of fresh pages.
     pub fn copy_of(bytes: &[u8]) -> Bytes {
-        if bytes.len() >= BIG_MIN {
+        if let Some(inline) = Bytes::inline(bytes) {
+            inline
+        } else if bytes.len() >= BIG_MIN {
             Bytes::Big(Arc::new(BigBuffer::copy_of(bytes)))
         } else {
             Bytes::Owned(bytes.to_vec())
         }
     }
 
-    /// Split `buffer` into values of these byte lengths, back to back
-    /// (every value shares `buffer`); None when they run past its end.
-    pub fn split<L>(buffer: Arc<[u8]>, lengths: L) -> Option<impl Iterator<Item = Bytes>>
+    /// `bytes` held inline, when they are short enough.
+    fn inline(bytes: &[u8]) -> Option<Bytes> {
+        let mut data = [0; INLINE_MAX];
+        data.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(Bytes::Inline(bytes.len() as u8, data))
+    }
+
+    /// Split `buffer` into values of these byte lengths, back to back:
+    /// short ones inline, the others sharing one copy of `buffer`; None
+    /// when they run past its end. Every value is made before any is
+    /// used: a thread that drops the first while the rest were still
+    /// being made would contend with the host for the shared counter.
+    pub fn split<L>(buffer: &[u8], lengths: L) -> Option<Vec<Bytes>>
     where
         L: Iterator<Item = usize> + Clone,
     {
         let total = lengths.clone().try_fold(0usize, |sum, len| sum.checked_add(len))?;
-        (total <= buffer.len()).then(|| {
-            lengths.scan(0usize, move |at, len| {
-                let start = *at;
-                *at += len;
-                Some(Bytes::Part(buffer.clone(), start..*at))
-            })
-        })
+        if total > buffer.len() {
+            return None;
+        }
+        let mut shared: Option<Arc<[u8]>> = None;
+        let mut at = 0;
+        let parts = lengths.map(|len| {
+            let range = at..at + len;
+            at += len;
+            Bytes::inline(&buffer[range.clone()])
+                .unwrap_or_else(|| Bytes::Part(shared.get_or_insert_with(|| Arc::from(&buffer[..total])).clone(), range))
+        });
+        Some(parts.collect())
     }
 }
 
@@ -118,6 +143,7 @@ impl Deref for Bytes {
     fn deref(&self) -> &[u8] {
         match self {
             Bytes::Owned(v) => v,
+            Bytes::Inline(len, data) => &data[..*len as usize],
             Bytes::Part(buffer, range) => &buffer[range.clone()],
             Bytes::Big(buffer) => buffer,
         }
@@ -191,14 +217,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn split_shares_one_buffer_between_values() {
-        let buffer: Arc<[u8]> = Arc::from(&[1u8, 2, 3, 4, 5, 6][..]);
-        let parts: Vec<Bytes> = Bytes::split(buffer.clone(), [2, 0, 3].into_iter()).unwrap().collect();
-        assert_eq!(parts, vec![Bytes::from(vec![1, 2]), Bytes::from(vec![]), Bytes::from(vec![3, 4, 5])]);
-        assert_eq!(Arc::strong_count(&buffer), 4, "every part holds the one buffer");
-        assert_eq!(parts[2].clone().into_vec(), vec![3, 4, 5]);
-        drop(parts);
-        assert_eq!(Arc::strong_count(&buffer), 1, "the last part frees it");
+    fn split_keeps_short_values_inline_and_shares_one_buffer_between_the_others() {
+        let buffer: Vec<u8> = (0..200).collect();
+        let parts = Bytes::split(&buffer, [2, 0, 60, INLINE_MAX, 70].into_iter()).unwrap();
+        assert_eq!(
+            parts,
+            vec![
+                Bytes::from(vec![0, 1]),
+                Bytes::from(vec![]),
+                Bytes::from(buffer[2..62].to_vec()),
+                Bytes::from(buffer[62..100].to_vec()),
+                Bytes::from(buffer[100..170].to_vec())
+            ]
+        );
+        assert!(
+            matches!(parts[0], Bytes::Inline(2, _)) && matches!(parts[1], Bytes::Inline(0, _)) && matches!(parts[3], Bytes::Inline(..))
+        );
+        let (Bytes::Part(a, _), Bytes::Part(b, _)) = (&parts[2], &parts[4]) else { panic!("longer values share the buffer") };
+        assert!(Arc::ptr_eq(a, b));
+        assert_eq!(Arc::strong_count(a), 2, "every long part holds the one buffer");
+        assert_eq!(a.len(), 170, "a copy of the values' bytes only");
+        assert_eq!(parts[4].clone().into_vec(), buffer[100..170].to_vec());
+    }
+
+    #[test]
+    fn inline_values_take_no_more_room_than_a_shared_part() {
+        assert!(std::mem::size_of::<Bytes>() <= 40, "{} bytes", std::mem::size_of::<Bytes>());
+        let short = Bytes::copy_of(&[9; INLINE_MAX]);
+        assert!(matches!(short, Bytes::Inline(..)));
+        assert_eq!(short.clone().into_vec(), vec![9; INLINE_MAX]);
+        assert!(matches!(Bytes::copy_of(&[9; INLINE_MAX + 1]), Bytes::Owned(_)));
     }
 
     #[test]
@@ -206,7 +254,7 @@ mod tests {
         let mut data = vec![5u8; BIG_MIN];
         let big = Bytes::copy_of(&data);
         assert!(matches!(big, Bytes::Big(_)));
-        assert!(matches!(Bytes::copy_of(&data[1..]), Bytes::Owned(_)), "small ones stay on the heap");
+        assert!(matches!(Bytes::copy_of(&data[1..]), Bytes::Owned(_)), "smaller ones stay on the heap");
         data[0] = 6;
         assert_eq!(big.len(), BIG_MIN);
         assert_eq!((big[0], big[BIG_MIN - 1]), (5, 5), "a copy, not a view");
@@ -217,9 +265,9 @@ mod tests {
 
     #[test]
     fn split_refuses_lengths_past_the_end() {
-        let buffer: Arc<[u8]> = Arc::from(&[1u8, 2, 3][..]);
-        assert!(Bytes::split(buffer.clone(), [2, 2].into_iter()).is_none());
-        assert!(Bytes::split(buffer.clone(), [usize::MAX, 2].into_iter()).is_none());
-        assert_eq!(Bytes::split(buffer, [3].into_iter()).unwrap().count(), 1);
+        let buffer = [1u8, 2, 3];
+        assert!(Bytes::split(&buffer, [2, 2].into_iter()).is_none());
+        assert!(Bytes::split(&buffer, [usize::MAX, 2].into_iter()).is_none());
+        assert_eq!(Bytes::split(&buffer, [3].into_iter()).unwrap().len(), 1);
     }
 }

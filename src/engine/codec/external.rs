@@ -188,6 +188,7 @@ fn wanted(len: usize, held: usize) -> bool {
 fn held(bytes: &Bytes) -> usize {
     match bytes {
         Bytes::Owned(v) => v.capacity(),
+        Bytes::Inline(_, data) => data.len(),
         Bytes::Part(buffer, _) => buffer.len(),
         Bytes::Big(buffer) => buffer.len(),
     }
