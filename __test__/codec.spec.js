@@ -2,7 +2,7 @@
 // Host-only tests of lib/codec.js against docs/wire-format.md (version 1).
 const { test, describe } = require('node:test')
 const assert = require('node:assert/strict')
-const { encode, decode, encodeArgs, VERSION } = require('../lib/codec')
+const { encode, decode, encodeArgs, encodeRestArgs, VERSION } = require('../lib/codec')
 const { enc, rt, bytesOf, u32, u64, latin1, f64, cloneErr, badBytes } = require('./codec-helpers')
 
 describe('exact byte layouts (shared with the Rust half)', () => {
@@ -270,6 +270,23 @@ describe('round trips', () => {
     const args = [1, { a: 'b' }]
     assert.deepEqual(Uint8Array.from(encodeArgs(args).bytes), enc(args, 'args').bytes)
     assert.throws(() => encodeArgs([1, () => {}]), cloneErr(/^args\[1\] is a function/))
+  })
+
+  test('rest arguments with shared memory hand encode() their lists, and the next call starts empty', () => {
+    const view = (n) => new Uint8Array(new SharedArrayBuffer(n))
+    const first = [view(8)]
+    assert.equal(encodeRestArgs(first), undefined)
+    assert.equal(encode(first, 'args').shared.length, 1)
+    assert.throws(() => encodeRestArgs([view(4), () => {}]), cloneErr(/^args\[1\] is a function/))
+    const after = [view(2), view(2)]
+    assert.equal(encodeRestArgs(after), undefined)
+    assert.equal(encode(after, 'args').shared.length, 2, 'nothing left from the call that failed')
+    const nested = [{ get inner() { const a = [view(1)]; return encodeRestArgs(a) === undefined && encode(a, 'args').shared.length } }, view(3)]
+    assert.equal(encodeRestArgs(nested), undefined)
+    const outer = encode(nested, 'args')
+    assert.equal(outer.shared.length, 1, 'a nested encode keeps its own lists')
+    assert.equal(decode(outer.bytes, outer.shared)[0].inner, 1)
+    assert.ok(encodeRestArgs([1]) instanceof Uint8Array)
   })
 
   test('a getter that encodes re-entrantly does not disturb the outer encode', () => {

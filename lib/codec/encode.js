@@ -556,6 +556,9 @@ const MOVE_COPY_MIN = 64 * 1024
 
 /** The last encodeRestArgs() that needed encode(): its result, taken by that encode(). */
 let pendingRest = null
+/** encodeRestArgs()'s lists of shared and copied memory (empty between calls). */
+let restShared = []
+let restCopies = []
 
 /** `shapes`: a call's arguments for a thread, whose objects may be written SHAPE/SHAPED. */
 function encode(value, root = 'args', transfer = undefined, shapes = false) {
@@ -588,12 +591,20 @@ const encodeArgs = (argsArray, transfer) => encode(argsArray, 'args', transfer)
  */
 function encodeRestArgs(args, root = 'args') {
   pendingRest = null
-  const enc = mainEncoder.busy ? new Encoder() : mainEncoder
+  const nested = mainEncoder.busy // (a getter may encode re-entrantly)
+  const enc = nested ? new Encoder() : mainEncoder
   enc.busy = true
-  const shared = [], copies = []
+  // The main encoder's lists stay empty unless a result takes them.
+  const shared = nested ? [] : restShared, copies = nested ? [] : restCopies
   let bytes
-  try { bytes = enc.run(args, root, null, shared, true, copies, true) } finally { enc.reset() }
+  try {
+    bytes = enc.run(args, root, null, shared, true, copies, true)
+  } catch (err) {
+    shared.length = 0; copies.length = 0
+    throw err
+  } finally { enc.reset() }
   if (shared.length === 0 && copies.length === 0) return bytes
+  if (!nested) { restShared = []; restCopies = [] }
   // The caller falls back to encode(args) at once: hand it this result.
   pendingRest = { args, root, result: { bytes, shared, transferred: copies } }
   return undefined
