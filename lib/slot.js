@@ -11,6 +11,7 @@ const { envExtras } = require('./inspect')
 const { CallStatus, NO_CALL, MAX_TASK_IDS } = require('../native/binding.js')
 const { awaitEvents } = require('./host-events')
 const { CallTable } = require('./call-table')
+const { SpinGuess } = require('./spin-guess')
 
 const VALUE = CallStatus.Value
 const FAILED = CallStatus.Failed
@@ -71,26 +72,6 @@ class Call {
     /** A define() task's host functions (else the slot's). */
     this.host = undefined
   }
-}
-
-/**
- * Whether waiting briefly on the host for a thread's answer pays: it does
- * while answers come within the window; after 3 misses, one probe every
- * 64 times.
- */
-class SpinGuess {
-  misses = 0
-  sinceProbe = 0
-
-  should() {
-    if (this.misses < 3) return true
-    if (++this.sinceProbe < 64) return false
-    this.sinceProbe = 0
-    return true
-  }
-
-  /** The last wait caught an answer (`hit`) or not. */
-  saw(hit) { this.misses = hit ? 0 : this.misses + 1 }
 }
 
 /** A settled promise: `settled.then(f)` runs `f` in a microtask. */
@@ -311,7 +292,8 @@ class Slot {
     } catch (error) {
       queueMicrotask(() => { throw error }) // uncaught, as from queueMicrotask
     }
-    this.loneSpin.saw(!this.calls.has(id))
+    if (this.calls.has(id)) this.loneSpin.missedCall(id)
+    else this.loneSpin.saw(true)
   }
 
   /** Queue task `name` of `defs` (a native Definitions) in a fresh context. */
@@ -542,6 +524,7 @@ class Slot {
 
   /** `call` (call `id`) ended on the thread: count it, then settle it. */
   settled(id, call, ok, value, waitUs, runUs) {
+    this.loneSpin.ran(id, runUs, SPIN_US)
     if (this.onDone !== undefined) this.onDone(waitUs / 1000, runUs / 1000, !ok)
     if (!ok) value = mapError(value)
     this.finishCall(id, call, ok, value)

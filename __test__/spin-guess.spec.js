@@ -1,0 +1,83 @@
+'use strict'
+// When the host waits (spins) for a lone call's answer: lib/spin-guess.js.
+const { test } = require('node:test')
+const assert = require('node:assert/strict')
+const { SpinGuess } = require('../lib/spin-guess')
+const { Slot } = require('../lib/slot')
+
+/** How many of the next `n` calls the guess would wait for. */
+const waits = (g, n) => Array.from({ length: n }, () => g.should()).filter(Boolean).length
+
+test('three misses in a row stop the waits but for one probe in 64; a hit starts them again', () => {
+  const g = new SpinGuess()
+  g.saw(false); g.saw(false)
+  assert.equal(waits(g, 10), 10)
+  g.saw(false)
+  assert.equal(waits(g, 128), 2)
+  g.saw(true)
+  assert.equal(waits(g, 10), 10)
+})
+
+test('a missed call that ran shorter than the wait (it started late) is not counted', () => {
+  const g = new SpinGuess()
+  for (let id = 1; id <= 5; id++) {
+    g.missedCall(id)
+    g.ran(id, 12, 30) // held up before it ran: the thread was off its core
+  }
+  assert.equal(g.misses, 0)
+  assert.equal(waits(g, 10), 10)
+  for (let id = 6; id <= 8; id++) {
+    g.missedCall(id)
+    g.ran(id, 45, 30) // the call itself outlasts the wait
+  }
+  assert.equal(g.misses, 3)
+  assert.equal(waits(g, 63), 0)
+})
+
+test('only the call the wait missed is judged', () => {
+  const g = new SpinGuess()
+  g.missedCall(7)
+  g.ran(6, 1000, 30)
+  assert.equal(g.misses, 0)
+  g.ran(7, 1000, 30)
+  g.ran(7, 1000, 30) // (once)
+  assert.equal(g.misses, 1)
+})
+
+test('a slot judges a missed wait by the run time of the call, not by its wait behind other work', async () => {
+  // The thread is busy in a 40 ms timer when each second call arrives: that
+  // call starts ~40 ms late, runs in microseconds, and its missed wait is
+  // not counted.
+  const slot = new Slot(String(() => (ms) => {
+    if (ms > 0) setTimeout(() => { const end = Date.now() + ms; while (Date.now() < end); }, 0)
+    return ms
+  }), { memoryLimit: 128 })
+  const judged = []
+  const guess = slot.loneSpin
+  const ran = guess.ran.bind(guess)
+  guess.ran = (id, runUs, windowUs) => {
+    const missed = id === guess.missed, before = guess.misses
+    ran(id, runUs, windowUs)
+    judged.push({ id, runUs, windowUs, missed, counted: guess.misses - before })
+  }
+  try {
+    const late = []
+    for (let i = 0; i < 3; i++) {
+      guess.misses = 0 // (the arming call may itself outlast the wait on a cold thread)
+      assert.equal(await slot.call([40], undefined, true), 40) // arms the busy timer
+      const t0 = Date.now()
+      assert.equal(await slot.call([0], undefined, true), 0) // waits behind it, runs at once
+      late.push({ judgement: judged.at(-1), waited: Date.now() - t0 })
+    }
+    assert.equal(judged.length, 6, 'every settled call is judged')
+    for (const { judgement, waited } of late) {
+      assert.ok(waited >= 20, `the call waited behind the timer (${waited} ms)`)
+      assert.equal(judgement.windowUs, 30)
+      assert.ok(judgement.runUs < 5000, `its run time excludes the wait (${judgement.runUs} µs)`)
+      assert.equal(judgement.missed, true, 'the host\'s wait missed it')
+      assert.equal(judgement.counted, 0, 'and that miss is not counted')
+    }
+  } finally {
+    await slot.close()
+  }
+})
