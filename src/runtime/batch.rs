@@ -231,6 +231,7 @@ impl EventSink for BatchingSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::payload::INLINE_MAX;
 
     #[derive(Default)]
     struct Count(Mutex<Vec<usize>>);
@@ -260,10 +261,11 @@ mod tests {
     fn results_sent_together_share_one_buffer_and_keep_their_values() {
         let inner = Arc::new(Keep::default());
         let b = BatchingSink::new(inner.clone());
-        b.send(done(1, vec![1, 2, 3]));
+        let (one, three) = (vec![1; INLINE_MAX + 1], vec![3; INLINE_MAX + 2]);
+        b.send(done(1, one.clone()));
         b.send(ev());
-        b.send(done(2, vec![]));
-        b.send(done(3, vec![4, 5]));
+        b.send(done(2, vec![2]));
+        b.send(done(3, three.clone()));
         b.send(done(4, vec![9; PACK_MAX_BYTES + 1]));
         b.flush();
         let sent = std::mem::take(&mut *inner.0.lock().unwrap());
@@ -275,19 +277,22 @@ mod tests {
             })
             .collect();
         assert_eq!(values.len(), 4);
-        assert_eq!((values[0].0, values[0].1), (1, &Bytes::from(vec![1, 2, 3])));
-        assert_eq!((values[1].0, values[1].1), (2, &Bytes::from(vec![])));
-        assert_eq!((values[2].0, values[2].1), (3, &Bytes::from(vec![4, 5])));
+        assert_eq!((values[0].0, values[0].1), (1, &Bytes::from(one.clone())));
+        assert_eq!((values[1].0, values[1].1), (2, &Bytes::from(vec![2])));
+        assert_eq!((values[2].0, values[2].1), (3, &Bytes::from(three.clone())));
         assert!(matches!(sent[1], Event::Exit { .. }), "order is kept");
         let Bytes::Part(buffer, _) = values[0].1 else { panic!("small values are packed") };
-        assert_eq!(&buffer[..], &[1, 2, 3, 4, 5]);
+        assert_eq!(&buffer[..], &[one, three].concat()[..]);
+        assert!(matches!(values[1].1, Bytes::Inline(..)), "a short one stays inline: nothing to free");
         assert!(matches!(values[2].1, Bytes::Part(b, _) if Arc::ptr_eq(b, buffer)), "one buffer for the batch");
         assert!(matches!(values[3].1, Bytes::Owned(v) if v.len() == PACK_MAX_BYTES + 1), "a large value keeps its own");
         // A lone result is sent as it is (nothing to share).
-        b.send(done(5, vec![7]));
+        b.send(done(5, vec![7; INLINE_MAX + 1]));
         b.flush();
         let sent = inner.0.lock().unwrap();
-        assert!(matches!(&sent[0], Event::Done { outcome: Outcome::Value(p), .. } if matches!(&p.bytes, Bytes::Owned(v) if *v == vec![7])));
+        assert!(
+            matches!(&sent[0], Event::Done { outcome: Outcome::Value(p), .. } if matches!(&p.bytes, Bytes::Owned(v) if *v == vec![7; INLINE_MAX + 1]))
+        );
     }
 
     fn ev() -> Event {

@@ -151,8 +151,17 @@ impl Deref for Bytes {
 }
 
 impl From<Vec<u8>> for Bytes {
+    /// Short values are copied inline and their Vec freed here, on the
+    /// thread that made it: the thread that drops the value (often another:
+    /// a result is made on an isolate's thread and dropped on the host's)
+    /// then frees nothing. glibc handles memory freed away from the thread
+    /// that allocated it badly: both threads then take turns at the
+    /// allocating thread's arena lock (futex calls on every batch).
     fn from(v: Vec<u8>) -> Self {
-        Bytes::Owned(v)
+        match Bytes::inline(&v) {
+            Some(inline) => inline,
+            None => Bytes::Owned(v),
+        }
     }
 }
 
@@ -238,6 +247,13 @@ mod tests {
         assert_eq!(Arc::strong_count(a), 2, "every long part holds the one buffer");
         assert_eq!(a.len(), 170, "a copy of the values' bytes only");
         assert_eq!(parts[4].clone().into_vec(), buffer[100..170].to_vec());
+    }
+
+    #[test]
+    fn short_vecs_become_inline_and_longer_ones_stay_their_own() {
+        assert!(matches!(Bytes::from(vec![1, 2, 3]), Bytes::Inline(3, _)));
+        assert_eq!(&*Bytes::from(vec![1, 2, 3]), &[1, 2, 3]);
+        assert!(matches!(Bytes::from(vec![7; INLINE_MAX + 1]), Bytes::Owned(v) if v.len() == INLINE_MAX + 1));
     }
 
     #[test]

@@ -46,6 +46,11 @@ pub struct HostSink {
     /// same host object, at no cost (JS thread only).
     pub(super) shared_views: Mutex<std::collections::HashMap<usize, (usize, usize)>>,
     queue: Mutex<Vec<Event>>,
+    /// The list the last delivery took from `queue`, emptied, given back
+    /// at the next one (JS thread only): the two lists pass between the
+    /// threads and are never freed, so the host frees no memory an isolate
+    /// thread allocated (glibc makes such frees contend for its lock).
+    spare: Mutex<Vec<Event>>,
     /// The arrays batches of results are delivered in, reused (JS thread
     /// only); None while a delivery in them is in progress.
     batch_views: Mutex<Option<BatchViews>>,
@@ -218,12 +223,13 @@ pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostS
     }
     // Cleared before the take: an event queued meanwhile sets it again.
     sink.ready.store(false, Ordering::Release);
-    let events = std::mem::take(&mut *lock(&sink.queue));
+    let mut events = std::mem::take(&mut *lock(&sink.spare));
+    std::mem::swap(&mut events, &mut *lock(&sink.queue));
     // Taken while delivering: a delivery nested in this one (JS waiting for
     // events inside a callback) uses new arrays, not the ones JS still reads.
     let mut views = lock(&sink.batch_views).take();
     let mut batch = Batch::default();
-    for event in events {
+    for event in events.drain(..) {
         match event {
             // The common case, a call's value or error with no shared memory,
             // goes in one batch: one JS call for many results.
@@ -244,7 +250,15 @@ pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostS
     if views.is_some() {
         *lock(&sink.batch_views) = views;
     }
+    // (a delivery nested in this one left its own emptied list there; a
+    // list grown by a burst is let go)
+    if events.capacity() <= SPARE_MAX_EVENTS {
+        *lock(&sink.spare) = events;
+    }
 }
+
+/// The most events an emptied list may have room for to be kept.
+const SPARE_MAX_EVENTS: usize = 1024;
 
 /// Create the event sink of `env`, calling `func` for every event.
 ///
@@ -257,6 +271,7 @@ pub unsafe fn create_sink(env: sys::napi_env, func: sys::napi_value) -> napi::Re
         callback: OnceLock::new(),
         shared_views: Mutex::default(),
         queue: Mutex::new(Vec::new()),
+        spare: Mutex::new(Vec::new()),
         batch_views: Mutex::new(Some(BatchViews::default())),
         releases: Mutex::new(Vec::new()),
         scheduled: AtomicBool::new(false),
