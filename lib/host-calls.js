@@ -19,21 +19,33 @@ const SPIN_US = 50
 /** Waits in a row before the event loop gets a turn (timers, I/O). */
 const SPINS_PER_TURN = 64
 
+/** Each host-function table's names, in the order its thread was given them. */
+const namesOf = new WeakMap()
+
+/** The names of `fns` (a frozen table from options.checkHost) by place. */
+function names(fns) {
+  let list = namesOf.get(fns)
+  if (list === undefined) namesOf.set(fns, list = Object.keys(fns))
+  return list
+}
+
 /**
- * Run host function `name` for the thread `owner` serves (its Slot), as
- * asked by call `callId` (NO_CALL: none): a define() task's own functions, else
- * the slot's. Answers host call `seq`. The arguments are `bytes` (with
- * its shared and moved memory), or with `length` its first `length` bytes.
+ * Run host function number `index` (its place in the table's names) for
+ * the thread `owner` serves (its Slot), as asked by call `callId`
+ * (NO_CALL: none): of a define() task's own functions, else of the slot's.
+ * Answers host call `seq`. The arguments are `bytes` (with its shared and
+ * moved memory), or with `length` its first `length` bytes.
  */
-function serve(owner, callId, seq, name, bytes, shared, transferred, length) {
+function serve(owner, callId, seq, index, bytes, shared, transferred, length) {
   if (owner === undefined) return // the thread's handle is gone: nobody waits
   const call = callId === NO_CALL ? undefined : owner.calls.get(callId)
   const fns = call !== undefined && call.host !== undefined ? call.host : owner.host
+  const name = fns === undefined ? undefined : names(fns)[index]
   let result
   let pending = false
   try {
-    const fn = fns === undefined ? undefined : fns[name]
-    if (typeof fn !== 'function') throw new TypeError(`there is no host function named ${JSON.stringify(name)}`)
+    const fn = name === undefined ? undefined : fns[name]
+    if (typeof fn !== 'function') throw new TypeError(`there is no host function number ${index}`)
     result = fn(...decodeEvent(bytes, shared, transferred, length))
     pending = result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function'
   } catch (error) {

@@ -58,7 +58,7 @@ on(EventKind.LockGranted, (_thread, token) => locks.granted(token))
 
 on(EventKind.Messenger, (_thread, name, close, bytes, shared) => messenger.deliverMessenger(name, close === 1, bytes, shared))
 
-on(EventKind.HostCall, (thread, callId, seq, bytes, shared, transferred, name, length) => hostCalls.serve(ownerOf(thread), callId, seq, name, bytes, shared, transferred, length))
+on(EventKind.HostCall, (thread, callId, seq, bytes, shared, transferred, index, length) => hostCalls.serve(ownerOf(thread), callId, seq, index, bytes, shared, transferred, length))
 
 module.exports = {
   host,

@@ -34,7 +34,8 @@ pub enum EventKind {
     Batch = 7,
     /// A lock this env waited for is its: `(0, token, name)`.
     LockGranted = 8,
-    /// `parent.host.name(...)`: `(thread, callId, seq, bytes, shared, transferred, name, length)`;
+    /// `parent.host.name(...)`: `(thread, callId, seq, bytes, shared, transferred, index, length)`,
+    /// `index`: the function's place in its host functions' names (`Object.keys` order);
     /// with `length`, the arguments are the first `length` bytes of `bytes`
     /// (a reused array: decode them before anything else runs), else all of it.
     HostCall = 9,

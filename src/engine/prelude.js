@@ -382,7 +382,8 @@
   const makeHost = () => {
     const fns = Object.create(null)
     const call = native.hostCall
-    for (const name of native.hostNames(realmId)) fns[name] = { [name]: (...args) => call(realmId, name, args) }[name]
+    // (a function goes by its place in the list, which the host holds too)
+    native.hostNames(realmId).forEach((name, i) => { fns[name] = { [name]: (...args) => call(realmId, i, args) }[name] })
     return Object.freeze(fns)
   }
 

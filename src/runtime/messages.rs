@@ -212,8 +212,10 @@ pub enum Event {
         call_id: u64,
         /// Its number on this thread.
         seq: u64,
-        /// The host function's name.
-        name: String,
+        /// The host function's place in its realm's list of names (a
+        /// number, not the name: nothing to allocate here and free on the
+        /// host, and no string for the host to make).
+        index: u32,
         /// The encoded arguments array.
         args: Payload,
     },

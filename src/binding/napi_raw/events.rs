@@ -355,13 +355,13 @@ pub(super) unsafe fn deliver(
                 argv[3] = n(owner as f64)?;
                 plain_args(env, sink, payload, views, &mut argv)?;
             }
-            Event::HostCall { thread, call_id, seq, name, args } => {
+            Event::HostCall { thread, call_id, seq, index, args } => {
                 argv[0] = n(EventKind::HostCall.js())?;
                 argv[1] = n(thread as f64)?;
                 argv[2] = n(call_id as f64)?;
                 argv[3] = n(seq as f64)?;
                 plain_args(env, sink, args, views, &mut argv)?;
-                argv[7] = string(env, &name)?;
+                argv[7] = n(index as f64)?;
             }
             Event::Uncaught { thread, error } => {
                 argv[0] = n(EventKind::Uncaught.js())?;

@@ -45,12 +45,13 @@ pub(super) fn host_names(scope: &mut v8::HandleScope, args: v8::FunctionCallback
     rv.set(v8::Array::new_with_elements(scope, &list).into());
 }
 
-/// `native.hostCall(realm, name, args)`: send the call to the host and
+/// `native.hostCall(realm, index, args)`: send the call of the realm's
+/// host function `index` (its place in `hostNames(realm)`) to the host and
 /// return a promise of its answer. Arguments that cannot be cloned reject
 /// it with ERR_CLONE naming the path (`host.readFile(args[0])`).
 pub(super) fn host_call(scope: &mut v8::HandleScope, args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue) {
     let realm = args.get(0).uint32_value(scope).unwrap_or(0);
-    let name = args.get(1).to_rust_string_lossy(scope);
+    let index = args.get(1).uint32_value(scope).unwrap_or(u32::MAX);
     let Some(resolver) = v8::PromiseResolver::new(scope) else { return };
     rv.set(resolver.get_promise(scope).into());
     let tc = &mut v8::TryCatch::new(scope);
@@ -59,7 +60,9 @@ pub(super) fn host_call(scope: &mut v8::HandleScope, args: v8::FunctionCallbackA
     {
         Ok(p) => p,
         Err(codec::EncodeError::Clone(message)) => {
-            let error = type_error(tc, &in_host_call(&name, &message), Some("ERR_CLONE"));
+            let names = state(tc).host.names(realm);
+            let name = names.as_deref().and_then(|n| n.get(index as usize)).map_or("?", String::as_str);
+            let error = type_error(tc, &in_host_call(name, &message), Some("ERR_CLONE"));
             resolver.reject(tc, error);
             return;
         }
@@ -78,6 +81,6 @@ pub(super) fn host_call(scope: &mut v8::HandleScope, args: v8::FunctionCallbackA
     let seq = NEXT_SEQ.fetch_add(1, Ordering::Relaxed);
     st.host.sent(seq, resolver, realm);
     let call_id = st.call.map_or(crate::runtime::NO_CALL, |c| c.id);
-    st.sink.send(Event::HostCall { thread: st.thread_id, call_id, seq, name, args: payload });
+    st.sink.send(Event::HostCall { thread: st.thread_id, call_id, seq, index, args: payload });
     st.sink.send_held();
 }
