@@ -279,7 +279,7 @@ class Slot {
     this.loneId = id
     // A reaction of a settled promise, not queueMicrotask: Node's wraps
     // each callback in an AsyncResource and a bound function (~0.1 µs and
-    // ~250 bytes of garbage a call, a tenth of the host's per call).
+    // ~250 bytes of garbage a call, a fifth of the host's per call).
     settled.then(this.waitLone)
   }
 
