@@ -46,8 +46,8 @@ test('only the call the wait missed is judged', () => {
 
 test('a slot judges a missed wait by the run time of the call, not by its wait behind other work', async () => {
   // The thread is busy in a 40 ms timer when each second call arrives: that
-  // call starts ~40 ms late, runs in microseconds, and its missed wait is
-  // not counted.
+  // call starts ~40 ms late and runs in microseconds, and its missed wait
+  // is judged by those microseconds.
   const slot = new Slot(String(() => (ms) => {
     if (ms > 0) setTimeout(() => { const end = Date.now() + ms; while (Date.now() < end); }, 0)
     return ms
@@ -75,7 +75,10 @@ test('a slot judges a missed wait by the run time of the call, not by its wait b
       assert.equal(judgement.windowUs, 30)
       assert.ok(judgement.runUs < 5000, `its run time excludes the wait (${judgement.runUs} µs)`)
       assert.equal(judgement.missed, true, 'the host\'s wait missed it')
-      assert.equal(judgement.counted, 0, 'and that miss is not counted')
+      // Counted only if its own run outlasted the wait (~20 µs here, more
+      // when the machine takes the thread's core meanwhile), whatever it
+      // waited before it ran.
+      assert.equal(judgement.counted, judgement.runUs >= judgement.windowUs ? 1 : 0, `a miss of a call that ran ${judgement.runUs} µs`)
     }
   } finally {
     await slot.close()
