@@ -74,7 +74,8 @@ impl Held {
 }
 
 /// The bytes of a call result's value worth packing: a small value with
-/// bytes of its own and no shared or moved memory.
+/// bytes of its own (an inline one has nothing to free) and no shared or
+/// moved memory.
 fn packable(event: &Event) -> Option<&[u8]> {
     match event {
         Event::Done { outcome: Outcome::Value(p) | Outcome::Thrown(p), .. }

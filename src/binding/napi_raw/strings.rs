@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use napi::sys;
 
-use super::check::typed_array_bytes;
 use super::check::{latin1_string, utf16_string};
+use super::check::{napi_call, typed_array_bytes};
 use super::lock;
 use crate::runtime::payload::Bytes;
 
@@ -137,7 +137,7 @@ pub(super) unsafe fn report_released(env: sys::napi_env) {
     let mut total = 0i64;
     // SAFETY: the caller's contract. A failure leaves the count as it was
     // (the engine then collects a little sooner).
-    unsafe { sys::napi_adjust_external_memory(env, -(bytes as i64), &mut total) };
+    let _ = unsafe { napi_call!(napi_adjust_external_memory(env, -(bytes as i64), &mut total)) };
 }
 
 unsafe extern "C" fn drop_owner(env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
@@ -198,7 +198,7 @@ unsafe fn external(env: sys::napi_env, owner: Arc<Bytes>, text: *const u8, units
         // SAFETY: live env on its JS thread (the caller's contract). Counted
         // back by `report_released` once the string is collected; a failure
         // only leaves the engine unaware of these bytes, as before.
-        unsafe { sys::napi_adjust_external_memory(env, counted as i64, &mut total) };
+        let _ = unsafe { napi_call!(napi_adjust_external_memory(env, counted as i64, &mut total)) };
     }
     Some(out)
 }
