@@ -137,3 +137,37 @@ test("a big string result counts in the host's external memory while the host ho
   assert.ok(held >= 8 << 20, `held ${held} bytes of external memory`)
   assert.ok(left < 1 << 20, `${left} bytes still counted after the string was collected`)
 })
+
+test('results between 64 KB and 1 MB arrive intact when many are delivered together', async () => {
+  // They are copied into one reused array on the host and decoded there:
+  // each must be decoded before the next one overwrites it.
+  const t = new Thread(() => (i) => ({ i, text: String.fromCharCode(97 + (i % 26)).repeat(70000 + i * 9000), two: 'é€'.repeat(i * 100) }))
+  try {
+    const got = await Promise.all(Array.from({ length: 40 }, (_, i) => t.run(i)))
+    got.forEach((r, i) => {
+      assert.equal(r.i, i)
+      assert.equal(r.text, String.fromCharCode(97 + (i % 26)).repeat(70000 + i * 9000))
+      assert.equal(r.two, 'é€'.repeat(i * 100))
+    })
+  } finally { await t.close() }
+})
+
+test('a 100 KB result leaves no memory to fault in for the next one', () => {
+  // Its bytes are freed as soon as the host decoded them: held until the
+  // host's collector ran, they left the thread fresh pages for each result
+  // in between (0.9-5 page faults per result against 0.2-0.3 now).
+  const script = `
+    const { Thread } = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const t = new Thread(() => { const v = 'x'.repeat(100 * 1024); return () => v })
+    ;(async () => {
+      for (let i = 0; i < 100; i++) await t.run()
+      const f0 = process.resourceUsage().minorPageFault
+      for (let i = 0; i < 1000; i++) if ((await t.run()).length !== 100 * 1024) throw new Error('wrong length')
+      console.log((process.resourceUsage().minorPageFault - f0) / 1000)
+      await t.close()
+    })()`
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60000 })
+  assert.equal(r.status, 0, r.stderr)
+  const perResult = Number(r.stdout.trim().split('\n').pop())
+  assert.ok(perResult < 0.6, `${perResult} page faults per result`)
+})

@@ -147,6 +147,22 @@ impl BatchViews {
             Ok(b)
         }
     }
+
+    /// A Uint8Array of exactly `bytes.len()` over the start of the reused
+    /// array, holding a copy of `bytes` (the caller keeps them within
+    /// VIEWS_MAX_BYTES and has JS decode them before the next event).
+    unsafe fn view_of(&mut self, env: sys::napi_env, bytes: &[u8]) -> napi::Result<sys::napi_value> {
+        // SAFETY: as in fill; out-pointers are locals read only after
+        // their call succeeded.
+        unsafe {
+            let whole = self.fill_bytes(env, bytes)?;
+            let (mut ab, mut out) = (ptr::null_mut(), ptr::null_mut());
+            let (mut kind, mut len, mut data, mut offset) = (sys::TypedarrayType::uint8_array, 0, ptr::null_mut(), 0);
+            napi_call!(napi_get_typedarray_info(env, whole, &mut kind, &mut len, &mut data, &mut ab, &mut offset))?;
+            napi_call!(napi_create_typedarray(env, sys::TypedarrayType::uint8_array, bytes.len(), ab, 0, &mut out))?;
+            Ok(out)
+        }
+    }
 }
 
 /// A new typed array of `len` elements of `kind`, and where its memory is.
@@ -223,6 +239,31 @@ unsafe fn payload_args(env: sys::napi_env, sink: &HostSink, p: Payload) -> napi:
     unsafe {
         let buf = bytes_to_js(env, p.bytes)?;
         Ok([buf, js_array(env, sink, p.shared, true)?, js_array(env, sink, p.transferred, false)?])
+    }
+}
+
+/// A call's result or thrown value as `argv[4..7]`. One too big for a batch
+/// but within VIEWS_MAX_BYTES, with no shared or moved memory, is copied
+/// into the reused array (JS decodes it during the delivery) and its bytes
+/// freed at once: held by an ArrayBuffer until the host's collector ran,
+/// such bytes (a thread's 100 KB string result in a reused big buffer) left
+/// the thread a fresh mapping to fault in for each result in between.
+unsafe fn result_args(
+    env: sys::napi_env,
+    sink: &HostSink,
+    p: Payload,
+    views: Option<&mut BatchViews>,
+) -> napi::Result<[sys::napi_value; 3]> {
+    // SAFETY: forwarded: live env on its JS thread.
+    unsafe {
+        match views {
+            Some(v) if p.shared.is_empty() && p.transferred.is_empty() && p.bytes.len() <= VIEWS_MAX_BYTES => {
+                let bytes = v.view_of(env, &p.bytes)?;
+                let none = undefined(env)?;
+                Ok([bytes, none, none])
+            }
+            _ => payload_args(env, sink, p),
+        }
     }
 }
 
@@ -320,11 +361,11 @@ pub(super) unsafe fn deliver(
                 match outcome {
                     Outcome::Value(p) => {
                         argv[3] = n(CallStatus::Value.js())?;
-                        argv[4..7].copy_from_slice(&payload_args(env, sink, p)?);
+                        argv[4..7].copy_from_slice(&result_args(env, sink, p, views)?);
                     }
                     Outcome::Thrown(p) => {
                         argv[3] = n(CallStatus::Thrown.js())?;
-                        argv[4..7].copy_from_slice(&payload_args(env, sink, p)?);
+                        argv[4..7].copy_from_slice(&result_args(env, sink, p, views)?);
                     }
                     Outcome::Failed { code, message, cause } => {
                         argv[3] = n(CallStatus::Failed.js())?;
