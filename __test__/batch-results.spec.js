@@ -1,6 +1,7 @@
 'use strict'
 // Results cross to the host in batches, in arrays the host reuses from one
-// batch to the next (src/binding/napi_raw/events.rs): every call still gets
+// batch to the next (src/binding/napi_raw/events.rs), handed to JS by the
+// event callback or as the lone call's wait's answer: every call still gets
 // its own value, whatever its size, however many share a batch, and with
 // other events (host function calls) delivered between batches.
 const test = require('node:test')
@@ -8,6 +9,23 @@ const assert = require('node:assert/strict')
 const { Thread, ThreadPool } = require('..')
 
 const value = (i) => ({ i, s: 'v'.repeat(i % 300) + i, list: Array.from({ length: i % 7 }, (_, k) => k * i) })
+
+// First in this file: the arrays are still their first size here.
+test('calls awaited one at a time settle from the arrays the wait leaves their results in, new ones too', async () => {
+  // A lone call's short wait takes the answer's batch as its return value
+  // (lib/liveness.js settleKept): when a bigger value made the addon replace
+  // the arrays, the host fetches the new ones before reading.
+  const t = new Thread(() => (n, c, fail) => { if (fail) throw new Error(c.repeat(n)); return c.repeat(n) })
+  const sizes = [3, 20000, 7, 40000, 1, 63000, 2, 0, 50000, 9]
+  for (let round = 0; round < 3; round++) {
+    for (const [i, n] of sizes.entries()) {
+      const c = String.fromCharCode(97 + i + round)
+      if ((i + round) % 4 === 3) await assert.rejects(t.run(n, c, true), (e) => e.message === c.repeat(n))
+      else assert.equal(await t.run(n, c, false), c.repeat(n))
+    }
+  }
+  await t.close()
+})
 
 test('thousands of calls in flight each settle with their own value', async () => {
   const pool = new ThreadPool(() => (i) => ({ i, s: 'v'.repeat(i % 300) + i, list: Array.from({ length: i % 7 }, (_, k) => k * i) }), 2)

@@ -86,7 +86,7 @@ function dropRef() {
 // batch: every value is decoded (copied out) here.
 // Results of one batch mostly share their owner, looked up once per run of
 // them (an owner that went idle meanwhile has no call for them to settle).
-on(EventKind.Batch, (meta, bytes, n) => {
+function settleBatch(meta, bytes, n) {
   let thread = -1
   let owner
   for (let i = 0; i < n; i += BATCH_STRIDE) {
@@ -98,7 +98,32 @@ on(EventKind.Batch, (meta, bytes, n) => {
     const start = meta[i + F_START]
     owner._settleRange(meta[i + F_CALL], meta[i + F_STATUS] === THROWN, bytes, start, start + meta[i + F_LENGTH], meta[i + F_WAIT], meta[i + F_RUN])
   }
-})
+}
+on(EventKind.Batch, settleBatch)
+
+/** The reused result arrays, as `host.batchArrays()` last gave them. */
+/** @type {Float64Array} */
+let keptMeta = new Float64Array(0)
+/** @type {Uint8Array} */
+let keptBytes = new Uint8Array(0)
+
+/**
+ * Settle the batch of results the lone call's wait (`awaitEvents`) left in
+ * the reused arrays, given its answer `r` (`n` > 0: `n` numbers of the
+ * arrays held here; `-n - 2`: of new arrays, fetched first). Saves the
+ * addon calling back into JS for the answer the host waited for.
+ * @param {number} r
+ */
+function settleKept(r) {
+  if (r < -1) {
+    const arrays = host.batchArrays()
+    if (arrays === undefined) throw new Error('isothread: the result arrays a lone call was answered in are missing')
+    keptMeta = arrays[0]
+    keptBytes = arrays[1]
+    r = -r - 2
+  }
+  settleBatch(keptMeta, keptBytes, r)
+}
 
 on(EventKind.Done, (thread, callId, status, bytes, shared, transferred, codeAndMessage, waitUs, runUs) => {
   const owner = owners.get(thread)
@@ -111,4 +136,4 @@ on(EventKind.Exit, (thread, cause) => {
   everyOwner.delete(thread)
 })
 
-module.exports = { register, ownerOf, hold, release }
+module.exports = { register, ownerOf, hold, release, settleKept }

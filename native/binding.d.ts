@@ -36,10 +36,20 @@ export declare class Host {
    */
   awaitEvents(us: number, yielding?: boolean | undefined | null): boolean
   /**
-   * `awaitEvents` as a plain function `(us, yielding?) => boolean`, for
-   * the per-call path (cheaper to call than the method).
+   * `awaitEvents` as a plain function `(us, yielding?) => number` for
+   * the lone call's wait (cheaper to call than the method), which leaves
+   * the last batch of results it finds for the caller to settle: 0 when
+   * nothing came, -1 when everything was delivered, `n` > 0 when a batch
+   * fills `n` numbers of the arrays of `batchArrays()`, `-n - 2` when it
+   * is in new ones (call `batchArrays()` again).
    */
-  awaitFunction(): (us: number, yielding?: boolean) => boolean
+  awaitFunction(): (us: number, yielding?: boolean) => number
+  /**
+   * The reused arrays a batch of results left by `awaitFunction()`'s
+   * function is in: `[meta: Float64Array, bytes: Uint8Array]`, or
+   * undefined when none were made yet.
+   */
+  batchArrays(): [Float64Array, Uint8Array] | undefined
   /**
    * A new pool queue: `minThreads` stay however idle; the others leave
    * after `idleTimeoutMs` idle (negative or NaN: never).

@@ -219,14 +219,30 @@ impl Host {
         unsafe { napi_raw::deliver_soon(env.raw(), &self.sink, max, yielding.unwrap_or(false)) }.map_err(invalid)
     }
 
-    /// `awaitEvents` as a plain function `(us, yielding?) => boolean`, for
-    /// the per-call path (cheaper to call than the method).
-    #[napi(ts_return_type = "(us: number, yielding?: boolean) => boolean")]
+    /// `awaitEvents` as a plain function `(us, yielding?) => number` for
+    /// the lone call's wait (cheaper to call than the method), which leaves
+    /// the last batch of results it finds for the caller to settle: 0 when
+    /// nothing came, -1 when everything was delivered, `n` > 0 when a batch
+    /// fills `n` numbers of the arrays of `batchArrays()`, `-n - 2` when it
+    /// is in new ones (call `batchArrays()` again).
+    #[napi(ts_return_type = "(us: number, yielding?: boolean) => number")]
     pub fn await_function<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
         // SAFETY: called on this environment's JS thread; the value is its.
         unsafe {
             let f = napi_raw::await_function(env.raw(), self.sink.clone()).map_err(invalid)?;
             Ok(Unknown::from_raw_unchecked(env.raw(), f))
+        }
+    }
+
+    /// The reused arrays a batch of results left by `awaitFunction()`'s
+    /// function is in: `[meta: Float64Array, bytes: Uint8Array]`, or
+    /// undefined when none were made yet.
+    #[napi(ts_return_type = "[Float64Array, Uint8Array] | undefined")]
+    pub fn batch_arrays<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
+        // SAFETY: called on this environment's JS thread; the value is its.
+        unsafe {
+            let v = napi_raw::batch_arrays(env.raw(), &self.sink).map_err(invalid)?;
+            Ok(Unknown::from_raw_unchecked(env.raw(), v))
         }
     }
 

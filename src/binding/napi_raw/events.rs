@@ -24,6 +24,13 @@ pub(super) struct Batch {
     bytes: Vec<u8>,
 }
 
+/// A batch left in the reused arrays (`Batch::keep`): how many numbers of
+/// `meta` it fills, and whether the arrays are others than JS last got.
+pub(super) struct Kept {
+    pub(super) meta_len: usize,
+    pub(super) new_arrays: bool,
+}
+
 /// A value larger than this goes alone, its bytes handed over without a copy.
 const BATCH_MAX_BYTES: usize = 64 * 1024;
 
@@ -69,6 +76,24 @@ impl Batch {
         done
     }
 
+    /// Leave the batch in the reused arrays for the caller to hand to JS
+    /// as its return value instead of calling `js_cb` (one call from JS
+    /// into the addon and back saved on a lone call's wait). `None` when
+    /// it is empty or does not fit them (then flush it). The batch is
+    /// empty afterwards when kept.
+    pub(super) unsafe fn keep(&mut self, env: sys::napi_env, views: &mut BatchViews) -> napi::Result<Option<Kept>> {
+        if self.meta.is_empty() || self.meta.len() * 8 > VIEWS_MAX_BYTES || self.bytes.len() > VIEWS_MAX_BYTES {
+            return Ok(None);
+        }
+        // SAFETY: forwarded contract (JS thread, live env); `fill` makes
+        // its values in the caller's handle scope, unused here.
+        unsafe { views.fill(env, &self.meta, &self.bytes)? };
+        let kept = Kept { meta_len: self.meta.len(), new_arrays: views.generation != views.given };
+        self.meta.clear();
+        self.bytes.clear();
+        Ok(Some(kept))
+    }
+
     unsafe fn flush_now(&self, env: sys::napi_env, js_cb: sys::napi_value, views: Option<&mut BatchViews>) -> napi::Result<()> {
         // SAFETY: JS thread, live env (the caller's contract); the scope
         // bounds the values made here.
@@ -101,6 +126,10 @@ pub(super) struct BatchViews {
     bytes_ref: usize,
     bytes_data: usize,
     bytes_cap: usize,
+    /// Bumped whenever either array is replaced by a bigger one.
+    generation: u32,
+    /// The generation `arrays` last handed to JS.
+    given: u32,
 }
 
 impl BatchViews {
@@ -119,6 +148,7 @@ impl BatchViews {
                 let (v, data) = new_typed(env, sys::TypedarrayType::float64_array, cap)?;
                 replace_ref(env, &mut self.meta_ref, v)?;
                 (self.meta_data, self.meta_cap) = (data as usize, cap);
+                self.generation = self.generation.wrapping_add(1);
             }
             // The arrays' memory: `*_cap` elements at `*_data`, never moved
             // or detached (only this module and lib/liveness.js see them).
@@ -140,6 +170,7 @@ impl BatchViews {
                 let (v, data) = new_typed(env, sys::TypedarrayType::uint8_array, cap)?;
                 replace_ref(env, &mut self.bytes_ref, v)?;
                 (self.bytes_data, self.bytes_cap) = (data as usize, cap);
+                self.generation = self.generation.wrapping_add(1);
             }
             copy(bytes, self.bytes_data as *mut u8);
             let mut b = ptr::null_mut();
@@ -161,6 +192,25 @@ impl BatchViews {
             napi_call!(napi_get_typedarray_info(env, whole, &mut kind, &mut len, &mut data, &mut ab, &mut offset))?;
             napi_call!(napi_create_typedarray(env, sys::TypedarrayType::uint8_array, bytes.len(), ab, 0, &mut out))?;
             Ok(out)
+        }
+    }
+
+    /// The reused arrays as `[meta, bytes]` (undefined before the first
+    /// batch made them), marking this generation as handed to JS.
+    pub(super) unsafe fn arrays(&mut self, env: sys::napi_env) -> napi::Result<sys::napi_value> {
+        // SAFETY: as in fill; the refs are live while held here.
+        unsafe {
+            if self.meta_ref == 0 || self.bytes_ref == 0 {
+                return undefined(env);
+            }
+            let (mut m, mut b, mut arr) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+            napi_call!(napi_get_reference_value(env, self.meta_ref as sys::napi_ref, &mut m))?;
+            napi_call!(napi_get_reference_value(env, self.bytes_ref as sys::napi_ref, &mut b))?;
+            napi_call!(napi_create_array_with_length(env, 2, &mut arr))?;
+            napi_call!(napi_set_element(env, arr, 0, m))?;
+            napi_call!(napi_set_element(env, arr, 1, b))?;
+            self.given = self.generation;
+            Ok(arr)
         }
     }
 }

@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use napi::sys;
 
-use super::check::napi_call;
+use super::check::{napi_call, number};
 use super::memory::payload;
+use super::Awaited;
 use super::HostSink;
 use crate::engine::Payload;
 use crate::runtime::ServiceTask;
@@ -90,7 +91,17 @@ pub unsafe fn reply_function(env: sys::napi_env, sink: Arc<HostSink>, reply: Rep
     unsafe { bind_boxed(env, "hostReply", Some(reply_cb), sink, reply) }
 }
 
-/// A JS function `(us, yielding?) => boolean`: `Host.awaitEvents`.
+/// `awaitEvents`' answer when no event came in time.
+const AWAIT_NOTHING: f64 = 0.0;
+/// `awaitEvents`' answer when every event went to the event callback.
+const AWAIT_DELIVERED: f64 = -1.0;
+
+/// A JS function `(us, yielding?) => number`: `Host.awaitEvents`, except
+/// that the last batch of call results it found is not delivered but left
+/// in the reused result arrays for the caller: 0 when no event came,
+/// -1 when all went to the event callback, `n` > 0 when a batch fills `n`
+/// numbers of the arrays JS last got from `Host.batchArrays`, and
+/// `-n - 2` when it is in new ones (ask `Host.batchArrays` again).
 ///
 /// # Safety
 /// `env` must be the sink's env, on its JS thread.
@@ -278,8 +289,13 @@ unsafe extern "C" fn await_cb(env: sys::napi_env, info: sys::napi_callback_info)
             let us = number_arg(env, argv[0])?.unwrap_or(0.0);
             let yielding = argc > 1 && bool_arg(env, argv[1])?;
             let max = Duration::from_secs_f64(us.clamp(0.0, 1000.0) / 1e6);
-            let delivered = super::deliver_soon(env, sink, max, yielding)?;
-            boolean(env, delivered)
+            let code = match super::await_soon(env, sink, max, yielding, true)? {
+                Awaited::Nothing => AWAIT_NOTHING,
+                Awaited::Delivered => AWAIT_DELIVERED,
+                Awaited::Kept(k) if k.new_arrays => -(k.meta_len as f64) - 2.0,
+                Awaited::Kept(k) => k.meta_len as f64,
+            };
+            number(env, code)
         })
     }
 }

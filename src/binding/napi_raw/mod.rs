@@ -186,18 +186,47 @@ unsafe extern "C" fn call_js(env: sys::napi_env, js_cb: sys::napi_value, context
 /// # Safety
 /// `env` must be the sink's env, on its JS thread.
 pub unsafe fn deliver_soon(env: sys::napi_env, sink: &HostSink, max: std::time::Duration, yielding: bool) -> napi::Result<bool> {
+    // SAFETY: forwarded contract.
+    unsafe { await_soon(env, sink, max, yielding, false) }.map(|d| !matches!(d, Awaited::Nothing))
+}
+
+/// What `await_soon` did.
+enum Awaited {
+    /// No event came in time.
+    Nothing,
+    /// Every event went to the sink's callback.
+    Delivered,
+    /// The events before the last batch of results went to the callback;
+    /// that batch is in the reused arrays (`Kept`) for the caller.
+    Kept(events::Kept),
+}
+
+/// `deliver_soon`, except that with `keep_batch` the last batch of call
+/// results is left in the reused arrays for the caller to hand to JS.
+///
+/// # Safety
+/// `env` must be the sink's env, on its JS thread.
+unsafe fn await_soon(
+    env: sys::napi_env,
+    sink: &HostSink,
+    max: std::time::Duration,
+    yielding: bool,
+    keep_batch: bool,
+) -> napi::Result<Awaited> {
     if !sink.spin_for_events(max, yielding) {
-        return Ok(false);
+        return Ok(Awaited::Nothing);
     }
-    let Some(&cb_ref) = sink.callback.get() else { return Ok(false) };
+    let Some(&cb_ref) = sink.callback.get() else { return Ok(Awaited::Nothing) };
     let mut cb = ptr::null_mut();
     // SAFETY: cb_ref is a live strong reference of this env (see
     // create_sink); `cb` is used only once the call filled it.
     unsafe {
         napi_call!(napi_get_reference_value(env, cb_ref as sys::napi_ref, &mut cb))?;
-        drain_now(env, cb, sink);
+        Ok(match drain(env, cb, sink, keep_batch) {
+            Some(kept) => Awaited::Kept(kept),
+            None => Awaited::Delivered,
+        })
     }
-    Ok(true)
 }
 
 /// Deliver every queued event to `js_cb` now (JS thread only). An event
@@ -208,6 +237,18 @@ pub unsafe fn deliver_soon(env: sys::napi_env, sink: &HostSink, max: std::time::
 /// # Safety
 /// `env` and `js_cb` must be live values of the sink's JS thread.
 pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostSink) {
+    // SAFETY: forwarded contract.
+    let kept = unsafe { drain(env, js_cb, sink, false) };
+    debug_assert!(kept.is_none());
+}
+
+/// `drain_now`; with `keep_batch`, the last batch of results is left in
+/// the reused arrays and described in the return value instead of going
+/// to `js_cb` (when those arrays are free and big enough).
+///
+/// # Safety
+/// As `drain_now`.
+unsafe fn drain(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostSink, keep_batch: bool) -> Option<events::Kept> {
     sink.scheduled.store(false, Ordering::SeqCst);
     // SAFETY: forwarded contract (live env on its JS thread).
     unsafe { strings::report_released(env) };
@@ -245,6 +286,14 @@ pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostS
             }
         }
     }
+    let mut kept = None;
+    if let (true, Some(v)) = (keep_batch, views.as_mut()) {
+        // SAFETY: as above.
+        match unsafe { batch.keep(env, v) } {
+            Ok(k) => kept = k,
+            Err(e) => report(Err(e)),
+        }
+    }
     // SAFETY: as above.
     report(unsafe { batch.flush(env, js_cb, views.as_mut()) });
     if views.is_some() {
@@ -254,6 +303,22 @@ pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostS
     // list grown by a burst is let go)
     if events.capacity() <= SPARE_MAX_EVENTS {
         *lock(&sink.spare) = events;
+    }
+    kept
+}
+
+/// The reused result arrays as `[meta, bytes]` (see `Awaited::Kept`), or
+/// undefined when there are none (or a delivery holds them).
+///
+/// # Safety
+/// `env` must be the sink's env, on its JS thread.
+pub unsafe fn batch_arrays(env: sys::napi_env, sink: &HostSink) -> napi::Result<sys::napi_value> {
+    let mut views = lock(&sink.batch_views);
+    match views.as_mut() {
+        // SAFETY: forwarded contract.
+        Some(v) => unsafe { v.arrays(env) },
+        // SAFETY: forwarded contract.
+        None => unsafe { check::undefined(env) },
     }
 }
 
