@@ -467,11 +467,13 @@ impl Loop {
         let ending = matches!(outcome, Outcome::Failed { code: "ERR_MEMORY_LIMIT", .. });
         self.control.record_run(failed);
         self.sink.send(Event::Done { thread: cur.owner, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us: cur.run_us });
-        self.intake.done(cur.call_id);
-        if !ending && self.waiting() == 0 {
-            if !self.busy() {
-                self.intake.idle_now();
-            }
+        let quiet = !ending && self.waiting() == 0;
+        if quiet && !self.busy() {
+            self.intake.done_then_idle(cur.call_id);
+        } else {
+            self.intake.done(cur.call_id);
+        }
+        if quiet {
             self.sink.flush(); // nothing else to do soon: answer now
         }
         if scope.is_execution_terminating() || self.control.has_interrupt() {

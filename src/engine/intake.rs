@@ -28,13 +28,16 @@ pub(super) struct Intake {
     idle_since: Option<Instant>,
     /// No more jobs will be taken once those waiting are served.
     closing: bool,
+    /// This pool thread is on its pool's idle list (it asked and found
+    /// nothing; any job since then reached it through its channel).
+    listed: bool,
 }
 
 impl Intake {
     /// The intake of the thread `control`, fed by `jobs` (and `pool`).
     pub(super) fn new(control: Arc<Control>, jobs: Receiver<Job>, pool: Option<Arc<PoolQueue>>) -> Self {
         let own = control.sender();
-        Self { control, jobs, own, backlog: VecDeque::new(), pool, idle_since: None, closing: false }
+        Self { control, jobs, own, backlog: VecDeque::new(), pool, idle_since: None, closing: false, listed: false }
     }
 
     /// Jobs this thread has still to take: its own, and its pool's calls.
@@ -66,20 +69,26 @@ impl Intake {
     /// Call `call_id` is over (or was skipped): its pool forgets it.
     pub(super) fn done(&self, call_id: u64) {
         if let Some(p) = &self.pool {
-            p.done(call_id);
+            p.done(self.control.id, call_id);
         }
     }
 
-    /// The thread's call is over and nothing waits: list it as idle in its
-    /// pool now, before its answer goes out, so the host's next call comes
-    /// back to this thread (still spinning) rather than to a sibling that
-    /// went idle earlier. A call queued meanwhile is kept for `next_job`.
-    pub(super) fn idle_now(&mut self) {
+    /// Call `call_id` is over and nothing waits: `done`, and list the
+    /// thread as idle in its pool now (one lock for both), before its
+    /// answer goes out, so the host's next call comes back to this thread
+    /// (still spinning) rather than to a sibling that went idle earlier. A
+    /// call queued meanwhile is kept for `next_job`.
+    pub(super) fn done_then_idle(&mut self, call_id: u64) {
         let Some(pool) = &self.pool else { return };
-        if !self.closing {
-            if let Some(job) = pool.take(&self.control, &self.own, false) {
+        if self.closing {
+            return pool.done(self.control.id, call_id);
+        }
+        match pool.done_then_take(&self.control, &self.own, call_id) {
+            Some(job) => {
+                self.listed = false;
                 self.backlog.push_back(job);
             }
+            None => self.listed = true,
         }
     }
 
@@ -120,7 +129,10 @@ impl Intake {
             return Some(job);
         }
         match self.jobs.try_recv() {
-            Ok(job) => return Some(job),
+            Ok(job) => {
+                self.listed = false; // (a call its pool handed it)
+                return Some(job);
+            }
             Err(TryRecvError::Disconnected) => {
                 self.closing = true;
                 return None;
@@ -129,8 +141,18 @@ impl Intake {
         }
         let mut retire_at = None;
         if let Some(pool) = &self.pool {
-            if let Some(job) = pool.take(&self.control, &self.own, self.closing) {
-                return Some(job);
+            // Listed as idle with nothing queued: a call made since comes
+            // through the channel (the pool queues calls only while no
+            // thread is listed), so the pool's lock is not taken again.
+            let listed = self.listed && !self.closing && pool.queued() == 0;
+            if !listed {
+                match pool.take(&self.control, &self.own, self.closing) {
+                    Some(job) => {
+                        self.listed = false;
+                        return Some(job);
+                    }
+                    None => self.listed = !self.closing,
+                }
             }
             if self.closing {
                 return None; // serve what waited, then end
@@ -144,7 +166,10 @@ impl Intake {
             (t, r) => t.or(r),
         };
         match inbox::recv(&self.jobs, deadline) {
-            Ok(job) => Some(job),
+            Ok(job) => {
+                self.listed = false;
+                Some(job)
+            }
             Err(RecvTimeoutError::Timeout) => {
                 // Idle for the pool's idleTimeout: leave if the pool may shrink.
                 let due = retire_at.is_some_and(|r| Instant::now() >= r);

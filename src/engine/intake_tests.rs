@@ -203,7 +203,7 @@ fn a_thread_idle_again_is_handed_the_next_call_before_an_older_idle_one() {
     let (mut hot, _htx, _hc) = intake_of(2, Some(pool.clone()));
     // `older` has waited a while; `hot` just answered its call.
     assert!(older.next_job(Some(Instant::now()), || {}).is_none());
-    hot.idle_now();
+    hot.done_then_idle(0);
     pool.submit(run(5));
     assert_eq!(id(hot.next_job(soon(), || {})), 5, "the call goes to the thread that answered last");
     assert_eq!(older.waiting(), 0);
@@ -215,8 +215,27 @@ fn a_call_queued_as_the_thread_goes_idle_is_kept_for_it() {
     pool.join();
     pool.submit(run(9)); // no idle thread: queued
     let (mut i, _tx, _c) = intake(Some(pool.clone()));
-    i.idle_now();
+    i.done_then_idle(0);
     assert_eq!(pool.queued(), 0);
     assert_eq!(i.waiting(), 1);
     assert_eq!(id(i.next_job(soon(), || {})), 9);
+}
+
+#[test]
+fn a_listed_thread_gets_handed_calls_through_its_channel_and_queued_ones_from_the_pool() {
+    let pool = Arc::new(PoolQueue::new(1, None));
+    pool.join();
+    let (mut i, _tx, _c) = intake(Some(pool.clone()));
+    assert!(i.next_job(Some(Instant::now()), || {}).is_none(), "nothing yet: listed as idle");
+    pool.submit(run(1)); // handed to the listed thread
+    pool.submit(run(2)); // no idle thread left: queued
+    assert_eq!(pool.queued(), 1);
+    assert_eq!(id(i.next_job(soon(), || {})), 1);
+    i.done_then_idle(1);
+    assert_eq!(id(i.next_job(soon(), || {})), 2, "the queued call, taken as the first ended");
+    i.done_then_idle(2);
+    assert!(i.next_job(Some(Instant::now()), || {}).is_none());
+    pool.submit(run(3));
+    assert_eq!(pool.queued(), 0, "handed, not queued: the thread is listed again");
+    assert_eq!(id(i.next_job(soon(), || {})), 3);
 }

@@ -12,28 +12,31 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use crossbeam_channel::Sender;
-use rustc_hash::FxHashMap;
 
 use super::control::{Control, Interrupt};
 use super::messages::Job;
 
-/// A thread of the pool that waits for a call.
-struct Idle {
+/// A thread of the pool that has asked for calls: how to hand it one and
+/// what it runs. Listed once, at its first `take` (not at every idle
+/// spell: cloning its sender and its control's weak handle per call were
+/// two shared counters bounced between the host's core and the thread's).
+struct Member {
     id: u32,
     jobs: Sender<Job>,
     control: Weak<Control>,
+    /// The call it was handed or took and has not finished: where an abort goes.
+    running: Option<u64>,
 }
 
 #[derive(Default)]
 struct State {
     /// Calls no thread has taken yet, in submission order.
     queue: VecDeque<Job>,
-    /// Threads waiting for a call; the last to go idle is handed the next
-    /// call first (it is the one most likely still spinning).
-    idle: Vec<Idle>,
-    /// Calls taken by a thread and not over yet: where an abort goes.
-    /// (Call ids are keys: a cheap hash, not SipHash, at two lookups a call.)
-    running: FxHashMap<u64, Weak<Control>>,
+    /// Threads that asked for calls and have not left.
+    members: Vec<Member>,
+    /// Ids of the members waiting for a call; the last to go idle is
+    /// handed the next call first (it is the one most likely still spinning).
+    idle: Vec<u32>,
     /// Threads of the pool that have not left.
     open: usize,
     /// Threads that retired and have not left yet (already off `open`).
@@ -138,23 +141,20 @@ impl PoolQueue {
     /// counted as running on `control`), or None, the thread then being
     /// listed as idle unless `closing`.
     pub fn take(&self, control: &Arc<Control>, jobs: &Sender<Job>, closing: bool) -> Option<Job> {
-        let mut st = self.lock();
-        if let Some(job) = st.queue.pop_front() {
-            if let Some(id) = call_id(&job) {
-                st.running.insert(id, Arc::downgrade(control));
-            }
-            st.idle.retain(|i| i.id != control.id);
-            return Some(job);
-        }
-        if !closing && !st.idle.iter().any(|i| i.id == control.id) {
-            st.idle.push(Idle { id: control.id, jobs: jobs.clone(), control: Arc::downgrade(control) });
-        }
-        None
+        take_locked(&mut self.lock(), control, jobs, closing)
     }
 
     /// Isolate thread: call `call_id` is over.
-    pub fn done(&self, call_id: u64) {
-        self.lock().running.remove(&call_id);
+    pub fn done(&self, thread: u32, call_id: u64) {
+        finish(&mut self.lock(), thread, call_id);
+    }
+
+    /// Isolate thread: call `call_id` is over and nothing else waits for
+    /// it: `done`, then `take` (not closing), under one lock.
+    pub fn done_then_take(&self, control: &Arc<Control>, jobs: &Sender<Job>, call_id: u64) -> Option<Job> {
+        let mut st = self.lock();
+        finish(&mut st, control.id, call_id);
+        take_locked(&mut st, control, jobs, false)
     }
 
     /// How long an idle thread waits before asking to `retire`, when it may.
@@ -166,11 +166,11 @@ impl PoolQueue {
     /// pool now (it is still idle, nothing waits, more than `min_threads`).
     pub fn retire(&self, id: u32) -> bool {
         let mut st = self.lock();
-        let idle = st.idle.iter().any(|i| i.id == id);
+        let idle = st.idle.contains(&id);
         if !idle || !st.queue.is_empty() || st.open <= self.min_threads {
             return false;
         }
-        st.idle.retain(|i| i.id != id);
+        st.idle.retain(|&i| i != id);
         st.open -= 1;
         st.retired.push(id);
         true
@@ -180,7 +180,7 @@ impl PoolQueue {
     /// calls still wait (the thread serves them before it ends).
     pub fn stop_taking(&self, id: u32) -> bool {
         let mut st = self.lock();
-        st.idle.retain(|i| i.id != id);
+        st.idle.retain(|&i| i != id);
         !st.queue.is_empty()
     }
 
@@ -189,7 +189,8 @@ impl PoolQueue {
     /// queued again first.
     pub fn leave(&self, id: u32, unrun: Vec<Job>) {
         let mut st = self.lock();
-        st.idle.retain(|i| i.id != id);
+        st.idle.retain(|&i| i != id);
+        st.members.retain(|m| m.id != id);
         match st.retired.iter().position(|&r| r == id) {
             Some(at) => {
                 st.retired.swap_remove(at);
@@ -209,7 +210,7 @@ impl PoolQueue {
             st.queue.remove(at);
             return true;
         }
-        match st.running.get(&call_id).map(Weak::upgrade) {
+        match st.members.iter().find(|m| m.running == Some(call_id)).map(|m| m.control.upgrade()) {
             Some(runner) => {
                 drop(st);
                 if let Some(r) = runner {
@@ -237,17 +238,43 @@ impl PoolQueue {
     }
 }
 
+/// `take` with the lock held.
+fn take_locked(st: &mut State, control: &Arc<Control>, jobs: &Sender<Job>, closing: bool) -> Option<Job> {
+    let id = control.id;
+    let at = match st.members.iter().position(|m| m.id == id) {
+        Some(at) => at,
+        None => {
+            st.members.push(Member { id, jobs: jobs.clone(), control: Arc::downgrade(control), running: None });
+            st.members.len() - 1
+        }
+    };
+    if let Some(job) = st.queue.pop_front() {
+        st.members[at].running = call_id(&job);
+        st.idle.retain(|&i| i != id);
+        return Some(job);
+    }
+    if !closing && !st.idle.contains(&id) {
+        st.idle.push(id);
+    }
+    None
+}
+
+/// Thread `thread`'s call `call_id` is over.
+fn finish(st: &mut State, thread: u32, call_id: u64) {
+    if let Some(m) = st.members.iter_mut().find(|m| m.id == thread && m.running == Some(call_id)) {
+        m.running = None;
+    }
+}
+
 /// Hand `job` to the idle thread that went idle last; the job back when
 /// none can take it.
 fn hand(st: &mut State, mut job: Job) -> Option<Job> {
-    while let Some(idle) = st.idle.pop() {
-        let Some(control) = idle.control.upgrade() else { continue };
-        let id = call_id(&job);
-        match idle.jobs.send(job) {
+    while let Some(id) = st.idle.pop() {
+        let Some(m) = st.members.iter_mut().find(|m| m.id == id) else { continue };
+        let running = call_id(&job);
+        match m.jobs.send(job) {
             Ok(()) => {
-                if let Some(id) = id {
-                    st.running.insert(id, Arc::downgrade(&control));
-                }
+                m.running = running;
                 return None;
             }
             Err(crossbeam_channel::SendError(back)) => job = back,
@@ -305,7 +332,7 @@ mod tests {
         assert!(a.begin_call(1));
         assert!(!q.cancel(1, Interrupt::Aborted));
         assert_eq!(a.pending_interrupt(), Some(Interrupt::Aborted));
-        q.done(1);
+        q.done(a.id, 1);
         // Cancelled before it was queued (held back by the host): dropped.
         q.cancel(5, Interrupt::Aborted);
         q.submit_all([run(5), run(6)]);
