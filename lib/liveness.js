@@ -101,8 +101,7 @@ function settleBatch(meta, bytes, n) {
 }
 on(EventKind.Batch, settleBatch)
 
-/** The reused result arrays, as `host.batchArrays()` last gave them. */
-/** @type {Float64Array} */
+/** @type {Float64Array} the reused result arrays, as `host.batchArrays()` last gave them */
 let keptMeta = new Float64Array(0)
 /** @type {Uint8Array} */
 let keptBytes = new Uint8Array(0)
