@@ -5,8 +5,7 @@
 // rejects with what it threw. The thread drops answers that come after the
 // call that asked was stopped (src/engine/host_calls.rs).
 
-const { awaitEvents } = require('./host-events')
-const { settleKept } = require('./liveness')
+const { awaitAnswer } = require('./liveness')
 const { encodeFor, decodeEvent } = require('./host-codec')
 const { makeError } = require('./errors')
 const { NO_CALL } = require('../native/binding.js')
@@ -117,8 +116,7 @@ function spinNow() {
   spinQueued = false
   let r = 0
   try {
-    r = awaitEvents(SPIN_US, true)
-    if (r > 0 || r < -1) settleKept(r)
+    r = awaitAnswer(SPIN_US, true)
   } catch (error) {
     queueMicrotask(() => { throw error }) // uncaught, as from queueMicrotask
   }

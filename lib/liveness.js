@@ -5,7 +5,7 @@
 // flight). Call results and thread exits go straight to their owner.
 
 const native = require('../native/binding.js')
-const { host, on, EventKind } = require('./host-events')
+const { host, on, EventKind, awaitEvents } = require('./host-events')
 
 const { BATCH_STRIDE, BatchField, CallStatus, ExitCause } = native
 const F_THREAD = BatchField.Thread
@@ -107,21 +107,25 @@ let keptMeta = new Float64Array(0)
 let keptBytes = new Uint8Array(0)
 
 /**
- * Settle the batch of results the lone call's wait (`awaitEvents`) left in
- * the reused arrays, given its answer `r` (`n` > 0: `n` numbers of the
- * arrays held here; `-n - 2`: of new arrays, fetched first). Saves the
- * addon calling back into JS for the answer the host waited for.
- * @param {number} r
+ * Wait up to `us` for events (`awaitEvents`: the lone call's wait, and the
+ * host's wait for a thread's next host call), and settle the batch of
+ * results it left in the reused arrays: its answer `r` is `n` > 0 for `n`
+ * numbers of the arrays held here, `-n - 2` for new arrays (fetched
+ * first). Saves the addon calling back into JS for the answer waited for.
+ * Returns `r` (0: nothing came).
+ * @param {number} us
+ * @param {boolean} [yielding]
  */
-function settleKept(r) {
+function awaitAnswer(us, yielding = false) {
+  const r = awaitEvents(us, yielding)
   if (r < -1) {
     const arrays = host.batchArrays()
     if (arrays === undefined) throw new Error('isothread: the result arrays a lone call was answered in are missing')
     keptMeta = arrays[0]
     keptBytes = arrays[1]
-    r = -r - 2
   }
-  settleBatch(keptMeta, keptBytes, r)
+  if (r > 0 || r < -1) settleBatch(keptMeta, keptBytes, r > 0 ? r : -r - 2)
+  return r
 }
 
 on(EventKind.Done, (thread, callId, status, bytes, shared, transferred, codeAndMessage, waitUs, runUs) => {
@@ -135,4 +139,4 @@ on(EventKind.Exit, (thread, cause) => {
   everyOwner.delete(thread)
 })
 
-module.exports = { register, ownerOf, hold, release, settleKept }
+module.exports = { register, ownerOf, hold, release, awaitAnswer }

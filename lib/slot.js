@@ -9,8 +9,7 @@ const { Outbox } = require('./outbox')
 const { mapError } = require('./stack')
 const { envExtras } = require('./inspect')
 const { CallStatus, NO_CALL, MAX_TASK_IDS } = require('../native/binding.js')
-const { awaitEvents } = require('./host-events')
-const { settleKept } = require('./liveness')
+const { awaitAnswer } = require('./liveness')
 const { CallTable } = require('./call-table')
 const { SpinGuess } = require('./spin-guess')
 
@@ -289,8 +288,7 @@ class Slot {
     const id = this.loneId
     if (inFlight !== 1 || !this.calls.has(id)) return
     try {
-      const r = awaitEvents(SPIN_US)
-      if (r > 0 || r < -1) settleKept(r)
+      awaitAnswer(SPIN_US)
     } catch (error) {
       queueMicrotask(() => { throw error }) // uncaught, as from queueMicrotask
     }

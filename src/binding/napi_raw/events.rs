@@ -82,7 +82,7 @@ impl Batch {
     /// it is empty or does not fit them (then flush it). The batch is
     /// empty afterwards when kept.
     pub(super) unsafe fn keep(&mut self, env: sys::napi_env, views: &mut BatchViews) -> napi::Result<Option<Kept>> {
-        if self.meta.is_empty() || self.meta.len() * 8 > VIEWS_MAX_BYTES || self.bytes.len() > VIEWS_MAX_BYTES {
+        if self.meta.is_empty() || !BatchViews::hold(&self.meta, &self.bytes) {
             return Ok(None);
         }
         // SAFETY: forwarded contract (JS thread, live env); `fill` makes
@@ -133,14 +133,19 @@ pub(super) struct BatchViews {
 }
 
 impl BatchViews {
+    /// Whether arrays of `meta` and `bytes` are kept for reuse (not above
+    /// VIEWS_MAX_BYTES each).
+    fn hold(meta: &[f64], bytes: &[u8]) -> bool {
+        meta.len() * 8 <= VIEWS_MAX_BYTES && bytes.len() <= VIEWS_MAX_BYTES
+    }
+
     /// The reused arrays holding `meta` and `bytes` (grown when too small;
     /// new ones, not kept, above VIEWS_MAX_BYTES).
     unsafe fn fill(&mut self, env: sys::napi_env, meta: &[f64], bytes: &[u8]) -> napi::Result<(sys::napi_value, sys::napi_value)> {
         // SAFETY: JS thread, live env (the caller's contract); the refs are
         // this env's and deleted once, when replaced.
         unsafe {
-            let meta_bytes = meta.len() * 8;
-            if meta_bytes > VIEWS_MAX_BYTES || bytes.len() > VIEWS_MAX_BYTES {
+            if !Self::hold(meta, bytes) {
                 return fresh_arrays(env, meta, bytes);
             }
             if meta.len() > self.meta_cap {
