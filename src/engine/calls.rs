@@ -367,7 +367,7 @@ impl Loop {
     /// Decode `args` and call `func` with them.
     fn call(&mut self, scope: &mut v8::HandleScope, func: v8::Local<v8::Function>, this: Option<v8::Local<v8::Value>>, args: Payload) {
         let tc = &mut v8::TryCatch::new(scope);
-        let argv = match codec::decode_args(tc, args) {
+        let argv = match codec::decode_args(tc, args, Some(&mut self.makers)) {
             Ok(v) => v,
             Err(codec::DecodeError(message)) => return self.finish(tc, failed("ERR_CLONE", message)),
         };

@@ -69,6 +69,8 @@ pub(crate) struct Loop {
     platform: v8::SharedRef<v8::Platform>,
     /// The `data` option, decoded once before the context runs.
     data: Option<crate::engine::Payload>,
+    /// Makers of the main realm's shaped call arguments.
+    pub(super) makers: codec::Makers,
 }
 
 impl Loop {
@@ -80,6 +82,7 @@ impl Loop {
         main: Realm,
         cfg: &IsolateConfig,
     ) -> Self {
+        let makers = codec::Makers::new(main.context.clone());
         let realms = Realms::new(scope, main);
         Self {
             intake: Intake::new(control.clone(), jobs, cfg.pool.clone()),
@@ -100,6 +103,7 @@ impl Loop {
             poll: POLL_MIN,
             platform: platform::platform(),
             data: cfg.data.as_ref().map(crate::engine::Payload::share),
+            makers,
         }
     }
 

@@ -4,7 +4,8 @@
 use super::decode::{decode_input, Decoder};
 use super::errors::DecodeError;
 use super::external::Input;
-use super::small;
+use super::makers::Makers;
+use super::small::{self, Elements};
 use super::tags::*;
 use super::to_v8::MIN_BYTES;
 use crate::runtime::payload::Payload;
@@ -19,20 +20,20 @@ const FAST_ARGS: u32 = 16;
 /// value, if it is not an array). A small payload of plain data, or an
 /// array of a few primitives, is read straight into the list; anything else is decoded whole, then its
 /// elements are read back.
-pub fn decode_args<'s>(scope: &mut v8::HandleScope<'s>, payload: Payload) -> Result<Vec<v8::Local<'s, v8::Value>>> {
+pub fn decode_args<'s>(scope: &mut v8::HandleScope<'s>, payload: Payload, makers: Option<&mut Makers>) -> Result<Elements<'s>> {
     if payload.bytes.len() < MIN_BYTES {
-        if let Some(args) = small::args(scope, &payload.bytes) {
+        if let Some(args) = small::args(scope, &payload.bytes, makers) {
             return Ok(args);
         }
     }
     let input = Input::from(payload);
     if input.bytes.len() >= MIN_BYTES {
         if let Some(args) = primitive_args(scope, &input)? {
-            return Ok(args);
+            return Ok(args.into());
         }
     }
     let value = decode_input(scope, input)?;
-    array_elements(scope, value)
+    array_elements(scope, value).map(Elements::from_vec)
 }
 
 /// The elements of `value` if it is an array, else the value alone.

@@ -33,6 +33,7 @@ mod encode_step;
 mod errors;
 mod external;
 mod host_objects;
+mod makers;
 mod native;
 mod reader;
 mod rest;
@@ -46,6 +47,8 @@ mod tests_golden;
 #[cfg(test)]
 mod tests_golden_shapes;
 #[cfg(test)]
+mod tests_makers;
+#[cfg(test)]
 mod tests_v8_wire;
 #[cfg(test)]
 mod tests_wire;
@@ -58,5 +61,6 @@ pub use decode::decode;
 pub use encode::encode;
 pub use errors::{DecodeError, EncodeError};
 pub use host_objects::{set_host_objects, HostObjects};
+pub use makers::Makers;
 pub use rest::encode_rest_args;
 pub use tags::MAX_DEPTH;

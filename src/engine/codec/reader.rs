@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use smallvec::SmallVec;
+
 use super::errors::DecodeError;
 use super::native::Str;
 use super::tags::*;
@@ -110,12 +112,20 @@ fn is_index_key(text: &Str) -> bool {
 impl<'p> Reader<'p> {
     /// A SHAPE's key list (after its tag): 1–256 distinct keys, none an
     /// array index, none `__proto__`.
-    pub fn shape_keys(&mut self) -> Result<Vec<Str<'p>>> {
+    pub fn shape_keys(&mut self) -> Result<SmallVec<[Str<'p>; 8]>> {
+        let mut keys = SmallVec::new();
+        self.shape_keys_into(&mut keys)?;
+        Ok(keys)
+    }
+
+    /// `shape_keys` into `keys` (emptied first).
+    pub fn shape_keys_into(&mut self, keys: &mut SmallVec<[Str<'p>; 8]>) -> Result<()> {
+        keys.clear();
         let n = self.u32()?;
         if n == 0 || n > SHAPE_MAX_KEYS {
             return bad(format!("SHAPE of {n} keys"));
         }
-        let mut keys: Vec<Str<'p>> = Vec::with_capacity(n as usize);
+        keys.reserve(n as usize);
         for _ in 0..n {
             let key = self.string()?;
             if key.is("__proto__") || is_index_key(&key) || keys.iter().any(|k| units_of(k).eq(units_of(&key))) {
@@ -123,6 +133,6 @@ impl<'p> Reader<'p> {
             }
             keys.push(key);
         }
-        Ok(keys)
+        Ok(())
     }
 }

@@ -407,7 +407,7 @@ fn call_arguments_are_the_array_elements_fast_path_or_not() {
         ] {
             let payload = encode_js(s, &format!("({expr})"), "args").unwrap_or_else(|e| panic!("{expr}: {e}"));
             let tc = &mut v8::TryCatch::new(s);
-            let args = super::decode_args(tc, payload).unwrap_or_else(|e| panic!("{expr}: {e}"));
+            let args = super::decode_args(tc, payload, None).unwrap_or_else(|e| panic!("{expr}: {e}"));
             let list = v8::Array::new_with_elements(tc, &args).into();
             assert!(call(tc, check, list).is_true(), "{expr}: check {check} failed");
         }
@@ -424,7 +424,7 @@ fn call_arguments_refuse_malformed_input_either_way() {
             vec![super::tags::VERSION, super::tags::ARRAY, 1, 0, 0, 0, super::tags::STRING_LATIN1, 9, 0, 0, 0, b'a'],
         ] {
             let payload = Payload { bytes: bytes.into(), ..Default::default() };
-            assert!(super::decode_args(tc, payload).is_err());
+            assert!(super::decode_args(tc, payload, None).is_err());
             assert!(!tc.has_caught());
         }
     });
@@ -570,7 +570,7 @@ fn malformed_shapes_are_errors_in_every_decoder() {
                 let got = decode(tc, Payload { bytes: bytes.clone().into(), ..Default::default() });
                 assert!(got.is_err(), "{what}, lead {lead}: decoded");
                 assert!(
-                    super::decode_args(tc, Payload { bytes: bytes.into(), ..Default::default() }).is_err(),
+                    super::decode_args(tc, Payload { bytes: bytes.into(), ..Default::default() }, None).is_err(),
                     "{what}, lead {lead}: as arguments"
                 );
                 assert!(!tc.has_caught(), "{what}, lead {lead}: an exception was left");

@@ -120,7 +120,7 @@ fn a_padded_two_byte_argument_is_read_in_place_and_an_odd_one_is_copied() {
         let odd = args_of(&utf16(STRING_UTF16, None, units)); // units at 11
         let mut made = Vec::new();
         for payload in [padded, odd] {
-            let args = super::super::decode_args(s, payload).unwrap();
+            let args = super::super::decode_args(s, payload, None).unwrap();
             let text = v8::Local::<v8::String>::try_from(args[0]).unwrap();
             assert_eq!(text.length(), units);
             let mut buf = vec![0u16; units];
@@ -129,6 +129,6 @@ fn a_padded_two_byte_argument_is_read_in_place_and_an_odd_one_is_copied() {
             made.push(text.is_external_twobyte());
         }
         assert_eq!(made, [true, false]);
-        assert!(super::super::decode_args(s, args_of(&utf16(STRING_UTF16_PADDED, Some(1), 4))).is_err(), "padding not 0");
+        assert!(super::super::decode_args(s, args_of(&utf16(STRING_UTF16_PADDED, Some(1), 4)), None).is_err(), "padding not 0");
     });
 }
