@@ -2,13 +2,17 @@
 //! memory advised for transparent huge pages, and reused: a fresh 4 KB page costs ~3 µs to fault in on a virtual
 //! machine, so 16 MB of fresh pages took 12 ms to write where warm memory
 //! took 1.7 ms and huge pages 2.5 ms (README "Large payloads"). A freed
-//! buffer's memory is kept (up to [`CACHE_BYTES`]) for the next big buffer.
+//! buffer's memory is kept (up to [`CACHE_BYTES`]) for the next big buffer,
+//! and unmapped once no big buffer was taken or freed for
+//! [`TRIM_AFTER_MS`] (a process-wide trimmer thread, started at the first
+//! buffer kept), so RSS comes back down after big payloads stop.
 //! No `v8::` here: the engine wraps a `BigBuffer` in a backing store.
 
 use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, Once, PoisonError};
+use std::time::{Duration, Instant};
 
 /// Buffers from this many bytes up are worth their own mapping; smaller
 /// ones stay on the heap.
@@ -40,6 +44,10 @@ pub const CACHE_BYTES: usize = 128 << 20;
 
 /// Freed regions kept for reuse, at most (each take scans them).
 const CACHE_REGIONS: usize = 256;
+
+/// Kept memory is unmapped once no big buffer was taken or freed for this
+/// many ms (tests shorten it).
+static TRIM_AFTER_MS: AtomicU64 = AtomicU64::new(5_000);
 
 /// One mapping: `size` bytes (a multiple of [`PAGE`]) at `ptr`, all of them
 /// initialized (zero when new, earlier contents when reused).
@@ -146,9 +154,14 @@ mod os {
 struct Cache {
     regions: Vec<Region>,
     bytes: usize,
+    /// When a big buffer was last taken or freed.
+    used: Option<Instant>,
 }
 
-static CACHE: Mutex<Cache> = Mutex::new(Cache { regions: Vec::new(), bytes: 0 });
+static CACHE: Mutex<Cache> = Mutex::new(Cache { regions: Vec::new(), bytes: 0, used: None });
+/// Wakes the trimmer when the cache stops being empty.
+static KEPT: Condvar = Condvar::new();
+static TRIMMER: Once = Once::new();
 
 fn cache() -> std::sync::MutexGuard<'static, Cache> {
     // A panic while holding the lock leaves a consistent list: keep going.
@@ -159,6 +172,7 @@ fn cache() -> std::sync::MutexGuard<'static, Cache> {
 /// smallest such), or None.
 fn take(len: usize) -> Option<Region> {
     let mut c = cache();
+    c.used = Some(Instant::now());
     let i = (0..c.regions.len()).filter(|&i| (len..=2 * len).contains(&c.regions[i].size)).min_by_key(|&i| c.regions[i].size)?;
     let r = c.regions.remove(i);
     c.bytes -= r.size;
@@ -170,8 +184,13 @@ fn give_back(r: Region) {
     if r.size > CACHE_BYTES {
         return; // dropped: unmapped
     }
+    TRIMMER.call_once(start_trimmer);
     let evicted = {
         let mut c = cache();
+        if c.regions.is_empty() {
+            KEPT.notify_one();
+        }
+        c.used = Some(Instant::now());
         c.bytes += r.size;
         c.regions.push(r);
         let mut n = 0;
@@ -184,6 +203,33 @@ fn give_back(r: Region) {
         c.regions.drain(..n).collect::<Vec<_>>()
     };
     drop(evicted); // unmapped outside the lock
+}
+
+/// The trimmer thread: unmaps what the cache keeps once no big buffer was
+/// taken or freed for `TRIM_AFTER_MS`; asleep while the cache is empty.
+/// Without it (no thread could be started) memory stays kept, as bounded.
+fn start_trimmer() {
+    let trim = || {
+        let mut c = cache();
+        loop {
+            if c.regions.is_empty() {
+                c = KEPT.wait(c).unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            let due = c.used.unwrap_or_else(Instant::now) + Duration::from_millis(TRIM_AFTER_MS.load(Ordering::Relaxed));
+            let now = Instant::now();
+            if now < due {
+                c = KEPT.wait_timeout(c, due - now).unwrap_or_else(PoisonError::into_inner).0;
+                continue;
+            }
+            let kept = std::mem::take(&mut c.regions);
+            c.bytes = 0;
+            drop(c);
+            drop(kept); // unmapped outside the lock
+            c = cache();
+        }
+    };
+    let _ = std::thread::Builder::new().name("isothread-trim".into()).stack_size(64 << 10).spawn(trim);
 }
 
 /// Bytes kept for reuse now.

@@ -97,3 +97,24 @@ fn shares_across_threads() {
     owned[0] = 1;
     std::thread::spawn(move || drop(owned)).join().unwrap();
 }
+
+#[test]
+fn kept_memory_is_unmapped_once_big_buffers_stop() {
+    let _t = turn();
+    TRIM_AFTER_MS.store(100, Ordering::Relaxed);
+    let len = 3 * HUGE;
+    drop(BigBuffer::try_for_overwrite(len).unwrap());
+    assert_eq!(cached_bytes(), len, "kept at first");
+    // Used again before the time is up: still kept.
+    std::thread::sleep(Duration::from_millis(40));
+    drop(BigBuffer::try_for_overwrite(len).unwrap());
+    assert_eq!(cached_bytes(), len);
+    let freed = Instant::now();
+    while cached_bytes() != 0 && freed.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let after = freed.elapsed();
+    TRIM_AFTER_MS.store(5_000, Ordering::Relaxed);
+    assert_eq!(cached_bytes(), 0, "unmapped after the idle time");
+    assert!(after >= Duration::from_millis(90), "not before its time: {after:?}");
+}
