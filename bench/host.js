@@ -6,7 +6,7 @@
 
 const { Worker } = require('node:worker_threads')
 const { Thread } = require('..')
-const { QUICK, pct, mean, fmt, report } = require('./lib')
+const { WARM_CALLS, QUICK, pct, mean, fmt, report } = require('./lib')
 
 /** The Worker's side: on { n }, n round trips to the host, then { samples }. */
 const WORKER = `
@@ -63,7 +63,7 @@ const summary = (xs) => `p50 ${fmt(pct(xs, 50), 'µs')}, mean ${fmt(mean(xs), '�
 
 module.exports = async function hostBench() {
   const n = QUICK ? 2000 : 20000
-  const warm = QUICK ? 200 : 2000
+  const warm = WARM_CALLS
   const o = await ours(n, warm)
   const p = await peer(n, warm)
   report('host function round trip (thread → parent.host.f() → thread)', summary(o), `Worker post + reply ${summary(p)}`, `1/${(pct(p, 50) / pct(o, 50)).toFixed(1)} (p50)`, 'p50 ≤ 1/5 of the Worker')

@@ -2,6 +2,14 @@
 // Small helpers shared by the benchmarks.
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1'
+/**
+ * Calls of the measured kind every contender makes before a warm round trip
+ * is timed. The host's JS reaches its optimized tiers only after a few
+ * thousand calls: a pool round trip took 10-16 µs (medians of 500 calls)
+ * until call ~4,000 of a fresh process and ~6,000 after other rows had run,
+ * against 4 µs after; piscina's, nanolith's and a Worker's were flat by then.
+ */
+const WARM_CALLS = QUICK ? 200 : 10000
 
 /** Percentile of a sorted copy of `xs` (p in 0..100). */
 function pct(xs, p) {
@@ -40,4 +48,4 @@ function table() {
   return lines.join('\n')
 }
 
-module.exports = { QUICK, pct, mean, stats, nowUs, fmt, fmtStats, frac, report, table }
+module.exports = { QUICK, WARM_CALLS, pct, mean, stats, nowUs, fmt, fmtStats, frac, report, table }

@@ -13,15 +13,15 @@ const path = require('node:path')
 const { pathToFileURL } = require('node:url')
 const { Worker } = require('node:worker_threads')
 const { define, Messenger, pool, ConcurrencyOption } = require('..')
-const { QUICK, stats, nowUs, fmtStats, frac, report } = require('./lib')
+const { QUICK, WARM_CALLS, stats, nowUs, fmtStats, frac, report } = require('./lib')
 
 const N_START = QUICK ? 3 : 30
 const N_START_PEER = QUICK ? 3 : 15
 const N_CALL = QUICK ? 2000 : 20000
 // Warm calls before the measured ones, for both contenders: after 1,000, most
 // calls over 2× the p50 still fell in the first 2,000 measured (the argument
-// shape being compiled on both sides), as in bench/thread.js.
-const N_WARM = QUICK ? 200 : 3000
+// shape being compiled on both sides), as in bench/thread.js; see WARM_CALLS.
+const N_WARM = WARM_CALLS
 const SERVICES = 4
 const N_MSG = QUICK ? 2000 : 20000
 const ROUNDS = QUICK ? 1 : 5

@@ -5,7 +5,7 @@
 
 const { Worker } = require('node:worker_threads')
 const { Thread } = require('..')
-const { QUICK, pct, mean, stats, fmtStats, nowUs, fmt, frac, report } = require('./lib')
+const { QUICK, WARM_CALLS, pct, mean, stats, fmtStats, nowUs, fmt, frac, report } = require('./lib')
 
 const WORKER_ECHO = `require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m))`
 
@@ -45,7 +45,7 @@ async function roundTrip() {
   // Warm with the measured argument: warming with numbers left the first
   // ~2,000 timed calls compiling the { a, b } paths on both sides (most of
   // the calls over 4x p50 were there). The Worker is warmed the same way.
-  for (let i = 0; i < 3000; i++) await t.run(arg)
+  for (let i = 0; i < WARM_CALLS; i++) await t.run(arg)
   const ours = []
   for (let i = 0; i < n; i++) {
     const t0 = nowUs()
@@ -55,7 +55,7 @@ async function roundTrip() {
   await t.close()
   const w = new Worker(WORKER_ECHO, { eval: true })
   const ping = (v) => new Promise((resolve) => { w.once('message', resolve); w.postMessage(v) })
-  for (let i = 0; i < 3000; i++) await ping(arg)
+  for (let i = 0; i < WARM_CALLS; i++) await ping(arg)
   const peer = []
   for (let i = 0; i < n; i++) {
     const t0 = nowUs()
