@@ -18,10 +18,6 @@ const { QUICK, WARM_CALLS, stats, nowUs, fmtStats, frac, report } = require('./l
 const N_START = QUICK ? 3 : 30
 const N_START_PEER = QUICK ? 3 : 15
 const N_CALL = QUICK ? 2000 : 20000
-// Warm calls before the measured ones, for both contenders: after 1,000, most
-// calls over 2× the p50 still fell in the first 2,000 measured (the argument
-// shape being compiled on both sides), as in bench/thread.js; see WARM_CALLS.
-const N_WARM = WARM_CALLS
 const SERVICES = 4
 const N_MSG = QUICK ? 2000 : 20000
 const ROUNDS = QUICK ? 1 : 5
@@ -95,9 +91,9 @@ async function startup(nano) {
     `p50 ${frac(o.p50, p.p50)}, mean ${frac(o.mean, p.mean)}`, '≤ 1/40 of nanolith')
 }
 
-/** `N_CALL` sequential calls after `N_WARM` warm ones, in µs each. */
+/** `N_CALL` sequential calls after `WARM_CALLS` warm ones, in µs each. */
 async function timeCalls(svc) {
-  for (let i = 0; i < N_WARM; i++) await svc.call({ name: 'add', params: [i, 1] })
+  for (let i = 0; i < WARM_CALLS; i++) await svc.call({ name: 'add', params: [i, 1] })
   const xs = []
   for (let i = 0; i < N_CALL; i++) {
     const t0 = nowUs()

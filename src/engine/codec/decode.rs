@@ -203,7 +203,7 @@ impl<'p> Decoder<'p> {
                 let id = self.reserve();
                 let shape = if tag == SHAPE {
                     let keys = self.r.shape_keys()?;
-                    self.shapes.push(keys.into_vec());
+                    self.shapes.push(keys);
                     self.shapes.len() - 1
                 } else {
                     let k = self.r.u32()? as usize;

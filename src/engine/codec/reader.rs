@@ -2,8 +2,6 @@
 
 use std::borrow::Cow;
 
-use smallvec::SmallVec;
-
 use super::errors::DecodeError;
 use super::native::Str;
 use super::tags::*;
@@ -112,26 +110,24 @@ fn is_index_key(text: &Str) -> bool {
 impl<'p> Reader<'p> {
     /// A SHAPE's key list (after its tag): 1–256 distinct keys, none an
     /// array index, none `__proto__`.
-    pub fn shape_keys(&mut self) -> Result<SmallVec<[Str<'p>; 8]>> {
-        let mut keys = SmallVec::new();
+    pub fn shape_keys(&mut self) -> Result<Vec<Str<'p>>> {
+        let mut keys = Vec::new();
         self.shape_keys_into(&mut keys)?;
         Ok(keys)
     }
 
-    /// `shape_keys` into `keys` (emptied first).
-    pub fn shape_keys_into(&mut self, keys: &mut SmallVec<[Str<'p>; 8]>) -> Result<()> {
-        keys.clear();
+    /// `shape_keys`, appended to `keys` (empty; a list reused by the caller).
+    pub fn shape_keys_into<K: Extend<Str<'p>> + AsRef<[Str<'p>]>>(&mut self, keys: &mut K) -> Result<()> {
         let n = self.u32()?;
         if n == 0 || n > SHAPE_MAX_KEYS {
             return bad(format!("SHAPE of {n} keys"));
         }
-        keys.reserve(n as usize);
         for _ in 0..n {
             let key = self.string()?;
-            if key.is("__proto__") || is_index_key(&key) || keys.iter().any(|k| units_of(k).eq(units_of(&key))) {
+            if key.is("__proto__") || is_index_key(&key) || keys.as_ref().iter().any(|k| units_of(k).eq(units_of(&key))) {
                 return bad("SHAPE key repeated, an array index or __proto__");
             }
-            keys.push(key);
+            keys.extend(std::iter::once(key));
         }
         Ok(())
     }

@@ -167,6 +167,7 @@ impl<'s> Small<'_, 's, '_> {
     /// internalized.
     fn shape(&mut self, s: &mut v8::HandleScope<'s>) -> Option<Shape<'s>> {
         let from = self.r.pos + 4; // (after the count)
+        self.read.clear();
         self.r.shape_keys_into(&mut self.read).ok()?;
         let keys = &self.read;
         if self.makers.as_ref().is_some_and(|m| !m.serve(s)) {
