@@ -55,6 +55,15 @@ test('web globals exist: structuredClone, performance, TextEncoder/Decoder, queu
   await t.close()
 })
 
+test('Math.random is seeded afresh in each thread (spares made ahead too), with values in [0, 1)', async () => {
+  const draw = () => () => Array.from({ length: 8 }, () => Math.random())
+  const threads = Array.from({ length: 4 }, () => new Thread(draw))
+  const seqs = await Promise.all(threads.map((t) => t.run()))
+  for (const s of seqs) assert.ok(s.every((x) => x >= 0 && x < 1), `out of range: ${s}`)
+  assert.equal(new Set(seqs.map((s) => s.join())).size, seqs.length, 'two threads drew the same sequence')
+  await Promise.all(threads.map((t) => t.close()))
+})
+
 test('Intl and toLocale* give the same output as Node', async () => {
   const probe = () => () => [
     new Intl.NumberFormat('de-DE', { style: 'currency', currency: 'EUR' }).format(1234567.891),

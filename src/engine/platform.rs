@@ -16,11 +16,20 @@ const FLAGS: &str = "--no-turboshaft-loop-unrolling --stack-size=7680";
 /// Size of the OS stack of every isolate thread.
 pub const THREAD_STACK_BYTES: usize = 8 * 1024 * 1024;
 
+/// V8's entropy source: the OS's random bytes (`getrandom`, no file).
+fn fill_random(buf: &mut [u8]) -> bool {
+    getrandom::fill(buf).is_ok()
+}
+
 /// Initialise V8 once for the whole process. Safe to call from any thread,
 /// any number of times.
 pub fn init() {
     INIT.call_once(|| {
         v8::V8::set_flags_from_string(FLAGS);
+        // V8 seeds each isolate's random number generators (Math.random,
+        // hash seeds, …) from here; without a source it opens and reads
+        // /dev/urandom for each, five times an isolate (15 system calls).
+        v8::V8::set_entropy_source(fill_random);
         // ICU data is not built into the archive: Intl and toLocale* need it.
         v8::icu::set_common_data_73(deno_core_icudata::ICU_DATA).expect("ICU data matches this V8's ICU 73");
         // Unprotected: the first thread to call this may be any Node thread
