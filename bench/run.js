@@ -2,17 +2,16 @@
 // `npm run bench` (full) or `npm run bench -- --quick` (short, for CI: it
 // checks nothing about speed, it only proves the benchmarks run).
 const { table, QUICK } = require('./lib')
+const { sample, reportPlacement } = require('./placement')
 
 async function main() {
   console.log(`isothread benchmarks${QUICK ? ' (quick mode)' : ''} — ratios against peers measured in this run\n`)
-  await require('./thread')()
-  await require('./pool')()
-  await require('./service')()
-  await require('./shared')()
-  await require('./payloads')()
-  await require('./runtime')()
-  await require('./host')()
-  await require('./churn')()
+  for (const section of ['thread', 'pool', 'service', 'shared', 'payloads', 'runtime', 'host', 'churn']) {
+    await sample(section)
+    await require(`./${section}`)()
+  }
+  await sample('end')
+  reportPlacement()
   console.log('\n' + table())
 }
 
