@@ -12,6 +12,7 @@ const path = require('node:path')
 const { Worker } = require('node:worker_threads')
 const { ThreadPool } = require('..')
 const { QUICK, WARM_CALLS, stats, fmtStats, nowUs, fmt, report } = require('./lib')
+const { sample } = require('./placement')
 
 const SIZE = 2
 const FIB_N = 20
@@ -252,7 +253,9 @@ module.exports = async function poolBench() {
       const c = await make()
       try {
         await warmTiny(c)
+        if (name === 'isothread' && row('trip')) await sample('pool trip before')
         if (name !== 'workerpool' && row('trip')) seq[name] = await sequential(c, N_SEQ)
+        if (name === 'isothread' && row('trip')) await sample('pool trip after')
         if (row('flight')) {
           const run = await inFlight(c, N_FLIGHT, DEPTH)
           tput[name] = run.rate

@@ -14,6 +14,7 @@ const { pathToFileURL } = require('node:url')
 const { Worker } = require('node:worker_threads')
 const { define, Messenger, pool, ConcurrencyOption } = require('..')
 const { QUICK, WARM_CALLS, stats, nowUs, fmtStats, frac, report } = require('./lib')
+const { sample } = require('./placement')
 
 const N_START = QUICK ? 3 : 30
 const N_START_PEER = QUICK ? 3 : 15
@@ -243,7 +244,11 @@ module.exports = async function serviceBench() {
     const only = require.main === module ? process.argv.slice(2).filter((a) => !a.startsWith('--')) : []
     const row = (name) => only.length === 0 || only.includes(name)
     if (row('launch')) await startup(nano)
-    if (row('call')) await roundTrip(nano)
+    if (row('call')) {
+      await sample('service.call before')
+      await roundTrip(nano)
+      await sample('service.call after')
+    }
     if (row('messenger')) await broadcast(nano)
   } finally {
     fs.rmSync(files.dir, { recursive: true, force: true })

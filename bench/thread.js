@@ -6,6 +6,7 @@
 const { Worker } = require('node:worker_threads')
 const { Thread } = require('..')
 const { QUICK, WARM_CALLS, pct, mean, stats, fmtStats, nowUs, fmt, frac, report } = require('./lib')
+const { sample } = require('./placement')
 
 const WORKER_ECHO = `require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m))`
 
@@ -167,7 +168,9 @@ async function cpuBound() {
 
 module.exports = async function threadBench() {
   await startup()
+  await sample('Thread.run before')
   await roundTrip()
+  await sample('Thread.run after')
   await sabReturn()
   await rssPerThread()
   await idleCpu()
