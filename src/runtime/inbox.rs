@@ -174,20 +174,24 @@ fn part_from_host(core: usize, now: Instant) -> bool {
     due && move_off(core)
 }
 
+/// The cores the calling thread may run on; None when they cannot be read.
+fn allowed_cores() -> Option<libc::cpu_set_t> {
+    // SAFETY: cpu_set_t is a plain bit array; all zeros is the empty set.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: pid 0 is the calling thread; `set` is as many writable bytes as said.
+    let read = unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+    (read == 0).then_some(set)
+}
+
 /// Move this thread off `core` to another core it may run on: its allowed
 /// set without `core`, then the whole set again (Linux moves a running
 /// thread at once when its core leaves the set, and leaves it where it is
 /// when the set grows back). False when it cannot (one core allowed, or
 /// the calls failed); the thread's allowed set is the same afterwards
 /// (giving back the set just read cannot fail).
-pub(crate) fn move_off(core: usize) -> bool {
+fn move_off(core: usize) -> bool {
     let size = std::mem::size_of::<libc::cpu_set_t>();
-    // SAFETY: cpu_set_t is a plain bit array; all zeros is the empty set.
-    let mut allowed: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    // SAFETY: pid 0 is the calling thread; `allowed` is `size` writable bytes.
-    if unsafe { libc::sched_getaffinity(0, size, &mut allowed) } != 0 {
-        return false;
-    }
+    let Some(allowed) = allowed_cores() else { return false };
     if core >= 8 * size {
         return false;
     }
@@ -334,19 +338,10 @@ mod tests {
         assert_eq!(COUNT.load(Ordering::Acquire), 0);
     }
 
-    /// The cores the calling thread may run on.
-    fn allowed_cores() -> libc::cpu_set_t {
-        // SAFETY: cpu_set_t is a plain bit array; all zeros is the empty set.
-        let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-        // SAFETY: pid 0 is the calling thread; `set` is writable and as large as said.
-        assert_eq!(unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) }, 0);
-        set
-    }
-
     #[test]
     fn a_thread_moved_off_its_core_runs_on_another_and_keeps_its_cores() {
         std::thread::spawn(|| {
-            let before = allowed_cores();
+            let before = allowed_cores().expect("the thread's cores");
             // SAFETY: `before` is an initialized set.
             let cores = unsafe { libc::CPU_COUNT(&before) };
             // (Linux's balancer may move the thread back in between: three tries.)
@@ -356,7 +351,7 @@ mod tests {
             });
             assert_eq!(moved, cores >= 2, "moved off its core with {cores} cores allowed");
             // SAFETY: both sets are initialized.
-            assert!(unsafe { libc::CPU_EQUAL(&before, &allowed_cores()) }, "the allowed cores changed");
+            assert!(unsafe { libc::CPU_EQUAL(&before, &allowed_cores().expect("the thread's cores")) }, "the allowed cores changed");
         })
         .join()
         .unwrap();
