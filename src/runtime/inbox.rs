@@ -142,13 +142,16 @@ fn mark_crowded(now: Instant) {
     CROWDED_UNTIL.store(micros(now + CROWDED_FOR), Ordering::Relaxed);
 }
 
+/// Our running and spinning threads and the host are more than the cores.
+fn cores_filled() -> bool {
+    SPINNING.load(Ordering::Relaxed) + RUNNING.load(Ordering::Relaxed) + 1 > max_spinners()
+}
+
 /// Whether a spinner looking at `now` should give its core away now:
 /// our threads (host, running, spinning) are more than the cores, it
 /// shares the host's core, or a spinner was held off its core lately.
 fn must_yield(now: Instant, core: usize) -> bool {
-    SPINNING.load(Ordering::Relaxed) + RUNNING.load(Ordering::Relaxed) + 1 > max_spinners()
-        || core == HOST_CORE.0.load(Ordering::Relaxed)
-        || micros(now) < CROWDED_UNTIL.load(Ordering::Relaxed)
+    cores_filled() || core == HOST_CORE.0.load(Ordering::Relaxed) || micros(now) < CROWDED_UNTIL.load(Ordering::Relaxed)
 }
 
 /// Spinner at `now`, on `core`: if that is the host's core, our other
@@ -158,7 +161,7 @@ fn part_from_host(core: usize, now: Instant) -> bool {
     if core == usize::MAX || core != HOST_CORE.0.load(Ordering::Relaxed) {
         return false;
     }
-    if SPINNING.load(Ordering::Relaxed) + RUNNING.load(Ordering::Relaxed) + 1 > max_spinners() {
+    if cores_filled() {
         return false; // no core to spare: yielding is all that helps
     }
     let at = micros(now);
