@@ -106,18 +106,25 @@ let keptMeta = new Float64Array(0)
 /** @type {Uint8Array} */
 let keptBytes = new Uint8Array(0)
 
+/** awaitEvents' answer when the lone call's answer came in its lane. */
+const AWAIT_LANE = -2
+
 /**
  * Wait up to `us` for events (`awaitEvents`: the lone call's wait, and the
  * host's wait for a thread's next host call), and settle the batch of
  * results it left in the reused arrays: its answer `r` is `n` > 0 for `n`
  * numbers of the arrays held here, `-n - 2` for new arrays (fetched
  * first). Saves the addon calling back into JS for the answer waited for.
- * Returns `r` (0: nothing came).
+ * With `lane` (a lane's buffer, lib/lane.js), the answer of the call
+ * posted there may come there instead: then AWAIT_LANE is returned and
+ * nothing is settled. Returns `r` (0: nothing came).
  * @param {number} us
  * @param {boolean} [yielding]
+ * @param {ArrayBuffer} [lane]
  */
-function awaitAnswer(us, yielding = false) {
-  const r = awaitEvents(us, yielding)
+function awaitAnswer(us, yielding = false, lane = undefined) {
+  const r = awaitEvents(us, yielding, lane)
+  if (r === AWAIT_LANE) return r // the caller reads the answer from the lane
   if (r < -1) {
     const arrays = host.batchArrays()
     if (arrays === undefined) throw new Error('isothread: the result arrays a lone call was answered in are missing')
@@ -139,4 +146,4 @@ on(EventKind.Exit, (thread, cause) => {
   everyOwner.delete(thread)
 })
 
-module.exports = { register, ownerOf, hold, release, awaitAnswer }
+module.exports = { register, ownerOf, hold, release, awaitAnswer, AWAIT_LANE }

@@ -153,6 +153,8 @@ class ThreadPool extends EventEmitter {
         const slot = new Slot(source, { ...base, group, onExit: () => this.#exited(slot) })
         // Held (unreffed) while open, so its end is heard even when idle.
         if (slot.refusal === undefined) slot.hold(false)
+        // A lone call of the pool goes to the lane of a thread spinning for work.
+        if (slot.lane !== undefined) this.#queue.lanes.push(slot.lane)
         return slot
       }
     }
@@ -195,6 +197,8 @@ class ThreadPool extends EventEmitter {
     this.#slots.splice(i, 1)
     this.#threads = undefined
     slot.unhold(false)
+    const lanes = this.#queue.lanes
+    if (lanes.includes(slot.lane)) lanes.splice(lanes.indexOf(slot.lane), 1)
     if (this.#destroyPromise !== null) return
     // A thread replacing it gets a new threadId; calls still queued need one.
     const waiting = this.#queue.calls.size

@@ -9,7 +9,8 @@ const { Outbox } = require('./outbox')
 const { mapError } = require('./stack')
 const { envExtras } = require('./inspect')
 const { CallStatus, NO_CALL, MAX_TASK_IDS } = require('../native/binding.js')
-const { awaitAnswer } = require('./liveness')
+const { awaitAnswer, AWAIT_LANE } = require('./liveness')
+const { Lane, postToAny } = require('./lane')
 const { CallTable } = require('./call-table')
 const { SpinGuess } = require('./spin-guess')
 
@@ -158,6 +159,18 @@ class Slot {
     /** Set when the process had no room for this thread's isolate. */
     this.refusal = this.native.refused ?? undefined
     this.send = this.refusal === undefined ? this.native.submitFunction() : refused
+    /** A thread's lane (lib/lane.js); a pool's queue has none of its own. */
+    this.lane = this.refusal === undefined && o.queue === undefined ? new Lane(this.native.lane()) : undefined
+    /**
+     * Where a lone call may be posted: the thread's lane, or the lanes of
+     * a pool's threads (the pool keeps the list).
+     * @type {Lane[]}
+     */
+    this.lanes = this.lane === undefined || o.group !== undefined ? [] : [this.lane]
+    /** The lane the last posted call went to (looked at first next time). */
+    this.laneAt = 0
+    /** The lane the lone call waited for (loneId) was posted to, if it was. */
+    this.loneLane = undefined
     /** Plain calls queued behind a running one, handed over in batches. */
     this.outbox = new Outbox(this.native, () => this._exited(false))
     this.name = o.name
@@ -255,10 +268,13 @@ class Slot {
     }
     if (bytes === undefined) return this.submit({ args, timeout, reffed }) // shared memory
     const busy = this.calls.size >= this.capacity
+    const lone = this.calls.size === 0
     const id = nextCallId++
     const call = this.open(id, reffed)
     if (busy) {
       this.outbox.add(id, bytes, timeout) // it waits anyway, so it goes with others
+    } else if (lone && this.post(id, bytes, timeout, 0)) {
+      this.awaitLone(id)
     } else if (!this.send(id, bytes, timeout)) {
       // (idle: nothing is held in the outbox, held calls being in flight)
       this._exited(false) // the isolate ended (out of memory) while idle
@@ -266,6 +282,21 @@ class Slot {
       this.awaitLone(id)
     }
     return call.promise
+  }
+
+  /**
+   * Post call `id` (no other call of this slot in flight) to a lane whose
+   * thread spins for work; false when none does.
+   */
+  post(id, bytes, timeout, task) {
+    const lanes = this.lanes
+    this.loneLane = undefined
+    if (lanes.length === 0 || this.closed) return false
+    const at = postToAny(lanes, this.laneAt, id, bytes, typeof timeout === 'number' ? timeout : undefined, task)
+    if (at < 0) return false
+    this.laneAt = at
+    this.loneLane = lanes[at]
+    return true
   }
 
   /**
@@ -287,8 +318,9 @@ class Slot {
   waitLone = () => {
     const id = this.loneId
     if (inFlight !== 1 || !this.calls.has(id)) return
+    const lane = this.loneLane
     try {
-      awaitAnswer(SPIN_US)
+      if (awaitAnswer(SPIN_US, false, lane?.buffer) === AWAIT_LANE) lane.settle(this, id)
     } catch (error) {
       queueMicrotask(() => { throw error }) // uncaught, as from queueMicrotask
     }
@@ -331,12 +363,14 @@ class Slot {
     }
     if (bytes === undefined) return this.submitServiceCall(name, { args: params, reffed: false }) // shared memory
     this.outbox.flush()
+    const lone = this.calls.size === 0
     const id = nextCallId++
     const call = this.open(id, false)
     let sent
     if (task !== 0) {
-      sent = this.send(id, bytes, undefined, task)
+      sent = (lone && this.post(id, bytes, undefined, task)) || this.send(id, bytes, undefined, task)
     } else {
+      this.loneLane = undefined
       task = this.taskId()
       sent = this.sentTask(name, task, this.send(id, bytes, undefined, task, name))
     }

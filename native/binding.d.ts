@@ -36,14 +36,16 @@ export declare class Host {
    */
   awaitEvents(us: number, yielding?: boolean | undefined | null): boolean
   /**
-   * `awaitEvents` as a plain function `(us, yielding?) => number` for
-   * the lone call's wait (cheaper to call than the method), which leaves
-   * the last batch of results it finds for the caller to settle: 0 when
-   * nothing came, -1 when everything was delivered, `n` > 0 when a batch
-   * fills `n` numbers of the arrays of `batchArrays()`, `-n - 2` when it
-   * is in new ones (call `batchArrays()` again).
+   * `awaitEvents` as a plain function `(us, yielding?, lane?) => number`
+   * for the lone call's wait (cheaper to call than the method), which
+   * leaves the last batch of results it finds for the caller to settle:
+   * 0 when nothing came, -1 when everything was delivered, `n` > 0 when
+   * a batch fills `n` numbers of the arrays of `batchArrays()`, `-n - 2`
+   * when it is in new ones (call `batchArrays()` again). With `lane` (a
+   * thread's `lane()`, the call waited for posted there), its answer may
+   * come there instead: -2, read it from the lane (lib/lane.js).
    */
-  awaitFunction(): (us: number, yielding?: boolean) => number
+  awaitFunction(): (us: number, yielding?: boolean, lane?: ArrayBuffer) => number
   /**
    * The reused arrays a batch of results left by `awaitFunction()`'s
    * function is in: `[meta: Float64Array, bytes: Uint8Array]`, or
@@ -155,6 +157,12 @@ export declare class NativeThread {
    * and an optional timeout in ms. False when the thread has ended.
    */
   run(callId: number, bytes: unknown, shared?: Array<unknown> | undefined | null, transferred?: Array<unknown> | undefined | null, timeoutMs?: number | undefined | null): boolean
+  /**
+   * The thread's lane: an ArrayBuffer the host writes a lone call into
+   * while the thread spins for work (lib/lane.js; layout in
+   * src/runtime/lane.rs).
+   */
+  lane(): ArrayBuffer
   /**
    * A plain function `(callId, bytes, timeoutMs?, task?, name?) => boolean`
    * queuing a call as `run` does (with `task`: as `serviceCall` does) for
@@ -345,6 +353,53 @@ export declare enum ExitCause {
   Ended = 0,
   /** Its isolate ran out of memory. */
   MemoryLimit = 1,
+}
+
+/**
+ * A thread's lane as lib/lane.js writes it: byte offsets of its fields
+ * and the lane's size (`runtime::lane`, checked equal by a test).
+ */
+export declare enum LaneField {
+  /** The state word (i32, `LaneState`). */
+  State = 0,
+  /** The host waits for the answer in the lane (i32, 1: waiting). */
+  Waiting = 4,
+  /** The call's id (f64). */
+  CallId = 8,
+  /** The call's timeout in ms (f64, NaN for none). */
+  Timeout = 16,
+  /** The arguments' length in bytes (u32). */
+  Length = 24,
+  /** A service call's task id (u32), 0 for a plain call. */
+  Task = 28,
+  /** The answer is there (i32, 1: ready). */
+  Result = 32,
+  /** How the call ended (u32: 0 returned, 1 threw). */
+  ResultStatus = 36,
+  /** The answer's length in bytes (u32), from `Data`. */
+  ResultLength = 40,
+  /** How long the call waited before it ran, µs (f64). */
+  ResultWait = 48,
+  /** How long the call ran, µs (f64). */
+  ResultRun = 56,
+  /** Where the encoded arguments begin. */
+  Data = 64,
+  /** The lane's size in bytes. */
+  Size = 4096,
+}
+
+/** The states of a lane's state word (`runtime::lane`). */
+export declare enum LaneState {
+  /** The thread is not looking at its lane. */
+  Off = 0,
+  /** The thread spins and looks: the host may post. */
+  Listening = 1,
+  /** The host posted a call. */
+  Posted = 2,
+  /** The thread took the call and has not finished it. */
+  Busy = 3,
+  /** The thread ended. */
+  Closed = 4,
 }
 
 /** Task names of a service that get an id (lib/slot.js; runtime::MAX_TASK_IDS). */

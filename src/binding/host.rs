@@ -219,13 +219,15 @@ impl Host {
         unsafe { napi_raw::deliver_soon(env.raw(), &self.sink, max, yielding.unwrap_or(false)) }.map_err(invalid)
     }
 
-    /// `awaitEvents` as a plain function `(us, yielding?) => number` for
-    /// the lone call's wait (cheaper to call than the method), which leaves
-    /// the last batch of results it finds for the caller to settle: 0 when
-    /// nothing came, -1 when everything was delivered, `n` > 0 when a batch
-    /// fills `n` numbers of the arrays of `batchArrays()`, `-n - 2` when it
-    /// is in new ones (call `batchArrays()` again).
-    #[napi(ts_return_type = "(us: number, yielding?: boolean) => number")]
+    /// `awaitEvents` as a plain function `(us, yielding?, lane?) => number`
+    /// for the lone call's wait (cheaper to call than the method), which
+    /// leaves the last batch of results it finds for the caller to settle:
+    /// 0 when nothing came, -1 when everything was delivered, `n` > 0 when
+    /// a batch fills `n` numbers of the arrays of `batchArrays()`, `-n - 2`
+    /// when it is in new ones (call `batchArrays()` again). With `lane` (a
+    /// thread's `lane()`, the call waited for posted there), its answer may
+    /// come there instead: -2, read it from the lane (lib/lane.js).
+    #[napi(ts_return_type = "(us: number, yielding?: boolean, lane?: ArrayBuffer) => number")]
     pub fn await_function<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
         // SAFETY: called on this environment's JS thread; the value is its.
         unsafe {

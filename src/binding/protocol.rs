@@ -200,3 +200,88 @@ impl ExitCause {
         self as u32 as f64
     }
 }
+
+/// A thread's lane as lib/lane.js writes it: byte offsets of its fields
+/// and the lane's size (`runtime::lane`, checked equal by a test).
+#[napi]
+pub enum LaneField {
+    /// The state word (i32, `LaneState`).
+    State = 0,
+    /// The host waits for the answer in the lane (i32, 1: waiting).
+    Waiting = 4,
+    /// The call's id (f64).
+    CallId = 8,
+    /// The call's timeout in ms (f64, NaN for none).
+    Timeout = 16,
+    /// The arguments' length in bytes (u32).
+    Length = 24,
+    /// A service call's task id (u32), 0 for a plain call.
+    Task = 28,
+    /// The answer is there (i32, 1: ready).
+    Result = 32,
+    /// How the call ended (u32: 0 returned, 1 threw).
+    ResultStatus = 36,
+    /// The answer's length in bytes (u32), from `Data`.
+    ResultLength = 40,
+    /// How long the call waited before it ran, µs (f64).
+    ResultWait = 48,
+    /// How long the call ran, µs (f64).
+    ResultRun = 56,
+    /// Where the encoded arguments begin.
+    Data = 64,
+    /// The lane's size in bytes.
+    Size = 4096,
+}
+
+/// The states of a lane's state word (`runtime::lane`).
+#[napi]
+pub enum LaneState {
+    /// The thread is not looking at its lane.
+    Off = 0,
+    /// The thread spins and looks: the host may post.
+    Listening = 1,
+    /// The host posted a call.
+    Posted = 2,
+    /// The thread took the call and has not finished it.
+    Busy = 3,
+    /// The thread ended.
+    Closed = 4,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::lane;
+
+    #[test]
+    fn the_lane_layout_is_the_runtime_s() {
+        let fields = [
+            (LaneField::State as usize, lane::STATE),
+            (LaneField::Waiting as usize, lane::WAITING),
+            (LaneField::Result as usize, lane::RESULT),
+            (LaneField::ResultStatus as usize, lane::R_STATUS),
+            (LaneField::ResultLength as usize, lane::R_LENGTH),
+            (LaneField::ResultWait as usize, lane::R_WAIT),
+            (LaneField::ResultRun as usize, lane::R_RUN),
+            (LaneField::CallId as usize, lane::CALL_ID),
+            (LaneField::Timeout as usize, lane::TIMEOUT),
+            (LaneField::Length as usize, lane::LENGTH),
+            (LaneField::Task as usize, lane::TASK),
+            (LaneField::Data as usize, lane::DATA),
+            (LaneField::Size as usize, lane::LANE_BYTES),
+        ];
+        for (js, rust) in fields {
+            assert_eq!(js, rust);
+        }
+        let states = [
+            (LaneState::Off as i32, lane::OFF),
+            (LaneState::Listening as i32, lane::LISTENING),
+            (LaneState::Posted as i32, lane::POSTED),
+            (LaneState::Busy as i32, lane::BUSY),
+            (LaneState::Closed as i32, lane::CLOSED),
+        ];
+        for (js, rust) in states {
+            assert_eq!(js, rust);
+        }
+    }
+}

@@ -96,6 +96,18 @@ impl NativeThread {
         Ok(self.handle.send(job))
     }
 
+    /// The thread's lane: an ArrayBuffer the host writes a lone call into
+    /// while the thread spins for work (lib/lane.js; layout in
+    /// src/runtime/lane.rs).
+    #[napi(ts_return_type = "ArrayBuffer")]
+    pub fn lane<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
+        // SAFETY: called on this env's JS thread; the value is this env's.
+        unsafe {
+            let buffer = napi_raw::lane_buffer(env.raw(), self.handle.control.lane.clone()).map_err(invalid)?;
+            Ok(Unknown::from_raw_unchecked(env.raw(), buffer))
+        }
+    }
+
     /// A plain function `(callId, bytes, timeoutMs?, task?, name?) => boolean`
     /// queuing a call as `run` does (with `task`: as `serviceCall` does) for
     /// arguments with no shared or moved memory: the per-call path, made

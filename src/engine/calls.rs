@@ -13,6 +13,7 @@ use super::realm;
 use super::realms::MAIN;
 use super::thread_state::ThreadState;
 use crate::engine::Payload;
+use crate::runtime::lane::{self, Lane};
 use crate::runtime::{watchdog, Event, EventSink, Job, Outcome, ServiceTask, MAX_TASK_IDS};
 
 /// Names whose property keys a thread keeps (`Loop::hook`); more are made per call.
@@ -159,6 +160,7 @@ impl Loop {
             return false; // cancelled while queued; the caller already has its answer
         }
         self.intake.began();
+        self.sent_at_begin = self.sink.sent();
         if let Some(st) = scope.get_slot_mut::<ThreadState>() {
             st.call = Some(CallRef { id: call_id, owner });
         }
@@ -466,7 +468,12 @@ impl Loop {
         // A thread out of memory answers once its isolate is gone (run_prepared).
         let ending = matches!(outcome, Outcome::Failed { code: "ERR_MEMORY_LIMIT", .. });
         self.control.record_run(failed);
-        self.sink.send(Event::Done { thread: cur.owner, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us: cur.run_us });
+        // A call posted to the lane is answered there while the host waits
+        // for it, unless events went out during the call (they come first).
+        let quiet_call = self.sink.sent() == self.sent_at_begin;
+        if !(quiet_call && answer_in_lane(&self.control.lane, &outcome, cur.wait_us, cur.run_us)) {
+            self.sink.send(Event::Done { thread: cur.owner, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us: cur.run_us });
+        }
         let quiet = !ending && self.waiting() == 0;
         if quiet && !self.busy() {
             self.intake.done_then_idle(cur.call_id);
@@ -511,5 +518,20 @@ impl Loop {
 fn host_names(scope: &mut v8::HandleScope, realm: u32, names: std::sync::Arc<[String]>) {
     if let Some(st) = scope.get_slot_mut::<ThreadState>() {
         st.host.set_names(realm, names);
+    }
+}
+
+/// Hand `outcome` of the call `lane` brought to the host waiting for it
+/// there (a value or thrown value with no shared or moved memory); false
+/// when it goes as an event instead.
+fn answer_in_lane(lane: &Lane, outcome: &Outcome, wait_us: f64, run_us: f64) -> bool {
+    if lane.load() != lane::BUSY {
+        return false;
+    }
+    match outcome {
+        Outcome::Value(p) | Outcome::Thrown(p) if p.shared.is_empty() && p.transferred.is_empty() => {
+            lane.answer(matches!(outcome, Outcome::Thrown(_)), &p.bytes, wait_us, run_us)
+        }
+        _ => false,
     }
 }

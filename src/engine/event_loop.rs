@@ -71,6 +71,9 @@ pub(crate) struct Loop {
     data: Option<crate::engine::Payload>,
     /// Makers of the main realm's shaped call arguments.
     pub(super) makers: codec::Makers,
+    /// `sink.sent()` when the call in flight began: its answer may go by
+    /// the lane only if no event went out since.
+    pub(super) sent_at_begin: u64,
 }
 
 impl Loop {
@@ -104,6 +107,7 @@ impl Loop {
             platform: platform::platform(),
             data: cfg.data.as_ref().map(crate::engine::Payload::share),
             makers,
+            sent_at_begin: 0,
         }
     }
 

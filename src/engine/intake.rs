@@ -37,6 +37,7 @@ impl Intake {
     /// The intake of the thread `control`, fed by `jobs` (and `pool`).
     pub(super) fn new(control: Arc<Control>, jobs: Receiver<Job>, pool: Option<Arc<PoolQueue>>) -> Self {
         let own = control.sender();
+        control.lane.reopen(); // (a replacement isolate serves a call posted to the last)
         Self { control, jobs, own, backlog: VecDeque::new(), pool, idle_since: None, closing: false, listed: false }
     }
 
@@ -66,10 +67,12 @@ impl Intake {
         self.idle_since = None;
     }
 
-    /// Call `call_id` is over (or was skipped): its pool forgets it.
+    /// Call `call_id` is over (or was skipped): its pool forgets it, and
+    /// the lane it came by (if so) is free again.
     pub(super) fn done(&self, call_id: u64) {
-        if let Some(p) = &self.pool {
-            p.done(self.control.id, call_id);
+        match &self.pool {
+            Some(p) => p.done(self.control.id, call_id),
+            None => self.control.lane.finish(),
         }
     }
 
@@ -79,7 +82,7 @@ impl Intake {
     /// (still spinning) rather than to a sibling that went idle earlier. A
     /// call queued meanwhile is kept for `next_job`.
     pub(super) fn done_then_idle(&mut self, call_id: u64) {
-        let Some(pool) = &self.pool else { return };
+        let Some(pool) = &self.pool else { return self.control.lane.finish() };
         if self.closing {
             return pool.done(self.control.id, call_id);
         }
@@ -165,10 +168,13 @@ impl Intake {
             (Some(t), Some(r)) => Some(t.min(r)),
             (t, r) => t.or(r),
         };
-        match inbox::recv(&self.jobs, deadline) {
-            Ok(job) => {
+        match inbox::recv_idle(&self.jobs, Some(&self.control.lane), deadline) {
+            Ok(got) => {
                 self.listed = false;
-                Some(job)
+                if let Some(then) = got.then {
+                    self.backlog.push_front(then);
+                }
+                Some(got.job)
             }
             Err(RecvTimeoutError::Timeout) => {
                 // Idle for the pool's idleTimeout: leave if the pool may shrink.

@@ -354,8 +354,10 @@ fn serve(mut prepared: Option<Prepared>, work: Work) {
     };
     // Calls the pool handed over and this thread never began go back to
     // the pool's queue, for another thread (or a new one).
+    // A call posted to the lane came before any the channel holds.
+    let posted = control.lane.close();
     if let Some(p) = &iso.pool {
-        let unrun = jobs.try_iter().filter(|j| matches!(j, Job::Run { .. })).collect();
+        let unrun = posted.into_iter().chain(jobs.try_iter()).filter(|j| matches!(j, Job::Run { .. })).collect();
         p.leave(control.id, unrun);
     }
     drop(jobs);

@@ -15,7 +15,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -103,12 +103,26 @@ pub struct BatchingSink {
     me: Weak<BatchingSink>,
     /// True while the sweeper has it.
     swept: AtomicBool,
+    /// Events sent through it so far (a call's answer may skip the events
+    /// only when none came during the call: they would be overtaken).
+    sent: AtomicU64,
 }
 
 impl BatchingSink {
     /// Batch for `inner`.
     pub fn new(inner: Arc<dyn EventSink>) -> Arc<Self> {
-        Arc::new_cyclic(|me| Self { inner, held: Mutex::new(Held::default()), me: me.clone(), swept: AtomicBool::new(false) })
+        Arc::new_cyclic(|me| Self {
+            inner,
+            held: Mutex::new(Held::default()),
+            me: me.clone(),
+            swept: AtomicBool::new(false),
+            sent: AtomicU64::new(0),
+        })
+    }
+
+    /// How many events were sent through this sink so far.
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
     }
 
     /// Send everything held now. The lock is kept while sending, so a
@@ -217,6 +231,7 @@ fn sweeper() -> &'static Sender<Due> {
 
 impl EventSink for BatchingSink {
     fn send(&self, event: Event) {
+        self.sent.fetch_add(1, Ordering::Relaxed);
         let mut h = self.held.lock().unwrap_or_else(|p| p.into_inner());
         if h.events.is_empty() {
             h.since = Some(Instant::now());

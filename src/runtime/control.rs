@@ -3,12 +3,13 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
 use super::cpu_clock::CpuClock;
+use super::lane::Lane;
 use super::messages::Job;
 
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
@@ -86,6 +87,8 @@ pub struct Control {
     ended: Condvar,
     /// Time spent paused in a debugger: (since when, if paused now; total).
     paused: Mutex<(Option<Instant>, Duration)>,
+    /// Where the host posts a lone call while the thread spins (`lane`).
+    pub lane: Arc<Lane>,
 }
 
 impl Control {
@@ -103,6 +106,7 @@ impl Control {
             finished: Mutex::new(false),
             ended: Condvar::new(),
             paused: Mutex::new((None, Duration::ZERO)),
+            lane: Arc::new(Lane::new()),
         }
     }
 

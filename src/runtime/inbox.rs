@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 
+use super::lane::Lane;
 use super::messages::Job;
 
 /// How long a thread spins for its next job before it parks.
@@ -224,40 +225,80 @@ fn try_start_spinning() -> bool {
 
 /// The next job, waiting until `deadline` at most (forever when `None`).
 pub fn recv(jobs: &Receiver<Job>, deadline: Option<Instant>) -> Result<Job, RecvTimeoutError> {
+    recv_idle(jobs, None, deadline).map(|got| got.job)
+}
+
+/// What an idle thread received: a job, and one that came by its channel
+/// after a call posted to its lane (taken next).
+pub struct Received {
+    /// The job to take now.
+    pub job: Job,
+    /// A job its channel brought meanwhile, to take after `job`.
+    pub then: Option<Job>,
+}
+
+impl Received {
+    fn one(job: Job) -> Self {
+        Self { job, then: None }
+    }
+}
+
+/// `recv` for a thread with no call in flight: while it spins, the host
+/// may also post a call to its `lane`, looked at before the channel (a
+/// call posted there was made before any call the channel holds).
+pub fn recv_idle(jobs: &Receiver<Job>, lane: Option<&Lane>, deadline: Option<Instant>) -> Result<Received, RecvTimeoutError> {
     match jobs.try_recv() {
-        Ok(job) => return Ok(job),
+        Ok(job) => return Ok(Received::one(job)),
         Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
         Err(TryRecvError::Empty) => {}
     }
     set_running(false);
-    let got = wait(jobs, deadline);
+    let got = wait(jobs, lane, deadline);
     set_running(true);
     got
 }
 
 /// `recv` once the channel was found empty: spin if a slot is free, then park.
-fn wait(jobs: &Receiver<Job>, deadline: Option<Instant>) -> Result<Job, RecvTimeoutError> {
+fn wait(jobs: &Receiver<Job>, lane: Option<&Lane>, deadline: Option<Instant>) -> Result<Received, RecvTimeoutError> {
     if try_start_spinning() {
-        let got = spin(jobs, deadline);
+        let listening = lane.filter(|l| l.listen());
+        let got = spin(jobs, listening, deadline);
         SPINNING.fetch_sub(1, Ordering::AcqRel);
-        if let Some(result) = got {
-            return result;
+        // The host may have posted just before the lane was closed to it.
+        let posted = listening.and_then(Lane::unlisten);
+        if let Some(received) = in_order(got, posted) {
+            return received;
         }
     }
     match deadline {
         Some(d) => jobs.recv_deadline(d),
         None => jobs.recv().map_err(|_| RecvTimeoutError::Disconnected),
     }
+    .map(Received::one)
 }
 
-/// Poll the channel for up to `SPIN_WINDOW` (or `deadline`); None when
-/// nothing came.
-fn spin(jobs: &Receiver<Job>, deadline: Option<Instant>) -> Option<Result<Job, RecvTimeoutError>> {
+/// What a spin received (`got`), and the call the host `posted` to the
+/// lane meanwhile, in the order they were made: the lane's first (the host
+/// posts a call only while none of its calls is in flight or queued).
+fn in_order(got: Option<Result<Job, RecvTimeoutError>>, posted: Option<Job>) -> Option<Result<Received, RecvTimeoutError>> {
+    match (got, posted) {
+        (Some(Ok(job)), Some(call)) => Some(Ok(Received { job: call, then: Some(job) })),
+        (_, Some(call)) => Some(Ok(Received::one(call))),
+        (got, None) => got.map(|r| r.map(Received::one)),
+    }
+}
+
+/// Poll the lane and the channel for up to `SPIN_WINDOW` (or `deadline`);
+/// None when nothing came.
+fn spin(jobs: &Receiver<Job>, lane: Option<&Lane>, deadline: Option<Instant>) -> Option<Result<Job, RecvTimeoutError>> {
     let start = Instant::now();
     let until = deadline.map_or(start + SPIN_WINDOW, |d| d.min(start + SPIN_WINDOW));
     let mut last = start;
     let mut next_yield = start + QUIET_YIELD;
     loop {
+        if let Some(job) = lane.and_then(Lane::take) {
+            return Some(Ok(job));
+        }
         match jobs.try_recv() {
             Ok(job) => return Some(Ok(job)),
             Err(TryRecvError::Disconnected) => return Some(Err(RecvTimeoutError::Disconnected)),
@@ -299,6 +340,52 @@ mod tests {
         let (tx, rx) = crossbeam_channel::unbounded();
         tx.send(Job::Close).unwrap();
         assert!(matches!(recv(&rx, None), Ok(Job::Close)));
+    }
+
+    #[test]
+    fn a_call_posted_to_the_lane_comes_before_a_job_sent_after_it() {
+        use crate::runtime::lane::{testing::post, Lane};
+        use std::sync::Arc;
+        let mut posts = 0;
+        for _ in 0..200 {
+            let (tx, rx) = crossbeam_channel::unbounded();
+            let lane = Arc::new(Lane::new());
+            let thread = {
+                let lane = lane.clone();
+                std::thread::spawn(move || recv_idle(&rx, Some(&lane), Some(Instant::now() + Duration::from_secs(5))).map(|got| (got, rx)))
+            };
+            // Posted once the thread listens (while it spins; other tests
+            // may hold every spinning slot, then it parks at once and
+            // nothing is posted), then a job by the channel.
+            let give_up = Instant::now() + Duration::from_millis(50);
+            let mut posted = false;
+            while !posted && Instant::now() < give_up {
+                posted = post(&lane, 1.0, f64::NAN, 0, b"");
+            }
+            tx.send(Job::Close).unwrap();
+            let (got, rx) = thread.join().unwrap().expect("a job");
+            if !posted {
+                assert!(matches!(got.job, Job::Close));
+                continue;
+            }
+            posts += 1;
+            assert!(matches!(got.job, Job::Run { call_id: 1, .. }), "the lane's call first");
+            let close = got.then.or_else(|| rx.try_recv().ok());
+            assert!(matches!(close, Some(Job::Close)), "then the channel's job");
+        }
+        assert!(posts > 0, "the thread listened at least once");
+    }
+
+    #[test]
+    fn a_posted_call_goes_before_what_the_spin_found() {
+        let run = || Job::Run { call_id: 7, args: Default::default(), timeout_ms: None, queued_at: Instant::now() };
+        let got = in_order(Some(Ok(Job::Close)), Some(run())).unwrap().unwrap();
+        assert!(matches!((got.job, got.then), (Job::Run { call_id: 7, .. }, Some(Job::Close))));
+        let got = in_order(Some(Err(RecvTimeoutError::Disconnected)), Some(run())).unwrap().unwrap();
+        assert!(matches!((got.job, got.then), (Job::Run { .. }, None)), "the call first; the end next time");
+        assert!(matches!(in_order(None, Some(run())), Some(Ok(Received { job: Job::Run { .. }, then: None }))));
+        assert!(matches!(in_order(Some(Ok(Job::Close)), None), Some(Ok(Received { job: Job::Close, then: None }))));
+        assert!(in_order(None, None).is_none());
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod cpu_clock;
 pub mod debug;
 pub mod inbox;
 pub mod inspector_server;
+pub mod lane;
 pub mod locks;
 mod messages;
 pub mod messenger;

@@ -14,6 +14,7 @@ use std::time::Duration;
 use crossbeam_channel::Sender;
 
 use super::control::{Control, Interrupt};
+use super::lane::Lane;
 use super::messages::Job;
 
 /// A thread of the pool that has asked for calls: how to hand it one and
@@ -24,6 +25,8 @@ struct Member {
     id: u32,
     jobs: Sender<Job>,
     control: Weak<Control>,
+    /// Its lane: a lone call the host posted there makes it busy.
+    lane: Arc<Lane>,
     /// The call it was handed or took and has not finished: where an abort goes.
     running: Option<u64>,
 }
@@ -244,7 +247,7 @@ fn take_locked(st: &mut State, control: &Arc<Control>, jobs: &Sender<Job>, closi
     let at = match st.members.iter().position(|m| m.id == id) {
         Some(at) => at,
         None => {
-            st.members.push(Member { id, jobs: jobs.clone(), control: Arc::downgrade(control), running: None });
+            st.members.push(Member { id, jobs: jobs.clone(), control: Arc::downgrade(control), lane: control.lane.clone(), running: None });
             st.members.len() - 1
         }
     };
@@ -259,18 +262,26 @@ fn take_locked(st: &mut State, control: &Arc<Control>, jobs: &Sender<Job>, closi
     None
 }
 
-/// Thread `thread`'s call `call_id` is over.
+/// Thread `thread`'s call `call_id` is over (a call from its lane too:
+/// the lane is free again, under the lock `hand` reads it with).
 fn finish(st: &mut State, thread: u32, call_id: u64) {
-    if let Some(m) = st.members.iter_mut().find(|m| m.id == thread && m.running == Some(call_id)) {
-        m.running = None;
+    if let Some(m) = st.members.iter_mut().find(|m| m.id == thread) {
+        m.lane.finish();
+        if m.running == Some(call_id) {
+            m.running = None;
+        }
     }
 }
 
 /// Hand `job` to the idle thread that went idle last; the job back when
-/// none can take it.
+/// none can take it. A listed thread the host posted a lone call to (its
+/// lane) is busy: it leaves the list and lists itself again when done.
 fn hand(st: &mut State, mut job: Job) -> Option<Job> {
     while let Some(id) = st.idle.pop() {
         let Some(m) = st.members.iter_mut().find(|m| m.id == id) else { continue };
+        if !m.lane.withhold() {
+            continue;
+        }
         let running = call_id(&job);
         match m.jobs.send(job) {
             Ok(()) => {
@@ -354,6 +365,33 @@ mod tests {
         assert!(!q.retire(b.id), "b is the last one kept");
         assert!(q.idle_timeout().is_none());
         assert_eq!(q.open(), 1);
+    }
+
+    #[test]
+    fn a_thread_with_a_lane_call_is_not_handed_another_and_lists_itself_when_done() {
+        let q = PoolQueue::new(2, None);
+        let (a, a_tx, a_rx) = thread(1);
+        let (b, b_tx, b_rx) = thread(2);
+        q.join();
+        q.join();
+        assert!(q.take(&b, &b_tx, false).is_none());
+        assert!(q.take(&a, &a_tx, false).is_none(), "a went idle last");
+        // The host posts a lone call to a's lane (as lib/lane.js does).
+        assert!(a.lane.listen());
+        assert!(crate::runtime::lane::testing::post(&a.lane, 99.0, f64::NAN, 0, b""));
+        q.submit(run(1));
+        assert!(a_rx.try_recv().is_err(), "a has a lane call: not handed another");
+        assert_eq!(id_of(b_rx.try_recv().ok()), Some(1));
+        assert!(matches!(a.lane.take(), Some(Job::Run { .. })));
+        q.submit(run(2));
+        assert_eq!(q.queued(), 1, "a runs its lane call, b its call: queued");
+        assert_eq!(id_of(q.done_then_take(&a, &a_tx, 99)), Some(2), "a, done, takes the queued call");
+        assert_eq!(a.lane.load(), crate::runtime::lane::OFF);
+        assert!(q.done_then_take(&a, &a_tx, 2).is_none());
+        assert!(a.lane.listen());
+        q.submit(run(3));
+        assert_eq!(id_of(a_rx.try_recv().ok()), Some(3), "listed again, a is handed calls");
+        assert_eq!(a.lane.load(), crate::runtime::lane::OFF, "and the host may no longer post to it");
     }
 
     #[test]

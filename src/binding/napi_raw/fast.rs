@@ -16,6 +16,7 @@ use super::memory::payload;
 use super::Awaited;
 use super::HostSink;
 use crate::engine::Payload;
+use crate::runtime::lane::HostLane;
 use crate::runtime::ServiceTask;
 
 /// One call as a submit function receives it: call id, encoded arguments,
@@ -95,6 +96,9 @@ pub unsafe fn reply_function(env: sys::napi_env, sink: Arc<HostSink>, reply: Rep
 const AWAIT_NOTHING: f64 = 0.0;
 /// `awaitEvents`' answer when every event went to the event callback.
 const AWAIT_DELIVERED: f64 = -1.0;
+/// `awaitEvents`' answer when the answer of the call posted to the lane
+/// came there (read it from the lane; `-n - 2` never is -2: `n` > 0).
+const AWAIT_LANE: f64 = -2.0;
 
 /// A JS function `(us, yielding?) => number`: `Host.awaitEvents`, except
 /// that the last batch of call results it found is not delivered but left
@@ -171,6 +175,27 @@ unsafe fn number_arg(env: sys::napi_env, v: sys::napi_value) -> napi::Result<Opt
     // SAFETY: checked to be a number above.
     unsafe { napi_call!(napi_get_value_double(env, v, &mut n))? };
     Ok(Some(n))
+}
+
+/// A lane's ArrayBuffer argument (`NativeThread.lane()`); None when it is
+/// undefined, not an ArrayBuffer or not a lane's size.
+///
+/// # Safety
+/// `v` must be a live value of `env`, on its JS thread; the lane view may
+/// be used only during the current call (the argument holds the buffer).
+unsafe fn lane_arg<'a>(env: sys::napi_env, v: sys::napi_value) -> napi::Result<Option<HostLane<'a>>> {
+    let mut is_buffer = false;
+    // SAFETY: forwarded contract; the out-pointers are locals.
+    unsafe { napi_call!(napi_is_arraybuffer(env, v, &mut is_buffer))? };
+    if !is_buffer {
+        return Ok(None);
+    }
+    let (mut data, mut len) = (ptr::null_mut(), 0);
+    // SAFETY: an ArrayBuffer (checked); out-pointers are locals.
+    unsafe { napi_call!(napi_get_arraybuffer_info(env, v, &mut data, &mut len))? };
+    // SAFETY: the memory of an ArrayBuffer argument, alive during the call;
+    // `at` accepts only a lane's size and alignment.
+    Ok(unsafe { HostLane::at(data as *mut u8, len) })
 }
 
 /// A boolean argument; false when it is not a boolean.
@@ -284,13 +309,15 @@ unsafe extern "C" fn submit_cb(env: sys::napi_env, info: sys::napi_callback_info
 unsafe extern "C" fn await_cb(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: as in submit_cb; `data` is the HostSink the function holds.
     unsafe {
-        callback::<2>(env, info, 1, "awaitEvents(us, yielding?)", |argv, argc, data| {
+        callback::<3>(env, info, 1, "awaitEvents(us, yielding?, lane?)", |argv, argc, data| {
             let sink = &*(data as *const HostSink);
             let us = number_arg(env, argv[0])?.unwrap_or(0.0);
             let yielding = argc > 1 && bool_arg(env, argv[1])?;
+            let lane = if argc > 2 { lane_arg(env, argv[2])? } else { None };
             let max = Duration::from_secs_f64(us.clamp(0.0, 1000.0) / 1e6);
-            let code = match super::await_soon(env, sink, max, yielding, true)? {
+            let code = match super::await_soon(env, sink, max, yielding, true, lane.as_ref())? {
                 Awaited::Nothing => AWAIT_NOTHING,
+                Awaited::Lane => AWAIT_LANE,
                 Awaited::Delivered => AWAIT_DELIVERED,
                 Awaited::Kept(k) if k.new_arrays => -(k.meta_len as f64) - 2.0,
                 Awaited::Kept(k) => k.meta_len as f64,

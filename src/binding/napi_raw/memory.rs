@@ -12,6 +12,7 @@ use super::check::{napi_call, typed_array_bytes};
 use super::lent::keepalive;
 use super::{lock, HostSink};
 use crate::engine::{Payload, SharedMemory};
+use crate::runtime::lane::{Lane, LANE_BYTES};
 use crate::runtime::payload::Bytes;
 
 /// The bytes of a Uint8Array, borrowed for `f` (JS does not run meanwhile).
@@ -256,4 +257,30 @@ pub unsafe fn payload(
         }
         Ok(p)
     }
+}
+
+/// An ArrayBuffer over a thread's lane (`runtime::lane`), which it keeps
+/// alive until collected: lib/lane.js posts lone calls through it.
+///
+/// # Safety
+/// `env` must be a live env, on its JS thread.
+pub unsafe fn lane_buffer(env: sys::napi_env, lane: Arc<Lane>) -> napi::Result<sys::napi_value> {
+    let data = lane.as_ptr() as *mut c_void;
+    let hint = Arc::into_raw(lane) as *mut c_void;
+    let mut out = ptr::null_mut();
+    // SAFETY: `data` is LANE_BYTES bytes that live while the Arc leaked
+    // into `hint` does; the finalizer releases it once the buffer is
+    // collected. `out` is read only after success.
+    let made = unsafe { napi_call!(napi_create_external_arraybuffer(env, data, LANE_BYTES, Some(drop_lane), hint, &mut out)) };
+    if let Err(e) = made {
+        // SAFETY: not handed to Node; still ours to release, once.
+        drop(unsafe { Arc::from_raw(hint as *const Lane) });
+        return Err(e);
+    }
+    Ok(out)
+}
+
+unsafe extern "C" fn drop_lane(_env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
+    // SAFETY: `hint` is the Arc leaked in `lane_buffer`, released once.
+    drop(unsafe { Arc::from_raw(hint as *const Lane) });
 }

@@ -17,7 +17,7 @@ use check::{napi_call, report_uncaught};
 use events::{deliver, Batch, BatchViews};
 pub use fast::{await_function, reply_function, submit_function, Reply, Submit, Submitted};
 pub use lent::{adopt_shared, become_keeper, reserve_keeper};
-pub use memory::{address_of, has_external_sab, payload};
+pub use memory::{address_of, has_external_sab, lane_buffer, payload};
 pub use strings::decode_string;
 
 use std::ffi::c_void;
@@ -27,6 +27,7 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use napi::sys;
 
+use crate::runtime::lane::HostLane;
 use crate::runtime::{Event, EventSink};
 
 /// How often the host's short wait gives its core away when threads
@@ -97,20 +98,27 @@ impl HostSink {
     /// Host thread: wait up to `max` for an event, without letting isolate
     /// threads wake the event loop meanwhile (the host is awake anyway).
     /// `yielding`: give the core away between polls even when cores are
-    /// not crowded. True when events are ready; then call `drain_now` at once.
-    pub fn spin_for_events(&self, max: std::time::Duration, yielding: bool) -> bool {
+    /// not crowded. `lane`: also wait for the answer of the call posted
+    /// there (it comes there instead of as an event while the host waits).
+    pub fn spin_for_events(&self, max: std::time::Duration, yielding: bool, lane: Option<&HostLane>) -> Spun {
         let was_scheduled = self.scheduled.swap(true, Ordering::AcqRel);
         crate::runtime::inbox::note_host_core();
+        if let Some(l) = lane {
+            l.begin_wait();
+        }
         let start = std::time::Instant::now();
         let until = start + max;
         let mut next_yield = start;
-        let ready = loop {
+        let mut spun = loop {
+            if lane.is_some_and(HostLane::collect) {
+                break Spun::Lane;
+            }
             if self.ready.load(Ordering::Acquire) && !lock(&self.queue).is_empty() {
-                break true;
+                break Spun::Events;
             }
             let now = std::time::Instant::now();
             if now >= until {
-                break false;
+                break Spun::Nothing;
             }
             for _ in 0..4 {
                 std::hint::spin_loop();
@@ -122,10 +130,14 @@ impl HostSink {
                 next_yield = std::time::Instant::now() + YIELD_EVERY;
             }
         };
+        // No longer waiting in the lane; an answer put there meanwhile is ours.
+        if lane.is_some_and(HostLane::end_wait) {
+            spun = Spun::Lane;
+        }
         crate::runtime::inbox::note_host_core();
-        if ready {
+        if spun == Spun::Events {
             // drain_now() runs next and clears the flag the same way.
-            return true;
+            return spun;
         }
         if !was_scheduled {
             self.scheduled.store(false, Ordering::SeqCst);
@@ -133,7 +145,7 @@ impl HostSink {
                 self.schedule();
             }
         }
-        false
+        spun
     }
 
     /// This env may end before the process (a `worker_threads` Worker).
@@ -187,13 +199,27 @@ unsafe extern "C" fn call_js(env: sys::napi_env, js_cb: sys::napi_value, context
 /// `env` must be the sink's env, on its JS thread.
 pub unsafe fn deliver_soon(env: sys::napi_env, sink: &HostSink, max: std::time::Duration, yielding: bool) -> napi::Result<bool> {
     // SAFETY: forwarded contract.
-    unsafe { await_soon(env, sink, max, yielding, false) }.map(|d| !matches!(d, Awaited::Nothing))
+    unsafe { await_soon(env, sink, max, yielding, false, None) }.map(|d| !matches!(d, Awaited::Nothing))
+}
+
+/// What a host's wait found.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Spun {
+    /// Nothing in time.
+    Nothing,
+    /// Events are ready: call `drain_now` at once.
+    Events,
+    /// The answer of the call posted to the lane is there, the host's.
+    Lane,
 }
 
 /// What `await_soon` did.
 enum Awaited {
     /// No event came in time.
     Nothing,
+    /// The answer of the call posted to the lane waited in is there (the
+    /// caller reads it from the lane); other events stay queued.
+    Lane,
     /// Every event went to the sink's callback.
     Delivered,
     /// The events before the last batch of results went to the callback;
@@ -212,9 +238,12 @@ unsafe fn await_soon(
     max: std::time::Duration,
     yielding: bool,
     keep_batch: bool,
+    lane: Option<&HostLane>,
 ) -> napi::Result<Awaited> {
-    if !sink.spin_for_events(max, yielding) {
-        return Ok(Awaited::Nothing);
+    match sink.spin_for_events(max, yielding, lane) {
+        Spun::Nothing => return Ok(Awaited::Nothing),
+        Spun::Lane => return Ok(Awaited::Lane),
+        Spun::Events => {}
     }
     let Some(&cb_ref) = sink.callback.get() else { return Ok(Awaited::Nothing) };
     let mut cb = ptr::null_mut();
