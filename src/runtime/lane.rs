@@ -115,8 +115,19 @@ impl Default for Lane {
 }
 
 impl Lane {
-    /// A zeroed lane, its state `OFF`.
+    /// A lane in state `OFF`, its header zeroed: the memory of a lane
+    /// dropped earlier when there is one (threads come and go by the
+    /// thousand; their 128-aligned blocks are kept rather than handed back
+    /// to the allocator between them).
     pub fn new() -> Self {
+        if let Some(at) = free_lanes().pop() {
+            // SAFETY: a block of a dropped lane (allocated with `layout()`,
+            // no longer shared); its header is zeroed for the new one.
+            let mem = unsafe { NonNull::new_unchecked(at as *mut u8) };
+            // SAFETY: the header's DATA bytes are inside the block.
+            unsafe { std::ptr::write_bytes(mem.as_ptr(), 0, DATA) };
+            return Self { mem };
+        }
         // SAFETY: the layout has a non-zero size.
         let mem = unsafe { alloc_zeroed(layout()) };
         let mem = NonNull::new(mem).unwrap_or_else(|| std::alloc::handle_alloc_error(layout()));
@@ -292,8 +303,22 @@ impl<'a> HostLane<'a> {
     }
 }
 
+/// Blocks of dropped lanes kept for new ones: at most this many.
+const FREE_KEPT: usize = 256;
+
+/// Blocks of dropped lanes (their addresses), for `Lane::new`.
+fn free_lanes() -> std::sync::MutexGuard<'static, Vec<usize>> {
+    static FREE: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
+    FREE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 impl Drop for Lane {
     fn drop(&mut self) {
+        let mut free = free_lanes();
+        if free.len() < FREE_KEPT {
+            return free.push(self.mem.as_ptr() as usize);
+        }
+        drop(free);
         // SAFETY: allocated in `new` with this layout, freed once.
         unsafe { dealloc(self.mem.as_ptr(), layout()) };
     }

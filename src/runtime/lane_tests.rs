@@ -164,3 +164,25 @@ fn host_views_accept_only_a_lane_s_size_and_alignment() {
         assert!(HostLane::at(std::ptr::null_mut(), LANE_BYTES).is_none());
     }
 }
+
+#[test]
+fn a_lane_made_from_a_dropped_one_starts_clean() {
+    let mut reused = 0;
+    for _ in 0..100 {
+        let dirty = Lane::new();
+        assert!(dirty.listen());
+        assert!(post(&dirty, 1.0, f64::NAN, 0, b"left"));
+        host(&dirty).begin_wait();
+        dirty.take();
+        assert!(dirty.answer(false, b"left", 0.0, 0.0));
+        let at = dirty.as_ptr() as usize;
+        drop(dirty);
+        // (Other tests make lanes meanwhile and may take that memory.)
+        let lane = Lane::new();
+        reused += usize::from(lane.as_ptr() as usize == at);
+        assert_eq!(lane.load(), OFF);
+        assert!(!host(&lane).collect(), "no answer");
+        assert!(!lane.answer(false, b"x", 0.0, 0.0), "the host is not waiting");
+    }
+    assert!(reused > 0, "a dropped lane's memory is used again");
+}
