@@ -73,6 +73,9 @@ pub(super) struct Settled {
     pub realm: u32,
     /// See `realm`.
     pub fresh_realm: bool,
+    /// When it ended (the one clock read of its end: its answer's batch
+    /// and the next flush check use it too).
+    pub ended: Instant,
 }
 
 /// The call state of one thread.
@@ -85,22 +88,23 @@ pub(super) struct CallState {
     /// How long the last call ran: the guess for the next one, so a result
     /// is not held back through a long call.
     last_run: Duration,
+    /// When the last call ended.
+    last_end: Instant,
 }
 
 impl CallState {
     /// No call yet.
     pub(super) fn new() -> Self {
-        Self { current: None, settled_once: false, heap_check_in: 1, last_run: Duration::ZERO }
+        Self { current: None, settled_once: false, heap_check_in: 1, last_run: Duration::ZERO, last_end: Instant::now() }
     }
 
-    /// Make `call_id` the call in flight, in `realm`, answered under
-    /// `owner`; false (nothing changes) if `control` had it cancelled
-    /// while queued.
-    pub(super) fn begin(&mut self, control: &Control, call_id: u64, owner: u32, realm: u32, wait_us: f64) -> bool {
+    /// Make `call_id` the call in flight from `started`, in `realm`,
+    /// answered under `owner`; false (nothing changes) if `control` had it
+    /// cancelled while queued.
+    pub(super) fn begin(&mut self, control: &Control, call_id: u64, owner: u32, realm: u32, wait_us: f64, started: Instant) -> bool {
         if !control.begin_call(call_id) {
             return false;
         }
-        let started = Instant::now();
         self.current =
             Some(Current { call_id, started, wait_us, promise: None, realm, after: None, owner, fresh_realm: false, before: None });
         true
@@ -124,6 +128,11 @@ impl CallState {
     /// How long the last call ran.
     pub(super) fn last_run(&self) -> Duration {
         self.last_run
+    }
+
+    /// When the last call ended.
+    pub(super) fn last_end(&self) -> Instant {
+        self.last_end
     }
 
     /// The call in flight runs in a realm of its own, dropped at its end.
@@ -173,7 +182,9 @@ impl CallState {
     pub(super) fn settle(&mut self) -> Option<Settled> {
         let cur = self.current.take()?;
         self.settled_once = true;
-        self.last_run = cur.started.elapsed();
+        let ended = Instant::now();
+        self.last_end = ended;
+        self.last_run = ended.saturating_duration_since(cur.started);
         let run_us = self.last_run.as_secs_f64() * 1e6;
         // Heap figures cost a walk over every space: taken after any call
         // long enough to have allocated much, else every HEAP_CHECK_EVERY
@@ -192,6 +203,7 @@ impl CallState {
             after: cur.after,
             realm: cur.realm,
             fresh_realm: cur.fresh_realm,
+            ended,
         })
     }
 }

@@ -1,5 +1,7 @@
 //! The call-state machine without a host: a control built here, no isolate.
 
+use std::time::Instant;
+
 use crossbeam_channel::Receiver;
 
 use super::{end_call, CallState};
@@ -28,7 +30,7 @@ fn a_call_starts_and_settles_once() {
     let (c, _rx) = control();
     let mut s = CallState::new();
     assert!(!s.in_flight() && !s.settled_once());
-    assert!(s.begin(&c, 1, 9, 4, 12.5));
+    assert!(s.begin(&c, 1, 9, 4, 12.5, Instant::now()));
     assert!(s.in_flight());
     assert_eq!(s.realm(), 4);
     assert_eq!(c.current(), Some(1));
@@ -46,17 +48,17 @@ fn a_call_cancelled_while_queued_never_starts() {
     let (c, _rx) = control();
     let mut s = CallState::new();
     c.interrupt_call(5, Interrupt::Aborted); // not running yet: cancelled
-    assert!(!s.begin(&c, 5, 3, 0, 0.0));
+    assert!(!s.begin(&c, 5, 3, 0, 0.0, Instant::now()));
     assert!(!s.in_flight());
     assert!(s.settle().is_none());
-    assert!(s.begin(&c, 6, 3, 0, 0.0), "the next call runs");
+    assert!(s.begin(&c, 6, 3, 0, 0.0, Instant::now()), "the next call runs");
 }
 
 #[test]
 fn a_late_result_after_an_abort_is_dropped() {
     let (c, rx) = control();
     let mut s = CallState::new();
-    assert!(s.begin(&c, 1, 3, 0, 0.0));
+    assert!(s.begin(&c, 1, 3, 0, 0.0, Instant::now()));
     c.interrupt_call(1, Interrupt::Aborted);
     assert!(matches!(rx.try_recv(), Ok(Job::Wake)), "the thread is woken to stop the call");
     // The loop's top: the interrupt ends the call with ERR_ABORTED.
@@ -74,7 +76,7 @@ fn a_late_result_after_an_abort_is_dropped() {
 fn a_timeout_racing_with_the_end_keeps_a_value_and_fails_an_error() {
     let (c, _rx) = control();
     let mut s = CallState::new();
-    assert!(s.begin(&c, 1, 3, 0, 0.0));
+    assert!(s.begin(&c, 1, 3, 0, 0.0, Instant::now()));
     c.interrupt_call(1, Interrupt::Timeout(50.0));
     s.settle();
     let (outcome, raced) = end_call(&c, value());
@@ -82,7 +84,7 @@ fn a_timeout_racing_with_the_end_keeps_a_value_and_fails_an_error() {
     assert!(raced, "the termination is cancelled");
     assert!(c.pending_interrupt().is_none(), "the interrupt never reaches the next call");
 
-    assert!(s.begin(&c, 2, 3, 0, 0.0));
+    assert!(s.begin(&c, 2, 3, 0, 0.0, Instant::now()));
     c.interrupt_call(2, Interrupt::Timeout(50.0));
     s.settle();
     let (outcome, raced) = end_call(&c, Outcome::Thrown(Payload::default()));
@@ -98,11 +100,11 @@ fn a_timeout_racing_with_the_end_keeps_a_value_and_fails_an_error() {
 fn an_interrupt_for_an_ended_call_is_ignored() {
     let (c, _rx) = control();
     let mut s = CallState::new();
-    assert!(s.begin(&c, 1, 3, 0, 0.0));
+    assert!(s.begin(&c, 1, 3, 0, 0.0, Instant::now()));
     s.settle();
     assert_eq!(code(&end_call(&c, value()).0), "value");
     c.interrupt_call(1, Interrupt::Aborted); // too late: recorded as a cancellation of call 1
-    assert!(s.begin(&c, 2, 3, 0, 0.0), "a later call is not hit");
+    assert!(s.begin(&c, 2, 3, 0, 0.0, Instant::now()), "a later call is not hit");
     let (outcome, raced) = end_call(&c, value());
     assert_eq!((code(&outcome), raced), ("value", false));
 }
@@ -111,7 +113,7 @@ fn an_interrupt_for_an_ended_call_is_ignored() {
 fn out_of_memory_at_the_end_fails_the_call_and_stays_set() {
     let (c, _rx) = control();
     let mut s = CallState::new();
-    assert!(s.begin(&c, 1, 3, 0, 0.0));
+    assert!(s.begin(&c, 1, 3, 0, 0.0, Instant::now()));
     c.out_of_memory();
     s.settle();
     let (outcome, raced) = end_call(&c, value());
@@ -126,7 +128,7 @@ fn the_heap_is_checked_after_the_first_call_then_at_least_every_64() {
     let mut s = CallState::new();
     let mut checked = Vec::new();
     for id in 1..=200u64 {
-        assert!(s.begin(&c, id, 3, 0, 0.0));
+        assert!(s.begin(&c, id, 3, 0, 0.0, Instant::now()));
         if s.settle().unwrap().check_heap {
             checked.push(id);
         }
@@ -175,7 +177,7 @@ fn a_before_hooks_promise_then_the_tasks_then_the_after_hook_once() {
         assert!(!st.await_before_hook(hook, super::PendingTask::new(task, recv.clone(), Payload::default())));
         assert!(st.promise().is_none());
 
-        assert!(st.begin(&c, 1, 3, 2, 0.0));
+        assert!(st.begin(&c, 1, 3, 2, 0.0, Instant::now()));
         let after = function(s);
         st.set_after(after.clone());
         let hook = promise(s);

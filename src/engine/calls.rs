@@ -14,7 +14,7 @@ use super::realms::MAIN;
 use super::thread_state::ThreadState;
 use crate::engine::Payload;
 use crate::runtime::lane::{self, Lane};
-use crate::runtime::{watchdog, Event, EventSink, Job, Outcome, ServiceTask, MAX_TASK_IDS};
+use crate::runtime::{watchdog, Event, Job, Outcome, ServiceTask, MAX_TASK_IDS};
 
 /// Names whose property keys a thread keeps (`Loop::hook`); more are made per call.
 const MAX_KEYS: usize = 256;
@@ -58,22 +58,24 @@ fn failed(code: &'static str, message: String) -> Outcome {
 impl Loop {
     /// Start the job (anything but Close).
     pub(super) fn start(&mut self, scope: &mut v8::HandleScope, job: Job) {
-        let waited = |at: Instant| at.elapsed().as_secs_f64() * 1e6;
+        // One clock read per call start (each is ~25 ns of a µs or two here).
+        let now = Instant::now();
+        let waited = |at: Instant| now.saturating_duration_since(at).as_secs_f64() * 1e6;
         match job {
             Job::Run { call_id, args, timeout_ms, queued_at } => {
-                if self.begin(scope, call_id, timeout_ms, waited(queued_at), MAIN) {
+                if self.begin(scope, call_id, timeout_ms, waited(queued_at), MAIN, now) {
                     self.start_run(scope, args);
                 }
             }
             Job::Task { call_id, source, host, name, args, timeout_ms, queued_at } => {
                 let id = self.realms.next_id();
-                if self.begin(scope, call_id, timeout_ms, waited(queued_at), id) {
+                if self.begin(scope, call_id, timeout_ms, waited(queued_at), id, now) {
                     host_names(scope, id, host);
                     self.start_task(scope, id, &source, &name, args);
                 }
             }
             Job::ServiceStart { call_id, source, host } => {
-                if self.begin(scope, call_id, None, 0.0, MAIN) {
+                if self.begin(scope, call_id, None, 0.0, MAIN, now) {
                     host_names(scope, MAIN, host);
                     self.start_service(scope, &source);
                 }
@@ -81,7 +83,7 @@ impl Loop {
             Job::ServiceCall { call_id, task, args, timeout_ms, queued_at } => {
                 // (before begin: a name sent with its id is kept even if this call was cancelled)
                 let task = self.service_task(scope, task);
-                if self.begin(scope, call_id, timeout_ms, waited(queued_at), MAIN) {
+                if self.begin(scope, call_id, timeout_ms, waited(queued_at), MAIN, now) {
                     self.start_service_call(scope, task, args);
                 }
             }
@@ -151,11 +153,19 @@ impl Loop {
         Some(Task { name, key })
     }
 
-    /// Mark `call_id` as the call in flight; false if it was cancelled.
-    fn begin(&mut self, scope: &mut v8::HandleScope, call_id: u64, timeout_ms: Option<f64>, wait_us: f64, realm: u32) -> bool {
+    /// Mark `call_id` as the call in flight from `now`; false if it was cancelled.
+    fn begin(
+        &mut self,
+        scope: &mut v8::HandleScope,
+        call_id: u64,
+        timeout_ms: Option<f64>,
+        wait_us: f64,
+        realm: u32,
+        now: Instant,
+    ) -> bool {
         // A pool's calls are the pool's: answered under its id.
         let owner = self.intake.owner();
-        if !self.calls.begin(&self.control, call_id, owner, realm, wait_us) {
+        if !self.calls.begin(&self.control, call_id, owner, realm, wait_us, now) {
             self.intake.done(call_id);
             return false; // cancelled while queued; the caller already has its answer
         }
@@ -472,7 +482,8 @@ impl Loop {
         // for it, unless events went out during the call (they come first).
         let quiet_call = self.sink.sent() == self.sent_at_begin;
         if !(quiet_call && answer_in_lane(&self.control.lane, &outcome, cur.wait_us, cur.run_us)) {
-            self.sink.send(Event::Done { thread: cur.owner, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us: cur.run_us });
+            let done = Event::Done { thread: cur.owner, call_id: cur.call_id, outcome, wait_us: cur.wait_us, run_us: cur.run_us };
+            self.sink.send_at(done, cur.ended);
         }
         let quiet = !ending && self.waiting() == 0;
         if quiet && !self.busy() {

@@ -178,7 +178,7 @@ impl Loop {
                 self.sink.flush();
                 self.control.counters.cpu.sample(false);
             } else {
-                self.sink.flush_if_due(waiting, self.calls.last_run());
+                self.sink.flush_if_due(waiting, self.calls.last_run(), self.calls.last_end());
             }
             if self.busy() {
                 self.wait_busy(scope, progressed);

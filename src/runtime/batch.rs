@@ -155,13 +155,14 @@ impl BatchingSink {
     /// would otherwise wait past MAX_DELAY, or if as many events wait as
     /// calls are still queued (the host then queues more while the thread
     /// works through the rest: it never runs dry).
-    pub fn flush_if_due(&self, queued: usize, next: Duration) {
+    /// `now`: the time, as last read (the end of the call just over).
+    pub fn flush_if_due(&self, queued: usize, next: Duration, now: Instant) {
         {
             // One look under the lock (joining the sweeper happens under
             // it, as leaving it does).
             let h = self.held.lock().unwrap_or_else(|p| p.into_inner());
             let n = h.events.len();
-            let due = n >= MAX_EVENTS.min(queued.max(1)) || h.since.is_some_and(|t| t.elapsed() + next >= MAX_DELAY);
+            let due = n >= MAX_EVENTS.min(queued.max(1)) || h.since.is_some_and(|t| now.saturating_duration_since(t) + next >= MAX_DELAY);
             if !due {
                 // Events stay held while a call runs: they leave by MAX_DELAY.
                 if let Some(t) = h.since {
@@ -229,14 +230,21 @@ fn sweeper() -> &'static Sender<Due> {
     })
 }
 
-impl EventSink for BatchingSink {
-    fn send(&self, event: Event) {
+impl BatchingSink {
+    /// `send`, the time being `now` (as the caller last read it).
+    pub fn send_at(&self, event: Event, now: Instant) {
         self.sent.fetch_add(1, Ordering::Relaxed);
         let mut h = self.held.lock().unwrap_or_else(|p| p.into_inner());
         if h.events.is_empty() {
-            h.since = Some(Instant::now());
+            h.since = Some(now);
         }
         h.events.push(event);
+    }
+}
+
+impl EventSink for BatchingSink {
+    fn send(&self, event: Event) {
+        self.send_at(event, Instant::now());
     }
 
     fn send_held(&self) {
@@ -321,14 +329,14 @@ mod tests {
         let b = BatchingSink::new(inner.clone());
         b.send(ev());
         b.send(ev());
-        b.flush_if_due(10, Duration::ZERO);
+        b.flush_if_due(10, Duration::ZERO, Instant::now());
         assert!(inner.0.lock().unwrap().is_empty());
         b.flush();
         assert_eq!(*inner.0.lock().unwrap(), vec![2]);
         for _ in 0..MAX_EVENTS {
             b.send(ev());
         }
-        b.flush_if_due(1000, Duration::ZERO);
+        b.flush_if_due(1000, Duration::ZERO, Instant::now());
         assert_eq!(*inner.0.lock().unwrap(), vec![2, MAX_EVENTS]);
     }
 
@@ -339,10 +347,10 @@ mod tests {
         for _ in 0..3 {
             b.send(ev());
         }
-        b.flush_if_due(4, Duration::ZERO);
+        b.flush_if_due(4, Duration::ZERO, Instant::now());
         assert!(inner.0.lock().unwrap().is_empty());
         b.send(ev());
-        b.flush_if_due(4, Duration::ZERO);
+        b.flush_if_due(4, Duration::ZERO, Instant::now());
         assert_eq!(*inner.0.lock().unwrap(), vec![4]);
     }
 
@@ -351,9 +359,9 @@ mod tests {
         let inner = Arc::new(Count::default());
         let b = BatchingSink::new(inner.clone());
         b.send(ev());
-        b.flush_if_due(100, Duration::from_micros(50));
+        b.flush_if_due(100, Duration::from_micros(50), Instant::now());
         assert!(inner.0.lock().unwrap().is_empty(), "a short call next: keep holding");
-        b.flush_if_due(100, MAX_DELAY);
+        b.flush_if_due(100, MAX_DELAY, Instant::now());
         assert_eq!(*inner.0.lock().unwrap(), vec![1], "a long call next: the held result goes first");
     }
 
@@ -363,7 +371,7 @@ mod tests {
         let b = BatchingSink::new(inner.clone());
         b.send(ev());
         // The loop guessed a short call next and kept the event...
-        b.flush_if_due(100, Duration::ZERO);
+        b.flush_if_due(100, Duration::ZERO, Instant::now());
         assert!(inner.0.lock().unwrap().is_empty());
         // ...but the call never ends: the sweeper sends it after MAX_DELAY.
         let until = Instant::now() + Duration::from_secs(5);
