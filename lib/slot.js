@@ -13,6 +13,7 @@ const { awaitAnswer, AWAIT_LANE } = require('./liveness')
 const { Lane, postToAny } = require('./lane')
 const { CallTable } = require('./call-table')
 const { SpinGuess } = require('./spin-guess')
+const { Call, deferred, encodeData } = require('./call')
 
 const VALUE = CallStatus.Value
 const FAILED = CallStatus.Failed
@@ -32,48 +33,6 @@ const SPIN_US = 30
 // Task names a service's slot gives an id (MAX_TASK_IDS, from the addon):
 // a service call sends its task's id, and the name only until the thread
 // was sent the pair. Names past these go by name each time.
-
-/**
- * The `data` option of a Thread or ThreadPool, encoded once for every
- * thread it starts (a replaced one too); undefined for none. Throws
- * ERR_CLONE naming the path (`data.handler`) for a value that cannot cross.
- * @returns {{ bytes: Uint8Array, shared: Uint8Array[] | undefined } | undefined}
- */
-function encodeData(value) {
-  if (value === undefined) return undefined
-  const { bytes, shared } = encodeFor(value, 'data')
-  // A copy: the encoder's bytes may be its reused scratch, and a pool sends
-  // these again to every thread it starts later.
-  return { bytes: bytes.slice(), shared }
-}
-
-/**
- * A new promise with its settle functions.
- * @returns {{ promise: Promise<any>, resolve: (value?: any) => void, reject: (reason?: any) => void }}
- */
-function deferred() {
-  let resolve, reject
-  const promise = new Promise((res, rej) => { resolve = res; reject = rej })
-  return { promise, resolve, reject }
-}
-
-/** One call in flight: its promise and how it settles. */
-class Call {
-  constructor(id, reffed) {
-    this.id = id
-    this.resolve = null
-    this.reject = null
-    // (an executor written here, not one shared function: TurboFan inlines
-    // it with the Promise constructor; a shared one was ~20 ns slower a call)
-    this.promise = new Promise((res, rej) => { this.resolve = res; this.reject = rej })
-    this.unlisten = undefined
-    this.reffed = reffed
-    /** `runWith({ onMessage })`: this call's progress messages. */
-    this.onMessage = undefined
-    /** A define() task's host functions (else the slot's). */
-    this.host = undefined
-  }
-}
 
 /** A settled promise: `settled.then(f)` runs `f` in a microtask. */
 const settled = Promise.resolve()

@@ -198,7 +198,7 @@ impl Lane {
     /// Thread, starting (a replacement too): a lane left busy or closed by
     /// the isolate before it is `OFF` again; a call still posted stays.
     pub fn reopen(&self) {
-        let _ = self.swap_if(BUSY, OFF).or_else(|_| self.swap_if(CLOSED, OFF)).or_else(|_| self.swap_if(LISTENING, OFF));
+        let _ = self.state().fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| (s != POSTED && s != OFF).then_some(OFF));
     }
 
     /// Thread, ending for good: nothing is posted again; the call the
