@@ -33,11 +33,6 @@ class Lane {
     this.u8 = new Uint8Array(buffer)
   }
 
-  /** True while the thread spins and would take a posted call. */
-  listening() {
-    return Atomics.load(this.i32, STATE) === LISTENING
-  }
-
   /**
    * Hand call `id` (arguments `bytes`, `timeout` ms or undefined, service
    * task id or 0) to the thread if it listens; false when it does not (the

@@ -356,14 +356,13 @@ export declare enum ExitCause {
 }
 
 /**
- * A thread's lane as lib/lane.js writes it: byte offsets of its fields
- * and the lane's size (`runtime::lane`, checked equal by a test).
+ * A thread's lane as lib/lane.js reads and writes it: byte offsets of the
+ * fields JS uses and the lane's size (`runtime::lane`, checked equal by a
+ * test; the host's waiting and answer-ready words are Rust's on both sides).
  */
 export declare enum LaneField {
   /** The state word (i32, `LaneState`). */
   State = 0,
-  /** The host waits for the answer in the lane (i32, 1: waiting). */
-  Waiting = 4,
   /** The call's id (f64). */
   CallId = 8,
   /** The call's timeout in ms (f64, NaN for none). */
@@ -372,8 +371,6 @@ export declare enum LaneField {
   Length = 24,
   /** A service call's task id (u32), 0 for a plain call. */
   Task = 28,
-  /** The answer is there (i32, 1: ready). */
-  Result = 32,
   /** How the call ended (u32: 0 returned, 1 threw). */
   ResultStatus = 36,
   /** The answer's length in bytes (u32), from `Data`. */
