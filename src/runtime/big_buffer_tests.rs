@@ -99,6 +99,22 @@ fn shares_across_threads() {
 }
 
 #[test]
+fn a_buffer_taken_and_freed_again_and_again_does_not_wake_the_trimmer_each_time() {
+    let _t = turn();
+    // The trimmer is started and has a deadline 5 s away.
+    drop(BigBuffer::try_for_overwrite(BIG_MIN).unwrap());
+    std::thread::sleep(Duration::from_millis(20));
+    let before = TRIMMER_WAKES.load(Ordering::Relaxed);
+    // As a call per 100 KB argument does: the cache goes from empty to one
+    // region every time.
+    for _ in 0..2_000 {
+        drop(BigBuffer::try_for_overwrite(BIG_MIN).unwrap());
+    }
+    let woke = TRIMMER_WAKES.load(Ordering::Relaxed) - before;
+    assert!(woke <= 2, "the trimmer woke {woke} times for 2,000 buffers");
+}
+
+#[test]
 fn kept_memory_is_unmapped_once_big_buffers_stop() {
     let _t = turn();
     TRIM_AFTER_MS.store(100, Ordering::Relaxed);
