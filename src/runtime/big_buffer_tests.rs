@@ -118,6 +118,9 @@ fn a_buffer_taken_and_freed_again_and_again_does_not_wake_the_trimmer_each_time(
 fn kept_memory_is_unmapped_once_big_buffers_stop() {
     let _t = turn();
     TRIM_AFTER_MS.store(100, Ordering::Relaxed);
+    // A trimmer waiting out an earlier test's 5 s deadline looks again now
+    // (a region kept no longer wakes it).
+    KEPT.notify_all();
     let len = 3 * HUGE;
     drop(BigBuffer::try_for_overwrite(len).unwrap());
     assert_eq!(cached_bytes(), len, "kept at first");
