@@ -81,7 +81,7 @@ async function sabReturn() {
     }
   }, { memoryLimit: 64 })
   // Warm like the other round-trip rows (WARM_CALLS): with one warm call
-  // this row timed the host's unoptimized JS (16-18 µs, against 4-5 µs).
+  // this row timed the host's unoptimized JS (16-18 µs, against 3-8 µs).
   for (let i = 0; i < WARM_CALLS; i++) await t.run(sizes[0], true)
   const perSize = []
   for (const mb of sizes) {

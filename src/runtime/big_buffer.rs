@@ -160,7 +160,7 @@ struct Cache {
     /// region kept must wake it. Otherwise it wakes at its deadline anyway,
     /// and a region kept does not wake it: one buffer taken and freed per
     /// call would otherwise wake it at every call (a futex wake and a
-    /// context switch on a 2-core machine, measured at 13 % of a pool
+    /// context switch on a 2-core machine, measured at 13 % of an isolate
     /// thread's samples with a 100 KB argument per call).
     trimmer_idle: bool,
 }
