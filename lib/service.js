@@ -7,18 +7,6 @@ const { deferred } = require('./slot')
 const { messengerName } = require('./messenger')
 const { StreamHub } = require('./streams')
 const { Listeners } = require('./listeners')
-const { host } = require('./host')
-
-/**
- * How long (µs) the host waits for a service's start on its own thread. A
- * started thread evaluates small definitions in ~100 µs and then spins for
- * its first call; a wake-up of the event loop costs about as much again, and
- * the thread may park meanwhile. Once per launch, so the event loop is held
- * this long at most per launchService.
- */
-const START_SPIN_US = 400
-/** Launches waiting for their start: only a lone one is waited for on the host. */
-let starting = 0
 
 class Service {
   #slot
@@ -63,16 +51,11 @@ class Service {
     if (reffed) this.#slot.hold(true)
     this.#reffed = reffed
     // Launching is a call in flight: it keeps the process alive until it settles.
+    // Its answer comes through the event loop: the host does not wait for
+    // it on its own thread (README "Choices": that held a core the service's
+    // thread and the spare being made needed).
     const started = this.#slot.submitServiceStart(this.#defs, true)
     started.catch(() => this.#unhold())
-    starting++
-    const done = () => { starting-- }
-    started.then(done, done)
-    queueMicrotask(() => {
-      if (starting !== 1) return // many at once (a cluster): their answers come through the event loop
-      const until = performance.now() + START_SPIN_US / 1000
-      while (this.#slot.calls.size > 0 && performance.now() < until) host.awaitEvents(50)
-    })
     return started
   }
 

@@ -28,14 +28,6 @@ export declare class Host {
   /** Keep the process alive (calls in flight) or not (idle). */
   setRef(on: boolean): void
   /**
-   * Wait up to `us` µs for events from isolate threads and deliver them
-   * before returning (a parked event loop takes longer to wake than a
-   * small call takes). `yielding`: give the core away between polls,
-   * for a thread that was just handed work and may share this core.
-   * True when something was delivered.
-   */
-  awaitEvents(us: number, yielding?: boolean | undefined | null): boolean
-  /**
    * `awaitEvents` as a plain function `(us, yielding?, lane?) => number`
    * for the lone call's wait (cheaper to call than the method), which
    * leaves the last batch of results it finds for the caller to settle:

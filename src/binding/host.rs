@@ -207,18 +207,6 @@ impl Host {
         unsafe { napi_raw::set_ref(env.raw(), &self.sink, on) }.map_err(invalid)
     }
 
-    /// Wait up to `us` µs for events from isolate threads and deliver them
-    /// before returning (a parked event loop takes longer to wake than a
-    /// small call takes). `yielding`: give the core away between polls,
-    /// for a thread that was just handed work and may share this core.
-    /// True when something was delivered.
-    #[napi]
-    pub fn await_events(&self, env: Env, us: f64, yielding: Option<bool>) -> Result<bool> {
-        let max = Duration::from_secs_f64(us.clamp(0.0, 1000.0) / 1e6);
-        // SAFETY: called on this environment's JS thread.
-        unsafe { napi_raw::deliver_soon(env.raw(), &self.sink, max, yielding.unwrap_or(false)) }.map_err(invalid)
-    }
-
     /// `awaitEvents` as a plain function `(us, yielding?, lane?) => number`
     /// for the lone call's wait (cheaper to call than the method), which
     /// leaves the last batch of results it finds for the caller to settle:

@@ -315,7 +315,7 @@ unsafe extern "C" fn await_cb(env: sys::napi_env, info: sys::napi_callback_info)
             let yielding = argc > 1 && bool_arg(env, argv[1])?;
             let lane = if argc > 2 { lane_arg(env, argv[2])? } else { None };
             let max = Duration::from_secs_f64(us.clamp(0.0, 1000.0) / 1e6);
-            let code = match super::await_soon(env, sink, max, yielding, true, lane.as_ref())? {
+            let code = match super::await_soon(env, sink, max, yielding, lane.as_ref())? {
                 Awaited::Nothing => AWAIT_NOTHING,
                 Awaited::Lane => AWAIT_LANE,
                 Awaited::Delivered => AWAIT_DELIVERED,

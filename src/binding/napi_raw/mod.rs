@@ -190,18 +190,6 @@ unsafe extern "C" fn call_js(env: sys::napi_env, js_cb: sys::napi_value, context
     unsafe { drain_now(env, js_cb, sink) };
 }
 
-/// Host thread, right after a call was queued: wait up to `max` for events
-/// and deliver them at once, so a fast call settles without a wake-up of
-/// the event loop (`yielding`: see `spin_for_events`). True when something
-/// was delivered.
-///
-/// # Safety
-/// `env` must be the sink's env, on its JS thread.
-pub unsafe fn deliver_soon(env: sys::napi_env, sink: &HostSink, max: std::time::Duration, yielding: bool) -> napi::Result<bool> {
-    // SAFETY: forwarded contract.
-    unsafe { await_soon(env, sink, max, yielding, false, None) }.map(|d| !matches!(d, Awaited::Nothing))
-}
-
 /// What a host's wait found.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Spun {
@@ -227,8 +215,10 @@ enum Awaited {
     Kept(events::Kept),
 }
 
-/// `deliver_soon`, except that with `keep_batch` the last batch of call
-/// results is left in the reused arrays for the caller to hand to JS.
+/// Host thread, right after a call was queued: wait up to `max` for events
+/// and deliver them at once, so a fast call settles without a wake-up of
+/// the event loop (`yielding`: see `spin_for_events`). The last batch of
+/// call results is left in the reused arrays for the caller to hand to JS.
 ///
 /// # Safety
 /// `env` must be the sink's env, on its JS thread.
@@ -237,7 +227,6 @@ unsafe fn await_soon(
     sink: &HostSink,
     max: std::time::Duration,
     yielding: bool,
-    keep_batch: bool,
     lane: Option<&HostLane>,
 ) -> napi::Result<Awaited> {
     match sink.spin_for_events(max, yielding, lane) {
@@ -251,7 +240,7 @@ unsafe fn await_soon(
     // create_sink); `cb` is used only once the call filled it.
     unsafe {
         napi_call!(napi_get_reference_value(env, cb_ref as sys::napi_ref, &mut cb))?;
-        Ok(match drain(env, cb, sink, keep_batch) {
+        Ok(match drain(env, cb, sink, true) {
             Some(kept) => Awaited::Kept(kept),
             None => Awaited::Delivered,
         })
