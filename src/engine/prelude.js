@@ -1,4 +1,4 @@
-// The globals of a thread (API.md §0), built on a few native functions.
+// The globals of a thread (API.md section 0), built on a few native functions.
 // Evaluated once per realm (context) as `(function (native, realmId) { ... })`;
 // returns the hooks the Rust event loop calls. What depends on the thread
 // (its id, its clock, its messengers) is set by `hooks.start(threadId)`, so
@@ -297,7 +297,7 @@
   define(g, 'TextEncoder', TextEncoder)
   define(g, 'TextDecoder', TextDecoder)
   define(g, 'threadId', undefined) // (set by start(); defined here to keep the globals' order)
-  // Named locks shared by the whole process (API.md §4): blocking here.
+  // Named locks shared by the whole process (API.md section 4): blocking here.
   const lockId = (id) => {
     if (typeof id !== 'string' && typeof id !== 'number') throw new TypeError('a lock id is a string or a number')
     return String(id)
@@ -310,7 +310,7 @@
   define(g, 'clearImmediate', clear)
 
   // What needs the module loader is made on first use, so a thread that
-  // never touches it starts as fast as one without it (RUNTIME.md §1).
+  // never touches it starts as fast as one without it (RUNTIME.md section 1).
   let loader
   const load = () => loader || (loader = native.loader())
   const lazy = (name, get) => Object.defineProperty(g, name, {
@@ -388,7 +388,7 @@
   }
 
   // parent: messages with the host (progress messages of a call, services,
-  // ThreadsManager, …) and host functions.
+  // ThreadsManager, ...) and host functions.
   const listeners = makeListeners()
   const streams = makeStreams((value) => native.post(value))
   const parent = Object.freeze({
@@ -405,7 +405,7 @@
   define(g, 'parent', parent)
 
   // messengers: broadcast channels by name, shared with the host and other
-  // threads (API.md §2). A thread receives the messengers it is given.
+  // threads (API.md section 2). A thread receives the messengers it is given.
   const attached = new Map()
   const waiting = new Map()
   class Messenger {
