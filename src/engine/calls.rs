@@ -494,6 +494,7 @@ impl Loop {
         if quiet {
             self.sink.flush(); // nothing else to do soon: answer now
         }
+        self.control.started(); // (after a first call, a spare may be made)
         if scope.is_execution_terminating() || self.control.has_interrupt() {
             return; // the thread is ending or stopping: no more JS here
         }

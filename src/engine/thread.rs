@@ -123,6 +123,9 @@ impl ThreadHandle {
         let spare = if spare_limit { take_spare() } else { None };
         let admitted = match spare {
             Some(_) => {
+                if !cfg.respawn {
+                    control.mark_starting(); // (until its first call ends: spares wait)
+                }
                 cage::hand_over(&control);
                 Ok(())
             }
@@ -144,6 +147,9 @@ impl ThreadHandle {
             None => Some(work),
         };
         let work_taken = work.is_none();
+        if had_spare && !work_taken {
+            control.started(); // that spare died: no start from a spare after all
+        }
         let started = match work {
             None => Ok(()),
             // That spare died: this thread makes its own isolate.
@@ -230,6 +236,8 @@ struct Work {
 /// the start before).
 const SPARE_HEAP_LIMIT: usize = 128 << 20;
 const SPARES_KEPT: usize = 2;
+/// The longest a spare waits for starts in flight before it is made.
+const SPARE_WAIT_MAX: std::time::Duration = std::time::Duration::from_millis(3);
 
 /// A spare: where to send its Work, and whether it finished preparing.
 struct Spare {
@@ -290,6 +298,12 @@ fn refill_spares() {
     *live().running.lock().unwrap_or_else(|p| p.into_inner()) += 1;
     let spawned = std::thread::Builder::new().name("isothread-spare".into()).stack_size(THREAD_STACK_BYTES).spawn(move || {
         let _running = RunningGuard;
+        // On 2 cores, making a spare (~1.4 ms of CPU) beside a start took
+        // the core its host or thread needed: wait until none is starting.
+        let since = std::time::Instant::now();
+        while crate::runtime::starts_in_flight() > 0 && since.elapsed() < SPARE_WAIT_MAX {
+            std::thread::sleep(std::time::Duration::from_micros(50));
+        }
         let prepared = prepare_isolate(SPARE_HEAP_LIMIT);
         made.store(true, Ordering::Release);
         MAKING.store(false, Ordering::Release);
@@ -352,6 +366,8 @@ fn serve(mut prepared: Option<Prepared>, work: Work) {
             break reason;
         }
     };
+    // (a thread that never ran a call no longer counts as starting)
+    control.started();
     // Calls the pool handed over and this thread never began go back to
     // the pool's queue, for another thread (or a new one).
     // A call posted to the lane came before any the channel holds.

@@ -2,7 +2,7 @@
 //! pending interrupt, counters. The isolate itself never leaves its thread.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -13,6 +13,15 @@ use super::lane::Lane;
 use super::messages::Job;
 
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+/// Threads started from a warm spare whose first call has not ended yet.
+static STARTING: AtomicUsize = AtomicUsize::new(0);
+
+/// How many threads are starting now (see [`Control::mark_starting`]):
+/// making the next spare waits while any is, on a machine with few cores.
+pub fn starts_in_flight() -> usize {
+    STARTING.load(Ordering::Acquire)
+}
 
 /// A fresh process-unique id (threads and pools share the numbering).
 pub fn next_id() -> u32 {
@@ -89,6 +98,8 @@ pub struct Control {
     paused: Mutex<(Option<Instant>, Duration)>,
     /// Where the host posts a lone call while the thread spins (`lane`).
     pub lane: Arc<Lane>,
+    /// Counted in [`starts_in_flight`] until its first call ends.
+    starting: AtomicBool,
 }
 
 impl Control {
@@ -107,7 +118,29 @@ impl Control {
             ended: Condvar::new(),
             paused: Mutex::new((None, Duration::ZERO)),
             lane: Arc::new(Lane::new()),
+            starting: AtomicBool::new(false),
         }
+    }
+
+    /// Host: this thread starts from a warm spare; it counts as starting
+    /// until its first call ends or it does (`started`). True when it was
+    /// not counted yet.
+    pub fn mark_starting(&self) -> bool {
+        let first = !self.starting.swap(true, Ordering::AcqRel);
+        if first {
+            STARTING.fetch_add(1, Ordering::AcqRel);
+        }
+        first
+    }
+
+    /// A call of this thread ended, or it is ending (or not starting from a
+    /// spare after all): no longer counted as starting. True when it was.
+    pub fn started(&self) -> bool {
+        let was = self.starting.load(Ordering::Relaxed) && self.starting.swap(false, Ordering::AcqRel);
+        if was {
+            STARTING.fetch_sub(1, Ordering::AcqRel);
+        }
+        was
     }
 
     /// Let the isolate's inspector read its messages, even while JS runs.
@@ -309,5 +342,21 @@ impl Control {
             c.failures.fetch_add(1, Ordering::Relaxed);
         }
         c.runs.fetch_add(1, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_start_is_counted_once_and_uncounted_once() {
+        let (tx, _rx) = crossbeam_channel::unbounded();
+        let c = Control::new(next_id(), "t".into(), tx);
+        assert!(!c.started(), "not starting: nothing to uncount");
+        assert!(c.mark_starting());
+        assert!(!c.mark_starting(), "counted already");
+        assert!(c.started());
+        assert!(!c.started(), "uncounted already (a second call, the thread's end)");
     }
 }

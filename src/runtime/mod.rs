@@ -19,7 +19,7 @@ pub mod shared_registry;
 pub mod shared_value;
 pub mod watchdog;
 
-pub use control::{next_id, Control, Counters, Interrupt, Terminator};
+pub use control::{next_id, starts_in_flight, Control, Counters, Interrupt, Terminator};
 pub use cpu_clock::CpuClock;
 pub use messages::{ConsoleLevel, Event, EventSink, ExitReason, Job, Outcome, ServiceTask, MAX_TASK_IDS, NO_CALL};
 pub use payload::{Payload, SharedMemory};
