@@ -236,7 +236,8 @@ struct Work {
 /// the start before).
 const SPARE_HEAP_LIMIT: usize = 128 << 20;
 const SPARES_KEPT: usize = 2;
-/// The longest a spare waits for starts in flight before it is made.
+/// The longest a spare waits for Thread starts in flight
+/// (`runtime::starts_in_flight`) before it is made.
 const SPARE_WAIT_MAX: std::time::Duration = std::time::Duration::from_millis(3);
 
 /// A spare: where to send its Work, and whether it finished preparing.
@@ -298,8 +299,11 @@ fn refill_spares() {
     *live().running.lock().unwrap_or_else(|p| p.into_inner()) += 1;
     let spawned = std::thread::Builder::new().name("isothread-spare".into()).stack_size(THREAD_STACK_BYTES).spawn(move || {
         let _running = RunningGuard;
-        // On 2 cores, making a spare (~1.4 ms of CPU) beside a start took
-        // the core its host or thread needed: wait until none is starting.
+        // On 2 cores, making a spare (~1.3 ms of CPU) beside a Thread's
+        // start took the core its host or thread needed: wait until no
+        // Thread is before the end of its first call. (Pool threads are not
+        // counted: a launch takes the global pool's thread started at the
+        // last service's close, and its spare must be ready by then.)
         let since = std::time::Instant::now();
         while crate::runtime::starts_in_flight() > 0 && since.elapsed() < SPARE_WAIT_MAX {
             std::thread::sleep(std::time::Duration::from_micros(50));
