@@ -3,8 +3,10 @@
 // a `worker_threads` Worker's postMessage round trip in the same run. Each row
 // prints median, mean and p99 of both and the ratio of medians (target: ≤ 0.5).
 
+const v8 = require('node:v8')
 const { Worker } = require('node:worker_threads')
 const { Thread } = require('..')
+const codec = require('../lib/codec')
 const { QUICK, pct, mean, nowUs, fmt, report } = require('./lib')
 
 // Builds every value by name, in the thread, in the Worker and on the host
@@ -39,6 +41,8 @@ function makeValues() {
 const NAMES = ['string 100 KB', 'string 16 MB', 'string 1 MB two-byte', '1,000 records', '100,000 records',
   'Uint8Array 16 MB', 'JSON-like 10 KB', 'Map 100k entries']
 const BIG = new Set(['string 16 MB', '100,000 records', 'Uint8Array 16 MB', 'Map 100k entries'])
+/** Object graphs: their rows also get the floor (below). */
+const GRAPHS = new Set(['1,000 records', '100,000 records', 'JSON-like 10 KB', 'Map 100k entries'])
 
 const WORKER_SRC = `
 const { parentPort } = require('node:worker_threads')
@@ -76,6 +80,37 @@ async function measure(n, warm, ours, peer) {
   return [stats(xs), stats(ys)]
 }
 
+/**
+ * The floor of an object graph's row: reading the graph on one heap plus
+ * building it on another, each by the fastest code known for it, timed on
+ * the host alone (no copy, no hop, no thread). Reading: V8's serializer
+ * (what a thread uses for its results) or our encoder (what the host uses
+ * for arguments); building: V8's deserializer (what a thread uses) or our
+ * decoder (what the host uses). Any crossing of the graph pays at least
+ * one read and one build, so a row cannot go below this sum.
+ */
+function floorOf(value, n) {
+  const bytes = v8.serialize(value)
+  const ours = codec.encode(value, 'args', undefined, true).bytes.slice()
+  const steps = {
+    read: [() => v8.serialize(value), () => codec.encode(value, 'args', undefined, true)],
+    build: [() => v8.deserialize(bytes), () => codec.decode(ours)],
+  }
+  const times = { read: [[], []], build: [[], []] }
+  for (let i = 0; i < n + 2; i++) {
+    for (const part of ['read', 'build']) {
+      steps[part].forEach((f, k) => {
+        const t0 = nowUs()
+        f()
+        if (i >= 2) times[part][k].push(nowUs() - t0)
+      })
+    }
+  }
+  const [ser, enc] = times.read.map((xs) => pct(xs, 50))
+  const [des, dec] = times.build.map((xs) => pct(xs, 50))
+  return { ser, enc, des, dec, floor: Math.min(ser, enc) + Math.min(des, dec) }
+}
+
 module.exports = async function payloads(only) {
   // eslint-disable-next-line no-new-func
   const context = new Function(`return ${THREAD_CONTEXT}`)()
@@ -98,6 +133,15 @@ module.exports = async function payloads(only) {
       const ratio = ours.p50 / peer.p50
       results.push({ label, ours, peer, ratio })
       report(`payload ${label} (p50 / mean / p99)`, show(ours), `Worker ${show(peer)}`, `${ratio.toFixed(2)}×`, '≤ 0.5× a Worker')
+    }
+    if (GRAPHS.has(name)) {
+      const [outRow, inRow] = results.slice(-2)
+      const f = floorOf(value(name), QUICK ? 2 : BIG.has(name) ? 9 : 200)
+      const worker = Math.min(outRow.peer.p50, inRow.peer.p50)
+      report(`payload ${name}: the floor, one read + one build on the host (p50)`,
+        `V8 serializer ${ms(f.ser)}, our encoder ${ms(f.enc)}; V8 deserializer ${ms(f.des)}, our decoder ${ms(f.dec)}; fastest read + fastest build ${ms(f.floor)}`,
+        `Worker ${ms(outRow.peer.p50)} thread → host, ${ms(inRow.peer.p50)} host → thread`,
+        `${(f.floor / worker).toFixed(2)}× the faster Worker row`, 'report (a row cannot go below it)')
     }
   }
   await t.close()
