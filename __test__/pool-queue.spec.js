@@ -5,6 +5,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { ThreadPool } = require('..')
+const { runChild, describe } = require('./helpers')
 
 const SLEEPER = () => async (ms) => { await new Promise((r) => setTimeout(r, ms)); return threadId }
 const BLOCKER = () => (ms) => { const end = Date.now() + ms; while (Date.now() < end); return threadId }
@@ -98,6 +99,32 @@ test("'drain' is emitted once the queue falls below poolSize (needsDrain)", asyn
   await Promise.all(more)
   assert.equal(capped.needsDrain, false)
   await Promise.all([pool.close(), capped.close()])
+})
+
+test("a 'drain' listener that throws loses no call: each settles, close() resolves, the error is uncaught", () => {
+  // A child: the listener's error reaches 'uncaughtException' there.
+  const r = runChild(`
+    const errors = []
+    process.on('uncaughtException', (e) => errors.push(e.message))
+    async function main(scheduler) {
+      const pool = new lib.ThreadPool(() => (x) => x, 2, { scheduler })
+      pool.on('drain', () => { throw new Error('listener bug') })
+      let settled = 0
+      const calls = []
+      for (let i = 0; i < 200; i++) calls.push(pool.run(i).then((v) => { if (v === i) settled++ }))
+      const late = () => new Promise((resolve) => setTimeout(resolve, 5000, 'timed out'))
+      const all = await Promise.race([Promise.all(calls).then(() => 'settled'), late()])
+      const closed = await Promise.race([pool.close().then(() => 'closed'), late()])
+      console.log(JSON.stringify({ scheduler, all, settled, closed }))
+    }
+    main('least-busy').then(() => main('round-robin')).then(() => { console.log(JSON.stringify({ errors: [...new Set(errors)] })); process.exit(0) })
+  `)
+  assert.equal(r.status, 0, describe(r))
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
+  for (const scheduler of ['least-busy', 'round-robin']) {
+    assert.deepEqual(lines.find((l) => l.scheduler === scheduler), { scheduler, all: 'settled', settled: 200, closed: 'closed' })
+  }
+  assert.deepEqual(lines.at(-1), { errors: ['listener bug'] }, 'the listener threw, uncaught')
 })
 
 test('await using: [Symbol.asyncDispose] closes the pool', async () => {
