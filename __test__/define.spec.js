@@ -3,6 +3,8 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const { define, pool, ConcurrencyOption } = require('..')
 const api = require('./fixtures/tasks')
+const path = require('node:path')
+const { ROOT, runChild, describe } = require('./helpers')
 
 test('the API.md example: tasks run through the global pool', async () => {
   assert.equal(await api({ name: 'add', params: [1, 2] }), 3)
@@ -95,4 +97,30 @@ test('pool: setConcurrency, maxConcurrency, and priority items jump the queue', 
   assert.deepEqual(order, ['first', 'urgent', 'a', 'b'])
   pool.setConcurrency(before)
   assert.equal(pool.queueLength, 0)
+})
+
+test('a queued task or launch whose thread the system will not start rejects (nothing waits forever)', () => {
+  // A child, with the native spawn made to fail (as when the system is out
+  // of threads) once the pool's threads are busy: the queued items are
+  // taken in a later turn, after a running task ends.
+  const r = runChild(`
+    const { host } = require(${JSON.stringify(path.join(ROOT, 'lib', 'host.js'))})
+    const spawn = host.spawn.bind(host)
+    let refuse = false
+    host.spawn = (o) => { if (refuse) throw new Error('could not start a thread: refused by the test'); return spawn(o) }
+    const api = lib.define({ wait: (ms) => new Promise((r) => setTimeout(r, ms, 'waited')), add: (a, b) => a + b })
+    lib.pool.setConcurrency('Quarter')
+    const busy = Array.from({ length: lib.pool.maxConcurrency }, () => api({ name: 'wait', params: [200] }))
+    const launch = api.launchService({ memoryLimit: 64 }) // its own heap size: a new thread
+    const task = api({ name: 'add', params: [1, 2] }) // takes the thread a finished task leaves
+    refuse = true
+    const late = new Promise((resolve) => setTimeout(resolve, 5000, 'timed out'))
+    const settled = (p) => Promise.race([p.then((v) => 'value ' + v, (e) => 'error ' + e.message), late])
+    Promise.all([settled(launch), settled(task), ...busy.map(settled)]).then((out) => { console.log(JSON.stringify(out)); process.exit(0) })
+  `)
+  assert.equal(r.status, 0, describe(r))
+  const [launch, task, ...busy] = JSON.parse(r.stdout.trim().split('\n').at(-1))
+  assert.equal(launch, 'error could not start a thread: refused by the test')
+  assert.equal(task, 'value 3')
+  assert.ok(busy.every((b) => b === 'value waited'), String(busy))
 })

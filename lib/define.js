@@ -63,6 +63,7 @@ function runTask(defs, names, host, options) {
       kind: 'task',
       priority: c.priority,
       reffed: c.reffed,
+      fail: reject,
       start(slot) {
         if (c.signal !== undefined && c.signal.aborted) return true
         for (const m of c.messengers) slot.native.attachMessenger(messengerName(m))
@@ -95,6 +96,7 @@ function launchService(defs, names, host, identifier, options) {
   return new Promise((resolve, reject) => {
     pool.enqueue({
       kind: 'service',
+      fail: reject,
       released() { if (this.service && this.service.released) this.service.released() },
       priority: o.priority === true,
       reffed: true, // a pending launch keeps the process alive until it settles

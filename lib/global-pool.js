@@ -68,7 +68,8 @@ class GlobalPool {
   get option() { return this.#option }
 
   /**
-   * Queue an item: `{ kind, priority, reffed, memoryLimit?, start(slot) → Promise<keep: boolean>, cancel(err) }`.
+   * Queue an item: `{ kind, priority, reffed, memoryLimit?, start(slot) → Promise<keep: boolean>, fail(err) }`
+   * (`fail`: no thread could be started for it).
    * `start` gets a thread; its promise settles when the thread is free again
    * (`true`: keep it for the next item).
    */
@@ -98,7 +99,15 @@ class GlobalPool {
       const item = this.#queue.shift()
       this.#unqueued(item)
       const custom = item.memoryLimit !== undefined && item.memoryLimit !== TASK_MEMORY_MB
-      const slot = (!custom && this.#idle.pop()) || new Slot('', { memoryLimit: item.memoryLimit || TASK_MEMORY_MB, respawn: true })
+      let slot
+      try {
+        slot = (!custom && this.#idle.pop()) || new Slot('', { memoryLimit: item.memoryLimit || TASK_MEMORY_MB, respawn: true })
+      } catch (err) {
+        // The system would not start a thread: the item was taken off the
+        // queue, so its promise rejects here (it may be a later turn's drain).
+        item.fail(err)
+        continue
+      }
       this.#active++
       Promise.resolve()
         .then(() => item.start(slot))
