@@ -5,7 +5,8 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { ThreadPool } = require('..')
-const { runChild, describe } = require('./helpers')
+const path = require('node:path')
+const { ROOT, runChild, describe } = require('./helpers')
 
 const SLEEPER = () => async (ms) => { await new Promise((r) => setTimeout(r, ms)); return threadId }
 const BLOCKER = () => (ms) => { const end = Date.now() + ms; while (Date.now() < end); return threadId }
@@ -150,4 +151,24 @@ test('a thread lost to ERR_MEMORY_LIMIT is replaced by one with a new threadId; 
   assert.equal(pool.size, 1)
   assert.equal(pool.threads[0].threadId, ids[0])
   await pool.close()
+})
+
+test('calls queued behind a lost thread reject when the system will not start its replacement', () => {
+  const r = runChild(`
+    const { host } = require(${JSON.stringify(path.join(ROOT, 'lib', 'host.js'))})
+    const spawn = host.spawn.bind(host)
+    let refuse = false
+    host.spawn = (o) => { if (refuse) throw new Error('could not start a thread: refused by the test'); return spawn(o) }
+    const pool = new lib.ThreadPool(() => (hog) => { if (hog) { const a = []; for (;;) a.push({ a }) } return 1 }, 1, { memoryLimit: 16 })
+    pool.run(false).then(() => {
+      refuse = true
+      const late = new Promise((resolve) => setTimeout(resolve, 10000, 'timed out'))
+      const settled = (p) => Promise.race([p.then((v) => 'value ' + v, (e) => e.code || e.message), late])
+      const calls = [pool.run(true), pool.run(false), pool.run(false)]
+      return Promise.all(calls.map(settled))
+    }).then((out) => { console.log(JSON.stringify(out)); process.exit(0) })
+  `)
+  assert.equal(r.status, 0, describe(r))
+  assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').at(-1)),
+    ['ERR_MEMORY_LIMIT', 'could not start a thread: refused by the test', 'could not start a thread: refused by the test'])
 })

@@ -202,14 +202,19 @@ class ThreadPool extends EventEmitter {
     if (this.#destroyPromise !== null) return
     // A thread replacing it gets a new threadId; calls still queued need one.
     const waiting = this.#queue.calls.size
-    if (!this.#closing) this.#grow(Math.max(this.#minThreads, waiting))
-    else if (this.#slots.length === 0 && waiting > 0) {
-      this.#grow(1)
-      for (const s of this.#slots) s.close()
+    let failed // the system would not start a thread
+    try {
+      if (!this.#closing) this.#grow(Math.max(this.#minThreads, waiting))
+      else if (this.#slots.length === 0 && waiting > 0) {
+        this.#grow(1)
+        for (const s of this.#slots) s.close()
+      }
+    } catch (err) {
+      failed = err
     }
     if (this.#slots.length === 0 && this.#queue.calls.size > 0) {
       // No thread, and none can start: nothing would ever run them.
-      this.#queue.rejectAll(() => this.#refused.closedError())
+      this.#queue.rejectAll(() => failed ?? this.#refused.closedError())
     }
   }
 
