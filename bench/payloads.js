@@ -81,13 +81,15 @@ async function measure(n, warm, ours, peer) {
 }
 
 /**
- * The floor of an object graph's row: reading the graph on one heap plus
- * building it on another, each by the fastest code known for it, timed on
- * the host alone (no copy, no hop, no thread). Reading: V8's serializer
- * (what a thread uses for its results) or our encoder (what the host uses
- * for arguments); building: V8's deserializer (what a thread uses) or our
- * decoder (what the host uses). Any crossing of the graph pays at least
- * one read and one build, so a row cannot go below this sum.
+ * The floors of an object graph's rows: reading the graph on one heap plus
+ * building it on the other, each step by the fastest code that direction
+ * could use, timed on the host alone (no copy, no hop, no thread), medians.
+ * Thread → host: V8's serializer (a thread's reader) plus the faster of
+ * V8's deserializer and our decoder (the host's builders). Host → thread:
+ * the faster of our encoder and V8's serializer (the host's readers;
+ * `v8.serialize` cannot be used for calls, README "Large payloads", so
+ * this is lower than any real one) plus V8's deserializer (a thread's
+ * builder). A row cannot go below its floor.
  */
 function floorOf(value, n) {
   const bytes = v8.serialize(value)
@@ -108,7 +110,7 @@ function floorOf(value, n) {
   }
   const [ser, enc] = times.read.map((xs) => pct(xs, 50))
   const [des, dec] = times.build.map((xs) => pct(xs, 50))
-  return { ser, enc, des, dec, floor: Math.min(ser, enc) + Math.min(des, dec) }
+  return { ser, enc, des, dec, out: ser + Math.min(des, dec), in: Math.min(ser, enc) + des }
 }
 
 module.exports = async function payloads(only) {
@@ -137,11 +139,11 @@ module.exports = async function payloads(only) {
     if (GRAPHS.has(name)) {
       const [outRow, inRow] = results.slice(-2)
       const f = floorOf(value(name), QUICK ? 2 : BIG.has(name) ? 9 : 200)
-      const worker = Math.min(outRow.peer.p50, inRow.peer.p50)
-      report(`payload ${name}: the floor, one read + one build on the host (p50)`,
-        `V8 serializer ${ms(f.ser)}, our encoder ${ms(f.enc)}; V8 deserializer ${ms(f.des)}, our decoder ${ms(f.dec)}; fastest read + fastest build ${ms(f.floor)}`,
+      const ratio = (floor, row) => `${(floor / row.peer.p50).toFixed(2)}×`
+      report(`payload ${name}: the floors, one read + one build, timed on the host (p50)`,
+        `thread → host ${ms(f.out)}, host → thread ${ms(f.in)} (V8 serializer ${ms(f.ser)}, our encoder ${ms(f.enc)}; V8 deserializer ${ms(f.des)}, our decoder ${ms(f.dec)})`,
         `Worker ${ms(outRow.peer.p50)} thread → host, ${ms(inRow.peer.p50)} host → thread`,
-        `${(f.floor / worker).toFixed(2)}× the faster Worker row`, 'report (a row cannot go below it)')
+        `${ratio(f.out, outRow)} / ${ratio(f.in, inRow)}`, 'report (a row cannot go below its floor)')
     }
   }
   await t.close()
