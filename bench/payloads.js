@@ -1,7 +1,8 @@
 'use strict'
 // Payload benchmarks (issue 20): real values both ways, ours (`run()`) against
 // a `worker_threads` Worker's postMessage round trip in the same run. Each row
-// prints median, mean and p99 of both and the ratio of medians (target: ≤ 0.5).
+// prints median, mean and p99 of both and the ratio of medians (target: ≤ 0.5);
+// each object graph's two rows are followed by their floors (floorOf).
 
 const v8 = require('node:v8')
 const { Worker } = require('node:worker_threads')
