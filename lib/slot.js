@@ -478,15 +478,10 @@ class Slot {
     this.unhold(call.reffed)
     if (ok) call.resolve(value)
     else call.reject(value)
-    if (this.onFinish !== undefined) this.finished()
-  }
-
-  /**
-   * The owner's hook after a call settled (a pool's 'drain', whose user
-   * listeners run now): its error must not stop the settling of the
-   * results after this one, so it is thrown again on its own, uncaught.
-   */
-  finished() {
+    if (this.onFinish === undefined) return
+    // The owner's hook (a pool's 'drain', whose user listeners run now):
+    // its error must not stop the settling of the results after this one,
+    // so it is thrown again on its own, uncaught.
     try {
       this.onFinish()
     } catch (err) {
