@@ -486,7 +486,10 @@ impl Loop {
             self.sink.send_at(done, cur.ended);
         }
         let quiet = !ending && self.waiting() == 0;
-        if quiet && !self.busy() {
+        // With none of its own jobs waiting, a free thread takes its pool's
+        // next call (or lists itself idle) under the same lock that marks
+        // this one done: one lock a call, not two, while calls queue.
+        if !ending && !self.busy() && self.intake.is_empty() {
             self.intake.done_then_idle(cur.call_id);
         } else {
             self.intake.done(cur.call_id);

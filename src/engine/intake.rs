@@ -76,11 +76,11 @@ impl Intake {
         }
     }
 
-    /// Call `call_id` is over and nothing waits: `done`, and list the
-    /// thread as idle in its pool now (one lock for both), before its
-    /// answer goes out, so the host's next call comes back to this thread
-    /// (still spinning) rather than to a sibling that went idle earlier. A
-    /// call queued meanwhile is kept for `next_job`.
+    /// Call `call_id` is over and none of this thread's own jobs wait:
+    /// `done`, and, under the same lock, take its pool's next queued call
+    /// (kept for `next_job`) or list the thread as idle. Listed before its
+    /// answer goes out, the host's next call comes back to this thread
+    /// (still spinning) rather than to a sibling that went idle earlier.
     pub(super) fn done_then_idle(&mut self, call_id: u64) {
         let Some(pool) = &self.pool else { return self.control.lane.finish() };
         if self.closing {
