@@ -28,7 +28,17 @@ const CONTEXT = {
 const N_SEQ = QUICK ? 2000 : 20000
 const N_FLIGHT = QUICK ? 20000 : 200000
 const DEPTH = 64
+/**
+ * The 64-in-flight row's contenders with a target (ours, piscina, raw
+ * Workers) run in turns, `ROUNDS` times, `N_FLIGHT / 2` tasks a turn, and
+ * each reports its median turn: on this 2-core machine the rate of one
+ * contender swung 1.4x from minute to minute, so contenders measured once
+ * each, minutes apart, compared the machine's moments more than the pools.
+ */
+const ROUNDS = QUICK ? 3 : 5
 const N_FIB = QUICK ? 2000 : 20000
+/** Turns of ours and of the floor in the burst row. */
+const BURST_ROUNDS = QUICK ? 3 : 5
 const IDLE_MS = QUICK ? 300 : 1000
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
@@ -161,6 +171,38 @@ async function inFlight(c, total, depth) {
   return { rate: total / (us / 1e6), hostNs: (cpu / total) * 1000 }
 }
 
+/** Contenders of the 64-in-flight row measured in turns (see ROUNDS). */
+const IN_TURNS = ['isothread', 'piscina', 'raw Workers']
+
+/**
+ * The 64-in-flight row for IN_TURNS: every pool open and warm, then
+ * `ROUNDS` turns of each in the same order. Sets `tput[name]` to the median
+ * turn's rate; returns the host CPU per task of that turn, by name.
+ */
+async function flightTurns(makers, tput) {
+  const open = []
+  try {
+    for (const name of IN_TURNS) {
+      const c = await makers[name]()
+      open.push(c)
+      await inFlight(c, QUICK ? 1000 : 10000, DEPTH)
+    }
+    const runs = Object.fromEntries(IN_TURNS.map((n) => [n, []]))
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const c of open) runs[c.name].push(await inFlight(c, N_FLIGHT / 2, DEPTH))
+    }
+    const hostNs = {}
+    for (const name of IN_TURNS) {
+      const mid = runs[name].sort((a, b) => a.rate - b.rate)[ROUNDS >> 1]
+      tput[name] = mid.rate
+      hostNs[name] = mid.hostNs
+    }
+    return hostNs
+  } finally {
+    for (const c of open) await c.close()
+  }
+}
+
 /** `n` × fib(20) queued at once: wall time in ms. */
 async function burst(c, n) {
   const t0 = nowUs()
@@ -187,25 +229,24 @@ function serialFib(n) {
 
 /**
  * The floor for the burst on our threads: the same fib(20)s run as one
- * looping call per thread, so no per-call cost at all (wall ms). What is
- * left above 0.5x serial is the engine: this V8 build runs such code a
- * little slower than Node's own.
+ * looping call per thread, so no per-call cost at all. What is left above
+ * 0.5x serial is the engine: this V8 build runs such code a little slower
+ * than Node's own. Returns `{ run(n) → wall ms, close() }`.
  */
-async function floorFib(n) {
+async function floorPool() {
   const pool = new ThreadPool(() => {
     function fib(k) { return k < 2 ? k : fib(k - 1) + fib(k - 2) }
     return (count) => { let s = 0; for (let i = 0; i < count; i++) s += fib(20); return s }
   }, SIZE, { scheduler: 'round-robin' })
-  try {
-    await Promise.all([pool.run(200), pool.run(200)]) // warm
+  await Promise.all([pool.run(200), pool.run(200)]) // warm
+  const run = async (n) => {
     const t0 = nowUs()
     const sums = await Promise.all([pool.run(n / 2), pool.run(n / 2)])
     const ms = (nowUs() - t0) / 1000
     if (sums.some((s) => s !== (n / 2) * 6765)) throw new Error('floor fib')
     return ms
-  } finally {
-    await pool.close()
   }
+  return { run, close: () => pool.close() }
 }
 
 /** Process CPU (every thread) over `ms` of idleness, in % of one core. */
@@ -256,7 +297,7 @@ module.exports = async function poolBench() {
         if (name === 'isothread' && row('trip')) await sample('pool trip before')
         if (name !== 'workerpool' && row('trip')) seq[name] = await sequential(c, N_SEQ)
         if (name === 'isothread' && row('trip')) await sample('pool trip after')
-        if (row('flight')) {
+        if (row('flight') && !IN_TURNS.includes(name)) {
           const run = await inFlight(c, N_FLIGHT, DEPTH)
           tput[name] = run.rate
           hostNs[name] = run.hostNs
@@ -266,6 +307,8 @@ module.exports = async function poolBench() {
         await c.close()
       }
     }
+
+    if (row('flight')) Object.assign(hostNs, await flightTurns(Object.fromEntries(makers), tput))
 
     const st = {}
     for (const name of Object.keys(seq)) st[name] = stats(seq[name])
@@ -285,7 +328,7 @@ module.exports = async function poolBench() {
       'mean ≤ 1/10 of piscina; p99 ≤ 4× our p50',
     )
     if (row('flight')) report(
-      `pool of 2: tiny tasks/s, ${DEPTH} in flight`,
+      `pool of 2: tiny tasks/s, ${DEPTH} in flight (${IN_TURNS.join(', ')}: median of ${ROUNDS} turns taken in alternation)`,
       `${rate(tput.isothread)} (host thread CPU ${hostCpu(hostNs.isothread)} a task)`,
       ['piscina', 'tinypool', 'workerpool', 'raw Workers'].map((n) => `${n} ${rate(tput[n])} (${hostCpu(hostNs[n])})`).join(', '),
       `${(tput.isothread / tput.piscina).toFixed(1)}x piscina, ${(tput.isothread / tput['raw Workers']).toFixed(2)}x raw Workers`,
@@ -307,12 +350,16 @@ module.exports = async function poolBench() {
   }
 }
 
-/** The fib(20) burst row: ours, piscina and raw Workers against serial and the floor. */
+/**
+ * The fib(20) burst row: ours, piscina and raw Workers against serial and
+ * the floor. Ours and the floor, the two the target compares, run in turns
+ * (BURST_ROUNDS of each, medians reported): measured once each, seconds
+ * apart, the floor alone swung 0.48-0.75x serial between runs.
+ */
 async function burstRow(files) {
   const walls = {}
   let serial = serialFib(N_FIB)
   for (const [name, make] of [
-    ['isothread', () => ours('fib')],
     ['piscina', () => piscina(files, 'fib')],
     ['raw Workers', () => rawWorkers(files, 'fib')],
   ]) {
@@ -324,11 +371,24 @@ async function burstRow(files) {
       await c.close()
     }
   }
-  walls.floor = await floorFib(N_FIB)
+  const mine = ours('fib')
+  const floor = await floorPool()
+  try {
+    await warmFib(mine)
+    const turns = { isothread: [], floor: [] }
+    for (let r = 0; r < BURST_ROUNDS; r++) {
+      turns.isothread.push(await burst(mine, N_FIB))
+      turns.floor.push(await floor.run(N_FIB))
+    }
+    for (const [name, xs] of Object.entries(turns)) walls[name] = xs.sort((a, b) => a - b)[BURST_ROUNDS >> 1]
+  } finally {
+    await mine.close()
+    await floor.close()
+  }
   serial = Math.min(serial, serialFib(N_FIB)) // before and after the pools: the less disturbed one
   const share = (name) => `${(walls[name] / serial).toFixed(2)}x`
   report(
-    `pool of 2: ${N_FIB / 1000}k × fib(${FIB_N}) queued at once, wall / serial`,
+    `pool of 2: ${N_FIB / 1000}k × fib(${FIB_N}) queued at once, wall / serial (ours and the floor: median of ${BURST_ROUNDS} turns taken in alternation)`,
     `${share('isothread')} (${fmt(walls.isothread, 'ms')})`,
     `piscina ${share('piscina')} (${fmt(walls.piscina, 'ms')}), raw Workers ${share('raw Workers')} (${fmt(walls['raw Workers'], 'ms')}); serial ${fmt(serial, 'ms')}; floor: the same work as one looping call per thread ${share('floor')}`,
     `${share('isothread')} serial`,
