@@ -6,7 +6,8 @@
 // between the host's core and a thread's, so a run's round-trip rows depend
 // on which placement it met. `npm run bench` samples it before each section
 // and around the round-trip rows (the placement can change within a
-// section), and reports the samples, in order, as one row.
+// section), and reports the samples, in order, as one row; and, as another,
+// the share of the machine's CPU time its hypervisor took between samples.
 
 const { Worker } = require('node:worker_threads')
 const { QUICK, report } = require('./lib')
@@ -27,6 +28,35 @@ const BOUNCER = `(() => {
 
 /** [label, ns per bounce] of each sample, in order. */
 const samples = []
+/**
+ * [label, % of the machine's CPU time the hypervisor gave to others
+ * (steal)] from each sample to the next, labelled with the first: a run
+ * whose rows swing from one to the next may show where the guest's
+ * vCPUs were taken from it.
+ */
+const steals = []
+/** /proc/stat's totals at the last sample (undefined where unreadable). */
+let lastStat
+
+/** The machine's CPU ticks so far, all and stolen; undefined off Linux. */
+function readStat() {
+  try {
+    const line = require('node:fs').readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number) // user … steal
+    return { all: ticks.reduce((a, b) => a + b, 0), steal: ticks[7] }
+  } catch {
+    return undefined
+  }
+}
+
+/** Close the interval since the last sample (labelled with it) and start one at `label`. */
+function noteSteal(label) {
+  const now = readStat()
+  if (now !== undefined && lastStat !== undefined && now.all > lastStat.all) {
+    steals.push([lastStat.label, ((now.steal - lastStat.steal) / (now.all - lastStat.all)) * 100])
+  }
+  lastStat = now === undefined ? undefined : { ...now, label }
+}
 
 /** Longest a sample bounces (two threads sharing a core bounce once per time slice). */
 const MAX_MS = 300
@@ -51,6 +81,7 @@ function bounce(a, n0, rounds) {
 
 /** Measure the cross-core bounce now and keep it under `label`. */
 async function sample(label) {
+  noteSteal(label)
   const a = new Int32Array(new SharedArrayBuffer(8))
   const w = new Worker(BOUNCER, { eval: true, workerData: a })
   let failed
@@ -76,6 +107,9 @@ function reportPlacement() {
   if (samples.length === 0) return
   const list = samples.map(([label, ns]) => `${label} ${ns.toFixed(0)} ns`).join(', ')
   report('the machine: one cache line to the other core and back (sampled before each section and around the round-trip rows)', list, '-', '-', 'report')
+  if (steals.length === 0) return
+  const stolen = steals.map(([label, pct]) => `${label} ${pct.toFixed(1)} %`).join(', ')
+  report('the machine: CPU time its hypervisor gave others (steal), from each sample to the next', stolen, '-', '-', 'report')
 }
 
 module.exports = { sample, reportPlacement }
