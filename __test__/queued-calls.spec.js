@@ -4,7 +4,10 @@
 // every promise settles.
 const test = require('node:test')
 const assert = require('node:assert/strict')
+const path = require('node:path')
 const { Thread, ThreadPool } = require('..')
+const { spawnSync } = require('node:child_process')
+const { ROOT, describe } = require('./helpers')
 
 /** A thread that logs every call it runs, in order; `block(ms)` keeps it busy. */
 const LOGGER = () => {
@@ -138,4 +141,70 @@ test('a queued call that runs long does not hold back the answer of the call bef
   assert.ok(b < 700, `the second answer came after ${b} ms`)
   assert.ok(c >= 900)
   await t.close()
+})
+
+// After handing held calls over, the host waits up to 30 µs for their
+// results before its event loop gets the turn (lib/outbox.js).
+
+/**
+ * Run `body` in a child process where `waits()` counts the host's waits
+ * for results of held calls (awaitEvents(30 µs, yielding, no lane)); the
+ * library loads after the count is in place, so not through runChild.
+ * Returns the last line the child prints, parsed.
+ */
+function withWaitCount(body) {
+  const script = `
+    const events = require(${JSON.stringify(path.join(ROOT, 'lib', 'host-events.js'))})
+    const awaitEvents = events.awaitEvents
+    let count = 0
+    const waits = () => count
+    events.awaitEvents = (us, yielding, lane) => {
+      if (us === 30 && yielding === true && lane === undefined) count++
+      return awaitEvents(us, yielding, lane)
+    }
+    const lib = require(${JSON.stringify(ROOT)})
+    ${body}
+  `
+  const c = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30000 })
+  const r = { status: c.status, signal: c.signal, stdout: c.stdout, stderr: c.stderr }
+  assert.equal(r.status, 0, describe(r))
+  return JSON.parse(r.stdout.trim().split('\n').at(-1))
+}
+
+test('the host waits for the results of calls it held back, and lets its event loop turn at least every 64 waits', () => {
+  const out = withWaitCount(`
+    const pool = new lib.ThreadPool(() => (x) => x + 1, 2)
+    // Each turn of the event loop notes the waits made since the last.
+    let most = 0, seen = 0, going = true
+    const turn = () => { most = Math.max(most, waits() - seen); seen = waits(); if (going) setImmediate(turn) }
+    setImmediate(turn)
+    let calls = 0, bad = 0
+    const until = Date.now() + 300
+    const lane = async () => { while (Date.now() < until) { const x = calls++; if ((await pool.run(x)) !== x + 1) bad++ } }
+    Promise.all(Array.from({ length: 64 }, lane)).then(() => { going = false; return pool.close() }).then(() => {
+      console.log(JSON.stringify({ bad, most, waits: waits(), many: calls > 1000 }))
+      process.exit(0)
+    })
+  `)
+  assert.deepEqual({ bad: out.bad, many: out.many }, { bad: 0, many: true })
+  assert.ok(out.waits > 0, 'the host waited for results')
+  // Without the bound one turn held thousands of waits: the loop stood still.
+  assert.ok(out.most <= 64, `${out.most} waits in one turn of the event loop`)
+})
+
+test('the host stops waiting after hand-overs whose results do not come within the wait', () => {
+  const out = withWaitCount(`
+    // 8 calls in flight on one thread, 5 ms each: every result frees a
+    // held call, and the next result is 5 ms away.
+    const t = new lib.Thread(() => (ms) => { const end = Date.now() + ms; while (Date.now() < end); return ms })
+    let made = 0
+    const lane = async () => { while (made < 80) { made++; await t.run(5) } }
+    Promise.all(Array.from({ length: 8 }, lane)).then(() => t.close()).then(() => {
+      console.log(JSON.stringify({ made, waits: waits() }))
+      process.exit(0)
+    })
+  `)
+  assert.equal(out.made, 80)
+  // Three misses in a row stop the waits, then one probe every 64 hand-overs.
+  assert.ok(out.waits >= 3 && out.waits <= 6, `${out.waits} waits for ${out.made} calls`)
 })

@@ -2,9 +2,12 @@
 // Calls bound for a thread that is already busy: held on the host and
 // handed over in one native call per thread per microtask turn (or every
 // BATCH calls). One Node-API crossing and at most one wake-up of the thread
-// for many calls, as results come back in batches the other way.
+// for many calls, as results come back in batches the other way; after a
+// hand-over the host waits briefly for those results (WAIT_US).
 
 const { PackedBytes } = require('./packed')
+const { awaitAnswer } = require('./liveness')
+const { SpinGuess } = require('./spin-guess')
 const { RUN_BATCH_STRIDE: META, RunBatchField } = require('../native/binding.js')
 
 /**
@@ -19,8 +22,26 @@ const F_CALL = RunBatchField.CallId
 const F_LENGTH = RunBatchField.Length
 const F_TIMEOUT = RunBatchField.TimeoutMs
 
+/**
+ * After handing calls over, the host waits this long (µs) for results
+ * before it goes back to its event loop: with many calls in flight the
+ * next batch of results usually comes within microseconds, while a parked
+ * event loop takes tens to wake (64 in flight on a pool of 2, 12
+ * alternated process pairs: 950 -> 1,085k calls/s, medians; the host's
+ * CPU 0.86 -> 0.78 us a task).
+ */
+const WAIT_US = 30
+/** Waits in a row before the event loop gets a turn (timers, I/O). */
+const WAITS_PER_TURN = 64
+
 /** Outboxes holding calls, flushed at the end of this microtask turn. */
 let listed = []
+/** Whether the wait after a hand-over pays (results came within it). */
+const waitGuess = new SpinGuess()
+let waitsThisTurn = 0
+const newTurn = () => { waitsThisTurn = 0 }
+/** A settled promise: `settled.then(f)` runs `f` in a microtask. */
+const settled = Promise.resolve()
 
 function flushAll() {
   // Flushing may settle calls (a thread that ended) and user code may queue
@@ -31,6 +52,28 @@ function flushAll() {
     box.listed = false
     box.flush()
   }
+  if (waitsThisTurn < WAITS_PER_TURN && waitGuess.should()) {
+    if (waitsThisTurn++ === 0) setImmediate(newTurn).unref()
+    // After the microtasks this flush queued (a reaction of a settled
+    // promise, not queueMicrotask: Node wraps each of those in an
+    // AsyncResource).
+    settled.then(waitForResults)
+  }
+}
+
+/**
+ * flushAll's wait: results that come within WAIT_US are settled now (the
+ * calls they free make the next hand-over, and so the next wait), yielding
+ * the core between looks so a thread sharing it can answer.
+ */
+function waitForResults() {
+  let r = 0
+  try {
+    r = awaitAnswer(WAIT_US, true)
+  } catch (error) {
+    queueMicrotask(() => { throw error }) // uncaught, as from queueMicrotask
+  }
+  waitGuess.saw(r !== 0)
 }
 
 class Outbox {
