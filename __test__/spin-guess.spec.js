@@ -2,7 +2,7 @@
 // When the host waits (spins) for a lone call's answer: lib/spin-guess.js.
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
-const { SpinGuess } = require('../lib/spin-guess')
+const { SpinGuess, TurnBudget } = require('../lib/spin-guess')
 const { Slot } = require('../lib/slot')
 
 /** How many of the next `n` calls the guess would wait for. */
@@ -83,4 +83,15 @@ test('a slot judges a missed wait by the run time of the call, not by its wait b
   } finally {
     await slot.close()
   }
+})
+
+test('a turn budget allows its waits in a row, then none until the event loop has had a turn', async () => {
+  const b = new TurnBudget(3)
+  let made = 0
+  while (b.left() && made < 10) { b.use(); made++ }
+  assert.equal(made, 3)
+  await Promise.resolve() // microtasks are the same turn
+  assert.equal(b.left(), false)
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(b.left(), true, 'the next turn starts a new count')
 })

@@ -6,6 +6,7 @@
 // call that asked was stopped (src/engine/host_calls.rs).
 
 const { awaitAnswer } = require('./liveness')
+const { TurnBudget } = require('./spin-guess')
 const { encodeFor, decodeEvent } = require('./host-codec')
 const { makeError } = require('./errors')
 const { NO_CALL } = require('../native/binding.js')
@@ -16,8 +17,6 @@ const { NO_CALL } = require('../native/binding.js')
  * while a parked event loop takes tens of µs to wake.
  */
 const SPIN_US = 50
-/** Waits in a row before the event loop gets a turn (timers, I/O). */
-const SPINS_PER_TURN = 64
 
 /** Each host-function table's names, in the order its thread was given them. */
 const namesOf = new WeakMap()
@@ -105,8 +104,8 @@ function describe(value) {
 let spinQueued = false
 /** The slot whose thread the queued wait is for. */
 let spinOwner = null
-let spinsThisTurn = 0
-const newTurn = () => { spinsThisTurn = 0 }
+/** At most 64 waits in a row, then the event loop gets a turn (timers, I/O). */
+const spins = new TurnBudget(64)
 const settled = Promise.resolve()
 
 /** spinSoon's microtask: the wait itself (a call result it finds is settled here). */
@@ -133,8 +132,8 @@ function spinNow() {
  * @param {any} owner
  */
 function spinSoon(owner) {
-  if (spinQueued || spinsThisTurn >= SPINS_PER_TURN || !owner.hostSpin.should()) return
-  if (spinsThisTurn++ === 0) setImmediate(newTurn).unref()
+  if (spinQueued || !spins.left() || !owner.hostSpin.should()) return
+  spins.use()
   spinQueued = true
   spinOwner = owner
   // The plain function, not the Host method (~5× its cost to call), and a

@@ -7,7 +7,7 @@
 
 const { PackedBytes } = require('./packed')
 const { awaitAnswer } = require('./liveness')
-const { SpinGuess } = require('./spin-guess')
+const { SpinGuess, TurnBudget } = require('./spin-guess')
 const { RUN_BATCH_STRIDE: META, RunBatchField } = require('../native/binding.js')
 
 /**
@@ -31,15 +31,13 @@ const F_TIMEOUT = RunBatchField.TimeoutMs
  * CPU 0.86 -> 0.78 us a task).
  */
 const WAIT_US = 30
-/** Waits in a row before the event loop gets a turn (timers, I/O). */
-const WAITS_PER_TURN = 64
 
 /** Outboxes holding calls, flushed at the end of this microtask turn. */
 let listed = []
 /** Whether the wait after a hand-over pays (results came within it). */
 const waitGuess = new SpinGuess()
-let waitsThisTurn = 0
-const newTurn = () => { waitsThisTurn = 0 }
+/** At most 64 waits in a row, then the event loop gets a turn. */
+const waits = new TurnBudget(64)
 /** A settled promise: `settled.then(f)` runs `f` in a microtask. */
 const settled = Promise.resolve()
 
@@ -52,8 +50,8 @@ function flushAll() {
     box.listed = false
     box.flush()
   }
-  if (waitsThisTurn < WAITS_PER_TURN && waitGuess.should()) {
-    if (waitsThisTurn++ === 0) setImmediate(newTurn).unref()
+  if (waits.left() && waitGuess.should()) {
+    waits.use()
     // After the microtasks this flush queued (a reaction of a settled
     // promise, not queueMicrotask: Node wraps each of those in an
     // AsyncResource).

@@ -2,7 +2,8 @@
 // Whether the host should wait briefly (spin) for a thread's answer instead
 // of going back to its event loop: it pays while answers come within the
 // wait. After 3 misses in a row the host stops waiting, but for one probe
-// every 64 times.
+// every 64 times. And how many such waits it may make in a row before its
+// event loop gets a turn (TurnBudget).
 //
 // A miss is judged by why it missed: a call that ran no longer than the
 // wait but started late (the thread was off its core: a compile or GC job of
@@ -49,4 +50,26 @@ class SpinGuess {
   }
 }
 
-module.exports = { SpinGuess }
+/**
+ * How many waits the host may make in a row before its event loop gets a
+ * turn (timers, I/O): the count starts again in the loop's next check
+ * phase.
+ */
+class TurnBudget {
+  used = 0
+  /** @param {number} max waits a turn */
+  constructor(max) {
+    this.max = max
+    this.newTurn = () => { this.used = 0 }
+  }
+
+  /** Whether a wait may still be made this turn. */
+  left() { return this.used < this.max }
+
+  /** Count a wait (the first of a turn sets up the next turn's reset). */
+  use() {
+    if (this.used++ === 0) setImmediate(this.newTurn).unref()
+  }
+}
+
+module.exports = { SpinGuess, TurnBudget }
