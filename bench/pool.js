@@ -176,10 +176,10 @@ const IN_TURNS = ['isothread', 'piscina', 'raw Workers']
 
 /**
  * The 64-in-flight row for IN_TURNS: every pool open and warm, then
- * `ROUNDS` turns of each in the same order. Sets `tput[name]` to the median
- * turn's rate; returns the host CPU per task of that turn, by name.
+ * `ROUNDS` turns of each in the same order. Returns each one's median
+ * turn (`{ rate, hostNs }`, as inFlight gives), by name.
  */
-async function flightTurns(makers, tput) {
+async function flightTurns(makers) {
   const open = []
   try {
     for (const name of IN_TURNS) {
@@ -191,13 +191,7 @@ async function flightTurns(makers, tput) {
     for (let r = 0; r < ROUNDS; r++) {
       for (const c of open) runs[c.name].push(await inFlight(c, N_FLIGHT / 2, DEPTH))
     }
-    const hostNs = {}
-    for (const name of IN_TURNS) {
-      const mid = runs[name].sort((a, b) => a.rate - b.rate)[ROUNDS >> 1]
-      tput[name] = mid.rate
-      hostNs[name] = mid.hostNs
-    }
-    return hostNs
+    return Object.fromEntries(IN_TURNS.map((n) => [n, runs[n].sort((a, b) => a.rate - b.rate)[ROUNDS >> 1]]))
   } finally {
     for (const c of open) await c.close()
   }
@@ -308,7 +302,12 @@ module.exports = async function poolBench() {
       }
     }
 
-    if (row('flight')) Object.assign(hostNs, await flightTurns(Object.fromEntries(makers), tput))
+    if (row('flight')) {
+      for (const [name, run] of Object.entries(await flightTurns(Object.fromEntries(makers)))) {
+        tput[name] = run.rate
+        hostNs[name] = run.hostNs
+      }
+    }
 
     const st = {}
     for (const name of Object.keys(seq)) st[name] = stats(seq[name])

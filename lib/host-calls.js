@@ -5,7 +5,7 @@
 // rejects with what it threw. The thread drops answers that come after the
 // call that asked was stopped (src/engine/host_calls.rs).
 
-const { awaitAnswer } = require('./liveness')
+const { awaitInMicrotask } = require('./liveness')
 const { TurnBudget } = require('./spin-guess')
 const { encodeFor, decodeEvent } = require('./host-codec')
 const { makeError } = require('./errors')
@@ -113,13 +113,7 @@ function spinNow() {
   const owner = spinOwner
   spinOwner = null
   spinQueued = false
-  let r = 0
-  try {
-    r = awaitAnswer(SPIN_US, true)
-  } catch (error) {
-    queueMicrotask(() => { throw error }) // uncaught, as from queueMicrotask
-  }
-  owner.hostSpin.saw(r !== 0)
+  owner.hostSpin.saw(awaitInMicrotask(SPIN_US) !== 0)
 }
 
 /**

@@ -135,6 +135,21 @@ function awaitAnswer(us, yielding = false, lane = undefined) {
   return r
 }
 
+/**
+ * `awaitAnswer(us, true)` made from a microtask (the host's waits after a
+ * hand-over and after a host call's answer): what it throws is thrown again
+ * on its own, uncaught, as from queueMicrotask, and 0 returned.
+ * @param {number} us
+ */
+function awaitInMicrotask(us) {
+  try {
+    return awaitAnswer(us, true)
+  } catch (error) {
+    queueMicrotask(() => { throw error })
+    return 0
+  }
+}
+
 on(EventKind.Done, (thread, callId, status, bytes, shared, transferred, codeAndMessage, waitUs, runUs) => {
   const owner = owners.get(thread)
   if (owner !== undefined) owner._settle(callId, status, bytes, shared, transferred, codeAndMessage, waitUs, runUs)
@@ -146,4 +161,4 @@ on(EventKind.Exit, (thread, cause) => {
   everyOwner.delete(thread)
 })
 
-module.exports = { register, ownerOf, hold, release, awaitAnswer, AWAIT_LANE }
+module.exports = { register, ownerOf, hold, release, awaitAnswer, awaitInMicrotask, AWAIT_LANE }

@@ -6,7 +6,7 @@
 // hand-over the host waits briefly for those results (WAIT_US).
 
 const { PackedBytes } = require('./packed')
-const { awaitAnswer } = require('./liveness')
+const { awaitInMicrotask } = require('./liveness')
 const { SpinGuess, TurnBudget } = require('./spin-guess')
 const { RUN_BATCH_STRIDE: META, RunBatchField } = require('../native/binding.js')
 
@@ -65,13 +65,7 @@ function flushAll() {
  * the core between looks so a thread sharing it can answer.
  */
 function waitForResults() {
-  let r = 0
-  try {
-    r = awaitAnswer(WAIT_US, true)
-  } catch (error) {
-    queueMicrotask(() => { throw error }) // uncaught, as from queueMicrotask
-  }
-  waitGuess.saw(r !== 0)
+  waitGuess.saw(awaitInMicrotask(WAIT_US) !== 0)
 }
 
 class Outbox {
