@@ -1,6 +1,6 @@
 //! The call-state machine without a host: a control built here, no isolate.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 
@@ -138,6 +138,28 @@ fn the_heap_is_checked_after_the_first_call_then_at_least_every_64() {
     assert!(checked.windows(2).all(|w| w[1] - w[0] <= 64), "{checked:?}");
     // Calls this short (no JS ran) are checked by count, not each time.
     assert!(checked.len() < 50, "{checked:?}");
+}
+
+#[test]
+fn calls_that_ran_a_millisecond_in_all_check_the_heap_and_one_that_long_on_its_own() {
+    let (c, _rx) = control();
+    let mut s = CallState::new();
+    let mut run = |s: &mut CallState, id: u64, us: u64| {
+        assert!(s.begin(&c, id, 3, 0, 0.0, Instant::now()));
+        std::thread::sleep(Duration::from_micros(us));
+        let checked = s.settle().unwrap().check_heap;
+        let _ = end_call(&c, value());
+        checked
+    };
+    assert!(run(&mut s, 1, 0), "the first call is checked");
+    // Calls of 100 µs: checked once they ran 1 ms in all (sleep may take
+    // longer than asked, never less), not after each.
+    let checked: Vec<u64> = (2..=41).filter(|&id| run(&mut s, id, 100)).collect();
+    assert!((3..=20).contains(&checked.len()), "{checked:?}");
+    assert!(checked.windows(2).all(|w| w[1] - w[0] <= 10), "{checked:?}");
+    // A call of 1 ms is checked on its own, even right after a check.
+    assert!(run(&mut s, 42, 1000));
+    assert!(run(&mut s, 43, 1000));
 }
 
 /// In an isolate of its own (as the codec's tests make them): the handles a
