@@ -57,16 +57,25 @@ function serve(owner, callId, seq, index, bytes, shared, transferred, length) {
 /** Send the answer to host call `seq`, unless the thread is gone. */
 function answer(owner, seq, name, thrown, value) {
   if (owner.exited) return
-  const reply = encodeAnswer(name, thrown, value)
   let sent
+  try {
+    sent = send(owner, seq, encodeAnswer(name, thrown, value))
+  } catch (error) {
+    // (No cause is known: the arguments are ours.) The thread waits for
+    // this answer, so it gets the error instead, sent the other way.
+    sent = owner.native.hostReply(seq, true, encodeFor(error, 'result').bytes)
+  }
+  if (sent) spinSoon(owner)
+}
+
+/** Hand `reply` (encodeAnswer's) to the thread as the answer to host call `seq`. */
+function send(owner, seq, reply) {
   if (reply.shared === undefined && reply.transferred === undefined) {
     // (the plain function, made once per thread, costs less than the method)
     if (owner.replyFn === undefined) owner.replyFn = owner.native.replyFunction()
-    sent = owner.replyFn(seq, reply.thrown, reply.bytes)
-  } else {
-    sent = owner.native.hostReply(seq, reply.thrown, reply.bytes, reply.shared, reply.transferred)
+    return owner.replyFn(seq, reply.thrown, reply.bytes)
   }
-  if (sent) spinSoon(owner)
+  return owner.native.hostReply(seq, reply.thrown, reply.bytes, reply.shared, reply.transferred)
 }
 
 /**

@@ -72,10 +72,13 @@ class Outbox {
   /**
    * @param {{ runBatch(meta: Float64Array, bytes: Uint8Array): boolean }} native
    * @param {() => void} onEnded the thread has ended: the held calls are lost
+   * @param {(id: number, error: unknown) => void} onFailed held call `id`
+   *   could not be handed over (`runBatch` threw `error`): it never runs
    */
-  constructor(native, onEnded) {
+  constructor(native, onEnded, onFailed) {
     this.native = native
     this.onEnded = onEnded
+    this.onFailed = onFailed
     this.meta = null
     this.bytes = new PackedBytes()
     this.n = 0
@@ -104,7 +107,20 @@ class Outbox {
     const n = this.n
     if (n === 0) return
     this.n = 0
-    if (!this.native.runBatch(this.meta.subarray(0, n * META), this.bytes.take())) this.onEnded()
+    const meta = this.meta.subarray(0, n * META)
+    let sent
+    try {
+      sent = this.native.runBatch(meta, this.bytes.take())
+    } catch (error) {
+      // (No cause is known: the arrays are ours.) Each held call fails
+      // rather than waits forever; the ids are read out first, as failing
+      // a call may let its caller add calls here again.
+      const ids = []
+      for (let m = 0; m < meta.length; m += META) ids.push(meta[m + F_CALL])
+      for (const id of ids) this.onFailed(id, error)
+      return
+    }
+    if (!sent) this.onEnded()
   }
 
   /** Drop every held call (their promises are settled by the caller). */

@@ -131,7 +131,7 @@ class Slot {
     /** The lane the lone call waited for (loneId) was posted to, if it was. */
     this.loneLane = undefined
     /** Plain calls queued behind a running one, handed over in batches. */
-    this.outbox = new Outbox(this.native, () => this._exited(false))
+    this.outbox = new Outbox(this.native, () => this._exited(false), (id, error) => this.finish(id, false, error))
     this.name = o.name
     this.respawn = o.respawn === true
     /** Called after every settled call: (waitMs, runMs, failed). */
@@ -232,14 +232,26 @@ class Slot {
     const call = this.open(id, reffed)
     if (busy) {
       this.outbox.add(id, bytes, timeout) // it waits anyway, so it goes with others
-    } else if (lone && this.post(id, bytes, timeout, 0)) {
-      this.awaitLone(id)
-    } else if (!this.send(id, bytes, timeout)) {
-      // (idle: nothing is held in the outbox, held calls being in flight)
-      this._exited(false) // the isolate ended (out of memory) while idle
-    } else {
-      this.awaitLone(id)
+      return call.promise
     }
+    let sent
+    try {
+      sent = (lone && this.post(id, bytes, timeout, 0)) || this.send(id, bytes, timeout)
+    } catch (error) {
+      return this.unsent(id, call, error)
+    }
+    // (idle: nothing is held in the outbox, held calls being in flight)
+    if (!sent) this._exited(false) // the isolate ended (out of memory) while idle
+    else this.awaitLone(id)
+    return call.promise
+  }
+
+  /**
+   * Call `id` could not be sent (the native side threw: no cause is
+   * known): it fails now rather than stay in flight for good.
+   */
+  unsent(id, call, error) {
+    this.finish(id, false, error)
     return call.promise
   }
 
@@ -326,12 +338,16 @@ class Slot {
     const id = nextCallId++
     const call = this.open(id, false)
     let sent
-    if (task !== 0) {
-      sent = (lone && this.post(id, bytes, undefined, task)) || this.send(id, bytes, undefined, task)
-    } else {
-      this.loneLane = undefined
-      task = this.taskId()
-      sent = this.sentTask(name, task, this.send(id, bytes, undefined, task, name))
+    try {
+      if (task !== 0) {
+        sent = (lone && this.post(id, bytes, undefined, task)) || this.send(id, bytes, undefined, task)
+      } else {
+        this.loneLane = undefined
+        task = this.taskId()
+        sent = this.sentTask(name, task, this.send(id, bytes, undefined, task, name))
+      }
+    } catch (error) {
+      return this.unsent(id, call, error)
     }
     if (!sent) this._exited(false)
     else this.awaitLone(id)
@@ -368,7 +384,13 @@ class Slot {
     const call = this.open(id, c.reffed)
     call.onMessage = c.onMessage
     call.host = c.host
-    if (!send(id)) {
+    let sent
+    try {
+      sent = send(id)
+    } catch (error) {
+      return this.unsent(id, call, error)
+    }
+    if (!sent) {
       this._exited(false) // the isolate ended (out of memory) while idle
       return call.promise
     }
