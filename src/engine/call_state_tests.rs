@@ -144,7 +144,7 @@ fn the_heap_is_checked_after_the_first_call_then_at_least_every_64() {
 fn calls_that_ran_a_millisecond_in_all_check_the_heap_and_one_that_long_on_its_own() {
     let (c, _rx) = control();
     let mut s = CallState::new();
-    let mut run = |s: &mut CallState, id: u64, us: u64| {
+    let run = |s: &mut CallState, id: u64, us: u64| {
         assert!(s.begin(&c, id, 3, 0, 0.0, Instant::now()));
         std::thread::sleep(Duration::from_micros(us));
         let checked = s.settle().unwrap().check_heap;
