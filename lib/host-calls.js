@@ -5,7 +5,7 @@
 // rejects with what it threw. The thread drops answers that come after the
 // call that asked was stopped (src/engine/host_calls.rs).
 
-const { awaitInMicrotask } = require('./liveness')
+const { awaitInMicrotask, turnSpent } = require('./liveness')
 const { TurnBudget } = require('./spin-guess')
 const { encodeFor, decodeEvent } = require('./host-codec')
 const { makeError } = require('./errors')
@@ -135,7 +135,7 @@ function spinNow() {
  * @param {any} owner
  */
 function spinSoon(owner) {
-  if (spinQueued || !spins.left() || !owner.hostSpin.should()) return
+  if (spinQueued || !spins.left() || !owner.hostSpin.should() || turnSpent()) return
   spins.use()
   spinQueued = true
   spinOwner = owner

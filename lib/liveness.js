@@ -5,7 +5,7 @@
 // flight). Call results and thread exits go straight to their owner.
 
 const native = require('../native/binding.js')
-const { host, on, EventKind, awaitEvents } = require('./host-events')
+const { host, on, EventKind, awaitEvents, beginTurn, turnSpent } = require('./host-events')
 
 const { BATCH_STRIDE, BatchField, CallStatus, ExitCause } = native
 const F_THREAD = BatchField.Thread
@@ -138,10 +138,12 @@ function awaitAnswer(us, yielding = false, lane = undefined) {
 /**
  * `awaitAnswer(us, true)` made from a microtask (the host's waits after a
  * hand-over and after a host call's answer): what it throws is thrown again
- * on its own, uncaught, as from queueMicrotask, and 0 returned.
+ * on its own, uncaught, as from queueMicrotask, and 0 returned. The wait
+ * counts in this turn's time for events (callers check `turnSpent()` first).
  * @param {number} us
  */
 function awaitInMicrotask(us) {
+  beginTurn()
   try {
     return awaitAnswer(us, true)
   } catch (error) {
@@ -161,4 +163,4 @@ on(EventKind.Exit, (thread, cause) => {
   everyOwner.delete(thread)
 })
 
-module.exports = { register, ownerOf, hold, release, awaitAnswer, awaitInMicrotask, AWAIT_LANE }
+module.exports = { register, ownerOf, hold, release, awaitAnswer, awaitInMicrotask, turnSpent, AWAIT_LANE }

@@ -6,7 +6,7 @@
 // hand-over the host waits briefly for those results (WAIT_US).
 
 const { PackedBytes } = require('./packed')
-const { awaitInMicrotask } = require('./liveness')
+const { awaitInMicrotask, turnSpent } = require('./liveness')
 const { SpinGuess, TurnBudget } = require('./spin-guess')
 const { RUN_BATCH_STRIDE: META, RunBatchField } = require('../native/binding.js')
 
@@ -50,7 +50,7 @@ function flushAll() {
     box.listed = false
     box.flush()
   }
-  if (waits.left() && waitGuess.should()) {
+  if (waits.left() && waitGuess.should() && !turnSpent()) {
     waits.use()
     // After the microtasks this flush queued (a reaction of a settled
     // promise, not queueMicrotask: Node wraps each of those in an

@@ -28,6 +28,16 @@ export declare class Host {
   /** Keep the process alive (calls in flight) or not (idle). */
   setRef(on: boolean): void
   /**
+   * Deliver no more events until `releaseDeliveries()` (this turn of the
+   * event loop delivered for long enough; see `HostSink::hold`).
+   */
+  holdDeliveries(): void
+  /**
+   * Deliver events again, those that came meanwhile at the event loop's
+   * next poll.
+   */
+  releaseDeliveries(): void
+  /**
    * `awaitEvents` as a plain function `(us, yielding?, lane?) => number`
    * for the lone call's wait (cheaper to call than the method), which
    * leaves the last batch of results it finds for the caller to settle:

@@ -207,6 +207,20 @@ impl Host {
         unsafe { napi_raw::set_ref(env.raw(), &self.sink, on) }.map_err(invalid)
     }
 
+    /// Deliver no more events until `releaseDeliveries()` (this turn of the
+    /// event loop delivered for long enough; see `HostSink::hold`).
+    #[napi]
+    pub fn hold_deliveries(&self) {
+        self.sink.hold();
+    }
+
+    /// Deliver events again, those that came meanwhile at the event loop's
+    /// next poll.
+    #[napi]
+    pub fn release_deliveries(&self) {
+        self.sink.release();
+    }
+
     /// `awaitEvents` as a plain function `(us, yielding?, lane?) => number`
     /// for the lone call's wait (cheaper to call than the method), which
     /// leaves the last batch of results it finds for the caller to settle:

@@ -56,7 +56,12 @@ pub struct HostSink {
     /// only); None while a delivery in them is in progress.
     batch_views: Mutex<Option<BatchViews>>,
     releases: Mutex<Vec<HostRef>>,
+    /// Set while a wake-up of the event loop is pending (or while events
+    /// are held): isolate threads then only queue their events.
     scheduled: AtomicBool,
+    /// Set while the host holds deliveries until its event loop's next
+    /// turn (`hold`); `scheduled` stays set meanwhile.
+    held: AtomicBool,
     /// Set once events were queued, cleared when they are taken: what the
     /// host's short wait polls, so it never contends for `queue`'s lock
     /// with the thread that is answering.
@@ -148,6 +153,30 @@ impl HostSink {
         spun
     }
 
+    /// JS thread: deliver no more events until `release`. Node delivers
+    /// the threadsafe function's calls in a loop for as long as new ones
+    /// come while it runs them (up to 1,000), so with results coming as
+    /// fast as the host settles them its event loop never turned: timers
+    /// and I/O waited 20-80 ms. The host holds deliveries once a turn has
+    /// delivered for long enough, and releases them at the loop's next
+    /// turn (lib/host-events.js).
+    pub fn hold(&self) {
+        self.held.store(true, Ordering::SeqCst);
+        self.scheduled.store(true, Ordering::SeqCst);
+    }
+
+    /// JS thread: deliver events again (see `hold`), waking the event loop
+    /// for those that came meanwhile.
+    pub fn release(&self) {
+        if !self.held.swap(false, Ordering::SeqCst) {
+            return;
+        }
+        self.scheduled.store(false, Ordering::SeqCst);
+        if self.ready.load(Ordering::Acquire) || !lock(&self.queue).is_empty() || !lock(&self.releases).is_empty() {
+            self.schedule();
+        }
+    }
+
     /// This env may end before the process (a `worker_threads` Worker).
     pub fn set_ends_early(&self) {
         self.ends_early.store(true, Ordering::Relaxed);
@@ -186,6 +215,9 @@ unsafe extern "C" fn call_js(env: sys::napi_env, js_cb: sys::napi_value, context
     }
     // SAFETY: `context` is the HostSink kept alive by the tsfn (see create_sink).
     let sink = unsafe { &*(context as *const HostSink) };
+    if sink.held.load(Ordering::SeqCst) {
+        return; // a wake-up that came before `hold`: `release` makes another
+    }
     // SAFETY: forwarded: a live env and callback on the JS thread.
     unsafe { drain_now(env, js_cb, sink) };
 }
@@ -267,7 +299,9 @@ pub unsafe fn drain_now(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostS
 /// # Safety
 /// As `drain_now`.
 unsafe fn drain(env: sys::napi_env, js_cb: sys::napi_value, sink: &HostSink, keep_batch: bool) -> Option<events::Kept> {
-    sink.scheduled.store(false, Ordering::SeqCst);
+    if !sink.held.load(Ordering::SeqCst) {
+        sink.scheduled.store(false, Ordering::SeqCst);
+    }
     // SAFETY: forwarded contract (live env on its JS thread).
     unsafe { strings::report_released(env) };
     let report = |done: napi::Result<()>| {
@@ -358,6 +392,7 @@ pub unsafe fn create_sink(env: sys::napi_env, func: sys::napi_value) -> napi::Re
         batch_views: Mutex::new(Some(BatchViews::default())),
         releases: Mutex::new(Vec::new()),
         scheduled: AtomicBool::new(false),
+        held: AtomicBool::new(false),
         ready: AtomicBool::new(false),
         ends_early: AtomicBool::new(false),
     });
