@@ -5,7 +5,8 @@
 // rejects with what it threw. The thread drops answers that come after the
 // call that asked was stopped (src/engine/host_calls.rs).
 
-const { awaitInMicrotask, turnSpent } = require('./liveness')
+const { awaitInMicrotask } = require('./liveness')
+const { turnSpent } = require('./host-events')
 const { TurnBudget } = require('./spin-guess')
 const { encodeFor, decodeEvent } = require('./host-codec')
 const { makeError } = require('./errors')

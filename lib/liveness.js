@@ -5,7 +5,7 @@
 // flight). Call results and thread exits go straight to their owner.
 
 const native = require('../native/binding.js')
-const { host, on, EventKind, awaitEvents, beginTurn, turnSpent } = require('./host-events')
+const { host, on, EventKind, awaitEvents, beginTurn } = require('./host-events')
 
 const { BATCH_STRIDE, BatchField, CallStatus, ExitCause } = native
 const F_THREAD = BatchField.Thread
@@ -163,4 +163,4 @@ on(EventKind.Exit, (thread, cause) => {
   everyOwner.delete(thread)
 })
 
-module.exports = { register, ownerOf, hold, release, awaitAnswer, awaitInMicrotask, turnSpent, AWAIT_LANE }
+module.exports = { register, ownerOf, hold, release, awaitAnswer, awaitInMicrotask, AWAIT_LANE }

@@ -6,7 +6,8 @@
 // hand-over the host waits briefly for those results (WAIT_US).
 
 const { PackedBytes } = require('./packed')
-const { awaitInMicrotask, turnSpent } = require('./liveness')
+const { awaitInMicrotask } = require('./liveness')
+const { turnSpent } = require('./host-events')
 const { SpinGuess, TurnBudget } = require('./spin-guess')
 const { RUN_BATCH_STRIDE: META, RunBatchField } = require('../native/binding.js')
 
