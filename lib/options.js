@@ -2,6 +2,7 @@
 // Option checks shared by Thread and (later) ThreadPool: API.md §7 "Options".
 
 const { makeError } = require('./errors')
+const { locate } = require('./location')
 
 const invalid = (message) => makeError('ERR_INVALID_ARG', message)
 
@@ -145,7 +146,7 @@ function contextSource(context) {
 function contextOrigin(context, source) {
   if (typeof context !== 'function') return undefined
   const src = Function.prototype.toString.call(context)
-  const loc = require('./location').locate(context, src)
+  const loc = locate(context, src)
   if (loc === undefined) return undefined
   return { originFile: loc.file, originLine: loc.line, originColumn: loc.column - source.indexOf(src) }
 }
