@@ -88,6 +88,24 @@ test('method shorthand and named function contexts work', async () => {
   await Promise.all([t1.close(), t2.close()])
 })
 
+test('every form a function text can take works as a context (arrows with and without parentheses, async, Unicode names)', async () => {
+  // (written as they are on purpose: a formatter must not add parentheses)
+  const forms = [
+    [() => (x) => x + 1, 2],
+    [(cfg) => (x) => x + 2, 3],
+    [cfg => (x) => x + 3, 4],
+    [async cfg => (x) => x + 4, 5],
+    [ñ => (x) => x + 5, 6],
+    [async function () { return (x) => x + 6 }, 7],
+    [{ async make() { return (x) => x + 7 } }.make, 8],
+  ]
+  for (const [context, expected] of forms) {
+    const t = new Thread(context)
+    assert.equal(await t.run(1), expected, String(context))
+    await t.close()
+  }
+})
+
 test('deep recursion gives a RangeError, not a crash, and the thread serves on', async () => {
   const t = new Thread(() => (n) => { const f = (i) => (i === 0 ? 0 : 1 + f(i - 1)); return f(n) })
   assert.equal(await t.run(20000), 20000)
