@@ -6,7 +6,7 @@
 // turn, after timers and I/O. Every call still settles.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { ThreadPool } = require('..')
+const { Thread, ThreadPool } = require('..')
 
 /** Run `lanes` loops of `await run()` for `ms`; the longest gap between two turns of the event loop. */
 async function longestTurn(run, lanes, ms) {
@@ -63,6 +63,22 @@ test('64 tiny calls in flight: timers still fire while results stream', async ()
   await pool.close()
   // 80 at most. Under `node --test`: 20-36 before the limit, with turns
   // waited for up to 40-80 ms; 67-73 after it, with 8-12 ms.
+  assert.ok(ticks >= 45, `a 5 ms interval fired ${ticks} times in 400 ms`)
+  assert.ok(longest < 60, `the event loop waited ${longest.toFixed(1)} ms for a turn`)
+})
+
+test('a loop of awaited calls on one Thread: timers still fire', async () => {
+  const t = new Thread(() => (x) => x)
+  await t.run(0)
+  let ticks = 0
+  const timer = setInterval(() => { ticks++ }, 5)
+  // Each call's answer is waited for on the host, in a microtask: before
+  // the waits counted in the turn's time, the loop never turned (15-21
+  // ticks in 400 ms; 77-78 after).
+  const { longest, settled } = await longestTurn(() => t.run(1), 1, 400)
+  clearInterval(timer)
+  await t.close()
+  assert.ok(settled > 1000, `${settled} calls settled`)
   assert.ok(ticks >= 45, `a 5 ms interval fired ${ticks} times in 400 ms`)
   assert.ok(longest < 60, `the event loop waited ${longest.toFixed(1)} ms for a turn`)
 })

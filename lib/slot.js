@@ -10,6 +10,7 @@ const { mapError } = require('./stack')
 const { envExtras } = require('./inspect')
 const { CallStatus, NO_CALL, MAX_TASK_IDS } = require('../native/binding.js')
 const { awaitAnswer, AWAIT_LANE } = require('./liveness')
+const { beginTurn, turnSpent } = require('./host-events')
 const { Lane, postToAny } = require('./lane')
 const { CallTable } = require('./call-table')
 const { SpinGuess } = require('./spin-guess')
@@ -274,10 +275,12 @@ class Slot {
    * Call `id` is the only one in flight: once the caller's synchronous code
    * is done (a microtask), if it still is, wait up to SPIN_US for its answer
    * on the host. Calls made meanwhile (a loop, many lanes resuming) go in a
-   * batch instead, with no waiting.
+   * batch instead, with no waiting. Not once this turn of the event loop
+   * took events for long enough (host-events.js): a loop of awaited calls
+   * otherwise never let it turn.
    */
   awaitLone(id) {
-    if (inFlight !== 1 || !this.loneSpin.should()) return
+    if (inFlight !== 1 || !this.loneSpin.should() || turnSpent()) return
     this.loneId = id
     // A reaction of a settled promise, not queueMicrotask: Node's wraps
     // each callback in an AsyncResource and a bound function (~0.1 µs and
@@ -290,6 +293,7 @@ class Slot {
     const id = this.loneId
     if (inFlight !== 1 || !this.calls.has(id)) return
     const lane = this.loneLane
+    beginTurn()
     try {
       if (awaitAnswer(SPIN_US, false, lane?.buffer) === AWAIT_LANE) lane.settle(this, id)
     } catch (error) {
