@@ -78,7 +78,9 @@ test('a loop of awaited calls on one Thread: timers still fire', async () => {
   const { longest, settled } = await longestTurn(() => t.run(1), 1, 400)
   clearInterval(timer)
   await t.close()
-  assert.ok(settled > 1000, `${settled} calls settled`)
+  // (~90,000 on an idle machine; 100-400 with two other processes
+  // spinning on both cores, before the limit as after it)
+  assert.ok(settled >= 20, `${settled} calls settled`)
   assert.ok(ticks >= 45, `a 5 ms interval fired ${ticks} times in 400 ms`)
   assert.ok(longest < 60, `the event loop waited ${longest.toFixed(1)} ms for a turn`)
 })
