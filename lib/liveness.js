@@ -117,12 +117,14 @@ const AWAIT_LANE = -2
  * first). Saves the addon calling back into JS for the answer waited for.
  * With `lane` (a lane's buffer, lib/lane.js), the answer of the call
  * posted there may come there instead: then AWAIT_LANE is returned and
- * nothing is settled. Returns `r` (0: nothing came).
+ * nothing is settled. Returns `r` (0: nothing came). The wait counts in
+ * this turn's time for events (callers check `turnSpent()` first).
  * @param {number} us
  * @param {boolean} [yielding]
  * @param {ArrayBuffer} [lane]
  */
 function awaitAnswer(us, yielding = false, lane = undefined) {
+  beginTurn()
   const r = awaitEvents(us, yielding, lane)
   if (r === AWAIT_LANE) return r // the caller reads the answer from the lane
   if (r < -1) {
@@ -138,12 +140,10 @@ function awaitAnswer(us, yielding = false, lane = undefined) {
 /**
  * `awaitAnswer(us, true)` made from a microtask (the host's waits after a
  * hand-over and after a host call's answer): what it throws is thrown again
- * on its own, uncaught, as from queueMicrotask, and 0 returned. The wait
- * counts in this turn's time for events (callers check `turnSpent()` first).
+ * on its own, uncaught, as from queueMicrotask, and 0 returned.
  * @param {number} us
  */
 function awaitInMicrotask(us) {
-  beginTurn()
   try {
     return awaitAnswer(us, true)
   } catch (error) {

@@ -10,7 +10,7 @@ const { mapError } = require('./stack')
 const { envExtras } = require('./inspect')
 const { CallStatus, NO_CALL, MAX_TASK_IDS } = require('../native/binding.js')
 const { awaitAnswer, AWAIT_LANE } = require('./liveness')
-const { beginTurn, turnSpent } = require('./host-events')
+const { turnSpent } = require('./host-events')
 const { Lane, postToAny } = require('./lane')
 const { CallTable } = require('./call-table')
 const { SpinGuess } = require('./spin-guess')
@@ -293,7 +293,6 @@ class Slot {
     const id = this.loneId
     if (inFlight !== 1 || !this.calls.has(id)) return
     const lane = this.loneLane
-    beginTurn()
     try {
       if (awaitAnswer(SPIN_US, false, lane?.buffer) === AWAIT_LANE) lane.settle(this, id)
     } catch (error) {
