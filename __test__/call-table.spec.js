@@ -36,6 +36,26 @@ test('CallTable: calls displaced by newer ids are still found, deleted once and 
   assert.equal(t.size, 1)
 })
 
+test('CallTable: bursts one after another (the grown ring halves as it empties) find every call', () => {
+  const t = new CallTable()
+  let id = 1
+  for (let burst = 0; burst < 4; burst++) {
+    const first = id
+    for (let i = 0; i < 20000; i++) t.add({ id: id++ })
+    for (let k = first; k < id; k++) assert.equal(t.get(k).id, k)
+    for (let k = first; k < id; k++) assert.equal(t.delete(k), true)
+    assert.equal(t.size, 0)
+    // a few lone calls between bursts, each emptying the table again
+    for (let i = 0; i < 3; i++) {
+      const c = { id: id++ }
+      t.add(c)
+      assert.equal(t.get(c.id), c)
+      assert.equal(t.delete(c.id), true)
+    }
+  }
+  assert.deepEqual(t.values(), [])
+})
+
 test('a pool call that waits while thousands of quick calls pass settles with its own value', async () => {
   const pool = new ThreadPool(() => (x) => (x === 'slow' ? new Promise((r) => setTimeout(() => r('slow done'), 300)) : x * 2), 2)
   try {
