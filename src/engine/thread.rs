@@ -282,7 +282,7 @@ static CLOSING: AtomicBool = AtomicBool::new(false);
 
 /// Spares made so far, and the wake-up of threads waiting for the one
 /// being made (`await_spare_in_making`).
-fn made() -> &'static (Mutex<u64>, Condvar) {
+fn spares_made() -> &'static (Mutex<u64>, Condvar) {
     static MADE: OnceLock<(Mutex<u64>, Condvar)> = OnceLock::new();
     MADE.get_or_init(Default::default)
 }
@@ -291,24 +291,26 @@ fn made() -> &'static (Mutex<u64>, Condvar) {
 /// waiting for it.
 fn making_over() {
     MAKING.store(false, Ordering::Release);
-    let (count, wake) = made();
+    let (count, wake) = spares_made();
     *count.lock().unwrap_or_else(|p| p.into_inner()) += 1;
     wake.notify_all();
 }
 
 /// A thread that was closed waits for the spare being made, if one is (at
-/// most `most`: SPARE_WAIT_MAX), before it says it ended, so `close()` resolves with
-/// the spare ready (`dispose()` does not wait: it means now). Measured on 2 cores, a loop of `new Thread` → first result
-/// → `close()` (`npm run bench`'s start row): a spare (~1.2 ms of CPU) made
-/// while the next start ran took the core its host or thread needed (Linux
-/// left them queued behind it while the other core idled), and 12 % of
-/// starts took over 1 ms; a start right after a close then found a spare
-/// still being made. Waiting here moves that time into `close()`, which
-/// took as long whenever its isolate's teardown met the spare's making
-/// (both take V8's page-allocator lock): start mean 0.38 → 0.23 ms, 1 %
-/// over 1 ms.
+/// most `most`: SPARE_WAIT_MAX), before it says it ended, so `close()`
+/// resolves with the spare ready (`dispose()` does not wait: it means now).
+///
+/// Measured on 2 cores, a loop of `new Thread` → first result → `close()`
+/// (`npm run bench`'s start row): a spare (~1.2 ms of CPU) made while the
+/// next start ran took the core its host or thread woke on (Linux left them
+/// queued behind it while the other core idled), and a start right after a
+/// close found a spare still being made: 12 % of starts took over 1 ms.
+/// Waiting here moves that time into `close()`, which took as long whenever
+/// its isolate's teardown met the spare's making (both take V8's
+/// page-allocator lock): start mean 0.47 → 0.28 ms, starts over 1 ms
+/// 58 → 4 of 348.
 fn await_spare_in_making(most: Duration) {
-    let (count, wake) = made();
+    let (count, wake) = spares_made();
     let mut n = count.lock().unwrap_or_else(|p| p.into_inner());
     if CLOSING.load(Ordering::Acquire) || !MAKING.load(Ordering::Acquire) {
         return;
