@@ -11,6 +11,12 @@ async function main() {
   const pkg = new Thread(() => (s) => [require('lodash').kebabCase(s), require('node:path').join('/a/b', '..', s), Buffer.from(s).toString('base64')])
   assert.deepStrictEqual(await pkg.run('Hi There'), [require('lodash').kebabCase('Hi There'), require('node:path').join('/a/b', '..', 'Hi There'), Buffer.from('Hi There').toString('base64')])
   await pkg.close()
+  // TextDecoder('latin1') as this host decodes it (Node 20 byte for byte; Node 22+, Bun and Deno as windows-1252).
+  const latin1 = () => (bytes) => new TextDecoder('latin1').decode(Uint8Array.from(bytes))
+  const high = Array.from({ length: 40 }, (_, i) => 0x7c + i)
+  const dec = new Thread(latin1)
+  assert.strictEqual(await dec.run(high), latin1()(high))
+  await dec.close()
   const back = await new Thread(() => (v) => v).run({ d: new Date(1), m: new Map([[1, [2n]]]), u: new Uint8Array([1, 2]) })
   assert.ok(back.d instanceof Date && back.m.get(1)[0] === 2n && back.u[1] === 2)
   const err = await t.run.call(new Thread(() => () => { throw new RangeError('r') })).catch((e) => e)

@@ -20,6 +20,9 @@ native.setRuntimeDir(path.join(__dirname, 'runtime'), JSON.stringify({
   ppid: process.ppid,
   release: process.release,
   features: process.features,
+  // Whether this host's TextDecoder('latin1') decodes windows-1252 as the
+  // Encoding Standard has it (Node 22+, Bun, Deno) or byte for byte (Node 20).
+  textDecoderWindows1252: new TextDecoder('latin1').decode(Uint8Array.of(0x80)) === '\u20ac',
 }))
 
 /** @typedef {(thread: any, a?: any, b?: any, c?: any, d?: any, e?: any, f?: any, g?: any, h?: any) => void} EventHandler */

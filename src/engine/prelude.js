@@ -219,7 +219,9 @@
     }
   }
   // TextDecoder: UTF-8 (streaming too), UTF-16LE and latin1 (which Node
-  // names windows-1252 and decodes byte for byte), labels as Node takes them.
+  // names windows-1252), labels as Node takes them. windows-1252 decodes as
+  // the host's does: byte for byte under Node 20, with the Encoding
+  // Standard's table for 0x80-0x9F under Node 22+, Bun and Deno.
   const ENCODINGS = {
     'utf-8': 'utf-8', utf8: 'utf-8', 'unicode-1-1-utf-8': 'utf-8',
     'utf-16le': 'utf-16le', 'utf-16': 'utf-16le', utf16le: 'utf-16le', 'ucs-2': 'utf-16le', unicode: 'utf-16le',
@@ -231,6 +233,17 @@
     let out = ''
     for (let i = 0; i < codes.length; i += 8192) out += String.fromCharCode.apply(null, codes.subarray(i, i + 8192))
     return out
+  }
+  // The Encoding Standard's windows-1252 code points for bytes 0x80-0x9F.
+  const CP1252 = [
+    0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+    0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+  ]
+  let hostUses1252
+  const windows1252 = (view) => {
+    if (hostUses1252 === undefined) hostUses1252 = load().runtime('internal/host.js').hostInfo().textDecoderWindows1252 === true
+    if (!hostUses1252 || !view.some((b) => b >= 0x80 && b <= 0x9f)) return chars(view)
+    return chars(Uint16Array.from(view, (b) => (b >= 0x80 && b <= 0x9f ? CP1252[b - 0x80] : b)))
   }
   class TextDecoder {
     #encoding; #fatal; #ignoreBOM; #pending = null; #bomSeen = false
@@ -260,7 +273,7 @@
         view = joined
         this.#pending = null
       }
-      if (this.#encoding === 'windows-1252') return chars(view)
+      if (this.#encoding === 'windows-1252') return windows1252(view)
       let keep = 0
       if (stream) keep = this.#encoding === 'utf-8' ? utf8Tail(view) : view.length % 2
       if (keep > 0) {
