@@ -428,12 +428,16 @@ class Slot {
     return p
   }
 
-  /** End now: calls in flight reject with ERR_CLOSED. */
-  dispose(message) {
+  /**
+   * End now: calls in flight reject with ERR_CLOSED. `afterSpare`: the
+   * returned promise resolves once a spare isolate being made is ready (up
+   * to 3 ms), as close()'s does (a service's close: see service.js).
+   */
+  dispose(message, afterSpare = false) {
     this.closed = true
     const p = this.exitPromise()
     this.outbox.clear()
-    if (!this.exited) this.native.dispose()
+    if (!this.exited) this.native.dispose(afterSpare)
     this.rejectAll(() => makeError('ERR_CLOSED', message || `${this.label()} was disposed`))
     return p
   }

@@ -217,8 +217,12 @@ export declare class NativeThread {
   cancel(callId: number, timedOutMs?: number | undefined | null): void
   /** Finish every queued call, then dispose the isolate. */
   close(): void
-  /** Dispose the isolate now. */
-  dispose(): void
+  /**
+   * Dispose the isolate now; with `afterSpare`, its end (the Exit event)
+   * waits up to 3 ms for a spare isolate being made, as a close's does
+   * (a service's close: its pool starts a thread in its place at once).
+   */
+  dispose(afterSpare?: boolean | undefined | null): void
   /** Its counters now. */
   stats(): ThreadCounters
 }

@@ -211,6 +211,12 @@ impl ThreadHandle {
     pub fn dispose(&self) {
         self.control.dispose();
     }
+
+    /// End now, the end waiting for a spare being made as a close's does
+    /// (see `Control::dispose_after_spare`).
+    pub fn dispose_after_spare(&self) {
+        self.control.dispose_after_spare();
+    }
 }
 
 /// Everything an isolate thread needs to serve a Thread.
@@ -430,8 +436,10 @@ fn serve(mut prepared: Option<Prepared>, work: Work) {
     drop(registration); // off the inspector's target list
     messenger::leave_all_threads(control.id);
     locks::release_all(locks::Holder::Thread(control.id));
-    if reason == ExitReason::Closed && !control.is_disposed() {
-        await_spare_in_making(SPARE_WAIT_MAX); // (`close()`, not `dispose()`: that is "now")
+    if reason == ExitReason::Closed && control.waits_for_spare() {
+        // (`close()`, not `dispose()`: that is "now"; but a service's close
+        // disposes and waits, see Control::dispose_after_spare)
+        await_spare_in_making(SPARE_WAIT_MAX);
     }
     // Finished first: a host that sees `finished` knows no Exit event is
     // still to come for a close it has not asked for.

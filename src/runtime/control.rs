@@ -57,6 +57,9 @@ struct State {
     interrupt: Option<Interrupt>,
     cancelled: HashSet<u64>,
     disposed: bool,
+    /// Disposed, but the end still waits for a spare being made, as a
+    /// close does (`dispose_after_spare`).
+    spare_wait: bool,
 }
 
 /// Counters behind `thread.stats()`, written by the isolate thread before the
@@ -323,9 +326,25 @@ impl Control {
         true
     }
 
+    /// `dispose()`, except that the thread's end waits for a spare being
+    /// made, as a closed thread's does: for an owner that starts a thread
+    /// in its place at once (a service's pool thread), whose next start
+    /// then finds that spare ready.
+    pub fn dispose_after_spare(&self) {
+        self.state().spare_wait = true;
+        self.dispose();
+    }
+
     /// True once `dispose()` was called.
     pub fn is_disposed(&self) -> bool {
         self.state().disposed
+    }
+
+    /// Whether the thread's end waits for a spare being made: a close, or
+    /// `dispose_after_spare`.
+    pub fn waits_for_spare(&self) -> bool {
+        let st = self.state();
+        !st.disposed || st.spare_wait
     }
 
     /// Isolate thread: the V8 heap's size and limit now (bytes).
@@ -358,5 +377,18 @@ mod tests {
         assert!(!c.mark_starting(), "counted already");
         assert!(c.started());
         assert!(!c.started(), "uncounted already (a second call, the thread's end)");
+    }
+
+    #[test]
+    fn a_close_and_a_disposal_after_the_spare_wait_for_it_a_plain_disposal_does_not() {
+        let control = || Control::new(next_id(), "t".into(), crossbeam_channel::unbounded().0);
+        assert!(control().waits_for_spare(), "not disposed: it ends by close(), which waits");
+        let now = control();
+        now.dispose();
+        assert!(now.is_disposed() && !now.waits_for_spare(), "dispose() means now");
+        let service = control();
+        service.dispose_after_spare();
+        assert!(service.is_disposed(), "disposed all the same: calls in flight stop");
+        assert!(service.waits_for_spare());
     }
 }
