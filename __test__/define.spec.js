@@ -124,3 +124,33 @@ test('a queued task or launch whose thread the system will not start rejects (no
   assert.equal(task, 'value 3')
   assert.ok(busy.every((b) => b === 'value waited'), String(busy))
 })
+
+test("a service's close() whose replacement thread the system will not start still closes it, and the next launch starts one", () => {
+  // close() starts the thread that takes the service's place in the pool
+  // before it disposes of the service's own (service.js): a refused start
+  // there must not leave the service open, its calls pending or close() throwing.
+  const r = runChild(`
+    const { host } = require(${JSON.stringify(path.join(ROOT, 'lib', 'host.js'))})
+    const spawn = host.spawn.bind(host)
+    let refuse = false
+    host.spawn = (o) => { if (refuse) throw new Error('could not start a thread: refused by the test'); return spawn(o) }
+    const api = lib.define({ wait: (ms) => new Promise((r) => setTimeout(r, ms, 'waited')), add: (a, b) => a + b })
+    ;(async () => {
+      const service = await api.launchService()
+      const inFlight = service.call({ name: 'wait', params: [10000] }).then((v) => 'value ' + v, (e) => e.code)
+      refuse = true
+      let threw = 'no'
+      let closing
+      try { closing = service.close() } catch (e) { threw = e.message }
+      await closing
+      const out = { threw, inFlight: await inFlight, closed: service.closed }
+      refuse = false
+      const next = await api.launchService()
+      out.next = await next.call({ name: 'add', params: [1, 2] })
+      await next.close()
+      console.log(JSON.stringify(out))
+    })()
+  `)
+  assert.equal(r.status, 0, describe(r))
+  assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').at(-1)), { threw: 'no', inFlight: 'ERR_CLOSED', closed: true, next: 3 })
+})

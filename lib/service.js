@@ -119,7 +119,12 @@ class Service {
       // wait, back-to-back launch, call and close took 0.2-0.5 ms or
       // 1.0-1.9 ms a launch, by whether the spare's making, ~1.2 ms of
       // CPU, was over.)
-      if (this.#onClose !== undefined) this.#onClose()
+      try {
+        if (this.#onClose !== undefined) this.#onClose()
+      } catch {
+        // The system would not start a thread in its place: the pool starts
+        // one when the next task or launch comes, and that one gets the error.
+      }
       const gone = this.#slot.dispose(`the service ${this.identifier} was closed`, true)
       this.#unhold()
       this.#closing = gone.then(() => {
