@@ -99,16 +99,23 @@ test('pool: setConcurrency, maxConcurrency, and priority items jump the queue', 
   assert.equal(pool.queueLength, 0)
 })
 
+/**
+ * Child-process code: the native spawn throws while \`refuse\` is true (as
+ * when the system is out of threads), and \`api\` defines \`wait\` and \`add\`.
+ */
+const REFUSABLE_SPAWN = `
+    const { host } = require(${JSON.stringify(path.join(ROOT, 'lib', 'host.js'))})
+    const spawn = host.spawn.bind(host)
+    let refuse = false
+    host.spawn = (o) => { if (refuse) throw new Error('could not start a thread: refused by the test'); return spawn(o) }
+    const api = lib.define({ wait: (ms) => new Promise((r) => setTimeout(r, ms, 'waited')), add: (a, b) => a + b })`
+
 test('a queued task or launch whose thread the system will not start rejects (nothing waits forever)', () => {
   // A child, with the native spawn made to fail (as when the system is out
   // of threads) once the pool's threads are busy: the queued items are
   // taken in a later turn, after a running task ends.
   const r = runChild(`
-    const { host } = require(${JSON.stringify(path.join(ROOT, 'lib', 'host.js'))})
-    const spawn = host.spawn.bind(host)
-    let refuse = false
-    host.spawn = (o) => { if (refuse) throw new Error('could not start a thread: refused by the test'); return spawn(o) }
-    const api = lib.define({ wait: (ms) => new Promise((r) => setTimeout(r, ms, 'waited')), add: (a, b) => a + b })
+    ${REFUSABLE_SPAWN}
     lib.pool.setConcurrency('Quarter')
     const busy = Array.from({ length: lib.pool.maxConcurrency }, () => api({ name: 'wait', params: [200] }))
     const launch = api.launchService({ memoryLimit: 64 }) // its own heap size: a new thread
@@ -130,11 +137,7 @@ test("a service's close() whose replacement thread the system will not start sti
   // before it disposes of the service's own (service.js): a refused start
   // there must not leave the service open, its calls pending or close() throwing.
   const r = runChild(`
-    const { host } = require(${JSON.stringify(path.join(ROOT, 'lib', 'host.js'))})
-    const spawn = host.spawn.bind(host)
-    let refuse = false
-    host.spawn = (o) => { if (refuse) throw new Error('could not start a thread: refused by the test'); return spawn(o) }
-    const api = lib.define({ wait: (ms) => new Promise((r) => setTimeout(r, ms, 'waited')), add: (a, b) => a + b })
+    ${REFUSABLE_SPAWN}
     ;(async () => {
       const service = await api.launchService()
       const inFlight = service.call({ name: 'wait', params: [10000] }).then((v) => 'value ' + v, (e) => e.code)
