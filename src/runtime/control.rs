@@ -286,8 +286,14 @@ impl Control {
 
     /// Stop the thread now, whatever it runs.
     pub fn dispose(&self) {
+        self.end_now(false);
+    }
+
+    /// `dispose()`; `spare_wait`: see `dispose_after_spare`.
+    fn end_now(&self, spare_wait: bool) {
         let mut st = self.state();
         st.disposed = true;
+        st.spare_wait |= spare_wait;
         if st.interrupt != Some(Interrupt::MemoryLimit) {
             st.interrupt = Some(Interrupt::Disposed);
         }
@@ -331,8 +337,7 @@ impl Control {
     /// in its place at once (a service's pool thread), whose next start
     /// then finds that spare ready.
     pub fn dispose_after_spare(&self) {
-        self.state().spare_wait = true;
-        self.dispose();
+        self.end_now(true);
     }
 
     /// True once `dispose()` was called.
